@@ -1,0 +1,1 @@
+//! perf-gate budgets and reports. SKELETON: replaced by the perf-budget work.

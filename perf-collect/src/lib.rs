@@ -1,0 +1,1 @@
+//! perf-gate log collection. SKELETON: replaced by the perf-collect work.

@@ -1,0 +1,2 @@
+//! The perf-gate command. SKELETON: replaced by the CLI work.
+fn main() {}

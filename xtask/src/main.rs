@@ -1,0 +1,2 @@
+//! Project automation. SKELETON.
+fn main() {}
