@@ -1,2 +1,63 @@
-//! Project automation. SKELETON.
-fn main() {}
+//! Project automation for perf-gate (the cargo-xtask pattern): `cargo xtask <command>`.
+//!
+//! - `cargo xtask ci`: what `.ci/run` runs (fmt check, clippy, the test suite).
+//! - `cargo xtask examples`: regenerates the bundled example logs under `examples/logs/`.
+//! - `cargo xtask perf-gate`: perf-gate gates its own performance with its own tool.
+//!
+//! Needs nothing but cargo.
+
+mod ci;
+mod examples;
+mod perf_gate;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
+use clap::{Parser, Subcommand};
+
+/// perf-gate's project automation.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Runs what `.ci/run` runs: fmt check, clippy -D warnings, the workspace tests.
+    Ci,
+    /// Regenerates `examples/logs/` with the deterministic generator.
+    Examples,
+    /// Measures perf-gate's own operations and gates them against `perf-budgets.json`.
+    PerfGate(perf_gate::PerfGateArgs),
+}
+
+/// The workspace root: xtask lives one level below it.
+fn workspace_root() -> Utf8PathBuf {
+    Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Utf8Path::to_path_buf)
+        .unwrap_or_else(|| Utf8PathBuf::from("."))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let root = workspace_root();
+    match cli.command {
+        Task::Ci => ci::run(&root).map(|()| ExitCode::SUCCESS),
+        Task::Examples => examples::run(&root.join("examples")).map(|()| ExitCode::SUCCESS),
+        Task::PerfGate(args) => perf_gate::run(&root, &args),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
