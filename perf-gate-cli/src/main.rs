@@ -1,2 +1,74 @@
-//! The perf-gate command. SKELETON: replaced by the CLI work.
-fn main() {}
+//! The `perf-gate` command: turns JSONL latency logs into a CI performance gate.
+//!
+//! This binary only parses arguments and wires the libraries together: `perf-record` (the
+//! schema), `perf-collect` (reading log trees), `perf-stats` (numbers) and `perf-budget`
+//! (judgement, baselines and reports). Its contract with CI is the exit code:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | every check passed (warnings allowed) |
+//! | 3 | at least one budget violation or baseline regression |
+//! | 2 | no violation, but a budgeted group had too few samples or no data |
+//! | 1 | usage, input or configuration error |
+//!
+//! ```sh
+//! perf-gate gate examples/logs --budgets examples/budgets-pass.json
+//! ```
+
+mod cli;
+mod commands;
+mod output;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::cli::Cli;
+
+/// Exit code for a usage, input or configuration error (clap's own 2 would mean "insufficient
+/// samples" in our contract).
+const EXIT_ERROR: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // `--help` and `--version` are "errors" to clap but successes to a user.
+            let code = if error.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let verbose = cli.global.verbose;
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            print_error(&error, verbose);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// One clear line on stderr; with `--verbose`, every cause on its own line.
+fn print_error(error: &anyhow::Error, verbose: bool) {
+    let mut stderr = std::io::stderr().lock();
+    if verbose {
+        let _ = writeln!(stderr, "error: {error}");
+        for cause in error.chain().skip(1) {
+            let _ = writeln!(stderr, "  caused by: {cause}");
+        }
+    } else {
+        let _ = writeln!(stderr, "error: {}", one_line(error));
+    }
+}
+
+/// The outermost message, followed by the root cause when it adds something.
+fn one_line(error: &anyhow::Error) -> String {
+    let outer = error.to_string();
+    match error.root_cause().to_string() {
+        root if error.chain().count() > 1 && !outer.contains(&root) => format!("{outer}: {root}"),
+        _ => outer,
+    }
+    .replace('\n', " ")
+}

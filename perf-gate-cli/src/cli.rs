@@ -1,0 +1,355 @@
+//! The command line: clap definitions only, no logic.
+
+use camino::Utf8PathBuf;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn JSONL latency logs into a CI performance gate.
+///
+/// Exit codes: 0 every check passed, 3 a budget violation or regression, 2 no violation but a
+/// budgeted group had too few samples or no data, 1 a usage, input or configuration error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "perf-gate",
+    version,
+    max_term_width = 100,
+    after_help = "Example:\n  perf-gate gate examples/logs --budgets examples/budgets-pass.json"
+)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print nothing on stderr but errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print the full chain of causes of an error, and more detail while working.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    /// Colour the text report: `auto` colours only on a terminal and never when NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect log trees into one sorted, validated JSONL file.
+    #[command(
+        after_help = "Example:\n  perf-gate collect examples/logs --out artifacts/perf/latest.jsonl --tools wsap,registry"
+    )]
+    Collect(CollectArgs),
+    /// Per-group outcome counts and latency statistics.
+    #[command(
+        after_help = "Example:\n  perf-gate summarize examples/logs --group-by tool,step --format markdown"
+    )]
+    Summarize(SummarizeArgs),
+    /// Check logs against a budget file and print the report.
+    #[command(
+        after_help = "Example:\n  perf-gate evaluate examples/logs --budgets examples/budgets-pass.json --junit junit.xml"
+    )]
+    Evaluate(EvaluateArgs),
+    /// Collect, evaluate (and compare with a baseline) in one pass; write every CI artifact.
+    #[command(
+        after_help = "Example:\n  perf-gate gate examples/logs --budgets examples/budgets-pass.json --baseline examples/baseline.json --out-dir artifacts/perf"
+    )]
+    Gate(GateArgs),
+    /// Make every record tell the truth about its outcome (explicit error reasons, HTTP status).
+    #[command(after_help = "Example:\n  perf-gate normalize raw.jsonl --out normalized.jsonl")]
+    Normalize(NormalizeArgs),
+    /// Check a budget file, and with logs: budgets that match no data, groups no budget covers.
+    #[command(
+        after_help = "Example:\n  perf-gate lint --budgets examples/budgets-pass.json examples/logs"
+    )]
+    Lint(LintArgs),
+    /// Save, compare against, and ratchet a committed performance baseline.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+/// Which records to keep, shared by every command that reads logs.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Keep only these tools (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "TOOL,...")]
+    pub tools: Vec<String>,
+    /// Keep only these steps (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "STEP,...")]
+    pub steps: Vec<String>,
+    /// Keep only these session ids: exact or glob (comma-separated).
+    #[arg(long = "session", value_delimiter = ',', value_name = "ID,...")]
+    pub sessions: Vec<String>,
+    /// Keep records at or after this RFC 3339 time.
+    #[arg(long, value_name = "RFC3339")]
+    pub since: Option<String>,
+    /// Keep records before this RFC 3339 time.
+    #[arg(long, value_name = "RFC3339")]
+    pub until: Option<String>,
+    /// Fail (exit 1) on any rejected line instead of reporting and going on.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `perf-gate collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Log files or directories (`-` reads stdin).
+    #[arg(required = true, value_name = "ROOT")]
+    pub roots: Vec<Utf8PathBuf>,
+    /// Where to write the merged JSONL (atomically).
+    #[arg(long, default_value = "artifacts/perf/latest.jsonl")]
+    pub out: Utf8PathBuf,
+    /// Which records to keep.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// How to group records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    /// One group per (tool, step).
+    #[value(name = "tool,step")]
+    ToolStep,
+    /// One group per tool.
+    Tool,
+    /// One group per session id.
+    Session,
+}
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned ASCII text.
+    Text,
+    /// Versioned JSON.
+    Json,
+    /// A Markdown table (GitHub job summaries, PR comments).
+    Markdown,
+    /// JUnit XML.
+    Junit,
+    /// GitHub Actions workflow commands (`::error ...`).
+    Github,
+}
+
+/// A summary format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// Aligned ASCII text.
+    Text,
+    /// Versioned JSON.
+    Json,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// `perf-gate summarize`.
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// Log files or directories (`-` reads stdin).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<Utf8PathBuf>,
+    /// How to group records.
+    #[arg(long, value_enum, default_value = "tool,step")]
+    pub group_by: GroupBy,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+    /// Which records to keep.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// Where to write report files besides stdout.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReportFiles {
+    /// Also write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<Utf8PathBuf>,
+    /// Also write the Markdown report here.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<Utf8PathBuf>,
+    /// Also write the JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<Utf8PathBuf>,
+}
+
+/// `perf-gate evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Log files or directories (`-` reads stdin).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<Utf8PathBuf>,
+    /// The budget file.
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Utf8PathBuf,
+    /// Override every budget's minimum sample count.
+    #[arg(long, value_name = "N")]
+    pub min_samples: Option<u64>,
+    /// Format of the report on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Extra report files.
+    #[command(flatten)]
+    pub files: ReportFiles,
+    /// Which records to keep.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `perf-gate gate`.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Log files or directories (`-` reads stdin).
+    #[arg(required = true, value_name = "ROOT")]
+    pub roots: Vec<Utf8PathBuf>,
+    /// The budget file.
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Utf8PathBuf,
+    /// Also compare with this baseline (a regression fails the gate).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<Utf8PathBuf>,
+    /// Options of the baseline comparison.
+    #[command(flatten)]
+    pub comparison: ComparisonArgs,
+    /// Override every budget's minimum sample count.
+    #[arg(long, value_name = "N")]
+    pub min_samples: Option<u64>,
+    /// Directory for report.json, report.md, junit.xml (and latest.jsonl).
+    #[arg(long, default_value = "artifacts/perf", value_name = "DIR")]
+    pub out_dir: Utf8PathBuf,
+    /// Also write the merged records as latest.jsonl in the artifacts directory.
+    #[arg(long)]
+    pub write_latest: bool,
+    /// Format of the report on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Which records to keep.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `perf-gate normalize`.
+#[derive(Debug, Args)]
+pub struct NormalizeArgs {
+    /// The JSONL file to normalize (`-` reads stdin).
+    pub input: Utf8PathBuf,
+    /// Where to write the normalized JSONL (`-` writes stdout).
+    #[arg(long, value_name = "OUTPUT")]
+    pub out: Utf8PathBuf,
+}
+
+/// `perf-gate lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The budget file.
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Utf8PathBuf,
+    /// Log files or directories to check the budgets against (`-` reads stdin).
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<Utf8PathBuf>,
+    /// Which records to keep.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// Options of a baseline comparison.
+#[derive(Debug, Clone, Args)]
+pub struct ComparisonArgs {
+    /// The metric compared (`p95`, `p50`, `avg`, ...).
+    #[arg(long, default_value = "p95")]
+    pub metric: String,
+    /// The relative change that counts as a regression (`5%` or `0.05`).
+    #[arg(long, default_value = "5%")]
+    pub tolerance: String,
+    /// Significance level of the Mann-Whitney test, Holm-Bonferroni adjusted across groups.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+}
+
+/// `perf-gate baseline ...`.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write a baseline ("performance passport") from logs.
+    #[command(
+        after_help = "Example:\n  perf-gate baseline save examples/logs --out perf-baseline.json"
+    )]
+    Save(BaselineSaveArgs),
+    /// Compare logs with a baseline: regressed, unchanged, improved or not comparable.
+    #[command(
+        after_help = "Example:\n  perf-gate baseline compare examples/logs --baseline examples/baseline.json --metric p95 --tolerance 5%"
+    )]
+    Compare(BaselineCompareArgs),
+    /// Propose tighter budgets from a baseline (written only with --write).
+    #[command(
+        after_help = "Example:\n  perf-gate baseline ratchet --baseline examples/baseline.json --budgets examples/budgets-pass.json --headroom 20%"
+    )]
+    Ratchet(BaselineRatchetArgs),
+}
+
+/// `perf-gate baseline save`.
+#[derive(Debug, Args)]
+pub struct BaselineSaveArgs {
+    /// Log files or directories (`-` reads stdin).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<Utf8PathBuf>,
+    /// Where to write the baseline.
+    #[arg(long, default_value = "perf-baseline.json")]
+    pub out: Utf8PathBuf,
+    /// Which records to keep.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `perf-gate baseline compare`.
+#[derive(Debug, Args)]
+pub struct BaselineCompareArgs {
+    /// Log files or directories (`-` reads stdin).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<Utf8PathBuf>,
+    /// The baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Utf8PathBuf,
+    /// Options of the comparison.
+    #[command(flatten)]
+    pub comparison: ComparisonArgs,
+    /// Format of the report on stdout.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Which records to keep.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `perf-gate baseline ratchet`.
+#[derive(Debug, Args)]
+pub struct BaselineRatchetArgs {
+    /// The baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Utf8PathBuf,
+    /// The budget file to tighten.
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Utf8PathBuf,
+    /// Room left above the observed value (`20%` or `0.2`).
+    #[arg(long, default_value = "20%")]
+    pub headroom: String,
+    /// Write the proposed budgets back to the budget file (otherwise only print the diff).
+    #[arg(long)]
+    pub write: bool,
+}
