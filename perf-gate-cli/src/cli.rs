@@ -80,7 +80,10 @@ pub enum Command {
     )]
     Lint(LintArgs),
     /// Save, compare against, and ratchet a committed performance baseline.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  perf-gate baseline save examples/logs --out examples/baseline.json"
+    )]
     Baseline(BaselineCommand),
 }
 

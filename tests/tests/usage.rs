@@ -1,0 +1,101 @@
+//! The command line itself: help, version, and usage errors exiting 1 (never clap's 2, which
+//! means "insufficient samples" in perf-gate's exit-code contract).
+
+use predicates::prelude::*;
+use tests::perf_gate;
+
+const COMMANDS: [&[&str]; 11] = [
+    &[],
+    &["baseline"],
+    &["collect"],
+    &["summarize"],
+    &["evaluate"],
+    &["gate"],
+    &["normalize"],
+    &["lint"],
+    &["baseline", "save"],
+    &["baseline", "compare"],
+    &["baseline", "ratchet"],
+];
+
+#[test]
+fn every_command_help_shows_an_example_and_exits_zero() {
+    for command in COMMANDS {
+        perf_gate()
+            .args(command)
+            .arg("--help")
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("Example:\n  perf-gate "))
+            .stderr("");
+    }
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    perf_gate()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout(format!("perf-gate {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn unknown_command_is_a_usage_error_exiting_1() {
+    perf_gate()
+        .arg("frobnicate")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "error: unrecognized subcommand 'frobnicate'",
+        ));
+}
+
+#[test]
+fn missing_required_option_exits_1() {
+    perf_gate()
+        .args(["evaluate", "examples/logs"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--budgets <FILE>"));
+}
+
+#[test]
+fn missing_input_exits_1() {
+    perf_gate()
+        .args(["gate", "--budgets", "examples/budgets-pass.json"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn invalid_option_value_exits_1() {
+    perf_gate()
+        .args(["--color", "sometimes", "summarize", "examples/logs"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("invalid value 'sometimes'"));
+    perf_gate()
+        .args(["summarize", "examples/logs", "--format", "yaml"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("invalid value 'yaml'"));
+}
+
+#[test]
+fn no_command_prints_usage_and_exits_1() {
+    perf_gate()
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("Usage: perf-gate"));
+}
+
+#[test]
+fn quiet_and_verbose_conflict() {
+    perf_gate()
+        .args(["--quiet", "--verbose", "summarize", "examples/logs"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot be used with"));
+}
