@@ -160,7 +160,6 @@ const A2A: ToolProfile = ToolProfile {
 };
 
 /// The tool profiles of the bundled examples, also used for larger synthetic corpora.
-#[allow(dead_code, reason = "used by the perf-gate corpus once wired")]
 pub const TOOLS: [ToolProfile; 3] = [WSAP, REGISTRY, A2A];
 
 /// How a generated log file is written.

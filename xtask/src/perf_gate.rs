@@ -1,9 +1,21 @@
 //! `cargo xtask perf-gate`: perf-gate gates its own performance with its own tool.
+//!
+//! 1. builds `perf-gate` in release;
+//! 2. generates a deterministic corpus (and a 1,000-record file) under `target/perf-gate/`;
+//! 3. times several runs of each of perf-gate's own operations, process start included;
+//! 4. writes the timings as perf-gate JSONL records (tool `perf-gate`, step = operation);
+//! 5. runs `perf-gate gate` over them against the repository's `perf-budgets.json`, with its
+//!    artifacts in `target/perf-gate/`, and exits with the gate's code.
 
-use std::process::ExitCode;
+use std::fmt::Write as _;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
 
-use anyhow::{Result, bail};
-use camino::Utf8Path;
+use anyhow::{Context as _, Result, bail};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::ci::cargo;
+use crate::examples::{SplitMix64, TOOLS};
 
 /// Options of `cargo xtask perf-gate`.
 #[derive(Debug, clap::Args)]
@@ -11,9 +23,240 @@ pub struct PerfGateArgs {
     /// Records in the generated corpus.
     #[arg(long, default_value_t = 200_000)]
     pub records: usize,
+    /// Timed runs of each operation on the corpus.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Timed runs of the 1,000-record evaluation (cheap, so more of them).
+    #[arg(long, default_value_t = 50)]
+    pub small_runs: usize,
+}
+
+/// One timed operation: a name (the record's `step`) and the perf-gate arguments.
+struct Operation {
+    step: &'static str,
+    args: Vec<String>,
+    runs: usize,
 }
 
 /// `cargo xtask perf-gate`.
-pub fn run(_workspace: &Utf8Path, _args: &PerfGateArgs) -> Result<ExitCode> {
-    bail!("not wired yet")
+pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
+    let target = target_directory(workspace)?;
+    let work = target.join("perf-gate");
+    let scratch = work.join("scratch");
+    std::fs::create_dir_all(&scratch).with_context(|| format!("creating {scratch}"))?;
+
+    let binary = build_release_binary(workspace)?;
+    let corpus = scratch.join("corpus.jsonl");
+    let small = scratch.join("small.jsonl");
+    write_corpus(&corpus, args.records, 1)?;
+    write_corpus(&small, 1_000, 2)?;
+    let corpus_budgets = scratch.join("corpus-budgets.json");
+    std::fs::write(&corpus_budgets, CORPUS_BUDGETS)
+        .with_context(|| format!("writing {corpus_budgets}"))?;
+
+    let operations = operations(&corpus, &small, &corpus_budgets, &scratch, args);
+    let session = format!("xtask-perf-gate-{}", jiff::Timestamp::now().as_second());
+    let mut records = String::new();
+    for operation in &operations {
+        let mut timings = Vec::with_capacity(operation.runs);
+        for _ in 0..operation.runs {
+            let (ms, ok) = time_once(&binary, &operation.args)?;
+            timings.push(ms);
+            let ts = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ");
+            writeln!(
+                records,
+                r#"{{"ts":"{ts}","sessionId":"{session}","tool":"perf-gate","step":"{step}","ms":{ms:.3},"ok":{ok}}}"#,
+                step = operation.step,
+            )?;
+        }
+        timings.sort_by(f64::total_cmp);
+        eprintln!(
+            "{:<12} runs={:<3} min={:.2}ms median={:.2}ms max={:.2}ms",
+            operation.step,
+            timings.len(),
+            timings.first().copied().unwrap_or(f64::NAN),
+            timings.get(timings.len() / 2).copied().unwrap_or(f64::NAN),
+            timings.last().copied().unwrap_or(f64::NAN),
+        );
+    }
+    let records_dir = work.join("records");
+    std::fs::create_dir_all(&records_dir)?;
+    let records_path = records_dir.join("perf-gate.jsonl");
+    std::fs::write(&records_path, records).with_context(|| format!("writing {records_path}"))?;
+
+    let budgets = workspace.join("perf-budgets.json");
+    eprintln!("$ perf-gate gate {records_dir} --budgets {budgets} --out-dir {work}");
+    let status = Command::new(&binary)
+        .arg("gate")
+        .arg(&records_dir)
+        .arg("--budgets")
+        .arg(&budgets)
+        .arg("--out-dir")
+        .arg(&work)
+        .status()
+        .context("running perf-gate gate")?;
+    let code = status
+        .code()
+        .and_then(|code| u8::try_from(code).ok())
+        .unwrap_or(1);
+    Ok(ExitCode::from(code))
+}
+
+/// Budgets for the corpus that every run passes, so `evaluate` does its full work and exits 0.
+const CORPUS_BUDGETS: &str = r#"{
+  "defaults": { "min_samples": 1 },
+  "*": { "*": { "p50": 100000, "p95": 100000, "p99": 100000, "avg": 100000, "error_rate": 1 } }
+}
+"#;
+
+fn operations(
+    corpus: &Utf8Path,
+    small: &Utf8Path,
+    budgets: &Utf8Path,
+    scratch: &Utf8Path,
+    args: &PerfGateArgs,
+) -> Vec<Operation> {
+    let owned = |parts: &[&str]| {
+        parts
+            .iter()
+            .map(|part| (*part).to_owned())
+            .collect::<Vec<_>>()
+    };
+    let latest = scratch.join("latest.jsonl");
+    vec![
+        Operation {
+            step: "collect",
+            args: owned(&[
+                "--quiet",
+                "collect",
+                corpus.as_str(),
+                "--out",
+                latest.as_str(),
+            ]),
+            runs: args.runs,
+        },
+        Operation {
+            step: "summarize",
+            args: owned(&["--quiet", "summarize", corpus.as_str(), "--format", "json"]),
+            runs: args.runs,
+        },
+        Operation {
+            step: "evaluate",
+            args: owned(&[
+                "--quiet",
+                "evaluate",
+                corpus.as_str(),
+                "--budgets",
+                budgets.as_str(),
+                "--format",
+                "json",
+            ]),
+            runs: args.runs,
+        },
+        Operation {
+            step: "evaluate-1k",
+            args: owned(&[
+                "--quiet",
+                "evaluate",
+                small.as_str(),
+                "--budgets",
+                budgets.as_str(),
+                "--format",
+                "json",
+            ]),
+            runs: args.small_runs,
+        },
+    ]
+}
+
+/// Runs perf-gate once; returns wall-clock milliseconds (process start included) and whether
+/// it succeeded.
+fn time_once(binary: &Utf8Path, args: &[String]) -> Result<(f64, bool)> {
+    let start = Instant::now();
+    let status = Command::new(binary)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .with_context(|| format!("running {binary}"))?;
+    Ok((start.elapsed().as_secs_f64() * 1000.0, status.success()))
+}
+
+/// Cargo's target directory (honours `CARGO_TARGET_DIR` and config).
+fn target_directory(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
+    let output = cargo()
+        .current_dir(workspace)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .context("running cargo metadata")?;
+    if !output.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    metadata["target_directory"]
+        .as_str()
+        .map(Utf8PathBuf::from)
+        .context("cargo metadata has no target_directory")
+}
+
+/// Builds perf-gate in release and returns the path of the binary cargo reports.
+fn build_release_binary(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
+    let output = cargo()
+        .current_dir(workspace)
+        .args([
+            "build",
+            "--release",
+            "--package",
+            "perf-gate-cli",
+            "--bin",
+            "perf-gate",
+        ])
+        .arg("--message-format=json-render-diagnostics")
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running cargo build")?;
+    if !output.status.success() {
+        bail!("building perf-gate in release failed");
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| message["target"]["name"] == "perf-gate")
+        .find_map(|message| message["executable"].as_str().map(Utf8PathBuf::from))
+        .context("cargo reported no perf-gate executable")
+}
+
+/// Writes `records` deterministic records of the example tools to `path`.
+fn write_corpus(path: &Utf8Path, records: usize, seed: u64) -> Result<()> {
+    let mut rng = SplitMix64::seeded(seed);
+    let groups: Vec<_> = TOOLS
+        .iter()
+        .flat_map(|tool| tool.steps.iter().map(move |step| (tool, step)))
+        .collect();
+    let mut out = String::with_capacity(records * 130);
+    // 2025-10-16T00:00:00Z, one record every 10 ms.
+    let start_ms: i64 = 1_760_572_800_000;
+    for index in 0..records {
+        let (tool, step) = groups[rng.next_index(groups.len())];
+        let ms = rng.next_log_normal(step.median_ms, step.sigma);
+        let ts = jiff::Timestamp::from_millisecond(start_ms + index as i64 * 10)?
+            .strftime("%Y-%m-%dT%H:%M:%S%.3fZ");
+        let session = index / 100;
+        let outcome = match rng.next_index(100) {
+            0..=2 => r#","ok":false,"errorReason":"synthetic failure""#,
+            3..=4 => "",
+            _ => r#","ok":true"#,
+        };
+        writeln!(
+            out,
+            r#"{{"ts":"{ts}","sessionId":"{prefix}-{session}","tool":"{tool}","step":"{step}","ms":{ms:.3}{outcome}}}"#,
+            prefix = tool.session_prefix,
+            tool = tool.tool,
+            step = step.step,
+        )?;
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {path}"))
 }
