@@ -169,7 +169,6 @@ pub(crate) fn check_quantile(quantile: f64) -> Result<(), StatsError> {
 }
 
 /// Checks that `confidence` is strictly between 0 and 1.
-#[allow(dead_code, reason = "used by the interval module, landing next")]
 pub(crate) fn check_confidence(confidence: f64) -> Result<(), StatsError> {
     if confidence > 0.0 && confidence < 1.0 {
         Ok(())

@@ -29,10 +29,14 @@
 //! ```
 
 mod error;
+mod interval;
+mod moments;
 mod quantile;
 mod summary;
 
 pub use error::StatsError;
+pub use interval::{QuantileInterval, quantile_confidence_interval};
+pub use moments::Moments;
 pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
 pub use summary::{
     PercentileValue, Summary, SummaryConfig, check_monotonic, summarize, summarize_in_place,
