@@ -1,1 +1,6 @@
-//! perf-gate budgets and reports. SKELETON: replaced by the perf-budget work.
+//! perf-gate budgets and reports (work in progress).
+
+mod budget_file;
+mod json_tree;
+
+pub use budget_file::*;
