@@ -1,1 +1,11 @@
-//! perf-gate budgets and reports. SKELETON: replaced by the perf-budget work.
+//! perf-gate budgets and reports (work in progress).
+
+mod budget_file;
+mod evaluate;
+mod json_tree;
+mod measure;
+mod report;
+
+pub use budget_file::*;
+pub use evaluate::*;
+pub use report::*;
