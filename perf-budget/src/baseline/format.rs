@@ -7,7 +7,7 @@ use perf_record::{GroupKey, OutcomeCounts};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::canonical::{content_hash, round_stored};
+use super::canonical::{content_hash, pretty_json, round_stored};
 use super::error::BaselineError;
 use super::fingerprint::Fingerprint;
 use super::numbers;
@@ -173,9 +173,7 @@ impl Baseline {
     /// baseline.
     pub fn to_json(&self) -> String {
         // Serializing plain data (strings, integers, finite floats) cannot fail.
-        let mut text = serde_json::to_string_pretty(&self.file).unwrap_or_default();
-        text.push('\n');
-        text
+        pretty_json(&serde_json::to_value(&self.file).unwrap_or(Value::Null))
     }
 }
 
@@ -362,7 +360,7 @@ pub fn parse(text: &str, source_name: &str) -> Result<Baseline, BaselineError> {
     }
     // Parse the text again (not the Value) so shape errors keep their line and column.
     let file: BaselineFile = serde_json::from_str(text).map_err(json_error)?;
-    validate_groups(&file.groups, source_name)?;
+    // The hash first: a hand-edited file is reported as edited, whatever the edit broke.
     let computed = hash_of(&file);
     if computed != file.content_hash {
         return Err(BaselineError::HashMismatch {
@@ -371,6 +369,7 @@ pub fn parse(text: &str, source_name: &str) -> Result<Baseline, BaselineError> {
             computed,
         });
     }
+    validate_groups(&file.groups, source_name)?;
     Ok(Baseline { file })
 }
 
