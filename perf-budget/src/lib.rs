@@ -1,5 +1,6 @@
 //! perf-gate budgets and reports (work in progress).
 
+pub mod baseline;
 mod budget_file;
 mod evaluate;
 mod json_tree;
