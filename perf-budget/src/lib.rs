@@ -4,6 +4,7 @@ mod budget_file;
 mod evaluate;
 mod json_tree;
 mod measure;
+pub mod render;
 mod report;
 
 pub use budget_file::*;
