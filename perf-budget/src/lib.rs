@@ -3,7 +3,6 @@
 mod budget_file;
 mod evaluate;
 mod json_tree;
-mod measure;
 pub mod render;
 mod report;
 
