@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use perf_record::{GroupKey, OutcomeCounts};
 
 use crate::budget_file::{BudgetEntry, Budgets, Limit, Metric, Severity};
-use crate::measure::{self, StatsError};
 use crate::report::{
     Check, CheckCounts, CheckStatus, ConfidenceInterval, EntryRef, LintFinding,
     REPORT_SCHEMA_VERSION, Report, ReportSettings, Verdict, Warning,
 };
+use perf_stats::{StatsError, SummaryConfig, quantile_confidence_interval, summarize};
 
 /// The data of one (tool, step) group, as the CLI builds it from the collector's output.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,15 +48,13 @@ pub enum EvaluateError {
         /// The level given.
         value: f64,
     },
-    /// A statistic could not be computed from a group's latencies (e.g. a NaN latency).
-    #[error("{tool}/{step}: cannot compute {metric}: {source}")]
+    /// Statistics could not be computed from a group's latencies (e.g. a NaN latency).
+    #[error("{tool}/{step}: cannot compute latency statistics: {source}")]
     Statistics {
         /// The group's tool.
         tool: String,
         /// The group's step.
         step: String,
-        /// The metric.
-        metric: String,
         /// What perf-stats reported.
         source: StatsError,
     },
@@ -175,86 +173,73 @@ fn check_group(
     group: &MergedGroup,
     level: f64,
 ) -> Result<Vec<Check>, EvaluateError> {
-    let method = budgets.defaults().quantile_method;
     let min_samples = budgets.min_samples_for(entry);
-    let stats_error = |metric: Metric| {
-        move |source| EvaluateError::Statistics {
-            tool: key.tool.clone(),
-            step: key.step.clone(),
-            metric: metric.to_string(),
-            source,
-        }
+    // Every latency statistic of the entry in one pass over the data.
+    let summary = if group.latencies.is_empty() {
+        None
+    } else {
+        let config = SummaryConfig {
+            percentiles: entry
+                .limits
+                .iter()
+                .filter_map(|limit| match limit.metric {
+                    Metric::Percentile(percentile) => Some(percentile.percent()),
+                    _ => None,
+                })
+                .collect(),
+            method: budgets.defaults().quantile_method,
+        };
+        let summary =
+            summarize(&group.latencies, &config).map_err(|source| EvaluateError::Statistics {
+                tool: key.tool.clone(),
+                step: key.step.clone(),
+                source,
+            })?;
+        Some(summary)
     };
-    // All percentiles of the entry in one pass over the data.
-    let percentile_limits: Vec<&Limit> = entry
+    let latency_count = group.latencies.len() as u64;
+    let checks = entry
         .limits
         .iter()
-        .filter(|limit| matches!(limit.metric, Metric::Percentile(_)))
-        .collect();
-    let probabilities: Vec<f64> = percentile_limits
-        .iter()
-        .filter_map(|limit| match limit.metric {
-            Metric::Percentile(percentile) => Some(percentile.probability()),
-            _ => None,
+        .map(|limit| {
+            let (sample_count, observed, interval) = match (limit.metric, &summary) {
+                (Metric::ErrorRate, _) => (group.counts.known(), group.counts.error_rate(), None),
+                (_, None) => (0, None, None),
+                (Metric::Mean, Some(summary)) => (latency_count, Some(summary.mean), None),
+                (Metric::Min, Some(summary)) => (latency_count, Some(summary.min), None),
+                (Metric::Max, Some(summary)) => (latency_count, Some(summary.max), None),
+                (Metric::Percentile(percentile), Some(summary)) => {
+                    // No interval for p0/p100 or a sample too small to reach the level: the
+                    // check is then never marginal, which the report shows as no interval.
+                    let interval = quantile_confidence_interval(
+                        &group.latencies,
+                        percentile.probability(),
+                        level,
+                    )
+                    .ok()
+                    .map(|interval| ConfidenceInterval {
+                        low: interval.lower,
+                        high: interval.upper,
+                        level,
+                    });
+                    (
+                        latency_count,
+                        summary.percentile(percentile.percent()),
+                        interval,
+                    )
+                }
+            };
+            build_check(
+                entry,
+                key,
+                limit,
+                sample_count,
+                min_samples,
+                observed,
+                interval,
+            )
         })
         .collect();
-    let percentile_values = if group.latencies.is_empty() || probabilities.is_empty() {
-        Vec::new()
-    } else {
-        let first_metric = percentile_limits
-            .first()
-            .map_or(Metric::Max, |limit| limit.metric);
-        measure::quantiles(&group.latencies, &probabilities, method)
-            .map_err(stats_error(first_metric))?
-    };
-
-    let mut checks = Vec::with_capacity(entry.limits.len());
-    for limit in &entry.limits {
-        let latency_count = group.latencies.len() as u64;
-        let has_latencies = !group.latencies.is_empty();
-        let (sample_count, observed, interval) = match limit.metric {
-            Metric::ErrorRate => (group.counts.known(), group.counts.error_rate(), None),
-            _ if !has_latencies => (0, None, None),
-            Metric::Mean => (
-                latency_count,
-                Some(measure::mean(&group.latencies).map_err(stats_error(limit.metric))?),
-                None,
-            ),
-            Metric::Min => (
-                latency_count,
-                Some(measure::min(&group.latencies).map_err(stats_error(limit.metric))?),
-                None,
-            ),
-            Metric::Max => (
-                latency_count,
-                Some(measure::max(&group.latencies).map_err(stats_error(limit.metric))?),
-                None,
-            ),
-            Metric::Percentile(percentile) => {
-                let index = percentile_limits
-                    .iter()
-                    .position(|known| known.metric == limit.metric);
-                let value = index.and_then(|index| percentile_values.get(index).copied());
-                let interval = measure::quantile_interval(
-                    &group.latencies,
-                    percentile.probability(),
-                    level,
-                    method,
-                )
-                .map(|(low, high)| ConfidenceInterval { low, high, level });
-                (latency_count, value, interval)
-            }
-        };
-        checks.push(build_check(
-            entry,
-            key,
-            limit,
-            sample_count,
-            min_samples,
-            observed,
-            interval,
-        ));
-    }
     Ok(checks)
 }
 
@@ -454,7 +439,10 @@ mod tests {
             &[group("a", "b", &data)],
         );
         assert_eq!(nearest.checks[0].observed, Some(2.0));
-        assert_eq!(nearest.settings.quantile_method, 1);
+        assert_eq!(
+            nearest.settings.quantile_method,
+            perf_stats::QuantileMethod::InvertedCdf
+        );
     }
 
     #[test]
@@ -623,7 +611,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            error.to_string().starts_with("a/b: cannot compute avg"),
+            error
+                .to_string()
+                .starts_with("a/b: cannot compute latency statistics: value NaN at index 1"),
             "{error}"
         );
     }

@@ -4,7 +4,7 @@ pub mod baseline;
 mod budget_file;
 mod evaluate;
 mod json_tree;
-mod measure;
+pub mod render;
 mod report;
 
 pub use budget_file::*;

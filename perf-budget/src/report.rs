@@ -257,8 +257,8 @@ impl CheckCounts {
 /// The settings an evaluation used, recorded so a report explains its own numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ReportSettings {
-    /// Hyndman-Fan quantile type (1 to 9) used for every percentile.
-    pub quantile_method: u8,
+    /// The quantile definition used for every percentile (numpy's name, e.g. `linear`).
+    pub quantile_method: perf_stats::QuantileMethod,
     /// Confidence level of the intervals.
     pub confidence_level: f64,
     /// `min_samples` of entries that do not set their own.
