@@ -105,9 +105,28 @@ pub struct FilterArgs {
     /// Keep records before this RFC 3339 time.
     #[arg(long, value_name = "RFC3339")]
     pub until: Option<String>,
+    /// Keep only records with these outcomes (comma-separated).
+    #[arg(
+        long = "outcome",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "OUTCOME,..."
+    )]
+    pub outcomes: Vec<OutcomeArg>,
     /// Fail (exit 1) on any rejected line instead of reporting and going on.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// An outcome to filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutcomeArg {
+    /// `ok: true`.
+    Ok,
+    /// `ok: false`.
+    Error,
+    /// No `ok` field.
+    Unknown,
 }
 
 /// `perf-gate collect`.
@@ -119,9 +138,21 @@ pub struct CollectArgs {
     /// Where to write the merged JSONL (atomically).
     #[arg(long, default_value = "artifacts/perf/latest.jsonl")]
     pub out: Utf8PathBuf,
+    /// Format of the collection summary on stdout.
+    #[arg(long, value_enum, default_value_t = CollectFormat::Text)]
+    pub format: CollectFormat,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// A collection summary format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CollectFormat {
+    /// Plain text.
+    Text,
+    /// Versioned JSON.
+    Json,
 }
 
 /// How to group records.
@@ -279,8 +310,8 @@ pub struct ComparisonArgs {
     #[arg(long, default_value = "p95")]
     pub metric: String,
     /// The relative change that counts as a regression (`5%` or `0.05`).
-    #[arg(long, default_value = "5%")]
-    pub tolerance: String,
+    #[arg(long, default_value = "5%", value_parser = parse_fraction)]
+    pub tolerance: f64,
     /// Significance level of the Mann-Whitney test, Holm-Bonferroni adjusted across groups.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
@@ -350,9 +381,44 @@ pub struct BaselineRatchetArgs {
     #[arg(long, value_name = "FILE")]
     pub budgets: Utf8PathBuf,
     /// Room left above the observed value (`20%` or `0.2`).
-    #[arg(long, default_value = "20%")]
-    pub headroom: String,
+    #[arg(long, default_value = "20%", value_parser = parse_fraction)]
+    pub headroom: f64,
     /// Write the proposed budgets back to the budget file (otherwise only print the diff).
     #[arg(long)]
     pub write: bool,
+}
+
+/// `5%` or `0.05` as the fraction 0.05; finite and not negative.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    let (number, scale) = match text.trim().strip_suffix('%') {
+        Some(percent) => (percent.trim(), 100.0),
+        None => (text.trim(), 1.0),
+    };
+    match number.parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value / scale),
+        _ => Err(format!(
+            "expected a percentage such as 5% or a fraction such as 0.05, got {text:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn fractions_accept_percentages_and_plain_numbers() {
+        assert_eq!(parse_fraction("5%"), Ok(0.05));
+        assert_eq!(parse_fraction("0.2"), Ok(0.2));
+        assert_eq!(parse_fraction(" 12.5 % "), Ok(0.125));
+        assert!(parse_fraction("-5%").is_err());
+        assert!(parse_fraction("five").is_err());
+        assert!(parse_fraction("NaN").is_err());
+    }
 }

@@ -17,7 +17,9 @@
 
 mod cli;
 mod commands;
+mod inputs;
 mod output;
+mod summary;
 
 use std::io::Write as _;
 use std::process::ExitCode;

@@ -1,0 +1,58 @@
+//! `perf-gate collect`.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use perf_collect::CollectionSummary;
+
+use super::{Context, print_stdout};
+use crate::cli::{CollectArgs, CollectFormat};
+use crate::inputs::{Inputs, collect_config};
+
+pub fn run(args: &CollectArgs, context: Context) -> Result<u8> {
+    let inputs = Inputs::resolve(&args.roots)?;
+    let mut config = collect_config(&args.filter, vec![args.out.clone()])?;
+    config.scan.progress = context.diagnostics.progress();
+    let collection = perf_collect::collect(&inputs.roots, &config)
+        .map_err(|error| anyhow::anyhow!(inputs.display(&error.to_string())))?;
+    context.diagnostics.scan_report(&collection.report, &inputs);
+    collection.write_jsonl(&args.out)?;
+    context.diagnostics.note(&format!(
+        "wrote {} records to {}",
+        collection.len(),
+        args.out
+    ));
+    let summary = match args.format {
+        CollectFormat::Json => serde_json::to_string_pretty(&collection.summary)? + "\n",
+        CollectFormat::Text => render_text(&collection.summary),
+    };
+    print_stdout(&summary)?;
+    Ok(0)
+}
+
+fn render_text(summary: &CollectionSummary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} entries from {} files in {} roots",
+        summary.entries, summary.files_scanned, summary.roots_scanned
+    );
+    if let (Some(first), Some(last)) = (summary.first_ts, summary.last_ts) {
+        let _ = writeln!(out, "time range: {first} .. {last}");
+    }
+    let outcomes = &summary.by_outcome;
+    let _ = writeln!(
+        out,
+        "outcomes: {} ok, {} errors, {} unknown",
+        outcomes.ok, outcomes.errors, outcomes.unknown
+    );
+    let width = summary.by_tool.keys().map(String::len).max().unwrap_or(0);
+    if !summary.by_tool.is_empty() {
+        out.push_str("by tool:\n");
+    }
+    for (tool, count) in &summary.by_tool {
+        let _ = writeln!(out, "  {tool:<width$}  {count}");
+    }
+    let _ = writeln!(out, "sessions: {}", summary.by_session.len());
+    out
+}
