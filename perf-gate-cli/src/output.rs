@@ -37,6 +37,16 @@ pub fn write_atomically(path: &Utf8Path, contents: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(&directory)
         .with_context(|| format!("cannot create a temporary file in {directory}"))?;
+    // tempfile creates files readable by the owner only; artifacts and budget files are meant
+    // to be shared (uploaded, committed), so give them the usual permissions.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        temporary
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("cannot set the permissions of {path}"))?;
+    }
     temporary
         .write_all(contents)
         .and_then(|()| temporary.as_file().sync_all())
