@@ -113,7 +113,7 @@ fn columns(group: &GroupSummary) -> Vec<String> {
 
 const HEADER: [&str; 13] = [
     "group",
-    "n",
+    "records",
     "ok",
     "errors",
     "unknown",

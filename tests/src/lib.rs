@@ -134,3 +134,18 @@ impl Default for TempTree {
         Self::new()
     }
 }
+
+/// `count` JSONL records of tool `svc`, step `get`, all `ok`, with latency `ms(i)` for the i-th.
+pub fn svc_get_lines(count: u32, ms: impl Fn(u32) -> f64) -> String {
+    (0..count)
+        .map(|i| {
+            format!(
+                "{{\"ts\":\"2025-10-16T10:{:02}:{:02}.000Z\",\"sessionId\":\"s{}\",\"tool\":\"svc\",\"step\":\"get\",\"ms\":{},\"ok\":true}}\n",
+                i / 60 % 60,
+                i % 60,
+                i / 10,
+                ms(i)
+            )
+        })
+        .collect()
+}

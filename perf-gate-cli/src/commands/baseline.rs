@@ -161,7 +161,12 @@ fn cells(group: &baseline::GroupComparison) -> [String; 6] {
     let ms = |value: Option<f64>| value.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}ms"));
     let change = match (group.relative_change, group.relative_change_interval) {
         (Some(change), Some((low, high))) => {
-            format!("{} [{}, {}]", signed_percent(change), signed_percent(low), signed_percent(high))
+            format!(
+                "{} [{}, {}]",
+                signed_percent(change),
+                signed_percent(low),
+                signed_percent(high)
+            )
         }
         (Some(change), None) => signed_percent(change),
         _ => "-".to_owned(),
@@ -182,7 +187,11 @@ fn cells(group: &baseline::GroupComparison) -> [String; 6] {
 /// `+12.3%`, with no `-0.0%` for changes that round to zero.
 fn signed_percent(fraction: f64) -> String {
     let text = format!("{:+.1}%", fraction * 100.0);
-    if text == "-0.0%" { "+0.0%".to_owned() } else { text }
+    if text == "-0.0%" {
+        "+0.0%".to_owned()
+    } else {
+        text
+    }
 }
 
 fn heading(comparison: &Comparison) -> String {
