@@ -37,10 +37,10 @@ impl Inputs {
             if stdin_spool.is_none() {
                 stdin_spool = Some(spool_stdin()?);
             }
-            if let Some((_, path)) = &stdin_spool {
-                if !roots.contains(path) {
-                    roots.push(path.clone());
-                }
+            if let Some((_, path)) = &stdin_spool
+                && !roots.contains(path)
+            {
+                roots.push(path.clone());
             }
         }
         Ok(Self { roots, stdin_spool })

@@ -149,3 +149,25 @@ pub fn svc_get_lines(count: u32, ms: impl Fn(u32) -> f64) -> String {
         })
         .collect()
 }
+
+/// Runs `perf-gate arguments...`, checks its exit code and returns its stdout.
+///
+/// # Panics
+///
+/// When perf-gate cannot run, exits with another code (stderr is shown), or prints non-UTF-8.
+pub fn stdout_of(arguments: &[&str], expected_code: i32) -> String {
+    let output = match perf_gate().args(arguments).output() {
+        Ok(output) => output,
+        Err(error) => panic!("cannot run perf-gate: {error}"),
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(expected_code),
+        "perf-gate {arguments:?}; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    match String::from_utf8(output.stdout) {
+        Ok(stdout) => stdout,
+        Err(error) => panic!("stdout is not UTF-8: {error}"),
+    }
+}

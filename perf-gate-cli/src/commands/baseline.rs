@@ -171,9 +171,11 @@ fn cells(group: &baseline::GroupComparison) -> [String; 6] {
         (Some(change), None) => signed_percent(change),
         _ => "-".to_owned(),
     };
-    let p_value = group
-        .adjusted_p_value
-        .map_or_else(|| "-".to_owned(), |p| format!("p={p:.4}"));
+    let p_value = match group.adjusted_p_value {
+        Some(p) if p < 0.0001 => "p<0.0001".to_owned(),
+        Some(p) => format!("p={p:.4}"),
+        None => "-".to_owned(),
+    };
     [
         format!("{}/{}", group.key.tool, group.key.step),
         ms(group.baseline_value_ms),

@@ -1,0 +1,419 @@
+//! Inputs and artifacts: stdin, directories with bad lines, empty directories, the files `gate`
+//! and `collect` write, `normalize`, and the GitHub Actions integration.
+
+use predicates::prelude::*;
+use tests::{TempTree, perf_gate, svc_get_lines};
+
+const PASS: &str = "examples/budgets-pass.json";
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let logs = svc_get_lines(60, |i| 10.0 + f64::from(i));
+    let tree = TempTree::new();
+    let budgets = tree.write("budgets.json", r#"{ "svc": { "get": { "p50": 100 } } }"#);
+    perf_gate()
+        .args(["evaluate", "-", "--budgets", budgets.as_str()])
+        .write_stdin(logs.clone() + "garbage\n")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("svc/get"))
+        .stderr(predicate::str::contains("warning: <stdin>:61: "))
+        .stderr(predicate::str::contains(
+            "read 61 lines from 1 files: 60 accepted",
+        ));
+    perf_gate()
+        .args(["-q", "summarize", "-", "--format", "json"])
+        .write_stdin(logs)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\"group\": \"svc/get\""));
+}
+
+#[test]
+fn directory_with_bad_lines_reports_each_with_path_and_line_and_counts_all() {
+    let tree = TempTree::new();
+    let good = svc_get_lines(3, |i| 10.0 + f64::from(i));
+    tree.write(
+        "logs/a.jsonl",
+        format!("{good}\n{{\"ts\":1}}\nnot json at all\n"),
+    );
+    tree.write("logs/nested/b.ndjson", "{\"tool\":\"svc\"}\n");
+    tree.write("logs/ignored.txt", "not a log file, never read\n");
+    let output = perf_gate()
+        .current_dir(tree.path())
+        .args(["summarize", "logs"])
+        .output()
+        .expect("perf-gate runs");
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("warning: logs/a.jsonl:5: "), "{stderr}");
+    assert!(stderr.contains("warning: logs/a.jsonl:6: "), "{stderr}");
+    assert!(
+        stderr.contains("warning: logs/nested/b.ndjson:1: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("read 7 lines from 2 files: 3 accepted, 0 filtered out, 3 rejected, 1 blank"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ignored.txt"), "{stderr}");
+}
+
+#[test]
+fn quiet_silences_diagnostics_but_not_the_report() {
+    perf_gate()
+        .args(["--quiet", "summarize", "examples/logs"])
+        .assert()
+        .code(0)
+        .stderr("")
+        .stdout(predicate::str::contains("wsap/import"));
+}
+
+#[test]
+fn empty_directory_has_no_data_for_budgets_and_exits_2() {
+    let tree = TempTree::new();
+    std::fs::create_dir(tree.path().join("empty")).expect("mkdir");
+    let empty = tree.path().join("empty");
+    perf_gate()
+        .args(["evaluate", empty.as_str(), "--budgets", PASS])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("no data"))
+        .stderr(predicate::str::contains("read 0 lines from 0 files"));
+    perf_gate()
+        .args(["-q", "summarize", empty.as_str()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("(no records)"));
+}
+
+#[test]
+fn gate_writes_every_artifact_matching_evaluate() {
+    let tree = TempTree::new();
+    let out_dir = tree.path().join("artifacts/perf");
+    perf_gate()
+        .args([
+            "-q",
+            "gate",
+            "examples/logs",
+            "--budgets",
+            PASS,
+            "--write-latest",
+        ])
+        .args(["--out-dir", out_dir.as_str()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("perf-gate: PASS"));
+    let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).expect(name);
+    let evaluate = |format: &str| {
+        let output = perf_gate()
+            .args([
+                "-q",
+                "evaluate",
+                "examples/logs",
+                "--budgets",
+                PASS,
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("perf-gate runs");
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    assert_eq!(read("report.json"), evaluate("json"));
+    assert_eq!(read("report.md"), evaluate("markdown"));
+    assert_eq!(read("junit.xml"), evaluate("junit"));
+    let latest = read("latest.jsonl");
+    assert_eq!(latest.lines().count(), 1030, "every accepted record");
+    let days: Vec<&str> = latest.lines().map(|line| &line[7..17]).collect();
+    assert!(days.is_sorted(), "records are sorted by time");
+    assert_eq!(
+        (days[0], days[days.len() - 1]),
+        ("2025-10-15", "2025-10-17")
+    );
+    let names: Vec<String> = std::fs::read_dir(&out_dir)
+        .expect("artifacts")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(names.len(), 4, "no temporary files left behind: {names:?}");
+}
+
+#[test]
+fn gate_does_not_read_its_own_latest_jsonl_back() {
+    let tree = TempTree::new();
+    tree.write("logs/run.jsonl", svc_get_lines(60, |i| 10.0 + f64::from(i)));
+    let budgets = tree.write("budgets.json", r#"{ "svc": { "get": { "p50": 100 } } }"#);
+    for _ in 0..2 {
+        perf_gate()
+            .current_dir(tree.path())
+            .args([
+                "gate",
+                "logs",
+                "--budgets",
+                budgets.as_str(),
+                "--write-latest",
+            ])
+            .args(["--out-dir", "logs/artifacts"])
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains("read 60 lines from 1 files"));
+    }
+}
+
+#[test]
+fn evaluate_writes_the_report_files_it_is_asked_for() {
+    let tree = TempTree::new();
+    let json = tree.path().join("out/report.json");
+    let junit = tree.path().join("out/junit.xml");
+    let markdown = tree.path().join("out/report.md");
+    perf_gate()
+        .args([
+            "-q",
+            "evaluate",
+            "examples/logs",
+            "--budgets",
+            "examples/budgets-fail.json",
+        ])
+        .args(["--json", json.as_str(), "--junit", junit.as_str()])
+        .args(["--markdown", markdown.as_str()])
+        .assert()
+        .code(3);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("valid");
+    assert_eq!(report["verdict"], "fail");
+    assert!(
+        std::fs::read_to_string(&junit)
+            .expect("junit")
+            .contains("<failure")
+    );
+    assert!(
+        std::fs::read_to_string(&markdown)
+            .expect("md")
+            .starts_with("## perf-gate: FAIL")
+    );
+}
+
+#[test]
+fn github_actions_gets_a_step_summary_and_annotations() {
+    let tree = TempTree::new();
+    let summary = tree.write("step-summary.md", "# earlier step\n");
+    let out_dir = tree.path().join("artifacts");
+    perf_gate()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", summary.as_str())
+        .args([
+            "-q",
+            "gate",
+            "examples/logs",
+            "--budgets",
+            "examples/budgets-fail.json",
+        ])
+        .args(["--out-dir", out_dir.as_str()])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(
+            "::error title=perf-gate budget exceeded%3A a2a/echo avg::",
+        ));
+    let written = std::fs::read_to_string(&summary).expect("summary");
+    assert!(
+        written.starts_with("# earlier step\n## perf-gate: FAIL"),
+        "{written}"
+    );
+}
+
+#[test]
+fn outside_github_actions_there_are_no_annotations() {
+    let tree = TempTree::new();
+    perf_gate()
+        .args([
+            "-q",
+            "gate",
+            "examples/logs",
+            "--budgets",
+            "examples/budgets-fail.json",
+        ])
+        .args(["--out-dir", tree.path().join("a").as_str()])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("::error").not());
+}
+
+#[test]
+fn collect_writes_sorted_jsonl_and_prints_a_summary() {
+    let tree = TempTree::new();
+    let out = tree.path().join("latest.jsonl");
+    perf_gate()
+        .args([
+            "-q",
+            "collect",
+            "examples/logs",
+            "--tools",
+            "registry",
+            "--out",
+            out.as_str(),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with(
+            "400 entries from 5 files in 1 roots\n",
+        ))
+        .stdout(predicate::str::contains(
+            "outcomes: 377 ok, 13 errors, 10 unknown",
+        ));
+    let written = std::fs::read_to_string(&out).expect("output");
+    assert_eq!(written.lines().count(), 400);
+    assert!(
+        written
+            .lines()
+            .all(|line| line.contains(r#""tool":"registry""#))
+    );
+    let json = perf_gate()
+        .args([
+            "-q",
+            "collect",
+            "examples/logs",
+            "--out",
+            out.as_str(),
+            "--format",
+            "json",
+        ])
+        .args([
+            "--since",
+            "2025-10-16T00:00:00Z",
+            "--until",
+            "2025-10-17T00:00:00Z",
+        ])
+        .output()
+        .expect("perf-gate runs");
+    let summary: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(summary["schema_version"], 1);
+    assert_eq!(summary["by_tool"]["wsap"], 180);
+}
+
+#[test]
+fn bad_filter_value_is_an_input_error() {
+    perf_gate()
+        .args(["summarize", "examples/logs", "--since", "last tuesday"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "error: --since \"last tuesday\"",
+        ));
+}
+
+#[test]
+fn normalize_makes_outcomes_explicit() {
+    let tree = TempTree::new();
+    let input = tree.write(
+        "raw.jsonl",
+        concat!(
+            r#"{"ts":"2025-10-21T09:00:01Z","sessionId":"r","tool":"registry","step":"get","ms":131.2,"status":429}"#,
+            "\n",
+            r#"{"ts":"2025-10-21T09:00:02Z","sessionId":"r","tool":"registry","step":"get","ms":12,"ok":false,"extra":{"a":1}}"#,
+            "\n\nbroken\n",
+        ),
+    );
+    let out = tree.path().join("normalized.jsonl");
+    perf_gate()
+        .args(["normalize", input.as_str(), "--out", out.as_str()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("raw.jsonl:4: "))
+        .stderr(predicate::str::contains(
+            "normalized 2 records (1 rejected, 1 blank lines dropped)",
+        ));
+    insta::assert_snapshot!(std::fs::read_to_string(&out).expect("output"));
+    perf_gate()
+        .args(["-q", "normalize", "-", "--out", "-"])
+        .write_stdin(std::fs::read(&input).expect("input"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            r#""errorReason":"http 429 too many requests""#,
+        ));
+}
+
+#[test]
+fn ratchet_prints_a_diff_and_writes_only_when_asked() {
+    let tree = TempTree::new();
+    let logs = tree.write(
+        "run.jsonl",
+        svc_get_lines(200, |i| 20.0 + f64::from(i % 10)),
+    );
+    let budgets_text = "{ \"svc\": { \"get\": { \"p95\": 1000 } } }\n";
+    let budgets = tree.write("budgets.json", budgets_text);
+    let baseline = tree.path().join("baseline.json");
+    perf_gate()
+        .args([
+            "-q",
+            "baseline",
+            "save",
+            logs.as_str(),
+            "--out",
+            baseline.as_str(),
+        ])
+        .assert()
+        .code(0);
+    let ratchet = ["baseline", "ratchet", "--baseline", baseline.as_str()];
+    perf_gate()
+        .args(ratchet)
+        .args(["--budgets", budgets.as_str(), "--headroom", "20%"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("-").and(predicate::str::contains("+")))
+        .stdout(predicate::str::contains(
+            "-      \"p95\": 1000\n+      \"p95\": 35\n",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(&budgets).expect("budgets"),
+        budgets_text
+    );
+    perf_gate()
+        .args(ratchet)
+        .args(["--budgets", budgets.as_str(), "--write"])
+        .assert()
+        .code(0);
+    let written = std::fs::read_to_string(&budgets).expect("budgets");
+    assert!(!written.contains("1000"), "{written}");
+    perf_gate()
+        .args([
+            "-q",
+            "evaluate",
+            logs.as_str(),
+            "--budgets",
+            budgets.as_str(),
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn baseline_save_is_deterministic() {
+    let tree = TempTree::new();
+    let first = tree.path().join("first.json");
+    let second = tree.path().join("second.json");
+    for out in [&first, &second] {
+        perf_gate()
+            .args([
+                "-q",
+                "baseline",
+                "save",
+                "examples/logs",
+                "--out",
+                out.as_str(),
+            ])
+            .assert()
+            .code(0);
+    }
+    assert_eq!(
+        std::fs::read(&first).expect("first"),
+        std::fs::read(&second).expect("second")
+    );
+}
