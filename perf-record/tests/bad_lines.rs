@@ -39,6 +39,12 @@ fn reports_every_bad_line_and_counts_add_up() {
         .collect();
     let expected: Vec<(u64, ErrorKind, Option<&str>, &str)> = vec![
         (
+            4,
+            ErrorKind::MalformedJson,
+            None,
+            ":4:50: unexpected end of line: EOF while parsing a value",
+        ),
+        (
             5,
             ErrorKind::MissingField,
             Some("step"),
