@@ -214,3 +214,33 @@ proptest! {
         prop_assert_eq!(parse_line_reference(line.as_bytes()), Ok(Line::Record(record)));
     }
 }
+
+proptest! {
+    /// Any byte stream: every line is counted once, as a record, a blank line or a rejection,
+    /// and the reader yields exactly the records and rejections.
+    #[test]
+    fn reader_counts_every_line(
+        data in proptest::collection::vec(
+            prop_oneof![
+                4 => any::<u8>(),
+                1 => Just(b'\n'),
+                1 => Just(b'\r'),
+                1 => Just(b' '),
+            ],
+            0..400,
+        ),
+        cap in 1usize..80,
+    ) {
+        let mut reader = perf_record::RecordReader::new(
+            "prop",
+            std::io::BufReader::with_capacity(16, &data[..]),
+            perf_record::ReadConfig { max_line_bytes: cap },
+        );
+        let results = reader.by_ref().count() as u64;
+        let counts = reader.counts();
+        prop_assert_eq!(results, counts.records + counts.rejected);
+        let newlines = data.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        let unterminated = u64::from(!data.is_empty() && !data.ends_with(b"\n"));
+        prop_assert_eq!(counts.lines(), newlines + unterminated);
+    }
+}
