@@ -38,7 +38,7 @@ mod error;
 mod interval;
 mod moments;
 mod quantile;
-
+mod sketch;
 mod summary;
 
 pub use compare::{
@@ -50,7 +50,7 @@ pub use error::StatsError;
 pub use interval::{QuantileInterval, quantile_confidence_interval};
 pub use moments::Moments;
 pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
-
+pub use sketch::{QuantileSketch, SketchConfig};
 pub use summary::{
     PercentileValue, Summary, SummaryConfig, check_monotonic, summarize, summarize_in_place,
 };
