@@ -235,6 +235,10 @@ fn position(method: QuantileMethod, count: usize, quantile: f64) -> Position {
 /// Linear interpolation in numpy's form, which is exact at both ends.
 fn interpolate(lower: f64, upper: f64, weight: f64) -> f64 {
     let difference = upper - lower;
+    if !difference.is_finite() {
+        // Only for values near f64::MAX of opposite signs: avoid the overflowing difference.
+        return lower * (1.0 - weight) + upper * weight;
+    }
     if weight >= 0.5 {
         upper - difference * (1.0 - weight)
     } else {
