@@ -1,5 +1,8 @@
 //! Behaviour tests: real files in temporary directories, including every kind of bad input.
-#![allow(clippy::unwrap_used, reason = "tests: a failed unwrap is a failed test")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
 
 use std::io::Write;
 
