@@ -84,6 +84,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "mb_per_s": report_bytes as f64 / 1e6 / seconds,
         "records_per_s": records as f64 / seconds,
         "peak_rss_kib": peak_rss_kib(),
+        "cpu_seconds": cpu_seconds(),
         "threads": rayon::current_num_threads(),
         "groups": groups,
     });
@@ -106,6 +107,19 @@ fn percentiles<const N: usize>(values: &mut [f64], ranks: [f64; N]) -> [f64; N] 
         *slot = low + (high - low) * (position - lower as f64);
     }
     result
+}
+
+/// User plus system CPU time of this process so far, from `/proc/self/stat` (Linux only): on a
+/// shared machine it says what the work cost even when the wall clock waited for other processes.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let after_name = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    // Linux reports these in USER_HZ ticks, 100 per second on every mainstream configuration.
+    Some((user + system) / 100.0)
 }
 
 /// Peak resident set size of this process in KiB, from `/proc/self/status` (Linux only).

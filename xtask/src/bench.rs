@@ -114,8 +114,9 @@ pub fn run(root: &Utf8Path, args: &BenchArgs) -> Result<()> {
 fn print_measurement(title: &str, measurement: &serde_json::Value, target: &str) {
     let number = |key: &str| measurement[key].as_f64().unwrap_or(f64::NAN);
     println!(
-        "{title}\n    {:.3} s, {:.0} MB/s, {:.2} M records/s, peak RSS {:.1} MB, {} threads ({target})",
+        "{title}\n    {:.3} s wall ({:.3} s CPU), {:.0} MB/s, {:.2} M records/s, peak RSS {:.1} MB, {} threads ({target})",
         number("seconds"),
+        number("cpu_seconds"),
         number("mb_per_s"),
         number("records_per_s") / 1e6,
         number("peak_rss_kib") * 1024.0 / 1e6,
