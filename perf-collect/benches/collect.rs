@@ -1,5 +1,9 @@
 //! Criterion benchmarks of the two reading paths on a small generated corpus (about 6.5 MB).
 //! `cargo xtask bench` measures the full-size corpus and peak memory.
+#![allow(
+    clippy::expect_used,
+    reason = "benchmark setup: failing to build the corpus should stop the benchmark"
+)]
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -23,7 +27,7 @@ fn corpus() -> (tempfile::TempDir, Utf8PathBuf, u64) {
         let step =
             ["import", "parse", "link", "emit", "verify", "fetch"][(state >> 50) as usize % 6];
         let ms = (state >> 40) as f64 / 1e4;
-        let ok = if state % 33 == 0 {
+        let ok = if state.is_multiple_of(33) {
             r#","ok":false,"errorReason":"timeout""#
         } else {
             r#","ok":true"#
