@@ -8,6 +8,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use perf_record::{Outcome, OutcomeCounts, Record, Timestamp};
 use rayon::prelude::*;
 
+use crate::fast_hash::BuildNameHasher;
 use crate::scan::{RecordSink, ScanReport, scan_files};
 use crate::{CollectConfig, CollectError, discover, strict_check};
 
@@ -276,7 +277,7 @@ fn write_json_string(out: &mut Vec<u8>, value: &str) {
 /// Interned strings of one work unit.
 #[derive(Debug, Default)]
 struct Strings {
-    ids: HashMap<Box<str>, u32>,
+    ids: HashMap<Box<str>, u32, BuildNameHasher>,
     names: Vec<Box<str>>,
 }
 
