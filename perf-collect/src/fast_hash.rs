@@ -38,6 +38,8 @@ impl Hasher for NameHasher {
             word[..rest.len()].copy_from_slice(rest);
             self.add(u64::from_le_bytes(word));
         }
+        // Zero padding alone would make "a" and "a\0" hash alike.
+        self.add(bytes.len() as u64);
     }
 
     fn write_u8(&mut self, byte: u8) {
