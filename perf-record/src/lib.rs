@@ -12,20 +12,37 @@
 //! (`perf-collect`) or for judging budgets (`perf-budget`).
 //!
 //! ```
-//! use perf_record::{parse_line, Line};
+//! use perf_record::{ReadConfig, RecordReader, ErrorKind};
 //!
-//! let line = br#"{"ts":"2025-10-16T23:34:46.422Z","sessionId":"s1","tool":"wsap","step":"import","ms":24.723,"ok":true}"#;
-//! assert!(matches!(parse_line(line), Ok(Line::Record(record)) if record.ms == 24.723));
+//! let log = concat!(
+//!     r#"{"ts":"2025-10-16T23:34:46.422Z","sessionId":"s1","tool":"wsap","step":"import","ms":24.723,"ok":true}"#, "\n",
+//!     "\n",
+//!     r#"{"ts":"2025-10-16T23:34:47Z","sessionId":"s1","tool":"wsap","step":"import","ms":-3.5}"#, "\n",
+//! );
+//! let mut reader = RecordReader::new("logs/a.jsonl", log.as_bytes(), ReadConfig::default());
+//! let results: Vec<_> = reader.by_ref().collect();
+//! assert_eq!(results[0].as_ref().map(|record| record.ms).ok(), Some(24.723));
+//! let error = results[1].as_ref().unwrap_err().as_record_error().unwrap();
+//! assert_eq!(error.kind, ErrorKind::NegativeMs);
+//! assert_eq!(error.to_string(), r#"logs/a.jsonl:3:86: field "ms": negative value -3.5"#);
+//! let counts = reader.counts();
+//! assert_eq!((counts.lines(), counts.records, counts.blank, counts.rejected), (3, 1, 1, 1));
 //! ```
 
+mod normalize;
 mod parse;
+mod read;
 mod timestamp;
+mod write;
 
 use std::borrow::Cow;
 use std::fmt;
 
 pub use jiff::Timestamp;
+pub use normalize::{http_reason, normalize_line};
 pub use parse::{parse_line, parse_line_reference};
+pub use read::{LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom};
+pub use write::{record_to_line, write_record};
 
 /// The outcome of one timed operation: a tri-state.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,9 +126,16 @@ pub struct LineError {
 
 impl fmt::Display for LineError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.field {
-            Some(field) => write!(formatter, "field {field:?}: {}", self.detail),
-            None => formatter.write_str(&self.detail),
+        formatter.write_str(&LineError::describe(self.field, &self.detail))
+    }
+}
+
+impl LineError {
+    /// `field "ms": detail`, or just the detail when no field is concerned.
+    fn describe(field: Option<&str>, detail: &str) -> String {
+        match field {
+            Some(field) => format!("field {field:?}: {detail}"),
+            None => detail.to_owned(),
         }
     }
 }

@@ -6,9 +6,7 @@ mod reference;
 
 use std::borrow::Cow;
 
-#[cfg(test)]
-use crate::Record;
-use crate::{ErrorKind, Line, LineError, Outcome};
+use crate::{ErrorKind, Line, LineError, Outcome, Record};
 
 /// Parses one line (without its `\n`; a trailing `\r` is accepted).
 ///
@@ -42,6 +40,15 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, LineError> {
     reference::parse_record(text).map(Line::Record)
 }
 
+/// [`parse_line`] for a line the caller knows is not blank (it would be malformed JSON).
+pub(crate) fn parse_non_blank(line: &[u8]) -> Result<Record<'_>, LineError> {
+    let text = line_text(line)?;
+    if let Some(record) = fast::parse_record(text) {
+        return Ok(record);
+    }
+    reference::parse_record(text)
+}
+
 /// Parses one line with the serde_json reference parser only, skipping the fast scanner.
 ///
 /// It gives exactly the same results as [`parse_line`], only slower. It exists so that the
@@ -70,7 +77,13 @@ fn line_text(line: &[u8]) -> Result<&str, LineError> {
 
 /// JSON white space only (not every ASCII white space: a form feed is not blank).
 fn is_blank(text: &str) -> bool {
-    text.bytes()
+    is_blank_bytes(text.as_bytes())
+}
+
+/// [`is_blank`] on bytes.
+pub(crate) fn is_blank_bytes(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
         .all(|byte| matches!(byte, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
