@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use camino::Utf8PathBuf;
 use perf_record::{GroupKey, Outcome, OutcomeCounts, Record};
 
+use crate::fast_hash::BuildNameHasher;
 use crate::scan::{RecordSink, ScanReport, scan_files};
 use crate::{CollectConfig, CollectError, discover, strict_check};
 
@@ -101,7 +102,7 @@ fn merge_tables(tables: Vec<GroupTable>) -> BTreeMap<GroupName, GroupSamples> {
 /// The groups of one work unit, looked up by borrowed names so that a record costs no allocation.
 struct GroupTable {
     group_by: GroupBy,
-    index: HashMap<Box<str>, HashMap<Box<str>, usize>>,
+    index: HashMap<Box<str>, HashMap<Box<str>, usize, BuildNameHasher>, BuildNameHasher>,
     groups: Vec<(GroupName, GroupSamples)>,
 }
 
@@ -109,7 +110,7 @@ impl GroupTable {
     fn new(group_by: GroupBy) -> Self {
         Self {
             group_by,
-            index: HashMap::new(),
+            index: HashMap::default(),
             groups: Vec::new(),
         }
     }

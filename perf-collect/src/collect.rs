@@ -5,9 +5,10 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use perf_record::{Outcome, OutcomeCounts, Record, Timestamp};
+use perf_record::{Outcome, OutcomeCounts, Record, Timestamp, write_record};
 use rayon::prelude::*;
 
+use crate::fast_hash::BuildNameHasher;
 use crate::scan::{RecordSink, ScanReport, scan_files};
 use crate::{CollectConfig, CollectError, discover, strict_check};
 
@@ -170,14 +171,14 @@ impl Collection {
                     .map(|part| {
                         let mut bytes = Vec::with_capacity(part.len() * 160);
                         for &(_, table, row) in part {
-                            write_record(
-                                &mut bytes,
-                                &self.tables[table as usize].record(row as usize),
-                            );
+                            let mut record = self.tables[table as usize].record(row as usize);
+                            // An error without a reason says so explicitly in the collected file.
+                            record.outcome = record.outcome.normalized();
+                            write_record(&mut bytes, &record)?;
                         }
-                        bytes
+                        Ok(bytes)
                     })
-                    .collect();
+                    .collect::<io::Result<_>>()?;
                 for part in parts {
                     out.write_all(&part)?;
                 }
@@ -228,55 +229,10 @@ pub fn write_atomically(
     Ok(())
 }
 
-/// Compact JSONL in the stable field order `ts, sessionId, tool, step, ms, ok, errorReason`.
-// FIXME: switch to perf-record's writer once it lands on the `record` branch.
-fn write_record(out: &mut Vec<u8>, record: &Record<'_>) {
-    use std::fmt::Write as _;
-    let mut text = String::new();
-    let _ = write!(text, "{}", record.ts);
-    out.extend_from_slice(b"{\"ts\":\"");
-    out.extend_from_slice(text.as_bytes());
-    out.extend_from_slice(b"\",\"sessionId\":");
-    write_json_string(out, &record.session_id);
-    out.extend_from_slice(b",\"tool\":");
-    write_json_string(out, &record.tool);
-    out.extend_from_slice(b",\"step\":");
-    write_json_string(out, &record.step);
-    text.clear();
-    let _ = write!(text, "{}", record.ms);
-    out.extend_from_slice(b",\"ms\":");
-    out.extend_from_slice(text.as_bytes());
-    match &record.outcome {
-        Outcome::Success => out.extend_from_slice(b",\"ok\":true"),
-        Outcome::Error(reason) => {
-            out.extend_from_slice(b",\"ok\":false,\"errorReason\":");
-            write_json_string(out, reason.as_deref().unwrap_or("unspecified"));
-        }
-        Outcome::Unknown => {}
-    }
-    out.extend_from_slice(b"}\n");
-}
-
-fn write_json_string(out: &mut Vec<u8>, value: &str) {
-    out.push(b'"');
-    for &byte in value.as_bytes() {
-        match byte {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0..0x20 => out.extend_from_slice(format!("\\u{byte:04x}").as_bytes()),
-            _ => out.push(byte),
-        }
-    }
-    out.push(b'"');
-}
-
 /// Interned strings of one work unit.
 #[derive(Debug, Default)]
 struct Strings {
-    ids: HashMap<Box<str>, u32>,
+    ids: HashMap<Box<str>, u32, BuildNameHasher>,
     names: Vec<Box<str>>,
 }
 
@@ -387,13 +343,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
         (dir, path)
-    }
-
-    #[test]
-    fn json_strings_are_escaped() {
-        let mut out = Vec::new();
-        write_json_string(&mut out, "a\"b\\c\n\u{1}é");
-        assert_eq!(String::from_utf8(out).unwrap(), r#""a\"b\\c\n\u0001é""#);
     }
 
     #[test]

@@ -46,6 +46,7 @@ mod aggregate;
 mod collect;
 mod discover;
 mod error;
+mod fast_hash;
 mod filter;
 mod lines;
 mod scan;

@@ -33,7 +33,8 @@ pub(crate) struct ScanRange {
     pub strip_bom: bool,
 }
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// Length of the UTF-8 byte-order mark that [`perf_record::strip_bom`] removes.
+const BOM_LENGTH: usize = 3;
 
 /// Reads `reader` to the end of the owned range and calls `on_line` for every owned line.
 ///
@@ -78,7 +79,7 @@ pub(crate) fn scan_lines<R: Read>(
                 }
                 let mut line = &buffer[head..newline];
                 if at_file_start {
-                    line = line.strip_prefix(BOM).unwrap_or(line);
+                    line = perf_record::strip_bom(line);
                 }
                 if line.len() > max_line_bytes {
                     on_line(RawLine::TooLong {
@@ -104,7 +105,7 @@ pub(crate) fn scan_lines<R: Read>(
             head = 0;
             tail = 0;
             searched = 0;
-        } else if pending > max_line_bytes.saturating_add(BOM.len()) {
+        } else if pending > max_line_bytes.saturating_add(BOM_LENGTH) {
             if line_start >= range.owned_end {
                 return Ok(());
             }
@@ -144,7 +145,7 @@ pub(crate) fn scan_lines<R: Read>(
             } else if tail > head {
                 let mut line = &buffer[head..tail];
                 if at_file_start {
-                    line = line.strip_prefix(BOM).unwrap_or(line);
+                    line = perf_record::strip_bom(line);
                 }
                 on_line(RawLine::Unterminated(line));
             }

@@ -463,6 +463,46 @@ mod tests {
         );
     }
 
+    struct Count(u64);
+    impl RecordSink for Count {
+        fn accept(&mut self, _: Record<'_>) {
+            self.0 += 1;
+        }
+    }
+
+    #[test]
+    fn a_file_that_vanished_after_listing_is_reported_once_and_the_run_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
+        let kept = root.join("kept.jsonl");
+        std::fs::write(&kept, "{\"ts\":\"2025-01-01T00:00:00Z\",\"sessionId\":\"s\",\"tool\":\"t\",\"step\":\"x\",\"ms\":1}\n").unwrap();
+        let files = [
+            SourceFile {
+                path: root.join("gone.jsonl"),
+                bytes: 100,
+                compression: Compression::None,
+            },
+            SourceFile {
+                path: kept,
+                bytes: 80,
+                compression: Compression::None,
+            },
+        ];
+        let config = ScanConfig {
+            chunk_bytes: 10,
+            ..ScanConfig::default()
+        };
+        let (report, sinks) = scan_files(&files, &CompiledFilter::keep_all(), &config, || Count(0));
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert!(
+            report.problems[0]
+                .to_string()
+                .contains("gone.jsonl: cannot open")
+        );
+        assert_eq!(sinks.iter().map(|sink| sink.0).sum::<u64>(), 1);
+        assert_eq!(report.totals.accepted, 1);
+    }
+
     #[test]
     fn line_counts_add_up_and_merge() {
         let mut counts = LineCounts {

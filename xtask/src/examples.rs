@@ -159,9 +159,6 @@ const A2A: ToolProfile = ToolProfile {
     error_reasons: &["peer unreachable", "handshake rejected"],
 };
 
-/// The tool profiles of the bundled examples, also used for larger synthetic corpora.
-pub const TOOLS: [ToolProfile; 3] = [WSAP, REGISTRY, A2A];
-
 /// How a generated log file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

@@ -4,8 +4,11 @@
 //! - `cargo xtask examples`: regenerates the bundled example logs under `examples/logs/`.
 //! - `cargo xtask perf-gate`: perf-gate gates its own performance with its own tool.
 //!
+//! - `cargo xtask bench`: generates the benchmark corpus and measures perf-collect on it.
+//!
 //! Needs nothing but cargo.
 
+mod bench;
 mod ci;
 mod examples;
 mod perf_gate;
@@ -32,6 +35,8 @@ enum Task {
     Examples,
     /// Measures perf-gate's own operations and gates them against `perf-budgets.json`.
     PerfGate(perf_gate::PerfGateArgs),
+    /// Generates a deterministic corpus under target/bench-corpus/ and measures collection on it.
+    Bench(bench::BenchArgs),
 }
 
 /// The workspace root: xtask lives one level below it.
@@ -48,6 +53,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::Ci => ci::run(&root).map(|()| ExitCode::SUCCESS),
         Task::Examples => examples::run(&root.join("examples")).map(|()| ExitCode::SUCCESS),
         Task::PerfGate(args) => perf_gate::run(&root, &args),
+        Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
     }
 }
 

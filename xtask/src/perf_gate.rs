@@ -14,8 +14,8 @@ use std::time::Instant;
 use anyhow::{Context as _, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
 
+use crate::bench::ensure_corpus;
 use crate::ci::cargo;
-use crate::examples::{SplitMix64, TOOLS};
 
 /// Options of `cargo xtask perf-gate`.
 #[derive(Debug, clap::Args)]
@@ -46,10 +46,16 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&scratch).with_context(|| format!("creating {scratch}"))?;
 
     let binary = build_release_binary(workspace)?;
-    let corpus = scratch.join("corpus.jsonl");
+    // The benchmark's generator (`cargo xtask bench`), at a smaller size: a directory of files.
+    let corpus = scratch.join("corpus");
+    let bytes = ensure_corpus(&corpus, args.records as u64)?;
+    eprintln!(
+        "corpus: {} records, {:.1} MB in {corpus}",
+        args.records,
+        bytes as f64 / 1e6
+    );
     let small = scratch.join("small.jsonl");
-    write_corpus(&corpus, args.records, 1)?;
-    write_corpus(&small, 1_000, 2)?;
+    write_first_lines(&corpus, &small, 1_000)?;
     let corpus_budgets = scratch.join("corpus-budgets.json");
     std::fs::write(&corpus_budgets, CORPUS_BUDGETS)
         .with_context(|| format!("writing {corpus_budgets}"))?;
@@ -229,34 +235,29 @@ fn build_release_binary(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
         .context("cargo reported no perf-gate executable")
 }
 
-/// Writes `records` deterministic records of the example tools to `path`.
-fn write_corpus(path: &Utf8Path, records: usize, seed: u64) -> Result<()> {
-    let mut rng = SplitMix64::seeded(seed);
-    let groups: Vec<_> = TOOLS
-        .iter()
-        .flat_map(|tool| tool.steps.iter().map(move |step| (tool, step)))
+/// Writes the first `count` lines of the corpus (its files in name order) as one file.
+fn write_first_lines(corpus: &Utf8Path, path: &Utf8Path, count: usize) -> Result<()> {
+    let mut files: Vec<Utf8PathBuf> = std::fs::read_dir(corpus)
+        .with_context(|| format!("listing {corpus}"))?
+        .filter_map(|entry| Utf8PathBuf::from_path_buf(entry.ok()?.path()).ok())
+        .filter(|file| file.extension() == Some("jsonl"))
         .collect();
-    let mut out = String::with_capacity(records * 130);
-    // 2025-10-16T00:00:00Z, one record every 10 ms.
-    let start_ms: i64 = 1_760_572_800_000;
-    for index in 0..records {
-        let (tool, step) = groups[rng.next_index(groups.len())];
-        let ms = rng.next_log_normal(step.median_ms, step.sigma);
-        let ts = jiff::Timestamp::from_millisecond(start_ms + index as i64 * 10)?
-            .strftime("%Y-%m-%dT%H:%M:%S%.3fZ");
-        let session = index / 100;
-        let outcome = match rng.next_index(100) {
-            0..=2 => r#","ok":false,"errorReason":"synthetic failure""#,
-            3..=4 => "",
-            _ => r#","ok":true"#,
-        };
-        writeln!(
-            out,
-            r#"{{"ts":"{ts}","sessionId":"{prefix}-{session}","tool":"{tool}","step":"{step}","ms":{ms:.3}{outcome}}}"#,
-            prefix = tool.session_prefix,
-            tool = tool.tool,
-            step = step.step,
-        )?;
+    files.sort();
+    let mut lines = String::new();
+    let mut taken = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+        for line in text.lines().take(count - taken) {
+            lines.push_str(line);
+            lines.push('\n');
+            taken += 1;
+        }
+        if taken == count {
+            break;
+        }
     }
-    std::fs::write(path, out).with_context(|| format!("writing {path}"))
+    if taken < count {
+        bail!("the corpus in {corpus} has only {taken} lines, {count} needed");
+    }
+    std::fs::write(path, lines).with_context(|| format!("writing {path}"))
 }
