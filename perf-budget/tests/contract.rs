@@ -1,5 +1,8 @@
 //! The exit-code contract, and invariants of the parsers and escapers on arbitrary input.
 
+// Test helpers outside #[test] functions may unwrap: a failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use perf_budget::render::{github, junit, markdown, text};
 use perf_budget::{
     EXIT_USAGE_ERROR, EvaluateConfig, GroupSample, Verdict, evaluate, parse_budgets,

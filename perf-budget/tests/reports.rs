@@ -1,6 +1,9 @@
 //! Every renderer on one report that has every kind of check, lint finding and warning, and
 //! tool/step names that try to break each format.
 
+// Test helpers outside #[test] functions may unwrap: a failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use perf_budget::render::{github, json, junit, markdown, text};
 use perf_budget::{
     CheckStatus, EvaluateConfig, GroupSample, Report, Verdict, evaluate, parse_budgets,
