@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::{check_sentence, checks_in_display_order, lint_sentence};
+use super::{check_sentence, checks_in_display_order, lint_sentence, verbatim};
 use crate::budget_file::Severity;
 use crate::report::{Check, CheckStatus, Report};
 
@@ -34,7 +34,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "::warning title=perf-gate lint::{}",
-            escape_data(&lint_sentence(finding))
+            escape_data(&lint_sentence(finding, &verbatim))
         );
     }
     for warning in &report.warnings {

@@ -56,14 +56,14 @@ pub fn render(report: &Report, config: &MarkdownConfig) -> String {
     let lint_items: Vec<String> = report
         .lint
         .iter()
-        .map(|finding| format!("- {}\n", escape(&lint_sentence(finding))))
+        .map(|finding| format!("- {}\n", lint_sentence(finding, &escape)))
         .collect();
     let warning_items: Vec<String> = report
         .warnings
         .iter()
         .map(|warning| {
             format!(
-                "- `{}`: {}\n",
+                "- {}: {}\n",
                 escape(&warning.code),
                 escape(&warning.message)
             )
@@ -143,13 +143,15 @@ fn check_row(check: &Check) -> String {
         difference.push_str("; ");
         difference.push_str(&marginal);
     }
+    // Only the names come from logs; every other cell is built from numbers and fixed words
+    // that contain no Markdown syntax (`<` is always followed by a space or `=`).
     format!(
-        "| {status} | {} | {} | {} | {} | {} | {} |\n",
-        escape(&check.group_label()),
-        escape(&check.metric.to_string()),
-        escape(&observed_text(check)),
-        escape(&super::format_value(check.limit, check.unit)),
-        escape(&difference),
+        "| {status} | {}/{} | {} | {} | {} | {difference} | {} |\n",
+        escape(&check.tool),
+        escape(&check.step),
+        check.metric,
+        observed_text(check),
+        super::format_value(check.limit, check.unit),
         check.sample_count
     )
 }

@@ -140,21 +140,27 @@ fn check_sentence(check: &Check) -> String {
     sentence
 }
 
-/// One sentence per lint finding, names as they are.
-fn lint_sentence(finding: &LintFinding) -> String {
+/// One sentence per lint finding; `name` formats each log-derived name (identity, or a
+/// format's escape function).
+fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String {
     match finding {
         LintFinding::UnusedEntry {
             entry,
             shadowed_groups: 0,
         } => {
-            format!("budget entry {}/{} matched no data", entry.tool, entry.step)
+            format!(
+                "budget entry {}/{} matched no data",
+                name(&entry.tool.to_string()),
+                name(&entry.step.to_string())
+            )
         }
         LintFinding::UnusedEntry {
             entry,
             shadowed_groups,
         } => format!(
             "budget entry {}/{} is never used: a more specific entry wins for all {shadowed_groups} group(s) it matches",
-            entry.tool, entry.step
+            name(&entry.tool.to_string()),
+            name(&entry.step.to_string())
         ),
         LintFinding::UncoveredGroup {
             tool,
@@ -162,7 +168,9 @@ fn lint_sentence(finding: &LintFinding) -> String {
             sample_count,
         } => {
             format!(
-                "group {tool}/{step} ({sample_count} samples) is not covered by any budget entry"
+                "group {}/{} ({sample_count} samples) is not covered by any budget entry",
+                name(tool),
+                name(step)
             )
         }
         LintFinding::TooFewSamples {
@@ -172,10 +180,18 @@ fn lint_sentence(finding: &LintFinding) -> String {
             sample_count,
             min_samples,
         } => format!(
-            "group {tool}/{step} has {sample_count} samples, fewer than min_samples {min_samples} of entry {}/{}",
-            entry.tool, entry.step
+            "group {}/{} has {sample_count} samples, fewer than min_samples {min_samples} of entry {}/{}",
+            name(tool),
+            name(step),
+            name(&entry.tool.to_string()),
+            name(&entry.step.to_string())
         ),
     }
+}
+
+/// The identity name formatter, for formats that escape whole lines.
+fn verbatim(name: &str) -> String {
+    name.to_owned()
 }
 
 /// The count line: `1 failed, 0 warned, 2 inconclusive, 30 passed (33 checks, 1 marginal)`.

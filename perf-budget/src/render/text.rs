@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use super::{
     checks_in_display_order, comparison_text, counts_sentence, detail_text, lint_sentence,
-    marginal_text, observed_text,
+    marginal_text, observed_text, verbatim,
 };
 use crate::report::{CheckStatus, Report, Verdict};
 
@@ -98,7 +98,13 @@ pub fn checks_section(report: &Report, config: &TextConfig) -> String {
 
 /// `Lint (N):` and one indented line per finding; empty without findings.
 pub fn lint_section(report: &Report) -> String {
-    list_section("Lint", report.lint.iter().map(lint_sentence))
+    list_section(
+        "Lint",
+        report
+            .lint
+            .iter()
+            .map(|finding| lint_sentence(finding, &verbatim)),
+    )
 }
 
 /// `Warnings (N):` and one indented line per warning; empty without warnings.
