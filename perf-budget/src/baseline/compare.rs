@@ -1,7 +1,6 @@
 //! Comparing a current run against a baseline.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use perf_record::GroupKey;
 use serde::{Serialize, Serializer};
@@ -10,73 +9,47 @@ use super::error::BaselineError;
 use super::fingerprint::{Fingerprint, FingerprintDifference};
 use super::format::{Baseline, BaselineGroup, GroupSample};
 use super::numbers;
+use crate::{Budgets, Metric as BudgetMetric, Percentile};
 
-/// The statistic whose relative change decides a regression: a percentile, `p0` to `p100`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Metric {
-    percentile: f64,
-}
-
-impl Metric {
-    /// The 95th percentile, the default.
-    pub const P95: Metric = Metric { percentile: 95.0 };
-
-    /// Parses `p95`, `p50`, `p99.9` (a percentile between 0 and 100).
-    ///
-    /// # Errors
-    /// [`BaselineError::InvalidConfig`] for anything else.
-    pub fn parse(text: &str) -> Result<Metric, BaselineError> {
-        let invalid = || BaselineError::InvalidConfig {
+/// Parses the `--metric` of a comparison: a percentile such as `p50`, `p95` or `p99.9`.
+///
+/// # Errors
+/// [`BaselineError::InvalidConfig`] for anything else (`avg` included: a comparison needs a
+/// percentile, whose confidence interval is distribution-free).
+pub fn parse_metric(text: &str) -> Result<Percentile, BaselineError> {
+    match text.parse::<BudgetMetric>() {
+        Ok(BudgetMetric::Percentile(percentile)) => Ok(percentile),
+        _ => Err(BaselineError::InvalidConfig {
             setting: "metric",
             value: text.to_owned(),
             expected: "a percentile such as p50, p95 or p99.9",
-        };
-        let number = text.strip_prefix('p').ok_or_else(invalid)?;
-        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            return Err(invalid());
-        }
-        let percentile: f64 = number.parse().map_err(|_| invalid())?;
-        if !(0.0..=100.0).contains(&percentile) {
-            return Err(invalid());
-        }
-        Ok(Metric { percentile })
-    }
-
-    /// The percentile, between 0 and 100.
-    pub fn percentile(&self) -> f64 {
-        self.percentile
-    }
-
-    /// The quantile, between 0 and 1.
-    pub fn quantile(&self) -> f64 {
-        self.percentile / 100.0
+        }),
     }
 }
 
-impl Default for Metric {
-    fn default() -> Self {
-        Metric::P95
-    }
+/// `p95`, `p99.9`: the name of a percentile as budget files write it.
+fn metric_name(percentile: Percentile) -> String {
+    BudgetMetric::Percentile(percentile).to_string()
 }
 
-impl fmt::Display for Metric {
-    /// `p95`, `p99.9`.
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "p{}", self.percentile)
-    }
+fn serialize_metric<S: Serializer>(
+    percentile: &Percentile,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&metric_name(*percentile))
 }
 
-impl Serialize for Metric {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
+/// The 95th percentile, the default metric.
+#[allow(clippy::expect_used)] // An invariant: 95 is within 0..=100.
+fn p95() -> Percentile {
+    Percentile::new(95.0).expect("95 is a valid percentile")
 }
 
 /// How to compare.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareConfig {
-    /// The statistic compared (default p95).
-    pub metric: Metric,
+    /// The percentile compared (default p95).
+    pub metric: Percentile,
     /// The largest relative change that is not a regression, as a fraction (default 0.05 = 5%).
     pub tolerance: f64,
     /// Family-wise significance level across all groups compared (default 0.05).
@@ -90,7 +63,7 @@ pub struct CompareConfig {
 impl Default for CompareConfig {
     fn default() -> Self {
         CompareConfig {
-            metric: Metric::P95,
+            metric: p95(),
             tolerance: 0.05,
             alpha: 0.05,
             min_samples: 50,
@@ -159,8 +132,9 @@ pub struct GroupComparison {
 /// The comparison of a run against a baseline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
-    /// The statistic compared.
-    pub metric: Metric,
+    /// The percentile compared (`"p95"` in JSON).
+    #[serde(serialize_with = "serialize_metric")]
+    pub metric: Percentile,
     /// The default tolerance (a fraction).
     pub tolerance: f64,
     /// The family-wise significance level.
@@ -312,6 +286,25 @@ pub fn compare(
     })
 }
 
+/// The per-group tolerances that budget entries' `regression` rules set, for
+/// [`CompareConfig::tolerance_overrides`]: for each group of either side, the rule of the most
+/// specific budget entry that covers it, when that entry has one.
+pub fn regression_tolerances(
+    budgets: &Budgets,
+    baseline: &Baseline,
+    current: &[GroupSample],
+) -> BTreeMap<GroupKey, f64> {
+    let baseline_keys = baseline.groups().iter().map(BaselineGroup::key);
+    let current_keys = current.iter().map(|sample| sample.key.clone());
+    baseline_keys
+        .chain(current_keys)
+        .filter_map(|key| {
+            let rule = budgets.resolve(&key)?.regression?;
+            Some((key, rule.max_increase()))
+        })
+        .collect()
+}
+
 fn validate_config(config: &CompareConfig) -> Result<(), BaselineError> {
     let tolerance_ok = |t: f64| t.is_finite() && t >= 0.0;
     if !tolerance_ok(config.tolerance) {
@@ -375,15 +368,15 @@ fn measure(
     let baseline_value = latency.map(|stats| {
         stats
             .percentiles
-            .get(&metric.to_string())
+            .get(&metric_name(metric))
             .copied()
             .unwrap_or_else(|| {
-                numbers::quantile_of_sorted(&stats.order_statistics, metric.quantile())
+                numbers::quantile_of_sorted(&stats.order_statistics, metric.probability())
             })
     });
     let current_value = current
         .filter(|sorted| !sorted.is_empty())
-        .map(|sorted| numbers::quantile_of_sorted(sorted, metric.quantile()));
+        .map(|sorted| numbers::quantile_of_sorted(sorted, metric.probability()));
     let baseline_count = latency.map_or(0, |stats| stats.sample_count);
     let current_count = current.map_or(0, |sorted| sorted.len() as u64);
     let mut measured = Measured {
@@ -414,13 +407,17 @@ fn measure(
     };
     if base <= 0.0 {
         measured.tested = Err(format!(
-            "baseline {metric} is 0 ms, so a relative change is undefined"
+            "baseline {} is 0 ms, so a relative change is undefined",
+            metric_name(metric)
         ));
         return measured;
     }
-    let interval =
-        numbers::relative_change_with_interval(&stats.order_statistics, current, metric.quantile())
-            .map_or((f64::NEG_INFINITY, f64::INFINITY), |(_, interval)| interval);
+    let interval = numbers::relative_change_with_interval(
+        &stats.order_statistics,
+        current,
+        metric.probability(),
+    )
+    .map_or((f64::NEG_INFINITY, f64::INFINITY), |(_, interval)| interval);
     measured.tested = Ok(Tested {
         relative_change: now / base - 1.0,
         interval,
@@ -434,7 +431,7 @@ fn decide(group: &GroupComparison, adjusted_p: f64, config: &CompareConfig) -> (
     let metric = config.metric;
     let tolerance = group.tolerance;
     let significant = adjusted_p < config.alpha;
-    let change_text = format!("{metric} {}", percent(change));
+    let change_text = format!("{} {}", metric_name(metric), percent(change));
     let tolerance_text = percent_unsigned(tolerance);
     let p_text = format!("adjusted p = {}", p_value(adjusted_p));
     let alpha = config.alpha;
@@ -497,11 +494,11 @@ mod tests {
 
     #[test]
     fn parses_percentile_metrics() {
-        assert_eq!(Metric::parse("p95").unwrap(), Metric::P95);
-        assert_eq!(Metric::parse("p99.9").unwrap().to_string(), "p99.9");
-        assert!((Metric::parse("p50").unwrap().quantile() - 0.5).abs() < 1e-15);
+        assert_eq!(parse_metric("p95").unwrap(), p95());
+        assert_eq!(metric_name(parse_metric("p99.9").unwrap()), "p99.9");
+        assert!((parse_metric("p50").unwrap().probability() - 0.5).abs() < 1e-15);
         for bad in ["95", "p", "p101", "p-1", "avg", "p9e1", "pNaN"] {
-            assert!(Metric::parse(bad).is_err(), "{bad}");
+            assert!(parse_metric(bad).is_err(), "{bad}");
         }
     }
 

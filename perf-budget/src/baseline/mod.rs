@@ -53,7 +53,10 @@ mod format;
 mod numbers;
 mod ratchet;
 
-pub use compare::{CompareConfig, Comparison, GroupComparison, Metric, Verdict, compare};
+pub use compare::{
+    CompareConfig, Comparison, GroupComparison, Verdict, compare, parse_metric,
+    regression_tolerances,
+};
 pub use error::BaselineError;
 pub use fingerprint::{Fingerprint, FingerprintDifference};
 pub use format::{

@@ -12,7 +12,7 @@ pub(crate) fn sorted_latencies(latencies_ms: &[f64]) -> Result<Vec<f64>, String>
         ));
     }
     let mut sorted = latencies_ms.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    sorted.sort_unstable_by(f64::total_cmp);
     Ok(sorted)
 }
 
