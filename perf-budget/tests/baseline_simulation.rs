@@ -6,7 +6,7 @@
 //! defaults (p95, 5% tolerance, alpha 0.05, Holm-Bonferroni across the 20 groups).
 
 use perf_budget::baseline::{
-    self, BuildConfig, CompareConfig, Comparison, Fingerprint, GroupSample, Verdict,
+    self, BaselineError, BuildConfig, CompareConfig, Comparison, Fingerprint, GroupSample, Verdict,
 };
 use perf_record::{GroupKey, OutcomeCounts};
 
@@ -79,7 +79,7 @@ fn fingerprint() -> Fingerprint {
 }
 
 /// One trial: 20 groups, the current side of group `shifted` (if any) scaled by 1.10.
-fn trial(rng: &mut SplitMix64, shifted: Option<usize>) -> Comparison {
+fn trial(rng: &mut SplitMix64, shifted: Option<usize>) -> Result<Comparison, BaselineError> {
     let before: Vec<GroupSample> = (0..GROUPS)
         .map(|group| sample(group, rng.latencies(SAMPLES_PER_SIDE, 1.0)))
         .collect();
@@ -91,13 +91,11 @@ fn trial(rng: &mut SplitMix64, shifted: Option<usize>) -> Comparison {
         .collect();
     let config = BuildConfig {
         fingerprint: fingerprint(),
-        ..BuildConfig::default()
+        created_at: None,
+        max_points: baseline::DEFAULT_MAX_POINTS,
     };
-    let passport = baseline::build(&before, &config).unwrap();
-    let comparison =
-        baseline::compare(&passport, &after, &fingerprint(), &CompareConfig::default()).unwrap();
-    assert_eq!(comparison.groups.len(), GROUPS);
-    comparison
+    let passport = baseline::build(&before, &config)?;
+    baseline::compare(&passport, &after, &fingerprint(), &CompareConfig::default())
 }
 
 #[test]
@@ -106,7 +104,8 @@ fn same_distribution_keeps_family_wise_false_alarms_below_alpha() {
     let mut trials_with_regression = 0;
     let mut trials_with_significance = 0;
     for _ in 0..TRIALS {
-        let comparison = trial(&mut rng, None);
+        let comparison = trial(&mut rng, None).unwrap();
+        assert_eq!(comparison.groups.len(), GROUPS);
         trials_with_regression += usize::from(comparison.has_regression());
         trials_with_significance += usize::from(
             comparison
@@ -137,7 +136,7 @@ fn real_ten_percent_shift_is_detected_in_95_percent_of_trials() {
     let mut false_alarms_elsewhere = 0;
     for trial_index in 0..TRIALS {
         let shifted = trial_index % GROUPS;
-        let comparison = trial(&mut rng, Some(shifted));
+        let comparison = trial(&mut rng, Some(shifted)).unwrap();
         for (group, result) in comparison.groups.iter().enumerate() {
             if group == shifted {
                 detected += usize::from(result.verdict == Verdict::Regressed);

@@ -115,7 +115,8 @@ pub struct GroupComparison {
     pub current_value_ms: Option<f64>,
     /// `current / baseline - 1`.
     pub relative_change: Option<f64>,
-    /// A 95% confidence interval of the relative change, `[low, high]`.
+    /// A conservative 95% confidence interval of the relative change, `[low, high]`; `None` when
+    /// a side is too small for a distribution-free interval.
     pub relative_change_interval: Option<(f64, f64)>,
     /// The Mann-Whitney U two-sided p-value.
     pub p_value: Option<f64>,
@@ -236,10 +237,11 @@ pub fn compare(
             .copied()
             .unwrap_or(config.tolerance);
         let outcome = measure(
+            key,
             baseline.group(key),
             current_by_key.get(key).map(Vec::as_slice),
             config,
-        );
+        )?;
         let mut comparison = GroupComparison {
             key: key.clone(),
             verdict: Verdict::NotComparable,
@@ -257,7 +259,7 @@ pub fn compare(
         match outcome.tested {
             Ok(test) => {
                 comparison.relative_change = Some(test.relative_change);
-                comparison.relative_change_interval = Some(test.interval);
+                comparison.relative_change_interval = test.interval;
                 comparison.p_value = Some(test.p_value);
                 tested.push((groups.len(), test.p_value));
             }
@@ -354,29 +356,40 @@ struct Measured {
 
 struct Tested {
     relative_change: f64,
-    interval: (f64, f64),
+    interval: Option<(f64, f64)>,
     p_value: f64,
 }
 
 fn measure(
+    key: &GroupKey,
     baseline: Option<&BaselineGroup>,
     current: Option<&[f64]>,
     config: &CompareConfig,
-) -> Measured {
+) -> Result<Measured, BaselineError> {
     let metric = config.metric;
+    let statistics_error = |message: String| BaselineError::Statistics {
+        tool: key.tool.clone(),
+        step: key.step.clone(),
+        message,
+    };
     let latency = baseline.and_then(|group| group.latency.as_ref());
-    let baseline_value = latency.map(|stats| {
-        stats
-            .percentiles
-            .get(&metric_name(metric))
-            .copied()
-            .unwrap_or_else(|| {
-                numbers::quantile_of_sorted(&stats.order_statistics, metric.probability())
-            })
-    });
-    let current_value = current
-        .filter(|sorted| !sorted.is_empty())
-        .map(|sorted| numbers::quantile_of_sorted(sorted, metric.probability()));
+    // A recorded percentile is exact; another one comes from the stored order statistics.
+    let baseline_value = match latency {
+        None => None,
+        Some(stats) => match stats.percentiles.get(&metric_name(metric)) {
+            Some(value) => Some(*value),
+            None => Some(
+                numbers::quantile(&stats.order_statistics, metric.probability())
+                    .map_err(statistics_error)?,
+            ),
+        },
+    };
+    let current_value = match current.filter(|sorted| !sorted.is_empty()) {
+        None => None,
+        Some(sorted) => {
+            Some(numbers::quantile(sorted, metric.probability()).map_err(statistics_error)?)
+        }
+    };
     let baseline_count = latency.map_or(0, |stats| stats.sample_count);
     let current_count = current.map_or(0, |sorted| sorted.len() as u64);
     let mut measured = Measured {
@@ -392,38 +405,34 @@ fn measure(
         } else {
             "not in the current run".to_owned()
         });
-        return measured;
+        return Ok(measured);
     };
     if baseline_count < config.min_samples || current_count < config.min_samples {
         measured.tested = Err(format!(
             "too few samples: baseline n={baseline_count}, current n={current_count}, need {} on each side",
             config.min_samples
         ));
-        return measured;
+        return Ok(measured);
     }
     let (Some(stats), Some(base), Some(now)) = (latency, baseline_value, current_value) else {
         measured.tested = Err("no latencies to compare".to_owned());
-        return measured;
+        return Ok(measured);
     };
     if base <= 0.0 {
         measured.tested = Err(format!(
             "baseline {} is 0 ms, so a relative change is undefined",
             metric_name(metric)
         ));
-        return measured;
+        return Ok(measured);
     }
-    let interval = numbers::relative_change_with_interval(
-        &stats.order_statistics,
-        current,
-        metric.probability(),
-    )
-    .map_or((f64::NEG_INFINITY, f64::INFINITY), |(_, interval)| interval);
+    let interval =
+        numbers::relative_change_interval(&stats.order_statistics, current, metric.probability());
     measured.tested = Ok(Tested {
         relative_change: now / base - 1.0,
         interval,
         p_value: numbers::mann_whitney_p_value(&stats.order_statistics, current),
     });
-    measured
+    Ok(measured)
 }
 
 fn decide(group: &GroupComparison, adjusted_p: f64, config: &CompareConfig) -> (Verdict, String) {

@@ -1,8 +1,11 @@
 //! The statistics the baseline module needs, in one place.
 //!
-//! Every number comes from here so that swapping an implementation touches one file.
-//! INTERIM: written before perf-stats' API landed; each function is replaced by a call into
-//! perf-stats once it is merged.
+//! Every number comes from here, and from perf-stats through here, so that the baseline module
+//! has one place to look for how a statistic is computed.
+//! INTERIM: the Mann-Whitney test and the Holm adjustment are local until perf-stats' two-sample
+//! functions land; then they become calls into perf-stats.
+
+use perf_stats::{QuantileMethod, Summary, SummaryConfig};
 
 /// Sorts a copy of `latencies_ms`, rejecting values a latency cannot have.
 pub(crate) fn sorted_latencies(latencies_ms: &[f64]) -> Result<Vec<f64>, String> {
@@ -16,27 +19,14 @@ pub(crate) fn sorted_latencies(latencies_ms: &[f64]) -> Result<Vec<f64>, String>
     Ok(sorted)
 }
 
-/// Quantile `q` in [0, 1] of sorted, non-empty data, Hyndman & Fan type 7 (numpy's default).
-pub(crate) fn quantile_of_sorted(sorted: &[f64], q: f64) -> f64 {
-    let last = sorted.len().saturating_sub(1);
-    let position = q * last as f64;
-    let lower = position.floor() as usize;
-    let upper = (lower + 1).min(last);
-    let fraction = position - lower as f64;
-    sorted[lower] + fraction * (sorted[upper] - sorted[lower])
+/// Quantile `q` in [0, 1] of non-empty data, Hyndman & Fan type 7 (numpy's default).
+pub(crate) fn quantile(data: &[f64], q: f64) -> Result<f64, String> {
+    perf_stats::quantile(data, q, QuantileMethod::Linear).map_err(|error| error.to_string())
 }
 
-/// Mean and sample standard deviation (`None` below two values), by Welford's method.
-pub(crate) fn mean_and_stddev(values: &[f64]) -> (f64, Option<f64>) {
-    let mut mean = 0.0;
-    let mut sum_of_squares = 0.0;
-    for (index, value) in values.iter().enumerate() {
-        let delta = value - mean;
-        mean += delta / (index + 1) as f64;
-        sum_of_squares += delta * (value - mean);
-    }
-    let stddev = (values.len() > 1).then(|| (sum_of_squares / (values.len() - 1) as f64).sqrt());
-    (mean, stddev)
+/// Count, min, max, mean, sample standard deviation and p5, p50, p90, p95, p99 (type 7).
+pub(crate) fn summary(data: &[f64]) -> Result<Summary, String> {
+    perf_stats::summarize(data, &SummaryConfig::default()).map_err(|error| error.to_string())
 }
 
 /// Two-sided p-value of the Mann-Whitney U test (tie-corrected normal approximation) of two
@@ -113,43 +103,18 @@ pub(crate) fn holm_adjust(p_values: &[f64]) -> Vec<f64> {
     adjusted
 }
 
-/// Relative change of quantile `q` from `baseline` to `current` (both sorted) and a conservative
-/// 95% interval built from the distribution-free order-statistic intervals of each quantile
-/// (97.5% each, so the pair holds with at least 95%).
-pub(crate) fn relative_change_with_interval(
+/// A conservative 95% confidence interval of the relative change of quantile `q` from
+/// `baseline` to `current`: from the distribution-free 97.5% intervals of each side's quantile
+/// (so both hold together with at least 95%). `None` when a side is too small for such an
+/// interval (e.g. under 146 values for a p95) or the baseline's interval reaches 0.
+pub(crate) fn relative_change_interval(
     baseline: &[f64],
     current: &[f64],
     q: f64,
-) -> Option<(f64, (f64, f64))> {
-    let base = quantile_of_sorted(baseline, q);
-    let now = quantile_of_sorted(current, q);
-    if base <= 0.0 {
-        return None;
-    }
-    let (base_low, base_high) = quantile_interval(baseline, q);
-    let (now_low, now_high) = quantile_interval(current, q);
-    let low = if base_high > 0.0 {
-        now_low / base_high - 1.0
-    } else {
-        f64::NEG_INFINITY
-    };
-    let high = if base_low > 0.0 {
-        now_high / base_low - 1.0
-    } else {
-        f64::INFINITY
-    };
-    Some((now / base - 1.0, (low, high)))
-}
-
-/// Order-statistic interval of quantile `q` at 97.5% (normal approximation to the binomial).
-fn quantile_interval(sorted: &[f64], q: f64) -> (f64, f64) {
-    let n = sorted.len() as f64;
-    let z = 2.241_402_727_604_947; // two-sided 97.5%
-    let spread = z * (n * q * (1.0 - q)).sqrt();
-    let last = sorted.len().saturating_sub(1);
-    let low = ((n * q - spread).floor().max(1.0) as usize - 1).min(last);
-    let high = ((n * q + spread).ceil().max(1.0) as usize).min(sorted.len()) - 1;
-    (sorted[low], sorted[high.max(low)])
+) -> Option<(f64, f64)> {
+    let base = perf_stats::quantile_confidence_interval(baseline, q, 0.975).ok()?;
+    let now = perf_stats::quantile_confidence_interval(current, q, 0.975).ok()?;
+    (base.lower > 0.0).then(|| (now.lower / base.upper - 1.0, now.upper / base.lower - 1.0))
 }
 
 #[cfg(test)]
@@ -159,7 +124,19 @@ mod tests {
     #[test]
     fn type7_quantile_matches_numpy() {
         // numpy.percentile([1, 2, 3, 4], 95) == 3.85
-        assert!((quantile_of_sorted(&[1.0, 2.0, 3.0, 4.0], 0.95) - 3.85).abs() < 1e-12);
+        assert!((quantile(&[1.0, 2.0, 3.0, 4.0], 0.95).unwrap() - 3.85).abs() < 1e-12);
+    }
+
+    #[test]
+    fn relative_change_interval_brackets_the_change() {
+        let baseline: Vec<f64> = (1..=1000).map(f64::from).collect();
+        let current: Vec<f64> = baseline.iter().map(|ms| ms * 1.1).collect();
+        let (low, high) = relative_change_interval(&baseline, &current, 0.95).unwrap();
+        assert!(low < 0.1 && 0.1 < high, "({low}, {high})");
+        assert_eq!(
+            relative_change_interval(&baseline[..20], &current, 0.95),
+            None
+        );
     }
 
     #[test]

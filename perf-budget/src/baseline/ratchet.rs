@@ -204,9 +204,10 @@ fn observed_value(metric: &str, stats: &LatencyStats) -> Option<f64> {
                 return None;
             }
             // Recorded percentiles are exact; others come from the order statistics.
-            Some(stats.percentiles.get(metric).copied().unwrap_or_else(|| {
-                numbers::quantile_of_sorted(&stats.order_statistics, percentile / 100.0)
-            }))
+            match stats.percentiles.get(metric) {
+                Some(value) => Some(*value),
+                None => numbers::quantile(&stats.order_statistics, percentile / 100.0).ok(),
+            }
         }
     }
 }
