@@ -114,6 +114,10 @@ fn same_distribution_keeps_family_wise_false_alarms_below_alpha() {
                 .any(|group| group.adjusted_p_value.is_some_and(|p| p < 0.05)),
         );
     }
+    eprintln!(
+        "null: {trials_with_regression}/{TRIALS} trials with a false regression, \
+         {trials_with_significance}/{TRIALS} with a significant group"
+    );
     let alpha_trials = (0.05 * TRIALS as f64) as usize;
     // The gate: a false regression in at most alpha of the trials.
     assert!(
@@ -145,6 +149,11 @@ fn real_ten_percent_shift_is_detected_in_95_percent_of_trials() {
             }
         }
     }
+    eprintln!(
+        "shift: detected in {detected}/{TRIALS} trials, {false_alarms_elsewhere} false alarms \
+         among {} unshifted groups",
+        TRIALS * (GROUPS - 1)
+    );
     assert!(
         detected * 100 >= 95 * TRIALS,
         "the 10% shift was detected in only {detected} of {TRIALS} trials"

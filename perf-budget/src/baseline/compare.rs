@@ -269,7 +269,12 @@ pub fn compare(
     }
 
     let p_values: Vec<f64> = tested.iter().map(|(_, p)| *p).collect();
-    let adjusted = numbers::holm_adjust(&p_values);
+    let adjusted =
+        numbers::holm_adjust(&p_values).map_err(|message| BaselineError::Statistics {
+            tool: "*".to_owned(),
+            step: "*".to_owned(),
+            message,
+        })?;
     for ((index, _), adjusted_p) in tested.iter().zip(adjusted) {
         let group = &mut groups[*index];
         group.adjusted_p_value = Some(adjusted_p);
@@ -430,7 +435,8 @@ fn measure(
     measured.tested = Ok(Tested {
         relative_change: now / base - 1.0,
         interval,
-        p_value: numbers::mann_whitney_p_value(&stats.order_statistics, current),
+        p_value: numbers::mann_whitney_p_value(&stats.order_statistics, current)
+            .map_err(statistics_error)?,
     });
     Ok(measured)
 }
@@ -439,7 +445,8 @@ fn decide(group: &GroupComparison, adjusted_p: f64, config: &CompareConfig) -> (
     let change = group.relative_change.unwrap_or(0.0);
     let metric = config.metric;
     let tolerance = group.tolerance;
-    let significant = adjusted_p < config.alpha;
+    // statsmodels' convention: reject when the adjusted p-value is at most alpha.
+    let significant = adjusted_p <= config.alpha;
     let change_text = format!("{} {}", metric_name(metric), percent(change));
     let tolerance_text = percent_unsigned(tolerance);
     let p_text = format!("adjusted p = {}", p_value(adjusted_p));
@@ -448,31 +455,31 @@ fn decide(group: &GroupComparison, adjusted_p: f64, config: &CompareConfig) -> (
         (true, _, true) => (
             Verdict::Regressed,
             format!(
-                "{change_text} exceeds the {tolerance_text} tolerance and is significant ({p_text} < {alpha})"
+                "{change_text} exceeds the {tolerance_text} tolerance and is significant ({p_text} <= {alpha})"
             ),
         ),
         (_, true, true) => (
             Verdict::Improved,
             format!(
-                "{change_text} is beyond the {tolerance_text} tolerance and significant ({p_text} < {alpha})"
+                "{change_text} is beyond the {tolerance_text} tolerance and significant ({p_text} <= {alpha})"
             ),
         ),
         (true, _, false) | (_, true, false) => (
             Verdict::Unchanged,
             format!(
-                "{change_text} is beyond the {tolerance_text} tolerance but not significant ({p_text} >= {alpha})"
+                "{change_text} is beyond the {tolerance_text} tolerance but not significant ({p_text} > {alpha})"
             ),
         ),
         (false, false, true) => (
             Verdict::Unchanged,
             format!(
-                "significant ({p_text} < {alpha}) but {change_text} is within the {tolerance_text} tolerance"
+                "significant ({p_text} <= {alpha}) but {change_text} is within the {tolerance_text} tolerance"
             ),
         ),
         (false, false, false) => (
             Verdict::Unchanged,
             format!(
-                "{change_text} is within the {tolerance_text} tolerance and not significant ({p_text} >= {alpha})"
+                "{change_text} is within the {tolerance_text} tolerance and not significant ({p_text} > {alpha})"
             ),
         ),
     }
