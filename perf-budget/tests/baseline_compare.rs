@@ -1,4 +1,7 @@
 //! Comparing against a baseline: every verdict with its reason, budget regression rules,
+
+// Test helpers outside #[test] functions may unwrap: a failure is a test failure.
+#![allow(clippy::unwrap_used)]
 //! environment warnings, and ratcheting budgets.
 
 use perf_budget::baseline::{
