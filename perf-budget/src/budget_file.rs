@@ -11,16 +11,13 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use perf_record::GroupKey;
+use perf_stats::QuantileMethod;
 use serde::{Deserialize, Serialize};
 
 use crate::json_tree::{JsonPath, Node};
 
 /// `defaults.min_samples` when the file does not set it.
 pub const DEFAULT_MIN_SAMPLES: u64 = 50;
-
-/// The Hyndman-Fan quantile definition used when the file does not set `defaults.quantile_method`
-/// (type 7, the default of numpy, R and Excel's `PERCENTILE.INC`).
-pub const DEFAULT_QUANTILE_METHOD: u8 = 7;
 
 /// The only `schema_version` of the budget file format this crate reads (the key is optional).
 pub const BUDGET_FILE_SCHEMA_VERSION: u64 = 1;
@@ -415,15 +412,16 @@ impl BudgetEntry {
 pub struct Defaults {
     /// `min_samples` of entries that do not set their own (default 50).
     pub min_samples: u64,
-    /// The Hyndman-Fan quantile type, 1 to 9 (default 7).
-    pub quantile_method: u8,
+    /// The quantile definition for every percentile (default Hyndman-Fan type 7, numpy's
+    /// `linear`). Written as a type number `1`..`9` or a numpy name such as `"linear"`.
+    pub quantile_method: QuantileMethod,
 }
 
 impl Default for Defaults {
     fn default() -> Self {
         Defaults {
             min_samples: DEFAULT_MIN_SAMPLES,
-            quantile_method: DEFAULT_QUANTILE_METHOD,
+            quantile_method: QuantileMethod::default(),
         }
     }
 }
@@ -557,16 +555,7 @@ fn parse_defaults(node: &Node, path: &JsonPath) -> Result<Defaults, BudgetError>
         match key.as_str() {
             "min_samples" => defaults.min_samples = non_negative_integer(value, &key_path)?,
             "quantile_method" => {
-                let method = non_negative_integer(value, &key_path)?;
-                defaults.quantile_method = u8::try_from(method)
-                    .ok()
-                    .filter(|method| (1..=9).contains(method))
-                    .ok_or_else(|| BudgetError::InvalidValue {
-                        path: key_path.to_string(),
-                        value: value.short_display(),
-                        reason: "the quantile method is a Hyndman-Fan type from 1 to 9 (7 is numpy's default)"
-                            .to_owned(),
-                    })?;
+                defaults.quantile_method = parse_quantile_method(value, &key_path)?
             }
             _ => {
                 return Err(BudgetError::UnknownKey {
@@ -578,6 +567,30 @@ fn parse_defaults(node: &Node, path: &JsonPath) -> Result<Defaults, BudgetError>
         }
     }
     Ok(defaults)
+}
+
+fn parse_quantile_method(node: &Node, path: &JsonPath) -> Result<QuantileMethod, BudgetError> {
+    let method = match node {
+        Node::Number(number) => u8::try_from(*number as i64)
+            .ok()
+            .filter(|_| number.fract() == 0.0)
+            .and_then(QuantileMethod::from_hyndman_fan_type),
+        Node::String(name) => name.parse().ok(),
+        other => {
+            return Err(BudgetError::WrongType {
+                path: path.to_string(),
+                expected: "a Hyndman-Fan type 1 to 9 or a numpy method name",
+                found: other.type_name(),
+            });
+        }
+    };
+    method.ok_or_else(|| BudgetError::InvalidValue {
+        path: path.to_string(),
+        value: node.short_display(),
+        reason: "the quantile method is a Hyndman-Fan type from 1 to 9 or a numpy name such as \"linear\" (type 7, \
+                 the default)"
+            .to_owned(),
+    })
 }
 
 fn parse_entry(
@@ -784,13 +797,21 @@ mod tests {
     fn reads_extensions_and_defaults() {
         let budgets = parse_budgets(
             r#"{ "schema_version": 1,
-                 "defaults": { "min_samples": 20, "quantile_method": 8 },
+                 "defaults": { "min_samples": 20, "quantile_method": "median_unbiased" },
                  "a": { "b": { "p99.9": 500, "p50": 10, "min": 1, "max": 900, "error_rate": 0.01,
                                "min_samples": 5, "severity": "warn", "regression": "12.5%" } } }"#,
         )
         .unwrap();
         assert_eq!(budgets.defaults().min_samples, 20);
-        assert_eq!(budgets.defaults().quantile_method, 8);
+        assert_eq!(
+            budgets.defaults().quantile_method,
+            QuantileMethod::MedianUnbiased
+        );
+        let by_number = parse_budgets(r#"{"defaults": {"quantile_method": 1}}"#).unwrap();
+        assert_eq!(
+            by_number.defaults().quantile_method,
+            QuantileMethod::InvertedCdf
+        );
         let entry = &budgets.entries()[0];
         let names: Vec<String> = entry
             .limits

@@ -1,12 +1,12 @@
 //! Comparing against a baseline: every verdict with its reason, budget regression rules,
+//! environment warnings, and ratcheting budgets.
 
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
-//! environment warnings, and ratcheting budgets.
 
+use perf_budget::GroupSample;
 use perf_budget::baseline::{
-    self, Baseline, BaselineError, BuildConfig, CompareConfig, Fingerprint, GroupSample,
-    RatchetConfig, Verdict,
+    self, Baseline, BaselineError, BuildConfig, CompareConfig, Fingerprint, RatchetConfig, Verdict,
 };
 use perf_record::{GroupKey, OutcomeCounts};
 
@@ -20,18 +20,18 @@ fn fingerprint() -> Fingerprint {
     }
 }
 
-fn group(tool: &str, step: &str, latencies_ms: Vec<f64>) -> GroupSample {
+fn group(tool: &str, step: &str, latencies: Vec<f64>) -> GroupSample {
     GroupSample {
         key: GroupKey {
             tool: tool.into(),
             step: step.into(),
         },
         counts: OutcomeCounts {
-            ok: latencies_ms.len() as u64,
+            ok: latencies.len() as u64,
             errors: 0,
             unknown: 0,
         },
-        latencies_ms,
+        latencies,
     }
 }
 

@@ -5,8 +5,9 @@
 //! baseline with [`baseline::build`] and judges a current run with [`baseline::compare`] at the
 //! defaults (p95, 5% tolerance, alpha 0.05, Holm-Bonferroni across the 20 groups).
 
+use perf_budget::GroupSample;
 use perf_budget::baseline::{
-    self, BaselineError, BuildConfig, CompareConfig, Comparison, Fingerprint, GroupSample, Verdict,
+    self, BaselineError, BuildConfig, CompareConfig, Comparison, Fingerprint, Verdict,
 };
 use perf_record::{GroupKey, OutcomeCounts};
 
@@ -53,18 +54,18 @@ impl SplitMix64 {
     }
 }
 
-fn sample(group: usize, latencies_ms: Vec<f64>) -> GroupSample {
+fn sample(group: usize, latencies: Vec<f64>) -> GroupSample {
     GroupSample {
         key: GroupKey {
             tool: "service".into(),
             step: format!("step{group:02}"),
         },
         counts: OutcomeCounts {
-            ok: latencies_ms.len() as u64,
+            ok: latencies.len() as u64,
             errors: 0,
             unknown: 0,
         },
-        latencies_ms,
+        latencies,
     }
 }
 

@@ -7,8 +7,9 @@ use serde::{Serialize, Serializer};
 
 use super::error::BaselineError;
 use super::fingerprint::{Fingerprint, FingerprintDifference};
-use super::format::{Baseline, BaselineGroup, GroupSample};
+use super::format::{Baseline, BaselineGroup};
 use super::numbers;
+use crate::GroupSample;
 use crate::{Budgets, Metric as BudgetMetric, Percentile};
 
 /// Parses the `--metric` of a comparison: a percentile such as `p50`, `p95` or `p99.9`.
@@ -204,12 +205,12 @@ pub fn compare(
     validate_config(config)?;
     let mut current_by_key: BTreeMap<&GroupKey, Vec<f64>> = BTreeMap::new();
     for sample in current {
-        let sorted = numbers::sorted_latencies(&sample.latencies_ms).map_err(|problem| {
+        let sorted = numbers::sorted_latencies(&sample.latencies).map_err(|problem| {
             BaselineError::InvalidGroup {
                 source_name: "current run".to_owned(),
                 tool: sample.key.tool.clone(),
                 step: sample.key.step.clone(),
-                field: "latencies_ms",
+                field: "latencies",
                 problem,
             }
         })?;

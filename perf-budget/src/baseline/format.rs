@@ -11,6 +11,7 @@ use super::canonical::{content_hash, pretty_json, round_stored};
 use super::error::BaselineError;
 use super::fingerprint::Fingerprint;
 use super::numbers;
+use crate::GroupSample;
 
 /// The version of the baseline format this code writes and reads.
 pub const BASELINE_SCHEMA_VERSION: u32 = 1;
@@ -21,18 +22,6 @@ pub const BASELINE_FORMAT: &str = "perf-gate-baseline";
 /// How many order statistics a group keeps by default: enough for a Mann-Whitney test with the
 /// power of 2,000 samples, at about 20 KB of JSON per group.
 pub const DEFAULT_MAX_POINTS: usize = 2000;
-
-/// One group's input: its identity, outcome counts and the latencies of its records with a known
-/// outcome (success or error).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupSample {
-    /// The (tool, step).
-    pub key: GroupKey,
-    /// How many records had each outcome.
-    pub counts: OutcomeCounts,
-    /// Latencies in milliseconds of the records with a known outcome, in any order.
-    pub latencies_ms: Vec<f64>,
-}
 
 /// How to build a baseline.
 #[derive(Debug, Clone, PartialEq)]
@@ -211,25 +200,22 @@ fn build_group(sample: &GroupSample, max_points: usize) -> Result<BaselineGroup,
         field,
         problem,
     };
-    if sample.latencies_ms.len() as u64 > sample.counts.known() {
+    if sample.latencies.len() as u64 > sample.counts.known() {
         return Err(invalid(
-            "latencies_ms",
+            "latencies",
             format!(
                 "{} latencies but only {} records with a known outcome",
-                sample.latencies_ms.len(),
+                sample.latencies.len(),
                 sample.counts.known()
             ),
         ));
     }
-    let sorted = numbers::sorted_latencies(&sample.latencies_ms)
-        .map_err(|problem| invalid("latencies_ms", problem))?;
+    let sorted = numbers::sorted_latencies(&sample.latencies)
+        .map_err(|problem| invalid("latencies", problem))?;
     let latency = if sorted.is_empty() {
         None
     } else {
-        Some(
-            latency_stats(&sorted, max_points)
-                .map_err(|problem| invalid("latencies_ms", problem))?,
-        )
+        Some(latency_stats(&sorted, max_points).map_err(|problem| invalid("latencies", problem))?)
     };
     Ok(BaselineGroup {
         tool: sample.key.tool.clone(),
@@ -462,18 +448,18 @@ mod tests {
         }
     }
 
-    fn sample(tool: &str, step: &str, latencies_ms: Vec<f64>) -> GroupSample {
+    fn sample(tool: &str, step: &str, latencies: Vec<f64>) -> GroupSample {
         GroupSample {
             key: GroupKey {
                 tool: tool.into(),
                 step: step.into(),
             },
             counts: OutcomeCounts {
-                ok: latencies_ms.len() as u64,
+                ok: latencies.len() as u64,
                 errors: 0,
                 unknown: 1,
             },
-            latencies_ms,
+            latencies,
         }
     }
 
@@ -522,7 +508,7 @@ mod tests {
         let error = build(&[sample("api", "get", vec![1.0, -1.0])], &config()).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "input: group api/get: field `latencies_ms`: latency -1 ms is not a finite, non-negative number"
+            "input: group api/get: field `latencies`: latency -1 ms is not a finite, non-negative number"
         );
     }
 
