@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use perf_record::GroupKey;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::error::BaselineError;
 use super::fingerprint::{Fingerprint, FingerprintDifference};
@@ -40,6 +40,11 @@ fn serialize_metric<S: Serializer>(
     serializer.collect_str(&metric_name(*percentile))
 }
 
+fn deserialize_metric<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Percentile, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_metric(&text).map_err(serde::de::Error::custom)
+}
+
 /// The 95th percentile, the default metric.
 #[allow(clippy::expect_used)] // An invariant: 95 is within 0..=100.
 fn p95() -> Percentile {
@@ -74,7 +79,7 @@ impl Default for CompareConfig {
 }
 
 /// What the comparison concluded for one group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The metric grew beyond the tolerance and the change is significant: a failure.
@@ -101,7 +106,7 @@ impl Verdict {
 }
 
 /// One group's comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupComparison {
     /// The (tool, step).
     #[serde(flatten)]
@@ -131,11 +136,15 @@ pub struct GroupComparison {
     pub current_sample_count: u64,
 }
 
-/// The comparison of a run against a baseline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The comparison of a run against a baseline: the `baseline` section of a
+/// [`Report`](crate::Report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// The percentile compared (`"p95"` in JSON).
-    #[serde(serialize_with = "serialize_metric")]
+    #[serde(
+        serialize_with = "serialize_metric",
+        deserialize_with = "deserialize_metric"
+    )]
     pub metric: Percentile,
     /// The default tolerance (a fraction).
     pub tolerance: f64,
@@ -183,6 +192,16 @@ impl Comparison {
             fields.join(", ")
         ))
     }
+}
+
+/// Adds `comparison` to `report` as its `baseline` section and folds it into the overall verdict:
+/// a regression fails the gate (exit code 3); improved, unchanged and not comparable groups do not
+/// change the verdict.
+pub fn add_to_report(report: &mut crate::Report, comparison: Comparison) {
+    if comparison.has_regression() {
+        report.verdict = report.verdict.worst(crate::Verdict::Fail);
+    }
+    report.baseline = Some(comparison);
 }
 
 /// Compares `current` against `baseline`.

@@ -55,7 +55,7 @@ mod numbers;
 mod ratchet;
 
 pub use compare::{
-    CompareConfig, Comparison, GroupComparison, Verdict, compare, parse_metric,
+    CompareConfig, Comparison, GroupComparison, Verdict, add_to_report, compare, parse_metric,
     regression_tolerances,
 };
 pub use error::BaselineError;
