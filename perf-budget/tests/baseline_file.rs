@@ -1,8 +1,7 @@
 //! The baseline file: determinism of the content hash, round trips, and clear load errors.
 
-use perf_budget::baseline::{
-    self, BaselineError, BuildConfig, DEFAULT_MAX_POINTS, Fingerprint, GroupSample,
-};
+use perf_budget::GroupSample;
+use perf_budget::baseline::{self, BaselineError, BuildConfig, DEFAULT_MAX_POINTS, Fingerprint};
 use perf_record::{GroupKey, OutcomeCounts};
 use serde_json::Value;
 
@@ -24,18 +23,18 @@ fn config(created_at: &str) -> BuildConfig {
     }
 }
 
-fn group(tool: &str, step: &str, latencies_ms: Vec<f64>, errors: u64) -> GroupSample {
+fn group(tool: &str, step: &str, latencies: Vec<f64>, errors: u64) -> GroupSample {
     GroupSample {
         key: GroupKey {
             tool: tool.into(),
             step: step.into(),
         },
         counts: OutcomeCounts {
-            ok: latencies_ms.len() as u64 - errors,
+            ok: latencies.len() as u64 - errors,
             errors,
             unknown: 2,
         },
-        latencies_ms,
+        latencies,
     }
 }
 
@@ -52,7 +51,7 @@ fn identical_data_gives_identical_hash_and_text() {
     let mut reversed = samples();
     reversed.reverse();
     for group in &mut reversed {
-        group.latencies_ms.reverse();
+        group.latencies.reverse();
     }
     let second = baseline::build(&reversed, &config("2025-01-01T00:00:00Z")).unwrap();
     assert_eq!(first.content_hash(), second.content_hash());
@@ -245,6 +244,6 @@ fn rejects_more_latencies_than_known_outcomes() {
     let error = baseline::build(&[sample], &config("2025-01-01T00:00:00Z")).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "input: group a/b: field `latencies_ms`: 2 latencies but only 1 records with a known outcome"
+        "input: group a/b: field `latencies`: 2 latencies but only 1 records with a known outcome"
     );
 }

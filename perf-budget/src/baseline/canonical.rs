@@ -5,6 +5,8 @@
 //! escapes them. Six decimals of a millisecond is a nanosecond, below any clock's resolution, and a
 //! fixed format does not depend on the float formatter or on a one-ulp parse difference.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -93,17 +95,21 @@ fn write_value(value: &Value, out: &mut String) {
         Value::Null => out.push_str("null"),
         Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
         Value::Number(number) => {
+            // Writing to a String cannot fail.
             if let Some(integer) = number.as_u64() {
-                out.push_str(&integer.to_string());
+                let _ = write!(out, "{integer}");
             } else if let Some(integer) = number.as_i64() {
-                out.push_str(&integer.to_string());
+                let _ = write!(out, "{integer}");
             } else if let Some(float) = number.as_f64() {
-                // Avoid "-0.000000" for tiny negatives and negative zero.
-                let text = format!("{:.*}", DECIMALS as usize, float);
-                if text.trim_start_matches(['-', '0', '.']).is_empty() {
-                    out.push_str("0.000000");
-                } else {
-                    out.push_str(&text);
+                let start = out.len();
+                let _ = write!(out, "{:.*}", DECIMALS as usize, float);
+                // "-0.000000" (negative zero, tiny negatives) is written as "0.000000".
+                if out.as_bytes()[start] == b'-'
+                    && out.as_bytes()[start + 1..]
+                        .iter()
+                        .all(|b| *b == b'0' || *b == b'.')
+                {
+                    out.remove(start);
                 }
             }
         }

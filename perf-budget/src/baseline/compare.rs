@@ -1,82 +1,61 @@
 //! Comparing a current run against a baseline.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use perf_record::GroupKey;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::error::BaselineError;
 use super::fingerprint::{Fingerprint, FingerprintDifference};
-use super::format::{Baseline, BaselineGroup, GroupSample};
+use super::format::{Baseline, BaselineGroup};
 use super::numbers;
+use crate::GroupSample;
+use crate::{Budgets, Metric as BudgetMetric, Percentile};
 
-/// The statistic whose relative change decides a regression: a percentile, `p0` to `p100`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Metric {
-    percentile: f64,
-}
-
-impl Metric {
-    /// The 95th percentile, the default.
-    pub const P95: Metric = Metric { percentile: 95.0 };
-
-    /// Parses `p95`, `p50`, `p99.9` (a percentile between 0 and 100).
-    ///
-    /// # Errors
-    /// [`BaselineError::InvalidConfig`] for anything else.
-    pub fn parse(text: &str) -> Result<Metric, BaselineError> {
-        let invalid = || BaselineError::InvalidConfig {
+/// Parses the `--metric` of a comparison: a percentile such as `p50`, `p95` or `p99.9`.
+///
+/// # Errors
+/// [`BaselineError::InvalidConfig`] for anything else (`avg` included: a comparison needs a
+/// percentile, whose confidence interval is distribution-free).
+pub fn parse_metric(text: &str) -> Result<Percentile, BaselineError> {
+    match text.parse::<BudgetMetric>() {
+        Ok(BudgetMetric::Percentile(percentile)) => Ok(percentile),
+        _ => Err(BaselineError::InvalidConfig {
             setting: "metric",
             value: text.to_owned(),
             expected: "a percentile such as p50, p95 or p99.9",
-        };
-        let number = text.strip_prefix('p').ok_or_else(invalid)?;
-        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            return Err(invalid());
-        }
-        let percentile: f64 = number.parse().map_err(|_| invalid())?;
-        if !(0.0..=100.0).contains(&percentile) {
-            return Err(invalid());
-        }
-        Ok(Metric { percentile })
-    }
-
-    /// The percentile, between 0 and 100.
-    pub fn percentile(&self) -> f64 {
-        self.percentile
-    }
-
-    /// The quantile, between 0 and 1.
-    pub fn quantile(&self) -> f64 {
-        self.percentile / 100.0
+        }),
     }
 }
 
-impl Default for Metric {
-    fn default() -> Self {
-        Metric::P95
-    }
+/// `p95`, `p99.9`: the name of a percentile as budget files write it.
+fn metric_name(percentile: Percentile) -> String {
+    BudgetMetric::Percentile(percentile).to_string()
 }
 
-impl fmt::Display for Metric {
-    /// `p95`, `p99.9`.
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "p{}", self.percentile)
-    }
+fn serialize_metric<S: Serializer>(
+    percentile: &Percentile,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&metric_name(*percentile))
 }
 
-impl Serialize for Metric {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
+fn deserialize_metric<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Percentile, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_metric(&text).map_err(serde::de::Error::custom)
+}
+
+/// The 95th percentile, the default metric.
+#[allow(clippy::expect_used)] // An invariant: 95 is within 0..=100.
+fn p95() -> Percentile {
+    Percentile::new(95.0).expect("95 is a valid percentile")
 }
 
 /// How to compare.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareConfig {
-    /// The statistic compared (default p95).
-    pub metric: Metric,
+    /// The percentile compared (default p95).
+    pub metric: Percentile,
     /// The largest relative change that is not a regression, as a fraction (default 0.05 = 5%).
     pub tolerance: f64,
     /// Family-wise significance level across all groups compared (default 0.05).
@@ -90,7 +69,7 @@ pub struct CompareConfig {
 impl Default for CompareConfig {
     fn default() -> Self {
         CompareConfig {
-            metric: Metric::P95,
+            metric: p95(),
             tolerance: 0.05,
             alpha: 0.05,
             min_samples: 50,
@@ -100,7 +79,7 @@ impl Default for CompareConfig {
 }
 
 /// What the comparison concluded for one group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The metric grew beyond the tolerance and the change is significant: a failure.
@@ -127,7 +106,7 @@ impl Verdict {
 }
 
 /// One group's comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupComparison {
     /// The (tool, step).
     #[serde(flatten)]
@@ -142,7 +121,8 @@ pub struct GroupComparison {
     pub current_value_ms: Option<f64>,
     /// `current / baseline - 1`.
     pub relative_change: Option<f64>,
-    /// A 95% confidence interval of the relative change, `[low, high]`.
+    /// A conservative 95% confidence interval of the relative change, `[low, high]`; `None` when
+    /// a side is too small for a distribution-free interval.
     pub relative_change_interval: Option<(f64, f64)>,
     /// The Mann-Whitney U two-sided p-value.
     pub p_value: Option<f64>,
@@ -156,11 +136,16 @@ pub struct GroupComparison {
     pub current_sample_count: u64,
 }
 
-/// The comparison of a run against a baseline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The comparison of a run against a baseline: the `baseline` section of a
+/// [`Report`](crate::Report).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
-    /// The statistic compared.
-    pub metric: Metric,
+    /// The percentile compared (`"p95"` in JSON).
+    #[serde(
+        serialize_with = "serialize_metric",
+        deserialize_with = "deserialize_metric"
+    )]
+    pub metric: Percentile,
     /// The default tolerance (a fraction).
     pub tolerance: f64,
     /// The family-wise significance level.
@@ -209,6 +194,16 @@ impl Comparison {
     }
 }
 
+/// Adds `comparison` to `report` as its `baseline` section and folds it into the overall verdict:
+/// a regression fails the gate (exit code 3); improved, unchanged and not comparable groups do not
+/// change the verdict.
+pub fn add_to_report(report: &mut crate::Report, comparison: Comparison) {
+    if comparison.has_regression() {
+        report.verdict = report.verdict.worst(crate::Verdict::Fail);
+    }
+    report.baseline = Some(comparison);
+}
+
 /// Compares `current` against `baseline`.
 ///
 /// Every group of either side gets a verdict. Groups with at least `min_samples` latencies on both
@@ -229,12 +224,12 @@ pub fn compare(
     validate_config(config)?;
     let mut current_by_key: BTreeMap<&GroupKey, Vec<f64>> = BTreeMap::new();
     for sample in current {
-        let sorted = numbers::sorted_latencies(&sample.latencies_ms).map_err(|problem| {
+        let sorted = numbers::sorted_latencies(&sample.latencies).map_err(|problem| {
             BaselineError::InvalidGroup {
                 source_name: "current run".to_owned(),
                 tool: sample.key.tool.clone(),
                 step: sample.key.step.clone(),
-                field: "latencies_ms",
+                field: "latencies",
                 problem,
             }
         })?;
@@ -262,10 +257,11 @@ pub fn compare(
             .copied()
             .unwrap_or(config.tolerance);
         let outcome = measure(
+            key,
             baseline.group(key),
             current_by_key.get(key).map(Vec::as_slice),
             config,
-        );
+        )?;
         let mut comparison = GroupComparison {
             key: key.clone(),
             verdict: Verdict::NotComparable,
@@ -283,7 +279,7 @@ pub fn compare(
         match outcome.tested {
             Ok(test) => {
                 comparison.relative_change = Some(test.relative_change);
-                comparison.relative_change_interval = Some(test.interval);
+                comparison.relative_change_interval = test.interval;
                 comparison.p_value = Some(test.p_value);
                 tested.push((groups.len(), test.p_value));
             }
@@ -293,7 +289,12 @@ pub fn compare(
     }
 
     let p_values: Vec<f64> = tested.iter().map(|(_, p)| *p).collect();
-    let adjusted = numbers::holm_adjust(&p_values);
+    let adjusted =
+        numbers::holm_adjust(&p_values).map_err(|message| BaselineError::Statistics {
+            tool: "*".to_owned(),
+            step: "*".to_owned(),
+            message,
+        })?;
     for ((index, _), adjusted_p) in tested.iter().zip(adjusted) {
         let group = &mut groups[*index];
         group.adjusted_p_value = Some(adjusted_p);
@@ -310,6 +311,25 @@ pub fn compare(
         environment_differences: baseline.fingerprint().differences(current_fingerprint),
         groups,
     })
+}
+
+/// The per-group tolerances that budget entries' `regression` rules set, for
+/// [`CompareConfig::tolerance_overrides`]: for each group of either side, the rule of the most
+/// specific budget entry that covers it, when that entry has one.
+pub fn regression_tolerances(
+    budgets: &Budgets,
+    baseline: &Baseline,
+    current: &[GroupSample],
+) -> BTreeMap<GroupKey, f64> {
+    let baseline_keys = baseline.groups().iter().map(BaselineGroup::key);
+    let current_keys = current.iter().map(|sample| sample.key.clone());
+    baseline_keys
+        .chain(current_keys)
+        .filter_map(|key| {
+            let rule = budgets.resolve(&key)?.regression?;
+            Some((key, rule.max_increase()))
+        })
+        .collect()
 }
 
 fn validate_config(config: &CompareConfig) -> Result<(), BaselineError> {
@@ -361,29 +381,40 @@ struct Measured {
 
 struct Tested {
     relative_change: f64,
-    interval: (f64, f64),
+    interval: Option<(f64, f64)>,
     p_value: f64,
 }
 
 fn measure(
+    key: &GroupKey,
     baseline: Option<&BaselineGroup>,
     current: Option<&[f64]>,
     config: &CompareConfig,
-) -> Measured {
+) -> Result<Measured, BaselineError> {
     let metric = config.metric;
+    let statistics_error = |message: String| BaselineError::Statistics {
+        tool: key.tool.clone(),
+        step: key.step.clone(),
+        message,
+    };
     let latency = baseline.and_then(|group| group.latency.as_ref());
-    let baseline_value = latency.map(|stats| {
-        stats
-            .percentiles
-            .get(&metric.to_string())
-            .copied()
-            .unwrap_or_else(|| {
-                numbers::quantile_of_sorted(&stats.order_statistics, metric.quantile())
-            })
-    });
-    let current_value = current
-        .filter(|sorted| !sorted.is_empty())
-        .map(|sorted| numbers::quantile_of_sorted(sorted, metric.quantile()));
+    // A recorded percentile is exact; another one comes from the stored order statistics.
+    let baseline_value = match latency {
+        None => None,
+        Some(stats) => match stats.percentiles.get(&metric_name(metric)) {
+            Some(value) => Some(*value),
+            None => Some(
+                numbers::quantile(&stats.order_statistics, metric.probability())
+                    .map_err(statistics_error)?,
+            ),
+        },
+    };
+    let current_value = match current.filter(|sorted| !sorted.is_empty()) {
+        None => None,
+        Some(sorted) => {
+            Some(numbers::quantile(sorted, metric.probability()).map_err(statistics_error)?)
+        }
+    };
     let baseline_count = latency.map_or(0, |stats| stats.sample_count);
     let current_count = current.map_or(0, |sorted| sorted.len() as u64);
     let mut measured = Measured {
@@ -399,42 +430,44 @@ fn measure(
         } else {
             "not in the current run".to_owned()
         });
-        return measured;
+        return Ok(measured);
     };
     if baseline_count < config.min_samples || current_count < config.min_samples {
         measured.tested = Err(format!(
             "too few samples: baseline n={baseline_count}, current n={current_count}, need {} on each side",
             config.min_samples
         ));
-        return measured;
+        return Ok(measured);
     }
     let (Some(stats), Some(base), Some(now)) = (latency, baseline_value, current_value) else {
         measured.tested = Err("no latencies to compare".to_owned());
-        return measured;
+        return Ok(measured);
     };
     if base <= 0.0 {
         measured.tested = Err(format!(
-            "baseline {metric} is 0 ms, so a relative change is undefined"
+            "baseline {} is 0 ms, so a relative change is undefined",
+            metric_name(metric)
         ));
-        return measured;
+        return Ok(measured);
     }
     let interval =
-        numbers::relative_change_with_interval(&stats.order_statistics, current, metric.quantile())
-            .map_or((f64::NEG_INFINITY, f64::INFINITY), |(_, interval)| interval);
+        numbers::relative_change_interval(&stats.order_statistics, current, metric.probability());
     measured.tested = Ok(Tested {
         relative_change: now / base - 1.0,
         interval,
-        p_value: numbers::mann_whitney_p_value(&stats.order_statistics, current),
+        p_value: numbers::mann_whitney_p_value(&stats.order_statistics, current)
+            .map_err(statistics_error)?,
     });
-    measured
+    Ok(measured)
 }
 
 fn decide(group: &GroupComparison, adjusted_p: f64, config: &CompareConfig) -> (Verdict, String) {
     let change = group.relative_change.unwrap_or(0.0);
     let metric = config.metric;
     let tolerance = group.tolerance;
-    let significant = adjusted_p < config.alpha;
-    let change_text = format!("{metric} {}", percent(change));
+    // statsmodels' convention: reject when the adjusted p-value is at most alpha.
+    let significant = adjusted_p <= config.alpha;
+    let change_text = format!("{} {}", metric_name(metric), percent(change));
     let tolerance_text = percent_unsigned(tolerance);
     let p_text = format!("adjusted p = {}", p_value(adjusted_p));
     let alpha = config.alpha;
@@ -442,31 +475,31 @@ fn decide(group: &GroupComparison, adjusted_p: f64, config: &CompareConfig) -> (
         (true, _, true) => (
             Verdict::Regressed,
             format!(
-                "{change_text} exceeds the {tolerance_text} tolerance and is significant ({p_text} < {alpha})"
+                "{change_text} exceeds the {tolerance_text} tolerance and is significant ({p_text} <= {alpha})"
             ),
         ),
         (_, true, true) => (
             Verdict::Improved,
             format!(
-                "{change_text} is beyond the {tolerance_text} tolerance and significant ({p_text} < {alpha})"
+                "{change_text} is beyond the {tolerance_text} tolerance and significant ({p_text} <= {alpha})"
             ),
         ),
         (true, _, false) | (_, true, false) => (
             Verdict::Unchanged,
             format!(
-                "{change_text} is beyond the {tolerance_text} tolerance but not significant ({p_text} >= {alpha})"
+                "{change_text} is beyond the {tolerance_text} tolerance but not significant ({p_text} > {alpha})"
             ),
         ),
         (false, false, true) => (
             Verdict::Unchanged,
             format!(
-                "significant ({p_text} < {alpha}) but {change_text} is within the {tolerance_text} tolerance"
+                "significant ({p_text} <= {alpha}) but {change_text} is within the {tolerance_text} tolerance"
             ),
         ),
         (false, false, false) => (
             Verdict::Unchanged,
             format!(
-                "{change_text} is within the {tolerance_text} tolerance and not significant ({p_text} >= {alpha})"
+                "{change_text} is within the {tolerance_text} tolerance and not significant ({p_text} > {alpha})"
             ),
         ),
     }
@@ -497,11 +530,11 @@ mod tests {
 
     #[test]
     fn parses_percentile_metrics() {
-        assert_eq!(Metric::parse("p95").unwrap(), Metric::P95);
-        assert_eq!(Metric::parse("p99.9").unwrap().to_string(), "p99.9");
-        assert!((Metric::parse("p50").unwrap().quantile() - 0.5).abs() < 1e-15);
+        assert_eq!(parse_metric("p95").unwrap(), p95());
+        assert_eq!(metric_name(parse_metric("p99.9").unwrap()), "p99.9");
+        assert!((parse_metric("p50").unwrap().probability() - 0.5).abs() < 1e-15);
         for bad in ["95", "p", "p101", "p-1", "avg", "p9e1", "pNaN"] {
-            assert!(Metric::parse(bad).is_err(), "{bad}");
+            assert!(parse_metric(bad).is_err(), "{bad}");
         }
     }
 

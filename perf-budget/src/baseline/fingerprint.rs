@@ -18,10 +18,10 @@ pub struct Fingerprint {
 }
 
 /// One field in which two fingerprints differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FingerprintDifference {
     /// The field name, as in the baseline file (`os`, `cpu_model`, ...).
-    pub field: &'static str,
+    pub field: String,
     /// The baseline's value (`unknown` when absent).
     pub baseline: String,
     /// The current run's value (`unknown` when absent).
@@ -75,7 +75,7 @@ impl Fingerprint {
             .into_iter()
             .filter(|(_, baseline, current)| baseline != current)
             .map(|(field, baseline, current)| FingerprintDifference {
-                field,
+                field: field.to_owned(),
                 baseline,
                 current,
             })
@@ -127,7 +127,11 @@ mod tests {
         assert!(base.differences(&other).is_empty());
         other.cpu_model = None;
         other.cpu_cores = 2;
-        let fields: Vec<_> = base.differences(&other).iter().map(|d| d.field).collect();
+        let fields: Vec<_> = base
+            .differences(&other)
+            .into_iter()
+            .map(|d| d.field)
+            .collect();
         assert_eq!(fields, ["cpu_model", "cpu_cores"]);
         assert_eq!(base.differences(&other)[0].current, "unknown");
     }

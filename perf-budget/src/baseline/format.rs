@@ -11,6 +11,7 @@ use super::canonical::{content_hash, pretty_json, round_stored};
 use super::error::BaselineError;
 use super::fingerprint::Fingerprint;
 use super::numbers;
+use crate::GroupSample;
 
 /// The version of the baseline format this code writes and reads.
 pub const BASELINE_SCHEMA_VERSION: u32 = 1;
@@ -21,27 +22,6 @@ pub const BASELINE_FORMAT: &str = "perf-gate-baseline";
 /// How many order statistics a group keeps by default: enough for a Mann-Whitney test with the
 /// power of 2,000 samples, at about 20 KB of JSON per group.
 pub const DEFAULT_MAX_POINTS: usize = 2000;
-
-/// The percentiles every baseline group records.
-const RECORDED_PERCENTILES: [(&str, f64); 5] = [
-    ("p5", 0.05),
-    ("p50", 0.50),
-    ("p90", 0.90),
-    ("p95", 0.95),
-    ("p99", 0.99),
-];
-
-/// One group's input: its identity, outcome counts and the latencies of its records with a known
-/// outcome (success or error).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GroupSample {
-    /// The (tool, step).
-    pub key: GroupKey,
-    /// How many records had each outcome.
-    pub counts: OutcomeCounts,
-    /// Latencies in milliseconds of the records with a known outcome, in any order.
-    pub latencies_ms: Vec<f64>,
-}
 
 /// How to build a baseline.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +60,8 @@ pub struct LatencyStats {
     pub mean: f64,
     /// Sample standard deviation (n - 1), ms; `None` below two latencies.
     pub stddev: Option<f64>,
-    /// `p5`, `p50`, `p90`, `p95`, `p99` in ms (Hyndman & Fan type 7, numpy's default).
+    /// `p5`, `p50`, `p90`, `p95`, `p99` in ms (Hyndman & Fan type 7, numpy's default), as
+    /// perf-stats' default summary computes them.
     pub percentiles: BTreeMap<String, f64>,
     /// Ascending order statistics standing for the sample in significance tests: every latency
     /// when there are at most `max_points`, otherwise `max_points` evenly spaced order
@@ -219,19 +200,23 @@ fn build_group(sample: &GroupSample, max_points: usize) -> Result<BaselineGroup,
         field,
         problem,
     };
-    if sample.latencies_ms.len() as u64 > sample.counts.known() {
+    if sample.latencies.len() as u64 > sample.counts.known() {
         return Err(invalid(
-            "latencies_ms",
+            "latencies",
             format!(
                 "{} latencies but only {} records with a known outcome",
-                sample.latencies_ms.len(),
+                sample.latencies.len(),
                 sample.counts.known()
             ),
         ));
     }
-    let sorted = numbers::sorted_latencies(&sample.latencies_ms)
-        .map_err(|problem| invalid("latencies_ms", problem))?;
-    let latency = (!sorted.is_empty()).then(|| latency_stats(&sorted, max_points));
+    let sorted = numbers::sorted_latencies(&sample.latencies)
+        .map_err(|problem| invalid("latencies", problem))?;
+    let latency = if sorted.is_empty() {
+        None
+    } else {
+        Some(latency_stats(&sorted, max_points).map_err(|problem| invalid("latencies", problem))?)
+    };
     Ok(BaselineGroup {
         tool: sample.key.tool.clone(),
         step: sample.key.step.clone(),
@@ -240,27 +225,25 @@ fn build_group(sample: &GroupSample, max_points: usize) -> Result<BaselineGroup,
     })
 }
 
-fn latency_stats(sorted: &[f64], max_points: usize) -> LatencyStats {
-    let (mean, stddev) = numbers::mean_and_stddev(sorted);
-    let percentiles = RECORDED_PERCENTILES
+fn latency_stats(sorted: &[f64], max_points: usize) -> Result<LatencyStats, String> {
+    let summary = numbers::summary(sorted)?;
+    let percentiles = summary
+        .percentiles
         .iter()
-        .map(|(name, q)| {
-            let value = numbers::quantile_of_sorted(sorted, *q);
-            ((*name).to_owned(), round_stored(value))
-        })
+        .map(|percentile| (percentile.name(), round_stored(percentile.value)))
         .collect();
-    LatencyStats {
+    Ok(LatencyStats {
         sample_count: sorted.len() as u64,
-        min: round_stored(sorted[0]),
-        max: round_stored(sorted[sorted.len() - 1]),
-        mean: round_stored(mean),
-        stddev: stddev.map(round_stored),
+        min: round_stored(summary.min),
+        max: round_stored(summary.max),
+        mean: round_stored(summary.mean),
+        stddev: summary.stddev.map(round_stored),
         percentiles,
         order_statistics: evenly_spaced(sorted, max_points)
             .into_iter()
             .map(round_stored)
             .collect(),
-    }
+    })
 }
 
 /// Every value when there are at most `max_points`, else `max_points` evenly spaced ranks.
@@ -465,18 +448,18 @@ mod tests {
         }
     }
 
-    fn sample(tool: &str, step: &str, latencies_ms: Vec<f64>) -> GroupSample {
+    fn sample(tool: &str, step: &str, latencies: Vec<f64>) -> GroupSample {
         GroupSample {
             key: GroupKey {
                 tool: tool.into(),
                 step: step.into(),
             },
             counts: OutcomeCounts {
-                ok: latencies_ms.len() as u64,
+                ok: latencies.len() as u64,
                 errors: 0,
                 unknown: 1,
             },
-            latencies_ms,
+            latencies,
         }
     }
 
@@ -525,7 +508,7 @@ mod tests {
         let error = build(&[sample("api", "get", vec![1.0, -1.0])], &config()).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "input: group api/get: field `latencies_ms`: latency -1 ms is not a finite, non-negative number"
+            "input: group api/get: field `latencies`: latency -1 ms is not a finite, non-negative number"
         );
     }
 

@@ -21,13 +21,14 @@
 //! rendering reports (the report module of this crate).
 //!
 //! ```
-//! use perf_budget::baseline::{self, BuildConfig, CompareConfig, Fingerprint, GroupSample, Verdict};
+//! use perf_budget::GroupSample;
+//! use perf_budget::baseline::{self, BuildConfig, CompareConfig, Fingerprint, Verdict};
 //! use perf_record::{GroupKey, OutcomeCounts};
 //!
 //! let sample = |ms: &[f64]| GroupSample {
 //!     key: GroupKey { tool: "api".into(), step: "get".into() },
 //!     counts: OutcomeCounts { ok: ms.len() as u64, errors: 0, unknown: 0 },
-//!     latencies_ms: ms.to_vec(),
+//!     latencies: ms.to_vec(),
 //! };
 //! let fingerprint = Fingerprint::current("0.1.0");
 //! let before: Vec<f64> = (0..200).map(|i| 10.0 + f64::from(i % 20)).collect();
@@ -53,11 +54,14 @@ mod format;
 mod numbers;
 mod ratchet;
 
-pub use compare::{CompareConfig, Comparison, GroupComparison, Metric, Verdict, compare};
+pub use compare::{
+    CompareConfig, Comparison, GroupComparison, Verdict, add_to_report, compare, parse_metric,
+    regression_tolerances,
+};
 pub use error::BaselineError;
 pub use fingerprint::{Fingerprint, FingerprintDifference};
 pub use format::{
     BASELINE_FORMAT, BASELINE_SCHEMA_VERSION, Baseline, BaselineGroup, BuildConfig,
-    DEFAULT_MAX_POINTS, GroupSample, LatencyStats, build, load, parse, save,
+    DEFAULT_MAX_POINTS, LatencyStats, build, load, parse, save,
 };
 pub use ratchet::{RatchetChange, RatchetConfig, RatchetProposal, ratchet};

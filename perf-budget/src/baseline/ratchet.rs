@@ -60,14 +60,14 @@ pub struct RatchetProposal {
 /// For every budget entry naming a concrete (tool, step) the baseline has latencies for, each
 /// latency limit (`avg`, `min`, `max`, `pNN`) becomes `observed x (1 + headroom)` rounded up to
 /// `significant_digits`, but only where that is below the current limit: a ratchet never loosens a
-/// budget. Wildcard (`*`) entries, `defaults`, `error_rate`, `min_samples`, `severity` and
+/// budget. Wildcard (`*`) entries, `defaults`, `schema_version`, `error_rate`, `min_samples`, `severity` and
 /// `regression` are left as they are. The proposal is written in normal form (keys sorted, two-space
 /// indent), and the diff is against the current file in the same form, so it shows only the
 /// changed limits. `source_name` names the budget file in errors and in the diff header.
 ///
 /// # Errors
-/// An out-of-range setting, or a budget file that is not JSON or whose entries are not objects
-/// of numbers ([`BaselineError::InvalidBudgetFile`] with the JSON path).
+/// An out-of-range setting, or a budget file that [`parse_budgets`](crate::parse_budgets)
+/// rejects ([`BaselineError::InvalidBudgetFile`] with its message and JSON path).
 pub fn ratchet(
     baseline: &Baseline,
     budget_json: &str,
@@ -92,6 +92,9 @@ pub fn ratchet(
         source_name: source_name.to_owned(),
         problem,
     };
+    // The budget parser's checks first: unknown metrics, negative limits and duplicate keys get
+    // its messages, with their JSON paths.
+    crate::parse_budgets(budget_json).map_err(|error| invalid(error.to_string()))?;
     let original: Value = serde_json::from_str(budget_json).map_err(|error| {
         invalid(format!(
             "line {} column {}: not valid JSON: {error}",
@@ -107,7 +110,7 @@ pub fn ratchet(
     let mut proposed_tools = tools.clone();
     let mut changes = Vec::new();
     for (tool, steps) in &mut proposed_tools {
-        if tool == "defaults" || tool == "*" {
+        if tool == "defaults" || tool == "schema_version" || tool == "*" {
             continue;
         }
         let Value::Object(steps) = steps else {
@@ -201,9 +204,10 @@ fn observed_value(metric: &str, stats: &LatencyStats) -> Option<f64> {
                 return None;
             }
             // Recorded percentiles are exact; others come from the order statistics.
-            Some(stats.percentiles.get(metric).copied().unwrap_or_else(|| {
-                numbers::quantile_of_sorted(&stats.order_statistics, percentile / 100.0)
-            }))
+            match stats.percentiles.get(metric) {
+                Some(value) => Some(*value),
+                None => numbers::quantile(&stats.order_statistics, percentile / 100.0).ok(),
+            }
         }
     }
 }
