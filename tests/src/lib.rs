@@ -171,3 +171,36 @@ pub fn stdout_of(arguments: &[&str], expected_code: i32) -> String {
         Err(error) => panic!("stdout is not UTF-8: {error}"),
     }
 }
+
+/// `text` with every `sha256:<hex>` content hash replaced by `sha256:[hash]`.
+///
+/// A baseline's hash covers its environment fingerprint (CPU model, core count), so it differs
+/// between machines; snapshots must not.
+pub fn redact_hashes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(position) = rest.find("sha256:") {
+        let (before, after) = rest.split_at(position + "sha256:".len());
+        out.push_str(before);
+        let hex_length = after.bytes().take_while(u8::is_ascii_hexdigit).count();
+        if hex_length > 0 {
+            out.push_str("[hash]");
+        }
+        rest = &after[hex_length..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_redacted_and_the_rest_kept() {
+        assert_eq!(
+            redact_hashes("baseline sha256:3ae39f25954f): 1 sha256: x"),
+            "baseline sha256:[hash]): 1 sha256: x"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! timestamps: the snapshots are the same on every machine). Review changes with
 //! `cargo insta review`.
 
-use tests::{TempTree, perf_gate, stdout_of, svc_get_lines};
+use tests::{TempTree, perf_gate, redact_hashes, stdout_of, svc_get_lines};
 
 const FAIL: &str = "examples/budgets-fail.json";
 
@@ -170,11 +170,11 @@ fn baseline_comparison_in_every_format() {
     let tree = TempTree::new();
     let before = tree.write(
         "before.jsonl",
-        svc_get_lines(200, |i| 20.0 + f64::from(i % 10)),
+        svc_get_lines(200, |i| 20.0 + f64::from(i * 37 % 101) / 10.0),
     );
     let after = tree.write(
         "after.jsonl",
-        svc_get_lines(200, |i| 30.0 + f64::from(i % 10)),
+        svc_get_lines(200, |i| 1.3 * (20.0 + f64::from(i * 53 % 101) / 10.0)),
     );
     let baseline = tree.path().join("baseline.json");
     stdout_of(
@@ -189,7 +189,7 @@ fn baseline_comparison_in_every_format() {
         0,
     );
     let compare = |format: &str| {
-        stdout_of(
+        let stdout = stdout_of(
             &[
                 "-q",
                 "baseline",
@@ -201,12 +201,15 @@ fn baseline_comparison_in_every_format() {
                 format,
             ],
             3,
-        )
+        );
+        redact_hashes(&stdout)
     };
     insta::assert_snapshot!("comparison_text", compare("text"));
     insta::assert_snapshot!("comparison_markdown", compare("markdown"));
     insta::assert_snapshot!("comparison_github", compare("github"));
+    insta::assert_snapshot!("comparison_junit", compare("junit"));
     let json: serde_json::Value = serde_json::from_str(&compare("json")).expect("valid JSON");
     assert_eq!(json["schema_version"], 1);
-    assert_eq!(json["comparison"]["groups"][0]["verdict"], "regressed");
+    assert_eq!(json["verdict"], "fail");
+    assert_eq!(json["baseline"]["groups"][0]["verdict"], "regressed");
 }

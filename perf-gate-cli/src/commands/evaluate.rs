@@ -2,9 +2,9 @@
 
 use anyhow::{Context as _, Result};
 use camino::{Utf8Path, Utf8PathBuf};
-use perf_budget::baseline::{self, Comparison};
+use perf_budget::baseline;
 use perf_budget::render::{self, markdown::MarkdownConfig, text::TextConfig};
-use perf_budget::{Budgets, EvaluateConfig, GroupSample, Report, Verdict};
+use perf_budget::{Budgets, EvaluateConfig, GroupSample, Report};
 use perf_collect::{GroupBy, GroupName};
 
 use super::{Context, baseline::compare_with_baseline, print_stdout};
@@ -16,20 +16,6 @@ use crate::output::{GithubActions, write_atomically};
 pub struct Groups {
     /// Per-(tool, step) samples, in key order.
     pub samples: Vec<GroupSample>,
-}
-
-impl Groups {
-    /// The same data in the shape the baseline module takes.
-    pub fn for_baseline(&self) -> Vec<baseline::GroupSample> {
-        self.samples
-            .iter()
-            .map(|sample| baseline::GroupSample {
-                key: sample.key.clone(),
-                counts: sample.counts,
-                latencies_ms: sample.latencies.clone(),
-            })
-            .collect()
-    }
 }
 
 /// Reads every (tool, step) group of the inputs, printing the accounting on stderr.
@@ -146,63 +132,29 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     let latest = args.out_dir.join("latest.jsonl");
     let exclude = vec![latest.clone()];
     let groups = read_groups(&args.roots, &args.filter, exclude.clone(), context)?;
-    let report = perf_budget::evaluate(&budgets, &groups.samples, &EvaluateConfig::default())?;
-    let comparison = baseline_file
-        .as_ref()
-        .map(|(_, loaded)| {
-            compare_with_baseline(loaded, &budgets, &groups.for_baseline(), &args.comparison)
-        })
-        .transpose()?;
+    let mut report = perf_budget::evaluate(&budgets, &groups.samples, &EvaluateConfig::default())?;
+    if let Some((_, loaded)) = &baseline_file {
+        let comparison =
+            compare_with_baseline(loaded, &budgets, &groups.samples, &args.comparison)?;
+        baseline::add_to_report(&mut report, comparison);
+    }
 
     if args.write_latest {
         write_latest(args, exclude, &latest, context)?;
     }
-    write_artifacts(&args.out_dir, &report, comparison.as_ref(), context)?;
-
-    let mut stdout = render_report(&report, args.format, context)?;
-    if let Some(comparison) = &comparison {
-        stdout.push_str(&super::baseline::render_comparison(
-            comparison,
-            args.format,
-        )?);
-    }
-    print_stdout(&stdout)?;
+    write_artifacts(&args.out_dir, &report, context)?;
+    print_stdout(&render_report(&report, args.format, context)?)?;
 
     if let Some(github) = GithubActions::detect() {
-        let mut markdown = render_report(&report, ReportFormat::Markdown, context)?;
-        if let Some(comparison) = &comparison {
-            markdown.push_str(&super::baseline::render_comparison(
-                comparison,
-                ReportFormat::Markdown,
-            )?);
-        }
-        github.append_step_summary(&markdown)?;
+        github.append_step_summary(&render_report(&report, ReportFormat::Markdown, context)?)?;
         if args.format != ReportFormat::Github {
-            let mut annotations = render::github::render(&report);
-            if let Some(comparison) = &comparison {
-                annotations.push_str(&super::baseline::render_comparison(
-                    comparison,
-                    ReportFormat::Github,
-                )?);
-            }
-            print_stdout(&annotations)?;
+            print_stdout(&render::github::render(&report))?;
         }
     }
     context
         .diagnostics
         .note(&format!("artifacts written to {}", args.out_dir));
-    Ok(exit_code(&report, comparison.as_ref()))
-}
-
-/// The gate's exit code: the worse of the budget verdict and the baseline comparison.
-pub fn exit_code(report: &Report, comparison: Option<&Comparison>) -> u8 {
-    let regressed = comparison.is_some_and(Comparison::has_regression);
-    let verdict = if regressed {
-        report.verdict.worst(Verdict::Fail)
-    } else {
-        report.verdict
-    };
-    verdict.exit_code()
+    Ok(report.verdict.exit_code())
 }
 
 fn write_latest(
@@ -220,38 +172,20 @@ fn write_latest(
     Ok(())
 }
 
-/// `report.json`, `report.md`, `junit.xml` (and `comparison.json` with a baseline), each
-/// written atomically.
-fn write_artifacts(
-    out_dir: &Utf8Path,
-    report: &Report,
-    comparison: Option<&Comparison>,
-    context: Context,
-) -> Result<()> {
+/// `report.json`, `report.md` and `junit.xml`, each written atomically.
+fn write_artifacts(out_dir: &Utf8Path, report: &Report, context: Context) -> Result<()> {
     let no_color = Context {
         color: false,
         ..context
     };
-    let mut markdown = render_report(report, ReportFormat::Markdown, no_color)?;
-    if let Some(comparison) = comparison {
-        markdown.push_str(&super::baseline::render_comparison(
-            comparison,
-            ReportFormat::Markdown,
-        )?);
-    }
-    write_atomically(
-        &out_dir.join("report.json"),
-        render_report(report, ReportFormat::Json, no_color)?.as_bytes(),
-    )?;
-    write_atomically(&out_dir.join("report.md"), markdown.as_bytes())?;
-    write_atomically(
-        &out_dir.join("junit.xml"),
-        render_report(report, ReportFormat::Junit, no_color)?.as_bytes(),
-    )?;
-    if let Some(comparison) = comparison {
+    for (name, format) in [
+        ("report.json", ReportFormat::Json),
+        ("report.md", ReportFormat::Markdown),
+        ("junit.xml", ReportFormat::Junit),
+    ] {
         write_atomically(
-            &out_dir.join("comparison.json"),
-            super::baseline::render_comparison(comparison, ReportFormat::Json)?.as_bytes(),
+            &out_dir.join(name),
+            render_report(report, format, no_color)?.as_bytes(),
         )?;
     }
     Ok(())
