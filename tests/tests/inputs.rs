@@ -30,6 +30,21 @@ fn stdin_is_read_with_a_dash() {
 }
 
 #[test]
+fn gate_reads_stdin_once_for_the_report_and_latest_jsonl() {
+    let tree = TempTree::new();
+    let budgets = tree.write("budgets.json", r#"{ "svc": { "get": { "p50": 100 } } }"#);
+    let out_dir = tree.path().join("artifacts");
+    perf_gate()
+        .args(["-q", "gate", "-", "--budgets", budgets.as_str(), "--write-latest"])
+        .args(["--out-dir", out_dir.as_str()])
+        .write_stdin(svc_get_lines(60, |i| 10.0 + f64::from(i)))
+        .assert()
+        .code(0);
+    let latest = std::fs::read_to_string(out_dir.join("latest.jsonl")).expect("latest.jsonl");
+    assert_eq!(latest.lines().count(), 60);
+}
+
+#[test]
 fn directory_with_bad_lines_reports_each_with_path_and_line_and_counts_all() {
     let tree = TempTree::new();
     let good = svc_get_lines(3, |i| 10.0 + f64::from(i));

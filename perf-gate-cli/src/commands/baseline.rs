@@ -12,6 +12,7 @@ use perf_budget::{
 use super::evaluate::{read_groups, render_report};
 use super::{Context, print_stdout};
 use crate::cli::{BaselineCompareArgs, BaselineRatchetArgs, BaselineSaveArgs, ComparisonArgs};
+use crate::inputs::Inputs;
 use crate::output::write_atomically;
 
 /// The environment of this run, as baselines record it.
@@ -21,7 +22,8 @@ fn current_fingerprint() -> Fingerprint {
 
 /// `perf-gate baseline save`.
 pub fn save(args: &BaselineSaveArgs, context: Context) -> Result<u8> {
-    let groups = read_groups(&args.inputs, &args.filter, vec![args.out.clone()], context)?;
+    let inputs = Inputs::resolve(&args.inputs)?;
+    let groups = read_groups(&inputs, &args.filter, vec![args.out.clone()], context)?;
     // No creation time: the same logs always give the same file, which keeps diffs reviewable.
     let config = BuildConfig {
         fingerprint: current_fingerprint(),
@@ -72,7 +74,8 @@ pub fn compare_with_baseline(
 /// `perf-gate baseline compare`: a report with only the baseline section.
 pub fn compare(args: &BaselineCompareArgs, context: Context) -> Result<u8> {
     let loaded = baseline::load(args.baseline.as_std_path())?;
-    let groups = read_groups(&args.inputs, &args.filter, Vec::new(), context)?;
+    let inputs = Inputs::resolve(&args.inputs)?;
+    let groups = read_groups(&inputs, &args.filter, Vec::new(), context)?;
     let config = compare_config(&args.comparison)?;
     let comparison = baseline::compare(&loaded, &groups.samples, &current_fingerprint(), &config)?;
     let mut report = Report {

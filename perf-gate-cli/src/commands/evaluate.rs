@@ -20,12 +20,11 @@ pub struct Groups {
 
 /// Reads every (tool, step) group of the inputs, printing the accounting on stderr.
 pub fn read_groups(
-    paths: &[Utf8PathBuf],
+    inputs: &Inputs,
     filter: &FilterArgs,
     exclude: Vec<Utf8PathBuf>,
     context: Context,
 ) -> Result<Groups> {
-    let inputs = Inputs::resolve(paths)?;
     let mut config = collect_config(filter, exclude)?;
     config.scan.progress = context.diagnostics.progress();
     let aggregation = perf_collect::aggregate(&inputs.roots, &config, GroupBy::ToolStep)
@@ -104,7 +103,8 @@ pub fn render_report(report: &Report, format: ReportFormat, context: Context) ->
 /// `perf-gate evaluate`.
 pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
     let budgets = load_budgets(&args.budgets, args.min_samples)?;
-    let groups = read_groups(&args.inputs, &args.filter, Vec::new(), context)?;
+    let inputs = Inputs::resolve(&args.inputs)?;
+    let groups = read_groups(&inputs, &args.filter, Vec::new(), context)?;
     let report = perf_budget::evaluate(&budgets, &groups.samples, &EvaluateConfig::default())?;
     for (path, format) in [
         (&args.files.json, ReportFormat::Json),
@@ -124,23 +124,25 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     let budgets = load_budgets(&args.budgets, args.min_samples)?;
     // Load the baseline before reading logs: a bad baseline file is a configuration error that
     // should not wait for a long collection.
-    let baseline_file = args
+    let loaded_baseline = args
         .baseline
         .as_ref()
-        .map(|path| baseline::load(path.as_std_path()).map(|loaded| (path, loaded)))
+        .map(|path| baseline::load(path.as_std_path()))
         .transpose()?;
     let latest = args.out_dir.join("latest.jsonl");
     let exclude = vec![latest.clone()];
-    let groups = read_groups(&args.roots, &args.filter, exclude.clone(), context)?;
+    // Resolved once: stdin can be read only once, and `--write-latest` reads the inputs again.
+    let inputs = Inputs::resolve(&args.roots)?;
+    let groups = read_groups(&inputs, &args.filter, exclude.clone(), context)?;
     let mut report = perf_budget::evaluate(&budgets, &groups.samples, &EvaluateConfig::default())?;
-    if let Some((_, loaded)) = &baseline_file {
+    if let Some(loaded) = &loaded_baseline {
         let comparison =
             compare_with_baseline(loaded, &budgets, &groups.samples, &args.comparison)?;
         baseline::add_to_report(&mut report, comparison);
     }
 
     if args.write_latest {
-        write_latest(args, exclude, &latest, context)?;
+        write_latest(args, &inputs, exclude, &latest, context)?;
     }
     write_artifacts(&args.out_dir, &report, context)?;
     print_stdout(&render_report(&report, args.format, context)?)?;
@@ -159,11 +161,11 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
 
 fn write_latest(
     args: &GateArgs,
+    inputs: &Inputs,
     exclude: Vec<Utf8PathBuf>,
     latest: &Utf8Path,
     context: Context,
 ) -> Result<()> {
-    let inputs = Inputs::resolve(&args.roots)?;
     let mut config = collect_config(&args.filter, exclude)?;
     config.scan.progress = context.diagnostics.progress();
     let collection = perf_collect::collect(&inputs.roots, &config)

@@ -9,6 +9,7 @@ use perf_budget::render::text::lint_section;
 use super::evaluate::{load_budgets, read_groups};
 use super::{Context, print_stdout};
 use crate::cli::LintArgs;
+use crate::inputs::Inputs;
 
 /// Exit code when the budget file is valid but lint found something to fix.
 const EXIT_FINDINGS: u8 = 2;
@@ -26,7 +27,8 @@ pub fn run(args: &LintArgs, context: Context) -> Result<u8> {
         print_stdout(&out)?;
         return Ok(0);
     }
-    let groups = read_groups(&args.inputs, &args.filter, Vec::new(), context)?;
+    let inputs = Inputs::resolve(&args.inputs)?;
+    let groups = read_groups(&inputs, &args.filter, Vec::new(), context)?;
     let report = perf_budget::evaluate(&budgets, &groups.samples, &EvaluateConfig::default())?;
     if report.lint.is_empty() {
         out.push_str("no findings: every entry matched data, every group is budgeted\n");
