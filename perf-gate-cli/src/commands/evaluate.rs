@@ -29,9 +29,7 @@ pub fn read_groups(
     config.scan.progress = context.diagnostics.progress();
     let aggregation = perf_collect::aggregate(&inputs.roots, &config, GroupBy::ToolStep)
         .map_err(|error| anyhow::anyhow!(inputs.display(&error.to_string())))?;
-    context
-        .diagnostics
-        .scan_report(&aggregation.report, &inputs);
+    context.diagnostics.scan_report(&aggregation.report, inputs);
     let samples = aggregation
         .groups
         .into_iter()
