@@ -35,7 +35,14 @@ fn gate_reads_stdin_once_for_the_report_and_latest_jsonl() {
     let budgets = tree.write("budgets.json", r#"{ "svc": { "get": { "p50": 100 } } }"#);
     let out_dir = tree.path().join("artifacts");
     perf_gate()
-        .args(["-q", "gate", "-", "--budgets", budgets.as_str(), "--write-latest"])
+        .args([
+            "-q",
+            "gate",
+            "-",
+            "--budgets",
+            budgets.as_str(),
+            "--write-latest",
+        ])
         .args(["--out-dir", out_dir.as_str()])
         .write_stdin(svc_get_lines(60, |i| 10.0 + f64::from(i)))
         .assert()
@@ -431,4 +438,49 @@ fn baseline_save_is_deterministic() {
         std::fs::read(&first).expect("first"),
         std::fs::read(&second).expect("second")
     );
+}
+
+#[test]
+fn verbose_adds_the_accounting_of_every_file() {
+    perf_gate()
+        .args(["--verbose", "summarize", "examples/logs/wsap"])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "examples/logs/wsap/2025-10-16.jsonl: 180 lines, 180 accepted, 0 filtered out, 0 rejected, 0 blank\n",
+        ));
+}
+
+#[test]
+fn corrupt_gzip_file_is_reported_and_the_rest_still_read() {
+    let tree = TempTree::new();
+    tree.write("logs/good.jsonl", svc_get_lines(5, |i| 10.0 + f64::from(i)));
+    tree.write(
+        "logs/broken.jsonl.gz",
+        b"\x1f\x8b\x08\x00 this is not deflate data",
+    );
+    perf_gate()
+        .current_dir(tree.path())
+        .args(["summarize", "logs"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("svc/get"))
+        .stderr(predicate::str::contains("warning: logs/broken.jsonl.gz"));
+}
+
+#[test]
+fn gzip_logs_are_read() {
+    perf_gate()
+        .args([
+            "-q",
+            "summarize",
+            "examples/logs/registry/archive",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "\"group\": \"registry/registry_get\"",
+        ));
 }
