@@ -6,7 +6,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 use crate::error::{StatsError, check_confidence, check_quantile, check_sample};
 use crate::interval::quantile_confidence_interval;
 use crate::quantile::{QuantileMethod, quantiles_of_checked};
-use crate::summary::compensated_sum;
+use crate::summary::{compensated_sum, mean_of};
 
 /// The alternative hypothesis of a two-sample test, as in scipy's `alternative=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -238,7 +238,7 @@ pub struct WelchResult {
 /// Mean and sample variance by two compensated passes.
 fn mean_and_variance(sample: &[f64]) -> (f64, f64) {
     let count = sample.len() as f64;
-    let mean = compensated_sum(sample.iter().copied()) / count;
+    let mean = mean_of(sample);
     let squares = compensated_sum(sample.iter().map(|value| (value - mean).powi(2)));
     (mean, squares / (count - 1.0))
 }

@@ -1,5 +1,6 @@
 //! Sample quantiles: the nine Hyndman & Fan definitions, computed by selection.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
@@ -235,6 +236,10 @@ fn position(method: QuantileMethod, count: usize, quantile: f64) -> Position {
 /// Linear interpolation in numpy's form, which is exact at both ends.
 fn interpolate(lower: f64, upper: f64, weight: f64) -> f64 {
     let difference = upper - lower;
+    if !difference.is_finite() {
+        // Only for values near f64::MAX of opposite signs: avoid the overflowing difference.
+        return lower * (1.0 - weight) + upper * weight;
+    }
     if weight >= 0.5 {
         upper - difference * (1.0 - weight)
     } else {
@@ -249,7 +254,9 @@ pub(crate) fn select_order_statistics(data: &mut [f64], wanted: &[usize], offset
         return;
     };
     let rank = wanted[middle] - offset;
-    let (left, _, right) = data.select_nth_unstable_by(rank, f64::total_cmp);
+    // Callers have rejected NaN, so `partial_cmp` is total here and cheaper than `total_cmp`.
+    let (left, _, right) =
+        data.select_nth_unstable_by(rank, |a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
     // A neighbour of a selected rank is the extreme of its side: one scan instead of a selection.
     match wanted[..middle].split_last() {
         Some((&last, rest)) if last + 1 == wanted[middle] => {

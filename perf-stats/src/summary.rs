@@ -1,5 +1,7 @@
 //! One-call description of a sample: count, extremes, mean, standard deviation, percentiles.
 
+use std::cmp::Ordering;
+
 use crate::error::{StatsError, check_sample};
 use crate::quantile::{QuantileMethod, quantiles_of_checked};
 
@@ -90,6 +92,17 @@ pub(crate) fn compensated_sum(values: impl Iterator<Item = f64>) -> f64 {
     sum + compensation
 }
 
+/// The mean of a non-empty finite sample, without overflow for values near `f64::MAX`.
+pub(crate) fn mean_of(data: &[f64]) -> f64 {
+    let count = data.len() as f64;
+    let sum = compensated_sum(data.iter().copied());
+    if sum.is_finite() {
+        sum / count
+    } else {
+        compensated_sum(data.iter().map(|value| value / count))
+    }
+}
+
 /// Summarizes `data`, leaving it untouched (works on a copy). `O(n log k)` for `k` percentiles.
 ///
 /// ```
@@ -140,7 +153,7 @@ fn summarize_checked(data: &mut [f64], config: &SummaryConfig) -> Summary {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(min, max), &value| {
             (min.min(value), max.max(value))
         });
-    let mean = compensated_sum(data.iter().copied()) / count as f64;
+    let mean = mean_of(data);
     let stddev = (count >= 2).then(|| {
         let squared_deviations = compensated_sum(data.iter().map(|value| (value - mean).powi(2)));
         (squared_deviations / (count - 1) as f64).sqrt()
@@ -193,7 +206,10 @@ pub fn check_monotonic(summary: &Summary) -> Result<(), StatsError> {
     let mut previous: Option<(String, f64)> = None;
     for (name, value) in chain {
         if let Some((lower_name, lower_value)) = previous.take()
-            && lower_value > value
+            && !matches!(
+                lower_value.partial_cmp(&value),
+                Some(Ordering::Less | Ordering::Equal)
+            )
         {
             return Err(StatsError::NotMonotonic {
                 lower_name,
@@ -285,6 +301,29 @@ mod tests {
                 higher_value: summary.percentiles[4].value,
             })
         );
+    }
+
+    #[test]
+    fn extreme_values_give_finite_mean_and_percentiles() {
+        let summary =
+            summarize(&[-f64::MAX, f64::MAX, f64::MAX], &SummaryConfig::default()).unwrap();
+        assert!(summary.mean.is_finite());
+        assert!(
+            summary
+                .percentiles
+                .iter()
+                .all(|entry| entry.value.is_finite())
+        );
+    }
+
+    #[test]
+    fn monotonic_check_rejects_nan() {
+        let mut summary = summarize(&[1.0, 2.0], &SummaryConfig::default()).unwrap();
+        summary.percentiles[0].value = f64::NAN;
+        assert!(matches!(
+            check_monotonic(&summary),
+            Err(StatsError::NotMonotonic { .. })
+        ));
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Agreement with numpy and scipy on the committed reference values (`fixtures/reference.json`,
 //! written by `fixtures/generate.py`). No Python is needed to run these tests.
-#![allow(clippy::expect_used, reason = "a broken fixture file should stop the test with a message")]
+#![allow(
+    clippy::expect_used,
+    reason = "a broken fixture file should stop the test with a message"
+)]
 
 use perf_stats::{
     Alternative, MannWhitneyConfig, MannWhitneyMethod, QuantileMethod, SummaryConfig,
