@@ -515,10 +515,10 @@ fn percent_unsigned(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
 }
 
-/// `0.0123`, or `< 0.0001`.
+/// `0.0123`, or `3.2e-12` below 0.0001.
 fn p_value(p: f64) -> String {
     if p < 0.0001 {
-        "< 0.0001".to_owned()
+        format!("{p:.1e}")
     } else {
         format!("{p:.4}")
     }
@@ -542,7 +542,7 @@ mod tests {
     fn formats_numbers_for_reasons() {
         assert_eq!(percent(0.123), "+12.3%");
         assert_eq!(percent(-0.04), "-4.0%");
-        assert_eq!(p_value(0.00001), "< 0.0001");
+        assert_eq!(p_value(0.000_012_34), "1.2e-5");
         assert_eq!(p_value(0.5), "0.5000");
     }
 }

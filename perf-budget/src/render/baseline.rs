@@ -77,7 +77,7 @@ fn interval_text(group: &GroupComparison) -> String {
 fn p_text(group: &GroupComparison) -> String {
     match group.adjusted_p_value {
         None => "--".to_owned(),
-        Some(p) if p < 0.0001 => "<0.0001".to_owned(),
+        Some(p) if p < 0.0001 => format!("{p:.1e}"),
         Some(p) => fixed(p, 4),
     }
 }
@@ -170,7 +170,8 @@ pub(crate) fn markdown_section(report: &Report, max_bytes: usize) -> String {
             change_text(group),
             interval_text(group),
             p_text(group),
-            markdown::escape(&group.reason)
+            // Reasons are perf-gate's own sentences (numbers, no names), so they need no escaping.
+            group.reason
         );
         if row.len() > budget {
             omitted += 1;
@@ -227,14 +228,18 @@ pub(crate) fn junit_suite(report: &Report) -> String {
         let reason = junit::escape(&group.reason);
         match group.verdict {
             Verdict::Regressed => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <failure type=\"regressed\" message=\"{reason}\">{} -&gt; {} ({}, 95% CI {}, adjusted p {})</failure>\n    </testcase>",
+                let detail = format!(
+                    "{} -> {} ({}, 95% CI {}, adjusted p {})",
                     milliseconds(group.baseline_value_ms),
                     milliseconds(group.current_value_ms),
                     change_text(group),
                     interval_text(group),
                     p_text(group)
+                );
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure type=\"regressed\" message=\"{reason}\">{}</failure>\n    </testcase>",
+                    junit::escape(&detail)
                 );
             }
             Verdict::NotComparable => {
