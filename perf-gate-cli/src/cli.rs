@@ -75,6 +75,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  perf-gate normalize raw.jsonl --out normalized.jsonl")]
     Normalize(NormalizeArgs),
     /// Check a budget file, and with logs: budgets that match no data, groups no budget covers.
+    ///
+    /// Exits 0 when the file is valid and (with logs) nothing was found, 2 when lint found
+    /// something to fix, 1 when the budget file is invalid.
     #[command(
         after_help = "Example:\n  perf-gate lint --budgets examples/budgets-pass.json examples/logs"
     )]

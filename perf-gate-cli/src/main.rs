@@ -68,9 +68,29 @@ fn print_error(error: &anyhow::Error, verbose: bool) {
 /// The outermost message, followed by the root cause when it adds something.
 fn one_line(error: &anyhow::Error) -> String {
     let outer = error.to_string();
-    match error.root_cause().to_string() {
-        root if error.chain().count() > 1 && !outer.contains(&root) => format!("{outer}: {root}"),
-        _ => outer,
+    let root = error.root_cause().to_string();
+    let line = if error.chain().count() == 1 || outer.contains(&root) {
+        outer
+    } else if root.contains(&outer) {
+        root
+    } else {
+        format!("{outer}: {root}")
+    };
+    line.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_adds_the_root_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let error = anyhow::Error::new(io).context("cannot read budgets.json");
+        assert_eq!(one_line(&error), "cannot read budgets.json: no such file");
+        let already_there = anyhow::anyhow!("cannot read x: no such file").context("cannot read x");
+        assert_eq!(one_line(&already_there), "cannot read x: no such file");
+        let single = anyhow::anyhow!("two\nlines");
+        assert_eq!(one_line(&single), "two lines");
     }
-    .replace('\n', " ")
 }

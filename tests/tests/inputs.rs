@@ -251,6 +251,32 @@ fn github_actions_gets_a_step_summary_and_annotations() {
 }
 
 #[test]
+fn github_annotations_never_mix_into_a_machine_format_on_stdout() {
+    let tree = TempTree::new();
+    let output = perf_gate()
+        .env("GITHUB_ACTIONS", "true")
+        .args([
+            "-q",
+            "gate",
+            "examples/logs",
+            "--budgets",
+            "examples/budgets-fail.json",
+        ])
+        .args([
+            "--out-dir",
+            tree.path().join("a").as_str(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("perf-gate runs");
+    assert_eq!(output.status.code(), Some(3));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("pure JSON");
+    assert_eq!(report["verdict"], "fail");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("::error title="));
+}
+
+#[test]
 fn outside_github_actions_there_are_no_annotations() {
     let tree = TempTree::new();
     perf_gate()

@@ -147,8 +147,15 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
 
     if let Some(github) = GithubActions::detect() {
         github.append_step_summary(&render_report(&report, ReportFormat::Markdown, context)?)?;
-        if args.format != ReportFormat::Github {
-            print_stdout(&render::github::render(&report))?;
+        let annotations = render::github::render(&report);
+        match args.format {
+            ReportFormat::Github => {}
+            // Beside a human report on stdout; the runner reads workflow commands there.
+            ReportFormat::Text => print_stdout(&annotations)?,
+            // Never mixed into a machine format: the runner reads stderr too.
+            ReportFormat::Json | ReportFormat::Markdown | ReportFormat::Junit => {
+                eprint!("{annotations}");
+            }
         }
     }
     context
