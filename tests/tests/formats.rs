@@ -65,6 +65,20 @@ fn evaluate_github_annotations() {
 }
 
 #[test]
+fn color_auto_does_not_colour_a_pipe_even_without_no_color() {
+    let output = perf_gate()
+        .env_remove("NO_COLOR")
+        .args(["-q", "evaluate", "examples/logs", "--budgets", FAIL])
+        .output()
+        .expect("perf-gate runs");
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        !output.stdout.contains(&0x1b),
+        "stdout is a pipe: no escape codes"
+    );
+}
+
+#[test]
 fn color_always_colours_the_text_report() {
     let text = stdout_of(
         &[

@@ -9,6 +9,7 @@ use super::{Context, print_stdout};
 use crate::cli::{CollectArgs, CollectFormat};
 use crate::inputs::{Inputs, collect_config};
 
+/// `perf-gate collect`: writes the merged, sorted records and prints the collection summary.
 pub fn run(args: &CollectArgs, context: Context) -> Result<u8> {
     let inputs = Inputs::resolve(&args.roots)?;
     let mut config = collect_config(&args.filter, vec![args.out.clone()])?;

@@ -14,6 +14,7 @@ use crate::inputs::Inputs;
 /// Exit code when the budget file is valid but lint found something to fix.
 const EXIT_FINDINGS: u8 = 2;
 
+/// `perf-gate lint`: validates the budget file and, given logs, prints the lint findings.
 pub fn run(args: &LintArgs, context: Context) -> Result<u8> {
     let budgets = load_budgets(&args.budgets, None)?;
     let mut out = String::new();

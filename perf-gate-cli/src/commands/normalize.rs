@@ -13,6 +13,7 @@ use crate::output::write_atomically;
 /// How many rejected lines are printed; all are counted.
 const REJECTIONS_PRINTED: u64 = 20;
 
+/// `perf-gate normalize`: rejected lines are reported on stderr and left out of the output.
 pub fn run(args: &NormalizeArgs, context: Context) -> Result<u8> {
     let (name, reader): (String, Box<dyn BufRead>) = if args.input.as_str() == "-" {
         (

@@ -8,6 +8,7 @@ use crate::cli::{GroupBy, SummarizeArgs, SummaryFormat};
 use crate::inputs::{Inputs, collect_config};
 use crate::summary;
 
+/// `perf-gate summarize`: per-group outcome counts and latency statistics.
 pub fn run(args: &SummarizeArgs, context: Context) -> Result<u8> {
     let inputs = Inputs::resolve(&args.inputs)?;
     let mut config = collect_config(&args.filter, Vec::new())?;
