@@ -68,7 +68,7 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Collect, evaluate (and compare with a baseline) in one pass; write every CI artifact.
     #[command(
-        after_help = "Example:\n  perf-gate gate examples/logs --budgets examples/budgets-pass.json --baseline examples/baseline.json --out-dir artifacts/perf"
+        after_help = "Example:\n  perf-gate gate logs/ --budgets perf-budgets.json --baseline perf-baseline.json"
     )]
     Gate(GateArgs),
     /// Make every record tell the truth about its outcome (explicit error reasons, HTTP status).
@@ -309,7 +309,7 @@ pub struct LintArgs {
 /// Options of a baseline comparison.
 #[derive(Debug, Clone, Args)]
 pub struct ComparisonArgs {
-    /// The metric compared (`p95`, `p50`, `avg`, ...).
+    /// The percentile compared (`p50`, `p95`, `p99.9`, ...).
     #[arg(long, default_value = "p95")]
     pub metric: String,
     /// The relative change that counts as a regression (`5%` or `0.05`).
@@ -330,12 +330,12 @@ pub enum BaselineCommand {
     Save(BaselineSaveArgs),
     /// Compare logs with a baseline: regressed, unchanged, improved or not comparable.
     #[command(
-        after_help = "Example:\n  perf-gate baseline compare examples/logs --baseline examples/baseline.json --metric p95 --tolerance 5%"
+        after_help = "Example:\n  perf-gate baseline compare examples/logs --baseline examples/baseline.json --tolerance 5%"
     )]
     Compare(BaselineCompareArgs),
     /// Propose tighter budgets from a baseline (written only with --write).
     #[command(
-        after_help = "Example:\n  perf-gate baseline ratchet --baseline examples/baseline.json --budgets examples/budgets-pass.json --headroom 20%"
+        after_help = "Example:\n  perf-gate baseline ratchet --baseline examples/baseline.json --budgets examples/budgets-pass.json"
     )]
     Ratchet(BaselineRatchetArgs),
 }

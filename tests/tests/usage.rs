@@ -27,6 +27,11 @@ fn every_command_help_shows_an_example_and_exits_zero() {
             .assert()
             .code(0)
             .stdout(predicate::str::contains("Example:\n  perf-gate "))
+            .stdout(predicate::function(|help: &str| {
+                // The example is one line that can be copied whole: never wrapped.
+                help.split_once("Example:\n")
+                    .is_some_and(|(_, example)| example.trim_end().lines().count() == 1)
+            }))
             .stderr("");
     }
 }
