@@ -19,6 +19,7 @@ mod cli;
 mod commands;
 mod inputs;
 mod output;
+mod scope;
 mod summary;
 
 use std::io::Write as _;

@@ -251,3 +251,57 @@ fn unreadable_baseline_exits_1() {
         .code(1)
         .stderr(predicate::str::contains("not a perf-gate baseline"));
 }
+
+#[test]
+fn tools_filter_scopes_the_budgets_too() {
+    // Budget entries of tools left out are not reported as "no data".
+    perf_gate()
+        .args([
+            "-q",
+            "evaluate",
+            "examples/logs",
+            "--budgets",
+            FAIL,
+            "--tools",
+            "ws*",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("a2a/").not())
+        .stdout(predicate::str::contains("(6 checks"));
+    perf_gate()
+        .args([
+            "-q",
+            "gate",
+            "examples/logs",
+            "--budgets",
+            FAIL,
+            "--tools",
+            "a2a",
+        ])
+        .args([
+            "--steps",
+            "echo",
+            "--out-dir",
+            TempTree::new().path().as_str(),
+        ])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("(2 checks"));
+}
+
+#[test]
+fn invalid_glob_in_a_filter_exits_1() {
+    perf_gate()
+        .args([
+            "evaluate",
+            "examples/logs",
+            "--budgets",
+            PASS,
+            "--tools",
+            "[wsap",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains("[wsap")));
+}

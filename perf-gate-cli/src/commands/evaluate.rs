@@ -103,7 +103,8 @@ pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
     let budgets = load_budgets(&args.budgets, args.min_samples)?;
     let inputs = Inputs::resolve(&args.inputs)?;
     let groups = read_groups(&inputs, &args.filter, Vec::new(), context)?;
-    let report = perf_budget::evaluate(&budgets, &groups.samples, &EvaluateConfig::default())?;
+    let mut report = perf_budget::evaluate(&budgets, &groups.samples, &EvaluateConfig::default())?;
+    crate::scope::restrict(&mut report, &args.filter)?;
     for (path, format) in [
         (&args.files.json, ReportFormat::Json),
         (&args.files.markdown, ReportFormat::Markdown),
@@ -138,6 +139,7 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             compare_with_baseline(loaded, &budgets, &groups.samples, &args.comparison)?;
         baseline::add_to_report(&mut report, comparison);
     }
+    crate::scope::restrict(&mut report, &args.filter)?;
 
     if args.write_latest {
         write_latest(args, &inputs, exclude, &latest, context)?;
