@@ -29,7 +29,7 @@ pub fn save(args: &BaselineSaveArgs, context: Context) -> Result<u8> {
         fingerprint: current_fingerprint(),
         ..BuildConfig::default()
     };
-    let built = baseline::build(&groups.samples, &config)?;
+    let built = baseline::build(&groups, &config)?;
     write_atomically(&args.out, built.to_json().as_bytes())?;
     print_stdout(&format!(
         "wrote baseline {} with {} groups ({})\n",
@@ -77,7 +77,7 @@ pub fn compare(args: &BaselineCompareArgs, context: Context) -> Result<u8> {
     let inputs = Inputs::resolve(&args.inputs)?;
     let groups = read_groups(&inputs, &args.filter, Vec::new(), context)?;
     let config = compare_config(&args.comparison)?;
-    let comparison = baseline::compare(&loaded, &groups.samples, &current_fingerprint(), &config)?;
+    let comparison = baseline::compare(&loaded, &groups, &current_fingerprint(), &config)?;
     let mut report = Report {
         schema_version: REPORT_SCHEMA_VERSION,
         verdict: Verdict::Pass,

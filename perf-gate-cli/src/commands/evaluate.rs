@@ -12,19 +12,14 @@ use crate::cli::{EvaluateArgs, FilterArgs, GateArgs, ReportFormat};
 use crate::inputs::{Inputs, collect_config};
 use crate::output::{GithubActions, write_atomically};
 
-/// The groups of the logs under `roots`, read in one streaming pass.
-pub struct Groups {
-    /// Per-(tool, step) samples, in key order.
-    pub samples: Vec<GroupSample>,
-}
-
-/// Reads every (tool, step) group of the inputs, printing the accounting on stderr.
+/// Reads every (tool, step) group of the inputs in one streaming pass, in key order, printing
+/// the accounting on stderr.
 pub fn read_groups(
     inputs: &Inputs,
     filter: &FilterArgs,
     exclude: Vec<Utf8PathBuf>,
     context: Context,
-) -> Result<Groups> {
+) -> Result<Vec<GroupSample>> {
     let mut config = collect_config(filter, exclude)?;
     config.scan.progress = context.diagnostics.progress();
     let aggregation = perf_collect::aggregate(&inputs.roots, &config, GroupBy::ToolStep)
@@ -42,7 +37,7 @@ pub fn read_groups(
             GroupName::Tool(_) | GroupName::Session(_) => None,
         })
         .collect();
-    Ok(Groups { samples })
+    Ok(samples)
 }
 
 /// Reads a budget file; `--min-samples` replaces every `min_samples` in it.
@@ -103,7 +98,7 @@ pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
     let budgets = load_budgets(&args.budgets, args.min_samples)?;
     let inputs = Inputs::resolve(&args.inputs)?;
     let groups = read_groups(&inputs, &args.filter, Vec::new(), context)?;
-    let mut report = perf_budget::evaluate(&budgets, &groups.samples, &EvaluateConfig::default())?;
+    let mut report = perf_budget::evaluate(&budgets, &groups, &EvaluateConfig::default())?;
     crate::scope::restrict(&mut report, &args.filter)?;
     for (path, format) in [
         (&args.files.json, ReportFormat::Json),
@@ -133,10 +128,9 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     // Resolved once: stdin can be read only once, and `--write-latest` reads the inputs again.
     let inputs = Inputs::resolve(&args.roots)?;
     let groups = read_groups(&inputs, &args.filter, exclude.clone(), context)?;
-    let mut report = perf_budget::evaluate(&budgets, &groups.samples, &EvaluateConfig::default())?;
+    let mut report = perf_budget::evaluate(&budgets, &groups, &EvaluateConfig::default())?;
     if let Some(loaded) = &loaded_baseline {
-        let comparison =
-            compare_with_baseline(loaded, &budgets, &groups.samples, &args.comparison)?;
+        let comparison = compare_with_baseline(loaded, &budgets, &groups, &args.comparison)?;
         baseline::add_to_report(&mut report, comparison);
     }
     crate::scope::restrict(&mut report, &args.filter)?;
