@@ -83,6 +83,35 @@ fn directory_with_bad_lines_reports_each_with_path_and_line_and_counts_all() {
 }
 
 #[test]
+fn record_fixture_of_bad_lines_end_to_end() {
+    // perf-record's fixture: one line per kind of error, plus BOM, CRLF and blank lines.
+    let output = perf_gate()
+        .args(["summarize", "tests/fixtures/records"])
+        .output()
+        .expect("perf-gate runs");
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "read 21 lines from 2 files: 7 accepted, 0 filtered out, 12 rejected, 2 blank"
+        ),
+        "{stderr}"
+    );
+    insta::assert_snapshot!(stderr);
+    perf_gate()
+        .args([
+            "evaluate",
+            "tests/fixtures/records",
+            "--budgets",
+            PASS,
+            "--strict",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("12"));
+}
+
+#[test]
 fn quiet_silences_diagnostics_but_not_the_report() {
     perf_gate()
         .args(["--quiet", "summarize", "examples/logs"])
