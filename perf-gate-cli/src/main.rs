@@ -34,6 +34,15 @@ use crate::cli::Cli;
 const EXIT_ERROR: u8 = 1;
 
 fn main() -> ExitCode {
+    // A bug must still end in one `error:` line and the documented error code, not a Rust
+    // backtrace and exit code 101 that a CI script would not expect.
+    std::panic::set_hook(Box::new(|info| {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "error: internal error, please report it: {info}"
+        );
+        std::process::exit(i32::from(EXIT_ERROR));
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

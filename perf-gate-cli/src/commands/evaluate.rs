@@ -150,7 +150,8 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             ReportFormat::Text => print_stdout(&annotations)?,
             // Never mixed into a machine format: the runner reads stderr too.
             ReportFormat::Json | ReportFormat::Markdown | ReportFormat::Junit => {
-                eprint!("{annotations}");
+                use std::io::Write as _;
+                let _ = std::io::stderr().lock().write_all(annotations.as_bytes());
             }
         }
     }
