@@ -1,11 +1,48 @@
 //! The perf-gate latency record: one JSON object per line.
 //!
-//! SKELETON: the public signatures below are the contract other crates build against.
-//! The implementation is a simple, correct serde_json one that the perf-record work replaces.
+//! This crate is the contract between the programs that produce latency logs and the rest of
+//! perf-gate. It parses one line into a [`Record`] (borrowing its strings, with a fast scanner
+//! for the common shape and serde_json for everything else), reads whole streams and files while
+//! accounting for every line ([`RecordReader`], [`LineCounts`]), writes records back as compact
+//! JSONL in a stable field order ([`write_record`]) and normalizes outcomes
+//! ([`normalize_line`]). Every rejected line gets an error that names the line, the column where
+//! known, the field and the kind of problem.
+//!
+//! It is not for statistics (`perf-stats`), for walking directories or filtering
+//! (`perf-collect`) or for judging budgets (`perf-budget`).
+//!
+//! ```
+//! use perf_record::{ReadConfig, RecordReader, ErrorKind};
+//!
+//! let log = concat!(
+//!     r#"{"ts":"2025-10-16T23:34:46.422Z","sessionId":"s1","tool":"wsap","step":"import","ms":24.723,"ok":true}"#, "\n",
+//!     "\n",
+//!     r#"{"ts":"2025-10-16T23:34:47Z","sessionId":"s1","tool":"wsap","step":"import","ms":-3.5}"#, "\n",
+//! );
+//! let mut reader = RecordReader::new("logs/a.jsonl", log.as_bytes(), ReadConfig::default());
+//! let results: Vec<_> = reader.by_ref().collect();
+//! assert_eq!(results[0].as_ref().map(|record| record.ms).ok(), Some(24.723));
+//! let error = results[1].as_ref().unwrap_err().as_record_error().unwrap();
+//! assert_eq!(error.kind, ErrorKind::NegativeMs);
+//! assert_eq!(error.to_string(), r#"logs/a.jsonl:3:86: field "ms": negative value -3.5"#);
+//! let counts = reader.counts();
+//! assert_eq!((counts.lines(), counts.records, counts.blank, counts.rejected), (3, 1, 1, 1));
+//! ```
+
+mod normalize;
+mod parse;
+mod read;
+mod timestamp;
+mod write;
 
 use std::borrow::Cow;
+use std::fmt;
 
 pub use jiff::Timestamp;
+pub use normalize::{http_reason, normalize_line};
+pub use parse::{parse_line, parse_line_reference};
+pub use read::{LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom};
+pub use write::{record_to_line, write_record};
 
 /// The outcome of one timed operation: a tri-state.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,35 +109,126 @@ pub enum ErrorKind {
 }
 
 /// A rejected line, without its location.
+///
+/// Displays as `field "ms": negative value -3.5` (or just the detail when no field is
+/// concerned); [`RecordError`] adds the source and line.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{detail}")]
 pub struct LineError {
     /// The kind of problem.
     pub kind: ErrorKind,
     /// The field concerned, when one is.
     pub field: Option<&'static str>,
-    /// 1-based column, when known.
+    /// 1-based column in bytes, when known.
     pub column: Option<usize>,
     /// Human-readable detail.
     pub detail: String,
 }
 
-/// Parses one line (without its `\n`; a trailing `\r` is accepted).
-pub fn parse_line(line: &[u8]) -> Result<Line<'_>, LineError> {
-    let _ = line;
-    Err(LineError {
-        kind: ErrorKind::MalformedJson,
-        field: None,
-        column: None,
-        detail: "skeleton".to_owned(),
-    })
+impl fmt::Display for LineError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&LineError::describe(self.field, &self.detail))
+    }
+}
+
+impl LineError {
+    /// `field "ms": detail`, or just the detail when no field is concerned.
+    fn describe(field: Option<&str>, detail: &str) -> String {
+        match field {
+            Some(field) => format!("field {field:?}: {detail}"),
+            None => detail.to_owned(),
+        }
+    }
+}
+
+impl ErrorKind {
+    /// A short stable name for reports (`negative-ms`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::MalformedJson => "malformed-json",
+            ErrorKind::MissingField => "missing-field",
+            ErrorKind::WrongType => "wrong-type",
+            ErrorKind::EmptyString => "empty-string",
+            ErrorKind::NegativeMs => "negative-ms",
+            ErrorKind::NonFiniteMs => "non-finite-ms",
+            ErrorKind::MsOutOfRange => "ms-out-of-range",
+            ErrorKind::BadTimestamp => "bad-timestamp",
+            ErrorKind::InvalidUtf8 => "invalid-utf8",
+            ErrorKind::LineTooLong => "line-too-long",
+            ErrorKind::TruncatedFinalLine => "truncated-final-line",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.name())
+    }
+}
+
+impl Outcome<'_> {
+    /// Copies borrowed strings so the outcome outlives its line.
+    pub fn into_owned(self) -> Outcome<'static> {
+        match self {
+            Outcome::Success => Outcome::Success,
+            Outcome::Error(reason) => Outcome::Error(reason.map(|r| Cow::Owned(r.into_owned()))),
+            Outcome::Unknown => Outcome::Unknown,
+        }
+    }
+
+    /// The same outcome telling the truth explicitly: an error without a reason gets
+    /// `"unspecified"`.
+    pub fn normalized(self) -> Self {
+        match self {
+            Outcome::Error(None) => Outcome::Error(Some(Cow::Borrowed("unspecified"))),
+            other => other,
+        }
+    }
+}
+
+impl Record<'_> {
+    /// Copies borrowed strings so the record outlives its line.
+    pub fn into_owned(self) -> Record<'static> {
+        Record {
+            ts: self.ts,
+            session_id: Cow::Owned(self.session_id.into_owned()),
+            tool: Cow::Owned(self.tool.into_owned()),
+            step: Cow::Owned(self.step.into_owned()),
+            ms: self.ms,
+            outcome: self.outcome.into_owned(),
+        }
+    }
+
+    /// The group this record belongs to (allocates the two strings).
+    pub fn group_key(&self) -> GroupKey {
+        GroupKey {
+            tool: self.tool.as_ref().to_owned(),
+            step: self.step.as_ref().to_owned(),
+        }
+    }
+
+    /// Checks the rules a parsed record always satisfies (for records built in code):
+    /// non-empty `sessionId`, `tool`, `step`; finite `ms` >= 0.
+    pub fn validate(&self) -> Result<(), LineError> {
+        for (field, text) in [
+            ("sessionId", &self.session_id),
+            ("tool", &self.tool),
+            ("step", &self.step),
+        ] {
+            parse::validate_required(field, Cow::Borrowed(text.as_ref()))
+                .map_err(|error| error.at(None))?;
+        }
+        parse::validate_ms(self.ms).map_err(|error| error.at(None))?;
+        Ok(())
+    }
 }
 
 /// How many records of a group had each outcome.
 ///
 /// `unknown` records are counted but are neither successes nor errors: they are excluded from
 /// latency statistics and from the error rate.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct OutcomeCounts {
     /// `ok: true`.
     pub ok: u64,
@@ -145,7 +273,9 @@ impl OutcomeCounts {
 }
 
 /// The identity of a budgeted group: one step of one tool.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct GroupKey {
     /// The record's `tool`.
     pub tool: String,

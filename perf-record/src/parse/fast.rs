@@ -1,0 +1,241 @@
+//! The fast scanner for the common flat record: one pass over the bytes, strings borrowed.
+//!
+//! It either returns exactly the record the reference parser would return, or `None` to defer
+//! to it: for any error, any escape in a string, a nested value in another field, a duplicate
+//! known field, or anything else it does not recognise. Property tests check the agreement.
+
+use std::borrow::Cow;
+
+use crate::{Record, timestamp};
+
+/// Parses the common flat record shape, or returns `None` to defer to the reference parser.
+pub(crate) fn parse_record(text: &str) -> Option<Record<'_>> {
+    let mut scanner = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        position: 0,
+    };
+    scanner.record()
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    position: usize,
+}
+
+impl<'a> Scanner<'a> {
+    fn record(&mut self) -> Option<Record<'a>> {
+        let mut ts = None;
+        let mut session_id = None;
+        let mut tool = None;
+        let mut step = None;
+        let mut ms = None;
+        let mut ok = None;
+        let mut error_reason: Option<Option<&'a str>> = None;
+        let mut err: Option<Option<&'a str>> = None;
+        self.skip_white_space();
+        self.expect(b'{')?;
+        self.skip_white_space();
+        if self.peek()? != b'}' {
+            loop {
+                let key = self.string()?;
+                self.skip_white_space();
+                self.expect(b':')?;
+                self.skip_white_space();
+                match key {
+                    "ts" => set_once(&mut ts, self.string()?)?,
+                    "sessionId" => set_once(&mut session_id, self.string()?)?,
+                    "tool" => set_once(&mut tool, self.string()?)?,
+                    "step" => set_once(&mut step, self.string()?)?,
+                    "ms" => set_once(&mut ms, self.number()?)?,
+                    "ok" => set_once(&mut ok, self.optional_bool()?)?,
+                    "errorReason" => set_once(&mut error_reason, self.optional_string()?)?,
+                    "err" => set_once(&mut err, self.optional_string()?)?,
+                    _ => self.skip_scalar()?,
+                }
+                self.skip_white_space();
+                match self.next_byte()? {
+                    b',' => self.skip_white_space(),
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        } else {
+            self.position += 1;
+        }
+        self.skip_white_space();
+        if self.position != self.bytes.len() {
+            return None;
+        }
+        let ms = super::validate_ms(self.parse_ms(ms?)?).ok()?;
+        let required = |text: Option<&'a str>| text.filter(|text| !text.is_empty());
+        let reason = error_reason.flatten().or(err.flatten()).map(Cow::Borrowed);
+        Some(Record {
+            ts: timestamp::parse(ts?).ok()?,
+            session_id: Cow::Borrowed(required(session_id)?),
+            tool: Cow::Borrowed(required(tool)?),
+            step: Cow::Borrowed(required(step)?),
+            ms,
+            outcome: super::outcome(ok.flatten(), reason),
+        })
+    }
+
+    fn parse_ms(&self, (start, end): (usize, usize)) -> Option<f64> {
+        let value: f64 = self.text.get(start..end)?.parse().ok()?;
+        // Out of range: the reference parser reports it.
+        value.is_finite().then_some(value)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.position).copied()
+    }
+
+    fn next_byte(&mut self) -> Option<u8> {
+        let byte = self.peek()?;
+        self.position += 1;
+        Some(byte)
+    }
+
+    fn expect(&mut self, expected: u8) -> Option<()> {
+        (self.next_byte()? == expected).then_some(())
+    }
+
+    fn skip_white_space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
+            self.position += 1;
+        }
+    }
+
+    /// A string without escapes or control characters, borrowed.
+    fn string(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let start = self.position;
+        let length = self.bytes[start..]
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
+        let end = start + length;
+        if self.bytes[end] != b'"' {
+            return None;
+        }
+        self.position = end + 1;
+        // Both ends are ASCII quotes, so they are character boundaries.
+        self.text.get(start..end)
+    }
+
+    fn optional_string(&mut self) -> Option<Option<&'a str>> {
+        if self.literal(b"null") {
+            return Some(None);
+        }
+        self.string().map(Some)
+    }
+
+    fn optional_bool(&mut self) -> Option<Option<bool>> {
+        if self.literal(b"true") {
+            Some(Some(true))
+        } else if self.literal(b"false") {
+            Some(Some(false))
+        } else if self.literal(b"null") {
+            Some(None)
+        } else {
+            None
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> bool {
+        let matches = self.bytes[self.position..].starts_with(word);
+        if matches {
+            self.position += word.len();
+        }
+        matches
+    }
+
+    /// A JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`; returns its span.
+    fn number(&mut self) -> Option<(usize, usize)> {
+        let start = self.position;
+        if self.peek() == Some(b'-') {
+            self.position += 1;
+        }
+        match self.next_byte()? {
+            b'0' => {}
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.position += 1;
+            self.at_least_one_digit()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.position += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.position += 1;
+            }
+            self.at_least_one_digit()?;
+        }
+        Some((start, self.position))
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.position += 1;
+        }
+    }
+
+    fn at_least_one_digit(&mut self) -> Option<()> {
+        let start = self.position;
+        self.digits();
+        (self.position > start).then_some(())
+    }
+
+    /// Skips the value of a field the record does not use: any scalar; nested values defer.
+    fn skip_scalar(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'-' | b'0'..=b'9' => self.number().map(|_| ()),
+            _ if self.literal(b"true") || self.literal(b"false") || self.literal(b"null") => {
+                Some(())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Stores a field's value; a second occurrence defers to the reference parser.
+fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    if slot.is_some() {
+        return None;
+    }
+    *slot = Some(value);
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn takes_the_common_shapes() {
+        for line in [
+            r#"{"ts":"2025-10-16T23:34:46.422Z","sessionId":"wsap-1","tool":"wsap","step":"import","ms":24.723,"ok":true}"#,
+            r#"{"ts":"2025-10-21T09:00:01.000Z","sessionId":"reg-1","tool":"registry","step":"get","ms":131.2,"ok":false,"errorReason":"http 429 too many requests"}"#,
+            r#"{"ms": 1e3, "step": "s", "tool": "t", "sessionId": "s", "ts": "2025-10-21T09:00:01+02:00", "host": "ci", "n": -1.5, "x": null}"#,
+        ] {
+            let record = parse_record(line);
+            assert!(record.is_some(), "{line}");
+        }
+    }
+
+    #[test]
+    fn defers_the_unusual() {
+        for line in [
+            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"a\"b","tool":"t","step":"s","ms":1}"#,
+            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"x":{"a":1}}"#,
+            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"ms":2}"#,
+            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":-1}"#,
+            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":01}"#,
+            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1}x"#,
+        ] {
+            assert!(parse_record(line).is_none(), "{line}");
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! Property tests: the fast scanner agrees with the reference parser, and written records read
+//! back equal.
+
+// Strategies are plain functions that clippy does not see as test code.
+#![allow(clippy::unwrap_used)]
+
+use std::borrow::Cow;
+
+use perf_record::{
+    Line, Outcome, Record, Timestamp, parse_line, parse_line_reference, record_to_line,
+};
+use proptest::prelude::*;
+
+fn timestamp_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => (0i64..4_000_000_000, 0u32..1000).prop_map(|(s, ms)| {
+            let ts = Timestamp::new(s, (ms * 1_000_000) as i32).unwrap();
+            ts.to_string()
+        }),
+        1 => Just("2025-10-16T23:34:46.422+02:00".to_owned()),
+        1 => Just("2025-10-16t23:34:46z".to_owned()),
+        1 => Just("2025-10-16 23:34:46Z".to_owned()),
+        1 => Just("2025-02-29T00:00:00Z".to_owned()),
+        1 => Just("2016-12-31T23:59:60Z".to_owned()),
+        1 => Just("2025-10-16T23:34:46".to_owned()),
+        1 => "[0-9T:.Z+-]{0,30}",
+    ]
+}
+
+fn string_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => "[a-z_-]{1,12}".prop_map(|s| format!("\"{s}\"")),
+        1 => Just("\"\"".to_owned()),
+        1 => Just(r#""esc\"aped""#.to_owned()),
+        1 => Just(r#""\u00e9t\u00e9""#.to_owned()),
+        1 => Just("\"caf\u{e9} \u{1F600}\"".to_owned()),
+        1 => Just("\"bad\\x\"".to_owned()),
+        1 => Just("\"tab\there\"".to_owned()),
+        1 => Just("12".to_owned()),
+        1 => Just("null".to_owned()),
+        1 => Just("[\"a\"]".to_owned()),
+    ]
+}
+
+fn number_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => (0.0f64..1e6).prop_map(|v| v.to_string()),
+        2 => (0u64..100_000).prop_map(|v| v.to_string()),
+        1 => "-?(0|[1-9][0-9]{0,25})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,3})?",
+        1 => "[-+.eE0-9]{1,8}",
+        1 => Just("1e400".to_owned()),
+        1 => Just("-0".to_owned()),
+        1 => Just("\"12\"".to_owned()),
+        1 => Just("true".to_owned()),
+    ]
+}
+
+fn bool_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("true".to_owned()),
+        Just("false".to_owned()),
+        Just("null".to_owned()),
+        Just("\"true\"".to_owned()),
+        Just("1".to_owned()),
+    ]
+}
+
+fn other_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        string_value(),
+        number_value(),
+        bool_value(),
+        Just(r#"{"nested":{"a":[1,2,{"b":null}]}}"#.to_owned()),
+        Just("[]".to_owned()),
+        Just("{".to_owned()),
+    ]
+}
+
+fn white_space() -> impl Strategy<Value = &'static str> {
+    prop_oneof![8 => Just(""), 1 => Just(" "), 1 => Just("\t"), 1 => Just(" \r ")]
+}
+
+/// A line built from fields, most of them well formed, some of them broken in every way the
+/// parsers distinguish.
+fn adversarial_line() -> impl Strategy<Value = Vec<u8>> {
+    let field = prop_oneof![
+        3 => timestamp_text().prop_map(|t| ("ts".to_owned(), format!("\"{t}\""))),
+        3 => string_value().prop_map(|v| ("sessionId".to_owned(), v)),
+        3 => string_value().prop_map(|v| ("tool".to_owned(), v)),
+        3 => string_value().prop_map(|v| ("step".to_owned(), v)),
+        3 => number_value().prop_map(|v| ("ms".to_owned(), v)),
+        2 => bool_value().prop_map(|v| ("ok".to_owned(), v)),
+        1 => string_value().prop_map(|v| ("errorReason".to_owned(), v)),
+        1 => string_value().prop_map(|v| ("err".to_owned(), v)),
+        1 => other_value().prop_map(|v| ("extra".to_owned(), v)),
+        1 => other_value().prop_map(|v| ("m\\u0073".to_owned(), v)),
+    ];
+    (
+        proptest::collection::vec((field, white_space()), 0..10),
+        white_space(),
+        prop_oneof![8 => Just(None), 1 => any::<proptest::sample::Index>().prop_map(Some)],
+        prop_oneof![8 => Just(None), 1 => (any::<proptest::sample::Index>(), any::<u8>()).prop_map(Some)],
+    )
+        .prop_map(|(fields, outer, truncate, mutate)| {
+            let body: Vec<String> = fields
+                .into_iter()
+                .map(|((key, value), space)| format!("{space}\"{key}\"{space}:{space}{value}"))
+                .collect();
+            let mut line = format!("{outer}{{{}}}{outer}", body.join(",")).into_bytes();
+            if let Some(index) = truncate {
+                line.truncate(index.index(line.len() + 1));
+            }
+            if let (Some((index, byte)), false) = (mutate, line.is_empty()) {
+                let at = index.index(line.len());
+                line[at] = byte;
+            }
+            line
+        })
+}
+
+/// A complete valid line with the fields in a random order, so most lines take the fast path.
+fn valid_line() -> impl Strategy<Value = Vec<u8>> {
+    (
+        timestamp_text(),
+        "[a-z0-9-]{1,10}",
+        "[a-z]{1,8}",
+        "[a-z_]{1,8}",
+        0.0f64..1e5,
+        proptest::option::of(any::<bool>()),
+        any::<bool>(),
+    )
+        .prop_map(|(ts, session, tool, step, ms, ok, extra)| {
+            let mut line = format!(
+                r#"{{"ts":"{ts}","sessionId":"{session}","tool":"{tool}","step":"{step}","ms":{ms}"#
+            );
+            if let Some(ok) = ok {
+                line.push_str(&format!(r#","ok":{ok}"#));
+            }
+            if extra {
+                line.push_str(r#","host":"ci-1","attempt":2"#);
+            }
+            line.push('}');
+            line.into_bytes()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// The fast scanner and the reference parser give the same record or the same error.
+    #[test]
+    fn fast_path_agrees_with_reference(line in prop_oneof![adversarial_line(), valid_line()]) {
+        prop_assert_eq!(parse_line(&line), parse_line_reference(&line));
+    }
+
+    /// Arbitrary bytes never panic, and both parsers agree on them too.
+    #[test]
+    fn arbitrary_bytes_agree(line in proptest::collection::vec(any::<u8>(), 0..200)) {
+        prop_assert_eq!(parse_line(&line), parse_line_reference(&line));
+    }
+}
+
+fn any_record() -> impl Strategy<Value = Record<'static>> {
+    let text = || "\\PC{1,12}".prop_map(Cow::Owned);
+    let outcome = prop_oneof![
+        Just(Outcome::Success),
+        Just(Outcome::Unknown),
+        Just(Outcome::Error(None)),
+        "\\PC{1,20}".prop_map(|reason| Outcome::Error(Some(Cow::Owned(reason)))),
+    ];
+    let ms = prop_oneof![
+        0.0f64..1e4,
+        // `-0` is excluded: it is valid but reads back as `0`, the parser's one spelling of zero.
+        any::<f64>().prop_filter("finite and >= 0", |v| v.is_finite() && v.is_sign_positive()),
+        Just(0.0),
+        Just(f64::MAX),
+        Just(f64::MIN_POSITIVE),
+        Just(5e-324),
+    ];
+    (
+        -377_705_116_800i64..253_402_207_200,
+        0i32..1_000_000_000,
+        text(),
+        text(),
+        text(),
+        ms,
+        outcome,
+    )
+        .prop_map(
+            |(seconds, nanos, session_id, tool, step, ms, outcome)| Record {
+                ts: Timestamp::new(seconds, nanos).unwrap(),
+                session_id,
+                tool,
+                step,
+                ms,
+                outcome,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Any valid record written and read back is the same record, bit for bit in `ms`.
+    #[test]
+    fn write_then_read_round_trips(record in any_record()) {
+        let line = record_to_line(&record).unwrap();
+        let parsed = parse_line(line.as_bytes());
+        let Ok(Line::Record(parsed)) = parsed else {
+            return Err(TestCaseError::fail(format!("{line} did not read back: {parsed:?}")));
+        };
+        prop_assert_eq!(parsed.ms.to_bits(), record.ms.to_bits());
+        prop_assert_eq!(&parsed, &record);
+        prop_assert_eq!(parse_line_reference(line.as_bytes()), Ok(Line::Record(record)));
+    }
+}
+
+proptest! {
+    /// Any byte stream: every line is counted once, as a record, a blank line or a rejection,
+    /// and the reader yields exactly the records and rejections.
+    #[test]
+    fn reader_counts_every_line(
+        data in proptest::collection::vec(
+            prop_oneof![
+                4 => any::<u8>(),
+                1 => Just(b'\n'),
+                1 => Just(b'\r'),
+                1 => Just(b' '),
+            ],
+            0..400,
+        ),
+        cap in 1usize..80,
+    ) {
+        let mut reader = perf_record::RecordReader::new(
+            "prop",
+            std::io::BufReader::with_capacity(16, &data[..]),
+            perf_record::ReadConfig { max_line_bytes: cap },
+        );
+        let results = reader.by_ref().count() as u64;
+        let counts = reader.counts();
+        prop_assert_eq!(results, counts.records + counts.rejected);
+        let newlines = data.iter().filter(|&&byte| byte == b'\n').count() as u64;
+        let unterminated = u64::from(!data.is_empty() && !data.ends_with(b"\n"));
+        prop_assert_eq!(counts.lines(), newlines + unterminated);
+    }
+}
