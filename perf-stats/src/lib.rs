@@ -1,1 +1,56 @@
-//! Exact latency statistics on plain `f64` slices. SKELETON: replaced by the perf-stats work.
+//! Exact latency statistics on plain `f64` slices.
+//!
+//! `perf-stats` is the number-crunching core of perf-gate, usable on its own by any crate
+//! that has a sample of numbers and needs honest statistics about it:
+//!
+//! - quantiles under all nine Hyndman & Fan definitions ([`QuantileMethod`], type 7 by default,
+//!   matching numpy, R, Excel and k6), several at once in `O(n)`-ish time by selection;
+//! - a [`Summary`] (count, min, max, mean, standard deviation, any percentiles, p99.9 included);
+//! - mergeable accumulators: exact [`Moments`] and a bounded-memory [`QuantileSketch`];
+//! - distribution-free [`quantile_confidence_interval`]s;
+//! - two-sample comparisons: [`mann_whitney_u`], [`welch_t_test`], [`relative_change`] of a
+//!   quantile with a confidence interval, and [`holm_bonferroni`] adjustment.
+//!
+//! It is **not** for reading files, knowing about record types, or deciding whether a budget
+//! passes: it does no I/O and depends on no other perf-gate crate. Every function checks its
+//! input and returns a [`StatsError`] instead of panicking. Results agree with numpy and scipy
+//! (see `fixtures/generate.py`). With the `serde` feature, result types derive
+//! `Serialize`/`Deserialize`.
+//!
+//! ```
+//! use perf_stats::{summarize, quantile_confidence_interval, QuantileMethod, SummaryConfig};
+//!
+//! let latencies_ms: Vec<f64> = (1..=200).map(|i| 10.0 + f64::from(i % 17)).collect();
+//! let config = SummaryConfig { percentiles: vec![50.0, 95.0, 99.9], method: QuantileMethod::Linear };
+//! let summary = summarize(&latencies_ms, &config)?;
+//! assert_eq!(summary.count, 200);
+//! assert_eq!(summary.percentile(50.0), Some(18.0));
+//!
+//! // How sure are we of that p95? A 95% interval from order statistics, no distribution assumed.
+//! let interval = quantile_confidence_interval(&latencies_ms, 0.95, 0.95)?;
+//! assert!(interval.lower <= summary.percentile(95.0).unwrap_or(f64::NAN));
+//! assert!(interval.coverage >= 0.95);
+//! # Ok::<(), perf_stats::StatsError>(())
+//! ```
+
+mod compare;
+mod error;
+mod interval;
+mod moments;
+mod quantile;
+mod sketch;
+mod summary;
+
+pub use compare::{
+    Alternative, MannWhitneyConfig, MannWhitneyMethod, MannWhitneyResult, RelativeChange,
+    RelativeChangeConfig, WelchResult, holm_bonferroni, mann_whitney_u, relative_change,
+    welch_t_test,
+};
+pub use error::StatsError;
+pub use interval::{QuantileInterval, quantile_confidence_interval};
+pub use moments::Moments;
+pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
+pub use sketch::{QuantileSketch, SketchConfig};
+pub use summary::{
+    PercentileValue, Summary, SummaryConfig, check_monotonic, summarize, summarize_in_place,
+};
