@@ -1,2 +1,51 @@
-//! Project automation. SKELETON.
-fn main() {}
+//! Project automation for perf-gate (the cargo-xtask pattern): `cargo xtask <command>`.
+//!
+//! - `cargo xtask bench`: generates the benchmark corpus and measures perf-collect on it.
+
+mod bench;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
+use clap::{Parser, Subcommand};
+
+/// perf-gate's project automation.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Generates a deterministic corpus under target/bench-corpus/ and measures collection on it.
+    Bench(bench::BenchArgs),
+}
+
+/// The workspace root: xtask lives one level below it.
+fn workspace_root() -> Utf8PathBuf {
+    Utf8Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Utf8Path::to_path_buf)
+        .unwrap_or_else(|| Utf8PathBuf::from("."))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let root = workspace_root();
+    match cli.command {
+        Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,542 @@
+//! The reading pipeline shared by collection and aggregation: files are cut into work units
+//! (newline-aligned chunks of plain files, whole gzip streams), read in parallel into reused
+//! buffers, split into lines, parsed by perf-record, filtered, and handed to a per-unit sink.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, IsTerminal, Seek, SeekFrom};
+
+use camino::Utf8PathBuf;
+use perf_record::{ErrorKind, Line, Record, parse_line};
+use rayon::prelude::*;
+
+use crate::CollectError;
+use crate::discover::{Compression, SourceFile};
+use crate::filter::CompiledFilter;
+use crate::lines::{RawLine, ScanRange, scan_lines};
+
+/// The default line cap: a longer line is rejected without being buffered whole.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1024 * 1024;
+
+/// Whether to draw a progress bar on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Progress {
+    /// Only when stderr is a terminal and the input is at least 64 MiB.
+    #[default]
+    Auto,
+    /// Never.
+    Hidden,
+}
+
+/// How to read the files.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Lines longer than this many bytes (without the newline) are rejected as too long.
+    pub max_line_bytes: usize,
+    /// How many rejected lines to keep for printing; all of them are counted regardless.
+    pub rejections_kept: usize,
+    /// Plain files larger than this are read as several chunks in parallel.
+    pub chunk_bytes: u64,
+    /// Progress bar policy.
+    pub progress: Progress,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        Self {
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            rejections_kept: 100,
+            chunk_bytes: 8 * 1024 * 1024,
+            progress: Progress::Auto,
+        }
+    }
+}
+
+/// Size of one read; also the buffer each worker reuses for every chunk it reads.
+const BLOCK_BYTES: usize = 1024 * 1024;
+/// Inputs smaller than this never get a progress bar: they are done before it would be seen.
+const PROGRESS_MIN_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What happened to the lines of one file, or of all files. The fields always add up:
+/// `lines == accepted + filtered_out + rejected + blank`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineCounts {
+    /// Every line read, including blank and rejected ones.
+    pub lines: u64,
+    /// Valid records that passed the filter.
+    pub accepted: u64,
+    /// Valid records that the filter dropped.
+    pub filtered_out: u64,
+    /// Lines that are not valid records.
+    pub rejected: u64,
+    /// Empty or white-space-only lines.
+    pub blank: u64,
+}
+
+impl LineCounts {
+    /// Whether `lines == accepted + filtered_out + rejected + blank`.
+    pub fn adds_up(&self) -> bool {
+        self.lines == self.accepted + self.filtered_out + self.rejected + self.blank
+    }
+
+    /// Adds another file's counts.
+    pub fn merge(&mut self, other: &LineCounts) {
+        self.lines += other.lines;
+        self.accepted += other.accepted;
+        self.filtered_out += other.filtered_out;
+        self.rejected += other.rejected;
+        self.blank += other.blank;
+    }
+}
+
+/// One rejected line, printed as `path:line: reason`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    /// The file.
+    pub path: Utf8PathBuf,
+    /// 1-based line number in the (decompressed) file.
+    pub line: u64,
+    /// What is wrong.
+    pub kind: ErrorKind,
+    /// The reason, precise enough to fix the producer.
+    pub reason: String,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}:{}: {}", self.path, self.line, self.reason)
+    }
+}
+
+/// The accounting of one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileReport {
+    /// The file.
+    pub path: Utf8PathBuf,
+    /// Its size when listed (compressed size for gzip).
+    pub bytes: u64,
+    /// What happened to its lines.
+    pub lines: LineCounts,
+}
+
+/// The accounting of a whole run: every line of every file is in exactly one count.
+#[derive(Debug, Default)]
+pub struct ScanReport {
+    /// Roots walked.
+    pub roots_scanned: usize,
+    /// One entry per file read, in reading order.
+    pub files: Vec<FileReport>,
+    /// The sum of all files' counts.
+    pub totals: LineCounts,
+    /// The first [`ScanConfig::rejections_kept`] rejected lines, in file and line order.
+    pub rejections: Vec<Rejection>,
+    /// Files and directories that could not be (fully) read; the run went on without them.
+    pub problems: Vec<CollectError>,
+    /// Symbolic links skipped because following them was not asked for.
+    pub skipped_symlinks: u64,
+}
+
+/// Receives the accepted records of one work unit.
+pub(crate) trait RecordSink: Send {
+    /// Takes one record that passed the filter.
+    fn accept(&mut self, record: Record<'_>);
+}
+
+/// One piece of work: a chunk of a plain file or a whole gzip file.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    file: usize,
+    range: ScanRange,
+    bytes: u64,
+}
+
+/// A rejection located by its line number within its unit.
+struct UnitRejection {
+    line: u64,
+    kind: ErrorKind,
+    reason: String,
+}
+
+enum UnitFailure {
+    Open(io::Error),
+    Read(io::Error),
+}
+
+struct UnitResult<S> {
+    file: usize,
+    counts: LineCounts,
+    rejections: Vec<UnitRejection>,
+    failure: Option<(u64, UnitFailure)>,
+    sink: S,
+}
+
+fn plan_units(files: &[SourceFile], chunk_bytes: u64) -> Vec<Unit> {
+    let chunk_bytes = chunk_bytes.max(1);
+    let mut units = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let whole = ScanRange {
+            start: 0,
+            skip_first_line: false,
+            owned_end: u64::MAX,
+            strip_bom: true,
+        };
+        if file.compression == Compression::Gzip || file.bytes <= chunk_bytes {
+            units.push(Unit {
+                file: index,
+                range: whole,
+                bytes: file.bytes,
+            });
+            continue;
+        }
+        let mut start = 0u64;
+        while start < file.bytes {
+            let end = start + chunk_bytes;
+            // The last chunk owns everything to the end, in case the file grew since it was listed.
+            let owned_end = if end >= file.bytes { u64::MAX } else { end };
+            let range = if start == 0 {
+                ScanRange { owned_end, ..whole }
+            } else {
+                ScanRange {
+                    start: start - 1,
+                    skip_first_line: true,
+                    owned_end,
+                    strip_bom: false,
+                }
+            };
+            units.push(Unit {
+                file: index,
+                range,
+                bytes: end.min(file.bytes) - start,
+            });
+            start = end;
+        }
+    }
+    units
+}
+
+/// Reads `files` in parallel and returns the accounting and one sink per work unit, in file and
+/// offset order (so concatenating the sinks' contents gives source order).
+pub(crate) fn scan_files<S: RecordSink>(
+    files: &[SourceFile],
+    filter: &CompiledFilter,
+    config: &ScanConfig,
+    make_sink: impl Fn() -> S + Sync,
+) -> (ScanReport, Vec<S>) {
+    let units = plan_units(files, config.chunk_bytes);
+    let total_bytes: u64 = files.iter().map(|file| file.bytes).sum();
+    let progress = progress_bar(config.progress, total_bytes);
+
+    let results: Vec<UnitResult<S>> = units
+        .par_iter()
+        .map_init(Vec::new, |buffer, unit| {
+            let result = read_unit(&files[unit.file], unit, filter, config, buffer, make_sink());
+            if let Some(bar) = &progress {
+                bar.inc(unit.bytes);
+            }
+            result
+        })
+        .collect();
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+
+    let mut report = ScanReport {
+        files: files
+            .iter()
+            .map(|file| FileReport {
+                path: file.path.clone(),
+                bytes: file.bytes,
+                lines: LineCounts::default(),
+            })
+            .collect(),
+        ..ScanReport::default()
+    };
+    let mut sinks = Vec::with_capacity(results.len());
+    let mut failed_files = vec![false; files.len()];
+    for result in results {
+        let file = &mut report.files[result.file];
+        let line_offset = file.lines.lines;
+        file.lines.merge(&result.counts);
+        report.totals.merge(&result.counts);
+        for rejection in result.rejections {
+            if report.rejections.len() >= config.rejections_kept {
+                break;
+            }
+            report.rejections.push(Rejection {
+                path: file.path.clone(),
+                line: line_offset + rejection.line,
+                kind: rejection.kind,
+                reason: rejection.reason,
+            });
+        }
+        if let Some((line, failure)) = result.failure {
+            // Every chunk of a vanished file fails the same way: report the file once.
+            if !std::mem::replace(&mut failed_files[result.file], true) {
+                let path = file.path.clone();
+                let line = line_offset + line;
+                report.problems.push(match failure {
+                    UnitFailure::Open(source) => CollectError::Open { path, source },
+                    UnitFailure::Read(source)
+                        if files[result.file].compression == Compression::Gzip =>
+                    {
+                        CollectError::Gzip { path, line, source }
+                    }
+                    UnitFailure::Read(source) => CollectError::Read { path, line, source },
+                });
+            }
+        }
+        sinks.push(result.sink);
+    }
+    (report, sinks)
+}
+
+fn progress_bar(policy: Progress, total_bytes: u64) -> Option<indicatif::ProgressBar> {
+    let wanted =
+        policy == Progress::Auto && total_bytes >= PROGRESS_MIN_BYTES && io::stderr().is_terminal();
+    wanted.then(|| {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total_bytes),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    })
+}
+
+fn read_unit<S: RecordSink>(
+    file: &SourceFile,
+    unit: &Unit,
+    filter: &CompiledFilter,
+    config: &ScanConfig,
+    buffer: &mut Vec<u8>,
+    sink: S,
+) -> UnitResult<S> {
+    let mut result = UnitResult {
+        file: unit.file,
+        counts: LineCounts::default(),
+        rejections: Vec::new(),
+        failure: None,
+        sink,
+    };
+    let opened = File::open(&file.path).and_then(|mut handle| {
+        if unit.range.start > 0 {
+            handle.seek(SeekFrom::Start(unit.range.start))?;
+        }
+        Ok(handle)
+    });
+    let handle = match opened {
+        Ok(handle) => handle,
+        Err(error) => {
+            result.failure = Some((1, UnitFailure::Open(error)));
+            return result;
+        }
+    };
+    let max_line_bytes = config.max_line_bytes;
+    let rejections_kept = config.rejections_kept;
+    let UnitResult {
+        counts,
+        rejections,
+        sink,
+        ..
+    } = &mut result;
+    let mut on_line = |raw: RawLine<'_>| {
+        counts.lines += 1;
+        let line = counts.lines;
+        let mut reject = |kind: ErrorKind, reason: String| {
+            counts.rejected += 1;
+            if rejections.len() < rejections_kept {
+                rejections.push(UnitRejection { line, kind, reason });
+            }
+        };
+        let (bytes, is_last_unterminated) = match raw {
+            RawLine::Complete(bytes) => (bytes, false),
+            RawLine::Unterminated(bytes) => (bytes, true),
+            RawLine::TooLong { length } => {
+                reject(
+                    ErrorKind::LineTooLong,
+                    format!(
+                        "line is {length} bytes, longer than the cap of {max_line_bytes} bytes"
+                    ),
+                );
+                return;
+            }
+        };
+        match parse_line(bytes) {
+            Ok(Line::Blank) => counts.blank += 1,
+            Ok(Line::Record(record)) => {
+                if filter.matches(&record) {
+                    counts.accepted += 1;
+                    sink.accept(record);
+                } else {
+                    counts.filtered_out += 1;
+                }
+            }
+            Err(error) if is_last_unterminated => reject(
+                ErrorKind::TruncatedFinalLine,
+                format!("truncated final line (no newline at end of file): {error}"),
+            ),
+            Err(error) => reject(error.kind, error.to_string()),
+        }
+    };
+    let scanned = match file.compression {
+        Compression::None => scan_lines(
+            handle,
+            unit.range,
+            max_line_bytes,
+            BLOCK_BYTES,
+            buffer,
+            &mut on_line,
+        ),
+        Compression::Gzip => {
+            let decoder =
+                flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, handle));
+            scan_lines(
+                decoder,
+                unit.range,
+                max_line_bytes,
+                BLOCK_BYTES,
+                buffer,
+                &mut on_line,
+            )
+        }
+    };
+    if let Err(error) = scanned {
+        result.failure = Some((result.counts.lines + 1, UnitFailure::Read(error)));
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(bytes: u64, compression: Compression) -> SourceFile {
+        SourceFile {
+            path: "x".into(),
+            bytes,
+            compression,
+        }
+    }
+
+    #[test]
+    fn plans_chunks_that_cover_the_file_once() {
+        let units = plan_units(
+            &[
+                file(25, Compression::None),
+                file(25, Compression::Gzip),
+                file(0, Compression::None),
+            ],
+            10,
+        );
+        let summary: Vec<(usize, u64, bool, u64)> = units
+            .iter()
+            .map(|unit| {
+                (
+                    unit.file,
+                    unit.range.start,
+                    unit.range.skip_first_line,
+                    unit.range.owned_end,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (0, 0, false, 10),
+                (0, 9, true, 20),
+                (0, 19, true, u64::MAX),
+                (1, 0, false, u64::MAX),
+                (2, 0, false, u64::MAX)
+            ]
+        );
+        assert_eq!(
+            units
+                .iter()
+                .filter(|unit| unit.file == 0)
+                .map(|unit| unit.bytes)
+                .sum::<u64>(),
+            25
+        );
+    }
+
+    struct Count(u64);
+    impl RecordSink for Count {
+        fn accept(&mut self, _: Record<'_>) {
+            self.0 += 1;
+        }
+    }
+
+    #[test]
+    fn a_file_that_vanished_after_listing_is_reported_once_and_the_run_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
+        let kept = root.join("kept.jsonl");
+        std::fs::write(&kept, "{\"ts\":\"2025-01-01T00:00:00Z\",\"sessionId\":\"s\",\"tool\":\"t\",\"step\":\"x\",\"ms\":1}\n").unwrap();
+        let files = [
+            SourceFile {
+                path: root.join("gone.jsonl"),
+                bytes: 100,
+                compression: Compression::None,
+            },
+            SourceFile {
+                path: kept,
+                bytes: 80,
+                compression: Compression::None,
+            },
+        ];
+        let config = ScanConfig {
+            chunk_bytes: 10,
+            ..ScanConfig::default()
+        };
+        let (report, sinks) = scan_files(&files, &CompiledFilter::keep_all(), &config, || Count(0));
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert!(
+            report.problems[0]
+                .to_string()
+                .contains("gone.jsonl: cannot open")
+        );
+        assert_eq!(sinks.iter().map(|sink| sink.0).sum::<u64>(), 1);
+        assert_eq!(report.totals.accepted, 1);
+    }
+
+    #[test]
+    fn line_counts_add_up_and_merge() {
+        let mut counts = LineCounts {
+            lines: 4,
+            accepted: 1,
+            filtered_out: 1,
+            rejected: 1,
+            blank: 1,
+        };
+        assert!(counts.adds_up());
+        counts.merge(&LineCounts {
+            lines: 1,
+            accepted: 1,
+            ..Default::default()
+        });
+        assert_eq!(counts.lines, 5);
+        assert!(counts.adds_up());
+        assert!(
+            !LineCounts {
+                lines: 1,
+                ..Default::default()
+            }
+            .adds_up()
+        );
+    }
+
+    #[test]
+    fn rejection_prints_path_line_reason() {
+        let rejection = Rejection {
+            path: "logs/a.jsonl".into(),
+            line: 7,
+            kind: ErrorKind::MissingField,
+            reason: "missing field `ms`".into(),
+        };
+        assert_eq!(rejection.to_string(), "logs/a.jsonl:7: missing field `ms`");
+    }
+}

@@ -1,0 +1,553 @@
+//! Behaviour tests: real files in temporary directories, including every kind of bad input.
+#![allow(
+    clippy::unwrap_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
+
+use std::io::Write;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use perf_collect::{
+    CollectConfig, CollectError, Filter, GroupBy, GroupName, OutcomeFilter, ScanConfig, aggregate,
+    collect,
+};
+use perf_record::{ErrorKind, GroupKey, Line, Outcome, parse_line};
+
+fn temp_root() -> (tempfile::TempDir, Utf8PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
+    (dir, root)
+}
+
+fn record(ts: &str, session: &str, tool: &str, step: &str, ms: f64, ok: Option<bool>) -> String {
+    let ok = match ok {
+        Some(true) => r#","ok":true"#.to_owned(),
+        Some(false) => r#","ok":false,"errorReason":"boom""#.to_owned(),
+        None => String::new(),
+    };
+    format!(
+        r#"{{"ts":"{ts}","sessionId":"{session}","tool":"{tool}","step":"{step}","ms":{ms}{ok}}}"#
+    )
+}
+
+fn key(tool: &str, step: &str) -> GroupName {
+    GroupName::ToolStep(GroupKey {
+        tool: tool.into(),
+        step: step.into(),
+    })
+}
+
+fn write(path: &Utf8Path, bytes: &[u8]) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A config with tiny chunks so that even small test files are read as many parallel chunks.
+fn chunked(chunk_bytes: u64) -> CollectConfig {
+    CollectConfig {
+        scan: ScanConfig {
+            chunk_bytes,
+            ..ScanConfig::default()
+        },
+        ..CollectConfig::default()
+    }
+}
+
+#[test]
+fn groups_samples_by_tool_step_and_counts_outcomes() {
+    let (_dir, root) = temp_root();
+    let lines = [
+        record("2025-01-01T00:00:02Z", "s1", "reg", "get", 10.0, Some(true)),
+        record(
+            "2025-01-01T00:00:01Z",
+            "s1",
+            "reg",
+            "get",
+            20.0,
+            Some(false),
+        ),
+        record("2025-01-01T00:00:03Z", "s2", "reg", "get", 99.0, None),
+        record("2025-01-01T00:00:04Z", "s2", "reg", "put", 5.5, Some(true)),
+    ];
+    write(&root.join("a.jsonl"), (lines.join("\n") + "\n").as_bytes());
+    let aggregation = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    let get = &aggregation.groups[&key("reg", "get")];
+    assert_eq!(get.latencies_ms, [10.0, 20.0]);
+    assert_eq!(
+        (get.outcomes.ok, get.outcomes.errors, get.outcomes.unknown),
+        (1, 1, 1)
+    );
+    assert_eq!(aggregation.groups[&key("reg", "put")].latencies_ms, [5.5]);
+    assert_eq!(aggregation.report.totals.accepted, 4);
+
+    let by_tool = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::Tool,
+    )
+    .unwrap();
+    assert_eq!(
+        by_tool.groups[&GroupName::Tool("reg".into())].latencies_ms,
+        [10.0, 20.0, 5.5]
+    );
+    let by_session = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::Session,
+    )
+    .unwrap();
+    assert_eq!(
+        by_session.groups[&GroupName::Session("s2".into())]
+            .outcomes
+            .total(),
+        2
+    );
+}
+
+#[test]
+fn chunked_parallel_reading_gives_the_same_result_as_whole_files() {
+    let (_dir, root) = temp_root();
+    let mut text = String::from("\u{feff}");
+    for index in 0..500 {
+        let tool = ["a", "b", "c"][index % 3];
+        text.push_str(&record(
+            "2025-01-01T00:00:00Z",
+            "s",
+            tool,
+            "x",
+            index as f64,
+            Some(index % 7 != 0),
+        ));
+        text.push_str(if index % 5 == 0 { "\r\n" } else { "\n" });
+        if index % 50 == 0 {
+            text.push_str("{broken\n\n");
+        }
+    }
+    write(&root.join("big.jsonl"), text.as_bytes());
+    let whole = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    for chunk_bytes in [1, 7, 64, 333, 4096] {
+        let parts = aggregate(
+            std::slice::from_ref(&root),
+            &chunked(chunk_bytes),
+            GroupBy::ToolStep,
+        )
+        .unwrap();
+        assert_eq!(parts.groups, whole.groups, "chunk {chunk_bytes}");
+        assert_eq!(
+            parts.report.totals, whole.report.totals,
+            "chunk {chunk_bytes}"
+        );
+        assert_eq!(
+            parts.report.rejections, whole.report.rejections,
+            "chunk {chunk_bytes}"
+        );
+    }
+    assert_eq!(whole.report.totals.accepted, 500);
+    assert_eq!(whole.report.totals.rejected, 10);
+    assert_eq!(whole.report.totals.blank, 10);
+    assert_eq!(whole.report.rejections[0].line, 2);
+    assert_eq!(whole.report.rejections[1].line, 54);
+    assert!(whole.report.totals.adds_up());
+}
+
+#[test]
+fn every_rejected_line_is_located_and_counted_but_only_the_first_n_kept() {
+    let (_dir, root) = temp_root();
+    let good = record("2025-01-01T00:00:00Z", "s", "t", "x", 1.0, Some(true));
+    let bad_ms = r#"{"ts":"2025-01-01T00:00:00Z","sessionId":"s","tool":"t","step":"x","ms":-1}"#;
+    let text = format!("{good}\n{bad_ms}\nnope\n\n   \n{good}\n");
+    write(&root.join("a.jsonl"), text.as_bytes());
+    write(&root.join("b.ndjson"), b"[]\n");
+    let config = CollectConfig {
+        scan: ScanConfig {
+            rejections_kept: 2,
+            ..ScanConfig::default()
+        },
+        ..CollectConfig::default()
+    };
+    let aggregation = aggregate(std::slice::from_ref(&root), &config, GroupBy::ToolStep).unwrap();
+    let report = &aggregation.report;
+    assert_eq!(report.totals.rejected, 3);
+    assert_eq!(report.totals.blank, 2);
+    assert_eq!(report.totals.lines, 7);
+    assert_eq!(report.rejections.len(), 2);
+    assert_eq!(report.rejections[0].kind, ErrorKind::NegativeMs);
+    let first = report.rejections[0].to_string();
+    assert!(
+        first.starts_with(&format!("{}:2: ", root.join("a.jsonl"))),
+        "{first}"
+    );
+    assert!(first.contains("ms"), "{first}");
+    assert_eq!(report.rejections[1].line, 3);
+    assert_eq!(report.files.len(), 2);
+    assert_eq!(report.files[1].lines.rejected, 1);
+    assert!(report.files.iter().all(|file| file.lines.adds_up()));
+}
+
+#[test]
+fn invalid_utf8_and_truncated_final_line_are_rejected_with_their_kind() {
+    let (_dir, root) = temp_root();
+    let good = record("2025-01-01T00:00:00Z", "s", "t", "x", 1.0, Some(true));
+    let mut bytes = format!("{good}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"ts\":\"\xff\xfe\"}\n");
+    bytes.extend_from_slice(&good.as_bytes()[..good.len() / 2]);
+    write(&root.join("a.jsonl"), &bytes);
+    // A complete last record without its newline is fine.
+    write(&root.join("b.jsonl"), good.as_bytes());
+    let aggregation = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    let kinds: Vec<(u64, ErrorKind)> = aggregation
+        .report
+        .rejections
+        .iter()
+        .map(|rejection| (rejection.line, rejection.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (2, ErrorKind::InvalidUtf8),
+            (3, ErrorKind::TruncatedFinalLine)
+        ]
+    );
+    assert_eq!(aggregation.report.totals.accepted, 2);
+}
+
+#[test]
+fn a_100_mb_line_is_rejected_and_the_run_goes_on() {
+    let (_dir, root) = temp_root();
+    let good = record("2025-01-01T00:00:00Z", "s", "t", "x", 1.0, Some(true));
+    let path = root.join("huge.jsonl");
+    {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        writeln!(file, "{good}").unwrap();
+        let block = vec![b'x'; 1 << 20];
+        for _ in 0..100 {
+            file.write_all(&block).unwrap();
+        }
+        writeln!(file).unwrap();
+        writeln!(file, "{good}").unwrap();
+    }
+    let config = chunked(16 << 20);
+    let aggregation = aggregate(std::slice::from_ref(&root), &config, GroupBy::ToolStep).unwrap();
+    let report = &aggregation.report;
+    assert_eq!(
+        (
+            report.totals.lines,
+            report.totals.accepted,
+            report.totals.rejected
+        ),
+        (3, 2, 1)
+    );
+    assert_eq!(report.rejections[0].kind, ErrorKind::LineTooLong);
+    assert_eq!(report.rejections[0].line, 2);
+    assert!(
+        report.rejections[0].reason.contains("104857600 bytes"),
+        "{}",
+        report.rejections[0]
+    );
+}
+
+#[test]
+fn gzip_files_are_read_and_a_corrupt_one_is_reported_while_the_run_goes_on() {
+    let (_dir, root) = temp_root();
+    let good = record("2025-01-01T00:00:00Z", "s", "t", "x", 1.0, Some(true));
+    let lines = format!("{good}\n{good}\n");
+    write(&root.join("a.jsonl.gz"), &gzip(lines.as_bytes()));
+    let mut corrupt = gzip(lines.repeat(1000).as_bytes());
+    let middle = corrupt.len() / 2;
+    corrupt[middle..].iter_mut().for_each(|byte| *byte = !*byte);
+    write(&root.join("b.jsonl.gz"), &corrupt);
+    write(&root.join("c.jsonl.gz"), b"not gzip at all");
+    write(&root.join("d.jsonl"), lines.as_bytes());
+    let aggregation = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    let report = &aggregation.report;
+    assert_eq!(report.files[0].lines.accepted, 2);
+    assert_eq!(report.files[3].lines.accepted, 2);
+    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].contains("b.jsonl.gz") && problems[0].contains("corrupt gzip"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("c.jsonl.gz") && problems[1].contains("corrupt gzip"),
+        "{problems:?}"
+    );
+    assert!(report.totals.adds_up());
+
+    let strict = CollectConfig {
+        strict: true,
+        ..CollectConfig::default()
+    };
+    let error = aggregate(std::slice::from_ref(&root), &strict, GroupBy::ToolStep).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CollectError::Strict {
+                file_problems: 2,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn empty_files_and_unreadable_files_do_not_stop_the_run() {
+    let (_dir, root) = temp_root();
+    write(&root.join("empty.jsonl"), b"");
+    let good = record("2025-01-01T00:00:00Z", "s", "t", "x", 1.0, Some(true));
+    let locked = root.join("locked.jsonl");
+    write(&locked, format!("{good}\n").as_bytes());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let readable = std::fs::File::open(&locked).is_ok(); // root reads anything
+    let aggregation = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    let report = &aggregation.report;
+    assert_eq!(report.files[0].lines.lines, 0);
+    if readable {
+        assert!(report.problems.is_empty());
+        assert_eq!(report.totals.accepted, 1);
+    } else {
+        assert_eq!(report.problems.len(), 1);
+        assert!(
+            report.problems[0]
+                .to_string()
+                .contains("locked.jsonl: cannot open")
+        );
+        assert_eq!(report.totals.accepted, 0);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_directory_symlink_loop_is_reported_not_followed_forever() {
+    let (_dir, root) = temp_root();
+    let good = record("2025-01-01T00:00:00Z", "s", "t", "x", 1.0, Some(true));
+    write(&root.join("logs/a.jsonl"), format!("{good}\n").as_bytes());
+    std::os::unix::fs::symlink(root.join("logs"), root.join("logs/again")).unwrap();
+    let config = CollectConfig {
+        discover: perf_collect::DiscoverConfig {
+            follow_symlinks: true,
+            ..Default::default()
+        },
+        ..CollectConfig::default()
+    };
+    let aggregation = aggregate(std::slice::from_ref(&root), &config, GroupBy::ToolStep).unwrap();
+    assert_eq!(aggregation.report.totals.accepted, 1);
+    assert!(
+        aggregation
+            .report
+            .problems
+            .iter()
+            .any(|problem| problem.to_string().contains("symlink loop")),
+        "{:?}",
+        aggregation.report.problems
+    );
+}
+
+#[test]
+fn filters_count_what_they_drop() {
+    let (_dir, root) = temp_root();
+    let lines = [
+        record(
+            "2025-01-01T00:00:00Z",
+            "ci-1",
+            "reg",
+            "get",
+            1.0,
+            Some(true),
+        ),
+        record(
+            "2025-01-02T00:00:00Z",
+            "ci-2",
+            "reg",
+            "get",
+            2.0,
+            Some(false),
+        ),
+        record(
+            "2025-01-03T00:00:00Z",
+            "dev-1",
+            "reg",
+            "get",
+            3.0,
+            Some(true),
+        ),
+        record(
+            "2025-01-04T00:00:00Z",
+            "ci-3",
+            "web",
+            "load",
+            4.0,
+            Some(true),
+        ),
+    ];
+    write(&root.join("a.jsonl"), (lines.join("\n") + "\n").as_bytes());
+    let config = CollectConfig {
+        filter: Filter {
+            tools: vec!["reg".into()],
+            sessions: vec!["ci-*".into()],
+            since: Some("2025-01-01T12:00:00Z".parse().unwrap()),
+            outcomes: vec![OutcomeFilter::Error],
+            ..Filter::default()
+        },
+        ..CollectConfig::default()
+    };
+    let aggregation = aggregate(std::slice::from_ref(&root), &config, GroupBy::ToolStep).unwrap();
+    assert_eq!(aggregation.groups[&key("reg", "get")].latencies_ms, [2.0]);
+    assert_eq!(aggregation.report.totals.filtered_out, 3);
+    assert!(aggregation.report.totals.adds_up());
+}
+
+#[test]
+fn strict_mode_fails_on_a_rejected_line_and_names_it() {
+    let (_dir, root) = temp_root();
+    write(&root.join("a.jsonl"), b"\n{\"ts\":1}\n");
+    let strict = CollectConfig {
+        strict: true,
+        ..CollectConfig::default()
+    };
+    let error = collect(std::slice::from_ref(&root), &strict).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("1 rejected line") && message.contains("a.jsonl:2:"),
+        "{message}"
+    );
+}
+
+#[test]
+fn collect_sorts_by_ts_stably_writes_atomically_and_skips_its_own_output() {
+    let (_dir, root) = temp_root();
+    write(
+        &root.join("a.jsonl"),
+        [
+            record(
+                "2025-01-01T00:00:03Z",
+                "s1",
+                "t",
+                "first-of-equal",
+                1.0,
+                Some(true),
+            ),
+            record("2025-01-01T00:00:01Z", "s1", "t", "x", 2.0, Some(false)),
+        ]
+        .join("\n")
+        .as_bytes(),
+    );
+    write(
+        &root.join("b/c.jsonl.gz"),
+        &gzip(
+            (record(
+                "2025-01-01T00:00:03Z",
+                "s2",
+                "u",
+                "second-of-equal",
+                3.0,
+                None,
+            ) + "\n")
+                .as_bytes(),
+        ),
+    );
+    let output = root.join("artifacts/perf/latest.jsonl");
+    write(
+        &output,
+        format!(
+            "{}\n",
+            record("2020-01-01T00:00:00Z", "old", "old", "old", 9.0, None)
+        )
+        .as_bytes(),
+    );
+    let config = CollectConfig {
+        discover: perf_collect::DiscoverConfig {
+            exclude: vec![output.clone()],
+            ..Default::default()
+        },
+        ..chunked(50)
+    };
+    let collection = collect(std::slice::from_ref(&root), &config).unwrap();
+    let steps: Vec<String> = collection
+        .records()
+        .map(|record| record.step.into_owned())
+        .collect();
+    assert_eq!(steps, ["x", "first-of-equal", "second-of-equal"]);
+
+    let summary = &collection.summary;
+    assert_eq!(summary.entries, 3);
+    assert_eq!(summary.files_scanned, 2);
+    assert_eq!(summary.roots_scanned, 1);
+    assert_eq!(
+        summary.first_ts.unwrap().to_string(),
+        "2025-01-01T00:00:01Z"
+    );
+    assert_eq!(summary.last_ts.unwrap().to_string(), "2025-01-01T00:00:03Z");
+    assert_eq!(summary.by_tool["t"], 2);
+    assert_eq!(summary.by_session["s2"], 1);
+    assert_eq!(
+        (
+            summary.by_outcome.ok,
+            summary.by_outcome.errors,
+            summary.by_outcome.unknown
+        ),
+        (1, 1, 1)
+    );
+    let json = serde_json::to_value(summary).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["first_ts"], "2025-01-01T00:00:01Z");
+
+    collection.write_jsonl(&output).unwrap();
+    let written = std::fs::read_to_string(&output).unwrap();
+    let reread: Vec<_> = written
+        .lines()
+        .map(|line| match parse_line(line.as_bytes()).unwrap() {
+            Line::Record(record) => record.into_owned(),
+            Line::Blank => panic!("blank line written"),
+        })
+        .collect();
+    let originals: Vec<_> = collection
+        .records()
+        .map(|record| record.into_owned())
+        .collect();
+    assert_eq!(reread.len(), 3);
+    assert_eq!(reread[0].outcome, Outcome::Error(Some("boom".into())));
+    assert_eq!(reread, originals);
+
+    // Collecting again must not read its own output back in.
+    let again = collect(std::slice::from_ref(&root), &config).unwrap();
+    assert_eq!(again.len(), 3);
+}
