@@ -1,0 +1,651 @@
+//! Evaluation: budgets + per-group data -> a [`Report`].
+
+use std::collections::BTreeMap;
+
+use perf_record::{GroupKey, OutcomeCounts};
+
+use crate::budget_file::{BudgetEntry, Budgets, Limit, Metric, Severity};
+use crate::report::{
+    Check, CheckCounts, CheckStatus, ConfidenceInterval, EntryRef, LintFinding,
+    REPORT_SCHEMA_VERSION, Report, ReportSettings, Verdict, Warning,
+};
+use perf_stats::{StatsError, SummaryConfig, quantile_confidence_interval, summarize};
+
+/// The data of one (tool, step) group, as the CLI builds it from the collector's output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSample {
+    /// The group.
+    pub key: GroupKey,
+    /// How many records had each outcome (unknown outcomes included).
+    pub counts: OutcomeCounts,
+    /// Latencies in ms of the records with a known outcome (success or error), in any order.
+    /// Records with an unknown outcome are counted in `counts` but never appear here.
+    pub latencies: Vec<f64>,
+}
+
+/// How to evaluate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvaluateConfig {
+    /// Confidence level of the intervals around observed percentiles (default 0.95).
+    pub confidence_level: f64,
+}
+
+impl Default for EvaluateConfig {
+    fn default() -> Self {
+        EvaluateConfig {
+            confidence_level: 0.95,
+        }
+    }
+}
+
+/// Why an evaluation could not run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvaluateError {
+    /// The confidence level is not strictly between 0 and 1.
+    #[error("confidence level {value} is not strictly between 0 and 1")]
+    InvalidConfidenceLevel {
+        /// The level given.
+        value: f64,
+    },
+    /// Statistics could not be computed from a group's latencies (e.g. a NaN latency).
+    #[error("{tool}/{step}: cannot compute latency statistics: {source}")]
+    Statistics {
+        /// The group's tool.
+        tool: String,
+        /// The group's step.
+        step: String,
+        /// What perf-stats reported.
+        source: StatsError,
+    },
+}
+
+/// Checks every budgeted group against its most specific budget entry and lints the rest.
+///
+/// Groups that appear more than once in `groups` are merged. Exact `tool/step` entries with no
+/// group in the data yield `no_data` checks; wildcard entries that match nothing only yield a
+/// lint finding.
+///
+/// ```
+/// use perf_budget::{EvaluateConfig, GroupSample, Verdict, evaluate, parse_budgets};
+/// use perf_record::{GroupKey, OutcomeCounts};
+///
+/// let budgets = parse_budgets(r#"{ "a2a": { "echo": { "avg": 10, "min_samples": 3 } } }"#)?;
+/// let group = GroupSample {
+///     key: GroupKey { tool: "a2a".into(), step: "echo".into() },
+///     counts: OutcomeCounts { ok: 3, errors: 0, unknown: 0 },
+///     latencies: vec![12.0, 14.0, 16.0],
+/// };
+/// let report = evaluate(&budgets, &[group], &EvaluateConfig::default())?;
+/// assert_eq!(report.verdict, Verdict::Fail);
+/// assert_eq!(report.verdict.exit_code(), 3);
+/// assert_eq!(report.checks[0].difference, Some(4.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn evaluate(
+    budgets: &Budgets,
+    groups: &[GroupSample],
+    config: &EvaluateConfig,
+) -> Result<Report, EvaluateError> {
+    let level = config.confidence_level;
+    if !(level > 0.0 && level < 1.0) {
+        return Err(EvaluateError::InvalidConfidenceLevel { value: level });
+    }
+    let merged = merge_groups(groups);
+    let mut checks = Vec::new();
+    for (key, group) in &merged {
+        if let Some(entry) = budgets.resolve(key) {
+            checks.extend(check_group(budgets, entry, key, group, level)?);
+        }
+    }
+    for entry in budgets.entries() {
+        if let (Some(tool), Some(step)) = (entry.tool.exact(), entry.step.exact()) {
+            let key = GroupKey {
+                tool: tool.to_owned(),
+                step: step.to_owned(),
+            };
+            if !merged.contains_key(&key) {
+                let empty = MergedGroup::default();
+                checks.extend(check_group(budgets, entry, &key, &empty, level)?);
+            }
+        }
+    }
+    checks.sort_by(|left, right| {
+        (&left.tool, &left.step, left.metric).cmp(&(&right.tool, &right.step, right.metric))
+    });
+    let mut warnings = outcome_warnings(&merged);
+    if checks.is_empty() {
+        warnings.push(Warning {
+            code: "nothing_checked".to_owned(),
+            message: "no budget entry applies to any group in the data: nothing was checked"
+                .to_owned(),
+        });
+    }
+    warnings.sort();
+    Ok(Report {
+        schema_version: REPORT_SCHEMA_VERSION,
+        verdict: Verdict::of_checks(&checks),
+        settings: ReportSettings {
+            quantile_method: budgets.defaults().quantile_method,
+            confidence_level: level,
+            default_min_samples: budgets.defaults().min_samples,
+        },
+        counts: CheckCounts::of(&checks),
+        checks,
+        lint: lint_merged(budgets, &merged),
+        warnings,
+    })
+}
+
+/// Lint findings alone (the `lint` command): budget entries no group used, groups no entry
+/// covers, and budgeted groups with fewer latencies than `min_samples`. Sorted.
+pub fn lint(budgets: &Budgets, groups: &[GroupSample]) -> Vec<LintFinding> {
+    lint_merged(budgets, &merge_groups(groups))
+}
+
+#[derive(Debug, Default)]
+struct MergedGroup {
+    counts: OutcomeCounts,
+    latencies: Vec<f64>,
+}
+
+fn merge_groups(groups: &[GroupSample]) -> BTreeMap<GroupKey, MergedGroup> {
+    let mut merged: BTreeMap<GroupKey, MergedGroup> = BTreeMap::new();
+    for group in groups {
+        let slot = merged.entry(group.key.clone()).or_default();
+        slot.counts.merge(&group.counts);
+        slot.latencies.extend_from_slice(&group.latencies);
+    }
+    merged
+}
+
+fn entry_ref(entry: &BudgetEntry) -> EntryRef {
+    EntryRef {
+        tool: entry.tool.clone(),
+        step: entry.step.clone(),
+    }
+}
+
+fn check_group(
+    budgets: &Budgets,
+    entry: &BudgetEntry,
+    key: &GroupKey,
+    group: &MergedGroup,
+    level: f64,
+) -> Result<Vec<Check>, EvaluateError> {
+    let min_samples = budgets.min_samples_for(entry);
+    // Every latency statistic of the entry in one pass over the data.
+    let summary = if group.latencies.is_empty() {
+        None
+    } else {
+        let config = SummaryConfig {
+            percentiles: entry
+                .limits
+                .iter()
+                .filter_map(|limit| match limit.metric {
+                    Metric::Percentile(percentile) => Some(percentile.percent()),
+                    _ => None,
+                })
+                .collect(),
+            method: budgets.defaults().quantile_method,
+        };
+        let summary =
+            summarize(&group.latencies, &config).map_err(|source| EvaluateError::Statistics {
+                tool: key.tool.clone(),
+                step: key.step.clone(),
+                source,
+            })?;
+        Some(summary)
+    };
+    let latency_count = group.latencies.len() as u64;
+    let checks = entry
+        .limits
+        .iter()
+        .map(|limit| {
+            let (sample_count, observed, interval) = match (limit.metric, &summary) {
+                (Metric::ErrorRate, _) => (group.counts.known(), group.counts.error_rate(), None),
+                (_, None) => (0, None, None),
+                (Metric::Mean, Some(summary)) => (latency_count, Some(summary.mean), None),
+                (Metric::Min, Some(summary)) => (latency_count, Some(summary.min), None),
+                (Metric::Max, Some(summary)) => (latency_count, Some(summary.max), None),
+                (Metric::Percentile(percentile), Some(summary)) => {
+                    // No interval for p0/p100 or a sample too small to reach the level: the
+                    // check is then never marginal, which the report shows as no interval.
+                    let interval = quantile_confidence_interval(
+                        &group.latencies,
+                        percentile.probability(),
+                        level,
+                    )
+                    .ok()
+                    .map(|interval| ConfidenceInterval {
+                        low: interval.lower,
+                        high: interval.upper,
+                        level,
+                    });
+                    (
+                        latency_count,
+                        summary.percentile(percentile.percent()),
+                        interval,
+                    )
+                }
+            };
+            build_check(
+                entry,
+                key,
+                limit,
+                sample_count,
+                min_samples,
+                observed,
+                interval,
+            )
+        })
+        .collect();
+    Ok(checks)
+}
+
+fn build_check(
+    entry: &BudgetEntry,
+    key: &GroupKey,
+    limit: &Limit,
+    sample_count: u64,
+    min_samples: u64,
+    observed: Option<f64>,
+    interval: Option<ConfidenceInterval>,
+) -> Check {
+    let status = match observed {
+        None => CheckStatus::NoData,
+        Some(_) if sample_count < min_samples => CheckStatus::InsufficientSamples,
+        Some(value) if value <= limit.value => CheckStatus::Pass,
+        Some(_) => match entry.severity {
+            Severity::Fail => CheckStatus::Fail,
+            Severity::Warn => CheckStatus::Warn,
+        },
+    };
+    let difference = observed.map(|value| value - limit.value);
+    let relative_difference = difference
+        .filter(|_| limit.value > 0.0)
+        .map(|difference| difference / limit.value);
+    let headroom = observed
+        .filter(|_| status == CheckStatus::Pass)
+        .map(|value| limit.value - value);
+    let marginal = match (status, interval) {
+        (CheckStatus::Pass, Some(interval)) => interval.high > limit.value,
+        (CheckStatus::Fail | CheckStatus::Warn, Some(interval)) => interval.low <= limit.value,
+        _ => false,
+    };
+    Check {
+        tool: key.tool.clone(),
+        step: key.step.clone(),
+        entry: entry_ref(entry),
+        metric: limit.metric,
+        unit: limit.metric.unit(),
+        status,
+        severity: entry.severity,
+        observed,
+        limit: limit.value,
+        difference,
+        relative_difference,
+        headroom,
+        sample_count,
+        min_samples,
+        confidence_interval: interval,
+        marginal,
+    }
+}
+
+fn outcome_warnings(merged: &BTreeMap<GroupKey, MergedGroup>) -> Vec<Warning> {
+    let with_unknown: Vec<(&GroupKey, u64)> = merged
+        .iter()
+        .filter(|(_, group)| group.counts.unknown > 0)
+        .map(|(key, group)| (key, group.counts.unknown))
+        .collect();
+    if with_unknown.is_empty() {
+        return Vec::new();
+    }
+    let records: u64 = with_unknown.iter().map(|(_, unknown)| unknown).sum();
+    vec![Warning {
+        code: "unknown_outcomes".to_owned(),
+        message: format!(
+            "{records} record(s) in {} group(s) have no `ok` field: they are counted but excluded from latency \
+             statistics and error rates",
+            with_unknown.len()
+        ),
+    }]
+}
+
+fn lint_merged(budgets: &Budgets, merged: &BTreeMap<GroupKey, MergedGroup>) -> Vec<LintFinding> {
+    let mut findings = Vec::new();
+    let mut used = vec![false; budgets.entries().len()];
+    let mut shadowed = vec![0_u64; budgets.entries().len()];
+    for (key, group) in merged {
+        let sample_count = group.latencies.len() as u64;
+        let Some(winner) = budgets.resolve(key) else {
+            findings.push(LintFinding::UncoveredGroup {
+                tool: key.tool.clone(),
+                step: key.step.clone(),
+                sample_count,
+            });
+            continue;
+        };
+        for (index, entry) in budgets.entries().iter().enumerate() {
+            if std::ptr::eq(entry, winner) {
+                used[index] = true;
+            } else if entry.matches(key) {
+                shadowed[index] += 1;
+            }
+        }
+        let min_samples = budgets.min_samples_for(winner);
+        if sample_count < min_samples {
+            findings.push(LintFinding::TooFewSamples {
+                tool: key.tool.clone(),
+                step: key.step.clone(),
+                entry: entry_ref(winner),
+                sample_count,
+                min_samples,
+            });
+        }
+    }
+    for (index, entry) in budgets.entries().iter().enumerate() {
+        if !used[index] {
+            findings.push(LintFinding::UnusedEntry {
+                entry: entry_ref(entry),
+                shadowed_groups: shadowed[index],
+            });
+        }
+    }
+    findings.sort();
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget_file::parse_budgets;
+
+    fn group(tool: &str, step: &str, latencies: &[f64]) -> GroupSample {
+        GroupSample {
+            key: GroupKey {
+                tool: tool.to_owned(),
+                step: step.to_owned(),
+            },
+            counts: OutcomeCounts {
+                ok: latencies.len() as u64,
+                errors: 0,
+                unknown: 0,
+            },
+            latencies: latencies.to_vec(),
+        }
+    }
+
+    fn run(budgets: &str, groups: &[GroupSample]) -> Report {
+        evaluate(
+            &parse_budgets(budgets).unwrap(),
+            groups,
+            &EvaluateConfig::default(),
+        )
+        .unwrap()
+    }
+
+    fn one_to(n: usize) -> Vec<f64> {
+        (1..=n).map(|value| value as f64).collect()
+    }
+
+    #[test]
+    fn violation_fails_with_differences() {
+        let report = run(
+            r#"{"a2a": {"echo": {"avg": 10, "min_samples": 1}}}"#,
+            &[group("a2a", "echo", &[18.0, 18.6])],
+        );
+        let check = &report.checks[0];
+        assert_eq!(check.status, CheckStatus::Fail);
+        assert!((check.observed.unwrap() - 18.3).abs() < 1e-12);
+        assert!((check.difference.unwrap() - 8.3).abs() < 1e-12);
+        assert!((check.relative_difference.unwrap() - 0.83).abs() < 1e-12);
+        assert_eq!(check.headroom, None);
+        assert_eq!(report.verdict, Verdict::Fail);
+        assert_eq!(report.verdict.exit_code(), 3);
+    }
+
+    #[test]
+    fn pass_reports_headroom_and_equal_passes() {
+        let report = run(
+            r#"{"w": {"i": {"max": 100, "min": 1, "min_samples": 1}}}"#,
+            &[group("w", "i", &one_to(100))],
+        );
+        assert_eq!(report.checks.len(), 2);
+        assert!(
+            report
+                .checks
+                .iter()
+                .all(|check| check.status == CheckStatus::Pass)
+        );
+        assert_eq!(report.checks[0].metric, Metric::Min);
+        assert_eq!(report.checks[0].headroom, Some(0.0));
+        assert_eq!(report.verdict, Verdict::Pass);
+        assert_eq!(report.verdict.exit_code(), 0);
+    }
+
+    #[test]
+    fn percentiles_use_the_configured_quantile_method() {
+        // numpy: np.percentile([1,2,3,4], 50) == 2.5 (linear, type 7); inverted_cdf (type 1) gives 2.
+        let data = [4.0, 1.0, 3.0, 2.0];
+        let linear = run(
+            r#"{"a": {"b": {"p50": 100, "min_samples": 1}}}"#,
+            &[group("a", "b", &data)],
+        );
+        assert_eq!(linear.checks[0].observed, Some(2.5));
+        let nearest = run(
+            r#"{"defaults": {"quantile_method": 1}, "a": {"b": {"p50": 100, "min_samples": 1}}}"#,
+            &[group("a", "b", &data)],
+        );
+        assert_eq!(nearest.checks[0].observed, Some(2.0));
+        assert_eq!(
+            nearest.settings.quantile_method,
+            perf_stats::QuantileMethod::InvertedCdf
+        );
+    }
+
+    #[test]
+    fn warn_severity_never_fails_the_run() {
+        let report = run(
+            r#"{"a": {"b": {"avg": 1, "severity": "warn", "min_samples": 1}}}"#,
+            &[group("a", "b", &[5.0])],
+        );
+        assert_eq!(report.checks[0].status, CheckStatus::Warn);
+        assert_eq!(report.verdict, Verdict::Pass);
+        assert_eq!(report.counts.warned, 1);
+    }
+
+    #[test]
+    fn too_few_samples_is_inconclusive_with_exit_code_2() {
+        let report = run(
+            r#"{"a": {"b": {"avg": 100}}}"#,
+            &[group("a", "b", &one_to(10))],
+        );
+        let check = &report.checks[0];
+        assert_eq!(check.status, CheckStatus::InsufficientSamples);
+        assert_eq!((check.sample_count, check.min_samples), (10, 50));
+        assert_eq!(check.observed, Some(5.5));
+        assert_eq!(report.verdict, Verdict::Inconclusive);
+        assert_eq!(report.verdict.exit_code(), 2);
+        assert!(report.lint.iter().any(|finding| matches!(
+            finding,
+            LintFinding::TooFewSamples {
+                sample_count: 10,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn budgeted_group_without_data_is_no_data() {
+        let report = run(r#"{"a": {"gone": {"p95": 10, "error_rate": 0.1}}}"#, &[]);
+        assert_eq!(report.checks.len(), 2);
+        assert!(
+            report
+                .checks
+                .iter()
+                .all(|check| check.status == CheckStatus::NoData && check.observed.is_none())
+        );
+        assert_eq!(report.verdict, Verdict::Inconclusive);
+        assert!(matches!(
+            &report.lint[..],
+            [LintFinding::UnusedEntry {
+                shadowed_groups: 0,
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn violation_outranks_insufficient_samples() {
+        let report = run(
+            r#"{"a": {"few": {"avg": 100}, "slow": {"avg": 1, "min_samples": 1}}}"#,
+            &[group("a", "few", &[1.0]), group("a", "slow", &[2.0])],
+        );
+        assert_eq!(report.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn error_rate_counts_known_outcomes_only() {
+        let mut sample = group("a", "b", &[1.0; 4]);
+        sample.counts = OutcomeCounts {
+            ok: 3,
+            errors: 1,
+            unknown: 6,
+        };
+        let report = run(
+            r#"{"a": {"b": {"error_rate": 0.2, "min_samples": 4}}}"#,
+            &[sample],
+        );
+        let check = &report.checks[0];
+        assert_eq!(
+            (check.observed, check.sample_count, check.status),
+            (Some(0.25), 4, CheckStatus::Fail)
+        );
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|warning| warning.code == "unknown_outcomes")
+        );
+    }
+
+    #[test]
+    fn wildcards_apply_and_lint_reports_uncovered_and_shadowed() {
+        let report = run(
+            r#"{"*": {"plan": {"avg": 100, "min_samples": 1}}, "wsap": {"plan": {"avg": 50, "min_samples": 1}}}"#,
+            &[
+                group("wsap", "plan", &[10.0]),
+                group("other", "plan", &[10.0]),
+                group("other", "x", &[1.0]),
+            ],
+        );
+        let limits: Vec<(&str, f64)> = report
+            .checks
+            .iter()
+            .map(|check| (check.tool.as_str(), check.limit))
+            .collect();
+        assert_eq!(limits, [("other", 100.0), ("wsap", 50.0)]);
+        assert_eq!(
+            report.lint,
+            [LintFinding::UncoveredGroup {
+                tool: "other".to_owned(),
+                step: "x".to_owned(),
+                sample_count: 1
+            }]
+        );
+        let shadowed = run(
+            r#"{"*": {"plan": {"avg": 100}}, "wsap": {"plan": {"avg": 50, "min_samples": 1}}}"#,
+            &[group("wsap", "plan", &[10.0])],
+        );
+        assert!(matches!(
+            &shadowed.lint[..],
+            [LintFinding::UnusedEntry {
+                shadowed_groups: 1,
+                ..
+            }]
+        ));
+    }
+
+    #[test]
+    fn duplicate_groups_are_merged() {
+        let report = run(
+            r#"{"a": {"b": {"max": 100, "min_samples": 4}}}"#,
+            &[group("a", "b", &[1.0, 2.0]), group("a", "b", &[3.0, 200.0])],
+        );
+        assert_eq!(
+            (report.checks[0].sample_count, report.checks[0].observed),
+            (4, Some(200.0))
+        );
+    }
+
+    #[test]
+    fn marginal_when_the_limit_is_inside_the_interval() {
+        let data = one_to(1000);
+        // p50 = 500.5; its 95% interval spans roughly 469..532.
+        let marginal = run(r#"{"a": {"b": {"p50": 510}}}"#, &[group("a", "b", &data)]);
+        let check = &marginal.checks[0];
+        assert_eq!(check.status, CheckStatus::Pass);
+        let interval = check.confidence_interval.unwrap();
+        assert!(
+            interval.low < 500.5 && interval.high > 510.0,
+            "{interval:?}"
+        );
+        assert!(check.marginal);
+        let clear = run(r#"{"a": {"b": {"p50": 700}}}"#, &[group("a", "b", &data)]);
+        assert!(!clear.checks[0].marginal);
+        let clear_fail = run(r#"{"a": {"b": {"p50": 300}}}"#, &[group("a", "b", &data)]);
+        assert_eq!(clear_fail.checks[0].status, CheckStatus::Fail);
+        assert!(!clear_fail.checks[0].marginal);
+        let marginal_fail = run(r#"{"a": {"b": {"p50": 495}}}"#, &[group("a", "b", &data)]);
+        assert!(marginal_fail.checks[0].marginal);
+    }
+
+    #[test]
+    fn nan_latency_is_an_error_naming_the_group() {
+        let error = evaluate(
+            &parse_budgets(r#"{"a": {"b": {"avg": 1}}}"#).unwrap(),
+            &[group("a", "b", &[1.0, f64::NAN])],
+            &EvaluateConfig::default(),
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("a/b: cannot compute latency statistics: value NaN at index 1"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn rejects_a_confidence_level_outside_0_1() {
+        let budgets = parse_budgets(r#"{"a": {"b": {"avg": 1}}}"#).unwrap();
+        for level in [0.0, 1.0, f64::NAN, 1.5] {
+            let error = evaluate(
+                &budgets,
+                &[],
+                &EvaluateConfig {
+                    confidence_level: level,
+                },
+            )
+            .unwrap_err();
+            assert!(matches!(
+                error,
+                EvaluateError::InvalidConfidenceLevel { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn empty_budgets_warn_that_nothing_was_checked() {
+        let report = run("{}", &[group("a", "b", &[1.0])]);
+        assert_eq!(report.verdict, Verdict::Pass);
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|warning| warning.code == "nothing_checked")
+        );
+    }
+}
