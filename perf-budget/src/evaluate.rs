@@ -134,6 +134,7 @@ pub fn evaluate(
         checks,
         lint: lint_merged(budgets, &merged),
         warnings,
+        baseline: None,
     })
 }
 

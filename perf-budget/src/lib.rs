@@ -34,6 +34,7 @@
 //! The budget file format and the JSON report schema are documented in the crate's
 //! `README.md`.
 
+pub mod baseline;
 mod budget_file;
 mod evaluate;
 mod json_tree;

@@ -282,6 +282,10 @@ pub struct Report {
     pub lint: Vec<LintFinding>,
     /// Other notes, sorted.
     pub warnings: Vec<Warning>,
+    /// The baseline comparison, when the run was compared against a baseline
+    /// (see [`baseline::add_to_report`](crate::baseline::add_to_report)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::Comparison>,
 }
 
 /// `Unit` as the JSON report spells it.

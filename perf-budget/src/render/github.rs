@@ -45,6 +45,7 @@ pub fn render(report: &Report) -> String {
             escape_data(&warning.message)
         );
     }
+    out.push_str(&super::baseline::github_lines(report));
     out
 }
 

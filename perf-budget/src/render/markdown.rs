@@ -70,9 +70,15 @@ pub fn render(report: &Report, config: &MarkdownConfig) -> String {
         })
         .collect();
 
+    // The baseline comparison gets at most a quarter of the bytes, and only what it uses.
+    let baseline_section = super::baseline::markdown_section(report, config.max_bytes / 4);
     // Spend the byte budget by priority; what does not fit is dropped from the end of its list.
     let mut budget = config.max_bytes.saturating_sub(
-        head.len() + TABLE_HEADER.len() + 2 * "\n### Warnings\n\n".len() + NOTE_RESERVE,
+        head.len()
+            + TABLE_HEADER.len()
+            + 2 * "\n### Warnings\n\n".len()
+            + NOTE_RESERVE
+            + baseline_section.len(),
     );
     let kept_violating = take_within(&violating_rows, &mut budget);
     let kept_warnings = take_within(&warning_items, &mut budget);
@@ -98,6 +104,7 @@ pub fn render(report: &Report, config: &MarkdownConfig) -> String {
     }
     out.push_str(&list_section("Lint", &lint_items, kept_lint));
     out.push_str(&list_section("Warnings", &warning_items, kept_warnings));
+    out.push_str(&baseline_section);
     out
 }
 

@@ -4,6 +4,7 @@
 //! function, so a new section is a new function per format. Every renderer is deterministic:
 //! the same report always gives the same bytes.
 
+mod baseline;
 pub mod github;
 pub mod json;
 pub mod junit;

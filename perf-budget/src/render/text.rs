@@ -34,6 +34,7 @@ pub fn render(report: &Report, config: &TextConfig) -> String {
     out.push_str(&checks_section(report, config));
     out.push_str(&lint_section(report));
     out.push_str(&warnings_section(report));
+    out.push_str(&super::baseline::text_section(report));
     out
 }
 

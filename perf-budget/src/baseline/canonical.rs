@@ -1,0 +1,187 @@
+//! Canonical JSON and the content hash.
+//!
+//! Canonical form: no white space, object keys sorted by their UTF-8 bytes, integers as written,
+//! every other number with exactly six decimals (`12.500000`), strings escaped as serde_json
+//! escapes them. Six decimals of a millisecond is a nanosecond, below any clock's resolution, and a
+//! fixed format does not depend on the float formatter or on a one-ulp parse difference.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Decimals kept for every non-integer number in a baseline.
+pub(crate) const DECIMALS: i32 = 6;
+
+/// Rounds `value` to [`DECIMALS`] decimals, the precision a baseline stores.
+pub(crate) fn round_stored(value: f64) -> f64 {
+    let scale = 10f64.powi(DECIMALS);
+    let rounded = (value * scale).round() / scale;
+    // Very large values overflow the scaling; they are already far coarser than a nanosecond.
+    if rounded.is_finite() { rounded } else { value }
+}
+
+/// Writes `value` in canonical form.
+pub(crate) fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(value, &mut out);
+    out
+}
+
+/// `sha256:` followed by the lower-case hex SHA-256 of the canonical form of `value`.
+pub(crate) fn content_hash(value: &Value) -> String {
+    let digest = Sha256::digest(canonical_json(value).as_bytes());
+    let mut hash = String::with_capacity(7 + 64);
+    hash.push_str("sha256:");
+    for byte in digest {
+        hash.push_str(&format!("{byte:02x}"));
+    }
+    hash
+}
+
+/// Scalars per line when an array of numbers is pretty-printed.
+const SCALARS_PER_LINE: usize = 10;
+
+/// Pretty JSON for people: two-space indent, and arrays of scalars ten to a line, so a group's
+/// 2,000 order statistics take 200 lines rather than 2,000 and the file stays small.
+pub(crate) fn pretty_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_pretty(value, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+fn write_pretty(value: &Value, indent: usize, out: &mut String) {
+    let pad = |out: &mut String, width: usize| out.extend(std::iter::repeat_n(' ', width));
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            out.push_str("{\n");
+            for (index, (key, item)) in map.iter().enumerate() {
+                pad(out, indent + 2);
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push_str(": ");
+                write_pretty(item, indent + 2, out);
+                out.push_str(if index + 1 < map.len() { ",\n" } else { "\n" });
+            }
+            pad(out, indent);
+            out.push('}');
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push_str("[\n");
+            let scalars = items
+                .iter()
+                .all(|item| !item.is_array() && !item.is_object());
+            let per_line = if scalars { SCALARS_PER_LINE } else { 1 };
+            let lines = items.len().div_ceil(per_line);
+            for (line, chunk) in items.chunks(per_line).enumerate() {
+                pad(out, indent + 2);
+                for (index, item) in chunk.iter().enumerate() {
+                    if index > 0 {
+                        out.push_str(", ");
+                    }
+                    write_pretty(item, indent + 2, out);
+                }
+                out.push_str(if line + 1 < lines { ",\n" } else { "\n" });
+            }
+            pad(out, indent);
+            out.push(']');
+        }
+        scalar_or_empty => out.push_str(&scalar_or_empty.to_string()),
+    }
+}
+
+fn write_value(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        Value::Number(number) => {
+            // Writing to a String cannot fail.
+            if let Some(integer) = number.as_u64() {
+                let _ = write!(out, "{integer}");
+            } else if let Some(integer) = number.as_i64() {
+                let _ = write!(out, "{integer}");
+            } else if let Some(float) = number.as_f64() {
+                let start = out.len();
+                let _ = write!(out, "{:.*}", DECIMALS as usize, float);
+                // "-0.000000" (negative zero, tiny negatives) is written as "0.000000".
+                if out.as_bytes()[start] == b'-'
+                    && out.as_bytes()[start + 1..]
+                        .iter()
+                        .all(|b| *b == b'0' || *b == b'.')
+                {
+                    out.remove(start);
+                }
+            }
+        }
+        Value::String(text) => out.push_str(&Value::String(text.clone()).to_string()),
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_value(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            // Sort explicitly: serde_json's map order depends on a cargo feature.
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|(left, _), (right, _)| left.as_bytes().cmp(right.as_bytes()));
+            out.push('{');
+            for (index, (key, item)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_value(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn sorts_keys_and_fixes_number_format() {
+        let value = json!({ "b": 1.5, "a": [1, -2, 0.1, -0.0000001], "c": "x\"y" });
+        assert_eq!(
+            canonical_json(&value),
+            r#"{"a":[1,-2,0.100000,0.000000],"b":1.500000,"c":"x\"y"}"#
+        );
+    }
+
+    #[test]
+    fn hash_ignores_key_order_and_one_ulp() {
+        let first = json!({ "x": 0.1 + 0.2, "y": 1 });
+        let second = json!({ "y": 1, "x": 0.3 });
+        assert_eq!(content_hash(&first), content_hash(&second));
+        assert_ne!(
+            content_hash(&first),
+            content_hash(&json!({ "y": 1, "x": 0.300001 }))
+        );
+    }
+
+    #[test]
+    fn pretty_puts_ten_numbers_a_line() {
+        let numbers: Vec<u32> = (0..12).collect();
+        let value = json!({ "a": numbers, "b": { "c": [], "d": {} } });
+        assert_eq!(
+            pretty_json(&value),
+            "{\n  \"a\": [\n    0, 1, 2, 3, 4, 5, 6, 7, 8, 9,\n    10, 11\n  ],\n  \"b\": {\n    \"c\": [],\n    \"d\": {}\n  }\n}\n"
+        );
+        let reparsed: Value = serde_json::from_str(&pretty_json(&value)).unwrap();
+        assert_eq!(reparsed, value);
+    }
+
+    #[test]
+    fn rounds_to_nanoseconds() {
+        assert_eq!(round_stored(1.234_567_89), 1.234_568);
+        assert_eq!(round_stored(f64::MAX), f64::MAX);
+    }
+}
