@@ -9,7 +9,10 @@ use crate::report::{
     Check, CheckCounts, CheckStatus, ConfidenceInterval, EntryRef, LintFinding,
     REPORT_SCHEMA_VERSION, Report, ReportSettings, Verdict, Warning,
 };
-use perf_stats::{StatsError, SummaryConfig, quantile_confidence_interval, summarize};
+use perf_stats::{
+    StatsError, SummaryConfig, mean_confidence_interval, proportion_confidence_interval,
+    quantile_confidence_interval, summarize,
+};
 
 /// The data of one (tool, step) group, as the CLI builds it from the collector's output.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,9 +207,32 @@ fn check_group(
         .iter()
         .map(|limit| {
             let (sample_count, observed, interval) = match (limit.metric, &summary) {
-                (Metric::ErrorRate, _) => (group.counts.known(), group.counts.error_rate(), None),
+                (Metric::ErrorRate, _) => {
+                    let known = group.counts.known();
+                    // Wilson interval: the error rate is a proportion of the known outcomes.
+                    let interval =
+                        proportion_confidence_interval(group.counts.errors, known, level)
+                            .ok()
+                            .map(|interval| ConfidenceInterval {
+                                low: interval.lower,
+                                high: interval.upper,
+                                level,
+                            });
+                    (known, group.counts.error_rate(), interval)
+                }
                 (_, None) => (0, None, None),
-                (Metric::Mean, Some(summary)) => (latency_count, Some(summary.mean), None),
+                (Metric::Mean, Some(summary)) => {
+                    // Student's t interval; none for a single value.
+                    let interval =
+                        mean_confidence_interval(&group.latencies, level)
+                            .ok()
+                            .map(|interval| ConfidenceInterval {
+                                low: interval.lower,
+                                high: interval.upper,
+                                level,
+                            });
+                    (latency_count, Some(summary.mean), interval)
+                }
                 (Metric::Min, Some(summary)) => (latency_count, Some(summary.min), None),
                 (Metric::Max, Some(summary)) => (latency_count, Some(summary.max), None),
                 (Metric::Percentile(percentile), Some(summary)) => {
@@ -601,6 +627,33 @@ mod tests {
         assert!(!clear_fail.checks[0].marginal);
         let marginal_fail = run(r#"{"a": {"b": {"p50": 495}}}"#, &[group("a", "b", &data)]);
         assert!(marginal_fail.checks[0].marginal);
+    }
+
+    #[test]
+    fn mean_and_error_rate_checks_are_marginal_inside_their_intervals() {
+        // Mean 500.5, standard error ~9.1: the 95% t interval is about 482.6..518.4.
+        let data = one_to(1000);
+        let marginal = run(r#"{"a": {"b": {"avg": 510}}}"#, &[group("a", "b", &data)]);
+        let interval = marginal.checks[0].confidence_interval.unwrap();
+        assert!(interval.low < 500.5 && interval.high > 510.0, "{interval:?}");
+        assert!(marginal.checks[0].marginal);
+        let clear = run(r#"{"a": {"b": {"avg": 600}}}"#, &[group("a", "b", &data)]);
+        assert!(!clear.checks[0].marginal);
+
+        // 20 errors in 1000: the Wilson interval is about 0.013..0.031.
+        let mut errors = group("a", "b", &data);
+        errors.counts = OutcomeCounts {
+            ok: 980,
+            errors: 20,
+            unknown: 7,
+        };
+        let near = run(r#"{"a": {"b": {"error_rate": 0.025}}}"#, &[errors.clone()]);
+        let interval = near.checks[0].confidence_interval.unwrap();
+        assert!(interval.low < 0.02 && interval.high > 0.025, "{interval:?}");
+        assert_eq!(near.checks[0].status, CheckStatus::Pass);
+        assert!(near.checks[0].marginal);
+        let far = run(r#"{"a": {"b": {"error_rate": 0.05}}}"#, &[errors]);
+        assert!(!far.checks[0].marginal);
     }
 
     #[test]

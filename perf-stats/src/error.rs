@@ -124,6 +124,14 @@ pub enum StatsError {
         /// Why they cannot be merged.
         reason: String,
     },
+    /// A proportion's count of events is larger than its number of trials.
+    #[error("{events} events out of {trials} trials: events cannot exceed trials")]
+    EventsExceedTrials {
+        /// The number of events (e.g. errors).
+        events: u64,
+        /// The number of trials (e.g. records with a known outcome).
+        trials: u64,
+    },
     /// A summary's percentiles are not in increasing order.
     #[error(
         "not monotonic: {lower_name} = {lower_value} is greater than {higher_name} = {higher_value}"

@@ -1,8 +1,9 @@
 //! Distribution-free confidence intervals for quantiles, from order statistics.
 
-use statrs::distribution::{Binomial, DiscreteCDF};
+use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, Normal, StudentsT};
 
 use crate::error::{StatsError, check_confidence, check_sample};
+use crate::moments::Moments;
 use crate::quantile::select_order_statistics;
 
 /// A confidence interval `[lower, upper]` for a population quantile, made of two order
@@ -123,6 +124,120 @@ pub fn quantile_confidence_interval(
     })
 }
 
+/// A two-sided confidence interval `[lower, upper]` around a point estimate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Interval {
+    /// The point estimate the interval surrounds (the sample mean, the observed proportion).
+    pub estimate: f64,
+    /// Lower bound.
+    pub lower: f64,
+    /// Upper bound.
+    pub upper: f64,
+}
+
+/// Student's t confidence interval for the population mean: `mean ± t(1 - α/2, n - 1) · s / √n`.
+///
+/// Matches `scipy.stats.t.interval(confidence, n - 1, loc=mean, scale=sem)`. It assumes the
+/// sample mean is close to normally distributed, which the central limit theorem gives for the
+/// sample sizes a budget asks for (`min_samples`, 50 by default) unless the tail is extreme; for
+/// heavy-tailed latencies prefer a percentile budget and [`quantile_confidence_interval`].
+///
+/// ```
+/// use perf_stats::mean_confidence_interval;
+/// let interval = mean_confidence_interval(&[10.0, 12.0, 11.0, 13.0, 9.0], 0.95)?;
+/// assert_eq!(interval.estimate, 11.0);
+/// assert!((interval.lower - 9.036756).abs() < 1e-6 && (interval.upper - 12.963244).abs() < 1e-6);
+/// # Ok::<(), perf_stats::StatsError>(())
+/// ```
+///
+/// # Errors
+/// [`StatsError::EmptyInput`], [`StatsError::NotFinite`], [`StatsError::ConfidenceOutOfRange`],
+/// and [`StatsError::TooFewSamples`] for fewer than two values.
+pub fn mean_confidence_interval(data: &[f64], confidence: f64) -> Result<Interval, StatsError> {
+    check_sample(data, "sample")?;
+    check_confidence(confidence)?;
+    let moments = Moments::from_slice(data)?;
+    let (Some(mean), Some(stddev)) = (moments.mean(), moments.stddev()) else {
+        return Err(StatsError::TooFewSamples {
+            what: "a confidence interval of the mean",
+            needed: 2,
+            got: data.len(),
+        });
+    };
+    let count = data.len() as f64;
+    let degrees_of_freedom = count - 1.0;
+    let t = StudentsT::new(0.0, 1.0, degrees_of_freedom)
+        .map_err(|_| StatsError::TooFewSamples {
+            what: "a confidence interval of the mean",
+            needed: 2,
+            got: data.len(),
+        })?
+        .inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+    let half_width = t * stddev / count.sqrt();
+    Ok(Interval {
+        estimate: mean,
+        lower: mean - half_width,
+        upper: mean + half_width,
+    })
+}
+
+/// Wilson score confidence interval for a proportion `events / trials` (e.g. an error rate).
+///
+/// Unlike the textbook normal ("Wald") interval it stays inside `[0, 1]` and keeps its coverage
+/// for proportions near 0, which is where error rates live. Matches statsmodels'
+/// `proportion_confint(events, trials, alpha, method="wilson")`.
+///
+/// ```
+/// use perf_stats::proportion_confidence_interval;
+/// let interval = proportion_confidence_interval(3, 200, 0.95)?;
+/// assert_eq!(interval.estimate, 0.015);
+/// assert!(interval.lower > 0.0 && interval.lower < 0.015 && interval.upper > 0.04);
+/// # Ok::<(), perf_stats::StatsError>(())
+/// ```
+///
+/// # Errors
+/// [`StatsError::EmptyInput`] for zero trials, [`StatsError::EventsExceedTrials`], and
+/// [`StatsError::ConfidenceOutOfRange`].
+pub fn proportion_confidence_interval(
+    events: u64,
+    trials: u64,
+    confidence: f64,
+) -> Result<Interval, StatsError> {
+    check_confidence(confidence)?;
+    if trials == 0 {
+        return Err(StatsError::EmptyInput { what: "trials" });
+    }
+    if events > trials {
+        return Err(StatsError::EventsExceedTrials { events, trials });
+    }
+    let z = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+    let n = trials as f64;
+    let proportion = events as f64 / n;
+    let z_squared = z * z;
+    let denominator = 1.0 + z_squared / n;
+    let centre = (proportion + z_squared / (2.0 * n)) / denominator;
+    let half_width =
+        z / denominator * (proportion * (1.0 - proportion) / n + z_squared / (4.0 * n * n)).sqrt();
+    // With no events (or only events) the bound is exactly 0 (or 1); computing it as a
+    // difference of two nearly equal numbers would leave a rounding residue.
+    let lower = if events == 0 {
+        0.0
+    } else {
+        (centre - half_width).max(0.0)
+    };
+    let upper = if events == trials {
+        1.0
+    } else {
+        (centre + half_width).min(1.0)
+    };
+    Ok(Interval {
+        estimate: proportion,
+        lower,
+        upper,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +305,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn mean_interval_of_a_constant_sample_is_the_mean() {
+        let interval = mean_confidence_interval(&[3.25; 10], 0.95).unwrap();
+        assert_eq!(
+            (interval.lower, interval.estimate, interval.upper),
+            (3.25, 3.25, 3.25)
+        );
+    }
+
+    #[test]
+    fn mean_interval_needs_two_values() {
+        assert_eq!(
+            mean_confidence_interval(&[1.0], 0.95),
+            Err(StatsError::TooFewSamples {
+                what: "a confidence interval of the mean",
+                needed: 2,
+                got: 1
+            })
+        );
+        assert!(matches!(
+            mean_confidence_interval(&[1.0, f64::INFINITY], 0.95),
+            Err(StatsError::NotFinite { index: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn proportion_interval_rejects_impossible_counts() {
+        assert_eq!(
+            proportion_confidence_interval(5, 4, 0.95),
+            Err(StatsError::EventsExceedTrials {
+                events: 5,
+                trials: 4
+            })
+        );
+        assert_eq!(
+            proportion_confidence_interval(0, 0, 0.95),
+            Err(StatsError::EmptyInput { what: "trials" })
+        );
+        let none = proportion_confidence_interval(0, 100, 0.95).unwrap();
+        assert_eq!(none.lower, 0.0);
+        assert!(none.upper > 0.0 && none.upper < 0.05);
     }
 }

@@ -7,7 +7,8 @@
 //!   matching numpy, R, Excel and k6), several at once in `O(n)`-ish time by selection;
 //! - a [`Summary`] (count, min, max, mean, standard deviation, any percentiles, p99.9 included);
 //! - mergeable accumulators: exact [`Moments`] and a bounded-memory [`QuantileSketch`];
-//! - distribution-free [`quantile_confidence_interval`]s;
+//! - confidence intervals: distribution-free [`quantile_confidence_interval`]s, Student's t
+//!   [`mean_confidence_interval`] and the Wilson [`proportion_confidence_interval`] for error rates;
 //! - two-sample comparisons: [`mann_whitney_u`], [`welch_t_test`], [`relative_change`] of a
 //!   quantile with a confidence interval, and [`holm_bonferroni`] adjustment.
 //!
@@ -47,7 +48,10 @@ pub use compare::{
     welch_t_test,
 };
 pub use error::StatsError;
-pub use interval::{QuantileInterval, quantile_confidence_interval};
+pub use interval::{
+    Interval, QuantileInterval, mean_confidence_interval, proportion_confidence_interval,
+    quantile_confidence_interval,
+};
 pub use moments::Moments;
 pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
 pub use sketch::{QuantileSketch, SketchConfig};
