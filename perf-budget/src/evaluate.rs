@@ -635,7 +635,10 @@ mod tests {
         let data = one_to(1000);
         let marginal = run(r#"{"a": {"b": {"avg": 510}}}"#, &[group("a", "b", &data)]);
         let interval = marginal.checks[0].confidence_interval.unwrap();
-        assert!(interval.low < 500.5 && interval.high > 510.0, "{interval:?}");
+        assert!(
+            interval.low < 500.5 && interval.high > 510.0,
+            "{interval:?}"
+        );
         assert!(marginal.checks[0].marginal);
         let clear = run(r#"{"a": {"b": {"avg": 600}}}"#, &[group("a", "b", &data)]);
         assert!(!clear.checks[0].marginal);
