@@ -456,6 +456,18 @@ impl Budgets {
     pub fn min_samples_for(&self, entry: &BudgetEntry) -> u64 {
         entry.min_samples.unwrap_or(self.defaults.min_samples)
     }
+
+    /// The same budgets with `min_samples` replaced everywhere: in the defaults and in every entry
+    /// that sets its own (what the CLI's `--min-samples` means).
+    pub fn with_min_samples(mut self, min_samples: u64) -> Budgets {
+        self.defaults.min_samples = min_samples;
+        for entry in &mut self.entries {
+            if entry.min_samples.is_some() {
+                entry.min_samples = Some(min_samples);
+            }
+        }
+        self
+    }
 }
 
 /// Reads and parses the budget file at `path`.
@@ -989,5 +1001,18 @@ mod tests {
             error.to_string().contains("/nonexistent/budgets.json"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn with_min_samples_replaces_the_default_and_every_entry_setting() {
+        let budgets = parse_budgets(
+            r#"{"defaults": {"min_samples": 50}, "a": {"b": {"p95": 1, "min_samples": 200}, "c": {"p95": 1}}}"#,
+        )
+        .unwrap()
+        .with_min_samples(7);
+        assert_eq!(budgets.defaults().min_samples, 7);
+        for entry in budgets.entries() {
+            assert_eq!(budgets.min_samples_for(entry), 7, "{entry:?}");
+        }
     }
 }

@@ -660,6 +660,22 @@ mod tests {
     }
 
     #[test]
+    fn retain_scope_drops_out_of_scope_no_data_checks_and_recomputes_the_verdict() {
+        let budgets = r#"{"a": {"b": {"p50": 1000}}, "other": {"step": {"p50": 1}}, "*": {"*": {"max": 1e9}}}"#;
+        let mut report = run(budgets, &[group("a", "b", &one_to(100))]);
+        assert_eq!(
+            report.verdict,
+            Verdict::Inconclusive,
+            "other/step has no data"
+        );
+        report.retain_scope(|tool| tool == "a", |_| true);
+        assert!(report.checks.iter().all(|check| check.tool == "a"));
+        assert_eq!(report.counts.no_data, 0);
+        assert_eq!(report.counts.total, report.checks.len() as u64);
+        assert_eq!(report.verdict, Verdict::Pass);
+    }
+
+    #[test]
     fn nan_latency_is_an_error_naming_the_group() {
         let error = evaluate(
             &parse_budgets(r#"{"a": {"b": {"avg": 1}}}"#).unwrap(),

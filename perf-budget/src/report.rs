@@ -288,6 +288,43 @@ pub struct Report {
     pub baseline: Option<crate::baseline::Comparison>,
 }
 
+impl Report {
+    /// Keeps only the checks and lint findings of the tools and steps a scope keeps (the CLI's
+    /// `--tools` / `--steps`), then recomputes the counts and the verdict, so entries for tools
+    /// the run deliberately left out do not report "no data". A wildcard entry is always in
+    /// scope; a baseline regression still fails the run.
+    pub fn retain_scope(
+        &mut self,
+        keeps_tool: impl Fn(&str) -> bool,
+        keeps_step: impl Fn(&str) -> bool,
+    ) {
+        let keeps_pattern = |pattern: &Pattern, keeps: &dyn Fn(&str) -> bool| match pattern {
+            Pattern::Any => true,
+            Pattern::Exact(name) => keeps(name),
+        };
+        self.checks
+            .retain(|check| keeps_tool(&check.tool) && keeps_step(&check.step));
+        self.lint.retain(|finding| match finding {
+            LintFinding::UnusedEntry { entry, .. } => {
+                keeps_pattern(&entry.tool, &keeps_tool) && keeps_pattern(&entry.step, &keeps_step)
+            }
+            LintFinding::UncoveredGroup { tool, step, .. }
+            | LintFinding::TooFewSamples { tool, step, .. } => keeps_tool(tool) && keeps_step(step),
+        });
+        self.counts = CheckCounts::of(&self.checks);
+        let regressed = self
+            .baseline
+            .as_ref()
+            .is_some_and(crate::baseline::Comparison::has_regression);
+        let checks_verdict = Verdict::of_checks(&self.checks);
+        self.verdict = if regressed {
+            checks_verdict.worst(Verdict::Fail)
+        } else {
+            checks_verdict
+        };
+    }
+}
+
 /// `Unit` as the JSON report spells it.
 mod unit_name {
     use serde::{Deserialize, Deserializer, Serializer};

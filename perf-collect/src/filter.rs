@@ -105,13 +105,23 @@ impl CompiledFilter {
         }
     }
 
+    /// Whether the tool patterns keep a record of `tool` (always, when there are none).
+    pub fn keeps_tool(&self, tool: &str) -> bool {
+        matches_names(self.tools.as_ref(), tool)
+    }
+
+    /// Whether the step patterns keep a record of `step` (always, when there are none).
+    pub fn keeps_step(&self, step: &str) -> bool {
+        matches_names(self.steps.as_ref(), step)
+    }
+
     /// Whether the filter keeps `record`.
     pub fn matches(&self, record: &Record<'_>) -> bool {
         self.since.is_none_or(|since| record.ts >= since)
             && self.until.is_none_or(|until| record.ts < until)
             && (self.outcomes.is_empty() || self.outcomes.contains(&outcome_of(&record.outcome)))
-            && matches_names(self.tools.as_ref(), &record.tool)
-            && matches_names(self.steps.as_ref(), &record.step)
+            && self.keeps_tool(&record.tool)
+            && self.keeps_step(&record.step)
             && matches_names(self.sessions.as_ref(), &record.session_id)
     }
 }

@@ -8,6 +8,7 @@ use std::io::Write as _;
 
 use anyhow::{Context as _, Result};
 use camino::{Utf8Path, Utf8PathBuf};
+use perf_budget::Report;
 use perf_collect::{CollectConfig, Filter, OutcomeFilter, Progress, ScanReport};
 use perf_record::Timestamp;
 
@@ -93,6 +94,22 @@ pub fn collect_config(filter: &FilterArgs, exclude: Vec<Utf8PathBuf>) -> Result<
     };
     config.discover.exclude = exclude;
     Ok(config)
+}
+
+/// `--tools` / `--steps` scope the report too, not only the records read: budget entries of tools
+/// the run deliberately left out must not report "no data".
+pub fn restrict_report(report: &mut Report, filter: &FilterArgs) -> Result<()> {
+    if filter.tools.is_empty() && filter.steps.is_empty() {
+        return Ok(());
+    }
+    let scope = Filter {
+        tools: filter.tools.clone(),
+        steps: filter.steps.clone(),
+        ..Filter::default()
+    }
+    .compile()?;
+    report.retain_scope(|tool| scope.keeps_tool(tool), |step| scope.keeps_step(step));
+    Ok(())
 }
 
 fn parse_time(option: &str, value: Option<&str>) -> Result<Option<Timestamp>> {

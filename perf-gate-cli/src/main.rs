@@ -19,7 +19,6 @@ mod cli;
 mod commands;
 mod inputs;
 mod output;
-mod scope;
 mod summary;
 
 use std::io::Write as _;

@@ -505,14 +505,14 @@ fn decide(group: &GroupComparison, adjusted_p: f64, config: &CompareConfig) -> (
     }
 }
 
-/// `+12.3%`, `-4.0%`.
+/// `+12.3%`, `-4.0%`; a change that rounds to zero is `+0.0%`, never `-0.0%`.
 fn percent(fraction: f64) -> String {
-    format!("{:+.1}%", fraction * 100.0)
+    format!("{}%", crate::render::signed(fraction * 100.0, 1))
 }
 
 /// `5.0%`.
 fn percent_unsigned(fraction: f64) -> String {
-    format!("{:.1}%", fraction * 100.0)
+    format!("{}%", crate::render::fixed(fraction * 100.0, 1))
 }
 
 /// `0.0123`, or `3.2e-12` below 0.0001.
@@ -542,6 +542,7 @@ mod tests {
     fn formats_numbers_for_reasons() {
         assert_eq!(percent(0.123), "+12.3%");
         assert_eq!(percent(-0.04), "-4.0%");
+        assert_eq!(percent(-0.00001), "+0.0%");
         assert_eq!(p_value(0.000_012_34), "1.2e-5");
         assert_eq!(p_value(0.5), "0.5000");
     }

@@ -34,7 +34,7 @@ fn checks_in_display_order(report: &Report) -> Vec<&Check> {
 }
 
 /// `value` with `decimals` decimals, never `-0.00`.
-fn fixed(value: f64, decimals: usize) -> String {
+pub(crate) fn fixed(value: f64, decimals: usize) -> String {
     let text = format!("{value:.decimals$}");
     match text.strip_prefix('-') {
         Some(rest) if rest.bytes().all(|byte| byte == b'0' || byte == b'.') => rest.to_owned(),
@@ -43,7 +43,7 @@ fn fixed(value: f64, decimals: usize) -> String {
 }
 
 /// `fixed` with an explicit `+` on non-negative values.
-fn signed(value: f64, decimals: usize) -> String {
+pub(crate) fn signed(value: f64, decimals: usize) -> String {
     let text = fixed(value, decimals);
     if text.starts_with('-') {
         text

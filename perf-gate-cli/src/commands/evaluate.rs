@@ -1,6 +1,6 @@
 //! `perf-gate evaluate` and `perf-gate gate`.
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 use perf_budget::baseline;
 use perf_budget::render::{self, markdown::MarkdownConfig, text::TextConfig};
@@ -43,38 +43,10 @@ pub fn read_groups(
 /// Reads a budget file; `--min-samples` replaces every `min_samples` in it.
 pub fn load_budgets(path: &Utf8Path, min_samples: Option<u64>) -> Result<Budgets> {
     let budgets = perf_budget::read_budgets(path.as_std_path())?;
-    let Some(min_samples) = min_samples else {
-        return Ok(budgets);
-    };
-    // The file is valid; rewrite its min_samples and parse it again. (perf-budget has no
-    // override setting.)
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
-    let mut value: serde_json::Value = serde_json::from_str(&text)?;
-    if let Some(file) = value.as_object_mut() {
-        file.entry("defaults")
-            .or_insert_with(|| serde_json::json!({}))
-            .as_object_mut()
-            .map(|defaults| defaults.insert("min_samples".to_owned(), min_samples.into()));
-        for (tool, steps) in file.iter_mut() {
-            if tool == "defaults" {
-                continue;
-            }
-            for entry in steps
-                .as_object_mut()
-                .into_iter()
-                .flat_map(|steps| steps.values_mut())
-            {
-                if let Some(entry) = entry
-                    .as_object_mut()
-                    .filter(|e| e.contains_key("min_samples"))
-                {
-                    entry.insert("min_samples".to_owned(), min_samples.into());
-                }
-            }
-        }
-    }
-    perf_budget::parse_budgets(&value.to_string())
-        .with_context(|| format!("budget file {path} with --min-samples {min_samples}"))
+    Ok(match min_samples {
+        Some(min_samples) => budgets.with_min_samples(min_samples),
+        None => budgets,
+    })
 }
 
 /// A report rendered in `format`.
@@ -99,7 +71,7 @@ pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
     let inputs = Inputs::resolve(&args.inputs)?;
     let groups = read_groups(&inputs, &args.filter, Vec::new(), context)?;
     let mut report = perf_budget::evaluate(&budgets, &groups, &EvaluateConfig::default())?;
-    crate::scope::restrict(&mut report, &args.filter)?;
+    crate::inputs::restrict_report(&mut report, &args.filter)?;
     for (path, format) in [
         (&args.files.json, ReportFormat::Json),
         (&args.files.markdown, ReportFormat::Markdown),
@@ -133,7 +105,7 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         let comparison = compare_with_baseline(loaded, &budgets, &groups, &args.comparison)?;
         baseline::add_to_report(&mut report, comparison);
     }
-    crate::scope::restrict(&mut report, &args.filter)?;
+    crate::inputs::restrict_report(&mut report, &args.filter)?;
 
     if args.write_latest {
         write_latest(args, &inputs, exclude, &latest, context)?;

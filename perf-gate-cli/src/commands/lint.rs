@@ -31,7 +31,7 @@ pub fn run(args: &LintArgs, context: Context) -> Result<u8> {
     let inputs = Inputs::resolve(&args.inputs)?;
     let groups = read_groups(&inputs, &args.filter, Vec::new(), context)?;
     let mut report = perf_budget::evaluate(&budgets, &groups, &EvaluateConfig::default())?;
-    crate::scope::restrict(&mut report, &args.filter)?;
+    crate::inputs::restrict_report(&mut report, &args.filter)?;
     if report.lint.is_empty() {
         out.push_str("no findings: every entry matched data, every group is budgeted\n");
     } else {
