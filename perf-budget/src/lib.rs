@@ -40,6 +40,7 @@ mod evaluate;
 mod json_tree;
 pub mod render;
 mod report;
+pub mod summary;
 
 pub use budget_file::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, BudgetError, BudgetFileError, Budgets,

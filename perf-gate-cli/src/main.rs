@@ -19,7 +19,6 @@ mod cli;
 mod commands;
 mod inputs;
 mod output;
-mod summary;
 
 use std::io::Write as _;
 use std::process::ExitCode;

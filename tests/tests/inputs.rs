@@ -26,7 +26,9 @@ fn stdin_is_read_with_a_dash() {
         .write_stdin(logs)
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("\"group\": \"svc/get\""));
+        .stdout(predicate::str::contains(
+            "\"tool\": \"svc\",\n      \"step\": \"get\"",
+        ));
 }
 
 #[test]
@@ -535,7 +537,5 @@ fn gzip_logs_are_read() {
         ])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains(
-            "\"group\": \"registry/registry_get\"",
-        ));
+        .stdout(predicate::str::contains("\"step\": \"registry_get\""));
 }

@@ -1,12 +1,12 @@
 //! `perf-gate summarize`.
 
 use anyhow::Result;
-use perf_collect::GroupBy as CollectGroupBy;
+use perf_budget::summary::{self, GroupIdentity, SummaryInput};
+use perf_collect::{GroupBy as CollectGroupBy, GroupName};
 
 use super::{Context, print_stdout};
 use crate::cli::{GroupBy, SummarizeArgs, SummaryFormat};
 use crate::inputs::{Inputs, collect_config};
-use crate::summary;
 
 /// `perf-gate summarize`: per-group outcome counts and latency statistics.
 pub fn run(args: &SummarizeArgs, context: Context) -> Result<u8> {
@@ -23,7 +23,29 @@ pub fn run(args: &SummarizeArgs, context: Context) -> Result<u8> {
     context
         .diagnostics
         .scan_report(&aggregation.report, &inputs);
-    let report = summary::build(label, &aggregation.groups)?;
+    let identities: Vec<GroupIdentity> = aggregation
+        .groups
+        .keys()
+        .map(|name| match name {
+            GroupName::ToolStep(key) => GroupIdentity::ToolStep {
+                tool: key.tool.clone(),
+                step: key.step.clone(),
+            },
+            GroupName::Tool(tool) => GroupIdentity::Tool(tool.clone()),
+            GroupName::Session(session) => GroupIdentity::Session(session.clone()),
+        })
+        .collect();
+    let report = summary::summarize_groups(
+        label,
+        identities
+            .iter()
+            .zip(aggregation.groups.values())
+            .map(|(identity, samples)| SummaryInput {
+                identity,
+                counts: samples.outcomes,
+                latencies: &samples.latencies_ms,
+            }),
+    )?;
     let text = match args.format {
         SummaryFormat::Text => summary::render_text(&report),
         SummaryFormat::Markdown => summary::render_markdown(&report),
