@@ -65,6 +65,61 @@ fn bool_value() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Any JSON value, nested objects and arrays included, with white space in every legal place and
+/// sometimes an illegal token (a trailing comma, a missing colon, a bare word) somewhere inside.
+fn nested_value() -> impl Strategy<Value = String> {
+    // Small leaves keep proptest's own (debug-build) stack frames small enough for a test thread.
+    let leaf = proptest::sample::select(vec![
+        "1",
+        "-2.5e3",
+        "0",
+        "01",
+        "\"s\"",
+        "\"\"",
+        r#""e\n""#,
+        r#""\u00e9""#,
+        r#""\x""#,
+        "true",
+        "false",
+        "null",
+        "nul",
+        "[]",
+        "{}",
+        "{ }",
+        "[",
+        "}",
+    ])
+    .prop_map(str::to_owned);
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        let member = (
+            prop_oneof![
+                8 => "[a-z]{1,4}".prop_map(|key| format!("\"{key}\"")),
+                1 => Just(r#""k\u0065y""#.to_owned()),
+                1 => Just("bare".to_owned()),
+            ],
+            white_space(),
+            inner.clone(),
+        )
+            .prop_map(|(key, space, value)| format!("{space}{key}{space}:{space}{value}{space}"));
+        let separator = prop_oneof![12 => Just(","), 1 => Just(",,"), 1 => Just(" ")];
+        prop_oneof![
+            (proptest::collection::vec(member, 1..4), separator.clone())
+                .prop_map(|(members, separator)| format!("{{{}}}", members.join(separator))),
+            (
+                proptest::collection::vec(inner, 1..4),
+                separator,
+                white_space()
+            )
+                .prop_map(|(items, separator, space)| format!(
+                    "[{space}{}{space}]",
+                    items.join(separator)
+                )),
+        ]
+        .boxed()
+    })
+    .boxed()
+}
+
 fn other_value() -> impl Strategy<Value = String> {
     prop_oneof![
         string_value(),
@@ -151,6 +206,26 @@ proptest! {
     #[test]
     fn fast_path_agrees_with_reference(line in prop_oneof![adversarial_line(), valid_line()]) {
         prop_assert_eq!(parse_line(&line), parse_line_reference(&line));
+    }
+
+    /// Nested values in a field the record does not use, valid or broken anywhere inside, and
+    /// around both parsers' nesting limits: the fast scanner skips or defers, never disagrees.
+    #[test]
+    fn nested_values_agree(
+        extra in prop_oneof![
+            4 => nested_value(),
+            1 => (14usize..20).prop_map(|depth| format!("{}1{}", "[".repeat(depth), "]".repeat(depth))),
+            1 => (28usize..36).prop_map(|depth| format!("{}{}", "[".repeat(depth), "]".repeat(depth))),
+        ],
+        first in any::<bool>(),
+    ) {
+        let fields = r#""ts":"2025-10-16T23:34:46.422Z","sessionId":"s-1","tool":"t","step":"s","ms":1.5,"ok":true"#;
+        let line = if first {
+            format!(r#"{{"extra":{extra},{fields}}}"#)
+        } else {
+            format!(r#"{{{fields},"extra":{extra}}}"#)
+        };
+        prop_assert_eq!(parse_line(line.as_bytes()), parse_line_reference(line.as_bytes()));
     }
 
     /// Arbitrary bytes never panic, and both parsers agree on them too.

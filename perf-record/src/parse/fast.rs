@@ -52,7 +52,7 @@ impl<'a> Scanner<'a> {
                     "ok" => set_once(&mut ok, self.optional_bool()?)?,
                     "errorReason" => set_once(&mut error_reason, self.optional_string()?)?,
                     "err" => set_once(&mut err, self.optional_string()?)?,
-                    _ => self.skip_scalar()?,
+                    _ => self.skip_value(MAX_NESTING)?,
                 }
                 self.skip_white_space();
                 match self.next_byte()? {
@@ -184,9 +184,39 @@ impl<'a> Scanner<'a> {
         (self.position > start).then_some(())
     }
 
-    /// Skips the value of a field the record does not use: any scalar; nested values defer.
-    fn skip_scalar(&mut self) -> Option<()> {
+    /// Skips the value of a field the record does not use, validating it as the reference
+    /// parser would: any scalar, and objects and arrays nested up to `depth` levels (deeper
+    /// ones defer, which keeps the fast path clear of serde_json's own recursion limit).
+    fn skip_value(&mut self, depth: u8) -> Option<()> {
         match self.peek()? {
+            b'{' => {
+                self.enter(depth)?;
+                if self.close(b'}') {
+                    return Some(());
+                }
+                loop {
+                    self.string()?;
+                    self.skip_white_space();
+                    self.expect(b':')?;
+                    self.skip_white_space();
+                    self.skip_value(depth - 1)?;
+                    if self.separator(b'}')? {
+                        return Some(());
+                    }
+                }
+            }
+            b'[' => {
+                self.enter(depth)?;
+                if self.close(b']') {
+                    return Some(());
+                }
+                loop {
+                    self.skip_value(depth - 1)?;
+                    if self.separator(b']')? {
+                        return Some(());
+                    }
+                }
+            }
             b'"' => self.string().map(|_| ()),
             b'-' | b'0'..=b'9' => self.number().map(|_| ()),
             _ if self.literal(b"true") || self.literal(b"false") || self.literal(b"null") => {
@@ -195,7 +225,41 @@ impl<'a> Scanner<'a> {
             _ => None,
         }
     }
+
+    /// Steps into an object or array, unless `depth` is used up (then defers).
+    fn enter(&mut self, depth: u8) -> Option<()> {
+        if depth == 0 {
+            return None;
+        }
+        self.position += 1;
+        self.skip_white_space();
+        Some(())
+    }
+
+    /// Consumes `closing` if it comes next (an empty object or array).
+    fn close(&mut self, closing: u8) -> bool {
+        let empty = self.peek() == Some(closing);
+        if empty {
+            self.position += 1;
+        }
+        empty
+    }
+
+    /// After a member: `,` (more follow: `false`) or `closing` (done: `true`).
+    fn separator(&mut self, closing: u8) -> Option<bool> {
+        self.skip_white_space();
+        let byte = self.next_byte()?;
+        if byte == closing {
+            return Some(true);
+        }
+        (byte == b',').then_some(())?;
+        self.skip_white_space();
+        Some(false)
+    }
 }
+
+/// How deep the fast scanner follows nested values in fields it does not use.
+const MAX_NESTING: u8 = 16;
 
 /// The index of the first byte of `bytes` that ends an unescaped JSON string's contents: a quote,
 /// a backslash or a control character (below 0x20); `None` if there is none.
@@ -283,9 +347,34 @@ mod tests {
             r#"{"ts":"2025-10-16T23:34:46.422Z","sessionId":"wsap-1","tool":"wsap","step":"import","ms":24.723,"ok":true}"#,
             r#"{"ts":"2025-10-21T09:00:01.000Z","sessionId":"reg-1","tool":"registry","step":"get","ms":131.2,"ok":false,"errorReason":"http 429 too many requests"}"#,
             r#"{"ms": 1e3, "step": "s", "tool": "t", "sessionId": "s", "ts": "2025-10-21T09:00:01+02:00", "host": "ci", "n": -1.5, "x": null}"#,
+            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"x":{"a":[1,{"b":null},[]],"c":{}}}"#,
+            r#"{"ts":"2025-10-16T23:34:46Z","x":[ { "a" : [ true , false ] } ] ,"sessionId":"s","tool":"t","step":"s","ms":1}"#,
         ] {
             let record = parse_record(line);
             assert!(record.is_some(), "{line}");
+        }
+        let nested = |depth: usize| {
+            format!(
+                r#"{{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"x":{}1{}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        assert!(parse_record(&nested(usize::from(MAX_NESTING))).is_some());
+        assert!(parse_record(&nested(usize::from(MAX_NESTING) + 1)).is_none());
+        for malformed in [
+            r#"{"a" 1}"#,
+            r#"{"a":1,}"#,
+            "[1,]",
+            "[1 2]",
+            "{1:2}",
+            "[",
+            r#"{"a":}"#,
+        ] {
+            let line = format!(
+                r#"{{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"x":{malformed}}}"#
+            );
+            assert!(parse_record(&line).is_none(), "{line}");
         }
     }
 
@@ -293,7 +382,7 @@ mod tests {
     fn defers_the_unusual() {
         for line in [
             r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"a\"b","tool":"t","step":"s","ms":1}"#,
-            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"x":{"a":1}}"#,
+            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"x":{"a":"\n"}}"#,
             r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"ms":2}"#,
             r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":-1}"#,
             r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":01}"#,

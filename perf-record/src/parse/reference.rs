@@ -15,6 +15,14 @@ use crate::{ErrorKind, LineError, Record, timestamp};
 
 /// Parses a whole line (already UTF-8, not blank, without line ending) with serde_json.
 pub(crate) fn parse_record(text: &str) -> Result<Record<'_>, LineError> {
+    if let Some(position) = too_deep(text.as_bytes()) {
+        return Err(LineError {
+            kind: ErrorKind::MalformedJson,
+            field: None,
+            column: Some(position + 1),
+            detail: format!("JSON nested deeper than {MAX_NESTING} levels"),
+        });
+    }
     let state = RefCell::new(State::default());
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let result = RecordSeed { state: &state }
@@ -25,6 +33,44 @@ pub(crate) fn parse_record(text: &str) -> Result<Record<'_>, LineError> {
     result
         .map_err(|error| classify(error, state.into_inner()))
         .and_then(|fields| finish(fields).map_err(|error| error.at(None)))
+}
+
+/// The deepest nesting of objects and arrays a line may have. serde_json skips the values of
+/// fields the record does not use recursively, without a depth limit: without this bound one long
+/// line of `[` would overflow the stack and abort the process. 32 levels is far more than any log
+/// record needs and stays well inside a 2 MiB thread stack even in a debug build (serde_json's
+/// debug frames take about 30 KiB a level).
+const MAX_NESTING: usize = 32;
+
+/// The offset of the first `[` or `{` nested deeper than [`MAX_NESTING`], if any. A linear scan
+/// that skips strings (escapes included); it does not validate anything else.
+fn too_deep(bytes: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (position, &byte) in bytes.iter().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(position);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// What the visitor knew when serde_json reported an error.
@@ -314,4 +360,32 @@ fn finish(fields: Fields<'_>) -> Result<Record<'_>, FieldError> {
         ms,
         outcome: super::outcome(fields.ok, reason),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_extra(extra: &str) -> String {
+        format!(
+            r#"{{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"x":{extra}}}"#
+        )
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = with_extra(&format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
+        let error = parse_record(&deep).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::MalformedJson);
+        assert_eq!(error.detail, "JSON nested deeper than 32 levels");
+        // The record object is level 1, so the 32nd bracket (index 31 of the run) is level 33;
+        // columns are 1-based.
+        assert_eq!(error.column, Some(deep.find('[').unwrap() + 31 + 1));
+
+        let allowed = with_extra(&format!("{}{}", "[".repeat(31), "]".repeat(31)));
+        assert!(parse_record(&allowed).is_ok());
+        // Brackets inside strings do not count.
+        let in_string = with_extra(&format!("\"{}\\\"{}\"", "[".repeat(500), "{".repeat(500)));
+        assert!(parse_record(&in_string).is_ok());
+    }
 }
