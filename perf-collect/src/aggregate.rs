@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use camino::Utf8PathBuf;
 use perf_record::{GroupKey, Outcome, OutcomeCounts, Record};
 
-use crate::fast_hash::BuildNameHasher;
 use crate::scan::{RecordSink, ScanReport, scan_files};
 use crate::{CollectConfig, CollectError, discover, strict_check};
+use rustc_hash::FxBuildHasher;
 
 /// How records are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -102,7 +102,7 @@ fn merge_tables(tables: Vec<GroupTable>) -> BTreeMap<GroupName, GroupSamples> {
 /// The groups of one work unit, looked up by borrowed names so that a record costs no allocation.
 struct GroupTable {
     group_by: GroupBy,
-    index: HashMap<Box<str>, HashMap<Box<str>, usize, BuildNameHasher>, BuildNameHasher>,
+    index: HashMap<Box<str>, HashMap<Box<str>, usize, FxBuildHasher>, FxBuildHasher>,
     groups: Vec<(GroupName, GroupSamples)>,
 }
 

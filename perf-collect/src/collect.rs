@@ -8,9 +8,9 @@ use camino::{Utf8Path, Utf8PathBuf};
 use perf_record::{Outcome, OutcomeCounts, Record, Timestamp, write_record};
 use rayon::prelude::*;
 
-use crate::fast_hash::BuildNameHasher;
 use crate::scan::{RecordSink, ScanReport, scan_files};
 use crate::{CollectConfig, CollectError, discover, strict_check};
+use rustc_hash::FxBuildHasher;
 
 /// The version of the [`CollectionSummary`] JSON shape.
 pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
@@ -232,7 +232,7 @@ pub fn write_atomically(
 /// Interned strings of one work unit.
 #[derive(Debug, Default)]
 struct Strings {
-    ids: HashMap<Box<str>, u32, BuildNameHasher>,
+    ids: HashMap<Box<str>, u32, FxBuildHasher>,
     names: Vec<Box<str>>,
 }
 

@@ -46,7 +46,6 @@ mod aggregate;
 mod collect;
 mod discover;
 mod error;
-mod fast_hash;
 mod filter;
 mod lines;
 mod scan;
