@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use camino::Utf8PathBuf;
 use perf_collect::{CollectConfig, GroupBy, GroupName, Progress, ScanConfig, aggregate, collect};
+use perf_stats::SummaryConfig;
 
 fn main() -> ExitCode {
     match run() {
@@ -40,7 +41,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .groups
                 .into_iter()
                 .map(|(name, mut samples)| {
-                    let [p5, p50, p90, p95, p99] = percentiles(&mut samples.latencies_ms, [5.0, 50.0, 90.0, 95.0, 99.0]);
+                    // The same computation `perf-gate summarize` makes: five percentiles by selection.
+                    let summary =
+                        perf_stats::summarize_in_place(&mut samples.latencies_ms, &SummaryConfig::default())
+                            .ok();
+                    let percentile = |percent| summary.as_ref().and_then(|summary| summary.percentile(percent));
+                    let [p5, p50, p90, p95, p99] = [5.0, 50.0, 90.0, 95.0, 99.0].map(percentile);
                     let name = match name {
                         GroupName::ToolStep(key) => format!("{}/{}", key.tool, key.step),
                         GroupName::Tool(name) | GroupName::Session(name) => name,
@@ -90,23 +96,6 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     });
     println!("{line}");
     Ok(())
-}
-
-/// numpy's default (linear interpolation between closest ranks) percentiles, by selection.
-fn percentiles<const N: usize>(values: &mut [f64], ranks: [f64; N]) -> [f64; N] {
-    let mut result = [f64::NAN; N];
-    if values.is_empty() {
-        return result;
-    }
-    let last = values.len() - 1;
-    for (slot, rank) in result.iter_mut().zip(ranks) {
-        let position = rank / 100.0 * last as f64;
-        let lower = position.floor() as usize;
-        let (_, &mut low, above) = values.select_nth_unstable_by(lower, f64::total_cmp);
-        let high = above.iter().copied().min_by(f64::total_cmp).unwrap_or(low);
-        *slot = low + (high - low) * (position - lower as f64);
-    }
-    result
 }
 
 /// User plus system CPU time of this process so far, from `/proc/self/stat` (Linux only): on a
