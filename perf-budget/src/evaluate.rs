@@ -295,9 +295,13 @@ fn build_check(
     let headroom = observed
         .filter(|_| status == CheckStatus::Pass)
         .map(|value| limit.value - value);
+    // Marginal: the limit lies strictly inside the interval, so the verdict could flip. Strictly,
+    // so that a zero-tolerance rule (`error_rate: 0` with no error, whose interval starts at 0)
+    // is not marginal.
     let marginal = match (status, interval) {
-        (CheckStatus::Pass, Some(interval)) => interval.high > limit.value,
-        (CheckStatus::Fail | CheckStatus::Warn, Some(interval)) => interval.low <= limit.value,
+        (CheckStatus::Pass | CheckStatus::Fail | CheckStatus::Warn, Some(interval)) => {
+            interval.low < limit.value && limit.value < interval.high
+        }
         _ => false,
     };
     Check {
@@ -657,6 +661,12 @@ mod tests {
         assert!(near.checks[0].marginal);
         let far = run(r#"{"a": {"b": {"error_rate": 0.05}}}"#, &[errors]);
         assert!(!far.checks[0].marginal);
+
+        // A zero-tolerance rule met exactly is not marginal: its interval starts at the limit.
+        let clean = run(r#"{"a": {"b": {"error_rate": 0}}}"#, &[group("a", "b", &data)]);
+        assert_eq!(clean.checks[0].status, CheckStatus::Pass);
+        assert_eq!(clean.checks[0].confidence_interval.unwrap().low, 0.0);
+        assert!(!clean.checks[0].marginal);
     }
 
     #[test]
