@@ -663,7 +663,10 @@ mod tests {
         assert!(!far.checks[0].marginal);
 
         // A zero-tolerance rule met exactly is not marginal: its interval starts at the limit.
-        let clean = run(r#"{"a": {"b": {"error_rate": 0}}}"#, &[group("a", "b", &data)]);
+        let clean = run(
+            r#"{"a": {"b": {"error_rate": 0}}}"#,
+            &[group("a", "b", &data)],
+        );
         assert_eq!(clean.checks[0].status, CheckStatus::Pass);
         assert_eq!(clean.checks[0].confidence_interval.unwrap().low, 0.0);
         assert!(!clean.checks[0].marginal);

@@ -1,19 +1,8 @@
 //! Making every record tell the truth about its outcome.
 
+use crate::parse::KNOWN_FIELDS;
 use crate::write::{push_json, push_json_string, write_fields};
 use crate::{ErrorKind, Line, LineError, Outcome, parse_line};
-
-/// The fields the writer emits itself (plus the `err` alias, rewritten as `errorReason`).
-const KNOWN_FIELDS: [&str; 8] = [
-    "ts",
-    "sessionId",
-    "tool",
-    "step",
-    "ms",
-    "ok",
-    "errorReason",
-    "err",
-];
 
 /// Normalizes one line; `Ok(None)` for a blank line, the error of [`parse_line`] for a bad one.
 ///

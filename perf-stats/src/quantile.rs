@@ -367,12 +367,7 @@ pub fn quantiles(
     quantiles: &[f64],
     method: QuantileMethod,
 ) -> Result<Vec<f64>, StatsError> {
-    check_sample(data, "sample")?;
-    for &quantile in quantiles {
-        check_quantile(quantile)?;
-    }
-    let mut copy = data.to_vec();
-    Ok(quantiles_of_checked(&mut copy, quantiles, method))
+    quantiles_in_place(&mut data.to_vec(), quantiles, method)
 }
 
 /// One quantile of `data`, leaving it untouched (works on a copy).

@@ -61,6 +61,19 @@ pub fn parse_line_reference(line: &[u8]) -> Result<Line<'_>, LineError> {
     reference::parse_record(text).map(Line::Record)
 }
 
+/// The record's field names in their stable output order, plus the `err` alias (read as
+/// `errorReason`): the fields the parser reads and the writer emits itself.
+pub(crate) const KNOWN_FIELDS: [&str; 8] = [
+    "ts",
+    "sessionId",
+    "tool",
+    "step",
+    "ms",
+    "ok",
+    "errorReason",
+    "err",
+];
+
 /// Removes one trailing `\r` and checks UTF-8.
 fn line_text(line: &[u8]) -> Result<&str, LineError> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);

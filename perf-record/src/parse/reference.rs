@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{FieldError, validate_ms, validate_required};
+use super::{FieldError, KNOWN_FIELDS, validate_ms, validate_required};
 use crate::{ErrorKind, LineError, Record, timestamp};
 
 /// Parses a whole line (already UTF-8, not blank, without line ending) with serde_json.
@@ -199,18 +199,6 @@ struct Fields<'a> {
     seen: u8,
 }
 
-/// The known field names, in their stable output order (plus the `err` alias).
-const KNOWN: [&str; 8] = [
-    "ts",
-    "sessionId",
-    "tool",
-    "step",
-    "ms",
-    "ok",
-    "errorReason",
-    "err",
-];
-
 struct RecordSeed<'s> {
     state: &'s RefCell<State>,
 }
@@ -241,11 +229,11 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Fields::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let Some(index) = KNOWN.iter().position(|known| *known == key) else {
+            let Some(index) = KNOWN_FIELDS.iter().position(|known| *known == key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            let name = KNOWN[index];
+            let name = KNOWN_FIELDS[index];
             if fields.seen & (1 << index) != 0 {
                 return Err(self.fail(FieldError::new(
                     ErrorKind::MalformedJson,
