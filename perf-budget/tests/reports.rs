@@ -315,3 +315,57 @@ fn the_examples_of_the_issue_render_as_specified() {
         "[ OK ] wsap/import  p95  39.80ms <= 80.00ms (40.20ms headroom)  n=34"
     );
 }
+
+/// The JUnit report is well-formed XML (checked by a real parser, not by string matching) and its
+/// counts agree with its elements, adversarial names included.
+#[test]
+fn junit_report_is_well_formed_xml_with_consistent_counts() {
+    use quick_xml::events::{BytesStart, Event};
+
+    let rendered = junit::render(&report());
+    let mut reader = quick_xml::Reader::from_str(&rendered);
+    let number = |element: &BytesStart<'_>, name: &str| -> usize {
+        let attribute = element
+            .try_get_attribute(name)
+            .unwrap()
+            .unwrap_or_else(|| panic!("<{:?}> has no {name}", element.name()));
+        attribute.unescape_value().unwrap().parse().unwrap()
+    };
+    let (mut suites, mut cases, mut failures) = (0, 0, 0);
+    let (mut declared_cases, mut declared_failures) = (0, 0);
+    let mut names = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(element) | Event::Empty(element) => match element.name().as_ref() {
+                b"testsuite" => {
+                    suites += 1;
+                    let name = element.try_get_attribute("name").unwrap().unwrap();
+                    names.push(name.unescape_value().unwrap().into_owned());
+                    declared_cases += number(&element, "tests");
+                    declared_failures += number(&element, "failures");
+                }
+                b"testcase" => {
+                    cases += 1;
+                    let name = element.try_get_attribute("name").unwrap().unwrap();
+                    names.push(name.unescape_value().unwrap().into_owned());
+                }
+                b"failure" => failures += 1,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert!(suites > 0);
+    assert_eq!(cases, declared_cases, "{rendered}");
+    assert_eq!(failures, declared_failures, "{rendered}");
+    // The names come back exactly as the logs spelled them (after XML unescaping).
+    assert!(
+        names.iter().any(|name| name.contains("<script>")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|name| name.contains("new\nline")),
+        "{names:?}"
+    );
+}
