@@ -39,20 +39,20 @@ impl<'a> Scanner<'a> {
         self.skip_white_space();
         if self.peek()? != b'}' {
             loop {
-                let key = self.string()?;
+                let key = self.key()?;
                 self.skip_white_space();
                 self.expect(b':')?;
                 self.skip_white_space();
                 match key {
-                    "ts" => set_once(&mut ts, self.string()?)?,
-                    "sessionId" => set_once(&mut session_id, self.string()?)?,
-                    "tool" => set_once(&mut tool, self.string()?)?,
-                    "step" => set_once(&mut step, self.string()?)?,
-                    "ms" => set_once(&mut ms, self.number()?)?,
-                    "ok" => set_once(&mut ok, self.optional_bool()?)?,
-                    "errorReason" => set_once(&mut error_reason, self.optional_string()?)?,
-                    "err" => set_once(&mut err, self.optional_string()?)?,
-                    _ => self.skip_value(MAX_NESTING)?,
+                    Key::Ts => set_once(&mut ts, self.string()?)?,
+                    Key::SessionId => set_once(&mut session_id, self.string()?)?,
+                    Key::Tool => set_once(&mut tool, self.string()?)?,
+                    Key::Step => set_once(&mut step, self.string()?)?,
+                    Key::Ms => set_once(&mut ms, self.number()?)?,
+                    Key::Ok => set_once(&mut ok, self.optional_bool()?)?,
+                    Key::ErrorReason => set_once(&mut error_reason, self.optional_string()?)?,
+                    Key::Err => set_once(&mut err, self.optional_string()?)?,
+                    Key::Other => self.skip_value(MAX_NESTING)?,
                 }
                 self.skip_white_space();
                 match self.next_byte()? {
@@ -105,6 +105,57 @@ impl<'a> Scanner<'a> {
         while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
             self.position += 1;
         }
+    }
+
+    /// An object key. The record's own field names are recognised by their bytes, quotes
+    /// included, without a string scan (they are most of the keys of a line); any other key is
+    /// scanned as a string (an escaped spelling of a known name, such as `"m\u0073"`, defers to
+    /// the reference parser there).
+    fn key(&mut self) -> Option<Key> {
+        let (key, length) = match &self.bytes[self.position..] {
+            [b'"', b't', b's', b'"', ..] => (Key::Ts, 4),
+            [b'"', b'm', b's', b'"', ..] => (Key::Ms, 4),
+            [b'"', b'o', b'k', b'"', ..] => (Key::Ok, 4),
+            [b'"', b'e', b'r', b'r', b'"', ..] => (Key::Err, 5),
+            [b'"', b't', b'o', b'o', b'l', b'"', ..] => (Key::Tool, 6),
+            [b'"', b's', b't', b'e', b'p', b'"', ..] => (Key::Step, 6),
+            [
+                b'"',
+                b's',
+                b'e',
+                b's',
+                b's',
+                b'i',
+                b'o',
+                b'n',
+                b'I',
+                b'd',
+                b'"',
+                ..,
+            ] => (Key::SessionId, 11),
+            [
+                b'"',
+                b'e',
+                b'r',
+                b'r',
+                b'o',
+                b'r',
+                b'R',
+                b'e',
+                b'a',
+                b's',
+                b'o',
+                b'n',
+                b'"',
+                ..,
+            ] => (Key::ErrorReason, 13),
+            _ => {
+                self.string()?;
+                return Some(Key::Other);
+            }
+        };
+        self.position += length;
+        Some(key)
     }
 
     /// A string without escapes or control characters, borrowed.
@@ -256,6 +307,20 @@ impl<'a> Scanner<'a> {
         self.skip_white_space();
         Some(false)
     }
+}
+
+/// An object key of the record: one of its fields, or any other.
+#[derive(Clone, Copy)]
+enum Key {
+    Ts,
+    SessionId,
+    Tool,
+    Step,
+    Ms,
+    Ok,
+    ErrorReason,
+    Err,
+    Other,
 }
 
 /// How deep the fast scanner follows nested values in fields it does not use.
