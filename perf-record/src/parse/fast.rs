@@ -82,6 +82,9 @@ impl<'a> Scanner<'a> {
     }
 
     fn parse_ms(&self, (start, end): (usize, usize)) -> Option<f64> {
+        if let Some(value) = exact_decimal(&self.bytes[start..end]) {
+            return Some(value);
+        }
         let value: f64 = self.text.get(start..end)?.parse().ok()?;
         // Out of range: the reference parser reports it.
         value.is_finite().then_some(value)
@@ -361,6 +364,33 @@ fn string_end(bytes: &[u8]) -> Option<usize> {
         .map(|position| offset + position)
 }
 
+/// Clinger's fast path for the common `ms` shape: a non-negative decimal without exponent and
+/// with at most 15 significant digits (`24.723`, `131`). Its digits form an integer below 2^53
+/// and its scale a power of ten up to 10^22, both exact in an f64, so one IEEE division gives
+/// the correctly rounded value, the same as `str::parse`. Anything else returns `None`.
+fn exact_decimal(bytes: &[u8]) -> Option<f64> {
+    const POWERS_OF_TEN: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    if bytes.len() > 16 || matches!(bytes.first(), None | Some(b'.')) || bytes.last() == Some(&b'.')
+    {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut fraction_digits = None;
+    for (index, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(byte - b'0'),
+            b'.' if fraction_digits.is_none() => fraction_digits = Some(bytes.len() - index - 1),
+            _ => return None,
+        }
+    }
+    // With a '.', at most 15 digits: the mantissa is below 10^15 < 2^53, exact, and the division
+    // rounds once. Without one, the scale is 1 and the u64-to-f64 conversion rounds once.
+    let scale = POWERS_OF_TEN.get(fraction_digits.unwrap_or(0))?;
+    Some(mantissa as f64 / scale)
+}
+
 /// Stores a field's value; a second occurrence defers to the reference parser.
 fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     if slot.is_some() {
@@ -404,6 +434,55 @@ mod tests {
         for case in cases {
             assert_eq!(string_end(&case), naive(&case), "{case:?}");
         }
+    }
+
+    #[test]
+    fn exact_decimal_agrees_with_str_parse() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut checked = 0;
+        for _ in 0..200_000 {
+            let integer = next() % 10_u64.pow((next() % 9) as u32);
+            let fraction_digits = (next() % 8) as usize;
+            let fraction = next() % 10_u64.pow(fraction_digits as u32);
+            let text = if fraction_digits == 0 {
+                integer.to_string()
+            } else {
+                format!("{integer}.{fraction:0fraction_digits$}")
+            };
+            let parsed: f64 = text.parse().unwrap();
+            match exact_decimal(text.as_bytes()) {
+                Some(value) => {
+                    assert_eq!(value.to_bits(), parsed.to_bits(), "{text}");
+                    checked += 1;
+                }
+                None => assert!(text.len() > 16, "{text} should take the fast path"),
+            }
+        }
+        assert!(checked > 150_000);
+        for text in [
+            "1e3",
+            "-1.5",
+            "1.2.3",
+            "",
+            ".5",
+            "5.",
+            "12345678901234567",
+            "0.1234567890123456",
+        ] {
+            assert_eq!(exact_decimal(text.as_bytes()), None, "{text}");
+        }
+        assert_eq!(exact_decimal(b"0.1"), Some(0.1));
+        for text in ["9999999999999999", "9007199254740993", "999999999999.999"] {
+            let parsed: f64 = text.parse().unwrap();
+            assert_eq!(exact_decimal(text.as_bytes()).map(f64::to_bits), Some(parsed.to_bits()));
+        }
+        assert_eq!(exact_decimal(b"24.723"), Some(24.723));
     }
 
     #[test]
