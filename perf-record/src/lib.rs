@@ -9,9 +9,9 @@
 //! known, the field and the kind of problem.
 //!
 //! Speed (`cargo bench -p perf-record --bench parse`, 1,000 lines of about 125 bytes, 2026-11-22,
-//! 2-vCPU AMD EPYC VM): [`parse_line`] about 200 ns a line with full validation (timestamps,
-//! `ms` range, required fields), the serde_json reference parser about 620 ns, and a plain
-//! `#[derive(Deserialize)]` struct without any validation 240-320 ns. A line nested deeper than
+//! 2-vCPU AMD EPYC VM): [`parse_line`] about 145 ns a line with full validation (timestamps,
+//! `ms` range, required fields), the serde_json reference parser about 570 ns, and a plain
+//! `#[derive(Deserialize)]` struct without any validation about 270 ns. A line nested deeper than
 //! 32 levels is rejected as malformed rather than recursed into.
 //!
 //! It is not for statistics (`perf-stats`), for walking directories or filtering
