@@ -480,7 +480,10 @@ mod tests {
         assert_eq!(exact_decimal(b"0.1"), Some(0.1));
         for text in ["9999999999999999", "9007199254740993", "999999999999.999"] {
             let parsed: f64 = text.parse().unwrap();
-            assert_eq!(exact_decimal(text.as_bytes()).map(f64::to_bits), Some(parsed.to_bits()));
+            assert_eq!(
+                exact_decimal(text.as_bytes()).map(f64::to_bits),
+                Some(parsed.to_bits())
+            );
         }
         assert_eq!(exact_decimal(b"24.723"), Some(24.723));
     }
