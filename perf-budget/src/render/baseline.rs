@@ -37,7 +37,7 @@ fn settings_sentence(comparison: &Comparison) -> String {
 }
 
 /// `3 regressed, 1 improved, 10 unchanged, 2 not comparable`.
-fn counts_sentence(comparison: &Comparison) -> String {
+pub(super) fn counts_sentence(comparison: &Comparison) -> String {
     [
         Verdict::Regressed,
         Verdict::Improved,

@@ -196,9 +196,11 @@ fn verbatim(name: &str) -> String {
 }
 
 /// The count line: `1 failed, 0 warned, 2 inconclusive, 30 passed (33 checks, 1 marginal)`.
+/// The headline counts; with a baseline comparison, its counts too, so a run failed only by a
+/// regression says so in its first line.
 fn counts_sentence(report: &Report) -> String {
     let counts = &report.counts;
-    format!(
+    let mut sentence = format!(
         "{} failed, {} warned, {} insufficient samples, {} no data, {} passed ({} checks, {} marginal)",
         counts.failed,
         counts.warned,
@@ -207,7 +209,12 @@ fn counts_sentence(report: &Report) -> String {
         counts.passed,
         counts.total,
         counts.marginal
-    )
+    );
+    if let Some(comparison) = &report.baseline {
+        sentence.push_str("; baseline: ");
+        sentence.push_str(&baseline::counts_sentence(comparison));
+    }
+    sentence
 }
 
 #[cfg(test)]
