@@ -1,477 +1,20 @@
-//! The budget file: what a team writes and reviews.
-//!
-//! See the crate README for the full format. In short: `{ tool: { step: { metric: limit, ... } } }`,
-//! plus an optional top-level `defaults` section, `"*"` wildcards and per-entry `min_samples`,
-//! `severity` and `regression`.
+//! Parsing the budget file, with errors that name the JSON path of the offending key.
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use perf_record::GroupKey;
+use camino::Utf8Path;
 use perf_stats::QuantileMethod;
-use serde::{Deserialize, Serialize};
 
+use super::error::{BudgetError, BudgetFileError};
+use super::model::{
+    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, Defaults, Limit, Metric, Pattern,
+    RegressionRule, Severity, Unit,
+};
+use crate::fraction::{self, FractionError};
 use crate::json_tree::{JsonPath, Node};
 
-/// `defaults.min_samples` when the file does not set it.
-pub const DEFAULT_MIN_SAMPLES: u64 = 50;
-
-/// The only `schema_version` of the budget file format this crate reads (the key is optional).
-pub const BUDGET_FILE_SCHEMA_VERSION: u64 = 1;
-
-/// Why a budget file was rejected. Every variant about content names the JSON path of the
-/// offending key, e.g. `$.wsap.import.p95`.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum BudgetError {
-    /// The text is not valid JSON.
-    #[error("invalid JSON at line {line}, column {column}: {message}")]
-    Syntax {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What the JSON parser reported.
-        message: String,
-    },
-    /// The same key appears twice in one object.
-    #[error("{path}: duplicate key (the key already appears earlier in the same object)")]
-    DuplicateKey {
-        /// The path of the second occurrence.
-        path: String,
-    },
-    /// Two keys of one entry name the same metric (e.g. `p95` and `p95.0`).
-    #[error("{path}: metric {metric} is already budgeted in this entry by key {first:?}")]
-    DuplicateMetric {
-        /// The path of the second key.
-        path: String,
-        /// The canonical metric name.
-        metric: String,
-        /// The key that named it first.
-        first: String,
-    },
-    /// A value has the wrong JSON type.
-    #[error("{path}: expected {expected}, found {found}")]
-    WrongType {
-        /// The path of the value.
-        path: String,
-        /// What the format wants there.
-        expected: &'static str,
-        /// The JSON type found.
-        found: &'static str,
-    },
-    /// An entry key that is neither a metric nor an entry option.
-    #[error(
-        "{path}: unknown metric {name:?} (expected avg, min, max, error_rate, a percentile such as p95 or p99.9, \
-         or one of the options min_samples, severity, regression)"
-    )]
-    UnknownMetric {
-        /// The path of the key.
-        path: String,
-        /// The key as written.
-        name: String,
-    },
-    /// A key that is not allowed where it appears (e.g. in `defaults`).
-    #[error("{path}: unknown key {name:?} (allowed here: {allowed})")]
-    UnknownKey {
-        /// The path of the key.
-        path: String,
-        /// The key as written.
-        name: String,
-        /// The keys allowed at this place.
-        allowed: &'static str,
-    },
-    /// A value of the right type outside its allowed range.
-    #[error("{path}: invalid value {value}: {reason}")]
-    InvalidValue {
-        /// The path of the value.
-        path: String,
-        /// The value as found in the file.
-        value: String,
-        /// What is allowed instead.
-        reason: String,
-    },
-    /// An entry with no limit and no regression rule: it would check nothing.
-    #[error("{path}: entry has no limits (add a metric such as \"p95\": 100, or remove the entry)")]
-    EmptyEntry {
-        /// The path of the entry.
-        path: String,
-    },
-}
-
-/// A budget file that could not be read or parsed, with its path.
-#[derive(Debug, thiserror::Error)]
-pub enum BudgetFileError {
-    /// The file could not be read.
-    #[error("cannot read budget file {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file was read but its content is invalid.
-    #[error("budget file {path}: {error}")]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        error: BudgetError,
-    },
-}
-
-/// Whether breaking a limit fails the gate or only warns.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// A violation fails the gate (exit code 3); insufficient samples make it inconclusive (2).
-    #[default]
-    Fail,
-    /// A violation is reported as a warning and never changes the exit code.
-    Warn,
-}
-
-/// A percentile rank in percent, `0 ..= 100` (`p99.9` is `99.9`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Percentile(f64);
-
-impl Percentile {
-    /// The rank in percent, `0 ..= 100`, or `None` when out of range or not finite.
-    pub fn new(percent: f64) -> Option<Self> {
-        (percent.is_finite() && (0.0..=100.0).contains(&percent)).then_some(Percentile(percent))
-    }
-
-    /// The rank in percent, e.g. `95.0`.
-    pub fn percent(self) -> f64 {
-        self.0
-    }
-
-    /// The rank as a probability in `0 ..= 1`, as quantile functions take it.
-    pub fn probability(self) -> f64 {
-        self.0 / 100.0
-    }
-}
-
-/// What a limit constrains.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Metric {
-    /// The arithmetic mean latency (`avg`).
-    Mean,
-    /// The smallest latency.
-    Min,
-    /// The largest latency.
-    Max,
-    /// A percentile of the latencies (`p95`, `p99.9`).
-    Percentile(Percentile),
-    /// `errors / (ok + errors)`, a fraction.
-    ErrorRate,
-}
-
-/// The unit a metric's values are in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    /// Milliseconds.
-    Milliseconds,
-    /// A fraction in `0 ..= 1`, shown as a percentage.
-    Fraction,
-}
-
-impl Metric {
-    /// The unit of the metric's observed values and limits.
-    pub fn unit(self) -> Unit {
-        match self {
-            Metric::ErrorRate => Unit::Fraction,
-            Metric::Mean | Metric::Min | Metric::Max | Metric::Percentile(_) => Unit::Milliseconds,
-        }
-    }
-
-    /// Position in reports: min, avg, percentiles ascending, max, error_rate.
-    fn sort_key(self) -> (u8, f64) {
-        match self {
-            Metric::Min => (0, 0.0),
-            Metric::Mean => (1, 0.0),
-            Metric::Percentile(percentile) => (2, percentile.percent()),
-            Metric::Max => (3, 0.0),
-            Metric::ErrorRate => (4, 0.0),
-        }
-    }
-}
-
-impl Eq for Metric {}
-
-impl PartialOrd for Metric {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Metric {
-    fn cmp(&self, other: &Self) -> Ordering {
-        let (rank, percent) = self.sort_key();
-        let (other_rank, other_percent) = other.sort_key();
-        rank.cmp(&other_rank)
-            .then(percent.total_cmp(&other_percent))
-    }
-}
-
-impl fmt::Display for Metric {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Metric::Mean => formatter.write_str("avg"),
-            Metric::Min => formatter.write_str("min"),
-            Metric::Max => formatter.write_str("max"),
-            // f64's Display is the shortest round-trip form: 95.0 -> "95", 99.9 -> "99.9".
-            Metric::Percentile(percentile) => write!(formatter, "p{}", percentile.percent()),
-            Metric::ErrorRate => formatter.write_str("error_rate"),
-        }
-    }
-}
-
-/// A metric name that is not one of `avg`, `min`, `max`, `error_rate`, `pN`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown metric {0:?}")]
-pub struct UnknownMetricName(pub String);
-
-impl FromStr for Metric {
-    type Err = UnknownMetricName;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        let unknown = || UnknownMetricName(name.to_owned());
-        match name {
-            "avg" => Ok(Metric::Mean),
-            "min" => Ok(Metric::Min),
-            "max" => Ok(Metric::Max),
-            "error_rate" => Ok(Metric::ErrorRate),
-            _ => {
-                let digits = name.strip_prefix('p').ok_or_else(unknown)?;
-                let (whole, fraction) = match digits.split_once('.') {
-                    Some((whole, fraction)) => (whole, Some(fraction)),
-                    None => (digits, None),
-                };
-                let all_digits =
-                    |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
-                if !all_digits(whole) || fraction.is_some_and(|fraction| !all_digits(fraction)) {
-                    return Err(unknown());
-                }
-                let percent: f64 = digits.parse().map_err(|_| unknown())?;
-                Percentile::new(percent)
-                    .map(Metric::Percentile)
-                    .ok_or_else(unknown)
-            }
-        }
-    }
-}
-
-impl Serialize for Metric {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Metric {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        name.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-/// One absolute limit of an entry: the metric must be `<=` the value.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Limit {
-    /// What is limited.
-    pub metric: Metric,
-    /// The largest acceptable value (ms, or a fraction for `error_rate`).
-    pub value: f64,
-}
-
-/// A relative rule against a baseline: the metric may not grow by more than this fraction.
-///
-/// Written `"regression": "10%"` or `"regression": 0.1` in the budget file; evaluated by the
-/// baseline comparison, not by [`crate::evaluate`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct RegressionRule {
-    max_increase: f64,
-}
-
-impl RegressionRule {
-    /// A rule allowing `max_increase` (a fraction, `0.1` for 10%), or `None` when negative or not
-    /// finite.
-    pub fn new(max_increase: f64) -> Option<Self> {
-        (max_increase.is_finite() && max_increase >= 0.0).then_some(RegressionRule { max_increase })
-    }
-
-    /// The largest allowed relative increase as a fraction (`0.1` for 10%).
-    pub fn max_increase(self) -> f64 {
-        self.max_increase
-    }
-}
-
-/// A tool or step name in a budget entry, or the `"*"` wildcard.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Pattern {
-    /// `"*"`: any name.
-    Any,
-    /// Exactly this name.
-    Exact(String),
-}
-
-impl Pattern {
-    fn from_key(key: &str) -> Self {
-        if key == "*" {
-            Pattern::Any
-        } else {
-            Pattern::Exact(key.to_owned())
-        }
-    }
-
-    /// Whether `name` matches.
-    pub fn matches(&self, name: &str) -> bool {
-        match self {
-            Pattern::Any => true,
-            Pattern::Exact(exact) => exact == name,
-        }
-    }
-
-    /// The exact name, or `None` for the wildcard.
-    pub fn exact(&self) -> Option<&str> {
-        match self {
-            Pattern::Any => None,
-            Pattern::Exact(exact) => Some(exact),
-        }
-    }
-}
-
-impl fmt::Display for Pattern {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Pattern::Any => formatter.write_str("*"),
-            Pattern::Exact(exact) => formatter.write_str(exact),
-        }
-    }
-}
-
-impl Serialize for Pattern {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Pattern {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Pattern::from_key(&String::deserialize(deserializer)?))
-    }
-}
-
-/// One `tool -> step -> { ... }` entry of the budget file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BudgetEntry {
-    /// The tool it applies to.
-    pub tool: Pattern,
-    /// The step it applies to.
-    pub step: Pattern,
-    /// Absolute limits, sorted by metric (min, avg, percentiles, max, error_rate).
-    pub limits: Vec<Limit>,
-    /// Fewer latencies than this make the entry's checks inconclusive; `None` uses the default.
-    pub min_samples: Option<u64>,
-    /// What a violation does.
-    pub severity: Severity,
-    /// The relative rule against a baseline, when the entry has one.
-    pub regression: Option<RegressionRule>,
-}
-
-impl BudgetEntry {
-    /// How specific the entry is: 3 for `tool/step`, 2 for `tool/*`, 1 for `*/step`, 0 for `*/*`.
-    /// When several entries match a group, the most specific one wins, whole.
-    pub fn specificity(&self) -> u8 {
-        match (&self.tool, &self.step) {
-            (Pattern::Exact(_), Pattern::Exact(_)) => 3,
-            (Pattern::Exact(_), Pattern::Any) => 2,
-            (Pattern::Any, Pattern::Exact(_)) => 1,
-            (Pattern::Any, Pattern::Any) => 0,
-        }
-    }
-
-    /// Whether the entry applies to `key` (it may still lose to a more specific one).
-    pub fn matches(&self, key: &GroupKey) -> bool {
-        self.tool.matches(&key.tool) && self.step.matches(&key.step)
-    }
-
-    /// `tool/step` as written, wildcards included.
-    pub fn label(&self) -> String {
-        format!("{}/{}", self.tool, self.step)
-    }
-}
-
-/// The `defaults` section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Defaults {
-    /// `min_samples` of entries that do not set their own (default 50).
-    pub min_samples: u64,
-    /// The quantile definition for every percentile (default Hyndman-Fan type 7, numpy's
-    /// `linear`). Written as a type number `1`..`9` or a numpy name such as `"linear"`.
-    pub quantile_method: QuantileMethod,
-}
-
-impl Default for Defaults {
-    fn default() -> Self {
-        Defaults {
-            min_samples: DEFAULT_MIN_SAMPLES,
-            quantile_method: QuantileMethod::default(),
-        }
-    }
-}
-
-/// A parsed, validated budget file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Budgets {
-    defaults: Defaults,
-    entries: Vec<BudgetEntry>,
-}
-
-impl Budgets {
-    /// The `defaults` section (or the defaults of the format when absent).
-    pub fn defaults(&self) -> &Defaults {
-        &self.defaults
-    }
-
-    /// Every entry, sorted by (tool, step) with wildcards first; no two share a (tool, step).
-    pub fn entries(&self) -> &[BudgetEntry] {
-        &self.entries
-    }
-
-    /// The entry that applies to `key`: the most specific match, or `None` when no entry covers it.
-    pub fn resolve(&self, key: &GroupKey) -> Option<&BudgetEntry> {
-        self.entries
-            .iter()
-            .filter(|entry| entry.matches(key))
-            .max_by_key(|entry| entry.specificity())
-    }
-
-    /// The `min_samples` that applies to `entry`.
-    pub fn min_samples_for(&self, entry: &BudgetEntry) -> u64 {
-        entry.min_samples.unwrap_or(self.defaults.min_samples)
-    }
-
-    /// The same budgets with `min_samples` replaced everywhere: in the defaults and in every entry
-    /// that sets its own (what the CLI's `--min-samples` means).
-    pub fn with_min_samples(mut self, min_samples: u64) -> Budgets {
-        self.defaults.min_samples = min_samples;
-        for entry in &mut self.entries {
-            if entry.min_samples.is_some() {
-                entry.min_samples = Some(min_samples);
-            }
-        }
-        self
-    }
-}
-
 /// Reads and parses the budget file at `path`.
-pub fn read_budgets(path: &Path) -> Result<Budgets, BudgetFileError> {
+pub fn read_budgets(path: &Utf8Path) -> Result<Budgets, BudgetFileError> {
     let text = std::fs::read_to_string(path).map_err(|source| BudgetFileError::Read {
         path: path.to_owned(),
         source,
@@ -506,7 +49,7 @@ pub fn parse_budgets(text: &str) -> Result<Budgets, BudgetError> {
             "defaults" => defaults = parse_defaults(value, &key_path)?,
             "schema_version" => {
                 let version = non_negative_integer(value, &key_path)?;
-                if version != BUDGET_FILE_SCHEMA_VERSION {
+                if version != u64::from(BUDGET_FILE_SCHEMA_VERSION) {
                     return Err(BudgetError::InvalidValue {
                         path: key_path.to_string(),
                         value: value.short_display(),
@@ -525,7 +68,7 @@ pub fn parse_budgets(text: &str) -> Result<Budgets, BudgetError> {
         }
     }
     entries.sort_by(|left, right| (&left.tool, &left.step).cmp(&(&right.tool, &right.step)));
-    Ok(Budgets { defaults, entries })
+    Ok(Budgets::from_parts(defaults, entries))
 }
 
 /// serde_json appends " at line L column C"; the variant carries those as fields.
@@ -722,30 +265,9 @@ fn parse_severity(node: &Node, path: &JsonPath) -> Result<Severity, BudgetError>
 }
 
 fn parse_regression(node: &Node, path: &JsonPath) -> Result<RegressionRule, BudgetError> {
-    let invalid = |reason: &str| BudgetError::InvalidValue {
-        path: path.to_string(),
-        value: node.short_display(),
-        reason: reason.to_owned(),
-    };
     let fraction = match node {
-        Node::String(text) => {
-            let percent = text
-                .trim()
-                .strip_suffix('%')
-                .map(str::trim_end)
-                .filter(|digits| !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.'))
-                .and_then(|digits| digits.parse::<f64>().ok())
-                .ok_or_else(|| invalid("a regression tolerance is a percentage such as \"10%\" or a fraction such as 0.1"))?;
-            percent / 100.0
-        }
-        Node::Number(value) => {
-            if *value > 1.0 {
-                return Err(invalid(
-                    "a fraction above 1 is probably a percentage: write \"10%\" for ten percent (or \"150%\")",
-                ));
-            }
-            *value
-        }
+        Node::String(text) => fraction::parse_fraction(text),
+        Node::Number(value) => fraction::fraction_from_number(*value),
         other => {
             return Err(BudgetError::WrongType {
                 path: path.to_string(),
@@ -754,12 +276,24 @@ fn parse_regression(node: &Node, path: &JsonPath) -> Result<RegressionRule, Budg
             });
         }
     };
-    RegressionRule::new(fraction).ok_or_else(|| invalid("a regression tolerance is >= 0"))
+    let invalid = |source: FractionError| BudgetError::InvalidFraction {
+        path: path.to_string(),
+        value: node.short_display(),
+        source,
+    };
+    let fraction = fraction.map_err(invalid)?;
+    RegressionRule::new(fraction).ok_or_else(|| {
+        invalid(FractionError::Invalid {
+            text: node.short_display(),
+        })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use perf_record::GroupKey;
+    use perf_stats::Percentile;
 
     fn key(tool: &str, step: &str) -> GroupKey {
         GroupKey {
@@ -776,7 +310,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(*budgets.defaults(), Defaults::default());
-        let labels: Vec<String> = budgets.entries().iter().map(BudgetEntry::label).collect();
+        let labels: Vec<String> = budgets.entries().iter().map(|entry| entry.label().to_string()).collect();
         assert_eq!(
             labels,
             [
@@ -996,7 +530,7 @@ mod tests {
 
     #[test]
     fn read_budgets_names_the_file() {
-        let error = read_budgets(Path::new("/nonexistent/budgets.json")).unwrap_err();
+        let error = read_budgets(Utf8Path::new("/nonexistent/budgets.json")).unwrap_err();
         assert!(
             error.to_string().contains("/nonexistent/budgets.json"),
             "{error}"
