@@ -3,53 +3,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use perf_record::GroupKey;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-use super::error::BaselineError;
-use super::fingerprint::{Fingerprint, FingerprintDifference};
-use super::format::{Baseline, BaselineGroup};
-use super::numbers;
-use crate::GroupSample;
-use crate::{Budgets, Metric as BudgetMetric, Percentile};
+use perf_record::GroupSamples;
+use perf_stats::{Percentile, QuantileMethod};
 
-/// Parses the `--metric` of a comparison: a percentile such as `p50`, `p95` or `p99.9`.
-///
-/// # Errors
-/// [`BaselineError::InvalidConfig`] for anything else (`avg` included: a comparison needs a
-/// percentile, whose confidence interval is distribution-free).
-pub fn parse_metric(text: &str) -> Result<Percentile, BaselineError> {
-    match text.parse::<BudgetMetric>() {
-        Ok(BudgetMetric::Percentile(percentile)) => Ok(percentile),
-        _ => Err(BaselineError::InvalidConfig {
-            setting: "metric",
-            value: text.to_owned(),
-            expected: "a percentile such as p50, p95 or p99.9",
-        }),
-    }
-}
-
-/// `p95`, `p99.9`: the name of a percentile as budget files write it.
-fn metric_name(percentile: Percentile) -> String {
-    BudgetMetric::Percentile(percentile).to_string()
-}
-
-fn serialize_metric<S: Serializer>(
-    percentile: &Percentile,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&metric_name(*percentile))
-}
-
-fn deserialize_metric<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Percentile, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    parse_metric(&text).map_err(serde::de::Error::custom)
-}
-
-/// The 95th percentile, the default metric.
-#[allow(clippy::expect_used)] // An invariant: 95 is within 0..=100.
-fn p95() -> Percentile {
-    Percentile::new(95.0).expect("95 is a valid percentile")
-}
+use crate::error::BaselineError;
+use crate::fingerprint::{Fingerprint, FingerprintDifference};
+use crate::format::{Baseline, BaselineGroup};
+use crate::numbers;
 
 /// How to compare.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,16 +26,20 @@ pub struct CompareConfig {
     pub min_samples: u64,
     /// Per-group tolerances that replace `tolerance` (a budget entry's `regression` rule).
     pub tolerance_overrides: BTreeMap<GroupKey, f64>,
+    /// The quantile definition of the compared percentile, on both sides. A gate run uses one
+    /// method for every judge, so the comparison shows the same p95 as the budget checks.
+    pub quantile_method: QuantileMethod,
 }
 
 impl Default for CompareConfig {
     fn default() -> Self {
         CompareConfig {
-            metric: p95(),
+            metric: Percentile::P95,
             tolerance: 0.05,
             alpha: 0.05,
             min_samples: 50,
             tolerance_overrides: BTreeMap::new(),
+            quantile_method: QuantileMethod::default(),
         }
     }
 }
@@ -81,7 +47,7 @@ impl Default for CompareConfig {
 /// What the comparison concluded for one group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub enum ChangeVerdict {
     /// The metric grew beyond the tolerance and the change is significant: a failure.
     Regressed,
     /// The metric shrank beyond the tolerance and the change is significant: reported, never a
@@ -93,16 +59,48 @@ pub enum Verdict {
     NotComparable,
 }
 
-impl Verdict {
-    /// `regressed`, `improved`, `unchanged`, `not comparable`.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Verdict::Regressed => "regressed",
-            Verdict::Improved => "improved",
-            Verdict::Unchanged => "unchanged",
-            Verdict::NotComparable => "not comparable",
-        }
-    }
+/// Where the relative change lies against the tolerance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeSize {
+    /// Above `+tolerance`.
+    AboveTolerance,
+    /// Below `-tolerance`.
+    BelowTolerance,
+    /// Within `[-tolerance, +tolerance]`.
+    WithinTolerance,
+}
+
+/// Why a group got its verdict: the facts, with their numbers. Phrasing them is the report's job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reason {
+    /// The group is new: it is not in the baseline.
+    NotInBaseline,
+    /// The group is in the baseline but not in the current run.
+    NotInCurrent,
+    /// A side has fewer latencies than the comparison needs.
+    TooFewSamples {
+        /// Latencies in the baseline.
+        baseline: u64,
+        /// Latencies in the current run.
+        current: u64,
+        /// The fewest each side needs.
+        needed: u64,
+    },
+    /// A side has records but no latency (every outcome unknown).
+    NoLatencies,
+    /// The baseline's metric is 0 ms, so a relative change is undefined.
+    ZeroBaseline,
+    /// Both sides were tested: how the change compares with the tolerance, and whether the
+    /// adjusted p-value is at most alpha.
+    Tested {
+        /// The change against the tolerance.
+        size: ChangeSize,
+        /// `adjusted_p_value <= alpha`.
+        significant: bool,
+    },
 }
 
 /// One group's comparison.
@@ -112,9 +110,9 @@ pub struct GroupComparison {
     #[serde(flatten)]
     pub key: GroupKey,
     /// The conclusion.
-    pub verdict: Verdict,
-    /// Why, in a sentence naming what is missing for another verdict.
-    pub reason: String,
+    pub verdict: ChangeVerdict,
+    /// Why.
+    pub reason: Reason,
     /// The metric in the baseline, ms.
     pub baseline_value_ms: Option<f64>,
     /// The metric in the current run, ms.
@@ -136,16 +134,13 @@ pub struct GroupComparison {
     pub current_sample_count: u64,
 }
 
-/// The comparison of a run against a baseline: the `baseline` section of a
-/// [`Report`](crate::Report).
+/// The comparison of a run against a baseline (the `baseline` section of a perf-gate report).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// The percentile compared (`"p95"` in JSON).
-    #[serde(
-        serialize_with = "serialize_metric",
-        deserialize_with = "deserialize_metric"
-    )]
     pub metric: Percentile,
+    /// The quantile definition of the compared percentile.
+    pub quantile_method: QuantileMethod,
     /// The default tolerance (a fraction).
     pub tolerance: f64,
     /// The family-wise significance level.
@@ -164,44 +159,16 @@ impl Comparison {
     pub fn has_regression(&self) -> bool {
         self.groups
             .iter()
-            .any(|group| group.verdict == Verdict::Regressed)
+            .any(|group| group.verdict == ChangeVerdict::Regressed)
     }
 
     /// How many groups got `verdict`.
-    pub fn count(&self, verdict: Verdict) -> usize {
+    pub fn count(&self, verdict: ChangeVerdict) -> usize {
         self.groups
             .iter()
             .filter(|group| group.verdict == verdict)
             .count()
     }
-
-    /// The warning to show when the environments differ, e.g.
-    /// `environment differs from the baseline's (cpu_cores: 4 -> 2): the comparison may not be
-    /// like for like`.
-    pub fn environment_warning(&self) -> Option<String> {
-        if self.environment_differences.is_empty() {
-            return None;
-        }
-        let fields: Vec<String> = self
-            .environment_differences
-            .iter()
-            .map(|d| format!("{}: {} -> {}", d.field, d.baseline, d.current))
-            .collect();
-        Some(format!(
-            "environment differs from the baseline's ({}): the comparison may not be like for like",
-            fields.join(", ")
-        ))
-    }
-}
-
-/// Adds `comparison` to `report` as its `baseline` section and folds it into the overall verdict:
-/// a regression fails the gate (exit code 3); improved, unchanged and not comparable groups do not
-/// change the verdict.
-pub fn add_to_report(report: &mut crate::Report, comparison: Comparison) {
-    if comparison.has_regression() {
-        report.verdict = report.verdict.worst(crate::Verdict::Fail);
-    }
-    report.baseline = Some(comparison);
 }
 
 /// Compares `current` against `baseline`.
@@ -217,29 +184,23 @@ pub fn add_to_report(report: &mut crate::Report, comparison: Comparison) {
 /// not finite.
 pub fn compare(
     baseline: &Baseline,
-    current: &[GroupSample],
+    current: &BTreeMap<GroupKey, GroupSamples>,
     current_fingerprint: &Fingerprint,
     config: &CompareConfig,
 ) -> Result<Comparison, BaselineError> {
     validate_config(config)?;
     let mut current_by_key: BTreeMap<&GroupKey, Vec<f64>> = BTreeMap::new();
-    for sample in current {
-        let sorted = numbers::sorted_latencies(&sample.latencies).map_err(|problem| {
+    for (key, samples) in current {
+        let sorted = numbers::sorted_latencies(&samples.latencies_ms).map_err(|problem| {
             BaselineError::InvalidGroup {
                 source_name: "current run".to_owned(),
-                tool: sample.key.tool.clone(),
-                step: sample.key.step.clone(),
+                tool: key.tool.clone(),
+                step: key.step.clone(),
                 field: "latencies",
                 problem,
             }
         })?;
-        if current_by_key.insert(&sample.key, sorted).is_some() {
-            return Err(BaselineError::DuplicateGroup {
-                source_name: "current run".to_owned(),
-                tool: sample.key.tool.clone(),
-                step: sample.key.step.clone(),
-            });
-        }
+        current_by_key.insert(key, sorted);
     }
     let baseline_keys: Vec<GroupKey> = baseline.groups().iter().map(BaselineGroup::key).collect();
     let all_keys: BTreeSet<&GroupKey> = baseline_keys
@@ -260,12 +221,13 @@ pub fn compare(
             key,
             baseline.group(key),
             current_by_key.get(key).map(Vec::as_slice),
+            baseline.quantile_method(),
             config,
         )?;
         let mut comparison = GroupComparison {
             key: key.clone(),
-            verdict: Verdict::NotComparable,
-            reason: String::new(),
+            verdict: ChangeVerdict::NotComparable,
+            reason: Reason::NotInBaseline,
             baseline_value_ms: outcome.baseline_value,
             current_value_ms: outcome.current_value,
             relative_change: None,
@@ -290,46 +252,28 @@ pub fn compare(
 
     let p_values: Vec<f64> = tested.iter().map(|(_, p)| *p).collect();
     let adjusted =
-        numbers::holm_adjust(&p_values).map_err(|message| BaselineError::Statistics {
-            tool: "*".to_owned(),
-            step: "*".to_owned(),
-            message,
+        numbers::holm_adjust(&p_values).map_err(|source| BaselineError::Statistics {
+            group: "every tested group".to_owned(),
+            source,
         })?;
     for ((index, _), adjusted_p) in tested.iter().zip(adjusted) {
         let group = &mut groups[*index];
         group.adjusted_p_value = Some(adjusted_p);
-        let (verdict, reason) = decide(group, adjusted_p, config);
+        let change = group.relative_change.unwrap_or(0.0);
+        let (verdict, reason) = decide(change, group.tolerance, adjusted_p, config.alpha);
         group.verdict = verdict;
         group.reason = reason;
     }
 
     Ok(Comparison {
         metric: config.metric,
+        quantile_method: config.quantile_method,
         tolerance: config.tolerance,
         alpha: config.alpha,
         baseline_hash: baseline.content_hash().to_owned(),
         environment_differences: baseline.fingerprint().differences(current_fingerprint),
         groups,
     })
-}
-
-/// The per-group tolerances that budget entries' `regression` rules set, for
-/// [`CompareConfig::tolerance_overrides`]: for each group of either side, the rule of the most
-/// specific budget entry that covers it, when that entry has one.
-pub fn regression_tolerances(
-    budgets: &Budgets,
-    baseline: &Baseline,
-    current: &[GroupSample],
-) -> BTreeMap<GroupKey, f64> {
-    let baseline_keys = baseline.groups().iter().map(BaselineGroup::key);
-    let current_keys = current.iter().map(|sample| sample.key.clone());
-    baseline_keys
-        .chain(current_keys)
-        .filter_map(|key| {
-            let rule = budgets.resolve(&key)?.regression?;
-            Some((key, rule.max_increase()))
-        })
-        .collect()
 }
 
 fn validate_config(config: &CompareConfig) -> Result<(), BaselineError> {
@@ -348,7 +292,7 @@ fn validate_config(config: &CompareConfig) -> Result<(), BaselineError> {
     {
         return Err(BaselineError::InvalidConfig {
             setting: "regression",
-            value: format!("{bad} for {}/{}", key.tool, key.step),
+            value: format!("{bad} for {key}"),
             expected: "a finite fraction >= 0, e.g. 0.10 for 10%",
         });
     }
@@ -376,7 +320,7 @@ struct Measured {
     baseline_count: u64,
     current_count: u64,
     /// The test results, or why the group is not comparable.
-    tested: Result<Tested, String>,
+    tested: Result<Tested, Reason>,
 }
 
 struct Tested {
@@ -389,31 +333,34 @@ fn measure(
     key: &GroupKey,
     baseline: Option<&BaselineGroup>,
     current: Option<&[f64]>,
+    baseline_method: Option<QuantileMethod>,
     config: &CompareConfig,
 ) -> Result<Measured, BaselineError> {
     let metric = config.metric;
-    let statistics_error = |message: String| BaselineError::Statistics {
-        tool: key.tool.clone(),
-        step: key.step.clone(),
-        message,
+    let method = config.quantile_method;
+    let statistics_error = |source| BaselineError::Statistics {
+        group: key.to_string(),
+        source,
     };
     let latency = baseline.and_then(|group| group.latency.as_ref());
-    // A recorded percentile is exact; another one comes from the stored order statistics.
-    let baseline_value = match latency {
-        None => None,
-        Some(stats) => match stats.percentiles.get(&metric_name(metric)) {
-            Some(value) => Some(*value),
-            None => Some(
-                numbers::quantile(&stats.order_statistics, metric.probability())
-                    .map_err(statistics_error)?,
-            ),
-        },
+    // A recorded percentile is exact when the baseline used the run's quantile method; otherwise
+    // it comes from the stored order statistics with the run's method.
+    let recorded = latency
+        .filter(|_| baseline_method == Some(method))
+        .and_then(|stats| stats.percentiles.get(&metric.to_string()).copied());
+    let baseline_value = match (latency, recorded) {
+        (None, _) => None,
+        (Some(_), Some(value)) => Some(value),
+        (Some(stats), None) => Some(
+            numbers::quantile(&stats.order_statistics, metric.probability(), method)
+                .map_err(statistics_error)?,
+        ),
     };
     let current_value = match current.filter(|sorted| !sorted.is_empty()) {
         None => None,
-        Some(sorted) => {
-            Some(numbers::quantile(sorted, metric.probability()).map_err(statistics_error)?)
-        }
+        Some(sorted) => Some(
+            numbers::quantile(sorted, metric.probability(), method).map_err(statistics_error)?,
+        ),
     };
     let baseline_count = latency.map_or(0, |stats| stats.sample_count);
     let current_count = current.map_or(0, |sorted| sorted.len() as u64);
@@ -422,36 +369,37 @@ fn measure(
         current_value,
         baseline_count,
         current_count,
-        tested: Err(String::new()),
+        tested: Err(Reason::NoLatencies),
     };
     let (Some(_), Some(current)) = (baseline, current) else {
         measured.tested = Err(if baseline.is_none() {
-            "not in the baseline (a new group)".to_owned()
+            Reason::NotInBaseline
         } else {
-            "not in the current run".to_owned()
+            Reason::NotInCurrent
         });
         return Ok(measured);
     };
     if baseline_count < config.min_samples || current_count < config.min_samples {
-        measured.tested = Err(format!(
-            "too few samples: baseline n={baseline_count}, current n={current_count}, need {} on each side",
-            config.min_samples
-        ));
+        measured.tested = Err(Reason::TooFewSamples {
+            baseline: baseline_count,
+            current: current_count,
+            needed: config.min_samples,
+        });
         return Ok(measured);
     }
     let (Some(stats), Some(base), Some(now)) = (latency, baseline_value, current_value) else {
-        measured.tested = Err("no latencies to compare".to_owned());
         return Ok(measured);
     };
     if base <= 0.0 {
-        measured.tested = Err(format!(
-            "baseline {} is 0 ms, so a relative change is undefined",
-            metric_name(metric)
-        ));
+        measured.tested = Err(Reason::ZeroBaseline);
         return Ok(measured);
     }
-    let interval =
-        numbers::relative_change_interval(&stats.order_statistics, current, metric.probability());
+    let interval = numbers::relative_change_interval(
+        &stats.order_statistics,
+        current,
+        metric.probability(),
+        method,
+    );
     measured.tested = Ok(Tested {
         relative_change: now / base - 1.0,
         interval,
@@ -461,67 +409,22 @@ fn measure(
     Ok(measured)
 }
 
-fn decide(group: &GroupComparison, adjusted_p: f64, config: &CompareConfig) -> (Verdict, String) {
-    let change = group.relative_change.unwrap_or(0.0);
-    let metric = config.metric;
-    let tolerance = group.tolerance;
+fn decide(change: f64, tolerance: f64, adjusted_p: f64, alpha: f64) -> (ChangeVerdict, Reason) {
     // statsmodels' convention: reject when the adjusted p-value is at most alpha.
-    let significant = adjusted_p <= config.alpha;
-    let change_text = format!("{} {}", metric_name(metric), percent(change));
-    let tolerance_text = percent_unsigned(tolerance);
-    let p_text = format!("adjusted p = {}", p_value(adjusted_p));
-    let alpha = config.alpha;
-    match (change > tolerance, change < -tolerance, significant) {
-        (true, _, true) => (
-            Verdict::Regressed,
-            format!(
-                "{change_text} exceeds the {tolerance_text} tolerance and is significant ({p_text} <= {alpha})"
-            ),
-        ),
-        (_, true, true) => (
-            Verdict::Improved,
-            format!(
-                "{change_text} is beyond the {tolerance_text} tolerance and significant ({p_text} <= {alpha})"
-            ),
-        ),
-        (true, _, false) | (_, true, false) => (
-            Verdict::Unchanged,
-            format!(
-                "{change_text} is beyond the {tolerance_text} tolerance but not significant ({p_text} > {alpha})"
-            ),
-        ),
-        (false, false, true) => (
-            Verdict::Unchanged,
-            format!(
-                "significant ({p_text} <= {alpha}) but {change_text} is within the {tolerance_text} tolerance"
-            ),
-        ),
-        (false, false, false) => (
-            Verdict::Unchanged,
-            format!(
-                "{change_text} is within the {tolerance_text} tolerance and not significant ({p_text} > {alpha})"
-            ),
-        ),
-    }
-}
-
-/// `+12.3%`, `-4.0%`; a change that rounds to zero is `+0.0%`, never `-0.0%`.
-fn percent(fraction: f64) -> String {
-    format!("{}%", crate::render::signed(fraction * 100.0, 1))
-}
-
-/// `5.0%`.
-fn percent_unsigned(fraction: f64) -> String {
-    format!("{}%", crate::render::fixed(fraction * 100.0, 1))
-}
-
-/// `0.0123`, or `3.2e-12` below 0.0001.
-fn p_value(p: f64) -> String {
-    if p < 0.0001 {
-        format!("{p:.1e}")
+    let significant = adjusted_p <= alpha;
+    let size = if change > tolerance {
+        ChangeSize::AboveTolerance
+    } else if change < -tolerance {
+        ChangeSize::BelowTolerance
     } else {
-        format!("{p:.4}")
-    }
+        ChangeSize::WithinTolerance
+    };
+    let verdict = match (size, significant) {
+        (ChangeSize::AboveTolerance, true) => ChangeVerdict::Regressed,
+        (ChangeSize::BelowTolerance, true) => ChangeVerdict::Improved,
+        _ => ChangeVerdict::Unchanged,
+    };
+    (verdict, Reason::Tested { size, significant })
 }
 
 #[cfg(test)]
@@ -529,21 +432,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_percentile_metrics() {
-        assert_eq!(parse_metric("p95").unwrap(), p95());
-        assert_eq!(metric_name(parse_metric("p99.9").unwrap()), "p99.9");
-        assert!((parse_metric("p50").unwrap().probability() - 0.5).abs() < 1e-15);
-        for bad in ["95", "p", "p101", "p-1", "avg", "p9e1", "pNaN"] {
-            assert!(parse_metric(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn formats_numbers_for_reasons() {
-        assert_eq!(percent(0.123), "+12.3%");
-        assert_eq!(percent(-0.04), "-4.0%");
-        assert_eq!(percent(-0.00001), "+0.0%");
-        assert_eq!(p_value(0.000_012_34), "1.2e-5");
-        assert_eq!(p_value(0.5), "0.5000");
+    fn decides_from_size_and_significance() {
+        let tested = |size, significant| Reason::Tested { size, significant };
+        assert_eq!(
+            decide(0.2, 0.05, 0.01, 0.05),
+            (ChangeVerdict::Regressed, tested(ChangeSize::AboveTolerance, true))
+        );
+        assert_eq!(
+            decide(-0.2, 0.05, 0.05, 0.05),
+            (ChangeVerdict::Improved, tested(ChangeSize::BelowTolerance, true))
+        );
+        assert_eq!(
+            decide(0.2, 0.05, 0.2, 0.05),
+            (ChangeVerdict::Unchanged, tested(ChangeSize::AboveTolerance, false))
+        );
+        assert_eq!(
+            decide(0.05, 0.05, 0.0, 0.05),
+            (ChangeVerdict::Unchanged, tested(ChangeSize::WithinTolerance, true))
+        );
     }
 }

@@ -1,25 +1,28 @@
-//! The one error type of the baseline module.
+//! The one error type of perf-baseline.
 
-use std::path::PathBuf;
+use camino::Utf8PathBuf;
 
 /// Everything that can go wrong while building, reading, comparing or ratcheting a baseline.
 ///
 /// Each variant carries what a user needs to fix the problem: the file, the JSON location, the
 /// group and the offending value.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BaselineError {
     /// The baseline file could not be read or written.
-    #[error("cannot {action} baseline file {path}: {source}")]
-    Io {
-        /// `read` or `write`.
-        action: &'static str,
+    #[error("cannot read baseline file {path}")]
+    Read {
         /// The file concerned.
-        path: PathBuf,
+        path: Utf8PathBuf,
         /// The operating-system error.
+        #[source]
         source: std::io::Error,
     },
+    /// The baseline file could not be written; the previous file, if any, is still in place.
+    #[error("cannot save the baseline")]
+    Write(#[source] perf_record::WriteError),
     /// The file is not valid JSON, or a field has the wrong type.
-    #[error("{source_name}:{line}:{column}: not a valid baseline file: {message}")]
+    #[error("{source_name}:{line}:{column}: not a valid baseline file")]
     Json {
         /// The file name (or another label) the text came from.
         source_name: String,
@@ -28,7 +31,8 @@ pub enum BaselineError {
         /// 1-based column of the problem.
         column: usize,
         /// What serde_json reported.
-        message: String,
+        #[source]
+        source: serde_json::Error,
     },
     /// The JSON is not a perf-gate baseline at all (for example a budget file).
     #[error(
@@ -98,22 +102,13 @@ pub enum BaselineError {
         /// What would be accepted.
         expected: &'static str,
     },
-    /// The budget file given to [`ratchet`](super::ratchet) is not usable.
-    #[error("{source_name}: {problem}")]
-    InvalidBudgetFile {
-        /// The budget file name.
-        source_name: String,
-        /// What is wrong, with the JSON path of the offending key.
-        problem: String,
-    },
     /// A statistic could not be computed.
-    #[error("group {tool}/{step}: {message}")]
+    #[error("group {group}: cannot compute the comparison's statistics")]
     Statistics {
-        /// The group's tool.
-        tool: String,
-        /// The group's step.
-        step: String,
+        /// The group (`tool/step`), or which groups.
+        group: String,
         /// What perf-stats reported.
-        message: String,
+        #[source]
+        source: perf_stats::StatsError,
     },
 }

@@ -1,17 +1,17 @@
 //! The baseline file: its model, building it from samples, and reading and writing it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use perf_record::{GroupKey, OutcomeCounts};
+use camino::Utf8Path;
+use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_stats::QuantileMethod;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::canonical::{content_hash, pretty_json, round_stored};
-use super::error::BaselineError;
-use super::fingerprint::Fingerprint;
-use super::numbers;
-use crate::GroupSample;
+use crate::canonical::{content_hash, pretty_json, round_stored};
+use crate::error::BaselineError;
+use crate::fingerprint::Fingerprint;
+use crate::numbers;
 
 /// The version of the baseline format this code writes and reads.
 pub const BASELINE_SCHEMA_VERSION: u32 = 1;
@@ -30,20 +30,10 @@ pub struct BuildConfig {
     pub fingerprint: Fingerprint,
     /// When the baseline was made (RFC 3339), for people; excluded from the content hash.
     pub created_at: Option<String>,
-    /// The most order statistics kept per group (at least 2).
+    /// The most order statistics kept per group (at least 2; [`DEFAULT_MAX_POINTS`]).
     pub max_points: usize,
-}
-
-impl Default for BuildConfig {
-    /// The current machine's fingerprint with this crate's version, no creation time, and
-    /// [`DEFAULT_MAX_POINTS`].
-    fn default() -> Self {
-        BuildConfig {
-            fingerprint: Fingerprint::current(env!("CARGO_PKG_VERSION")),
-            created_at: None,
-            max_points: DEFAULT_MAX_POINTS,
-        }
-    }
+    /// The quantile definition of the stored percentiles (recorded in the file).
+    pub quantile_method: QuantileMethod,
 }
 
 /// The latency statistics of one baseline group (present when it had at least one latency).
@@ -115,10 +105,22 @@ struct BaselineFile {
     groups: Vec<BaselineGroup>,
 }
 
-/// The name of the quantile definition the percentiles use.
-const QUANTILE_METHOD: &str = "hyndman-fan-7";
+/// How the file names the quantile definition of its percentiles: `hyndman-fan-7`.
+fn quantile_method_name(method: QuantileMethod) -> String {
+    format!("hyndman-fan-{}", method.hyndman_fan_type())
+}
+
+fn quantile_method_from_name(name: &str) -> Option<QuantileMethod> {
+    let number = name.strip_prefix("hyndman-fan-")?.parse().ok()?;
+    QuantileMethod::from_hyndman_fan_type(number)
+}
 
 impl Baseline {
+    /// The quantile definition of the recorded percentiles.
+    pub fn quantile_method(&self) -> Option<QuantileMethod> {
+        quantile_method_from_name(&self.file.quantile_method)
+    }
+
     /// The groups, sorted by (tool, step).
     pub fn groups(&self) -> &[BaselineGroup] {
         &self.file.groups
@@ -165,7 +167,10 @@ impl Baseline {
 /// # Errors
 /// A duplicate group, a latency that is negative or not finite, more latencies than the group has
 /// known outcomes, or `max_points` below 2.
-pub fn build(samples: &[GroupSample], config: &BuildConfig) -> Result<Baseline, BaselineError> {
+pub fn build(
+    samples: &BTreeMap<GroupKey, GroupSamples>,
+    config: &BuildConfig,
+) -> Result<Baseline, BaselineError> {
     if config.max_points < 2 {
         return Err(BaselineError::InvalidConfig {
             setting: "max_points",
@@ -174,59 +179,69 @@ pub fn build(samples: &[GroupSample], config: &BuildConfig) -> Result<Baseline, 
         });
     }
     let mut groups = Vec::with_capacity(samples.len());
-    for sample in samples {
-        groups.push(build_group(sample, config.max_points)?);
+    for (key, sample) in samples {
+        groups.push(build_group(key, sample, config)?);
     }
-    groups.sort_by(|a, b| (&a.tool, &a.step).cmp(&(&b.tool, &b.step)));
-    reject_duplicates(&groups, "input")?;
     let mut file = BaselineFile {
         format: BASELINE_FORMAT.to_owned(),
         schema_version: BASELINE_SCHEMA_VERSION,
         created_at: config.created_at.clone(),
         content_hash: String::new(),
         fingerprint: config.fingerprint.clone(),
-        quantile_method: QUANTILE_METHOD.to_owned(),
+        quantile_method: quantile_method_name(config.quantile_method),
         groups,
     };
     file.content_hash = hash_of(&file);
     Ok(Baseline { file })
 }
 
-fn build_group(sample: &GroupSample, max_points: usize) -> Result<BaselineGroup, BaselineError> {
+fn build_group(
+    key: &GroupKey,
+    sample: &GroupSamples,
+    config: &BuildConfig,
+) -> Result<BaselineGroup, BaselineError> {
     let invalid = |field: &'static str, problem: String| BaselineError::InvalidGroup {
         source_name: "input".to_owned(),
-        tool: sample.key.tool.clone(),
-        step: sample.key.step.clone(),
+        tool: key.tool.clone(),
+        step: key.step.clone(),
         field,
         problem,
     };
-    if sample.latencies.len() as u64 > sample.counts.known() {
+    if sample.latencies_ms.len() as u64 > sample.counts.known() {
         return Err(invalid(
             "latencies",
             format!(
                 "{} latencies but only {} records with a known outcome",
-                sample.latencies.len(),
+                sample.latencies_ms.len(),
                 sample.counts.known()
             ),
         ));
     }
-    let sorted = numbers::sorted_latencies(&sample.latencies)
+    let sorted = numbers::sorted_latencies(&sample.latencies_ms)
         .map_err(|problem| invalid("latencies", problem))?;
     let latency = if sorted.is_empty() {
         None
     } else {
-        Some(latency_stats(&sorted, max_points).map_err(|problem| invalid("latencies", problem))?)
+        let stats = latency_stats(&sorted, config).map_err(|source| BaselineError::Statistics {
+            group: key.to_string(),
+            source,
+        })?;
+        Some(stats)
     };
     Ok(BaselineGroup {
-        tool: sample.key.tool.clone(),
-        step: sample.key.step.clone(),
+        tool: key.tool.clone(),
+        step: key.step.clone(),
         counts: sample.counts,
         latency,
     })
 }
 
-fn latency_stats(sorted: &[f64], max_points: usize) -> Result<LatencyStats, String> {
-    let summary = numbers::summary(sorted)?;
+fn latency_stats(
+    sorted: &[f64],
+    config: &BuildConfig,
+) -> Result<LatencyStats, perf_stats::StatsError> {
+    let max_points = config.max_points;
+    let summary = numbers::summary(sorted, config.quantile_method)?;
     let percentiles = summary
         .percentiles
         .iter()
@@ -282,29 +297,27 @@ fn hash_of(file: &BaselineFile) -> String {
     content_hash(&value)
 }
 
-/// Writes `baseline` to `path` (the text of [`Baseline::to_json`]).
+/// Writes `baseline` to `path` (the text of [`Baseline::to_json`]), atomically: a failed or
+/// killed run leaves the previous file in place.
 ///
 /// # Errors
-/// [`BaselineError::Io`] when the file cannot be written.
-pub fn save(path: &Path, baseline: &Baseline) -> Result<(), BaselineError> {
-    std::fs::write(path, baseline.to_json()).map_err(|source| BaselineError::Io {
-        action: "write",
-        path: path.to_owned(),
-        source,
-    })
+/// [`BaselineError::Write`] when the file cannot be written.
+pub fn save(path: &Utf8Path, baseline: &Baseline) -> Result<(), BaselineError> {
+    let text = baseline.to_json();
+    perf_record::write_atomically(path, |out| out.write_all(text.as_bytes()))
+        .map_err(BaselineError::Write)
 }
 
 /// Reads and validates the baseline file at `path`.
 ///
 /// # Errors
-/// As [`parse`], plus [`BaselineError::Io`] when the file cannot be read.
-pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
-        action: "read",
+/// As [`parse`], plus [`BaselineError::Read`] when the file cannot be read.
+pub fn load(path: &Utf8Path) -> Result<Baseline, BaselineError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
         path: path.to_owned(),
         source,
     })?;
-    parse(&text, &path.display().to_string())
+    parse(&text, path.as_str())
 }
 
 /// Parses and validates a baseline file's text; `source_name` labels errors (usually the path).
@@ -320,7 +333,7 @@ pub fn parse(text: &str, source_name: &str) -> Result<Baseline, BaselineError> {
         source_name: source_name.to_owned(),
         line: error.line(),
         column: error.column(),
-        message: error.to_string(),
+        source: error,
     };
     // Check the marker and version before the shape, so a file from a newer perf-gate gets a
     // version message rather than a complaint about a field it added.
@@ -350,6 +363,13 @@ pub fn parse(text: &str, source_name: &str) -> Result<Baseline, BaselineError> {
             source_name: source_name.to_owned(),
             stored: file.content_hash,
             computed,
+        });
+    }
+    if quantile_method_from_name(&file.quantile_method).is_none() {
+        return Err(BaselineError::InvalidConfig {
+            setting: "quantile_method",
+            value: file.quantile_method,
+            expected: "hyndman-fan-1 .. hyndman-fan-9",
         });
     }
     validate_groups(&file.groups, source_name)?;
@@ -445,22 +465,27 @@ mod tests {
             fingerprint: fingerprint(),
             created_at: Some("2025-01-01T00:00:00Z".into()),
             max_points: DEFAULT_MAX_POINTS,
+            quantile_method: QuantileMethod::Linear,
         }
     }
 
-    fn sample(tool: &str, step: &str, latencies: Vec<f64>) -> GroupSample {
-        GroupSample {
-            key: GroupKey {
-                tool: tool.into(),
-                step: step.into(),
-            },
-            counts: OutcomeCounts {
-                ok: latencies.len() as u64,
-                errors: 0,
-                unknown: 1,
-            },
-            latencies,
-        }
+    fn sample(tool: &str, step: &str, latencies: Vec<f64>) -> (GroupKey, GroupSamples) {
+        let counts = OutcomeCounts {
+            ok: latencies.len() as u64,
+            errors: 0,
+            unknown: 1,
+        };
+        let samples = GroupSamples {
+            counts,
+            latencies_ms: latencies,
+        };
+        (GroupKey::new(tool, step), samples)
+    }
+
+    fn groups<const N: usize>(
+        items: [(GroupKey, GroupSamples); N],
+    ) -> BTreeMap<GroupKey, GroupSamples> {
+        BTreeMap::from(items)
     }
 
     #[test]
@@ -475,7 +500,7 @@ mod tests {
 
     #[test]
     fn small_groups_keep_every_latency() {
-        let baseline = build(&[sample("a", "b", vec![3.0, 1.0, 2.0])], &config()).unwrap();
+        let baseline = build(&groups([sample("a", "b", vec![3.0, 1.0, 2.0])]), &config()).unwrap();
         let latency = baseline.groups()[0].latency.as_ref().unwrap();
         assert_eq!(latency.order_statistics, vec![1.0, 2.0, 3.0]);
         assert_eq!(latency.percentiles["p50"], 2.0);
@@ -484,28 +509,15 @@ mod tests {
 
     #[test]
     fn group_without_latencies_has_no_statistics() {
-        let baseline = build(&[sample("a", "b", vec![])], &config()).unwrap();
+        let baseline = build(&groups([sample("a", "b", vec![])]), &config()).unwrap();
         assert_eq!(baseline.groups()[0].latency, None);
         let reread = parse(&baseline.to_json(), "x").unwrap();
         assert_eq!(reread, baseline);
     }
 
     #[test]
-    fn rejects_duplicate_groups() {
-        let error = build(
-            &[sample("a", "b", vec![1.0]), sample("a", "b", vec![2.0])],
-            &config(),
-        )
-        .unwrap_err();
-        assert!(
-            matches!(error, BaselineError::DuplicateGroup { .. }),
-            "{error}"
-        );
-    }
-
-    #[test]
     fn rejects_negative_latency_naming_the_group() {
-        let error = build(&[sample("api", "get", vec![1.0, -1.0])], &config()).unwrap_err();
+        let error = build(&groups([sample("api", "get", vec![1.0, -1.0])]), &config()).unwrap_err();
         assert_eq!(
             error.to_string(),
             "input: group api/get: field `latencies`: latency -1 ms is not a finite, non-negative number"
@@ -515,7 +527,7 @@ mod tests {
     #[test]
     fn group_lookup_finds_by_key() {
         let baseline = build(
-            &[sample("b", "x", vec![1.0]), sample("a", "y", vec![2.0])],
+            &groups([sample("b", "x", vec![1.0]), sample("a", "y", vec![2.0])]),
             &config(),
         )
         .unwrap();

@@ -3,7 +3,9 @@
 //! Every number of the baseline module comes from perf-stats through here, so there is one place
 //! to look for which statistic, quantile definition and settings are used.
 
-use perf_stats::{MannWhitneyConfig, QuantileMethod, RelativeChangeConfig, Summary, SummaryConfig};
+use perf_stats::{
+    MannWhitneyConfig, QuantileMethod, RelativeChangeConfig, StatsError, Summary, SummaryConfig,
+};
 
 /// Sorts a copy of `latencies_ms`, rejecting values a latency cannot have.
 pub(crate) fn sorted_latencies(latencies_ms: &[f64]) -> Result<Vec<f64>, String> {
@@ -17,28 +19,31 @@ pub(crate) fn sorted_latencies(latencies_ms: &[f64]) -> Result<Vec<f64>, String>
     Ok(sorted)
 }
 
-/// Quantile `q` in [0, 1] of non-empty data, Hyndman & Fan type 7 (numpy's default).
-pub(crate) fn quantile(data: &[f64], q: f64) -> Result<f64, String> {
-    perf_stats::quantile(data, q, QuantileMethod::Linear).map_err(|error| error.to_string())
+/// Quantile `q` in [0, 1] of non-empty data with `method`.
+pub(crate) fn quantile(data: &[f64], q: f64, method: QuantileMethod) -> Result<f64, StatsError> {
+    perf_stats::quantile(data, q, method)
 }
 
-/// Count, min, max, mean, sample standard deviation and p5, p50, p90, p95, p99 (type 7).
-pub(crate) fn summary(data: &[f64]) -> Result<Summary, String> {
-    perf_stats::summarize(data, &SummaryConfig::default()).map_err(|error| error.to_string())
+/// Count, min, max, mean, sample standard deviation and p5, p50, p90, p95, p99 with `method`.
+pub(crate) fn summary(data: &[f64], method: QuantileMethod) -> Result<Summary, StatsError> {
+    let config = SummaryConfig {
+        method,
+        ..SummaryConfig::default()
+    };
+    perf_stats::summarize(data, &config)
 }
 
 /// Two-sided p-value of the Mann-Whitney U test of `current` against `baseline` (scipy's
 /// defaults: tie-corrected normal approximation with continuity correction for samples this
 /// large).
-pub(crate) fn mann_whitney_p_value(baseline: &[f64], current: &[f64]) -> Result<f64, String> {
+pub(crate) fn mann_whitney_p_value(baseline: &[f64], current: &[f64]) -> Result<f64, StatsError> {
     perf_stats::mann_whitney_u(current, baseline, &MannWhitneyConfig::default())
         .map(|result| result.p_value)
-        .map_err(|error| error.to_string())
 }
 
 /// Holm-Bonferroni adjusted p-values, in the order given.
-pub(crate) fn holm_adjust(p_values: &[f64]) -> Result<Vec<f64>, String> {
-    perf_stats::holm_bonferroni(p_values).map_err(|error| error.to_string())
+pub(crate) fn holm_adjust(p_values: &[f64]) -> Result<Vec<f64>, StatsError> {
+    perf_stats::holm_bonferroni(p_values)
 }
 
 /// A 95% distribution-free confidence interval of the relative change of quantile `q` from
@@ -48,11 +53,12 @@ pub(crate) fn relative_change_interval(
     baseline: &[f64],
     current: &[f64],
     q: f64,
+    method: QuantileMethod,
 ) -> Option<(f64, f64)> {
     let config = RelativeChangeConfig {
         quantile: q,
         confidence: 0.95,
-        method: QuantileMethod::Linear,
+        method,
     };
     let change = perf_stats::relative_change(baseline, current, &config).ok()?;
     Some((change.lower, change.upper))
@@ -65,17 +71,17 @@ mod tests {
     #[test]
     fn type7_quantile_matches_numpy() {
         // numpy.percentile([1, 2, 3, 4], 95) == 3.85
-        assert!((quantile(&[1.0, 2.0, 3.0, 4.0], 0.95).unwrap() - 3.85).abs() < 1e-12);
+        assert!((quantile(&[1.0, 2.0, 3.0, 4.0], 0.95, QuantileMethod::Linear).unwrap() - 3.85).abs() < 1e-12);
     }
 
     #[test]
     fn relative_change_interval_brackets_the_change() {
         let baseline: Vec<f64> = (1..=1000).map(f64::from).collect();
         let current: Vec<f64> = baseline.iter().map(|ms| ms * 1.1).collect();
-        let (low, high) = relative_change_interval(&baseline, &current, 0.95).unwrap();
+        let (low, high) = relative_change_interval(&baseline, &current, 0.95, QuantileMethod::Linear).unwrap();
         assert!(low < 0.1 && 0.1 < high, "({low}, {high})");
         assert_eq!(
-            relative_change_interval(&baseline[..20], &current, 0.95),
+            relative_change_interval(&baseline[..20], &current, 0.95, QuantileMethod::Linear),
             None
         );
     }

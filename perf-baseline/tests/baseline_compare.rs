@@ -1,14 +1,17 @@
-//! Comparing against a baseline: every verdict with its reason, budget regression rules,
-//! environment warnings, and ratcheting budgets.
+//! Comparing against a baseline: every verdict with its reason, environment differences, and
+//! clear errors for bad settings and bad data.
 
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use perf_budget::GroupSample;
-use perf_budget::baseline::{
-    self, Baseline, BaselineError, BuildConfig, CompareConfig, Fingerprint, RatchetConfig, Verdict,
+use std::collections::BTreeMap;
+
+use perf_baseline::{
+    self as baseline, Baseline, BaselineError, BuildConfig, ChangeSize, ChangeVerdict as Verdict,
+    CompareConfig, Fingerprint, Reason,
 };
-use perf_record::{GroupKey, OutcomeCounts};
+use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_stats::QuantileMethod;
 
 fn fingerprint() -> Fingerprint {
     Fingerprint {
@@ -20,19 +23,21 @@ fn fingerprint() -> Fingerprint {
     }
 }
 
-fn group(tool: &str, step: &str, latencies: Vec<f64>) -> GroupSample {
-    GroupSample {
-        key: GroupKey {
-            tool: tool.into(),
-            step: step.into(),
-        },
-        counts: OutcomeCounts {
-            ok: latencies.len() as u64,
-            errors: 0,
-            unknown: 0,
-        },
-        latencies,
-    }
+fn group(tool: &str, step: &str, latencies: Vec<f64>) -> (GroupKey, GroupSamples) {
+    let counts = OutcomeCounts {
+        ok: latencies.len() as u64,
+        errors: 0,
+        unknown: 0,
+    };
+    let samples = GroupSamples {
+        counts,
+        latencies_ms: latencies,
+    };
+    (GroupKey::new(tool, step), samples)
+}
+
+fn groups<const N: usize>(items: [(GroupKey, GroupSamples); N]) -> BTreeMap<GroupKey, GroupSamples> {
+    BTreeMap::from(items)
 }
 
 /// `count` latencies spread evenly over `[low, low * 1.5]`, scaled by `scale`.
@@ -42,86 +47,67 @@ fn spread(count: usize, low: f64, scale: f64) -> Vec<f64> {
         .collect()
 }
 
-fn passport(groups: &[GroupSample]) -> Baseline {
+fn passport(groups: &BTreeMap<GroupKey, GroupSamples>) -> Baseline {
     let config = BuildConfig {
         fingerprint: fingerprint(),
         created_at: None,
         max_points: baseline::DEFAULT_MAX_POINTS,
+        quantile_method: QuantileMethod::Linear,
     };
     baseline::build(groups, &config).unwrap()
 }
 
 #[test]
 fn every_verdict_has_its_reason() {
-    let before = passport(&[
+    let before = passport(&groups([
         group("api", "slower", spread(400, 100.0, 1.0)),
         group("api", "faster", spread(400, 100.0, 1.0)),
         group("api", "same", spread(400, 100.0, 1.0)),
         group("api", "tiny", spread(400, 100.0, 1.0)),
         group("api", "gone", spread(400, 100.0, 1.0)),
-    ]);
-    let after = [
+    ]));
+    let after = groups([
         group("api", "slower", spread(400, 100.0, 1.3)),
         group("api", "faster", spread(400, 100.0, 0.7)),
         group("api", "same", spread(400, 100.0, 1.0)),
         group("api", "tiny", spread(10, 100.0, 2.0)),
         group("api", "new", spread(400, 100.0, 1.0)),
-    ];
+    ]);
     let comparison =
         baseline::compare(&before, &after, &fingerprint(), &CompareConfig::default()).unwrap();
-    let verdicts: Vec<(&str, Verdict, &str)> = comparison
+    let verdicts: Vec<(&str, Verdict, Reason)> = comparison
         .groups
         .iter()
-        .map(|g| (g.key.step.as_str(), g.verdict, g.reason.as_str()))
+        .map(|g| (g.key.step.as_str(), g.verdict, g.reason))
         .collect();
-    assert_eq!(verdicts[0].0, "faster");
-    assert_eq!(verdicts[0].1, Verdict::Improved);
-    assert!(
-        verdicts[0]
-            .2
-            .starts_with("p95 -30.0% is beyond the 5.0% tolerance and significant")
-    );
+    let tested = |size, significant| Reason::Tested { size, significant };
     assert_eq!(
-        verdicts[1],
-        ("gone", Verdict::NotComparable, "not in the current run")
+        verdicts,
+        [
+            ("faster", Verdict::Improved, tested(ChangeSize::BelowTolerance, true)),
+            ("gone", Verdict::NotComparable, Reason::NotInCurrent),
+            ("new", Verdict::NotComparable, Reason::NotInBaseline),
+            ("same", Verdict::Unchanged, tested(ChangeSize::WithinTolerance, false)),
+            ("slower", Verdict::Regressed, tested(ChangeSize::AboveTolerance, true)),
+            (
+                "tiny",
+                Verdict::NotComparable,
+                Reason::TooFewSamples {
+                    baseline: 400,
+                    current: 10,
+                    needed: 50
+                }
+            ),
+        ]
     );
-    assert_eq!(
-        verdicts[2],
-        (
-            "new",
-            Verdict::NotComparable,
-            "not in the baseline (a new group)"
-        )
-    );
-    assert_eq!(verdicts[3].0, "same");
-    assert_eq!(verdicts[3].1, Verdict::Unchanged);
-    assert!(
-        verdicts[3]
-            .2
-            .starts_with("p95 +0.0% is within the 5.0% tolerance and not significant")
-    );
-    assert_eq!(verdicts[4].0, "slower");
-    assert_eq!(verdicts[4].1, Verdict::Regressed);
-    assert!(
-        verdicts[4]
-            .2
-            .starts_with("p95 +30.0% exceeds the 5.0% tolerance and is significant")
-    );
-    assert_eq!(
-        verdicts[5],
-        (
-            "tiny",
-            Verdict::NotComparable,
-            "too few samples: baseline n=400, current n=10, need 50 on each side"
-        )
-    );
+    assert!((comparison.groups[0].relative_change.unwrap() + 0.3).abs() < 1e-9);
     assert!(comparison.has_regression());
     assert_eq!(comparison.count(Verdict::NotComparable), 3);
     let slower = &comparison.groups[4];
     let (low, high) = slower.relative_change_interval.unwrap();
     assert!(low < 0.3 && 0.3 < high, "({low}, {high})");
     assert!(slower.adjusted_p_value.unwrap() >= slower.p_value.unwrap());
-    assert_eq!(comparison.environment_warning(), None);
+    assert!(comparison.environment_differences.is_empty());
 }
 
 #[test]
@@ -134,98 +120,76 @@ fn big_but_noisy_change_is_not_a_regression() {
     for value in &mut after_values[56..] {
         *value = 160.0;
     }
-    let before = passport(&[group("api", "get", before_values)]);
+    let before = passport(&groups([group("api", "get", before_values)]));
     let comparison = baseline::compare(
         &before,
-        &[group("api", "get", after_values)],
+        &groups([group("api", "get", after_values)]),
         &fingerprint(),
         &CompareConfig::default(),
     )
     .unwrap();
     let result = &comparison.groups[0];
     assert!(result.relative_change.unwrap() > 0.05, "{result:?}");
-    assert_eq!(result.verdict, Verdict::Unchanged, "{}", result.reason);
-    assert!(
-        result
-            .reason
-            .contains("beyond the 5.0% tolerance but not significant")
+    assert_eq!(result.verdict, Verdict::Unchanged, "{:?}", result.reason);
+    assert_eq!(
+        result.reason,
+        Reason::Tested {
+            size: ChangeSize::AboveTolerance,
+            significant: false
+        }
     );
 }
 
 #[test]
 fn significant_but_small_change_is_not_a_regression() {
-    let before = passport(&[group("api", "get", spread(2000, 100.0, 1.0))]);
+    let before = passport(&groups([group("api", "get", spread(2000, 100.0, 1.0))]));
     let comparison = baseline::compare(
         &before,
-        &[group("api", "get", spread(2000, 100.0, 1.03))],
+        &groups([group("api", "get", spread(2000, 100.0, 1.03))]),
         &fingerprint(),
         &CompareConfig::default(),
     )
     .unwrap();
     let result = &comparison.groups[0];
     assert_eq!(result.verdict, Verdict::Unchanged);
-    assert!(
-        result.reason.starts_with("significant (adjusted p = "),
-        "{}",
-        result.reason
+    assert_eq!(
+        result.reason,
+        Reason::Tested {
+            size: ChangeSize::WithinTolerance,
+            significant: true
+        }
     );
-    assert!(
-        result
-            .reason
-            .ends_with("but p95 +3.0% is within the 5.0% tolerance")
-    );
-}
-
-#[test]
-fn budget_regression_rule_overrides_the_tolerance() {
-    let before = passport(&[
-        group("api", "get", spread(400, 100.0, 1.0)),
-        group("api", "put", spread(400, 100.0, 1.0)),
-    ]);
-    let after = [
-        group("api", "get", spread(400, 100.0, 1.08)),
-        group("api", "put", spread(400, 100.0, 1.08)),
-    ];
-    let budgets = perf_budget::parse_budgets(
-        r#"{ "api": { "get": { "p95": 500, "regression": "10%" }, "*": { "p95": 500 } } }"#,
-    )
-    .unwrap();
-    let config = CompareConfig {
-        tolerance_overrides: baseline::regression_tolerances(&budgets, &before, &after),
-        ..CompareConfig::default()
-    };
-    let comparison = baseline::compare(&before, &after, &fingerprint(), &config).unwrap();
-    let get = &comparison.groups[0];
-    assert_eq!(get.tolerance, 0.1);
-    assert_eq!(get.verdict, Verdict::Unchanged, "{}", get.reason);
-    let put = &comparison.groups[1];
-    assert_eq!(put.tolerance, 0.05);
-    assert_eq!(put.verdict, Verdict::Regressed, "{}", put.reason);
+    assert!((result.relative_change.unwrap() - 0.03).abs() < 1e-9);
 }
 
 #[test]
 fn different_environment_gives_a_warning() {
-    let before = passport(&[group("api", "get", spread(100, 100.0, 1.0))]);
+    let before = passport(&groups([group("api", "get", spread(100, 100.0, 1.0))]));
     let mut elsewhere = fingerprint();
     elsewhere.cpu_cores = 2;
     elsewhere.cpu_model = None;
     let comparison = baseline::compare(
         &before,
-        &[group("api", "get", spread(100, 100.0, 1.0))],
+        &groups([group("api", "get", spread(100, 100.0, 1.0))]),
         &elsewhere,
         &CompareConfig::default(),
     )
     .unwrap();
+    let differences: Vec<(&str, &str, &str)> = comparison
+        .environment_differences
+        .iter()
+        .map(|d| (d.field.as_str(), d.baseline.as_str(), d.current.as_str()))
+        .collect();
     assert_eq!(
-        comparison.environment_warning().unwrap(),
-        "environment differs from the baseline's (cpu_model: Test CPU -> unknown, cpu_cores: 4 -> 2): the comparison may not be like for like"
+        differences,
+        [("cpu_model", "Test CPU", "unknown"), ("cpu_cores", "4", "2")]
     );
 }
 
 #[test]
 fn comparison_is_deterministic() {
-    let before = passport(&[group("api", "get", spread(300, 100.0, 1.0))]);
-    let after = [group("api", "get", spread(300, 100.0, 1.2))];
+    let before = passport(&groups([group("api", "get", spread(300, 100.0, 1.0))]));
+    let after = groups([group("api", "get", spread(300, 100.0, 1.2))]);
     let first = baseline::compare(&before, &after, &fingerprint(), &CompareConfig::default());
     let second = baseline::compare(&before, &after, &fingerprint(), &CompareConfig::default());
     assert_eq!(
@@ -236,25 +200,22 @@ fn comparison_is_deterministic() {
 
 #[test]
 fn zero_baseline_is_not_comparable() {
-    let before = passport(&[group("api", "get", vec![0.0; 100])]);
+    let before = passport(&groups([group("api", "get", vec![0.0; 100])]));
     let comparison = baseline::compare(
         &before,
-        &[group("api", "get", vec![1.0; 100])],
+        &groups([group("api", "get", vec![1.0; 100])]),
         &fingerprint(),
         &CompareConfig::default(),
     )
     .unwrap();
     assert_eq!(comparison.groups[0].verdict, Verdict::NotComparable);
-    assert_eq!(
-        comparison.groups[0].reason,
-        "baseline p95 is 0 ms, so a relative change is undefined"
-    );
+    assert_eq!(comparison.groups[0].reason, Reason::ZeroBaseline);
 }
 
 #[test]
 fn rejects_bad_settings_and_bad_current_data() {
-    let before = passport(&[group("api", "get", spread(100, 100.0, 1.0))]);
-    let current = [group("api", "get", spread(100, 100.0, 1.0))];
+    let before = passport(&groups([group("api", "get", spread(100, 100.0, 1.0))]));
+    let current = groups([group("api", "get", spread(100, 100.0, 1.0))]);
     let with = |config: CompareConfig| {
         baseline::compare(&before, &current, &fingerprint(), &config)
             .unwrap_err()
@@ -276,7 +237,7 @@ fn rejects_bad_settings_and_bad_current_data() {
     );
     let error = baseline::compare(
         &before,
-        &[group("api", "get", vec![f64::NAN])],
+        &groups([group("api", "get", vec![f64::NAN])]),
         &fingerprint(),
         &CompareConfig::default(),
     )
@@ -285,59 +246,32 @@ fn rejects_bad_settings_and_bad_current_data() {
         matches!(error, BaselineError::InvalidGroup { .. }),
         "{error}"
     );
-    assert_eq!(
-        baseline::parse_metric("avg").unwrap_err().to_string(),
-        "invalid metric: avg (a percentile such as p50, p95 or p99.9)"
-    );
+
 }
 
+
 #[test]
-fn ratchet_tightens_but_never_loosens() {
-    let before = passport(&[group("api", "get", spread(1000, 100.0, 1.0))]);
-    let budgets = r#"{
-  "defaults": { "min_samples": 20 },
-  "api": {
-    "get": { "avg": 500, "p95": 100, "max": 1000, "error_rate": 0.01, "regression": "10%" },
-    "*": { "p95": 900 }
-  },
-  "other": { "step": { "p95": 10 } }
-}"#;
-    let proposal =
-        baseline::ratchet(&before, budgets, "budgets.json", &RatchetConfig::default()).unwrap();
-    // avg 125 -> 150; p95 147.5 * 1.2 = 177 > 100, kept; max 149.9 * 1.2 = 179.9 -> 180.
-    let changed: Vec<(&str, f64, f64)> = proposal
-        .changes
-        .iter()
-        .map(|c| (c.metric.as_str(), c.current_limit, c.proposed_limit))
-        .collect();
-    assert_eq!(changed, vec![("avg", 500.0, 150.0), ("max", 1000.0, 180.0)]);
-    insta::assert_snapshot!(proposal.diff);
-    let reparsed = perf_budget::parse_budgets(&proposal.budget_json).unwrap();
-    assert_eq!(reparsed.entries().len(), 3);
-    let again = baseline::ratchet(
+fn the_comparison_uses_the_run_s_quantile_method_on_both_sides() {
+    // 1..=100: type 7 (linear) p95 = 95.05, type 1 (inverted_cdf) p95 = 95.
+    let values: Vec<f64> = (1..=100).map(f64::from).collect();
+    let before = passport(&groups([group("api", "get", values.clone())]));
+    let config = CompareConfig {
+        quantile_method: QuantileMethod::InvertedCdf,
+        ..CompareConfig::default()
+    };
+    let comparison =
+        baseline::compare(&before, &groups([group("api", "get", values)]), &fingerprint(), &config)
+            .unwrap();
+    let result = &comparison.groups[0];
+    assert_eq!(comparison.quantile_method, QuantileMethod::InvertedCdf);
+    assert_eq!(result.current_value_ms, Some(95.0));
+    assert_eq!(result.baseline_value_ms, Some(95.0), "recomputed from the order statistics");
+    let linear = baseline::compare(
         &before,
-        &proposal.budget_json,
-        "budgets.json",
-        &RatchetConfig::default(),
+        &groups([group("api", "get", (1..=100).map(f64::from).collect())]),
+        &fingerprint(),
+        &CompareConfig::default(),
     )
     .unwrap();
-    assert!(again.changes.is_empty());
-    assert_eq!(again.diff, "");
-}
-
-#[test]
-fn ratchet_reports_a_bad_budget_file() {
-    let before = passport(&[group("api", "get", spread(100, 100.0, 1.0))]);
-    let error = baseline::ratchet(
-        &before,
-        r#"{ "api": { "get": { "p95": -1 } } }"#,
-        "budgets.json",
-        &RatchetConfig::default(),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(error, BaselineError::InvalidBudgetFile { .. }),
-        "{error}"
-    );
-    assert!(error.to_string().contains("$.api.get.p95"), "{error}");
+    assert!((linear.groups[0].baseline_value_ms.unwrap() - 95.05).abs() < 1e-9);
 }

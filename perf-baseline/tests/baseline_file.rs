@@ -1,8 +1,11 @@
 //! The baseline file: determinism of the content hash, round trips, and clear load errors.
 
-use perf_budget::GroupSample;
-use perf_budget::baseline::{self, BaselineError, BuildConfig, DEFAULT_MAX_POINTS, Fingerprint};
-use perf_record::{GroupKey, OutcomeCounts};
+use std::collections::BTreeMap;
+
+use camino::Utf8PathBuf;
+use perf_baseline::{self as baseline, BaselineError, BuildConfig, DEFAULT_MAX_POINTS, Fingerprint};
+use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_stats::QuantileMethod;
 use serde_json::Value;
 
 fn fingerprint() -> Fingerprint {
@@ -20,38 +23,36 @@ fn config(created_at: &str) -> BuildConfig {
         fingerprint: fingerprint(),
         created_at: Some(created_at.into()),
         max_points: DEFAULT_MAX_POINTS,
+        quantile_method: QuantileMethod::Linear,
     }
 }
 
-fn group(tool: &str, step: &str, latencies: Vec<f64>, errors: u64) -> GroupSample {
-    GroupSample {
-        key: GroupKey {
-            tool: tool.into(),
-            step: step.into(),
-        },
-        counts: OutcomeCounts {
-            ok: latencies.len() as u64 - errors,
-            errors,
-            unknown: 2,
-        },
-        latencies,
-    }
+fn group(tool: &str, step: &str, latencies: Vec<f64>, errors: u64) -> (GroupKey, GroupSamples) {
+    let counts = OutcomeCounts {
+        ok: latencies.len() as u64 - errors,
+        errors,
+        unknown: 2,
+    };
+    let samples = GroupSamples {
+        counts,
+        latencies_ms: latencies,
+    };
+    (GroupKey::new(tool, step), samples)
 }
 
-fn samples() -> Vec<GroupSample> {
-    vec![
+fn samples() -> BTreeMap<GroupKey, GroupSamples> {
+    BTreeMap::from([
         group("wsap", "plan", vec![1800.5, 1700.25, 2100.0, 1999.125], 1),
         group("registry", "health", vec![12.5, 10.0, 11.0, 40.75, 9.5], 0),
-    ]
+    ])
 }
 
 #[test]
 fn identical_data_gives_identical_hash_and_text() {
     let first = baseline::build(&samples(), &config("2025-01-01T00:00:00Z")).unwrap();
     let mut reversed = samples();
-    reversed.reverse();
-    for group in &mut reversed {
-        group.latencies.reverse();
+    for group in reversed.values_mut() {
+        group.latencies_ms.reverse();
     }
     let second = baseline::build(&reversed, &config("2025-01-01T00:00:00Z")).unwrap();
     assert_eq!(first.content_hash(), second.content_hash());
@@ -77,19 +78,20 @@ fn round_trip_keeps_everything() {
 }
 
 #[test]
-fn saves_and_loads_a_file() {
+fn saves_and_loads_a_file_atomically() {
     let directory = tempfile::tempdir().unwrap();
-    let path = directory.path().join("perf-baseline.json");
+    let root = Utf8PathBuf::from_path_buf(directory.path().to_path_buf()).unwrap();
+    let path = root.join("perf-baseline.json");
     let built = baseline::build(&samples(), &config("2025-01-01T00:00:00Z")).unwrap();
     baseline::save(&path, &built).unwrap();
     assert_eq!(baseline::load(&path).unwrap(), built);
-    let missing = directory.path().join("missing.json");
+    let missing = root.join("missing.json");
     let error = baseline::load(&missing).unwrap_err();
-    assert!(
-        matches!(error, BaselineError::Io { action: "read", .. }),
-        "{error}"
-    );
+    assert!(matches!(error, BaselineError::Read { .. }), "{error}");
     assert!(error.to_string().contains("missing.json"), "{error}");
+    // Saving again replaces the file and leaves no temporary file behind.
+    baseline::save(&path, &built).unwrap();
+    assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 1);
 }
 
 /// Every number, and every string, in the file is covered by the hash: changing any one of them
@@ -163,7 +165,7 @@ fn large_groups_are_bounded() {
         .map(|index| 1000.0 + f64::from(index) * 0.123_456_789)
         .collect();
     let built = baseline::build(
-        &[group("big", "step", latencies, 0)],
+        &BTreeMap::from([group("big", "step", latencies, 0)]),
         &config("2025-01-01T00:00:00Z"),
     )
     .unwrap();
@@ -227,7 +229,8 @@ fn reports_a_field_of_the_wrong_type() {
         .replace("\"unknown\": 2", "\"unknown\": \"two\"");
     let error = baseline::parse(&text, "b.json").unwrap_err();
     assert!(matches!(error, BaselineError::Json { .. }), "{error}");
-    assert!(error.to_string().contains("invalid type"), "{error}");
+    let cause = std::error::Error::source(&error).unwrap().to_string();
+    assert!(cause.contains("invalid type"), "{cause}");
 }
 
 #[test]
@@ -241,8 +244,9 @@ fn rejects_a_too_small_point_budget() {
 #[test]
 fn rejects_more_latencies_than_known_outcomes() {
     let mut sample = group("a", "b", vec![1.0, 2.0], 0);
-    sample.counts.ok = 1;
-    let error = baseline::build(&[sample], &config("2025-01-01T00:00:00Z")).unwrap_err();
+    sample.1.counts.ok = 1;
+    let error =
+        baseline::build(&BTreeMap::from([sample]), &config("2025-01-01T00:00:00Z")).unwrap_err();
     assert_eq!(
         error.to_string(),
         "input: group a/b: field `latencies`: 2 latencies but only 1 records with a known outcome"

@@ -5,11 +5,14 @@
 //! baseline with [`baseline::build`] and judges a current run with [`baseline::compare`] at the
 //! defaults (p95, 5% tolerance, alpha 0.05, Holm-Bonferroni across the 20 groups).
 
-use perf_budget::GroupSample;
-use perf_budget::baseline::{
-    self, BaselineError, BuildConfig, CompareConfig, Comparison, Fingerprint, Verdict,
+use std::collections::BTreeMap;
+
+use perf_baseline::{
+    self as baseline, BaselineError, BuildConfig, ChangeVerdict as Verdict, CompareConfig,
+    Comparison, Fingerprint,
 };
-use perf_record::{GroupKey, OutcomeCounts};
+use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_stats::QuantileMethod;
 
 const TRIALS: usize = 1000;
 const GROUPS: usize = 20;
@@ -54,19 +57,17 @@ impl SplitMix64 {
     }
 }
 
-fn sample(group: usize, latencies: Vec<f64>) -> GroupSample {
-    GroupSample {
-        key: GroupKey {
-            tool: "service".into(),
-            step: format!("step{group:02}"),
-        },
-        counts: OutcomeCounts {
-            ok: latencies.len() as u64,
-            errors: 0,
-            unknown: 0,
-        },
-        latencies,
-    }
+fn sample(group: usize, latencies: Vec<f64>) -> (GroupKey, GroupSamples) {
+    let counts = OutcomeCounts {
+        ok: latencies.len() as u64,
+        errors: 0,
+        unknown: 0,
+    };
+    let samples = GroupSamples {
+        counts,
+        latencies_ms: latencies,
+    };
+    (GroupKey::new("service", format!("step{group:02}")), samples)
 }
 
 fn fingerprint() -> Fingerprint {
@@ -81,10 +82,10 @@ fn fingerprint() -> Fingerprint {
 
 /// One trial: 20 groups, the current side of group `shifted` (if any) scaled by 1.10.
 fn trial(rng: &mut SplitMix64, shifted: Option<usize>) -> Result<Comparison, BaselineError> {
-    let before: Vec<GroupSample> = (0..GROUPS)
+    let before: BTreeMap<GroupKey, GroupSamples> = (0..GROUPS)
         .map(|group| sample(group, rng.latencies(SAMPLES_PER_SIDE, 1.0)))
         .collect();
-    let after: Vec<GroupSample> = (0..GROUPS)
+    let after: BTreeMap<GroupKey, GroupSamples> = (0..GROUPS)
         .map(|group| {
             let scale = if shifted == Some(group) { 1.10 } else { 1.0 };
             sample(group, rng.latencies(SAMPLES_PER_SIDE, scale))
@@ -94,6 +95,7 @@ fn trial(rng: &mut SplitMix64, shifted: Option<usize>) -> Result<Comparison, Bas
         fingerprint: fingerprint(),
         created_at: None,
         max_points: baseline::DEFAULT_MAX_POINTS,
+        quantile_method: QuantileMethod::Linear,
     };
     let passport = baseline::build(&before, &config)?;
     baseline::compare(&passport, &after, &fingerprint(), &CompareConfig::default())
