@@ -3,11 +3,20 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use perf_budget::render::{markdown, text};
-use perf_budget::{EvaluateConfig, GroupSample, evaluate, parse_budgets};
-use perf_record::{GroupKey, OutcomeCounts};
+use std::collections::BTreeMap;
 
-fn groups() -> Vec<GroupSample> {
+use perf_budget::{EvaluateConfig, evaluate, parse_budgets};
+use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_report::render::{markdown, text};
+use perf_report::{Report, ReportSettings};
+use perf_stats::QuantileMethod;
+
+const CONFIG: EvaluateConfig = EvaluateConfig {
+    confidence_level: 0.95,
+    quantile_method: QuantileMethod::Linear,
+};
+
+fn groups() -> BTreeMap<GroupKey, GroupSamples> {
     // A deterministic pseudo-random sequence (LCG), skewed like latencies.
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     (0..200)
@@ -21,18 +30,16 @@ fn groups() -> Vec<GroupSample> {
                     10.0 - 5.0 * (1.0 - uniform).ln()
                 })
                 .collect();
-            GroupSample {
-                key: GroupKey {
-                    tool: format!("tool{}", index % 10),
-                    step: format!("step{index}"),
-                },
+            let key = GroupKey::new(format!("tool{}", index % 10), format!("step{index}"));
+            let samples = GroupSamples {
                 counts: OutcomeCounts {
                     ok: 5_000,
                     errors: 0,
                     unknown: 0,
                 },
-                latencies,
-            }
+                latencies_ms: latencies,
+            };
+            (key, samples)
         })
         .collect()
 }
@@ -42,9 +49,14 @@ fn bench(criterion: &mut Criterion) {
     let groups = groups();
     criterion.bench_function(
         "evaluate 200 groups x 5000 latencies, 3 limits",
-        |bencher| bencher.iter(|| evaluate(&budgets, &groups, &EvaluateConfig::default()).unwrap()),
+        |bencher| bencher.iter(|| evaluate(&budgets, &groups, &CONFIG).unwrap()),
     );
-    let report = evaluate(&budgets, &groups, &EvaluateConfig::default()).unwrap();
+    let settings = ReportSettings {
+        quantile_method: CONFIG.quantile_method,
+        confidence_level: CONFIG.confidence_level,
+        default_min_samples: budgets.defaults().min_samples,
+    };
+    let report = Report::new(settings, evaluate(&budgets, &groups, &CONFIG).unwrap(), None);
     criterion.bench_function("render text + markdown, 600 checks", |bencher| {
         bencher.iter(|| {
             (

@@ -1,21 +1,41 @@
-//! The report model: one value that every renderer reads.
+//! The report model: one value that every renderer reads, with the verdict computed once.
 //!
-//! A [`Report`] has sections: the overall [`Verdict`], the budget [`Check`]s, the [`LintFinding`]s
-//! and free-form [`Warning`]s. A later section (such as a baseline comparison) is added as a new
-//! field and a new renderer function per format, without reshaping the existing ones; its verdict
-//! is folded in with [`Verdict::worst`].
+//! A [`Report`] has sections: the budget [`Check`]s, the [`LintFinding`]s, the [`Warning`]s and
+//! the optional baseline [`Comparison`]. [`Report::new`] is the only way to make one, and the
+//! only place the overall [`Verdict`] and the [`CheckCounts`] are computed; the fields are
+//! private, so no later step can change a section without the verdict following. A section
+//! added later (trends from history, say) is a new argument of `Report::new` and a new term of
+//! [`Verdict`]'s computation there, and nowhere else.
 
-use perf_record::GroupKey;
+use perf_baseline::Comparison;
+use perf_budget::{Check, CheckStatus, Evaluation, EvaluationWarning, LintFinding, Severity};
 use serde::{Deserialize, Serialize};
 
-use crate::budget_file::{Metric, Pattern, Severity, Unit};
-
 /// The `schema_version` of the JSON report this crate writes. Bumped on any incompatible change.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+///
+/// Version 2: a baseline group's `reason` is a structured object (`{"kind": "tested", "size":
+/// "above_tolerance", "significant": true}`) instead of a sentence, and the `baseline` section
+/// names its `quantile_method`.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
-/// Exit code for a usage, input or configuration error (bad flags, unreadable or invalid files).
-/// The CLI returns it; no [`Verdict`] maps to it.
-pub const EXIT_USAGE_ERROR: u8 = 1;
+/// The process exit codes of the `perf-gate` command: the contract with CI, defined once.
+///
+/// Unknown or unexpected failures always exit with [`ExitCode::ERROR`].
+#[derive(Debug)]
+pub enum ExitCode {}
+
+impl ExitCode {
+    /// Every check passed (warnings allowed), or the command had nothing to judge.
+    pub const PASS: u8 = 0;
+    /// A usage, input or configuration error (bad flags, unreadable or invalid files).
+    pub const ERROR: u8 = 1;
+    /// No violation, but a budgeted group had insufficient samples or no data.
+    pub const INCONCLUSIVE: u8 = 2;
+    /// At least one budget violation or baseline regression.
+    pub const FAIL: u8 = 3;
+    /// `perf-gate lint`: the budget file is valid, but lint found something to fix.
+    pub const LINT_FINDINGS: u8 = 2;
+}
 
 /// The overall outcome of a gate run, ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -25,39 +45,21 @@ pub enum Verdict {
     Pass,
     /// No violation, but a budgeted group had insufficient samples or no data. Exit code 2.
     Inconclusive,
-    /// At least one violation. Exit code 3.
+    /// At least one violation or regression. Exit code 3.
     Fail,
 }
 
 impl Verdict {
-    /// The process exit code of the documented contract: 0 pass, 2 inconclusive, 3 fail.
-    /// (1 is [`EXIT_USAGE_ERROR`].)
+    /// The process exit code of the documented contract ([`ExitCode`]).
     pub fn exit_code(self) -> u8 {
         match self {
-            Verdict::Pass => 0,
-            Verdict::Inconclusive => 2,
-            Verdict::Fail => 3,
+            Verdict::Pass => ExitCode::PASS,
+            Verdict::Inconclusive => ExitCode::INCONCLUSIVE,
+            Verdict::Fail => ExitCode::FAIL,
         }
     }
 
-    /// The worse of two verdicts: how sections combine into the overall verdict.
-    pub fn worst(self, other: Verdict) -> Verdict {
-        self.max(other)
-    }
-
-    /// The verdict that a set of checks implies.
-    ///
-    /// A `fail` check fails the run; an insufficient-samples or no-data check of a
-    /// `severity: fail` entry makes it inconclusive; `warn` checks never change the verdict.
-    pub fn of_checks(checks: &[Check]) -> Verdict {
-        checks
-            .iter()
-            .map(Check::verdict_contribution)
-            .max()
-            .unwrap_or(Verdict::Pass)
-    }
-
-    /// Upper-case label used by the text and Markdown renderers.
+    /// Upper-case label: `PASS`, `INCONCLUSIVE`, `FAIL`.
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Pass => "PASS",
@@ -65,100 +67,12 @@ impl Verdict {
             Verdict::Fail => "FAIL",
         }
     }
-}
 
-/// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckStatus {
-    /// A `severity: fail` limit is exceeded.
-    Fail,
-    /// A `severity: warn` limit is exceeded.
-    Warn,
-    /// The group has fewer latencies than the entry's `min_samples`.
-    InsufficientSamples,
-    /// The budget names a group with no data (no records, or none with a known outcome).
-    NoData,
-    /// The observed value is within the limit.
-    Pass,
-}
-
-/// Which budget entry produced a check (wildcards as written).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct EntryRef {
-    /// The entry's tool, or `*`.
-    pub tool: Pattern,
-    /// The entry's step, or `*`.
-    pub step: Pattern,
-}
-
-/// A confidence interval of an observed value.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ConfidenceInterval {
-    /// Lower bound.
-    pub low: f64,
-    /// Upper bound.
-    pub high: f64,
-    /// Confidence level, e.g. `0.95`.
-    pub level: f64,
-}
-
-/// One (tool, step, metric) check against its limit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
-    /// The group's tool.
-    pub tool: String,
-    /// The group's step.
-    pub step: String,
-    /// The budget entry that applied (the most specific match).
-    pub entry: EntryRef,
-    /// What is checked.
-    pub metric: Metric,
-    /// `ms` for latencies, `fraction` for `error_rate`.
-    #[serde(with = "unit_name")]
-    pub unit: Unit,
-    /// The outcome.
-    pub status: CheckStatus,
-    /// The entry's severity.
-    pub severity: Severity,
-    /// The observed value; `None` when there is no data to compute it from.
-    pub observed: Option<f64>,
-    /// The limit (`observed <= limit` passes).
-    pub limit: f64,
-    /// `observed - limit` (negative when within the limit).
-    pub difference: Option<f64>,
-    /// `(observed - limit) / limit`; `None` when the limit is 0 or nothing was observed.
-    pub relative_difference: Option<f64>,
-    /// `limit - observed` on a pass.
-    pub headroom: Option<f64>,
-    /// How many values the observation is based on (latencies, or known outcomes for
-    /// `error_rate`).
-    pub sample_count: u64,
-    /// The entry's `min_samples`.
-    pub min_samples: u64,
-    /// Confidence interval of an observed percentile, when it exists for this sample size.
-    pub confidence_interval: Option<ConfidenceInterval>,
-    /// The verdict could flip inside the confidence interval (the limit lies within it).
-    pub marginal: bool,
-}
-
-impl Check {
-    /// `tool/step` of the group.
-    pub fn group_label(&self) -> String {
-        format!("{}/{}", self.tool, self.step)
-    }
-
-    /// The group's key.
-    pub fn group_key(&self) -> GroupKey {
-        GroupKey {
-            tool: self.tool.clone(),
-            step: self.step.clone(),
-        }
-    }
-
-    /// What this check does to the overall verdict (see [`Verdict::of_checks`]).
-    pub fn verdict_contribution(&self) -> Verdict {
-        match (self.status, self.severity) {
+    /// What one check does to the overall verdict: a `fail` check fails the run; an
+    /// insufficient-samples or no-data check of a `severity: fail` entry makes it inconclusive;
+    /// `warn` checks never change the verdict.
+    fn of_check(check: &Check) -> Verdict {
+        match (check.status, check.severity) {
             (CheckStatus::Fail, _) => Verdict::Fail,
             (CheckStatus::InsufficientSamples | CheckStatus::NoData, Severity::Fail) => {
                 Verdict::Inconclusive
@@ -166,51 +80,17 @@ impl Check {
             _ => Verdict::Pass,
         }
     }
-}
 
-/// Something in the budgets or the data that deserves attention but is not a check.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum LintFinding {
-    /// A budget entry that no group used: its step no longer exists, or more specific entries
-    /// always win over it.
-    UnusedEntry {
-        /// The entry, wildcards as written.
-        entry: EntryRef,
-        /// Groups it matched but lost to a more specific entry.
-        shadowed_groups: u64,
-    },
-    /// A group in the data that no budget entry covers: nothing checks it.
-    UncoveredGroup {
-        /// The group's tool.
-        tool: String,
-        /// The group's step.
-        step: String,
-        /// Its latencies (known outcomes).
-        sample_count: u64,
-    },
-    /// A budgeted group with fewer latencies than its entry's `min_samples`.
-    TooFewSamples {
-        /// The group's tool.
-        tool: String,
-        /// The group's step.
-        step: String,
-        /// The entry that applies.
-        entry: EntryRef,
-        /// Its latencies (known outcomes).
-        sample_count: u64,
-        /// The entry's `min_samples`.
-        min_samples: u64,
-    },
-}
-
-/// A note for the reader that is neither a check nor a lint finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Warning {
-    /// Stable machine-readable code, e.g. `unknown_outcomes`.
-    pub code: String,
-    /// What to tell a person.
-    pub message: String,
+    /// The one computation of the overall verdict, from every section.
+    fn of_sections(checks: &[Check], baseline: Option<&Comparison>) -> Verdict {
+        let checks = checks.iter().map(Verdict::of_check);
+        // A regression fails the gate; improved, unchanged and not comparable groups do not
+        // change the verdict.
+        let regression = baseline
+            .filter(|comparison| comparison.has_regression())
+            .map(|_| Verdict::Fail);
+        checks.chain(regression).max().unwrap_or(Verdict::Pass)
+    }
 }
 
 /// How many checks ended in each status.
@@ -233,8 +113,7 @@ pub struct CheckCounts {
 }
 
 impl CheckCounts {
-    /// Counts `checks`.
-    pub fn of(checks: &[Check]) -> CheckCounts {
+    fn of(checks: &[Check]) -> CheckCounts {
         let mut counts = CheckCounts {
             total: checks.len() as u64,
             ..CheckCounts::default()
@@ -254,10 +133,11 @@ impl CheckCounts {
     }
 }
 
-/// The settings an evaluation used, recorded so a report explains its own numbers.
+/// The settings a run used, recorded so a report explains its own numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ReportSettings {
-    /// The quantile definition used for every percentile (numpy's name, e.g. `linear`).
+    /// The quantile definition used for every percentile, in the checks and in the baseline
+    /// comparison alike (numpy's name, e.g. `linear`).
     pub quantile_method: perf_stats::QuantileMethod,
     /// Confidence level of the intervals.
     pub confidence_level: f64,
@@ -265,86 +145,152 @@ pub struct ReportSettings {
     pub default_min_samples: u64,
 }
 
+/// A note for the reader that is neither a check nor a lint finding, phrased.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Warning {
+    /// Stable machine-readable code, e.g. `unknown_outcomes`.
+    pub code: String,
+    /// What to tell a person.
+    pub message: String,
+}
+
+impl Warning {
+    fn of_evaluation(warning: &EvaluationWarning) -> Warning {
+        let message = match warning {
+            EvaluationWarning::UnknownOutcomes { records, groups } => format!(
+                "{records} record(s) in {groups} group(s) have no `ok` field: they are counted but excluded from \
+                 latency statistics and error rates"
+            ),
+            EvaluationWarning::NothingChecked => {
+                "no budget entry applies to any group in the data: nothing was checked".to_owned()
+            }
+            // A warning added later is still shown, by its data.
+            #[allow(unreachable_patterns)]
+            other => format!("{other:?}"),
+        };
+        Warning {
+            code: warning.code().to_owned(),
+            message,
+        }
+    }
+}
+
 /// A gate report: every section, ready for any renderer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ReportData")]
 pub struct Report {
-    /// [`REPORT_SCHEMA_VERSION`].
-    pub schema_version: u32,
-    /// The overall verdict of all sections.
-    pub verdict: Verdict,
-    /// What the evaluation used.
-    pub settings: ReportSettings,
-    /// How many checks ended in each status.
-    pub counts: CheckCounts,
-    /// Every check, sorted by tool, step, metric.
-    pub checks: Vec<Check>,
-    /// Lint findings, sorted.
-    pub lint: Vec<LintFinding>,
-    /// Other notes, sorted.
-    pub warnings: Vec<Warning>,
-    /// The baseline comparison, when the run was compared against a baseline
-    /// (see [`baseline::add_to_report`](crate::baseline::add_to_report)).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::Comparison>,
+    schema_version: u32,
+    verdict: Verdict,
+    settings: ReportSettings,
+    counts: CheckCounts,
+    checks: Vec<Check>,
+    lint: Vec<LintFinding>,
+    warnings: Vec<Warning>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<Comparison>,
 }
 
 impl Report {
-    /// Keeps only the checks and lint findings of the tools and steps a scope keeps (the CLI's
-    /// `--tools` / `--steps`), then recomputes the counts and the verdict, so entries for tools
-    /// the run deliberately left out do not report "no data". A wildcard entry is always in
-    /// scope; a baseline regression still fails the run.
-    pub fn retain_scope(
-        &mut self,
-        keeps_tool: impl Fn(&str) -> bool,
-        keeps_step: impl Fn(&str) -> bool,
-    ) {
-        let keeps_pattern = |pattern: &Pattern, keeps: &dyn Fn(&str) -> bool| match pattern {
-            Pattern::Any => true,
-            Pattern::Exact(name) => keeps(name),
-        };
-        self.checks
-            .retain(|check| keeps_tool(&check.tool) && keeps_step(&check.step));
-        self.lint.retain(|finding| match finding {
-            LintFinding::UnusedEntry { entry, .. } => {
-                keeps_pattern(&entry.tool, &keeps_tool) && keeps_pattern(&entry.step, &keeps_step)
-            }
-            LintFinding::UncoveredGroup { tool, step, .. }
-            | LintFinding::TooFewSamples { tool, step, .. } => keeps_tool(tool) && keeps_step(step),
-        });
-        self.counts = CheckCounts::of(&self.checks);
-        let regressed = self
-            .baseline
-            .as_ref()
-            .is_some_and(crate::baseline::Comparison::has_regression);
-        let checks_verdict = Verdict::of_checks(&self.checks);
-        self.verdict = if regressed {
-            checks_verdict.worst(Verdict::Fail)
-        } else {
-            checks_verdict
-        };
+    /// The report of a run: the evaluation's sections and the baseline comparison, if the run
+    /// had one. Computes the counts and the overall verdict, once.
+    pub fn new(
+        settings: ReportSettings,
+        evaluation: Evaluation,
+        baseline: Option<Comparison>,
+    ) -> Report {
+        let Evaluation {
+            checks,
+            lint,
+            warnings,
+        } = evaluation;
+        let mut warnings: Vec<Warning> = warnings.iter().map(Warning::of_evaluation).collect();
+        warnings.sort();
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            verdict: Verdict::of_sections(&checks, baseline.as_ref()),
+            settings,
+            counts: CheckCounts::of(&checks),
+            checks,
+            lint,
+            warnings,
+            baseline,
+        }
+    }
+
+    /// The overall verdict of all sections.
+    pub fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+
+    /// What the run used.
+    pub fn settings(&self) -> &ReportSettings {
+        &self.settings
+    }
+
+    /// How many checks ended in each status.
+    pub fn counts(&self) -> &CheckCounts {
+        &self.counts
+    }
+
+    /// Every check, sorted by group and metric.
+    pub fn checks(&self) -> &[Check] {
+        &self.checks
+    }
+
+    /// Lint findings, sorted.
+    pub fn lint(&self) -> &[LintFinding] {
+        &self.lint
+    }
+
+    /// Warnings, sorted.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The baseline comparison, when the run was compared against a baseline.
+    pub fn baseline(&self) -> Option<&Comparison> {
+        self.baseline.as_ref()
     }
 }
 
-/// `Unit` as the JSON report spells it.
-mod unit_name {
-    use serde::{Deserialize, Deserializer, Serializer};
+/// A report as read from JSON; the verdict and counts are recomputed from its sections, so a
+/// report read back has the same invariants as one built by [`Report::new`].
+#[derive(Deserialize)]
+struct ReportData {
+    schema_version: u32,
+    settings: ReportSettings,
+    checks: Vec<Check>,
+    lint: Vec<LintFinding>,
+    warnings: Vec<Warning>,
+    #[serde(default)]
+    baseline: Option<Comparison>,
+}
 
-    use crate::budget_file::Unit;
+/// A JSON report whose version this crate does not read.
+#[derive(Debug, thiserror::Error)]
+#[error("JSON report has schema_version {found}, this perf-gate reads {REPORT_SCHEMA_VERSION}")]
+pub struct SchemaVersionError {
+    found: u32,
+}
 
-    pub(super) fn serialize<S: Serializer>(unit: &Unit, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(match unit {
-            Unit::Milliseconds => "ms",
-            Unit::Fraction => "fraction",
-        })
-    }
+impl TryFrom<ReportData> for Report {
+    type Error = SchemaVersionError;
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Unit, D::Error> {
-        match String::deserialize(deserializer)?.as_str() {
-            "ms" => Ok(Unit::Milliseconds),
-            "fraction" => Ok(Unit::Fraction),
-            other => Err(serde::de::Error::custom(format!("unknown unit {other:?}"))),
+    fn try_from(data: ReportData) -> Result<Self, Self::Error> {
+        if data.schema_version != REPORT_SCHEMA_VERSION {
+            return Err(SchemaVersionError {
+                found: data.schema_version,
+            });
         }
+        Ok(Report {
+            schema_version: data.schema_version,
+            verdict: Verdict::of_sections(&data.checks, data.baseline.as_ref()),
+            settings: data.settings,
+            counts: CheckCounts::of(&data.checks),
+            checks: data.checks,
+            lint: data.lint,
+            warnings: data.warnings,
+            baseline: data.baseline,
+        })
     }
 }

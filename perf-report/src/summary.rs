@@ -10,44 +10,18 @@
 
 use std::fmt::Write as _;
 
-use perf_record::OutcomeCounts;
+use perf_record::{GroupName, GroupSamples};
 use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize};
 use serde::{Deserialize, Serialize};
 
-use crate::render::{fixed, markdown, text::ascii};
+use crate::render::escape::{ascii, markdown};
+use crate::render::fixed;
 
 /// Version of the summary JSON; bumped on any incompatible change.
 pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
 
 /// The percentiles every summary reports.
 pub const SUMMARY_PERCENTILES: [f64; 5] = [5.0, 50.0, 90.0, 95.0, 99.0];
-
-/// What a group is named after.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum GroupIdentity {
-    /// One step of one tool.
-    ToolStep {
-        /// The records' `tool`.
-        tool: String,
-        /// The records' `step`.
-        step: String,
-    },
-    /// Every step of one tool.
-    Tool(String),
-    /// One session, across tools.
-    Session(String),
-}
-
-/// The outcome counts and known-outcome latencies of one group.
-#[derive(Debug, Clone, Copy)]
-pub struct SummaryInput<'a> {
-    /// Which records this is.
-    pub identity: &'a GroupIdentity,
-    /// Records per outcome, unknown included.
-    pub counts: OutcomeCounts,
-    /// Latencies (ms) of the records with a known outcome.
-    pub latencies: &'a [f64],
-}
 
 /// The whole summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,7 +82,7 @@ impl GroupSummary {
     pub fn label(&self) -> String {
         match (&self.session, &self.tool, &self.step) {
             (Some(session), _, _) => session.clone(),
-            (None, Some(tool), Some(step)) => format!("{tool}/{step}"),
+            (None, Some(tool), Some(step)) => perf_record::GroupKey::new(tool, step).to_string(),
             (None, Some(tool), None) => tool.clone(),
             (None, None, _) => String::new(),
         }
@@ -117,7 +91,7 @@ impl GroupSummary {
 
 /// Why a summary could not be made.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot summarize group {group}: {source}")]
+#[error("cannot summarize group {group}")]
 pub struct SummaryError {
     /// The group's label.
     pub group: String,
@@ -132,7 +106,7 @@ pub struct SummaryError {
 /// A group whose latencies perf-stats rejects (NaN or infinite values).
 pub fn summarize_groups<'a>(
     group_by: &str,
-    groups: impl IntoIterator<Item = SummaryInput<'a>>,
+    groups: impl IntoIterator<Item = (&'a GroupName, &'a GroupSamples)>,
 ) -> Result<SummaryReport, SummaryError> {
     let config = SummaryConfig {
         percentiles: SUMMARY_PERCENTILES.to_vec(),
@@ -140,7 +114,7 @@ pub fn summarize_groups<'a>(
     };
     let groups = groups
         .into_iter()
-        .map(|input| summarize_group(input, &config))
+        .map(|(name, samples)| summarize_group(name, samples, &config))
         .collect::<Result<_, _>>()?;
     Ok(SummaryReport {
         schema_version: SUMMARY_SCHEMA_VERSION,
@@ -150,13 +124,14 @@ pub fn summarize_groups<'a>(
 }
 
 fn summarize_group(
-    input: SummaryInput<'_>,
+    name: &GroupName,
+    input: &GroupSamples,
     config: &SummaryConfig,
 ) -> Result<GroupSummary, SummaryError> {
-    let (tool, step, session) = match input.identity {
-        GroupIdentity::ToolStep { tool, step } => (Some(tool.clone()), Some(step.clone()), None),
-        GroupIdentity::Tool(tool) => (Some(tool.clone()), None, None),
-        GroupIdentity::Session(session) => (None, None, Some(session.clone())),
+    let (tool, step, session) = match name {
+        GroupName::ToolStep(key) => (Some(key.tool.clone()), Some(key.step.clone()), None),
+        GroupName::Tool(tool) => (Some(tool.clone()), None, None),
+        GroupName::Session(session) => (None, None, Some(session.clone())),
     };
     let mut group = GroupSummary {
         tool,
@@ -178,11 +153,11 @@ fn summarize_group(
         p99: None,
         monotonic: true,
     };
-    if input.latencies.is_empty() {
+    if input.latencies_ms.is_empty() {
         return Ok(group);
     }
-    let summary: Summary = summarize(input.latencies, config).map_err(|source| SummaryError {
-        group: group.label(),
+    let summary: Summary = summarize(&input.latencies_ms, config).map_err(|source| SummaryError {
+        group: name.to_string(),
         source,
     })?;
     group.monotonic = check_monotonic(&summary).is_ok();
@@ -277,7 +252,7 @@ pub fn render_markdown(report: &SummaryReport) -> String {
     }
     out.push('\n');
     for group in &report.groups {
-        let _ = writeln!(out, "| {} |", row(group, &markdown::escape).join(" | "));
+        let _ = writeln!(out, "| {} |", row(group, &markdown).join(" | "));
     }
     if report.groups.is_empty() {
         out.push_str("\n(no records)\n");
@@ -297,6 +272,15 @@ pub fn render_json(report: &SummaryReport) -> Result<String, serde_json::Error> 
 mod tests {
     use super::*;
 
+    use perf_record::{GroupKey, OutcomeCounts};
+
+    fn samples(ok: u64, errors: u64, unknown: u64, latencies: &[f64]) -> GroupSamples {
+        GroupSamples {
+            counts: counts(ok, errors, unknown),
+            latencies_ms: latencies.to_vec(),
+        }
+    }
+
     fn counts(ok: u64, errors: u64, unknown: u64) -> OutcomeCounts {
         OutcomeCounts {
             ok,
@@ -306,26 +290,14 @@ mod tests {
     }
 
     fn sample() -> SummaryReport {
-        let named = GroupIdentity::ToolStep {
-            tool: "a|b".into(),
-            step: "<get>".into(),
-        };
-        let only_unknown = GroupIdentity::Tool("only-unknown".into());
+        let named = GroupName::ToolStep(GroupKey::new("a|b", "<get>"));
+        let only_unknown = GroupName::Tool("only-unknown".into());
         let latencies: Vec<f64> = (1..=100).map(f64::from).collect();
+        let named_samples = samples(99, 1, 3, &latencies);
+        let unknown_samples = samples(0, 0, 2, &[]);
         summarize_groups(
             "tool,step",
-            [
-                SummaryInput {
-                    identity: &named,
-                    counts: counts(99, 1, 3),
-                    latencies: &latencies,
-                },
-                SummaryInput {
-                    identity: &only_unknown,
-                    counts: counts(0, 0, 2),
-                    latencies: &[],
-                },
-            ],
+            [(&named, &named_samples), (&only_unknown, &unknown_samples)],
         )
         .unwrap()
     }
@@ -377,16 +349,9 @@ mod tests {
 
     #[test]
     fn a_nan_latency_is_an_error_naming_the_group() {
-        let identity = GroupIdentity::Session("s-1".into());
-        let error = summarize_groups(
-            "session",
-            [SummaryInput {
-                identity: &identity,
-                counts: counts(2, 0, 0),
-                latencies: &[1.0, f64::NAN],
-            }],
-        )
-        .unwrap_err();
+        let identity = GroupName::Session("s-1".into());
+        let group = samples(2, 0, 0, &[1.0, f64::NAN]);
+        let error = summarize_groups("session", [(&identity, &group)]).unwrap_err();
         assert!(error.to_string().contains("group s-1"), "{error}");
     }
 

@@ -4,10 +4,14 @@
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use perf_budget::baseline::{self, BuildConfig, CompareConfig, Fingerprint};
-use perf_budget::render::{github, json, junit, markdown, text};
-use perf_budget::{EvaluateConfig, GroupSample, Report, Verdict, evaluate, parse_budgets};
-use perf_record::{GroupKey, OutcomeCounts};
+use std::collections::BTreeMap;
+
+use perf_baseline::{self as baseline, BuildConfig, CompareConfig, Fingerprint};
+use perf_budget::{EvaluateConfig, evaluate, parse_budgets};
+use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_report::render::{github, json, junit, markdown, text};
+use perf_report::{Report, ReportSettings, Verdict};
+use perf_stats::QuantileMethod;
 
 fn fingerprint(cores: u64) -> Fingerprint {
     Fingerprint {
@@ -19,43 +23,42 @@ fn fingerprint(cores: u64) -> Fingerprint {
     }
 }
 
-fn group(tool: &str, step: &str, count: usize, scale: f64) -> GroupSample {
+fn group(tool: &str, step: &str, count: usize, scale: f64) -> (GroupKey, GroupSamples) {
     let latencies: Vec<f64> = (0..count)
         .map(|index| scale * (100.0 + 50.0 * index as f64 / count as f64))
         .collect();
-    GroupSample {
-        key: GroupKey {
-            tool: tool.into(),
-            step: step.into(),
-        },
-        counts: OutcomeCounts {
-            ok: count as u64,
-            errors: 0,
-            unknown: 0,
-        },
-        latencies,
-    }
+    let counts = OutcomeCounts {
+        ok: count as u64,
+        errors: 0,
+        unknown: 0,
+    };
+    let samples = GroupSamples {
+        counts,
+        latencies_ms: latencies,
+    };
+    (GroupKey::new(tool, step), samples)
 }
 
 fn report() -> Report {
-    let before = [
+    let before = BTreeMap::from([
         group("api", "slower", 400, 1.0),
         group("api", "faster", 400, 1.0),
         group("api", "same", 400, 1.0),
         group("api", "gone", 400, 1.0),
         group("a|b", "<script>x</script>", 400, 1.0),
-    ];
-    let after = [
+    ]);
+    let after = BTreeMap::from([
         group("api", "slower", 400, 1.3),
         group("api", "faster", 400, 0.7),
         group("api", "same", 400, 1.0),
         group("api", "tiny", 10, 1.0),
         group("a|b", "<script>x</script>", 400, 1.2),
-    ];
+    ]);
     let config = BuildConfig {
         fingerprint: fingerprint(4),
         created_at: None,
         max_points: baseline::DEFAULT_MAX_POINTS,
+        quantile_method: QuantileMethod::Linear,
     };
     let passport = baseline::build(&before, &config).unwrap();
     let comparison = baseline::compare(
@@ -67,17 +70,26 @@ fn report() -> Report {
     .unwrap();
     let budgets =
         parse_budgets(r#"{ "api": { "same": { "p95": 1000, "min_samples": 5 } } }"#).unwrap();
-    let mut report = evaluate(&budgets, &after, &EvaluateConfig::default()).unwrap();
-    assert_eq!(report.verdict, Verdict::Pass);
-    baseline::add_to_report(&mut report, comparison);
-    report
+    let config = EvaluateConfig {
+        confidence_level: 0.95,
+        quantile_method: QuantileMethod::Linear,
+    };
+    let settings = ReportSettings {
+        quantile_method: config.quantile_method,
+        confidence_level: config.confidence_level,
+        default_min_samples: budgets.defaults().min_samples,
+    };
+    let evaluation = evaluate(&budgets, &after, &config).unwrap();
+    let without = Report::new(settings, evaluation.clone(), None);
+    assert_eq!(without.verdict(), Verdict::Pass);
+    Report::new(settings, evaluation, Some(comparison))
 }
 
 #[test]
 fn a_regression_fails_the_gate() {
     let report = report();
-    assert_eq!(report.verdict, Verdict::Fail);
-    assert_eq!(report.verdict.exit_code(), 3);
+    assert_eq!(report.verdict(), Verdict::Fail);
+    assert_eq!(report.verdict().exit_code(), 3);
 }
 
 #[test]

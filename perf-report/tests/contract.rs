@@ -3,33 +3,38 @@
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use perf_budget::render::{github, junit, markdown, text};
-use perf_budget::{
-    EXIT_USAGE_ERROR, EvaluateConfig, GroupSample, Verdict, evaluate, parse_budgets,
-};
-use perf_record::{GroupKey, OutcomeCounts};
+use std::collections::BTreeMap;
+
+use perf_budget::{EvaluateConfig, evaluate, parse_budgets};
+use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_report::render::escape;
+use perf_report::{ExitCode, Report, ReportSettings, Verdict};
+use perf_stats::QuantileMethod;
 use proptest::prelude::*;
 
 fn exit_code(budgets: &str, latencies: &[f64]) -> u8 {
-    let group = GroupSample {
-        key: GroupKey {
-            tool: "t".to_owned(),
-            step: "s".to_owned(),
-        },
-        counts: OutcomeCounts {
-            ok: latencies.len() as u64,
-            errors: 0,
-            unknown: 0,
-        },
-        latencies: latencies.to_vec(),
+    let counts = OutcomeCounts {
+        ok: latencies.len() as u64,
+        errors: 0,
+        unknown: 0,
     };
-    let report = evaluate(
-        &parse_budgets(budgets).unwrap(),
-        &[group],
-        &EvaluateConfig::default(),
-    )
-    .unwrap();
-    report.verdict.exit_code()
+    let samples = GroupSamples {
+        counts,
+        latencies_ms: latencies.to_vec(),
+    };
+    let groups = BTreeMap::from([(GroupKey::new("t", "s"), samples)]);
+    let config = EvaluateConfig {
+        confidence_level: 0.95,
+        quantile_method: QuantileMethod::Linear,
+    };
+    let budgets = parse_budgets(budgets).unwrap();
+    let settings = ReportSettings {
+        quantile_method: config.quantile_method,
+        confidence_level: config.confidence_level,
+        default_min_samples: budgets.defaults().min_samples,
+    };
+    let evaluation = evaluate(&budgets, &groups, &config).unwrap();
+    Report::new(settings, evaluation, None).verdict().exit_code()
 }
 
 #[test]
@@ -91,12 +96,16 @@ fn exit_code_2_when_a_budgeted_group_has_no_data() {
 
 #[test]
 fn exit_code_1_is_reserved_for_usage_errors() {
-    assert_eq!(EXIT_USAGE_ERROR, 1);
+    assert_eq!(ExitCode::ERROR, 1);
+    assert_eq!(
+        [ExitCode::PASS, ExitCode::INCONCLUSIVE, ExitCode::FAIL],
+        [0, 2, 3]
+    );
     let codes: Vec<u8> = [Verdict::Pass, Verdict::Inconclusive, Verdict::Fail]
         .map(Verdict::exit_code)
         .to_vec();
     assert_eq!(codes, [0, 2, 3]);
-    assert!(!codes.contains(&EXIT_USAGE_ERROR));
+    assert!(!codes.contains(&ExitCode::ERROR));
 }
 
 proptest! {
@@ -117,7 +126,7 @@ proptest! {
 
     #[test]
     fn markdown_escape_leaves_no_syntax(name in any::<String>()) {
-        let escaped = markdown::escape(&name);
+        let escaped = escape::markdown(&name);
         for forbidden in ['|', '<', '>', '[', ']', '`', '*', '_', '\\', '\n', '\r', ':', '!'] {
             prop_assert!(!escaped.contains(forbidden), "{:?} -> {:?}", name, escaped);
         }
@@ -125,7 +134,7 @@ proptest! {
 
     #[test]
     fn junit_escape_leaves_only_valid_xml_text(name in any::<String>()) {
-        let escaped = junit::escape(&name);
+        let escaped = escape::xml(&name);
         prop_assert!(!escaped.contains(['<', '>', '"', '\'']));
         let valid_xml_char = |character: char| {
             matches!(character, '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
@@ -136,12 +145,12 @@ proptest! {
 
     #[test]
     fn github_escape_keeps_one_line(name in any::<String>()) {
-        prop_assert!(!github::escape_data(&name).contains(['\n', '\r']));
-        prop_assert!(!github::escape_property(&name).contains(['\n', '\r', ':', ',']));
+        prop_assert!(!escape::workflow_data(&name).contains(['\n', '\r']));
+        prop_assert!(!escape::workflow_property(&name).contains(['\n', '\r', ':', ',']));
     }
 
     #[test]
     fn text_ascii_is_printable_ascii(name in any::<String>()) {
-        prop_assert!(text::ascii(&name).bytes().all(|byte| (b' '..=b'~').contains(&byte)));
+        prop_assert!(escape::ascii(&name).bytes().all(|byte| (b' '..=b'~').contains(&byte)));
     }
 }

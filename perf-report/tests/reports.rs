@@ -4,11 +4,13 @@
 // Test helpers outside #[test] functions may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use perf_budget::render::{github, json, junit, markdown, text};
-use perf_budget::{
-    CheckStatus, EvaluateConfig, GroupSample, Report, Verdict, evaluate, parse_budgets,
-};
-use perf_record::{GroupKey, OutcomeCounts};
+use std::collections::BTreeMap;
+
+use perf_budget::{CheckStatus, EvaluateConfig, evaluate, parse_budgets};
+use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_report::render::{github, json, junit, markdown, text};
+use perf_report::{Report, ReportSettings, Verdict};
+use perf_stats::QuantileMethod;
 
 const BUDGETS: &str = r#"{
   "defaults": { "min_samples": 30 },
@@ -26,20 +28,39 @@ const BUDGETS: &str = r#"{
   "new\nline": { "`tick`": { "avg": 100, "min_samples": 1 } }
 }"#;
 
-fn group(tool: &str, step: &str, latencies: Vec<f64>, errors: u64, unknown: u64) -> GroupSample {
+fn group(
+    tool: &str,
+    step: &str,
+    latencies: Vec<f64>,
+    errors: u64,
+    unknown: u64,
+) -> (GroupKey, GroupSamples) {
     let known = latencies.len() as u64;
-    GroupSample {
-        key: GroupKey {
-            tool: tool.to_owned(),
-            step: step.to_owned(),
-        },
-        counts: OutcomeCounts {
-            ok: known - errors,
-            errors,
-            unknown,
-        },
-        latencies,
-    }
+    let counts = OutcomeCounts {
+        ok: known - errors,
+        errors,
+        unknown,
+    };
+    let samples = GroupSamples {
+        counts,
+        latencies_ms: latencies,
+    };
+    (GroupKey::new(tool, step), samples)
+}
+
+const CONFIG: EvaluateConfig = EvaluateConfig {
+    confidence_level: 0.95,
+    quantile_method: QuantileMethod::Linear,
+};
+
+fn report_of(budgets: &str, groups: BTreeMap<GroupKey, GroupSamples>) -> Report {
+    let budgets = parse_budgets(budgets).unwrap();
+    let settings = ReportSettings {
+        quantile_method: CONFIG.quantile_method,
+        confidence_level: CONFIG.confidence_level,
+        default_min_samples: budgets.defaults().min_samples,
+    };
+    Report::new(settings, evaluate(&budgets, &groups, &CONFIG).unwrap(), None)
 }
 
 /// `count` values evenly spread over `[low, high]`.
@@ -49,7 +70,7 @@ fn spread(count: usize, low: f64, high: f64) -> Vec<f64> {
 }
 
 fn report() -> Report {
-    let groups = vec![
+    let groups = BTreeMap::from([
         // Mean 18.30: fails avg 10 by +8.30ms (+83.0%).
         group("a2a", "echo", spread(1486, 16.3, 20.3), 0, 0),
         // p95 well inside 80; avg inside 40.
@@ -72,19 +93,14 @@ fn report() -> Report {
         group("a|b", "<script>alert(1)</script>", vec![3.0, 4.0], 0, 0),
         group("[x](http://e)", "%0A", vec![2.0], 0, 0),
         group("new\nline", "`tick`", vec![50.0], 1, 0),
-    ];
-    evaluate(
-        &parse_budgets(BUDGETS).unwrap(),
-        &groups,
-        &EvaluateConfig::default(),
-    )
-    .unwrap()
+    ]);
+    report_of(BUDGETS, groups)
 }
 
 #[test]
 fn report_model_has_every_status() {
     let report = report();
-    let statuses: Vec<CheckStatus> = report.checks.iter().map(|check| check.status).collect();
+    let statuses: Vec<CheckStatus> = report.checks().iter().map(|check| check.status).collect();
     for status in [
         CheckStatus::Fail,
         CheckStatus::Warn,
@@ -94,8 +110,8 @@ fn report_model_has_every_status() {
     ] {
         assert!(statuses.contains(&status), "missing {status:?}");
     }
-    assert!(report.checks.iter().any(|check| check.marginal));
-    assert_eq!(report.verdict, Verdict::Fail);
+    assert!(report.checks().iter().any(|check| check.marginal));
+    assert_eq!(report.verdict(), Verdict::Fail);
 }
 
 #[test]
@@ -196,8 +212,8 @@ fn markdown_drops_passing_rows_first_to_stay_under_the_limit() {
 
 #[test]
 fn markdown_stays_under_one_mebibyte_with_many_groups() {
-    let budgets = parse_budgets(r#"{"*": {"*": {"p95": 1000, "min_samples": 1}}}"#).unwrap();
-    let groups: Vec<GroupSample> = (0..20_000)
+    let budgets = r#"{"*": {"*": {"p95": 1000, "min_samples": 1}}}"#;
+    let groups: BTreeMap<GroupKey, GroupSamples> = (0..20_000)
         .map(|index| {
             group(
                 "tool",
@@ -208,7 +224,7 @@ fn markdown_stays_under_one_mebibyte_with_many_groups() {
             )
         })
         .collect();
-    let report = evaluate(&budgets, &groups, &EvaluateConfig::default()).unwrap();
+    let report = report_of(budgets, groups);
     let rendered = markdown::render(&report, &markdown::MarkdownConfig::default());
     assert!(
         rendered.len() <= markdown::MARKDOWN_MAX_BYTES,
@@ -228,18 +244,21 @@ fn json_report_round_trips_and_carries_its_schema_version() {
     let report = report();
     let rendered = json::render(&report).unwrap();
     let value: serde_json::Value = serde_json::from_str(&rendered).unwrap();
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["schema_version"], 2);
     assert_eq!(value["verdict"], "fail");
     assert_eq!(
         value["checks"].as_array().unwrap().len(),
-        report.checks.len()
+        report.checks().len()
     );
     assert_eq!(json::parse(&rendered).unwrap(), report);
-    let future = rendered.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1);
+    let future = rendered.replacen("\"schema_version\": 2", "\"schema_version\": 3", 1);
     assert!(matches!(
         json::parse(&future),
-        Err(json::JsonReportError::SchemaVersion { found: 2, .. })
+        Err(json::JsonReportError::SchemaVersion { found: 3, .. })
     ));
+    // The verdict and counts of a report read back are recomputed from its sections.
+    let forged = rendered.replacen("\"verdict\": \"fail\"", "\"verdict\": \"pass\"", 1);
+    assert_eq!(json::parse(&forged).unwrap().verdict(), Verdict::Fail);
 }
 
 #[test]
@@ -292,15 +311,15 @@ fn renderers_are_deterministic() {
 
 #[test]
 fn the_examples_of_the_issue_render_as_specified() {
-    let budgets = parse_budgets(r#"{"a2a": {"echo": {"avg": 10}}, "wsap": {"import": {"p95": 80}}, "defaults": {"min_samples": 30}}"#).unwrap();
+    let budgets = r#"{"a2a": {"echo": {"avg": 10}}, "wsap": {"import": {"p95": 80}}, "defaults": {"min_samples": 30}}"#;
     // 34 values whose p95 (type 7, position 0.95 * 33 = 31.35) is 39.1 + 0.35 * (41.1 - 39.1) = 39.80.
     let mut import: Vec<f64> = spread(31, 1.0, 31.0);
     import.extend([39.1, 41.1, 42.0]);
-    let groups = [
+    let groups = BTreeMap::from([
         group("a2a", "echo", spread(1486, 16.3, 20.3), 0, 0),
         group("wsap", "import", import, 0, 0),
-    ];
-    let report = evaluate(&budgets, &groups, &EvaluateConfig::default()).unwrap();
+    ]);
+    let report = report_of(budgets, groups);
     let rendered = text::render(&report, &text::TextConfig::default());
     let lines: Vec<&str> = rendered
         .lines()
@@ -368,4 +387,25 @@ fn junit_report_is_well_formed_xml_with_consistent_counts() {
         names.iter().any(|name| name.contains("new\nline")),
         "{names:?}"
     );
+}
+
+#[test]
+fn the_verdict_is_the_worst_section_and_a_violation_outranks_insufficient_samples() {
+    let budgets = r#"{"a": {"few": {"avg": 100}, "slow": {"avg": 1, "min_samples": 1}}}"#;
+    let both = BTreeMap::from([
+        group("a", "few", vec![1.0], 0, 0),
+        group("a", "slow", vec![2.0], 0, 0),
+    ]);
+    assert_eq!(report_of(budgets, both).verdict(), Verdict::Fail);
+    let few = BTreeMap::from([group("a", "few", vec![1.0], 0, 0)]);
+    let inconclusive = report_of(budgets, few);
+    assert_eq!(inconclusive.verdict(), Verdict::Inconclusive);
+    assert_eq!(inconclusive.verdict().exit_code(), 2);
+    assert_eq!(inconclusive.counts().insufficient_samples, 1);
+    let warn = report_of(
+        r#"{"a": {"b": {"avg": 1, "severity": "warn", "min_samples": 1}}}"#,
+        BTreeMap::from([group("a", "b", vec![5.0], 0, 0)]),
+    );
+    assert_eq!(warn.verdict(), Verdict::Pass, "a warn violation never fails the run");
+    assert_eq!(warn.counts().warned, 1);
 }

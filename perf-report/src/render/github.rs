@@ -2,14 +2,19 @@
 //!
 //! `::error` for a violation and for insufficient samples or no data of a `severity: fail`
 //! entry (they block the gate), `::warning` for `warn` violations, the same for `warn` entries
-//! and for lint findings, `::notice` for a marginal pass. Data is escaped with [`escape_data`]
-//! and properties with [`escape_property`], GitHub's workflow-command rules.
+//! and for lint findings, `::notice` for a marginal pass. Data is escaped with
+//! [`escape::workflow_data`](super::escape::workflow_data) and properties with
+//! [`escape::workflow_property`](super::escape::workflow_property), GitHub's workflow-command
+//! rules.
 
 use std::fmt::Write as _;
 
-use super::{check_sentence, checks_in_display_order, lint_sentence, verbatim};
-use crate::budget_file::Severity;
-use crate::report::{Check, CheckStatus, Report};
+use perf_baseline::{ChangeVerdict as Verdict, Comparison};
+use perf_budget::{Check, CheckStatus, Severity};
+
+use super::escape::{workflow_data as escape_data, workflow_property as escape_property};
+use super::{check_sentence, checks_in_display_order, comparison, lint_sentence, verbatim};
+use crate::report::Report;
 
 /// Renders the annotations, one per line; empty when nothing needs attention.
 pub fn render(report: &Report) -> String {
@@ -19,7 +24,7 @@ pub fn render(report: &Report) -> String {
             let title = format!(
                 "perf-gate {}: {} {}",
                 status_word(check.status),
-                check.group_label(),
+                check.group.to_string(),
                 check.metric
             );
             let _ = writeln!(
@@ -30,14 +35,14 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
-    for finding in &report.lint {
+    for finding in report.lint() {
         let _ = writeln!(
             out,
             "::warning title=perf-gate lint::{}",
             escape_data(&lint_sentence(finding, &verbatim))
         );
     }
-    for warning in &report.warnings {
+    for warning in report.warnings() {
         let _ = writeln!(
             out,
             "::warning title={}::{}",
@@ -45,7 +50,9 @@ pub fn render(report: &Report) -> String {
             escape_data(&warning.message)
         );
     }
-    out.push_str(&super::baseline::github_lines(report));
+    if let Some(comparison) = report.baseline() {
+        out.push_str(&baseline_lines(comparison));
+    }
     out
 }
 
@@ -73,25 +80,43 @@ fn status_word(status: CheckStatus) -> &'static str {
     }
 }
 
-/// Escapes the message of a workflow command: `%`, `\r`, `\n`.
-pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a property value of a workflow command: as [`escape_data`], plus `:` and `,`.
-pub fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_follow_the_workflow_command_rules() {
-        assert_eq!(escape_data("50%0A\r\nx"), "50%250A%0D%0Ax");
-        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+/// One `::error` per regression, a `::notice` per improvement and a `::warning` for a different
+/// environment.
+fn baseline_lines(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    if let Some(warning) = comparison::environment_warning(comparison) {
+        let _ = writeln!(
+            out,
+            "::warning title=perf-gate baseline environment::{}",
+            escape_data(&warning)
+        );
     }
+    for group in comparison::groups_in_display_order(comparison) {
+        let level = match group.verdict {
+            Verdict::Regressed => "error",
+            Verdict::Improved => "notice",
+            Verdict::Unchanged | Verdict::NotComparable => continue,
+        };
+        let title = format!(
+            "perf-gate {}: {}",
+            comparison::verdict_label(group.verdict),
+            comparison::group_label(group)
+        );
+        let message = format!(
+            "{}: {} -> {} ({}, 95% CI {}, adjusted p {})",
+            comparison::reason_sentence(comparison, group),
+            comparison::milliseconds(group.baseline_value_ms),
+            comparison::milliseconds(group.current_value_ms),
+            comparison::change_text(group),
+            comparison::interval_text(group),
+            comparison::p_text(group)
+        );
+        let _ = writeln!(
+            out,
+            "::{level} title={}::{}",
+            escape_property(&title),
+            escape_data(&message)
+        );
+    }
+    out
 }

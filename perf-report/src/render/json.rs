@@ -10,11 +10,11 @@ use crate::report::Report;
 #[derive(Debug, thiserror::Error)]
 pub enum JsonReportError {
     /// serde_json failed (a non-finite number cannot be written as JSON).
-    #[error("cannot write the JSON report: {0}")]
-    Write(serde_json::Error),
+    #[error("cannot write the JSON report")]
+    Write(#[source] serde_json::Error),
     /// The text is not a JSON report of this schema.
-    #[error("not a perf-gate JSON report: {0}")]
-    Read(serde_json::Error),
+    #[error("not a perf-gate JSON report")]
+    Read(#[source] serde_json::Error),
     /// The report has another `schema_version`.
     #[error("JSON report has schema_version {found}, this perf-gate reads {expected}")]
     SchemaVersion {
@@ -28,7 +28,7 @@ pub enum JsonReportError {
 /// Renders the report as pretty JSON ending in a newline.
 ///
 /// Non-finite numbers (which a valid evaluation never produces) are written as `null` by
-/// serde_json, so this cannot fail on a report built by [`evaluate`](crate::evaluate).
+/// serde_json, so this cannot fail on a report built by [`Report::new`](crate::Report::new).
 pub fn render(report: &Report) -> Result<String, JsonReportError> {
     let mut text = serde_json::to_string_pretty(report).map_err(JsonReportError::Write)?;
     text.push('\n');

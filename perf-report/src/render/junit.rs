@@ -5,14 +5,18 @@
 //!   inconclusive) and `<skipped>` for a `severity: warn` entry;
 //! - a `warn` violation passes, with the warning in `<system-out>`.
 //!
-//! Every string is XML-escaped with [`escape`], including characters that XML 1.0 forbids.
+//! Every string is XML-escaped with [`escape::xml`](super::escape::xml), including characters
+//! that XML 1.0 forbids.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{check_sentence, detail_text};
-use crate::budget_file::Severity;
-use crate::report::{Check, CheckStatus, Report};
+use perf_baseline::{ChangeVerdict as Verdict, Comparison};
+use perf_budget::{Check, CheckStatus, Severity};
+
+use super::escape::xml as escape;
+use super::{check_sentence, comparison, detail_text};
+use crate::report::Report;
 
 #[derive(Debug, Default)]
 struct SuiteCounts {
@@ -61,13 +65,13 @@ fn count(checks: &[&Check]) -> SuiteCounts {
 /// Renders the checks as a JUnit XML document ending in a newline.
 pub fn render(report: &Report) -> String {
     let mut suites: BTreeMap<&str, Vec<&Check>> = BTreeMap::new();
-    for check in &report.checks {
-        suites.entry(check.tool.as_str()).or_default().push(check);
+    for check in report.checks() {
+        suites.entry(check.group.tool.as_str()).or_default().push(check);
     }
-    let all: Vec<&Check> = report.checks.iter().collect();
+    let all: Vec<&Check> = report.checks().iter().collect();
     let mut total = count(&all);
     let (baseline_tests, baseline_failures, baseline_skipped) =
-        super::baseline::junit_counts(report);
+        report.baseline().map_or((0, 0, 0), baseline_counts);
     total.tests += baseline_tests;
     total.failures += baseline_failures;
     total.skipped += baseline_skipped;
@@ -80,7 +84,9 @@ pub fn render(report: &Report) -> String {
     for (tool, checks) in &suites {
         out.push_str(&suite(tool, checks));
     }
-    out.push_str(&super::baseline::junit_suite(report));
+    if let Some(comparison) = report.baseline() {
+        out.push_str(&baseline_suite(comparison));
+    }
     out.push_str("</testsuites>\n");
     out
 }
@@ -96,7 +102,7 @@ fn suite(tool: &str, checks: &[&Check]) -> String {
         counts.skipped
     );
     for check in checks {
-        let name = escape(&format!("{} {}", check.step, check.metric));
+        let name = escape(&format!("{} {}", check.group.step, check.metric));
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{name}\"",
@@ -144,42 +150,65 @@ fn status_type(status: CheckStatus) -> &'static str {
     }
 }
 
-/// Escapes text for XML 1.0 element content and attribute values.
-///
-/// `& < > " '` become entities; tab, newline and carriage return become character references
-/// (so attribute values keep them); characters XML 1.0 does not allow at all (other C0 controls,
-/// U+FFFE, U+FFFF) become a visible `\u{..}`.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => {
-                let _ = write!(out, "&#{};", u32::from(character));
-            }
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
-            }
-            other => out.push(other),
-        }
-    }
-    out
+/// `(tests, failures, skipped)` of the JUnit `baseline` suite, for the document's totals.
+fn baseline_counts(comparison: &Comparison) -> (usize, usize, usize) {
+    (
+        comparison.groups.len(),
+        comparison.count(Verdict::Regressed),
+        comparison.count(Verdict::NotComparable),
+    )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escape_handles_markup_and_characters_xml_forbids() {
-        assert_eq!(
-            escape("<a href='x'>&\"</a>"),
-            "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;"
+/// A `perf-gate baseline` test suite with one test case per group: a regression is a failure,
+/// a group that could not be compared is skipped.
+fn baseline_suite(comparison: &Comparison) -> String {
+    let (tests, failures, skipped) = baseline_counts(comparison);
+    let mut out = format!(
+        "  <testsuite name=\"perf-gate baseline\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
+    );
+    if let Some(warning) = comparison::environment_warning(comparison) {
+        let _ = writeln!(
+            out,
+            "    <system-out>{}</system-out>",
+            escape(&warning)
         );
-        assert_eq!(escape("a\nb\u{1}c\u{ffff}"), "a&#10;b\\u{1}c\\u{ffff}");
     }
+    for group in &comparison.groups {
+        let name = format!("{} {}", comparison::group_label(group), comparison::settings_sentence(comparison));
+        let _ = write!(
+            out,
+            "    <testcase classname=\"baseline.{}\" name=\"{}\"",
+            escape(&group.key.tool),
+            escape(&name)
+        );
+        let reason = escape(&comparison::reason_sentence(comparison, group));
+        match group.verdict {
+            Verdict::Regressed => {
+                let detail = format!(
+                    "{} -> {} ({}, 95% CI {}, adjusted p {})",
+                    comparison::milliseconds(group.baseline_value_ms),
+                    comparison::milliseconds(group.current_value_ms),
+                    comparison::change_text(group),
+                    comparison::interval_text(group),
+                    comparison::p_text(group)
+                );
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure type=\"regressed\" message=\"{reason}\">{}</failure>\n    </testcase>",
+                    escape(&detail)
+                );
+            }
+            Verdict::NotComparable => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"{reason}\"/>\n    </testcase>"
+                );
+            }
+            Verdict::Improved | Verdict::Unchanged => {
+                let _ = writeln!(out, "/>");
+            }
+        }
+    }
+    out.push_str("  </testsuite>\n");
+    out
 }

@@ -8,11 +8,15 @@
 
 use std::fmt::Write as _;
 
+use perf_baseline::{ChangeVerdict as Verdict, Comparison};
+use perf_budget::{Check, CheckStatus};
+
+use super::escape::markdown as escape;
 use super::{
-    checks_in_display_order, counts_sentence, detail_text, lint_sentence, marginal_text,
-    observed_text,
+    checks_in_display_order, comparison, counts_sentence, detail_text, lint_sentence,
+    marginal_text, observed_text,
 };
-use crate::report::{Check, CheckStatus, Report};
+use crate::report::Report;
 
 /// GitHub's limit on a job summary: 1 MiB.
 pub const MARKDOWN_MAX_BYTES: usize = 1024 * 1024;
@@ -44,7 +48,7 @@ const TABLE_HEADER: &str = "| Status | Group | Metric | Observed | Budget | Diff
 pub fn render(report: &Report, config: &MarkdownConfig) -> String {
     let head = format!(
         "## perf-gate: {}\n\n{}\n",
-        report.verdict.label(),
+        report.verdict().label(),
         counts_sentence(report)
     );
     let checks = checks_in_display_order(report);
@@ -54,12 +58,12 @@ pub fn render(report: &Report, config: &MarkdownConfig) -> String {
     let violating_rows: Vec<String> = violating.iter().map(|check| check_row(check)).collect();
     let passing_rows: Vec<String> = passing.iter().map(|check| check_row(check)).collect();
     let lint_items: Vec<String> = report
-        .lint
+        .lint()
         .iter()
         .map(|finding| format!("- {}\n", lint_sentence(finding, &escape)))
         .collect();
     let warning_items: Vec<String> = report
-        .warnings
+        .warnings()
         .iter()
         .map(|warning| {
             format!(
@@ -71,7 +75,9 @@ pub fn render(report: &Report, config: &MarkdownConfig) -> String {
         .collect();
 
     // The baseline comparison gets at most a quarter of the bytes, and only what it uses.
-    let baseline_section = super::baseline::markdown_section(report, config.max_bytes / 4);
+    let baseline_section = report.baseline().map_or_else(String::new, |comparison| {
+        baseline_section(comparison, config.max_bytes / 4)
+    });
     // Spend the byte budget by priority; what does not fit is dropped from the end of its list.
     let mut budget = config.max_bytes.saturating_sub(
         head.len()
@@ -154,8 +160,8 @@ fn check_row(check: &Check) -> String {
     // that contain no Markdown syntax (`<` is always followed by a space or `=`).
     format!(
         "| {status} | {}/{} | {} | {} | {} | {difference} | {} |\n",
-        escape(&check.tool),
-        escape(&check.step),
+        escape(&check.group.tool),
+        escape(&check.group.step),
         check.metric,
         observed_text(check),
         super::format_value(check.limit, check.unit),
@@ -163,34 +169,55 @@ fn check_row(check: &Check) -> String {
     )
 }
 
-/// Escapes text for a Markdown table cell or list item so it renders literally.
-///
-/// ASCII letters, digits, space and `-+,=()/'%` pass through. Every other ASCII punctuation
-/// character becomes an HTML character reference (so `|` cannot end a cell, `<` cannot open a
-/// tag, `[`/`]`/`(` cannot form a link, `:`/`.`/`@` cannot form an autolink, and `` ` ``, `*`,
-/// `_`, `~`, `\` lose their meaning). Control, bidirectional-override and zero-width characters become a visible `\u{..}`. Other
-/// Unicode passes through.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | ' ' | '-' | '+' | ',' | '=' | '/' | '\'' | '%' => {
-                out.push(character)
-            }
-            // `(` and `)` are safe only because `[` and `]` are always escaped.
-            '(' | ')' => out.push(character),
-            '!'..='~' => {
-                let _ = write!(out, "&#{};", u32::from(character));
-            }
-            // Bidirectional overrides and zero-width characters could disguise a name.
-            control
-                if control.is_control()
-                    || matches!(control, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}') =>
-            {
-                let _ = write!(out, "&#92;u{{{:x}}}", u32::from(control));
-            }
-            other => out.push(other),
+const MARKDOWN_HEADER: &str = "| Verdict | Group | Baseline | Current | Change | 95% CI | Adjusted p | Reason |\n\
+                               | --- | --- | ---: | ---: | ---: | --- | ---: | --- |\n";
+
+/// The Markdown section, at most `max_bytes` long: unchanged rows are dropped first, with a note.
+fn baseline_section(comparison: &Comparison, max_bytes: usize) -> String {
+    let mut out = format!(
+        "\n### Baseline comparison\n\n{}: {}\n",
+        comparison::settings_sentence(comparison),
+        comparison::counts_sentence(comparison)
+    );
+    if let Some(warning) = comparison::environment_warning(comparison) {
+        let _ = writeln!(out, "\n> **Warning:** {}", escape(&warning));
+    }
+    if comparison.groups.is_empty() {
+        return out;
+    }
+    out.push('\n');
+    out.push_str(MARKDOWN_HEADER);
+    // Reserve room for the omission note.
+    let mut budget = max_bytes.saturating_sub(out.len() + 200);
+    let mut omitted = 0;
+    for group in comparison::groups_in_display_order(comparison) {
+        let verdict = match group.verdict {
+            Verdict::Regressed => "**REGRESSED**".to_owned(),
+            other => comparison::verdict_label(other).to_owned(),
+        };
+        let row = format!(
+            "| {verdict} | {} | {} | {} | {} | {} | {} | {} |\n",
+            escape(&comparison::group_label(group)),
+            comparison::milliseconds(group.baseline_value_ms),
+            comparison::milliseconds(group.current_value_ms),
+            comparison::change_text(group),
+            comparison::interval_text(group),
+            comparison::p_text(group),
+            // Reasons are perf-gate's own sentences (numbers, no names), so they need no escaping.
+            comparison::reason_sentence(comparison, group)
+        );
+        if row.len() > budget {
+            omitted += 1;
+            continue;
         }
+        budget -= row.len();
+        out.push_str(&row);
+    }
+    if omitted > 0 {
+        let _ = writeln!(
+            out,
+            "\n_{omitted} comparison row(s) omitted to keep this report small; the JSON report has every group._"
+        );
     }
     out
 }
@@ -198,18 +225,6 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_neutralises_table_html_and_link_syntax() {
-        assert_eq!(escape("a|b"), "a&#124;b");
-        assert_eq!(escape("<script>"), "&#60;script&#62;");
-        assert_eq!(escape("[x](http://e)"), "&#91;x&#93;(http&#58;//e)");
-        assert_eq!(escape("`code`"), "&#96;code&#96;");
-        assert_eq!(escape("a\nb"), "a&#92;u{a}b");
-        assert_eq!(escape("www.example.com"), "www&#46;example&#46;com");
-        assert_eq!(escape("café 50%"), "café 50%");
-        assert_eq!(escape("a\u{202e}b"), "a&#92;u{202e}b");
-    }
 
     #[test]
     fn take_within_stops_at_the_first_item_that_does_not_fit() {

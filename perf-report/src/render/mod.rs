@@ -4,15 +4,17 @@
 //! function, so a new section is a new function per format. Every renderer is deterministic:
 //! the same report always gives the same bytes.
 
-mod baseline;
+mod comparison;
+pub mod escape;
 pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod text;
 
-use crate::budget_file::Unit;
-use crate::report::{Check, CheckStatus, LintFinding, Report};
+use perf_budget::{Check, CheckStatus, LintFinding, Unit};
+
+use crate::report::Report;
 
 /// Position of a status in rendered reports: violations first, passes last.
 fn status_rank(status: CheckStatus) -> u8 {
@@ -27,7 +29,7 @@ fn status_rank(status: CheckStatus) -> u8 {
 
 /// The report's checks in display order: by status (violations first), then tool, step, metric.
 fn checks_in_display_order(report: &Report) -> Vec<&Check> {
-    let mut checks: Vec<&Check> = report.checks.iter().collect();
+    let mut checks: Vec<&Check> = report.checks().iter().collect();
     // Stable: within a status the model's (tool, step, metric) order is kept.
     checks.sort_by_key(|check| status_rank(check.status));
     checks
@@ -127,7 +129,7 @@ fn marginal_text(check: &Check) -> Option<String> {
 fn check_sentence(check: &Check) -> String {
     let mut sentence = format!(
         "{} {} {} {} ({}) n={}",
-        check.group_label(),
+        check.group,
         check.metric,
         observed_text(check),
         comparison_text(check),
@@ -199,7 +201,7 @@ fn verbatim(name: &str) -> String {
 /// The headline counts; with a baseline comparison, its counts too, so a run failed only by a
 /// regression says so in its first line.
 fn counts_sentence(report: &Report) -> String {
-    let counts = &report.counts;
+    let counts = report.counts();
     let mut sentence = format!(
         "{} failed, {} warned, {} insufficient samples, {} no data, {} passed ({} checks, {} marginal)",
         counts.failed,
@@ -210,9 +212,9 @@ fn counts_sentence(report: &Report) -> String {
         counts.total,
         counts.marginal
     );
-    if let Some(comparison) = &report.baseline {
+    if let Some(comparison) = report.baseline() {
         sentence.push_str("; baseline: ");
-        sentence.push_str(&baseline::counts_sentence(comparison));
+        sentence.push_str(&comparison::counts_sentence(comparison));
     }
     sentence
 }

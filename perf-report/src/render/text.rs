@@ -9,11 +9,15 @@
 
 use std::fmt::Write as _;
 
+use perf_baseline::Comparison;
+use perf_budget::CheckStatus;
+
+use super::escape::ascii;
 use super::{
-    checks_in_display_order, comparison_text, counts_sentence, detail_text, lint_sentence,
-    marginal_text, observed_text, verbatim,
+    checks_in_display_order, comparison, comparison_text, counts_sentence, detail_text,
+    lint_sentence, marginal_text, observed_text, verbatim,
 };
-use crate::report::{CheckStatus, Report, Verdict};
+use crate::report::{Report, Verdict};
 
 /// How to render text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,20 +38,22 @@ pub fn render(report: &Report, config: &TextConfig) -> String {
     out.push_str(&checks_section(report, config));
     out.push_str(&lint_section(report));
     out.push_str(&warnings_section(report));
-    out.push_str(&super::baseline::text_section(report));
+    if let Some(comparison) = report.baseline() {
+        out.push_str(&baseline_section(comparison));
+    }
     out
 }
 
 /// `perf-gate: FAIL  1 failed, ...` and a blank line.
 pub fn verdict_section(report: &Report, config: &TextConfig) -> String {
-    let colour = match report.verdict {
+    let colour = match report.verdict() {
         Verdict::Pass => GREEN,
         Verdict::Inconclusive => YELLOW,
         Verdict::Fail => RED,
     };
     format!(
         "perf-gate: {}  {}\n",
-        paint(report.verdict.label(), colour, config),
+        paint(report.verdict().label(), colour, config),
         counts_sentence(report)
     )
 }
@@ -62,7 +68,7 @@ pub fn checks_section(report: &Report, config: &TextConfig) -> String {
         .iter()
         .map(|check| {
             [
-                ascii(&check.group_label()),
+                ascii(&check.group.to_string()),
                 check.metric.to_string(),
                 observed_text(check),
                 comparison_text(check),
@@ -102,7 +108,7 @@ pub fn lint_section(report: &Report) -> String {
     list_section(
         "Lint",
         report
-            .lint
+            .lint()
             .iter()
             .map(|finding| lint_sentence(finding, &verbatim)),
     )
@@ -113,7 +119,7 @@ pub fn warnings_section(report: &Report) -> String {
     list_section(
         "Warnings",
         report
-            .warnings
+            .warnings()
             .iter()
             .map(|warning| format!("{}: {}", warning.code, warning.message)),
     )
@@ -138,30 +144,46 @@ fn paint(text: &str, colour: &str, config: &TextConfig) -> String {
     }
 }
 
-/// Makes a log-derived string printable ASCII: anything else (control characters such as ESC
-/// or newline, and non-ASCII) becomes `\u{..}`, and `\` becomes `\\`, so a name can neither
-/// break the layout nor send escape sequences to a terminal.
-pub fn ascii(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '\\' => out.push_str("\\\\"),
-            ' '..='~' => out.push(character),
-            other => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(other));
-            }
+/// The baseline comparison: a heading, the environment warning, one aligned line per group.
+pub fn baseline_section(comparison: &Comparison) -> String {
+    let mut out = format!(
+        "\nBaseline comparison ({}): {}\n",
+        comparison::settings_sentence(comparison),
+        comparison::counts_sentence(comparison)
+    );
+    if let Some(warning) = comparison::environment_warning(comparison) {
+        let _ = writeln!(out, "  WARNING: {}", ascii(&warning));
+    }
+    let rows: Vec<[String; 6]> = comparison::groups_in_display_order(comparison)
+        .into_iter()
+        .map(|group| {
+            [
+                format!("[{}]", comparison::verdict_label(group.verdict).to_uppercase()),
+                ascii(&comparison::group_label(group)),
+                format!(
+                    "{} -> {}",
+                    comparison::milliseconds(group.baseline_value_ms),
+                    comparison::milliseconds(group.current_value_ms)
+                ),
+                comparison::change_text(group),
+                comparison::interval_text(group),
+                format!("p={}", comparison::p_text(group)),
+            ]
+        })
+        .collect();
+    let mut widths = [0usize; 6];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
         }
     }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ascii_escapes_control_and_non_ascii_characters() {
-        assert_eq!(ascii("a\nb\x1b[31m\\é"), "a\\u{a}b\\u{1b}[31m\\\\\\u{e9}");
-        assert_eq!(ascii("plain/step-1"), "plain/step-1");
+    for (row, group) in rows.iter().zip(comparison::groups_in_display_order(comparison)) {
+        let mut line = String::from("  ");
+        for (cell, width) in row.iter().zip(widths) {
+            let _ = write!(line, "{cell:<width$}  ");
+        }
+        line.push_str(&ascii(&comparison::reason_sentence(comparison, group)));
+        let _ = writeln!(out, "{}", line.trim_end());
     }
+    out
 }
