@@ -17,11 +17,14 @@ pub struct ReadConfig {
     pub max_line_bytes: usize,
 }
 
+/// The default line cap of every perf-gate reader: 1 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1024 * 1024;
+
 impl Default for ReadConfig {
-    /// A 1 MiB line cap.
+    /// A [`DEFAULT_MAX_LINE_BYTES`] line cap.
     fn default() -> Self {
         ReadConfig {
-            max_line_bytes: 1024 * 1024,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
         }
     }
 }
