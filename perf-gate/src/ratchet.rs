@@ -1,12 +1,48 @@
 //! Proposing tighter budgets from a baseline.
 
+use perf_baseline::{Baseline, LatencyStats};
+use perf_budget::{BudgetError, Metric};
 use perf_record::GroupKey;
+use perf_stats::QuantileMethod;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
-use super::error::BaselineError;
-use super::format::{Baseline, LatencyStats};
-use super::numbers;
+/// Why a ratchet could not be proposed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RatchetError {
+    /// A setting is out of range.
+    #[error("invalid {setting}: {value} ({expected})")]
+    InvalidConfig {
+        /// The setting (`headroom`, `significant_digits`).
+        setting: &'static str,
+        /// The offending value.
+        value: String,
+        /// What would be accepted.
+        expected: &'static str,
+    },
+    /// The budget file is not valid.
+    #[error("invalid budget file {source_name}")]
+    InvalidBudgetFile {
+        /// The budget file name.
+        source_name: String,
+        /// What the budget parser reported, with the JSON path.
+        #[source]
+        source: BudgetError,
+    },
+    /// A limit the ratchet would tighten is not a number.
+    #[error("{source_name}: $.{group}.{metric}: expected a number, found {found}")]
+    NotANumber {
+        /// The budget file name.
+        source_name: String,
+        /// The entry.
+        group: GroupKey,
+        /// The metric key.
+        metric: String,
+        /// The JSON value found.
+        found: String,
+    },
+}
 
 /// How to ratchet.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,46 +102,42 @@ pub struct RatchetProposal {
 /// changed limits. `source_name` names the budget file in errors and in the diff header.
 ///
 /// # Errors
-/// An out-of-range setting, or a budget file that [`parse_budgets`](crate::parse_budgets)
-/// rejects ([`BaselineError::InvalidBudgetFile`] with its message and JSON path).
+/// An out-of-range setting, or a budget file that [`perf_budget::parse_budgets`] rejects
+/// ([`RatchetError::InvalidBudgetFile`] with its message and JSON path).
 pub fn ratchet(
     baseline: &Baseline,
     budget_json: &str,
     source_name: &str,
     config: &RatchetConfig,
-) -> Result<RatchetProposal, BaselineError> {
+) -> Result<RatchetProposal, RatchetError> {
     if !(config.headroom.is_finite() && config.headroom >= 0.0) {
-        return Err(BaselineError::InvalidConfig {
+        return Err(RatchetError::InvalidConfig {
             setting: "headroom",
             value: config.headroom.to_string(),
             expected: "a finite fraction >= 0, e.g. 0.2 for 20%",
         });
     }
     if !(1..=15).contains(&config.significant_digits) {
-        return Err(BaselineError::InvalidConfig {
+        return Err(RatchetError::InvalidConfig {
             setting: "significant_digits",
             value: config.significant_digits.to_string(),
             expected: "between 1 and 15",
         });
     }
-    let invalid = |problem: String| BaselineError::InvalidBudgetFile {
+    // The budget parser's checks first: unknown metrics, negative limits, duplicate keys and
+    // invalid JSON get its messages, with their JSON paths. What it accepts is a JSON object of
+    // objects.
+    perf_budget::parse_budgets(budget_json).map_err(|source| RatchetError::InvalidBudgetFile {
         source_name: source_name.to_owned(),
-        problem,
-    };
-    // The budget parser's checks first: unknown metrics, negative limits and duplicate keys get
-    // its messages, with their JSON paths.
-    crate::parse_budgets(budget_json).map_err(|error| invalid(error.to_string()))?;
-    let original: Value = serde_json::from_str(budget_json).map_err(|error| {
-        invalid(format!(
-            "line {} column {}: not valid JSON: {error}",
-            error.line(),
-            error.column()
-        ))
+        source,
     })?;
+    let original: Value = serde_json::from_str(budget_json).unwrap_or(Value::Null);
     let Value::Object(tools) = &original else {
-        return Err(invalid(
-            "$: the budget file must be a JSON object".to_owned(),
-        ));
+        return Ok(RatchetProposal {
+            budget_json: budget_json.to_owned(),
+            diff: String::new(),
+            changes: Vec::new(),
+        });
     };
     let mut proposed_tools = tools.clone();
     let mut changes = Vec::new();
@@ -114,28 +146,31 @@ pub fn ratchet(
             continue;
         }
         let Value::Object(steps) = steps else {
-            return Err(invalid(format!("$.{tool}: expected an object of steps")));
+            continue;
         };
         for (step, entry) in steps.iter_mut() {
             if step == "*" {
                 continue;
             }
             let Value::Object(entry) = entry else {
-                return Err(invalid(format!(
-                    "$.{tool}.{step}: expected an object of limits"
-                )));
+                continue;
             };
-            let key = GroupKey {
-                tool: tool.clone(),
-                step: step.clone(),
-            };
+            let key = GroupKey::new(tool.clone(), step.clone());
             let Some(stats) = baseline
                 .group(&key)
                 .and_then(|group| group.latency.as_ref())
             else {
                 continue;
             };
-            tighten_entry(&key, entry, stats, config, &mut changes).map_err(invalid)?;
+            let method = baseline.quantile_method().unwrap_or_default();
+            tighten_entry(&key, entry, stats, method, config, &mut changes).map_err(
+                |(metric, found)| RatchetError::NotANumber {
+                    source_name: source_name.to_owned(),
+                    group: key.clone(),
+                    metric,
+                    found,
+                },
+            )?;
         }
     }
     let before = normal_form(&original);
@@ -160,18 +195,16 @@ fn tighten_entry(
     key: &GroupKey,
     entry: &mut Map<String, Value>,
     stats: &LatencyStats,
+    method: QuantileMethod,
     config: &RatchetConfig,
     changes: &mut Vec<RatchetChange>,
-) -> Result<(), String> {
+) -> Result<(), (String, String)> {
     for (metric, limit) in entry.iter_mut() {
-        let Some(observed) = observed_value(metric, stats) else {
+        let Some(observed) = observed_value(metric, stats, method) else {
             continue;
         };
         let Some(current_limit) = limit.as_f64() else {
-            return Err(format!(
-                "$.{}.{}.{metric}: expected a number, found {limit}",
-                key.tool, key.step
-            ));
+            return Err((metric.clone(), limit.to_string()));
         };
         let proposed = round_up_significant(
             observed * (1.0 + config.headroom),
@@ -193,27 +226,24 @@ fn tighten_entry(
 }
 
 /// The baseline's value of a latency budget key, `None` for keys that are not latency limits.
-fn observed_value(metric: &str, stats: &LatencyStats) -> Option<f64> {
-    match metric {
-        "avg" => Some(stats.mean),
-        "min" => Some(stats.min),
-        "max" => Some(stats.max),
-        _ => {
-            let percentile: f64 = metric.strip_prefix('p')?.parse().ok()?;
-            if !(0.0..=100.0).contains(&percentile) {
-                return None;
+fn observed_value(metric: &str, stats: &LatencyStats, method: QuantileMethod) -> Option<f64> {
+    match metric.parse::<Metric>().ok()? {
+        Metric::Mean => Some(stats.mean),
+        Metric::Min => Some(stats.min),
+        Metric::Max => Some(stats.max),
+        Metric::ErrorRate => None,
+        // Recorded percentiles are exact; others come from the order statistics.
+        Metric::Percentile(percentile) => match stats.percentiles.get(&percentile.to_string()) {
+            Some(value) => Some(*value),
+            None => {
+                perf_stats::quantile(&stats.order_statistics, percentile.probability(), method).ok()
             }
-            // Recorded percentiles are exact; others come from the order statistics.
-            match stats.percentiles.get(metric) {
-                Some(value) => Some(*value),
-                None => numbers::quantile(&stats.order_statistics, percentile / 100.0).ok(),
-            }
-        }
+        },
     }
 }
 
 /// Rounds a positive `value` up to `digits` significant digits (83.4 -> 84, 0.0123 -> 0.013).
-pub(crate) fn round_up_significant(value: f64, digits: u32) -> f64 {
+fn round_up_significant(value: f64, digits: u32) -> f64 {
     if value <= 0.0 || !value.is_finite() {
         return value.max(0.0);
     }
