@@ -251,11 +251,10 @@ pub fn compare(
     }
 
     let p_values: Vec<f64> = tested.iter().map(|(_, p)| *p).collect();
-    let adjusted =
-        numbers::holm_adjust(&p_values).map_err(|source| BaselineError::Statistics {
-            group: "every tested group".to_owned(),
-            source,
-        })?;
+    let adjusted = numbers::holm_adjust(&p_values).map_err(|source| BaselineError::Statistics {
+        group: "every tested group".to_owned(),
+        source,
+    })?;
     for ((index, _), adjusted_p) in tested.iter().zip(adjusted) {
         let group = &mut groups[*index];
         group.adjusted_p_value = Some(adjusted_p);
@@ -436,19 +435,31 @@ mod tests {
         let tested = |size, significant| Reason::Tested { size, significant };
         assert_eq!(
             decide(0.2, 0.05, 0.01, 0.05),
-            (ChangeVerdict::Regressed, tested(ChangeSize::AboveTolerance, true))
+            (
+                ChangeVerdict::Regressed,
+                tested(ChangeSize::AboveTolerance, true)
+            )
         );
         assert_eq!(
             decide(-0.2, 0.05, 0.05, 0.05),
-            (ChangeVerdict::Improved, tested(ChangeSize::BelowTolerance, true))
+            (
+                ChangeVerdict::Improved,
+                tested(ChangeSize::BelowTolerance, true)
+            )
         );
         assert_eq!(
             decide(0.2, 0.05, 0.2, 0.05),
-            (ChangeVerdict::Unchanged, tested(ChangeSize::AboveTolerance, false))
+            (
+                ChangeVerdict::Unchanged,
+                tested(ChangeSize::AboveTolerance, false)
+            )
         );
         assert_eq!(
             decide(0.05, 0.05, 0.0, 0.05),
-            (ChangeVerdict::Unchanged, tested(ChangeSize::WithinTolerance, true))
+            (
+                ChangeVerdict::Unchanged,
+                tested(ChangeSize::WithinTolerance, true)
+            )
         );
     }
 }

@@ -71,14 +71,18 @@ mod tests {
     #[test]
     fn type7_quantile_matches_numpy() {
         // numpy.percentile([1, 2, 3, 4], 95) == 3.85
-        assert!((quantile(&[1.0, 2.0, 3.0, 4.0], 0.95, QuantileMethod::Linear).unwrap() - 3.85).abs() < 1e-12);
+        assert!(
+            (quantile(&[1.0, 2.0, 3.0, 4.0], 0.95, QuantileMethod::Linear).unwrap() - 3.85).abs()
+                < 1e-12
+        );
     }
 
     #[test]
     fn relative_change_interval_brackets_the_change() {
         let baseline: Vec<f64> = (1..=1000).map(f64::from).collect();
         let current: Vec<f64> = baseline.iter().map(|ms| ms * 1.1).collect();
-        let (low, high) = relative_change_interval(&baseline, &current, 0.95, QuantileMethod::Linear).unwrap();
+        let (low, high) =
+            relative_change_interval(&baseline, &current, 0.95, QuantileMethod::Linear).unwrap();
         assert!(low < 0.1 && 0.1 < high, "({low}, {high})");
         assert_eq!(
             relative_change_interval(&baseline[..20], &current, 0.95, QuantileMethod::Linear),

@@ -36,7 +36,9 @@ fn group(tool: &str, step: &str, latencies: Vec<f64>) -> (GroupKey, GroupSamples
     (GroupKey::new(tool, step), samples)
 }
 
-fn groups<const N: usize>(items: [(GroupKey, GroupSamples); N]) -> BTreeMap<GroupKey, GroupSamples> {
+fn groups<const N: usize>(
+    items: [(GroupKey, GroupSamples); N],
+) -> BTreeMap<GroupKey, GroupSamples> {
     BTreeMap::from(items)
 }
 
@@ -84,11 +86,23 @@ fn every_verdict_has_its_reason() {
     assert_eq!(
         verdicts,
         [
-            ("faster", Verdict::Improved, tested(ChangeSize::BelowTolerance, true)),
+            (
+                "faster",
+                Verdict::Improved,
+                tested(ChangeSize::BelowTolerance, true)
+            ),
             ("gone", Verdict::NotComparable, Reason::NotInCurrent),
             ("new", Verdict::NotComparable, Reason::NotInBaseline),
-            ("same", Verdict::Unchanged, tested(ChangeSize::WithinTolerance, false)),
-            ("slower", Verdict::Regressed, tested(ChangeSize::AboveTolerance, true)),
+            (
+                "same",
+                Verdict::Unchanged,
+                tested(ChangeSize::WithinTolerance, false)
+            ),
+            (
+                "slower",
+                Verdict::Regressed,
+                tested(ChangeSize::AboveTolerance, true)
+            ),
             (
                 "tiny",
                 Verdict::NotComparable,
@@ -182,7 +196,10 @@ fn different_environment_gives_a_warning() {
         .collect();
     assert_eq!(
         differences,
-        [("cpu_model", "Test CPU", "unknown"), ("cpu_cores", "4", "2")]
+        [
+            ("cpu_model", "Test CPU", "unknown"),
+            ("cpu_cores", "4", "2")
+        ]
     );
 }
 
@@ -246,9 +263,7 @@ fn rejects_bad_settings_and_bad_current_data() {
         matches!(error, BaselineError::InvalidGroup { .. }),
         "{error}"
     );
-
 }
-
 
 #[test]
 fn the_comparison_uses_the_run_s_quantile_method_on_both_sides() {
@@ -259,13 +274,21 @@ fn the_comparison_uses_the_run_s_quantile_method_on_both_sides() {
         quantile_method: QuantileMethod::InvertedCdf,
         ..CompareConfig::default()
     };
-    let comparison =
-        baseline::compare(&before, &groups([group("api", "get", values)]), &fingerprint(), &config)
-            .unwrap();
+    let comparison = baseline::compare(
+        &before,
+        &groups([group("api", "get", values)]),
+        &fingerprint(),
+        &config,
+    )
+    .unwrap();
     let result = &comparison.groups[0];
     assert_eq!(comparison.quantile_method, QuantileMethod::InvertedCdf);
     assert_eq!(result.current_value_ms, Some(95.0));
-    assert_eq!(result.baseline_value_ms, Some(95.0), "recomputed from the order statistics");
+    assert_eq!(
+        result.baseline_value_ms,
+        Some(95.0),
+        "recomputed from the order statistics"
+    );
     let linear = baseline::compare(
         &before,
         &groups([group("api", "get", (1..=100).map(f64::from).collect())]),

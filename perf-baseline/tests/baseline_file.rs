@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use camino::Utf8PathBuf;
-use perf_baseline::{self as baseline, BaselineError, BuildConfig, DEFAULT_MAX_POINTS, Fingerprint};
+use perf_baseline::{
+    self as baseline, BaselineError, BuildConfig, DEFAULT_MAX_POINTS, Fingerprint,
+};
 use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
 use perf_stats::QuantileMethod;
 use serde_json::Value;

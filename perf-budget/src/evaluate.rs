@@ -131,11 +131,12 @@ fn check_group(
                 .collect(),
             method: config.quantile_method,
         };
-        let summary =
-            summarize(&group.latencies_ms, &config).map_err(|source| EvaluateError::Statistics {
+        let summary = summarize(&group.latencies_ms, &config).map_err(|source| {
+            EvaluateError::Statistics {
                 group: key.clone(),
                 source,
-            })?;
+            }
+        })?;
         Some(summary)
     };
     let latency_count = group.latencies_ms.len() as u64;
@@ -160,14 +161,13 @@ fn check_group(
                 (_, None) => (0, None, None),
                 (Metric::Mean, Some(summary)) => {
                     // Student's t interval; none for a single value.
-                    let interval =
-                        mean_confidence_interval(&group.latencies_ms, level)
-                            .ok()
-                            .map(|interval| ConfidenceInterval {
-                                low: interval.lower,
-                                high: interval.upper,
-                                level,
-                            });
+                    let interval = mean_confidence_interval(&group.latencies_ms, level)
+                        .ok()
+                        .map(|interval| ConfidenceInterval {
+                            low: interval.lower,
+                            high: interval.upper,
+                            level,
+                        });
                     (latency_count, Some(summary.mean), interval)
                 }
                 (Metric::Min, Some(summary)) => (latency_count, Some(summary.min), None),
@@ -343,7 +343,11 @@ mod tests {
         (GroupKey::new(tool, step), samples)
     }
 
-    fn run_with(budgets: &str, groups: &[(GroupKey, GroupSamples)], config: &EvaluateConfig) -> Evaluation {
+    fn run_with(
+        budgets: &str,
+        groups: &[(GroupKey, GroupSamples)],
+        config: &EvaluateConfig,
+    ) -> Evaluation {
         let budgets = parse_budgets(budgets).unwrap();
         evaluate(&budgets, &groups.iter().cloned().collect(), config).unwrap()
     }
@@ -581,13 +585,28 @@ mod tests {
     fn scoped_budgets_drop_out_of_scope_entries_and_keep_wildcards() {
         let text = r#"{"a": {"b": {"p50": 1000}}, "other": {"step": {"p50": 1}}, "*": {"*": {"max": 1e9}}}"#;
         let full = run(text, &[group("a", "b", &one_to(100))]);
-        assert!(full.checks.iter().any(|check| check.status == CheckStatus::NoData));
-        let budgets = parse_budgets(text).unwrap().scoped(|tool| tool == "a", |_| true);
+        assert!(
+            full.checks
+                .iter()
+                .any(|check| check.status == CheckStatus::NoData)
+        );
+        let budgets = parse_budgets(text)
+            .unwrap()
+            .scoped(|tool| tool == "a", |_| true);
         let groups = [group("a", "b", &one_to(100))].into_iter().collect();
         let scoped = evaluate(&budgets, &groups, &CONFIG).unwrap();
         assert!(scoped.checks.iter().all(|check| check.group.tool == "a"));
-        assert!(scoped.checks.iter().all(|check| check.status == CheckStatus::Pass));
-        assert_eq!(scoped.checks.len(), 1, "the most specific entry, a/b, wins whole");
+        assert!(
+            scoped
+                .checks
+                .iter()
+                .all(|check| check.status == CheckStatus::Pass)
+        );
+        assert_eq!(
+            scoped.checks.len(),
+            1,
+            "the most specific entry, a/b, wins whole"
+        );
         // The wildcard stays in scope (shadowed by a/b); other/step is neither checked nor linted.
         assert!(
             matches!(&scoped.lint[..], [LintFinding::UnusedEntry { entry, shadowed_groups: 1 }] if entry.to_string() == "*/*"),

@@ -71,7 +71,6 @@ pub struct Check {
     pub marginal: bool,
 }
 
-
 /// Something the evaluation noticed that is neither a check nor a lint finding.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]

@@ -45,7 +45,9 @@ pub fn parse_fraction(text: &str) -> Result<f64, FractionError> {
     };
     // Plain decimal digits only: no sign, exponent, `inf` or `NaN`.
     let plain = !number.is_empty()
-        && number.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.')
+        && number
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || byte == b'.')
         && number.bytes().filter(|&byte| byte == b'.').count() <= 1
         && number != ".";
     if !plain {
@@ -108,7 +110,9 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_plain_number() {
-        for bad in ["", "%", "-5%", "-0.1", "abc", "1e-2", "inf", "NaN", "5%%", "1.2.3", "."] {
+        for bad in [
+            "", "%", "-5%", "-0.1", "abc", "1e-2", "inf", "NaN", "5%%", "1.2.3", ".",
+        ] {
             assert!(
                 matches!(parse_fraction(bad), Err(FractionError::Invalid { .. })),
                 "{bad}"

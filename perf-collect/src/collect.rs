@@ -317,5 +317,4 @@ mod tests {
         assert_eq!(table.record(0), record);
         assert_eq!(table.strings.names.len(), 3);
     }
-
 }

@@ -256,9 +256,16 @@ mod tests {
             ..DiscoverConfig::default()
         };
         let named = discover(std::slice::from_ref(&log), &config).unwrap();
-        assert_eq!(named.files.len(), 1, "named as a root: read, then replaced atomically");
+        assert_eq!(
+            named.files.len(),
+            1,
+            "named as a root: read, then replaced atomically"
+        );
         let walked = discover(std::slice::from_ref(&root), &config).unwrap();
-        assert!(walked.files.is_empty(), "found by walking: the own output is skipped");
+        assert!(
+            walked.files.is_empty(),
+            "found by walking: the own output is skipped"
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ mod scan;
 pub use aggregate::{
     Aggregation, GroupBy, GroupingSink, aggregate, into_tool_step_groups, merge_groups,
 };
-pub use collect::{Collection, CollectingSink, CollectionSummary, SUMMARY_SCHEMA_VERSION, collect};
+pub use collect::{CollectingSink, Collection, CollectionSummary, SUMMARY_SCHEMA_VERSION, collect};
 pub use discover::{
     Compression, DiscoverConfig, Discovery, Origin, STDIN_NAME, STDIN_ROOT, SourceFile, discover,
     is_log_file_name,

@@ -8,8 +8,7 @@ use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use perf_collect::{
-    CollectConfig, CollectError, Filter, GroupBy, OutcomeFilter, ScanConfig, aggregate,
-    collect,
+    CollectConfig, CollectError, Filter, GroupBy, OutcomeFilter, ScanConfig, aggregate, collect,
 };
 use perf_record::GroupName;
 use perf_record::{ErrorKind, GroupKey, Line, Outcome, parse_line};

@@ -2,6 +2,8 @@
 
 use camino::Utf8PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use perf_budget::parse_fraction;
+use perf_stats::Percentile;
 
 /// Turn JSONL latency logs into a CI performance gate.
 ///
@@ -311,8 +313,9 @@ pub struct LintArgs {
 pub struct ComparisonArgs {
     /// The percentile compared (`p50`, `p95`, `p99.9`, ...).
     #[arg(long, default_value = "p95")]
-    pub metric: String,
-    /// The relative change that counts as a regression (`5%` or `0.05`).
+    pub metric: Percentile,
+    /// The relative change that counts as a regression (`5%` or `0.05`; a bare number above 1
+    /// is refused).
     #[arg(long, default_value = "5%", value_parser = parse_fraction)]
     pub tolerance: f64,
     /// Significance level of the Mann-Whitney test, Holm-Bonferroni adjusted across groups.
@@ -391,20 +394,6 @@ pub struct BaselineRatchetArgs {
     pub write: bool,
 }
 
-/// `5%` or `0.05` as the fraction 0.05; finite and not negative.
-pub fn parse_fraction(text: &str) -> Result<f64, String> {
-    let (number, scale) = match text.trim().strip_suffix('%') {
-        Some(percent) => (percent.trim(), 100.0),
-        None => (text.trim(), 1.0),
-    };
-    match number.parse::<f64>() {
-        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value / scale),
-        _ => Err(format!(
-            "expected a percentage such as 5% or a fraction such as 0.05, got {text:?}"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,12 +405,35 @@ mod tests {
     }
 
     #[test]
-    fn fractions_accept_percentages_and_plain_numbers() {
-        assert_eq!(parse_fraction("5%"), Ok(0.05));
-        assert_eq!(parse_fraction("0.2"), Ok(0.2));
-        assert_eq!(parse_fraction(" 12.5 % "), Ok(0.125));
-        assert!(parse_fraction("-5%").is_err());
-        assert!(parse_fraction("five").is_err());
-        assert!(parse_fraction("NaN").is_err());
+    fn a_bare_tolerance_above_one_is_refused_with_the_hint() {
+        let error = Cli::try_parse_from([
+            "perf-gate",
+            "baseline",
+            "compare",
+            "logs",
+            "--baseline",
+            "b.json",
+            "--tolerance",
+            "5",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("write 5%"), "{error}");
+        let parsed = Cli::try_parse_from([
+            "perf-gate",
+            "baseline",
+            "compare",
+            "logs",
+            "--baseline",
+            "b.json",
+            "--tolerance",
+            "5%",
+        ])
+        .unwrap();
+        let Command::Baseline(BaselineCommand::Compare(args)) = parsed.command else {
+            panic!("parsed another command");
+        };
+        assert_eq!(args.comparison.tolerance, 0.05);
+        assert_eq!(args.comparison.metric, Percentile::P95);
     }
 }

@@ -159,7 +159,10 @@ pub fn read_groups_and_records(
     config: &CollectConfig,
 ) -> Result<(BTreeMap<GroupKey, GroupSamples>, Collection), CollectError> {
     let scan = perf_collect::scan(roots, config, || {
-        (GroupingSink::new(GroupBy::ToolStep), CollectingSink::default())
+        (
+            GroupingSink::new(GroupBy::ToolStep),
+            CollectingSink::default(),
+        )
     })?;
     let (grouping, collecting): (Vec<GroupingSink>, Vec<CollectingSink>) =
         scan.sinks.into_iter().unzip();
@@ -179,7 +182,10 @@ pub fn regression_tolerances(
     baseline: &Baseline,
     current: &BTreeMap<GroupKey, GroupSamples>,
 ) -> BTreeMap<GroupKey, f64> {
-    let baseline_keys = baseline.groups().iter().map(perf_baseline::BaselineGroup::key);
+    let baseline_keys = baseline
+        .groups()
+        .iter()
+        .map(perf_baseline::BaselineGroup::key);
     let current_keys = current.keys().cloned();
     baseline_keys
         .chain(current_keys)
@@ -310,7 +316,8 @@ fn scoped(budgets: &Budgets, scope: &Scope) -> Result<Budgets, GateError> {
     }
     .compile()
     .map_err(GateError::Scope)?;
-    Ok(budgets
-        .clone()
-        .scoped(|tool| filter.keeps_tool(tool), |step| filter.keeps_step(step)))
+    Ok(budgets.clone().scoped(
+        |tool| filter.keeps_tool(tool),
+        |step| filter.keeps_step(step),
+    ))
 }

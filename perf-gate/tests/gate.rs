@@ -67,7 +67,10 @@ fn budget_regression_rule_overrides_the_tolerance() {
     )
     .unwrap();
     let tolerances = regression_tolerances(&budgets, &before, &after);
-    assert_eq!(tolerances, BTreeMap::from([(GroupKey::new("api", "get"), 0.1)]));
+    assert_eq!(
+        tolerances,
+        BTreeMap::from([(GroupKey::new("api", "get"), 0.1)])
+    );
     let report = gate(&budgets, Some(&before), &after, &GateConfig::default()).unwrap();
     let comparison = report.baseline().unwrap();
     let get = &comparison.groups[0];
@@ -76,8 +79,17 @@ fn budget_regression_rule_overrides_the_tolerance() {
     let put = &comparison.groups[1];
     assert_eq!(put.tolerance, 0.05);
     assert_eq!(put.verdict, ChangeVerdict::Regressed, "{:?}", put.reason);
-    assert_eq!(report.verdict(), Verdict::Fail, "a regression fails the gate");
-    assert!(report.checks().iter().all(|check| check.status == CheckStatus::Pass));
+    assert_eq!(
+        report.verdict(),
+        Verdict::Fail,
+        "a regression fails the gate"
+    );
+    assert!(
+        report
+            .checks()
+            .iter()
+            .all(|check| check.status == CheckStatus::Pass)
+    );
 }
 
 /// With a non-default quantile method, a group's p95 is the same number in the checks and in the
@@ -90,7 +102,10 @@ fn one_p95_per_group_across_checks_and_baseline_with_a_non_default_method() {
     )
     .unwrap();
     // The baseline was saved with the default (type 7) method; the run uses type 1.
-    let before = passport(&groups([group("api", "get", data.clone())]), QuantileMethod::Linear);
+    let before = passport(
+        &groups([group("api", "get", data.clone())]),
+        QuantileMethod::Linear,
+    );
     let current = groups([group("api", "get", data)]);
     let report = gate(&budgets, Some(&before), &current, &GateConfig::default()).unwrap();
     let check = report
@@ -99,14 +114,23 @@ fn one_p95_per_group_across_checks_and_baseline_with_a_non_default_method() {
         .find(|check| matches!(check.metric, Metric::Percentile(_)))
         .unwrap();
     let compared = &report.baseline().unwrap().groups[0];
-    assert_eq!(report.settings().quantile_method, QuantileMethod::InvertedCdf);
-    assert_eq!(report.baseline().unwrap().quantile_method, QuantileMethod::InvertedCdf);
+    assert_eq!(
+        report.settings().quantile_method,
+        QuantileMethod::InvertedCdf
+    );
+    assert_eq!(
+        report.baseline().unwrap().quantile_method,
+        QuantileMethod::InvertedCdf
+    );
     assert_eq!(check.observed, compared.current_value_ms);
     // numpy.percentile(1.37 * arange(1, 201), 95, method="inverted_cdf") == 1.37 * 190
     assert!((check.observed.unwrap() - 1.37 * 190.0).abs() < 1e-9);
     assert_eq!(compared.baseline_value_ms, compared.current_value_ms);
     let json = perf_report::render::json::render(&report).unwrap();
-    assert!(json.contains("\"quantile_method\": \"inverted_cdf\""), "{json}");
+    assert!(
+        json.contains("\"quantile_method\": \"inverted_cdf\""),
+        "{json}"
+    );
 }
 
 #[test]
@@ -117,7 +141,11 @@ fn scope_comes_before_evaluation() {
     .unwrap();
     let current = groups([group("a", "b", spread(100, 1.0, 1.0))]);
     let unscoped = gate(&budgets, None, &current, &GateConfig::default()).unwrap();
-    assert_eq!(unscoped.verdict(), Verdict::Inconclusive, "other/step has no data");
+    assert_eq!(
+        unscoped.verdict(),
+        Verdict::Inconclusive,
+        "other/step has no data"
+    );
     let config = GateConfig {
         scope: Scope {
             tools: vec!["a".into()],
@@ -141,18 +169,28 @@ fn scope_comes_before_evaluation() {
 
 #[test]
 fn baseline_comparison_needs_the_budget_file_s_min_samples_on_each_side() {
-    let before = passport(&groups([group("api", "get", spread(40, 100.0, 1.0))]), QuantileMethod::Linear);
+    let before = passport(
+        &groups([group("api", "get", spread(40, 100.0, 1.0))]),
+        QuantileMethod::Linear,
+    );
     let after = groups([group("api", "get", spread(40, 100.0, 2.0))]);
-    let strict = parse_budgets(r#"{ "api": { "get": { "p95": 1000, "min_samples": 1 } } }"#).unwrap();
+    let strict =
+        parse_budgets(r#"{ "api": { "get": { "p95": 1000, "min_samples": 1 } } }"#).unwrap();
     let report = gate(&strict, Some(&before), &after, &GateConfig::default()).unwrap();
     // defaults.min_samples is 50, more than the 40 latencies on each side.
-    assert_eq!(report.baseline().unwrap().groups[0].verdict, ChangeVerdict::NotComparable);
+    assert_eq!(
+        report.baseline().unwrap().groups[0].verdict,
+        ChangeVerdict::NotComparable
+    );
     let relaxed = parse_budgets(
         r#"{ "defaults": { "min_samples": 30 }, "api": { "get": { "p95": 1000 } } }"#,
     )
     .unwrap();
     let report = gate(&relaxed, Some(&before), &after, &GateConfig::default()).unwrap();
-    assert_eq!(report.baseline().unwrap().groups[0].verdict, ChangeVerdict::Regressed);
+    assert_eq!(
+        report.baseline().unwrap().groups[0].verdict,
+        ChangeVerdict::Regressed
+    );
 }
 
 #[test]

@@ -110,8 +110,8 @@ mod tests {
         let directory = tempfile::tempdir().unwrap();
         let file = temp_path(&directory, "plain");
         std::fs::write(&file, "x").unwrap();
-        let error = write_atomically(&file.join("report.json"), |out| out.write_all(b"x"))
-            .unwrap_err();
+        let error =
+            write_atomically(&file.join("report.json"), |out| out.write_all(b"x")).unwrap_err();
         assert!(error.to_string().contains("plain"), "{error}");
     }
 

@@ -51,7 +51,9 @@ pub use group::{GroupKey, GroupName, GroupSamples, OutcomeCounts};
 pub use jiff::Timestamp;
 pub use normalize::{http_reason, normalize_line};
 pub use parse::{parse_line, parse_line_reference};
-pub use read::{DEFAULT_MAX_LINE_BYTES, LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom};
+pub use read::{
+    DEFAULT_MAX_LINE_BYTES, LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom,
+};
 pub use write::{record_to_line, write_record};
 
 /// The outcome of one timed operation: a tri-state.
@@ -231,4 +233,3 @@ impl Record<'_> {
         Ok(())
     }
 }
-

@@ -167,10 +167,15 @@ mod stream_tests {
     #[test]
     fn an_overlong_line_is_rejected_and_the_next_line_still_read() {
         let input = format!("{}\n{RECORD}\n", "x".repeat(5000));
-        let config = ReadConfig { max_line_bytes: 1024 };
+        let config = ReadConfig {
+            max_line_bytes: 1024,
+        };
         let mut reader = RecordReader::new("in", input.as_bytes(), config);
         let first = reader.next_normalized().unwrap().unwrap_err();
-        assert_eq!(first.as_record_error().unwrap().kind, ErrorKind::LineTooLong);
+        assert_eq!(
+            first.as_record_error().unwrap().kind,
+            ErrorKind::LineTooLong
+        );
         assert!(reader.next_normalized().unwrap().is_ok());
         assert!(reader.next_normalized().is_none());
     }

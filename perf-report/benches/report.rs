@@ -56,7 +56,11 @@ fn bench(criterion: &mut Criterion) {
         confidence_level: CONFIG.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
     };
-    let report = Report::new(settings, evaluate(&budgets, &groups, &CONFIG).unwrap(), None);
+    let report = Report::new(
+        settings,
+        evaluate(&budgets, &groups, &CONFIG).unwrap(),
+        None,
+    );
     criterion.bench_function("render text + markdown, 600 checks", |bencher| {
         bencher.iter(|| {
             (

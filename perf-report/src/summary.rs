@@ -8,13 +8,10 @@
 //! over the records with a known outcome; unknown ones are only counted. A group without any
 //! known-outcome record has `null` statistics.
 
-use std::fmt::Write as _;
-
 use perf_record::{GroupName, GroupSamples};
 use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize};
 use serde::{Deserialize, Serialize};
 
-use crate::render::escape::{ascii, markdown};
 use crate::render::fixed;
 
 /// Version of the summary JSON; bumped on any incompatible change.
@@ -156,10 +153,11 @@ fn summarize_group(
     if input.latencies_ms.is_empty() {
         return Ok(group);
     }
-    let summary: Summary = summarize(&input.latencies_ms, config).map_err(|source| SummaryError {
-        group: name.to_string(),
-        source,
-    })?;
+    let summary: Summary =
+        summarize(&input.latencies_ms, config).map_err(|source| SummaryError {
+            group: name.to_string(),
+            source,
+        })?;
     group.monotonic = check_monotonic(&summary).is_ok();
     group.min = Some(summary.min);
     group.max = Some(summary.max);
@@ -173,7 +171,8 @@ fn summarize_group(
     Ok(group)
 }
 
-const HEADER: [&str; 13] = [
+/// The columns of every rendering of the summary.
+pub(crate) const HEADER: [&str; 13] = [
     "group",
     "records",
     "ok",
@@ -194,7 +193,7 @@ fn milliseconds(value: Option<f64>) -> String {
 }
 
 /// The cells of one row, the group label as given by `label`.
-fn row(group: &GroupSummary, label: &dyn Fn(&str) -> String) -> Vec<String> {
+pub(crate) fn row(group: &GroupSummary, label: &dyn Fn(&str) -> String) -> Vec<String> {
     vec![
         label(&group.label()),
         group.count.to_string(),
@@ -213,59 +212,6 @@ fn row(group: &GroupSummary, label: &dyn Fn(&str) -> String) -> Vec<String> {
         milliseconds(group.max),
         if group.monotonic { "yes" } else { "NO" }.to_owned(),
     ]
-}
-
-/// Aligned ASCII text: the group left-aligned, numbers right-aligned, one line per group.
-pub fn render_text(report: &SummaryReport) -> String {
-    let rows: Vec<Vec<String>> = std::iter::once(HEADER.map(str::to_owned).to_vec())
-        .chain(report.groups.iter().map(|group| row(group, &ascii)))
-        .collect();
-    let widths: Vec<usize> = (0..HEADER.len())
-        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for row in &rows {
-        let mut line = String::new();
-        for (column, cell) in row.iter().enumerate() {
-            let width = widths[column];
-            if column == 0 {
-                let _ = write!(line, "{cell:<width$}");
-            } else {
-                let _ = write!(line, "  {cell:>width$}");
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    if report.groups.is_empty() {
-        out.push_str("(no records)\n");
-    }
-    out
-}
-
-/// A GitHub-flavoured Markdown table; group names from logs are escaped so they cannot break the
-/// table or inject HTML or links.
-pub fn render_markdown(report: &SummaryReport) -> String {
-    let mut out = format!("| {} |\n|", HEADER.join(" | "));
-    for column in 0..HEADER.len() {
-        out.push_str(if column == 0 { " --- |" } else { " ---: |" });
-    }
-    out.push('\n');
-    for group in &report.groups {
-        let _ = writeln!(out, "| {} |", row(group, &markdown).join(" | "));
-    }
-    if report.groups.is_empty() {
-        out.push_str("\n(no records)\n");
-    }
-    out
-}
-
-/// Pretty JSON with a `schema_version`, ending in a newline.
-///
-/// # Errors
-/// Only if serde_json fails, which a summary of finite numbers never makes it do.
-pub fn render_json(report: &SummaryReport) -> Result<String, serde_json::Error> {
-    Ok(serde_json::to_string_pretty(report)? + "\n")
 }
 
 #[cfg(test)]
@@ -320,7 +266,7 @@ mod tests {
     #[test]
     fn json_has_the_documented_flat_keys() {
         let json: serde_json::Value =
-            serde_json::from_str(&render_json(&sample()).unwrap()).unwrap();
+            serde_json::from_str(&crate::render::json::render_summary(&sample()).unwrap()).unwrap();
         assert_eq!(json["schema_version"], 1);
         let group = json["groups"][0].as_object().unwrap();
         for key in [
@@ -358,9 +304,12 @@ mod tests {
     #[test]
     fn renderers_escape_names_and_align() {
         let report = sample();
-        insta::assert_snapshot!("summary_text", render_text(&report));
-        insta::assert_snapshot!("summary_markdown", render_markdown(&report));
-        let markdown = render_markdown(&report);
+        insta::assert_snapshot!("summary_text", crate::render::text::render_summary(&report));
+        insta::assert_snapshot!(
+            "summary_markdown",
+            crate::render::markdown::render_summary(&report)
+        );
+        let markdown = crate::render::markdown::render_summary(&report);
         assert!(!markdown.contains("a|b"), "{markdown}");
         assert!(!markdown.contains("<get>"), "{markdown}");
     }

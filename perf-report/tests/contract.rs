@@ -34,7 +34,9 @@ fn exit_code(budgets: &str, latencies: &[f64]) -> u8 {
         default_min_samples: budgets.defaults().min_samples,
     };
     let evaluation = evaluate(&budgets, &groups, &config).unwrap();
-    Report::new(settings, evaluation, None).verdict().exit_code()
+    Report::new(settings, evaluation, None)
+        .verdict()
+        .exit_code()
 }
 
 #[test]

@@ -60,7 +60,11 @@ fn report_of(budgets: &str, groups: BTreeMap<GroupKey, GroupSamples>) -> Report 
         confidence_level: CONFIG.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
     };
-    Report::new(settings, evaluate(&budgets, &groups, &CONFIG).unwrap(), None)
+    Report::new(
+        settings,
+        evaluate(&budgets, &groups, &CONFIG).unwrap(),
+        None,
+    )
 }
 
 /// `count` values evenly spread over `[low, high]`.
@@ -406,6 +410,10 @@ fn the_verdict_is_the_worst_section_and_a_violation_outranks_insufficient_sample
         r#"{"a": {"b": {"avg": 1, "severity": "warn", "min_samples": 1}}}"#,
         BTreeMap::from([group("a", "b", vec![5.0], 0, 0)]),
     );
-    assert_eq!(warn.verdict(), Verdict::Pass, "a warn violation never fails the run");
+    assert_eq!(
+        warn.verdict(),
+        Verdict::Pass,
+        "a warn violation never fails the run"
+    );
     assert_eq!(warn.counts().warned, 1);
 }

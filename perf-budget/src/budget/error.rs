@@ -115,4 +115,3 @@ pub enum BudgetFileError {
         error: BudgetError,
     },
 }
-

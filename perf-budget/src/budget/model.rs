@@ -330,7 +330,11 @@ impl Budgets {
     /// or step the scope leaves out are dropped, so they report neither "no data" nor "unused".
     /// A wildcard is always in scope. The groups in scope resolve to the same entries as before,
     /// because an entry that names a tool or step outside the scope matches no group inside it.
-    pub fn scoped(mut self, keeps_tool: impl Fn(&str) -> bool, keeps_step: impl Fn(&str) -> bool) -> Budgets {
+    pub fn scoped(
+        mut self,
+        keeps_tool: impl Fn(&str) -> bool,
+        keeps_step: impl Fn(&str) -> bool,
+    ) -> Budgets {
         self.entries.retain(|entry| {
             entry.tool.exact().is_none_or(&keeps_tool) && entry.step.exact().is_none_or(&keeps_step)
         });
@@ -349,7 +353,6 @@ impl Budgets {
         self
     }
 }
-
 
 /// Which budget entry produced a check: its tool and step as written, wildcards included.
 ///

@@ -310,7 +310,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(*budgets.defaults(), Defaults::default());
-        let labels: Vec<String> = budgets.entries().iter().map(|entry| entry.label().to_string()).collect();
+        let labels: Vec<String> = budgets
+            .entries()
+            .iter()
+            .map(|entry| entry.label().to_string())
+            .collect();
         assert_eq!(
             labels,
             [

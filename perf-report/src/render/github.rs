@@ -24,7 +24,7 @@ pub fn render(report: &Report) -> String {
             let title = format!(
                 "perf-gate {}: {} {}",
                 status_word(check.status),
-                check.group.to_string(),
+                check.group,
                 check.metric
             );
             let _ = writeln!(

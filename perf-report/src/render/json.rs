@@ -5,6 +5,7 @@
 //! incompatible change.
 
 use crate::report::Report;
+use crate::summary::SummaryReport;
 
 /// Why a JSON report could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -49,4 +50,13 @@ pub fn parse(text: &str) -> Result<Report, JsonReportError> {
         });
     }
     serde_json::from_value(value).map_err(JsonReportError::Read)
+}
+
+/// The `summarize` report as pretty JSON with a `schema_version`, ending in a newline.
+///
+/// # Errors
+/// Only if serde_json fails, which a summary of finite numbers never makes it do.
+pub fn render_summary(report: &SummaryReport) -> Result<String, JsonReportError> {
+    let text = serde_json::to_string_pretty(report).map_err(JsonReportError::Write)?;
+    Ok(text + "\n")
 }

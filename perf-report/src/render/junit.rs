@@ -66,7 +66,10 @@ fn count(checks: &[&Check]) -> SuiteCounts {
 pub fn render(report: &Report) -> String {
     let mut suites: BTreeMap<&str, Vec<&Check>> = BTreeMap::new();
     for check in report.checks() {
-        suites.entry(check.group.tool.as_str()).or_default().push(check);
+        suites
+            .entry(check.group.tool.as_str())
+            .or_default()
+            .push(check);
     }
     let all: Vec<&Check> = report.checks().iter().collect();
     let mut total = count(&all);
@@ -167,14 +170,14 @@ fn baseline_suite(comparison: &Comparison) -> String {
         "  <testsuite name=\"perf-gate baseline\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
     );
     if let Some(warning) = comparison::environment_warning(comparison) {
-        let _ = writeln!(
-            out,
-            "    <system-out>{}</system-out>",
-            escape(&warning)
-        );
+        let _ = writeln!(out, "    <system-out>{}</system-out>", escape(&warning));
     }
     for group in &comparison.groups {
-        let name = format!("{} {}", comparison::group_label(group), comparison::settings_sentence(comparison));
+        let name = format!(
+            "{} {}",
+            comparison::group_label(group),
+            comparison::settings_sentence(comparison)
+        );
         let _ = write!(
             out,
             "    <testcase classname=\"baseline.{}\" name=\"{}\"",

@@ -17,6 +17,7 @@ use super::{
     marginal_text, observed_text,
 };
 use crate::report::Report;
+use crate::summary::{self, SummaryReport};
 
 /// GitHub's limit on a job summary: 1 MiB.
 pub const MARKDOWN_MAX_BYTES: usize = 1024 * 1024;
@@ -218,6 +219,23 @@ fn baseline_section(comparison: &Comparison, max_bytes: usize) -> String {
             out,
             "\n_{omitted} comparison row(s) omitted to keep this report small; the JSON report has every group._"
         );
+    }
+    out
+}
+
+/// The `summarize` report as a GitHub-flavoured Markdown table; group names from logs are escaped so they cannot break the
+/// table or inject HTML or links.
+pub fn render_summary(report: &SummaryReport) -> String {
+    let mut out = format!("| {} |\n|", summary::HEADER.join(" | "));
+    for column in 0..summary::HEADER.len() {
+        out.push_str(if column == 0 { " --- |" } else { " ---: |" });
+    }
+    out.push('\n');
+    for group in &report.groups {
+        let _ = writeln!(out, "| {} |", summary::row(group, &escape).join(" | "));
+    }
+    if report.groups.is_empty() {
+        out.push_str("\n(no records)\n");
     }
     out
 }

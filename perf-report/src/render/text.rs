@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use perf_baseline::Comparison;
-use perf_budget::CheckStatus;
+use perf_budget::{CheckStatus, LintFinding};
 
 use super::escape::ascii;
 use super::{
@@ -18,6 +18,7 @@ use super::{
     lint_sentence, marginal_text, observed_text, verbatim,
 };
 use crate::report::{Report, Verdict};
+use crate::summary::{self, SummaryReport};
 
 /// How to render text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,10 +106,15 @@ pub fn checks_section(report: &Report, config: &TextConfig) -> String {
 
 /// `Lint (N):` and one indented line per finding; empty without findings.
 pub fn lint_section(report: &Report) -> String {
+    lint_lines(report.lint())
+}
+
+/// `Lint (N):` and one indented line per finding (what `perf-gate lint` prints); empty without
+/// findings.
+pub fn lint_lines(findings: &[LintFinding]) -> String {
     list_section(
         "Lint",
-        report
-            .lint()
+        findings
             .iter()
             .map(|finding| lint_sentence(finding, &verbatim)),
     )
@@ -158,7 +164,10 @@ pub fn baseline_section(comparison: &Comparison) -> String {
         .into_iter()
         .map(|group| {
             [
-                format!("[{}]", comparison::verdict_label(group.verdict).to_uppercase()),
+                format!(
+                    "[{}]",
+                    comparison::verdict_label(group.verdict).to_uppercase()
+                ),
                 ascii(&comparison::group_label(group)),
                 format!(
                     "{} -> {}",
@@ -177,13 +186,49 @@ pub fn baseline_section(comparison: &Comparison) -> String {
             *width = (*width).max(cell.len());
         }
     }
-    for (row, group) in rows.iter().zip(comparison::groups_in_display_order(comparison)) {
+    for (row, group) in rows
+        .iter()
+        .zip(comparison::groups_in_display_order(comparison))
+    {
         let mut line = String::from("  ");
         for (cell, width) in row.iter().zip(widths) {
             let _ = write!(line, "{cell:<width$}  ");
         }
         line.push_str(&ascii(&comparison::reason_sentence(comparison, group)));
         let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
+
+/// The `summarize` report as aligned ASCII text: the group left-aligned, numbers right-aligned, one line per group.
+pub fn render_summary(report: &SummaryReport) -> String {
+    let rows: Vec<Vec<String>> = std::iter::once(summary::HEADER.map(str::to_owned).to_vec())
+        .chain(
+            report
+                .groups
+                .iter()
+                .map(|group| summary::row(group, &ascii)),
+        )
+        .collect();
+    let widths: Vec<usize> = (0..summary::HEADER.len())
+        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            let width = widths[column];
+            if column == 0 {
+                let _ = write!(line, "{cell:<width$}");
+            } else {
+                let _ = write!(line, "  {cell:>width$}");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    if report.groups.is_empty() {
+        out.push_str("(no records)\n");
     }
     out
 }

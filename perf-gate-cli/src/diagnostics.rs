@@ -1,77 +1,25 @@
-//! Turning command-line inputs into what perf-collect reads, and reporting what it read.
-//!
-//! perf-collect reads files and directories; `-` (stdin) is a command-line convention, so it is
-//! handled here: stdin is spooled to a private temporary `.jsonl` file that is read like any other
-//! and named `<stdin>` in every message.
+//! What the command prints on stderr besides errors (rejected lines, the line accounting, notes,
+//! a progress bar), and how the command line's filter options become the collector's
+//! configuration.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
-use camino::{Utf8Path, Utf8PathBuf};
-use perf_budget::Report;
+use camino::Utf8PathBuf;
 use perf_collect::{CollectConfig, Filter, OutcomeFilter, Progress, ScanReport};
+use perf_gate::Scope;
 use perf_record::Timestamp;
 
 use crate::cli::{FilterArgs, OutcomeArg};
 
-/// How stdin is named in messages.
-pub const STDIN_NAME: &str = "<stdin>";
-
-/// The inputs of one command, with stdin spooled to a file if `-` was given.
-pub struct Inputs {
-    /// Paths perf-collect reads.
-    pub roots: Vec<Utf8PathBuf>,
-    /// Keeps the stdin spool alive (and removes it at the end).
-    stdin_spool: Option<(tempfile::TempDir, Utf8PathBuf)>,
-}
-
-impl Inputs {
-    /// Resolves `-` to a spool of stdin; other paths are passed through unchanged.
-    pub fn resolve(arguments: &[Utf8PathBuf]) -> Result<Self> {
-        let mut roots = Vec::with_capacity(arguments.len());
-        let mut stdin_spool = None;
-        for argument in arguments {
-            if argument.as_str() != "-" {
-                roots.push(argument.clone());
-                continue;
-            }
-            if stdin_spool.is_none() {
-                stdin_spool = Some(spool_stdin()?);
-            }
-            if let Some((_, path)) = &stdin_spool
-                && !roots.contains(path)
-            {
-                roots.push(path.clone());
-            }
-        }
-        Ok(Self { roots, stdin_spool })
-    }
-
-    /// `text` with the spool's path replaced by `<stdin>`.
-    pub fn display(&self, text: &str) -> String {
-        match &self.stdin_spool {
-            Some((_, path)) => text.replace(path.as_str(), STDIN_NAME),
-            None => text.to_owned(),
-        }
-    }
-}
-
-fn spool_stdin() -> Result<(tempfile::TempDir, Utf8PathBuf)> {
-    let directory = tempfile::Builder::new()
-        .prefix("perf-gate-stdin-")
-        .tempdir()
-        .context("cannot create a temporary directory for stdin")?;
-    let path = Utf8Path::from_path(directory.path())
-        .context("the temporary directory's path is not UTF-8")?
-        .join("stdin.jsonl");
-    let mut file = std::fs::File::create(&path).with_context(|| format!("cannot create {path}"))?;
-    std::io::copy(&mut std::io::stdin().lock(), &mut file).context("cannot read stdin")?;
-    file.flush().context("cannot spool stdin")?;
-    Ok((directory, path))
-}
-
-/// The collector configuration for these filter options.
-pub fn collect_config(filter: &FilterArgs, exclude: Vec<Utf8PathBuf>) -> Result<CollectConfig> {
+/// The collector configuration for these filter options; `exclude` names output files that a
+/// directory walk must not read back.
+pub fn collect_config(
+    filter: &FilterArgs,
+    exclude: Vec<Utf8PathBuf>,
+    diagnostics: Diagnostics,
+) -> Result<CollectConfig> {
     let mut config = CollectConfig {
         filter: Filter {
             tools: filter.tools.clone(),
@@ -93,23 +41,17 @@ pub fn collect_config(filter: &FilterArgs, exclude: Vec<Utf8PathBuf>) -> Result<
         ..CollectConfig::default()
     };
     config.discover.exclude = exclude;
+    config.scan.progress = diagnostics.progress();
     Ok(config)
 }
 
-/// `--tools` / `--steps` scope the report too, not only the records read: budget entries of tools
-/// the run deliberately left out must not report "no data".
-pub fn restrict_report(report: &mut Report, filter: &FilterArgs) -> Result<()> {
-    if filter.tools.is_empty() && filter.steps.is_empty() {
-        return Ok(());
-    }
-    let scope = Filter {
+/// The tools and steps the run is about: `--tools` / `--steps` scope the budget checks too, not
+/// only the records read.
+pub fn scope(filter: &FilterArgs) -> Scope {
+    Scope {
         tools: filter.tools.clone(),
         steps: filter.steps.clone(),
-        ..Filter::default()
     }
-    .compile()?;
-    report.retain_scope(|tool| scope.keeps_tool(tool), |step| scope.keeps_step(step));
-    Ok(())
 }
 
 fn parse_time(option: &str, value: Option<&str>) -> Result<Option<Timestamp>> {
@@ -131,31 +73,57 @@ pub struct Diagnostics {
     pub verbose: bool,
 }
 
-impl Diagnostics {
-    /// The progress-bar policy: never when quiet.
-    pub fn progress(self) -> Progress {
-        if self.quiet {
-            Progress::Hidden
-        } else {
-            Progress::Auto
+/// Inputs smaller than this never get a progress bar: they are done before it would be seen.
+const PROGRESS_MIN_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A progress bar on stderr, drawn only on a terminal and only for large inputs.
+struct ProgressBar(indicatif::ProgressBar);
+
+impl Progress for ProgressBar {
+    fn start(&self, total_bytes: u64) {
+        if total_bytes >= PROGRESS_MIN_BYTES {
+            self.0.set_length(total_bytes);
+            self.0
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
     }
 
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl Diagnostics {
+    /// The progress bar of a scan: none when quiet or when stderr is not a terminal.
+    pub fn progress(self) -> Option<Arc<dyn Progress>> {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        Some(Arc::new(ProgressBar(bar)))
+    }
+
     /// Prints rejected lines (`path:line: reason`), unreadable files, and the line accounting.
-    pub fn scan_report(self, report: &ScanReport, inputs: &Inputs) {
+    pub fn scan_report(self, report: &ScanReport) {
         if self.quiet {
             return;
         }
         let mut stderr = std::io::stderr().lock();
         for problem in &report.problems {
-            let _ = writeln!(stderr, "warning: {}", inputs.display(&problem.to_string()));
+            let _ = writeln!(stderr, "warning: {}", error_chain(problem));
         }
         for rejection in &report.rejections {
-            let _ = writeln!(
-                stderr,
-                "warning: {}",
-                inputs.display(&rejection.to_string())
-            );
+            let _ = writeln!(stderr, "warning: {rejection}");
         }
         let unlisted = report
             .totals
@@ -170,7 +138,7 @@ impl Diagnostics {
                 let _ = writeln!(
                     stderr,
                     "{}: {} lines, {} accepted, {} filtered out, {} rejected, {} blank",
-                    inputs.display(file.path.as_str()),
+                    file.path,
                     counts.lines,
                     counts.accepted,
                     counts.filtered_out,
@@ -200,19 +168,29 @@ impl Diagnostics {
     }
 }
 
+/// An error and its causes on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !line.contains(&message) {
+            line.push_str(": ");
+            line.push_str(&message);
+        }
+        source = cause.source();
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn plain_paths_pass_through() {
-        let inputs = Inputs::resolve(&["a".into(), "b/c.jsonl".into()]).unwrap();
-        assert_eq!(
-            inputs.roots,
-            [Utf8PathBuf::from("a"), Utf8PathBuf::from("b/c.jsonl")]
-        );
-        assert_eq!(inputs.display("a:3: bad"), "a:3: bad");
-    }
+    const QUIET: Diagnostics = Diagnostics {
+        quiet: true,
+        verbose: false,
+    };
 
     #[test]
     fn bad_since_names_the_option_and_value() {
@@ -220,7 +198,7 @@ mod tests {
             since: Some("yesterday".into()),
             ..FilterArgs::default()
         };
-        let error = collect_config(&filter, Vec::new()).unwrap_err();
+        let error = collect_config(&filter, Vec::new(), QUIET).unwrap_err();
         assert!(
             format!("{error:#}").contains("--since \"yesterday\""),
             "{error:#}"
@@ -236,11 +214,13 @@ mod tests {
             strict: true,
             ..FilterArgs::default()
         };
-        let config = collect_config(&filter, vec!["out.jsonl".into()]).unwrap();
+        let config = collect_config(&filter, vec!["out.jsonl".into()], QUIET).unwrap();
         assert_eq!(config.filter.tools, ["wsap"]);
         assert_eq!(config.filter.outcomes, [OutcomeFilter::Error]);
         assert!(config.filter.since.is_some());
         assert!(config.strict);
+        assert!(config.scan.progress.is_none(), "quiet: no progress bar");
         assert_eq!(config.discover.exclude, [Utf8PathBuf::from("out.jsonl")]);
+        assert_eq!(scope(&filter).tools, ["wsap"]);
     }
 }
