@@ -540,3 +540,102 @@ fn gzip_logs_are_read() {
         .code(0)
         .stdout(predicate::str::contains("\"step\": \"registry_get\""));
 }
+
+/// `collect` wrote `latest.jsonl` as 0600 and `gate` its reports as 0644: every artifact now goes
+/// through one atomic writer with mode 0644 (less the umask).
+#[cfg(unix)]
+#[test]
+fn every_artifact_is_shared_readable() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tree = TempTree::new();
+    let latest = tree.path().join("collected/latest.jsonl");
+    perf_gate!()
+        .args(["-q", "collect", "examples/logs", "--out", latest.as_str()])
+        .assert()
+        .code(0);
+    let out_dir = tree.path().join("gate");
+    perf_gate!()
+        .args([
+            "-q",
+            "gate",
+            "examples/logs",
+            "--budgets",
+            "examples/budgets-pass.json",
+        ])
+        .args(["--write-latest", "--out-dir", out_dir.as_str()])
+        .assert()
+        .code(0);
+    let baseline = tree.path().join("baseline.json");
+    perf_gate!()
+        .args([
+            "-q",
+            "baseline",
+            "save",
+            "examples/logs",
+            "--out",
+            baseline.as_str(),
+        ])
+        .assert()
+        .code(0);
+    for path in [
+        latest,
+        out_dir.join("latest.jsonl"),
+        out_dir.join("report.json"),
+        out_dir.join("report.md"),
+        out_dir.join("junit.xml"),
+        baseline,
+    ] {
+        let mode = std::fs::metadata(&path)
+            .expect("written")
+            .permissions()
+            .mode()
+            & 0o777;
+        // 0644 less a umask of at most 022 (the test runner's).
+        assert_eq!(mode & 0o644, mode, "{path}: {mode:o}");
+        assert_eq!(mode & 0o600, 0o600, "{path}: {mode:o}");
+        assert_eq!(mode & 0o044, 0o044, "{path}: {mode:o}");
+    }
+}
+
+/// `collect a.jsonl --out a.jsonl` used to empty `a.jsonl`: a file named as a root is read, then
+/// replaced atomically.
+#[test]
+fn collecting_a_file_onto_itself_keeps_its_records() {
+    let tree = TempTree::new();
+    let log = tree.write("a.jsonl", svc_get_lines(10, |i| f64::from(i) + 1.0));
+    perf_gate!()
+        .args(["collect", log.as_str(), "--out", log.as_str()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("10 accepted"));
+    let text = std::fs::read_to_string(&log).expect("still there");
+    assert_eq!(text.lines().count(), 10);
+}
+
+/// `gate --write-latest` reads its input once: from stdin, which cannot be read twice, the
+/// report and latest.jsonl both see every record.
+#[test]
+fn gate_write_latest_reads_stdin_once_for_both() {
+    let tree = TempTree::new();
+    let budgets = tree.write(
+        "budgets.json",
+        r#"{"svc": {"get": {"p95": 1000, "min_samples": 5}}}"#,
+    );
+    let out_dir = tree.path().join("out");
+    perf_gate!()
+        .args(["gate", "-", "--budgets", budgets.as_str(), "--write-latest"])
+        .args(["--out-dir", out_dir.as_str()])
+        .write_stdin(svc_get_lines(30, |i| f64::from(i) + 1.0))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "read 30 lines from 1 files: 30 accepted",
+        ));
+    let latest = std::fs::read_to_string(out_dir.join("latest.jsonl")).expect("latest");
+    assert_eq!(latest.lines().count(), 30);
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("report.json")).expect("report"),
+    )
+    .expect("JSON");
+    assert_eq!(report["checks"][0]["sample_count"], 30);
+}

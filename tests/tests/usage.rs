@@ -104,3 +104,22 @@ fn quiet_and_verbose_conflict() {
         .code(1)
         .stderr(predicate::str::contains("cannot be used with"));
 }
+
+/// `--tolerance 5` used to run as a 500% tolerance while `"regression": 5` in a budget file was
+/// rejected: one fraction parser now refuses both, and says what to write.
+#[test]
+fn a_bare_tolerance_above_one_is_refused_with_the_hint() {
+    perf_gate!()
+        .args([
+            "baseline",
+            "compare",
+            "examples/logs",
+            "--baseline",
+            "examples/baseline.json",
+            "--tolerance",
+            "5",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("write 5%"));
+}
