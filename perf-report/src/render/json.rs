@@ -1,4 +1,4 @@
-//! The JSON report: every field of [`Report`](crate::Report), with its `schema_version`.
+//! The JSON report: every field of a [`crate::Report`], with its `schema_version`.
 //!
 //! Pretty-printed, keys in a fixed order, one trailing newline. The schema is documented in the
 //! crate README; [`REPORT_SCHEMA_VERSION`](crate::REPORT_SCHEMA_VERSION) changes on any

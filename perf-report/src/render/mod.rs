@@ -1,4 +1,4 @@
-//! Renderers: one [`Report`](crate::Report), several formats.
+//! Renderers: one report ([`crate::Report`]), several formats.
 //!
 //! Each format is a module with a `render` function; inside, each report section has its own
 //! function, so a new section is a new function per format. Every renderer is deterministic:
