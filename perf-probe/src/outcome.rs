@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use perf_stats::{QuantileMethod, quantiles_in_place};
+use perf_record::GroupKey;
+use perf_stats::{QuantileMethod, QuantileSketch, SketchConfig, quantiles_in_place};
 
 use crate::load::{Arrival, RunConfig};
 use crate::plan::Plan;
@@ -134,6 +135,47 @@ pub struct ProbeOutcome {
     pub measured: Duration,
 }
 
+impl ProbeOutcome {
+    /// The groups whose numbers the generator limited: the gate calls them insufficient.
+    pub fn bottleneck_groups(&self) -> Vec<GroupKey> {
+        self.endpoints
+            .iter()
+            .filter(|endpoint| endpoint.verdict.is_bottleneck())
+            .map(|endpoint| GroupKey {
+                tool: endpoint.tool.clone(),
+                step: endpoint.step.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The generator's timer oversleep, in bounded memory (an HdrHistogram sketch: the
+/// self-check needs no exact quantile, and a long run wakes the timer every millisecond).
+pub(crate) struct Oversleep {
+    sketch: Option<QuantileSketch>,
+    max_ms: Option<f64>,
+}
+
+impl Oversleep {
+    pub(crate) fn new() -> Oversleep {
+        Oversleep {
+            sketch: QuantileSketch::new(&SketchConfig::default()).ok(),
+            max_ms: None,
+        }
+    }
+
+    pub(crate) fn record(&mut self, ms: f64) {
+        if let Some(sketch) = &mut self.sketch {
+            let _ = sketch.record(ms);
+        }
+        self.max_ms = Some(self.max_ms.map_or(ms, |max| max.max(ms)));
+    }
+
+    fn p99(&self) -> Option<f64> {
+        self.sketch.as_ref()?.quantile(0.99).ok()
+    }
+}
+
 #[derive(Default)]
 struct Group {
     ms: Vec<f64>,
@@ -205,17 +247,15 @@ impl Collector {
         plan: &Plan,
         config: &RunConfig,
         elapsed: Duration,
-        mut oversleep: Vec<f64>,
+        oversleep: &Oversleep,
     ) -> ProbeOutcome {
         let measured = match (self.first_measured, self.last_measured_end) {
             (Some(first), Some(last)) => last.saturating_duration_since(first),
             _ => Duration::ZERO,
         };
         let seconds = measured.as_secs_f64();
-        let oversleep_max_ms = oversleep.iter().copied().reduce(f64::max);
-        let oversleep_p99_ms = quantiles_in_place(&mut oversleep, &[0.99], QuantileMethod::Linear)
-            .ok()
-            .map(|values| values[0]);
+        let oversleep_max_ms = oversleep.max_ms;
+        let oversleep_p99_ms = oversleep.p99();
         let lag_limit_ms = config.limits.max_lag_p99.as_secs_f64() * 1e3;
         let oversleep_limit_ms = config.limits.max_oversleep_p99.as_secs_f64() * 1e3;
         let mut all_lags = Vec::new();

@@ -9,6 +9,7 @@ use std::error::Error as StdError;
 /// | `http_401`, `http_403`, `http_404`, `http_429` | that status, not expected |
 /// | `http_4xx` | another 4xx status, not expected |
 /// | `http_5xx` | any 5xx status, not expected |
+/// | `http_other` | a status outside 100-599 (hyper accepts up to 999) |
 /// | `http_1xx`, `http_2xx`, `http_3xx` | a status of that class the endpoint does not expect (`expect = [201]` answered by 200) |
 /// | `timeout` | the request timeout (or the connect timeout) elapsed; `ms` is the timeout |
 /// | `connect_refused` | the TCP connection was refused |
@@ -54,7 +55,8 @@ impl ErrorReason {
                 200..=299 => "http_2xx",
                 300..=399 => "http_3xx",
                 400..=499 => "http_4xx",
-                _ => "http_5xx",
+                500..=599 => "http_5xx",
+                _ => "http_other",
             }),
             ErrorReason::Timeout => Borrowed("timeout"),
             ErrorReason::ConnectRefused => Borrowed("connect_refused"),

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::client::{ClientError, HttpClient, build_client};
 use crate::load::{Amount, Arrival, Order, RunConfig, Warmup};
-use crate::outcome::{Collector, ProbeOutcome};
+use crate::outcome::{Collector, Oversleep, ProbeOutcome};
 use crate::plan::{Endpoint, Plan};
 use crate::reason::{ErrorReason, classify_client_error};
 use crate::record::{ProbeFields, write_probe_record};
@@ -319,7 +319,7 @@ async fn run_async<W: Write>(
     }));
     let (sender, mut receiver) = mpsc::unbounded_channel::<Event>();
 
-    let oversleep = Rc::new(RefCell::new(Vec::new()));
+    let oversleep = Rc::new(RefCell::new(Oversleep::new()));
     let monitor_done = Rc::new(Cell::new(false));
     let monitor = tokio::task::spawn_local(hiccup_monitor(
         Rc::clone(&oversleep),
@@ -390,8 +390,8 @@ async fn run_async<W: Write>(
     monitor_done.set(true);
     let _ = monitor.await;
     sink.flush().map_err(ProbeError::Write)?;
-    let oversleep = std::mem::take(&mut *oversleep.borrow_mut());
-    Ok(collector.finish(plan, config, start.elapsed(), oversleep))
+    let oversleep = oversleep.borrow();
+    Ok(collector.finish(plan, config, start.elapsed(), &oversleep))
 }
 
 /// The open model's pacer: slot `i` is due at `start + i / rate`.
@@ -455,13 +455,13 @@ async fn work(
 }
 
 /// Measures how late the runtime wakes a 1 ms timer: the generator's own scheduling oversleep.
-async fn hiccup_monitor(samples: Rc<RefCell<Vec<f64>>>, done: Rc<Cell<bool>>) {
+async fn hiccup_monitor(samples: Rc<RefCell<Oversleep>>, done: Rc<Cell<bool>>) {
     const PERIOD: Duration = Duration::from_millis(1);
     while !done.get() {
         let deadline = Instant::now() + PERIOD;
         tokio::time::sleep_until(deadline.into()).await;
         let late = Instant::now().saturating_duration_since(deadline);
-        samples.borrow_mut().push(late.as_secs_f64() * 1e3);
+        samples.borrow_mut().record(late.as_secs_f64() * 1e3);
     }
 }
 

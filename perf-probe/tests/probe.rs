@@ -164,6 +164,21 @@ fn a_refused_connection_has_its_reason() {
 }
 
 #[test]
+fn https_to_a_plain_http_server_is_a_tls_failure() {
+    let server = common::start();
+    let plan = quick(&server.base_url.replace("http://", "https://"), &["/ok"]);
+    let run = probe(
+        &plan,
+        LoadArgs {
+            timeout: Some(Duration::from_secs(5)),
+            connect_timeout: Some(Duration::from_secs(2)),
+            ..samples(1)
+        },
+    );
+    assert_eq!(run.records[0]["errorReason"], "tls", "{}", run.output);
+}
+
+#[test]
 fn the_api_key_is_sent_and_never_written() {
     let server = common::start();
     let dir = tempfile::tempdir().unwrap();
@@ -455,6 +470,12 @@ fn an_impossible_rate_is_a_generator_bottleneck() {
     };
     assert!(!reasons.is_empty());
     assert!(run.outcome.self_check.generator_bottleneck);
+    let groups = run.outcome.bottleneck_groups();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(
+        (groups[0].tool.as_str(), groups[0].step.as_str()),
+        ("probe", "GET /ok")
+    );
     let text = render_summary(&run.outcome);
     assert!(text.contains("the generator was the bottleneck"), "{text}");
     assert!(text.contains("insufficient: probe/GET /ok"), "{text}");
