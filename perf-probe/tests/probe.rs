@@ -212,6 +212,55 @@ fn the_api_key_is_sent_and_never_written() {
     assert_eq!(run.records[0]["errorReason"], "http_401");
 }
 
+/// The variable the env-secret test reads; the test re-runs itself with it set rather than
+/// calling the (unsafe, racy) `std::env::set_var` in a multi-threaded test binary.
+const KEY_VARIABLE: &str = "PERF_PROBE_TEST_API_KEY";
+
+#[test]
+fn the_api_key_from_an_environment_variable_is_sent_and_never_written() {
+    if std::env::var_os(KEY_VARIABLE).is_none() {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "the_api_key_from_an_environment_variable_is_sent_and_never_written",
+                "--quiet",
+            ])
+            .env(KEY_VARIABLE, common::API_KEY)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        return;
+    }
+    let server = common::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.toml"),
+        format!(
+            "base-url = \"{}\"\n[[secret]]\nheader = \"x-api-key\"\nenv = \"{KEY_VARIABLE}\"\n[[endpoint]]\ntool = \"registry\"\nstep = \"auth\"\npath = \"/auth\"\n",
+            server.base_url
+        ),
+    )
+    .unwrap();
+    let plan = Plan::load(&dir.path().join("plan.toml")).unwrap();
+    let run = probe(&plan, samples(2));
+    assert!(
+        run.records.iter().all(|record| record["ok"] == true),
+        "{}",
+        run.output
+    );
+    let everything = format!("{}{}{:?}", run.output, render_summary(&run.outcome), plan);
+    assert!(!everything.contains(common::API_KEY));
+    // A missing variable is an error naming the variable, not a value.
+    let error = Plan::from_toml(
+        "base-url = \"http://127.0.0.1:1\"\n[[secret]]\nheader = \"x-api-key\"\nenv = \"PERF_PROBE_TEST_UNSET\"\n[[endpoint]]\ntool = \"t\"\npath = \"/x\"\n",
+        "plan.toml".as_ref(),
+        dir.path(),
+    )
+    .unwrap_err();
+    let chain = format!("{error}: {}", std::error::Error::source(&error).unwrap());
+    assert!(chain.contains("PERF_PROBE_TEST_UNSET"), "{chain}");
+}
+
 const PLAN: &str = r#"
 http = "auto"
 
