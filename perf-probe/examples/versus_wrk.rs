@@ -61,6 +61,25 @@ fn main() {
     eprint!("{}", render_summary(&outcome));
     println!("perf-probe closed model, {connections} workers, 1 thread: {probe_rate:.0} req/s");
 
+    // The open model at 80% of the closed model's rate: does the generator keep the schedule?
+    let rate = (probe_rate * 0.8).round().max(1.0);
+    let config = validate(&LoadArgs {
+        rate: Some(rate),
+        max_in_flight: Some(connections as usize * 4),
+        duration: Some(Duration::from_secs(seconds)),
+        warmup_duration: Some(Duration::from_millis(500)),
+        ..LoadArgs::default()
+    })
+    .unwrap();
+    let outcome = run(&plan, &config, &mut sink).unwrap();
+    eprint!("{}", render_summary(&outcome));
+    println!(
+        "perf-probe open model at {rate:.0} req/s: {:.0} req/s achieved, lag p99 {:.2}ms, {} dropped",
+        outcome.endpoints[0].throughput_per_second,
+        outcome.self_check.lag_p99_ms.unwrap_or(f64::NAN),
+        outcome.self_check.dropped
+    );
+
     for threads in [1, 2] {
         match wrk_rate(&url, threads, connections, seconds) {
             Some(rate) => println!(
