@@ -179,6 +179,31 @@ fn https_to_a_plain_http_server_is_a_tls_failure() {
 }
 
 #[test]
+fn https_with_a_private_ca_speaks_h2_and_http1() {
+    let tls = common::tls();
+    let server = common::start_tls(&tls);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), &tls.certificate_pem).unwrap();
+    for (http, seen) in [("auto", "HTTP/2.0"), ("1.1", "HTTP/1.1")] {
+        let text = format!(
+            "base-url = \"{}\"\nhttp = \"{http}\"\nca-file = \"ca.pem\"\n[[endpoint]]\ntool = \"tls\"\npath = \"/version\"\n[[endpoint.check]]\ncontains = \"{seen}\"\n",
+            server.base_url
+        );
+        let plan = Plan::from_toml(&text, "plan.toml".as_ref(), dir.path()).unwrap();
+        let run = probe(&plan, samples(3));
+        assert!(
+            run.records.iter().all(|record| record["ok"] == true),
+            "{http}: {}",
+            run.output
+        );
+    }
+    // Without the private CA the certificate is not trusted.
+    let plan = quick(&server.base_url, &["/version"]);
+    let run = probe(&plan, samples(1));
+    assert_eq!(run.records[0]["errorReason"], "tls", "{}", run.output);
+}
+
+#[test]
 fn the_api_key_is_sent_and_never_written() {
     let server = common::start();
     let dir = tempfile::tempdir().unwrap();

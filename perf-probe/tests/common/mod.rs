@@ -34,6 +34,41 @@ pub struct Server {
 /// Starts the server on its own thread with its own runtime; it lives until the test process
 /// exits.
 pub fn start() -> Server {
+    start_with(None)
+}
+
+/// A self-signed certificate for 127.0.0.1, as PEM (for the probe's `ca-file`).
+pub struct Tls {
+    pub certificate_pem: String,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+pub fn tls() -> Tls {
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(signing_key.serialize_der().into());
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Tls {
+        certificate_pem: cert.pem(),
+        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+    }
+}
+
+/// An HTTPS server (ALPN h2 and HTTP/1.1) with the certificate of `tls`.
+pub fn start_tls(tls: &Tls) -> Server {
+    let mut server = start_with(Some(tls.acceptor.clone()));
+    server.base_url = server.base_url.replace("http://", "https://");
+    server
+}
+
+fn start_with(acceptor: Option<tokio_rustls::TlsAcceptor>) -> Server {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let address = listener.local_addr().unwrap();
@@ -52,14 +87,29 @@ pub fn start() -> Server {
                 };
                 let _ = stream.set_nodelay(true);
                 let state = Arc::clone(&shared);
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
                         let state = Arc::clone(&state);
                         async move { Ok::<_, Infallible>(handle(&state, request).await) }
                     });
-                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let builder =
+                        hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    match acceptor {
+                        None => {
+                            let _ = builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                        Some(acceptor) => {
+                            let Ok(stream) = acceptor.accept(stream).await else {
+                                return;
+                            };
+                            let _ = builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                    }
                 });
             }
         });
