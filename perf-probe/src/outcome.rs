@@ -225,7 +225,10 @@ impl Collector {
                     .or_default() += 1
             }
         }
-        let end = finished.anchor + Duration::from_secs_f64(finished.ms / 1e3);
+        let end = Duration::try_from_secs_f64(finished.ms / 1e3)
+            .ok()
+            .and_then(|ms| finished.anchor.checked_add(ms))
+            .unwrap_or(finished.anchor);
         self.first_measured = Some(match self.first_measured {
             Some(first) => first.min(finished.anchor),
             None => finished.anchor,

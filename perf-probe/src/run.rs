@@ -31,6 +31,9 @@ pub enum ProbeError {
     /// Writing a record to the sink failed.
     #[error("cannot write a probe record")]
     Write(#[source] std::io::Error),
+    /// The plan has no endpoint (its `endpoints` were emptied after it was built).
+    #[error("the plan has no endpoint")]
+    NoEndpoints,
 }
 
 /// Whether a request belongs to the warm-up or the measured phase.
@@ -84,6 +87,9 @@ pub fn run<W: Write>(
     config: &RunConfig,
     sink: &mut W,
 ) -> Result<ProbeOutcome, ProbeError> {
+    if plan.endpoints.is_empty() {
+        return Err(ProbeError::NoEndpoints);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -405,8 +411,11 @@ async fn pace(
     let start = dispatcher.borrow().start;
     let interval = 1.0 / rate_per_second;
     let mut slot_number: u64 = 0;
-    loop {
-        let due = start + Duration::from_secs_f64(slot_number as f64 * interval);
+    // A schedule past what an Instant can hold ends the run instead of panicking.
+    while let Some(due) = Duration::try_from_secs_f64(slot_number as f64 * interval)
+        .ok()
+        .and_then(|offset| start.checked_add(offset))
+    {
         slot_number += 1;
         let Some(slot) = dispatcher.borrow_mut().next(due - start) else {
             break;

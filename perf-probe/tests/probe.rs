@@ -244,16 +244,17 @@ const KEY_VARIABLE: &str = "PERF_PROBE_TEST_API_KEY";
 #[test]
 fn the_api_key_from_an_environment_variable_is_sent_and_never_written() {
     if std::env::var_os(KEY_VARIABLE).is_none() {
-        let status = std::process::Command::new(std::env::current_exe().unwrap())
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
                 "the_api_key_from_an_environment_variable_is_sent_and_never_written",
-                "--quiet",
             ])
             .env(KEY_VARIABLE, common::API_KEY)
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success());
+        let output = String::from_utf8_lossy(&child.stdout);
+        assert!(child.status.success(), "{output}");
+        assert!(output.contains("1 passed"), "{output}");
         return;
     }
     let server = common::start();
