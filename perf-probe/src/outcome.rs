@@ -373,18 +373,25 @@ pub fn render_summary(outcome: &ProbeOutcome) -> String {
         let name = format!("{}/{}", endpoint.tool, endpoint.step);
         let mut errors = String::new();
         for (reason, count) in &endpoint.errors {
-            let _ = write!(errors, ", {reason} {count}");
+            let separator = if errors.is_empty() {
+                "  errors: "
+            } else {
+                ", "
+            };
+            let _ = write!(errors, "{separator}{reason} {count}");
         }
         let percentiles = match endpoint.latency {
             Some(latency) => format!(
-                "p50 {:.2}ms  p95 {:.2}ms  p99 {:.2}ms",
-                latency.p50, latency.p95, latency.p99
+                "p50 {:>10}  p95 {:>10}  p99 {:>10}",
+                format!("{:.2}ms", latency.p50),
+                format!("{:.2}ms", latency.p95),
+                format!("{:.2}ms", latency.p99)
             ),
             None => "no samples".to_owned(),
         };
         let _ = writeln!(
             out,
-            "  {name:<width$}  n={:<6} ok {}{errors}  {percentiles}  {:.1} req/s",
+            "  {name:<width$}  n={:<6} ok={:<6} {percentiles}  {:>8.1} req/s{errors}",
             endpoint.count, endpoint.ok, endpoint.throughput_per_second
         );
     }

@@ -166,6 +166,8 @@ struct Schedule {
     measured_from: Cell<Option<Duration>>,
     /// The first measured slot (sample amounts after a warm-up duration).
     first_measured_slot: Cell<Option<u64>>,
+    /// Whether a warm-up duration has ended (it never starts again).
+    warmup_over: Cell<bool>,
 }
 
 impl Schedule {
@@ -177,9 +179,16 @@ impl Schedule {
         };
         let in_warmup = match self.warmup {
             Some(Warmup::RequestsPerEndpoint(_)) => slot < warmup_slots,
-            Some(Warmup::Duration(duration)) => offset < duration,
+            // The warm-up ends with a round, so every endpoint starts its measured phase with
+            // the same number of turns behind it (and gets exactly N samples in it).
+            Some(Warmup::Duration(duration)) => {
+                !self.warmup_over.get() && (offset < duration || slot % self.endpoints.max(1) != 0)
+            }
             None => false,
         };
+        if !in_warmup {
+            self.warmup_over.set(true);
+        }
         if in_warmup {
             return Some(Phase::Warmup);
         }
@@ -317,6 +326,7 @@ async fn run_async<W: Write>(
             amount: config.load.amount,
             measured_from: Cell::new(None),
             first_measured_slot: Cell::new(None),
+            warmup_over: Cell::new(false),
         },
         sequence: Sequence::new(plan.endpoints.len(), config.load.order),
         next_slot: 0,
@@ -422,6 +432,10 @@ async fn pace(
         };
         if Instant::now() < due {
             tokio::time::sleep_until(due.into()).await;
+        } else {
+            // Behind schedule: let the requests in flight progress instead of spinning
+            // through every overdue slot at once.
+            tokio::task::yield_now().await;
         }
         if shared.in_flight.get() >= max_in_flight {
             let _ = sender.send(Event::Dropped {
@@ -619,6 +633,7 @@ mod tests {
             amount: Amount::SamplesPerEndpoint(3),
             measured_from: Cell::new(None),
             first_measured_slot: Cell::new(None),
+            warmup_over: Cell::new(false),
         };
         let phases: Vec<Option<Phase>> = (0..9)
             .map(|slot| schedule.phase(slot, Duration::ZERO))
@@ -626,5 +641,25 @@ mod tests {
         assert_eq!(phases[..2], [Some(Phase::Warmup); 2]);
         assert_eq!(phases[2..8], [Some(Phase::Measured); 6]);
         assert_eq!(phases[8], None);
+    }
+
+    #[test]
+    fn a_warmup_duration_ends_with_a_round() {
+        let schedule = Schedule {
+            endpoints: 3,
+            warmup: Some(Warmup::Duration(Duration::from_secs(1))),
+            amount: Amount::SamplesPerEndpoint(2),
+            measured_from: Cell::new(None),
+            first_measured_slot: Cell::new(None),
+            warmup_over: Cell::new(false),
+        };
+        let second = Duration::from_secs(1);
+        // Slot 4 is past the window but mid-round: still warm-up until slot 6 starts a round.
+        let phases: Vec<Option<Phase>> = (0..13)
+            .map(|slot| schedule.phase(slot, if slot < 4 { Duration::ZERO } else { second }))
+            .collect();
+        assert_eq!(phases[..6], [Some(Phase::Warmup); 6]);
+        assert_eq!(phases[6..12], [Some(Phase::Measured); 6]);
+        assert_eq!(phases[12], None);
     }
 }

@@ -123,7 +123,7 @@ fn counts_each_endpoint_and_maps_statuses_to_reasons() {
     }
     let text = render_summary(&run.outcome);
     assert!(text.contains("probe/GET /404"), "{text}");
-    assert!(text.contains("http_404 4"), "{text}");
+    assert!(text.contains("errors: http_404 4"), "{text}");
 }
 
 #[test]
