@@ -182,7 +182,8 @@ impl Schedule {
             // The warm-up ends with a round, so every endpoint starts its measured phase with
             // the same number of turns behind it (and gets exactly N samples in it).
             Some(Warmup::Duration(duration)) => {
-                !self.warmup_over.get() && (offset < duration || slot % self.endpoints.max(1) != 0)
+                !self.warmup_over.get()
+                    && (offset < duration || !slot.is_multiple_of(self.endpoints.max(1)))
             }
             None => false,
         };
