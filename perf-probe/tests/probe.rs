@@ -204,6 +204,23 @@ fn https_with_a_private_ca_speaks_h2_and_http1() {
 }
 
 #[test]
+fn a_cut_body_and_a_closed_connection_have_their_reasons() {
+    let base_url = common::start_broken("short", 2);
+    let run = probe(&quick(&base_url, &["/x"]), samples(2));
+    for record in &run.records {
+        assert_eq!(record["errorReason"], "body_read", "{record}");
+        assert_eq!(record["status"], 200);
+        assert_eq!(record["bytes"], 5);
+    }
+    let base_url = common::start_broken("close", 2);
+    let run = probe(&quick(&base_url, &["/x"]), samples(2));
+    for record in &run.records {
+        assert_eq!(record["errorReason"], "protocol", "{record}");
+        assert!(record.get("status").is_none());
+    }
+}
+
+#[test]
 fn the_api_key_is_sent_and_never_written() {
     let server = common::start();
     let dir = tempfile::tempdir().unwrap();

@@ -169,3 +169,23 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Full<Byte
         _ => reply(404, "no route"),
     }
 }
+
+/// A raw TCP server that reads each request and then misbehaves: `"short"` promises 100 body
+/// bytes, sends 5 and closes; `"close"` closes without answering. For `body_read` and
+/// `protocol`. It serves `connections` connections, then stops.
+pub fn start_broken(behaviour: &'static str, connections: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(connections) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            if behaviour == "short" {
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nshort");
+            }
+        }
+    });
+    format!("http://{address}")
+}
