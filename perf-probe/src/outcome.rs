@@ -195,7 +195,7 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    pub(crate) fn new(plan: &Plan, _config: &RunConfig) -> Collector {
+    pub(crate) fn new(plan: &Plan) -> Collector {
         Collector {
             groups: plan.endpoints.iter().map(|_| Group::default()).collect(),
             first_measured: None,

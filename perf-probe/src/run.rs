@@ -125,8 +125,10 @@ struct Prepared {
 impl Prepared {
     fn new(plan: &Plan, endpoint: &Endpoint) -> Prepared {
         let origin = plan.base_url();
-        let fixed_uri = if endpoint.path.render(0) == endpoint.path.render(1) {
-            Uri::try_from(format!("{origin}{}", endpoint.path.as_str())).ok()
+        // A path whose placeholders (if any) always give the same value is built once.
+        let first = endpoint.path.render(0);
+        let fixed_uri = if first == endpoint.path.render(1) {
+            Uri::try_from(format!("{origin}{first}")).ok()
         } else {
             None
         };
@@ -368,7 +370,7 @@ async fn run_async<W: Write>(
         }
     }
 
-    let mut collector = Collector::new(plan, config);
+    let mut collector = Collector::new(plan);
     let mut line = String::with_capacity(256);
     // Every task holds a sender; the channel closes when the last request is done.
     while let Some(event) = receiver.recv().await {

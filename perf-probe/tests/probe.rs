@@ -352,6 +352,12 @@ tool = "api"
 step = "items"
 path = "/items/{id}"
 vars = { id = ["a", "b", "c"] }
+
+[[endpoint]]
+tool = "api"
+step = "one-item"
+path = "/items/{id}/{n}"
+vars = { id = ["only"], n = { counter = 41 } }
 "#;
 
 fn plan_file(base_url: &str) -> (tempfile::TempDir, Plan) {
@@ -369,7 +375,7 @@ fn a_plan_file_with_checks_bodies_vars_and_warmup() {
     let (_dir, plan) = plan_file(&server.base_url);
     let config = validate(&plan.load.overridden_by(&LoadArgs::default())).unwrap();
     let run = probe_with(&plan, &config);
-    assert_eq!(run.records.len(), 5 * 8);
+    assert_eq!(run.records.len(), 6 * 8);
     let reasons = |step: &str| -> Vec<Option<String>> {
         of(&run, step)
             .iter()
@@ -402,9 +408,17 @@ fn a_plan_file_with_checks_bodies_vars_and_warmup() {
     let paths = server.state.paths.lock().unwrap().clone();
     let items: Vec<&String> = paths
         .iter()
-        .filter(|path| path.starts_with("/items/"))
+        .filter(|path| path.starts_with("/items/") && !path.starts_with("/items/only"))
         .collect();
     assert_eq!(items.len(), 8);
+    // A one-value list and a counter: /items/only/41 .. /items/only/48.
+    let mut counted: Vec<&String> = paths
+        .iter()
+        .filter(|path| path.starts_with("/items/only/"))
+        .collect();
+    counted.sort();
+    let expected: Vec<String> = (41..49).map(|n| format!("/items/only/{n}")).collect();
+    assert_eq!(counted, expected.iter().collect::<Vec<_>>());
     for value in ["a", "b", "c"] {
         let hits = items.iter().filter(|path| path.ends_with(value)).count();
         assert!((2..=3).contains(&hits), "{value}: {hits}");
