@@ -989,4 +989,28 @@ mod tests {
         assert!(value.is_sensitive());
         assert!(!format!("{plan:?}").contains("s3cr3t"));
     }
+
+    const VALID: &str = "base-url = \"http://127.0.0.1:1\"\n[load]\nrate = 5\nsamples = 2\n[[endpoint]]\ntool = \"t\"\npath = \"/v/{a}/{b}\"\nvars = { a = [\"x\"], b = { counter = 1 } }\nexpect = [200, \"4xx\"]\n[[endpoint.check]]\nregex = \"^o\"\n";
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_text(text in "\\PC{0,300}") {
+            let _ = plan(&text);
+        }
+
+        #[test]
+        fn never_panics_on_a_mangled_valid_plan(cut in 0..VALID.len(), insert in "[{}\\[\\]\"=/a-z0-9 \n]{0,12}") {
+            let mut text = VALID.to_owned();
+            if text.is_char_boundary(cut) {
+                text.insert_str(cut, &insert);
+            }
+            if let Ok(plan) = plan(&text) {
+                for endpoint in &plan.endpoints {
+                    for index in 0..4 {
+                        let _ = endpoint.path.render(index);
+                    }
+                }
+            }
+        }
+    }
 }
