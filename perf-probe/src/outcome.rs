@@ -25,11 +25,10 @@ pub struct Percentiles {
 impl Percentiles {
     fn of(values: &mut [f64]) -> Option<Percentiles> {
         let found = quantiles_in_place(values, &[0.5, 0.95, 0.99], QuantileMethod::Linear).ok()?;
-        Some(Percentiles {
-            p50: found[0],
-            p95: found[1],
-            p99: found[2],
-        })
+        match found[..] {
+            [p50, p95, p99] => Some(Percentiles { p50, p95, p99 }),
+            _ => None,
+        }
     }
 }
 
@@ -269,7 +268,7 @@ impl Collector {
             dropped += group.dropped;
             let lag_p99_ms = quantiles_in_place(&mut group.lag, &[0.99], QuantileMethod::Linear)
                 .ok()
-                .map(|values| values[0]);
+                .and_then(|values| values.first().copied());
             let mut reasons = Vec::new();
             if let Some(p99) = lag_p99_ms.filter(|&p99| p99 > lag_limit_ms) {
                 reasons.push(BottleneckReason::Lag {
@@ -314,7 +313,7 @@ impl Collector {
         }
         let lag_p99_ms = quantiles_in_place(&mut all_lags, &[0.99], QuantileMethod::Linear)
             .ok()
-            .map(|values| values[0]);
+            .and_then(|values| values.first().copied());
         let generator_bottleneck = endpoints
             .iter()
             .any(|endpoint| endpoint.verdict.is_bottleneck());

@@ -376,6 +376,7 @@ async fn run_async<W: Write>(
     while let Some(event) = receiver.recv().await {
         match event {
             Event::Finished(finished) => {
+                // Slots only name endpoints of the (non-empty) plan.
                 let endpoint = &plan.endpoints[finished.endpoint];
                 let ts = start_wall
                     .checked_add(finished.anchor.saturating_duration_since(start))
@@ -500,6 +501,7 @@ struct Response {
 
 async fn execute(shared: &Shared, slot: Slot, intended: Option<Instant>) -> Finished {
     let actual = Instant::now();
+    // Slots only name endpoints of the (non-empty) plan.
     let endpoint = &shared.endpoints[slot.endpoint];
     let response = match endpoint.request(slot.index) {
         Some(request) => {
