@@ -56,6 +56,27 @@ pub enum BottleneckReason {
     },
 }
 
+impl std::fmt::Display for BottleneckReason {
+    /// `lag p99 35.20ms > 10.00ms`, `12 dropped by the in-flight cap`,
+    /// `timer oversleep p99 12.70ms > 10.00ms`.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BottleneckReason::Lag { p99_ms, limit_ms } => {
+                write!(formatter, "lag p99 {p99_ms:.2}ms > {limit_ms:.2}ms")
+            }
+            BottleneckReason::Dropped { count } => {
+                write!(formatter, "{count} dropped by the in-flight cap")
+            }
+            BottleneckReason::Oversleep { p99_ms, limit_ms } => {
+                write!(
+                    formatter,
+                    "timer oversleep p99 {p99_ms:.2}ms > {limit_ms:.2}ms"
+                )
+            }
+        }
+    }
+}
+
 /// Whether a group's numbers describe the server.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LoadVerdict {
@@ -371,6 +392,14 @@ pub fn render_summary(outcome: &ProbeOutcome) -> String {
     for endpoint in &outcome.endpoints {
         let name = format!("{}/{}", endpoint.tool, endpoint.step);
         let mut errors = String::new();
+        if let (Some(lag), Some(service)) = (endpoint.lag_p99_ms, endpoint.service) {
+            // Open model: the uncorrected service time and the lag, beside the corrected `ms`.
+            let _ = write!(
+                errors,
+                "  serviceMs p99 {:.2}ms, lag p99 {lag:.2}ms",
+                service.p99
+            );
+        }
         for (reason, count) in &endpoint.errors {
             let separator = if errors.is_empty() {
                 "  errors: "
@@ -411,18 +440,7 @@ pub fn render_summary(outcome: &ProbeOutcome) -> String {
     );
     for endpoint in &outcome.endpoints {
         if let LoadVerdict::GeneratorBottleneck(reasons) = &endpoint.verdict {
-            let reasons: Vec<String> = reasons
-                .iter()
-                .map(|reason| match reason {
-                    BottleneckReason::Lag { p99_ms, limit_ms } => {
-                        format!("lag p99 {p99_ms:.2}ms > {limit_ms:.2}ms")
-                    }
-                    BottleneckReason::Dropped { count } => format!("{count} dropped"),
-                    BottleneckReason::Oversleep { p99_ms, limit_ms } => {
-                        format!("oversleep p99 {p99_ms:.2}ms > {limit_ms:.2}ms")
-                    }
-                })
-                .collect();
+            let reasons: Vec<String> = reasons.iter().map(BottleneckReason::to_string).collect();
             let _ = writeln!(
                 out,
                 "  insufficient: {}/{}: {}",
