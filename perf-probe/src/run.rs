@@ -549,6 +549,10 @@ async fn execute(shared: &Shared, slot: Slot, intended: Option<Instant>) -> Fini
     }
 }
 
+/// Checks see at most this much of a body (16 MiB), so a huge response cannot exhaust memory;
+/// the rest is still read and counted in `bytes`.
+const MAX_CHECKED_BODY_BYTES: usize = 16 << 20;
+
 async fn send(shared: &Shared, endpoint: &Prepared, request: Request<Full<Bytes>>) -> Response {
     let response = match shared.client.request(request).await {
         Ok(response) => response,
@@ -571,7 +575,8 @@ async fn send(shared: &Shared, endpoint: &Prepared, request: Request<Full<Bytes>
                 if let Some(data) = frame.data_ref() {
                     bytes += data.len() as u64;
                     if keep {
-                        kept.extend_from_slice(data);
+                        let room = MAX_CHECKED_BODY_BYTES.saturating_sub(kept.len());
+                        kept.extend_from_slice(&data[..data.len().min(room)]);
                     }
                 }
             }
