@@ -12,7 +12,7 @@ use crate::plan::Plan;
 use crate::run::{Finished, Phase};
 
 /// p50, p95 and p99 in milliseconds (numpy's default, linear interpolation).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Percentiles {
     /// Median.
     pub p50: f64,
@@ -33,7 +33,8 @@ impl Percentiles {
 }
 
 /// Why the generator, not the server, limited an endpoint group's measurement.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum BottleneckReason {
     /// Requests left later than intended (open model): `lagMs` p99 over the limit.
     Lag {
@@ -78,7 +79,8 @@ impl std::fmt::Display for BottleneckReason {
 }
 
 /// Whether a group's numbers describe the server.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "verdict", content = "reasons", rename_all = "kebab-case")]
 pub enum LoadVerdict {
     /// The generator kept up: the numbers are the server's.
     Valid,
@@ -95,7 +97,7 @@ impl LoadVerdict {
 }
 
 /// One endpoint group's measured phase.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EndpointSummary {
     /// `tool`.
     pub tool: String,
@@ -124,7 +126,7 @@ pub struct EndpointSummary {
 }
 
 /// The generator's check on itself, over the whole run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SelfCheck {
     /// p99 of `lagMs` over all measured requests (open model).
     pub lag_p99_ms: Option<f64>,
@@ -138,8 +140,8 @@ pub struct SelfCheck {
     pub generator_bottleneck: bool,
 }
 
-/// What [`crate::run`] returns.
-#[derive(Debug, Clone, PartialEq)]
+/// What [`crate::run`] returns. Serializes to JSON (durations in seconds) for reports.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ProbeOutcome {
     /// The base URL probed.
     pub base_url: String,
@@ -150,9 +152,15 @@ pub struct ProbeOutcome {
     /// The generator's self-check.
     pub self_check: SelfCheck,
     /// Wall time of the whole run, warm-up included.
+    #[serde(rename = "elapsed_seconds", serialize_with = "seconds")]
     pub elapsed: Duration,
     /// Wall time of the measured phase (first measured send to last measured end).
+    #[serde(rename = "measured_seconds", serialize_with = "seconds")]
     pub measured: Duration,
+}
+
+fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_secs_f64())
 }
 
 impl ProbeOutcome {
@@ -451,4 +459,59 @@ pub fn render_summary(outcome: &ProbeOutcome) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outcome_serializes_for_reports() {
+        let outcome = ProbeOutcome {
+            base_url: "http://127.0.0.1:1".into(),
+            load: "closed model, 1 concurrent".into(),
+            endpoints: vec![EndpointSummary {
+                tool: "t".into(),
+                step: "s".into(),
+                count: 2,
+                ok: 1,
+                errors: BTreeMap::from([("http_404".to_owned(), 1)]),
+                warmup: 0,
+                dropped: 3,
+                latency: Some(Percentiles {
+                    p50: 1.0,
+                    p95: 2.0,
+                    p99: 3.0,
+                }),
+                service: None,
+                lag_p99_ms: None,
+                throughput_per_second: 4.0,
+                verdict: LoadVerdict::GeneratorBottleneck(vec![BottleneckReason::Dropped {
+                    count: 3,
+                }]),
+            }],
+            self_check: SelfCheck {
+                lag_p99_ms: None,
+                dropped: 3,
+                oversleep_p99_ms: Some(1.5),
+                oversleep_max_ms: Some(2.0),
+                generator_bottleneck: true,
+            },
+            elapsed: Duration::from_millis(1500),
+            measured: Duration::from_secs(1),
+        };
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(json["elapsed_seconds"], 1.5);
+        assert_eq!(
+            json["endpoints"][0]["verdict"],
+            serde_json::json!({"verdict": "generator-bottleneck", "reasons": [{"kind": "dropped", "count": 3}]})
+        );
+        assert_eq!(json["endpoints"][0]["errors"]["http_404"], 1);
+        let text = render_summary(&outcome);
+        assert!(text.contains("errors: http_404 1"), "{text}");
+        assert!(
+            text.contains("insufficient: t/s: 3 dropped by the in-flight cap"),
+            "{text}"
+        );
+    }
 }
