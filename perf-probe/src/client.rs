@@ -62,6 +62,9 @@ pub(crate) fn build_client(plan: &Plan, timeouts: &Timeouts) -> Result<HttpClien
     client
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new());
+    if !plan.keep_alive {
+        client.pool_max_idle_per_host(0);
+    }
     if plan.http_version == HttpVersion::Http2 {
         client.http2_only(true);
     }

@@ -42,6 +42,8 @@ pub struct Plan {
     pub load: LoadArgs,
     /// Extra PEM root certificates (`ca-file`) trusted besides the bundled web roots.
     pub ca_file: Option<PathBuf>,
+    /// Reuse connections (`keep-alive`, default true); false opens one per request.
+    pub keep_alive: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -456,6 +458,8 @@ struct RawPlan {
     #[serde(default)]
     http: HttpVersion,
     ca_file: Option<PathBuf>,
+    #[serde(default = "yes")]
+    keep_alive: bool,
     #[serde(default)]
     load: LoadArgs,
     #[serde(default)]
@@ -492,6 +496,10 @@ struct RawEndpoint {
     expect: Option<Vec<RawStatus>>,
     #[serde(default, rename = "check")]
     checks: Vec<RawCheck>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_method() -> String {
@@ -596,6 +604,7 @@ impl Plan {
             endpoints,
             load: raw.load,
             ca_file: raw.ca_file.map(|path| base_dir.join(path)),
+            keep_alive: raw.keep_alive,
         })
     }
 
@@ -638,6 +647,7 @@ impl Plan {
             endpoints,
             load: LoadArgs::default(),
             ca_file: None,
+            keep_alive: true,
         })
     }
 }

@@ -426,6 +426,18 @@ fn a_plan_file_with_checks_bodies_vars_and_warmup() {
 }
 
 #[test]
+fn connections_are_kept_alive_unless_told_otherwise() {
+    use std::sync::atomic::Ordering;
+    let server = common::start();
+    let mut plan = quick(&server.base_url, &["/ok"]);
+    probe(&plan, samples(5));
+    assert_eq!(server.state.connections.load(Ordering::Relaxed), 1);
+    plan.keep_alive = false;
+    probe(&plan, samples(5));
+    assert_eq!(server.state.connections.load(Ordering::Relaxed), 1 + 5);
+}
+
+#[test]
 fn http2_prior_knowledge_works() {
     let server = common::start();
     // The server answers with the version it saw; a check turns that into `ok`.

@@ -24,6 +24,8 @@ pub struct State {
     pub stall_until: Mutex<Option<Instant>>,
     /// Paths of every request seen.
     pub paths: Mutex<Vec<String>>,
+    /// Connections accepted.
+    pub connections: AtomicU64,
 }
 
 pub struct Server {
@@ -88,6 +90,7 @@ fn start_with(acceptor: Option<tokio_rustls::TlsAcceptor>) -> Server {
                         continue;
                     };
                     let _ = stream.set_nodelay(true);
+                    shared.connections.fetch_add(1, Ordering::Relaxed);
                     let state = Arc::clone(&shared);
                     let acceptor = acceptor.clone();
                     tokio::spawn(async move {
