@@ -6,6 +6,7 @@ mod collect;
 mod evaluate;
 mod lint;
 mod normalize;
+mod probe;
 mod summarize;
 
 use std::collections::BTreeMap;
@@ -46,6 +47,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Gate(args) => evaluate::run_gate(&args, context),
         Command::Normalize(args) => normalize::run(&args, context),
         Command::Lint(args) => lint::run(&args, context),
+        Command::Probe(args) => probe::run(&args, context),
         Command::Baseline(BaselineCommand::Save(args)) => baseline::save(&args, context),
         Command::Baseline(BaselineCommand::Compare(args)) => baseline::compare(&args, context),
         Command::Baseline(BaselineCommand::Ratchet(args)) => baseline::ratchet(&args, context),

@@ -30,6 +30,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod probe;
 mod ratchet;
 
 use std::collections::BTreeMap;
@@ -45,6 +46,7 @@ use perf_record::{GroupKey, GroupSamples};
 use perf_report::{Report, ReportSettings};
 use perf_stats::{Percentile, QuantileMethod};
 
+pub use probe::{Probed, probe};
 pub use ratchet::{RatchetChange, RatchetConfig, RatchetError, RatchetProposal, ratchet};
 
 /// Which tools and steps a run is about (the CLI's `--tools` / `--steps`): exact names or globs.
@@ -208,14 +210,33 @@ pub fn gate(
     groups: &BTreeMap<GroupKey, GroupSamples>,
     config: &GateConfig,
 ) -> Result<Report, GateError> {
+    judge(budgets, baseline, groups, config, &[])
+}
+
+/// The gate's one line: scope, evaluate, mark the `untrusted` groups' checks insufficient,
+/// compare, build the report.
+fn judge(
+    budgets: &Budgets,
+    baseline: Option<&Baseline>,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    config: &GateConfig,
+    untrusted: &[GroupKey],
+) -> Result<Report, GateError> {
     let budgets = scoped(budgets, &config.scope)?;
     let method = budgets.defaults().quantile_method;
     let evaluate_config = EvaluateConfig {
         confidence_level: config.confidence_level,
         quantile_method: method,
     };
-    let evaluation =
+    let mut evaluation =
         perf_budget::evaluate(&budgets, groups, &evaluate_config).map_err(GateError::Evaluate)?;
+    for check in &mut evaluation.checks {
+        if untrusted.contains(&check.group) && check.observed.is_some() {
+            check.status = perf_budget::CheckStatus::InsufficientSamples;
+            check.headroom = None;
+            check.marginal = false;
+        }
+    }
     let comparison = baseline
         .map(|baseline| {
             let compare = CompareConfig {
@@ -232,6 +253,27 @@ pub fn gate(
         default_min_samples: budgets.defaults().min_samples,
     };
     Ok(Report::new(settings, evaluation, comparison))
+}
+
+/// [`gate`] over what a probe measured: a group whose load the generator could not keep up with
+/// is judged insufficient (exit 2, "the numbers are not the server's"), never passed or failed,
+/// and the report says which groups and why.
+///
+/// # Errors
+/// As [`gate`].
+pub fn gate_probed(
+    budgets: &Budgets,
+    baseline: Option<&Baseline>,
+    probed: &Probed,
+    config: &GateConfig,
+) -> Result<Report, GateError> {
+    let bottlenecks = probed.outcome.bottleneck_groups();
+    let report = judge(budgets, baseline, &probed.groups, config, &bottlenecks)?;
+    Ok(if bottlenecks.is_empty() {
+        report
+    } else {
+        report.with_warning(perf_report::Warning::generator_bottleneck(&bottlenecks))
+    })
 }
 
 /// A report with only the baseline section (`perf-gate baseline compare`): no budgets, so the

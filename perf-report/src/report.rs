@@ -155,6 +155,20 @@ pub struct Warning {
 }
 
 impl Warning {
+    /// The groups a probe could not load as planned because the generator itself fell behind:
+    /// their numbers are not the server's, so their checks are insufficient.
+    pub fn generator_bottleneck(groups: &[perf_record::GroupKey]) -> Warning {
+        let names: Vec<String> = groups.iter().map(ToString::to_string).collect();
+        Warning {
+            code: "generator_bottleneck".to_owned(),
+            message: format!(
+                "the load generator could not keep up with the planned load for {}: their \
+                 numbers measure the generator, not the server, so their checks are insufficient",
+                names.join(", ")
+            ),
+        }
+    }
+
     fn of_evaluation(warning: &EvaluationWarning) -> Warning {
         let message = match warning {
             EvaluationWarning::UnknownOutcomes { records, groups } => format!(
@@ -215,6 +229,13 @@ impl Report {
             warnings,
             baseline,
         }
+    }
+
+    /// The report with one more warning. A warning never changes the verdict.
+    pub fn with_warning(mut self, warning: Warning) -> Report {
+        self.warnings.push(warning);
+        self.warnings.sort();
+        self
     }
 
     /// The overall verdict of all sections.

@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use tests::perf_gate;
 
-const COMMANDS: [&[&str]; 11] = [
+const COMMANDS: [&[&str]; 12] = [
     &[],
     &["baseline"],
     &["collect"],
@@ -13,6 +13,7 @@ const COMMANDS: [&[&str]; 11] = [
     &["gate"],
     &["normalize"],
     &["lint"],
+    &["probe"],
     &["baseline", "save"],
     &["baseline", "compare"],
     &["baseline", "ratchet"],

@@ -41,9 +41,24 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         .map(perf_baseline::load)
         .transpose()?;
     let latest = args.out_dir.join("latest.jsonl");
-    let config = collect_config(&args.filter, vec![latest.clone()], context.diagnostics)?;
+    let probe_out = args.out_dir.join("probe.jsonl");
+    let probed = args
+        .probe
+        .as_deref()
+        .map(|plan| {
+            let plan = perf_probe::Plan::load(plan.as_std_path())?;
+            super::probe::probe_to(&plan, &args.probe_load, &probe_out, context)
+        })
+        .transpose()?;
+    let config = collect_config(
+        &args.filter,
+        vec![latest.clone(), probe_out.clone()],
+        context.diagnostics,
+    )?;
     // One pass over the logs, also for `--write-latest` (stdin can be read only once anyway).
-    let (groups, collection) = if args.write_latest {
+    let (mut groups, collection) = if args.roots.is_empty() {
+        (Default::default(), None)
+    } else if args.write_latest {
         let (groups, collection) = perf_gate::read_groups_and_records(&args.roots, &config)?;
         context.diagnostics.scan_report(&collection.report);
         (groups, Some(collection))
@@ -57,7 +72,16 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         scope: scope(&args.filter),
         ..GateConfig::default()
     };
-    let report = perf_gate::gate(&budgets, baseline.as_ref(), &groups, &gate_config)?;
+    let report = match probed {
+        Some(mut probed) => {
+            // Logs given beside the probe are judged with its groups.
+            for (key, samples) in std::mem::take(&mut groups) {
+                probed.groups.entry(key).or_default().merge(&samples);
+            }
+            perf_gate::gate_probed(&budgets, baseline.as_ref(), &probed, &gate_config)?
+        }
+        None => perf_gate::gate(&budgets, baseline.as_ref(), &groups, &gate_config)?,
+    };
 
     if let Some(collection) = &collection {
         collection.write_jsonl(&latest)?;
