@@ -38,14 +38,14 @@ pub fn probe_to(
         probed = Some(result?);
         Ok(())
     })
-    .or_else(
+    .map_err(
         |error| match error.source.downcast::<perf_probe::ProbeError>() {
             // The probe failed, not the file: report the probe's error, with its cause.
-            Ok(probe_error) => Err(anyhow::Error::new(probe_error)),
-            Err(source) => Err(anyhow::Error::new(perf_record::WriteError {
+            Ok(probe_error) => anyhow::Error::new(probe_error),
+            Err(source) => anyhow::Error::new(perf_record::WriteError {
                 path: error.path,
                 source,
-            })),
+            }),
         },
     )?;
     let probed = probed.context("the probe wrote no records")?;
