@@ -1,5 +1,8 @@
 //! `perf-gate probe` and `perf-gate gate --probe` against a real HTTP server on 127.0.0.1.
 
+// The test server outside #[test] functions may fail loudly: a failure is a test failure.
+#![allow(clippy::expect_used)]
+
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
 
