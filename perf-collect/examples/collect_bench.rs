@@ -49,7 +49,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     let percentile = |percent| summary.as_ref().and_then(|summary| summary.percentile(percent));
                     let [p5, p50, p90, p95, p99] = [5.0, 50.0, 90.0, 95.0, 99.0].map(percentile);
                     let name = match name {
-                        GroupName::ToolStep(key) => format!("{}/{}", key.tool, key.step),
+                        GroupName::ToolStep(key) => key.to_string(),
                         GroupName::Tool(name) | GroupName::Session(name) => name,
                     };
                     serde_json::json!({
