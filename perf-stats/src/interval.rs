@@ -193,7 +193,8 @@ const T_EXPANSION_MIN_DEGREES_OF_FREEDOM: f64 = 1000.0;
 /// expansion of Abramowitz & Stegun 26.7.5 to the fourth order, within 1e-12 of scipy's `t.ppf`
 /// from there to 2 x 10^7 degrees of freedom (`fixtures/t_quantiles.json`). `None` for invalid arguments.
 pub(crate) fn t_quantile(p: f64, degrees_of_freedom: f64) -> Option<f64> {
-    if !(p > 0.0 && p < 1.0) || !(degrees_of_freedom > 0.0) || degrees_of_freedom.is_nan() {
+    let valid = p > 0.0 && p < 1.0 && degrees_of_freedom > 0.0;
+    if !valid {
         return None;
     }
     if degrees_of_freedom <= T_EXPANSION_MIN_DEGREES_OF_FREEDOM {
