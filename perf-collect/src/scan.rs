@@ -388,7 +388,8 @@ fn read_unit<S: RecordSink>(
         };
         match parse_line(bytes) {
             Ok(Line::Blank) => counts.blank += 1,
-            Ok(Line::Record(record)) => {
+            Ok(Line::Warmup(_)) if !filter.keeps_warmup() => counts.filtered_out += 1,
+            Ok(Line::Record(record) | Line::Warmup(record)) => {
                 if filter.matches(&record) {
                     counts.accepted += 1;
                     sink.accept(&record);

@@ -535,7 +535,7 @@ fn collect_sorts_by_ts_stably_writes_atomically_and_skips_its_own_output() {
     let reread: Vec<_> = written
         .lines()
         .map(|line| match parse_line(line.as_bytes()).unwrap() {
-            Line::Record(record) => record.into_owned(),
+            Line::Record(record) | Line::Warmup(record) => record.into_owned(),
             Line::Blank => panic!("blank line written"),
         })
         .collect();
@@ -550,4 +550,40 @@ fn collect_sorts_by_ts_stably_writes_atomically_and_skips_its_own_output() {
     // Collecting again must not read its own output back in.
     let again = collect(std::slice::from_ref(&root), &config).unwrap();
     assert_eq!(again.len(), 3);
+}
+
+#[test]
+fn warmup_records_are_filtered_out_unless_asked_for() {
+    let (_dir, root) = temp_root();
+    let measured = record("2025-10-16T10:00:00Z", "s", "probe", "get", 2.0, Some(true));
+    let warmup = measured.replacen("}", r#","phase":"warmup"}"#, 1);
+    write(
+        &root.join("probe.jsonl"),
+        format!("{warmup}\n{measured}\n").as_bytes(),
+    );
+    let default = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    assert_eq!(default.groups[&key("probe", "get")].latencies_ms, [2.0]);
+    assert_eq!(
+        (
+            default.report.totals.accepted,
+            default.report.totals.filtered_out
+        ),
+        (1, 1)
+    );
+    assert!(default.report.totals.adds_up());
+    let config = CollectConfig {
+        filter: Filter {
+            include_warmup: true,
+            ..Filter::default()
+        },
+        ..CollectConfig::default()
+    };
+    let all = aggregate(&[root], &config, GroupBy::ToolStep).unwrap();
+    assert_eq!(all.groups[&key("probe", "get")].latencies_ms, [2.0, 2.0]);
+    assert_eq!(all.report.totals.accepted, 2);
 }

@@ -129,6 +129,10 @@ pub struct FilterArgs {
     /// Fail (exit 1) on any rejected line instead of reporting and going on.
     #[arg(long)]
     pub strict: bool,
+    /// Also use warm-up records (`"phase": "warmup"`, written by `perf-gate probe --warmup`),
+    /// which are otherwise counted as filtered out.
+    #[arg(long)]
+    pub include_warmup: bool,
 }
 
 /// An outcome to filter on.

@@ -36,6 +36,7 @@ pub fn collect_config(
                     OutcomeArg::Unknown => OutcomeFilter::Unknown,
                 })
                 .collect(),
+            include_warmup: filter.include_warmup,
         },
         strict: filter.strict,
         ..CollectConfig::default()

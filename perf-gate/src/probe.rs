@@ -39,7 +39,7 @@ pub fn probe<W: Write + ?Sized>(
 }
 
 /// Passes the probe's JSONL through to `out` and adds each complete measured record to its
-/// group. The probe writes `"phase":"warmup"` into warm-up records, and only into them.
+/// group.
 struct GroupingWriter<'a, W: ?Sized> {
     out: &'a mut W,
     pending: Vec<u8>,
@@ -48,9 +48,7 @@ struct GroupingWriter<'a, W: ?Sized> {
 
 impl<W: Write + ?Sized> GroupingWriter<'_, W> {
     fn take_line(&mut self, line: &[u8]) {
-        if memchr::memmem::find(line, br#""phase":"warmup""#).is_some() {
-            return;
-        }
+        // Warm-up records (`Line::Warmup`) stay in the file and out of the statistics.
         if let Ok(Line::Record(record)) = perf_record::parse_line(line) {
             self.groups
                 .entry(record.group_key())

@@ -91,6 +91,9 @@ pub enum Line<'a> {
     Blank,
     /// A valid record.
     Record(Record<'a>),
+    /// A valid record written during a warm-up (`"phase": "warmup"`, as `perf-gate probe` writes
+    /// them): kept in the file, left out of statistics unless asked for.
+    Warmup(Record<'a>),
 }
 
 /// Why a line was rejected.

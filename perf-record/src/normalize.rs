@@ -25,7 +25,7 @@ use crate::{ErrorKind, Line, LineError, Outcome, parse_line};
 pub fn normalize_line(line: &[u8]) -> Result<Option<String>, LineError> {
     let mut record = match parse_line(line)? {
         Line::Blank => return Ok(None),
-        Line::Record(record) => record,
+        Line::Record(record) | Line::Warmup(record) => record,
     };
     let json = line.strip_suffix(b"\r").unwrap_or(line);
     let object: serde_json::Map<String, serde_json::Value> =
