@@ -71,6 +71,8 @@ impl StepStatistics {
         }
     }
 
+    // `&Cow`, not `&str`: a new step clones the `Cow`, which keeps a `'static` name borrowed.
+    #[allow(clippy::ptr_arg)]
     pub(crate) fn add(
         &mut self,
         tool: &Cow<'static, str>,

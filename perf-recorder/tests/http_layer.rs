@@ -1,5 +1,8 @@
 //! The tower layer on a service, without a network.
 
+// Test helpers outside `#[test]` functions unwrap too.
+#![allow(clippy::unwrap_used)]
+
 use std::borrow::Cow;
 use std::convert::Infallible;
 use std::io::{self, Write};

@@ -1,5 +1,8 @@
 //! The recorder, the guard and the writer, through the public API.
 
+// Test helpers outside `#[test]` functions unwrap too.
+#![allow(clippy::unwrap_used)]
+
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{self, Write};

@@ -1,5 +1,8 @@
 //! The demo registry's router on 127.0.0.1, hit by a real HTTP client, and the records it wrote.
 
+// Test helpers outside `#[test]` functions unwrap too.
+#![allow(clippy::unwrap_used)]
+
 #[path = "../examples/support/registry_app.rs"]
 mod registry_app;
 

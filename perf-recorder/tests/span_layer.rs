@@ -1,5 +1,8 @@
 //! The tracing layer on nested, async, marked and filtered spans.
 
+// Test helpers outside `#[test]` functions unwrap too.
+#![allow(clippy::unwrap_used)]
+
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
