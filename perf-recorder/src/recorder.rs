@@ -31,6 +31,8 @@ pub type ErrorCallback = Arc<dyn Fn(&RecorderError) + Send + Sync>;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Overflow {
     /// Wait until the writer has made room (backpressure): no record is ever lost. The default.
+    /// The wait is a blocking one, also on an async runtime's worker thread; size the
+    /// [capacity](RecorderBuilder::capacity) for your bursts.
     #[default]
     Block,
     /// Never wait: a record that finds the buffer full is dropped and counted. The count is
@@ -161,7 +163,9 @@ impl RecorderBuilder {
     }
 
     /// Called on the writer thread with every write failure, as it happens. Without it, failures
-    /// are only returned by the next [`Recorder::flush`].
+    /// are only returned by the next [`Recorder::flush`]. The callback runs on the writer thread,
+    /// so it must not use the recorder (a `flush` or a blocking record there would wait for
+    /// itself).
     pub fn on_error(
         mut self,
         callback: impl Fn(&RecorderError) + Send + Sync + 'static,
