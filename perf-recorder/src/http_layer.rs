@@ -43,10 +43,10 @@ use std::time::Instant;
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body::{Body, Frame, SizeHint};
-use perf_record::{Outcome, Timestamp, http_reason};
+use perf_record::{Outcome, http_reason};
 
 use crate::recorder::{Recorder, duration_ms};
-use crate::writer::Event;
+use crate::writer::{Event, Start};
 
 /// Names a request's step from its head.
 pub type StepFn = Arc<dyn Fn(&Parts) -> Cow<'static, str> + Send + Sync>;
@@ -255,7 +255,6 @@ where
     }
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
-        let ts = self.recorder.now();
         let start = Instant::now();
         let (parts, body) = request.into_parts();
         let step = (self.step_of)(&parts);
@@ -266,7 +265,6 @@ where
             timing: Some(Timing {
                 recorder: self.recorder.clone(),
                 step: Some(step),
-                ts,
                 start,
                 status: None,
                 head_request,
@@ -279,7 +277,6 @@ where
 struct Timing {
     recorder: Recorder,
     step: Option<Cow<'static, str>>,
-    ts: Timestamp,
     start: Instant,
     /// The outcome of the response's status, once the head has arrived.
     status: Option<Outcome<'static>>,
@@ -290,7 +287,7 @@ impl Timing {
     fn finish(&mut self, outcome: Outcome<'static>) {
         if let Some(step) = self.step.take() {
             self.recorder.send_event(Event {
-                ts: self.ts,
+                start: Start::Instant(self.start),
                 tool: None,
                 step,
                 ms: duration_ms(self.start.elapsed()),

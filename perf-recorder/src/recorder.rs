@@ -16,7 +16,7 @@ use perf_stats::{QuantileSketch, SummaryConfig};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{BuildError, RecorderError};
 use crate::snapshot::Snapshot;
-use crate::writer::{Destination, Event, Message, Writer, WriterConfig};
+use crate::writer::{Destination, Event, Message, Start, Writer, WriterConfig};
 
 /// The reason written for a guard dropped while its thread panics.
 pub const PANIC_REASON: &str = "panic";
@@ -310,7 +310,6 @@ impl Recorder {
         TimingGuard {
             recorder: self,
             step: Some(step.into()),
-            ts: self.inner.clock.now(),
             start: Instant::now(),
         }
     }
@@ -322,21 +321,21 @@ impl Recorder {
         duration: Duration,
         outcome: Outcome<'static>,
     ) {
-        let now = self.inner.clock.now();
-        let ts = now.checked_sub(duration).unwrap_or(now);
+        let start = match Instant::now().checked_sub(duration) {
+            Some(start) => Start::Instant(start),
+            // Longer ago than the monotonic clock reaches: compute the wall time now.
+            None => {
+                let now = self.inner.clock.now();
+                Start::Wall(now.checked_sub(duration).unwrap_or(now))
+            }
+        };
         self.send_event(Event {
-            ts,
+            start,
             tool: None,
             step: step.into(),
             ms: duration_ms(duration),
             outcome,
         });
-    }
-
-    /// The wall clock's time, for adapters that stamp their own records.
-    #[cfg_attr(not(any(feature = "tracing", feature = "tower")), allow(dead_code))]
-    pub(crate) fn now(&self) -> Timestamp {
-        self.inner.clock.now()
     }
 
     /// Queues one record, waiting for room or dropping it as [`Overflow`] says.
@@ -411,7 +410,6 @@ pub(crate) fn duration_ms(duration: Duration) -> f64 {
 pub struct TimingGuard<'a> {
     recorder: &'a Recorder,
     step: Option<Cow<'static, str>>,
-    ts: Timestamp,
     start: Instant,
 }
 
@@ -420,7 +418,6 @@ impl fmt::Debug for TimingGuard<'_> {
         formatter
             .debug_struct("TimingGuard")
             .field("step", &self.step)
-            .field("ts", &self.ts)
             .finish_non_exhaustive()
     }
 }
@@ -454,7 +451,7 @@ impl TimingGuard<'_> {
         if let Some(step) = self.step.take() {
             let ms = duration_ms(self.start.elapsed());
             self.recorder.send_event(Event {
-                ts: self.ts,
+                start: Start::Instant(self.start),
                 tool: None,
                 step,
                 ms,

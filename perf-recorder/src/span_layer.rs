@@ -40,7 +40,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use perf_record::{Outcome, Timestamp};
+use perf_record::Outcome;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event as TracingEvent, Level, Metadata, Subscriber};
@@ -48,7 +48,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::recorder::{PANIC_REASON, Recorder, duration_ms};
-use crate::writer::Event;
+use crate::writer::{Event, Start};
 
 /// Chooses the spans a [`SpanLayer`] records.
 pub type SpanFilter = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
@@ -108,7 +108,6 @@ impl SpanLayer {
 
 /// What the layer keeps in a span's extensions.
 struct SpanTiming {
-    ts: Timestamp,
     start: Instant,
     fields: SpanFields,
 }
@@ -212,7 +211,6 @@ where
         let mut fields = SpanFields::default();
         attributes.record(&mut fields);
         span.extensions_mut().insert(SpanTiming {
-            ts: self.recorder.now(),
             start: Instant::now(),
             fields,
         });
@@ -286,7 +284,7 @@ where
             fields.outcome(&self.unmarked)
         };
         self.recorder.send_event(Event {
-            ts: timing.ts,
+            start: Start::Instant(timing.start),
             tool,
             step,
             ms,

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+use std::time::Instant;
 
 use perf_record::{Outcome, Record, Timestamp, write_record};
 use perf_stats::SummaryConfig;
@@ -26,9 +27,31 @@ pub(crate) enum Destination {
     Writer(Box<dyn Write + Send>),
 }
 
+/// When a timed operation started.
+pub(crate) enum Start {
+    /// On the monotonic clock: the writer turns it into wall time (see [`Anchor`]), so callers
+    /// read only `Instant::now()`.
+    Instant(Instant),
+    /// Already in wall time.
+    Wall(Timestamp),
+}
+
+/// A wall-clock reading and the monotonic instant it was taken at. The writer refreshes it
+/// when it wakes up, after every flush or snapshot, and every [`ANCHOR_EVENTS`] records, so a
+/// record's `ts` is the wall clock at the time it is written minus the monotonic time since
+/// its start: the start in wall time, to within the clocks' drift over that short interval.
+#[derive(Clone, Copy)]
+struct Anchor {
+    wall: Timestamp,
+    instant: Instant,
+}
+
+/// Records written between two readings of the wall clock in a burst.
+const ANCHOR_EVENTS: u32 = 1024;
+
 /// One record on its way to the writer. `tool: None` is the recorder's tool.
 pub(crate) struct Event {
-    pub(crate) ts: Timestamp,
+    pub(crate) start: Start,
     pub(crate) tool: Option<Cow<'static, str>>,
     pub(crate) step: Cow<'static, str>,
     pub(crate) ms: f64,
@@ -58,6 +81,8 @@ pub(crate) struct Writer {
     output: Output,
     statistics: StepStatistics,
     clock: Arc<dyn Clock>,
+    anchor: Option<Anchor>,
+    events_since_anchor: u32,
     dropped: Arc<AtomicU64>,
     dropped_total: u64,
 }
@@ -108,6 +133,8 @@ impl Writer {
             },
             statistics: StepStatistics::new(config.statistics, config.summary),
             clock: config.clock,
+            anchor: None,
+            events_since_anchor: 0,
             dropped: config.dropped,
             dropped_total: 0,
         }
@@ -116,6 +143,8 @@ impl Writer {
     /// Handles messages until every sender is gone, then writes what is left.
     pub(crate) fn run(mut self, receiver: Receiver<Message>) {
         while let Ok(message) = receiver.recv() {
+            // Time has passed while idle: read the wall clock again.
+            self.anchor = None;
             self.handle(message);
             loop {
                 match receiver.try_recv() {
@@ -138,6 +167,8 @@ impl Writer {
             Message::Event(event) => self.write_event(event),
             Message::Flush(reply) => {
                 self.catch_up();
+                // A caller may change an injected clock between flushes: see it at once.
+                self.anchor = None;
                 let result = match self.output.pending_error.take() {
                     Some(error) => Err(error),
                     None => Ok(()),
@@ -148,16 +179,18 @@ impl Writer {
             Message::Snapshot(reply) => {
                 let dropped = self.dropped_total + self.dropped.load(Ordering::Relaxed);
                 let _ = reply.send(self.statistics.snapshot(dropped));
+                self.anchor = None;
             }
         }
     }
 
     fn write_event(&mut self, event: Event) {
+        let ts = self.wall_time(event.start);
         let tool = event.tool.unwrap_or_else(|| self.tool.clone());
         self.statistics
             .add(&tool, &event.step, event.ms, &event.outcome);
         let record = Record {
-            ts: event.ts,
+            ts,
             session_id: Cow::Borrowed(&self.session_id),
             tool,
             step: event.step,
@@ -165,6 +198,34 @@ impl Writer {
             outcome: event.outcome,
         };
         self.output.append(&record);
+    }
+
+    /// The wall time of `start`.
+    fn wall_time(&mut self, start: Start) -> Timestamp {
+        let start = match start {
+            Start::Wall(ts) => return ts,
+            Start::Instant(start) => start,
+        };
+        let anchor = match self.anchor {
+            Some(anchor) if self.events_since_anchor < ANCHOR_EVENTS => anchor,
+            _ => {
+                let anchor = Anchor {
+                    wall: self.clock.now(),
+                    instant: Instant::now(),
+                };
+                self.anchor = Some(anchor);
+                self.events_since_anchor = 0;
+                anchor
+            }
+        };
+        self.events_since_anchor += 1;
+        match anchor.instant.checked_duration_since(start) {
+            Some(ago) => anchor.wall.checked_sub(ago).unwrap_or(anchor.wall),
+            None => anchor
+                .wall
+                .checked_add(start.duration_since(anchor.instant))
+                .unwrap_or(anchor.wall),
+        }
     }
 
     /// Writes the drop count, the batch, and flushes the destination.

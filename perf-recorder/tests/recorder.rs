@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use perf_record::{Line, Outcome, ReadConfig, Record, RecordReader, parse_line, write_record};
 use perf_recorder::{
@@ -64,21 +64,25 @@ impl Write for SlowWriter {
     }
 }
 
-/// A clock the test sets.
-struct ManualClock(Mutex<Timestamp>);
+/// A clock the test sets, which then runs at the monotonic clock's pace.
+struct ManualClock(Mutex<(Timestamp, Instant)>);
 
 impl ManualClock {
     fn at(text: &str) -> Arc<ManualClock> {
-        Arc::new(ManualClock(Mutex::new(text.parse().unwrap())))
+        Arc::new(ManualClock(Mutex::new((
+            text.parse().unwrap(),
+            Instant::now(),
+        ))))
     }
     fn set(&self, text: &str) {
-        *self.0.lock().unwrap() = text.parse().unwrap();
+        *self.0.lock().unwrap() = (text.parse().unwrap(), Instant::now());
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
+        let (base, since) = *self.0.lock().unwrap();
+        base.checked_add(since.elapsed()).unwrap()
     }
 }
 
@@ -163,7 +167,9 @@ fn written_lines_round_trip_through_perf_record_exactly() {
         Duration::from_nanos(123_456_789),
         Duration::from_secs(86_400 * 3),
     ];
+    let mut ends = Vec::new();
     for duration in durations {
+        ends.push(clock.now());
         recorder.record("check/\u{e9}", duration, Outcome::Success);
     }
     recorder.record(
@@ -190,9 +196,13 @@ fn written_lines_round_trip_through_perf_record_exactly() {
         assert_eq!(record.session_id, "run \"7\"");
         if let Some(duration) = durations.get(index) {
             assert_eq!(record.ms, duration.as_nanos() as f64 / 1e6);
-            // `ts` is the start: the clock's time minus the duration.
-            let start: Timestamp = "2026-03-04T05:06:07.123456789Z".parse().unwrap();
-            assert_eq!(record.ts, start.checked_sub(*duration).unwrap());
+            // `ts` is the start: the clock's time at the end minus the duration.
+            let start = ends[index].checked_sub(*duration).unwrap();
+            let error = record.ts.duration_since(start).abs();
+            assert!(
+                error < jiff::SignedDuration::from_millis(50),
+                "{index}: {error:?}"
+            );
         }
     }
     assert_eq!(
@@ -305,7 +315,7 @@ fn drop_mode_counts_what_it_dropped_and_writes_the_count() {
 #[test]
 fn daily_files_rotate_at_utc_midnight_of_the_injected_clock() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = ManualClock::at("2026-11-30T23:59:59.900Z");
+    let clock = ManualClock::at("2026-11-30T23:59:59.000Z");
     let recorder = Recorder::builder()
         .tool("registry")
         .session_id("reg-1")
@@ -314,13 +324,16 @@ fn daily_files_rotate_at_utc_midnight_of_the_injected_clock() {
         .build()
         .unwrap();
     recorder.time("before").ok();
+    recorder.flush().unwrap();
+    // Started 300 ms before midnight, finished after it.
+    clock.set("2026-11-30T23:59:59.700Z");
     let straddling = recorder.time("straddles");
-    clock.set("2026-12-01T00:00:00.100Z");
+    std::thread::sleep(Duration::from_millis(400));
     straddling.ok();
     recorder.time("after").ok();
     recorder.flush().unwrap();
-    // A day later, back to an earlier day's file (clocks can step back): appended, not lost.
-    clock.set("2026-11-30T23:59:59.999Z");
+    // Back to the earlier day (clocks can step back): appended to its file, not lost.
+    clock.set("2026-11-30T23:00:00Z");
     recorder.time("late").ok();
     drop(recorder);
 
