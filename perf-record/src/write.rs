@@ -44,8 +44,10 @@ pub fn record_to_line(record: &Record<'_>) -> io::Result<String> {
 
 /// Writes `{` and the known fields, without the closing `}`, so callers can append more.
 pub(crate) fn write_fields(line: &mut String, record: &Record<'_>) {
+    use std::fmt::Write as _;
     line.push_str("{\"ts\":\"");
-    line.push_str(&record.ts.to_string());
+    // Writing into a `String` cannot fail.
+    let _ = write!(line, "{}", record.ts);
     line.push_str("\",\"sessionId\":");
     push_json_string(line, &record.session_id);
     line.push_str(",\"tool\":");
@@ -78,9 +80,21 @@ fn push_ms(line: &mut String, ms: f64) {
     }
 }
 
-/// Appends a JSON string with serde_json's escaping.
+/// Appends a JSON string with serde_json's escaping. serde_json escapes only `"`, `\\` and
+/// control characters below U+0020, so a string without them is copied as it is (the common
+/// case, without serde_json's intermediate allocation).
 pub(crate) fn push_json_string(line: &mut String, text: &str) {
-    push_json(line, text);
+    if text
+        .bytes()
+        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
+    {
+        line.reserve(text.len() + 2);
+        line.push('"');
+        line.push_str(text);
+        line.push('"');
+    } else {
+        push_json(line, text);
+    }
 }
 
 /// Appends any value serde_json can write; the values used here (strings, finite numbers,
@@ -130,6 +144,27 @@ mod tests {
     fn written_line_reads_back_equal() {
         let line = record_to_line(&sample()).unwrap();
         assert_eq!(parse_line(line.as_bytes()), Ok(Line::Record(sample())));
+    }
+
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_does() {
+        for text in [
+            "plain",
+            "",
+            "caf\u{e9} \u{1f600}",
+            "quote\"",
+            "back\\slash",
+            "tab\t",
+            "nul\0",
+            "\u{1f}",
+            "\u{7f}",
+            "line\u{2028}sep",
+            "</script>",
+        ] {
+            let mut line = String::new();
+            push_json_string(&mut line, text);
+            assert_eq!(line, serde_json::to_string(text).unwrap(), "{text:?}");
+        }
     }
 
     #[test]
