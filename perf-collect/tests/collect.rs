@@ -8,9 +8,10 @@ use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use perf_collect::{
-    CollectConfig, CollectError, Filter, GroupBy, GroupName, OutcomeFilter, ScanConfig, aggregate,
+    CollectConfig, CollectError, Filter, GroupBy, OutcomeFilter, ScanConfig, aggregate,
     collect,
 };
+use perf_record::GroupName;
 use perf_record::{ErrorKind, GroupKey, Line, Outcome, parse_line};
 
 fn temp_root() -> (tempfile::TempDir, Utf8PathBuf) {
@@ -87,7 +88,7 @@ fn groups_samples_by_tool_step_and_counts_outcomes() {
     let get = &aggregation.groups[&key("reg", "get")];
     assert_eq!(get.latencies_ms, [10.0, 20.0]);
     assert_eq!(
-        (get.outcomes.ok, get.outcomes.errors, get.outcomes.unknown),
+        (get.counts.ok, get.counts.errors, get.counts.unknown),
         (1, 1, 1)
     );
     assert_eq!(aggregation.groups[&key("reg", "put")].latencies_ms, [5.5]);
@@ -111,7 +112,7 @@ fn groups_samples_by_tool_step_and_counts_outcomes() {
     .unwrap();
     assert_eq!(
         by_session.groups[&GroupName::Session("s2".into())]
-            .outcomes
+            .counts
             .total(),
         2
     );
