@@ -527,3 +527,11 @@ fn default_session_id_names_tool_and_process() {
         recorder.session_id()
     );
 }
+
+#[test]
+fn handles_are_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Recorder>();
+    assert_send_sync::<perf_recorder::TimingGuard<'static>>();
+    assert_send_sync::<perf_recorder::Snapshot>();
+}
