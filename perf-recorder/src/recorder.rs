@@ -314,6 +314,23 @@ impl Recorder {
         }
     }
 
+    /// Times a future that returns a `Result`: a success when it resolves to `Ok`, an error
+    /// with the error's `Display` text as reason when `Err`, and an unknown outcome when the
+    /// future is dropped before it resolves (cancelled). The time runs from the first poll.
+    pub async fn time_result<T, E: fmt::Display>(
+        &self,
+        step: impl Into<Cow<'static, str>>,
+        future: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        let guard = self.time(step);
+        let result = future.await;
+        match &result {
+            Ok(_) => guard.ok(),
+            Err(error) => guard.error(error.to_string()),
+        }
+        result
+    }
+
     /// Records a duration measured elsewhere that ended now; `ts` is now minus `duration`.
     pub fn record(
         &self,

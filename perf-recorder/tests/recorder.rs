@@ -535,3 +535,41 @@ fn handles_are_shareable_across_threads() {
     assert_send_sync::<perf_recorder::TimingGuard<'static>>();
     assert_send_sync::<perf_recorder::Snapshot>();
 }
+
+#[tokio::test]
+async fn time_result_records_ok_error_and_unknown_when_cancelled() {
+    let buffer = SharedBuffer::default();
+    let recorder = recorder_into(&buffer);
+    let ok: Result<u8, String> = recorder
+        .time_result("fetch", async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok(1)
+        })
+        .await;
+    assert_eq!(ok, Ok(1));
+    let failed: Result<u8, io::Error> = recorder
+        .time_result("fetch", async { Err(io::Error::other("connection reset")) })
+        .await;
+    assert!(failed.is_err());
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(5),
+        recorder.time_result("fetch", std::future::pending::<Result<(), String>>()),
+    )
+    .await;
+    assert!(cancelled.is_err());
+    recorder.flush().unwrap();
+    let records = buffer.records();
+    let outcomes: Vec<_> = records
+        .iter()
+        .map(|record| record.outcome.clone())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Success,
+            Outcome::Error(Some(Cow::Borrowed("connection reset"))),
+            Outcome::Unknown,
+        ]
+    );
+    assert!(records[0].ms >= 20.0);
+}
