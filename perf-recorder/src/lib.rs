@@ -61,6 +61,7 @@
 
 mod clock;
 mod error;
+mod queue;
 mod recorder;
 mod snapshot;
 mod writer;

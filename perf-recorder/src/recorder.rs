@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use perf_stats::{QuantileSketch, SummaryConfig};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{BuildError, RecorderError};
+use crate::queue::Queue;
 use crate::snapshot::Snapshot;
 use crate::writer::{Destination, Event, Message, Start, Writer, WriterConfig};
 
@@ -204,7 +205,7 @@ impl RecorderBuilder {
             QuantileSketch::new(config).map_err(|source| BuildError::InvalidSketch { source })?;
         }
         let dropped = Arc::new(AtomicU64::new(0));
-        let (sender, receiver) = mpsc::sync_channel(self.capacity);
+        let queue = Arc::new(Queue::new(self.capacity));
         let writer = Writer::new(WriterConfig {
             tool: tool.clone(),
             session_id: session_id.clone(),
@@ -217,13 +218,16 @@ impl RecorderBuilder {
         });
         let handle = std::thread::Builder::new()
             .name("perf-recorder".to_owned())
-            .spawn(move || writer.run(receiver))
+            .spawn({
+                let queue = Arc::clone(&queue);
+                move || writer.run(&queue)
+            })
             .map_err(|source| BuildError::SpawnWriter { source })?;
         Ok(Recorder {
             inner: Arc::new(Inner {
                 tool: tool.into(),
                 session_id: session_id.into(),
-                sender: Some(sender),
+                queue,
                 handle: Some(handle),
                 overflow: self.overflow,
                 dropped,
@@ -257,7 +261,7 @@ pub struct Recorder {
 struct Inner {
     tool: Arc<str>,
     session_id: Arc<str>,
-    sender: Option<SyncSender<Message>>,
+    queue: Arc<Queue>,
     handle: Option<JoinHandle<()>>,
     overflow: Overflow,
     dropped: Arc<AtomicU64>,
@@ -277,8 +281,8 @@ impl fmt::Debug for Recorder {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // Closing the channel tells the writer to drain what is queued, flush and stop.
-        drop(self.sender.take());
+        // Closing the queue tells the writer to drain it, flush and stop.
+        self.queue.close();
         if let Some(handle) = self.handle.take() {
             // The writer never panics; if it did, there is nothing left to flush.
             let _ = handle.join();
@@ -358,21 +362,9 @@ impl Recorder {
     /// Queues one record, waiting for room or dropping it as [`Overflow`] says.
     #[inline]
     pub(crate) fn send_event(&self, event: Event) {
-        let Some(sender) = &self.inner.sender else {
-            return;
-        };
-        match self.inner.overflow {
-            Overflow::Block => {
-                if sender.send(Message::Event(event)).is_err() {
-                    self.inner.dropped.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            Overflow::DropNewest => match sender.try_send(Message::Event(event)) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                    self.inner.dropped.fetch_add(1, Ordering::Relaxed);
-                }
-            },
+        let wait = self.inner.overflow == Overflow::Block;
+        if self.inner.queue.push(Message::Event(event), wait).is_err() {
+            self.inner.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -400,14 +392,10 @@ impl Recorder {
     }
 
     fn control(&self, message: Message) -> Result<(), RecorderError> {
-        let sender = self
-            .inner
-            .sender
-            .as_ref()
-            .ok_or(RecorderError::WriterStopped)?;
         // Control messages always wait for room, even in drop mode: they are never dropped.
-        sender
-            .send(message)
+        self.inner
+            .queue
+            .push(message, true)
             .map_err(|_| RecorderError::WriterStopped)
     }
 }

@@ -7,14 +7,15 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
-use std::time::Instant;
+use std::sync::mpsc::SyncSender;
+use std::time::{Duration, Instant};
 
 use perf_record::{Outcome, Record, Timestamp, write_record};
 use perf_stats::SummaryConfig;
 
 use crate::clock::Clock;
 use crate::error::RecorderError;
+use crate::queue::{Queue, Taken};
 use crate::recorder::{DROPPED_STEP, ErrorCallback, Statistics};
 use crate::snapshot::{Snapshot, StepStatistics};
 
@@ -45,6 +46,9 @@ struct Anchor {
     wall: Timestamp,
     instant: Instant,
 }
+
+/// How long the writer waits for more records after the queue empties before it parks.
+const IDLE_PAUSE: Duration = Duration::from_micros(200);
 
 /// Records written between two readings of the wall clock in a burst.
 const ANCHOR_EVENTS: u32 = 1024;
@@ -140,26 +144,45 @@ impl Writer {
         }
     }
 
-    /// Handles messages until every sender is gone, then writes what is left.
-    pub(crate) fn run(mut self, receiver: Receiver<Message>) {
-        while let Ok(message) = receiver.recv() {
-            // Time has passed while idle: read the wall clock again.
-            self.anchor = None;
-            self.handle(message);
-            loop {
-                match receiver.try_recv() {
-                    Ok(message) => self.handle(message),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        self.catch_up();
-                        return;
+    /// Handles messages until the queue is closed and empty, then writes what is left.
+    pub(crate) fn run(mut self, queue: &Queue) {
+        /// Tells callers when the writer stops, even by a panic of the error callback, so
+        /// none waits forever for room.
+        struct Stopped<'queue>(&'queue Queue);
+        impl Drop for Stopped<'_> {
+            fn drop(&mut self) {
+                self.0.writer_gone();
+            }
+        }
+        let _stopped = Stopped(queue);
+        let mut batch = Vec::new();
+        loop {
+            match queue.take(&mut batch, false) {
+                Taken::Messages => self.handle_batch(&mut batch),
+                Taken::Closed => break,
+                Taken::Empty => {
+                    // Write what was formatted so records reach the file promptly, then pause
+                    // before waiting: a waiting writer must be woken (a system call), while a
+                    // pause lets a burst queue up for free.
+                    self.catch_up();
+                    std::thread::sleep(IDLE_PAUSE);
+                    match queue.take(&mut batch, true) {
+                        Taken::Messages => self.handle_batch(&mut batch),
+                        Taken::Empty => {}
+                        Taken::Closed => break,
                     }
                 }
             }
-            // The queue is empty: write the batch so records reach the file promptly.
-            self.catch_up();
         }
         self.catch_up();
+    }
+
+    fn handle_batch(&mut self, batch: &mut Vec<Message>) {
+        // Time may have passed since the last batch: read the wall clock again.
+        self.anchor = None;
+        for message in batch.drain(..) {
+            self.handle(message);
+        }
     }
 
     fn handle(&mut self, message: Message) {

@@ -573,3 +573,36 @@ async fn time_result_records_ok_error_and_unknown_when_cancelled() {
     );
     assert!(records[0].ms >= 20.0);
 }
+
+#[test]
+fn a_panicking_error_callback_stops_the_writer_without_hanging_callers() {
+    struct FailingWriter;
+    impl Write for FailingWriter {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let recorder = Recorder::builder()
+        .tool("t")
+        .capacity(4)
+        .writer(FailingWriter)
+        .on_error(|_| panic!("callback bug"))
+        .build()
+        .unwrap();
+    recorder.time("x").ok();
+    assert!(matches!(
+        recorder.flush(),
+        Err(RecorderError::WriterStopped)
+    ));
+    // The buffer holds 4 records and nothing drains it: blocking callers must not wait forever.
+    for _ in 0..100 {
+        recorder.time("x").ok();
+    }
+    assert!(matches!(
+        recorder.snapshot(),
+        Err(RecorderError::WriterStopped)
+    ));
+}
