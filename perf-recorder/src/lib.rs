@@ -24,6 +24,11 @@
 //! It is **not** for reading, aggregating or judging records (`perf-record`, `perf-collect`,
 //! `perf-budget`), nor a general metrics or tracing exporter.
 //!
+//! Cost (`cargo bench -p perf-recorder --bench recorder`, 2-vCPU VM, 2026-12-01): about 100 ns
+//! of the caller's CPU per event and 290 ns of the writer thread's per record (3.4 M records/s
+//! per core); `README.md` has the comparison with `tracing-appender`. `examples/registry.rs` is
+//! a demo HTTP service that records every request.
+//!
 //! Records are flushed when the last clone of the [`Recorder`] is dropped or on
 //! [`Recorder::flush`]; `std::process::exit` skips destructors, so flush before calling it.
 //!
