@@ -49,7 +49,8 @@ struct Args {
     seed: u64,
 }
 
-fn main() -> ExitCode {
+/// Runs the service until SIGTERM or Ctrl-C; public so the end-to-end tests can build a twin.
+pub fn main() -> ExitCode {
     let args = Args::parse();
     if !(0.0..=1.0).contains(&args.error_rate) {
         eprintln!(
