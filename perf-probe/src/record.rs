@@ -121,6 +121,9 @@ mod tests {
         };
         let mut line = String::new();
         write_probe_record(&mut line, &record, &measured).unwrap();
-        assert_eq!(parse_line(line.trim_end().as_bytes()).unwrap(), Line::Record(record));
+        assert_eq!(
+            parse_line(line.trim_end().as_bytes()).unwrap(),
+            Line::Record(record)
+        );
     }
 }
