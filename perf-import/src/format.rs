@@ -211,17 +211,14 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     let start = head.iter().position(|byte| !byte.is_ascii_whitespace())?;
     let text = &head[start..];
     let has = |needle: &str| memmem::find(text, needle.as_bytes()).is_some();
-    let has_key = |key: &str| {
-        memmem::find(text, format!("\"{key}\"").as_bytes()).is_some()
-    };
+    let has_key = |key: &str| memmem::find(text, format!("\"{key}\"").as_bytes()).is_some();
     let first_line = text.split(|&byte| byte == b'\n').next().unwrap_or(text);
     if text.starts_with(b"{") || text.starts_with(b"[") {
         return if has_key("resourceSpans") {
             Some(Format::Otlp)
         } else if has_key("metric") && (has("\"type\":\"Point\"") || has("\"type\":\"Metric\"")) {
             Some(Format::K6)
-        } else if has("\"reason\":\"benchmark-complete\"") || has("\"reason\":\"group-complete\"")
-        {
+        } else if has("\"reason\":\"benchmark-complete\"") || has("\"reason\":\"group-complete\"") {
             Some(Format::Criterion)
         } else if has_key("results") && has_key("command") {
             Some(Format::Hyperfine)
@@ -264,7 +261,9 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     }
     let go_like = text.split(|&byte| byte == b'\n').any(|line| {
         line.starts_with(b"Benchmark")
-            && line.split(|byte| byte.is_ascii_whitespace()).any(|word| word == b"ns/op")
+            && line
+                .split(|byte| byte.is_ascii_whitespace())
+                .any(|word| word == b"ns/op")
     }) || first_line.starts_with(b"goos:")
         || first_line.starts_with(b"goarch:")
         || first_line.starts_with(b"pkg:");
@@ -279,7 +278,10 @@ mod tests {
     fn names_round_trip() {
         for format in Format::ALL {
             assert_eq!(format.name().parse::<Format>(), Ok(format));
-            assert_eq!(format.name().parse::<FormatChoice>(), Ok(FormatChoice::Exact(format)));
+            assert_eq!(
+                format.name().parse::<FormatChoice>(),
+                Ok(FormatChoice::Exact(format))
+            );
         }
         assert_eq!("auto".parse::<FormatChoice>(), Ok(FormatChoice::Auto));
         assert!("xml".parse::<Format>().is_err());

@@ -222,7 +222,10 @@ mod tests {
 
     #[test]
     fn documents_over_the_limit_are_refused() {
-        assert!(matches!(read_document(&b"12345"[..], 4), Err(DocumentError::TooLarge)));
+        assert!(matches!(
+            read_document(&b"12345"[..], 4),
+            Err(DocumentError::TooLarge)
+        ));
         assert!(matches!(read_document(&b"1234"[..], 4), Ok(bytes) if bytes == b"1234"));
     }
 }

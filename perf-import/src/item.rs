@@ -154,7 +154,10 @@ pub fn write_summary<W: Write>(out: &mut W, summary: &SummaryRecord) -> io::Resu
         .iter()
         .filter_map(|percentile| {
             let number = serde_json::Number::from_f64(percentile.ms)?;
-            Some((percentile_key(percentile.q), serde_json::Value::Number(number)))
+            Some((
+                percentile_key(percentile.q),
+                serde_json::Value::Number(number),
+            ))
         })
         .collect();
     let finite = |value: Option<f64>| value.filter(|value| value.is_finite());
@@ -212,7 +215,10 @@ mod tests {
         let mut out = Vec::new();
         write_sample(&mut out, &sample).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.ends_with(",\"ok\":true,\"source\":\"k6\",\"sourceLine\":4}\n"), "{text}");
+        assert!(
+            text.ends_with(",\"ok\":true,\"source\":\"k6\",\"sourceLine\":4}\n"),
+            "{text}"
+        );
         let Ok(Line::Record(record)) = parse_line(text.trim_end().as_bytes()) else {
             panic!("{text}")
         };
@@ -234,7 +240,13 @@ mod tests {
             mean_ms: None,
             max_ms: Some(f64::NAN),
             std_dev_ms: None,
-            percentiles: vec![Percentile { q: 0.5, ms: 18.0 }, Percentile { q: 0.999, ms: 150.0 }],
+            percentiles: vec![
+                Percentile { q: 0.5, ms: 18.0 },
+                Percentile {
+                    q: 0.999,
+                    ms: 150.0,
+                },
+            ],
             notes: vec![],
         };
         let mut out = Vec::new();

@@ -280,7 +280,10 @@ impl<'s> Context<'s> {
             file_stem,
             tool,
             step,
-            session: config.session_id.clone().unwrap_or_else(|| input.to_owned()),
+            session: config
+                .session_id
+                .clone()
+                .unwrap_or_else(|| input.to_owned()),
             sink,
         })
     }
@@ -405,12 +408,7 @@ impl<'s> Context<'s> {
     }
 
     /// A summary record with this context's names and nothing reported yet.
-    pub(crate) fn empty_summary(
-        &self,
-        tool: &str,
-        step: &str,
-        line: Option<u64>,
-    ) -> SummaryRecord {
+    pub(crate) fn empty_summary(&self, tool: &str, step: &str, line: Option<u64>) -> SummaryRecord {
         SummaryRecord {
             ts: self.config.timestamp,
             session_id: self.session.clone(),

@@ -75,8 +75,10 @@ impl FromStr for Template {
                             None => return Err(error("unclosed `{`")),
                         }
                     }
-                    let alternatives: Vec<String> =
-                        field.split('|').map(|name| name.trim().to_owned()).collect();
+                    let alternatives: Vec<String> = field
+                        .split('|')
+                        .map(|name| name.trim().to_owned())
+                        .collect();
                     if alternatives.iter().any(String::is_empty) {
                         return Err(error("empty field name"));
                     }
@@ -112,11 +114,13 @@ impl Template {
 
     /// Every field name the template refers to.
     pub fn fields(&self) -> impl Iterator<Item = &str> {
-        self.pieces.iter().flat_map(|piece| match piece {
-            Piece::Literal(_) => [].iter(),
-            Piece::Field(names) => names.iter(),
-        })
-        .map(String::as_str)
+        self.pieces
+            .iter()
+            .flat_map(|piece| match piece {
+                Piece::Literal(_) => [].iter(),
+                Piece::Field(names) => names.iter(),
+            })
+            .map(String::as_str)
     }
 
     /// Renders with `lookup` giving each field's value (`None` or empty: absent).

@@ -166,7 +166,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for ScalarText<'a> {
                 Ok(ScalarText(Cow::Owned(value.to_string())))
             }
             fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-                Ok(ScalarText(Cow::Borrowed(if value { "true" } else { "false" })))
+                Ok(ScalarText(Cow::Borrowed(if value {
+                    "true"
+                } else {
+                    "false"
+                })))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(ScalarText(Cow::Borrowed("")))
@@ -202,16 +206,31 @@ impl<'de> Deserialize<'de> for Nanos {
                 if value.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&value) {
                     Ok(Nanos(value as u64))
                 } else {
-                    Err(E::custom(format!("nanoseconds {value} is not an exact integer")))
+                    Err(E::custom(format!(
+                        "nanoseconds {value} is not an exact integer"
+                    )))
                 }
             }
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Nanos, E> {
-                value
-                    .parse()
-                    .map(Nanos)
-                    .map_err(|_| E::custom(format!("nanoseconds {value:?} is not a decimal integer")))
+                value.parse().map(Nanos).map_err(|_| {
+                    E::custom(format!("nanoseconds {value:?} is not a decimal integer"))
+                })
             }
         }
         deserializer.deserialize_any(NanosVisitor)
+    }
+}
+
+/// A CSV reader failure: I/O errors (a line over the cap included) keep their kind.
+pub(crate) fn csv_failure(context: &Context<'_>, error: csv::Error) -> ImportError {
+    if error.is_io_error() {
+        match error.into_kind() {
+            csv::ErrorKind::Io(error) => context.io_error(error),
+            other => context.csv_error(csv::Error::from(std::io::Error::other(format!(
+                "{other:?}"
+            )))),
+        }
+    } else {
+        context.csv_error(error)
     }
 }

@@ -1,7 +1,83 @@
+//! oha `--output-format csv`: one row per successful request, times in seconds,
+//! `request-start` relative to the start of the run.
+//!
+//! The file has no URL and no method: name the group with `--tool` / `--step` (the default
+//! step is the file's stem). oha writes only requests that got a response; `ok` follows the
+//! HTTP status (1xx-3xx success).
+
 use std::io::BufRead;
 
+use super::{csv_failure, http_outcome, offset_timestamp, parse_number};
+use crate::input::CappedLines;
 use crate::{Context, ImportError};
 
-pub(crate) fn import<R: BufRead>(_reader: R, _context: &mut Context<'_>) -> Result<(), ImportError> {
-    Ok(())
+pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result<(), ImportError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(CappedLines::new(reader, context.config.max_line_bytes));
+    let mut record = csv::ByteRecord::new();
+    // The documented column order, replaced by the header's when there is one.
+    let (mut start, mut duration, mut status) = (0, 4, 6);
+    let mut first = true;
+    let mut tool = String::new();
+    let mut step = String::new();
+    let mut status_text = String::new();
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(error) => return Err(csv_failure(context, error)),
+        }
+        let line = record.position().map(csv::Position::line);
+        if first {
+            first = false;
+            if record.iter().any(|field| field == b"request-duration") {
+                let find = |name: &[u8]| record.iter().position(|field| field == name);
+                match (
+                    find(b"request-start"),
+                    find(b"request-duration"),
+                    find(b"status"),
+                ) {
+                    (Some(a), Some(b), Some(c)) => (start, duration, status) = (a, b, c),
+                    _ => {
+                        return Err(ImportError::Unsupported {
+                            input: context.input().to_owned(),
+                            detail: "the oha CSV header lacks request-start, \
+                                     request-duration or status"
+                                .to_owned(),
+                        });
+                    }
+                }
+                context.skip("header");
+                continue;
+            }
+        }
+        let value = |index: usize| record.get(index).and_then(parse_number::<f64>);
+        let (Some(start_seconds), Some(seconds)) = (value(start), value(duration)) else {
+            context.reject(
+                line,
+                None,
+                "request-start or request-duration is not a number",
+            )?;
+            continue;
+        };
+        let Some(code) = record.get(status).and_then(parse_number::<u16>) else {
+            context.reject(line, None, "status is not an HTTP status")?;
+            continue;
+        };
+        let Some(ts) = offset_timestamp(context.config.timestamp, start_seconds) else {
+            context.reject(line, None, "request-start out of range")?;
+            continue;
+        };
+        status_text.clear();
+        status_text.push_str(&code.to_string());
+        let status_ref = status_text.as_str();
+        context.names(
+            |field| (field == "status").then_some(status_ref),
+            &mut tool,
+            &mut step,
+        );
+        context.sample(ts, &tool, &step, seconds * 1000.0, http_outcome(code), line)?;
+    }
 }
