@@ -292,10 +292,6 @@ impl<'s> Context<'s> {
         &self.report.input
     }
 
-    pub(crate) fn session(&self) -> &str {
-        &self.session
-    }
-
     /// Renders the tool and step names into the buffers, falling back to the format's name
     /// and `-` when a template renders empty.
     pub(crate) fn names<'v>(
@@ -370,14 +366,6 @@ impl<'s> Context<'s> {
     pub(crate) fn skip(&mut self, reason: &'static str) {
         self.report.items += 1;
         *self.report.skipped.entry(reason).or_insert(0) += 1;
-    }
-
-    /// Counts `count` items skipped for the same reason.
-    pub(crate) fn skip_many(&mut self, reason: &'static str, count: u64) {
-        if count > 0 {
-            self.report.items += count;
-            *self.report.skipped.entry(reason).or_insert(0) += count;
-        }
     }
 
     /// Counts one blank line.
