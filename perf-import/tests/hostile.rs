@@ -1,6 +1,8 @@
 //! Traps and hostile inputs: truncated files, the wrong format, huge documents and lines,
 //! int64 as strings or numbers, templates, a failing sink.
 
+#![allow(clippy::unwrap_used)]
+
 use std::io::{self, Read};
 
 use perf_import::{

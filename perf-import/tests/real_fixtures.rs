@@ -2,6 +2,8 @@
 //! per-group counts and p95 against values computed here independently of the importer
 //! (plain string splitting or `serde_json::Value`, and numpy's default linear quantile).
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read};
 
@@ -37,9 +39,12 @@ fn config() -> ImportConfig {
     ImportConfig::new("2026-12-01T00:00:00Z".parse().unwrap())
 }
 
+/// tool, step, ms, error reason, ts, source line.
+type Flat = (String, String, f64, Option<String>, Timestamp, Option<u64>);
+
 #[derive(Debug, Default)]
 struct Imported {
-    samples: Vec<(String, String, f64, Option<String>, Timestamp, Option<u64>)>,
+    samples: Vec<Flat>,
     summaries: Vec<SummaryRecord>,
     rejections: Vec<Rejection>,
 }
@@ -214,7 +219,7 @@ fn k6_summary_counts_failures_from_passes_and_has_no_raw_samples() {
             .iter()
             .any(|summary| summary.step == "expected_response:true")
     );
-    assert!(!SummaryRecord::RAW_SAMPLES);
+    const { assert!(!SummaryRecord::RAW_SAMPLES) };
     assert!(!Format::K6Summary.has_raw_samples());
 }
 
@@ -468,7 +473,7 @@ fn vegeta_csv_and_json_give_the_same_records() {
     assert_eq!(errors.iter().sum::<usize>(), 5 + 20 + 120);
     assert_groups(&csv, &expected);
     assert_groups(&json, &expected);
-    let strip = |samples: &[(String, String, f64, Option<String>, Timestamp, Option<u64>)]| {
+    let strip = |samples: &[Flat]| {
         samples
             .iter()
             .map(|(tool, step, ms, error, ts, _)| {

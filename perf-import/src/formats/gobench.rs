@@ -80,10 +80,7 @@ fn result_line(
         return Ok(());
     }
     let mut ns_per_op = None;
-    loop {
-        let (Some(value), Some(unit)) = (words.next(), words.next()) else {
-            break;
-        };
+    while let (Some(value), Some(unit)) = (words.next(), words.next()) {
         if unit == "ns/op" {
             match value.parse::<f64>() {
                 Ok(value) => ns_per_op = Some(value),
