@@ -382,7 +382,8 @@ fn element_sample(
         return Ok(Open::Other);
     }
     let mut sample = JtlSample::default();
-    for attribute in element.attributes() {
+    // Duplicate checks allocate per element; a duplicate attribute simply wins last here.
+    for attribute in element.attributes().with_checks(false) {
         let attribute = match attribute {
             Ok(attribute) => attribute,
             Err(error) => {
@@ -390,23 +391,34 @@ fn element_sample(
                 return Ok(Open::Sampler);
             }
         };
-        let value = match attribute.unescape_value() {
-            Ok(value) => Cow::Owned(value.into_owned()),
+        let slot = match attribute.key.as_ref() {
+            b"ts" => &mut sample.timestamp,
+            b"t" => &mut sample.elapsed,
+            b"lb" => &mut sample.label,
+            b"rc" => &mut sample.response_code,
+            b"rm" => &mut sample.response_message,
+            b"tn" => &mut sample.thread_name,
+            b"dt" => &mut sample.data_type,
+            b"s" => &mut sample.success,
+            _ => continue,
+        };
+        // Most values have no entity: borrow them without quick-xml's decode-and-unescape.
+        let plain = match &attribute.value {
+            Cow::Borrowed(bytes) if memchr::memchr(b'&', bytes).is_none() => {
+                std::str::from_utf8(bytes).ok()
+            }
+            _ => None,
+        };
+        if let Some(plain) = plain {
+            *slot = Cow::Borrowed(plain);
+            continue;
+        }
+        match attribute.unescape_value() {
+            Ok(value) => *slot = value,
             Err(error) => {
                 context.reject(None, Some(format!("byte {position}")), error.to_string())?;
                 return Ok(Open::Sampler);
             }
-        };
-        match attribute.key.as_ref() {
-            b"ts" => sample.timestamp = value,
-            b"t" => sample.elapsed = value,
-            b"lb" => sample.label = value,
-            b"rc" => sample.response_code = value,
-            b"rm" => sample.response_message = value,
-            b"tn" => sample.thread_name = value,
-            b"dt" => sample.data_type = value,
-            b"s" => sample.success = value,
-            _ => {}
         }
     }
     let open = if sample.is_transaction() {
