@@ -136,7 +136,7 @@ struct SummaryLine<'a> {
     max_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     std_dev_ms: Option<f64>,
-    percentiles: serde_json::Map<String, serde_json::Value>,
+    percentiles: OrderedPercentiles<'a>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
 }
@@ -149,17 +149,7 @@ struct SummaryLine<'a> {
 /// The line has no `ms`, so `perf_record::parse_line` rejects it: summary lines are for a
 /// reader that knows them, never mixed up with raw samples.
 pub fn write_summary<W: Write>(out: &mut W, summary: &SummaryRecord) -> io::Result<()> {
-    let percentiles = summary
-        .percentiles
-        .iter()
-        .filter_map(|percentile| {
-            let number = serde_json::Number::from_f64(percentile.ms)?;
-            Some((
-                percentile_key(percentile.q),
-                serde_json::Value::Number(number),
-            ))
-        })
-        .collect();
+    let percentiles = OrderedPercentiles(&summary.percentiles);
     let finite = |value: Option<f64>| value.filter(|value| value.is_finite());
     let line = SummaryLine {
         kind: "summary",
@@ -182,6 +172,21 @@ pub fn write_summary<W: Write>(out: &mut W, summary: &SummaryRecord) -> io::Resu
     let mut text = serde_json::to_string(&line).map_err(io::Error::other)?;
     text.push('\n');
     out.write_all(text.as_bytes())
+}
+
+/// The percentiles as a JSON object in ascending order (`{"p50":..,"p95":..}`), leaving out
+/// non-finite values.
+struct OrderedPercentiles<'a>(&'a [Percentile]);
+
+impl Serialize for OrderedPercentiles<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            self.0
+                .iter()
+                .filter(|percentile| percentile.ms.is_finite())
+                .map(|percentile| (percentile_key(percentile.q), percentile.ms)),
+        )
+    }
 }
 
 /// `0.95` -> `"p95"`, `0.999` -> `"p99.9"`.
@@ -246,6 +251,7 @@ mod tests {
                     q: 0.999,
                     ms: 150.0,
                 },
+                Percentile { q: 1.0, ms: 170.0 },
             ],
             notes: vec![],
         };
@@ -253,7 +259,7 @@ mod tests {
         write_summary(&mut out, &summary).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "{\"kind\":\"summary\",\"rawSamples\":false,\"ts\":\"1970-01-01T00:00:00Z\",\"sessionId\":\"s\",\"tool\":\"login\",\"step\":\"POST\",\"source\":\"locust\",\"sourceLine\":2,\"count\":124,\"errors\":4,\"minMs\":7.5,\"maxMs\":null,\"percentiles\":{\"p50\":18.0,\"p99.9\":150.0}}\n"
+            "{\"kind\":\"summary\",\"rawSamples\":false,\"ts\":\"1970-01-01T00:00:00Z\",\"sessionId\":\"s\",\"tool\":\"login\",\"step\":\"POST\",\"source\":\"locust\",\"sourceLine\":2,\"count\":124,\"errors\":4,\"minMs\":7.5,\"maxMs\":null,\"percentiles\":{\"p50\":18.0,\"p99.9\":150.0,\"p100\":170.0}}\n"
                 .replace(",\"maxMs\":null", "")
         );
         assert!(parse_line(b"{\"kind\":\"summary\"}").is_err());

@@ -503,6 +503,8 @@ fn locust_stats_are_summaries_flagged_as_rounded() {
         ("POST", Some(124), Some(4))
     );
     assert_eq!(login.percentile(0.95), Some(30.0));
+    // The file has CRLF line ends: login is on line 4.
+    assert_eq!(login.source_line, Some(4));
     assert_eq!(login.percentile(0.999), Some(150.0));
     assert_eq!(login.mean_ms, Some(20.715717701624534));
     assert!(

@@ -240,25 +240,19 @@ fn import_csv<R: BufRead>(
     context: &mut Context<'_>,
     names: &mut Names,
 ) -> Result<(), ImportError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(CappedLines::new(reader, context.config.max_line_bytes));
-    let mut record = csv::ByteRecord::new();
+    let mut rows = super::CsvRows::new(reader, context)?;
     let mut columns: Option<Columns> = None;
     loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => return Ok(()),
-            Err(error) => return Err(super::csv_failure(context, error)),
-        }
-        let line = record.position().map(csv::Position::line);
+        let Some(line) = rows.next_row(context)? else {
+            return Ok(());
+        };
+        let record = rows.record();
         let columns = match columns {
             Some(columns) => columns,
             None => {
-                let found = if is_header(&record) {
+                let found = if is_header(record) {
                     context.skip("header");
-                    columns = Some(Columns::from_header(&record));
+                    columns = Some(Columns::from_header(record));
                     continue;
                 } else if record.len() >= 8 {
                     Columns::default_for(record.len())
@@ -284,16 +278,16 @@ fn import_csv<R: BufRead>(
             });
         }
         let sample = JtlSample {
-            timestamp: field(&record, columns.timestamp),
-            elapsed: field(&record, columns.elapsed),
-            label: field(&record, columns.label),
-            response_code: field(&record, columns.response_code),
-            response_message: field(&record, columns.response_message),
-            thread_name: field(&record, columns.thread_name),
-            data_type: field(&record, columns.data_type),
-            success: field(&record, columns.success),
-            failure_message: field(&record, columns.failure_message),
-            url: field(&record, columns.url),
+            timestamp: field(record, columns.timestamp),
+            elapsed: field(record, columns.elapsed),
+            label: field(record, columns.label),
+            response_code: field(record, columns.response_code),
+            response_message: field(record, columns.response_message),
+            thread_name: field(record, columns.thread_name),
+            data_type: field(record, columns.data_type),
+            success: field(record, columns.success),
+            failure_message: field(record, columns.failure_message),
+            url: field(record, columns.url),
         };
         emit(&sample, line, None, context, names)?;
     }

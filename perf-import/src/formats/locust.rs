@@ -7,8 +7,7 @@
 
 use std::io::BufRead;
 
-use super::{csv_failure, parse_number};
-use crate::input::CappedLines;
+use super::parse_number;
 use crate::{Context, ImportError, Percentile};
 
 /// The note on every Locust summary.
@@ -29,23 +28,14 @@ struct Columns {
 }
 
 pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result<(), ImportError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(CappedLines::new(reader, context.config.max_line_bytes));
-    let mut record = csv::ByteRecord::new();
+    let mut rows = super::CsvRows::new(reader, context)?;
     let mut columns: Option<Columns> = None;
     let mut tool = String::new();
     let mut step = String::new();
-    loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(error) => return Err(csv_failure(context, error)),
-        }
-        let line = record.position().map(csv::Position::line);
+    while let Some(line) = rows.next_row(context)? {
+        let record = rows.record();
         let Some(columns) = &columns else {
-            columns = Some(header(&record, context)?);
+            columns = Some(header(record, context)?);
             context.skip("header");
             continue;
         };

@@ -234,3 +234,59 @@ pub(crate) fn csv_failure(context: &Context<'_>, error: csv::Error) -> ImportErr
         context.csv_error(error)
     }
 }
+
+/// A CSV reader over a line-capped input that reports correct line numbers.
+///
+/// The csv crate ends a CRLF record at the `\r` and counts the `\n` only while reading the
+/// next record, so every record after the first of a CRLF file would be reported one line
+/// early; this corrects that.
+pub(crate) struct CsvRows<R> {
+    reader: csv::Reader<crate::input::CappedLines<R>>,
+    record: csv::ByteRecord,
+    crlf: bool,
+    rows: u64,
+}
+
+impl<R: BufRead> CsvRows<R> {
+    pub(crate) fn new(mut reader: R, context: &Context<'_>) -> Result<Self, ImportError> {
+        let head = reader.fill_buf().map_err(|error| context.io_error(error))?;
+        let crlf = memchr::memchr(b'\n', head).is_some_and(|end| end > 0 && head[end - 1] == b'\r');
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(crate::input::CappedLines::new(
+                reader,
+                context.config.max_line_bytes,
+            ));
+        Ok(CsvRows {
+            reader,
+            record: csv::ByteRecord::new(),
+            crlf,
+            rows: 0,
+        })
+    }
+
+    /// Reads the next row; `Ok(None)` at the end. The row is then [`CsvRows::record`].
+    pub(crate) fn next_row(
+        &mut self,
+        context: &Context<'_>,
+    ) -> Result<Option<Option<u64>>, ImportError> {
+        match self.reader.read_byte_record(&mut self.record) {
+            Ok(true) => {}
+            Ok(false) => return Ok(None),
+            Err(error) => return Err(csv_failure(context, error)),
+        }
+        let correction = u64::from(self.crlf && self.rows > 0);
+        self.rows += 1;
+        Ok(Some(
+            self.record
+                .position()
+                .map(|position| position.line() + correction),
+        ))
+    }
+
+    /// The row last read.
+    pub(crate) fn record(&self) -> &csv::ByteRecord {
+        &self.record
+    }
+}

@@ -7,16 +7,11 @@
 
 use std::io::BufRead;
 
-use super::{csv_failure, http_outcome, offset_timestamp, parse_number};
-use crate::input::CappedLines;
+use super::{http_outcome, offset_timestamp, parse_number};
 use crate::{Context, ImportError};
 
 pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result<(), ImportError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(CappedLines::new(reader, context.config.max_line_bytes));
-    let mut record = csv::ByteRecord::new();
+    let mut rows = super::CsvRows::new(reader, context)?;
     // The documented column order, replaced by the header's when there is one.
     let (mut start, mut duration, mut status) = (0, 4, 6);
     let mut first = true;
@@ -24,12 +19,10 @@ pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result
     let mut step = String::new();
     let mut status_text = String::new();
     loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => return Ok(()),
-            Err(error) => return Err(csv_failure(context, error)),
-        }
-        let line = record.position().map(csv::Position::line);
+        let Some(line) = rows.next_row(context)? else {
+            return Ok(());
+        };
+        let record = rows.record();
         if first {
             first = false;
             if record.iter().any(|field| field == b"request-duration") {

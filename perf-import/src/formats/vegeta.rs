@@ -9,8 +9,7 @@ use std::io::BufRead;
 use perf_record::{Outcome, Timestamp, http_reason};
 use serde::Deserialize;
 
-use super::{csv_failure, for_each_line, parse_number, timestamp_from_nanos};
-use crate::input::CappedLines;
+use super::{for_each_line, parse_number, timestamp_from_nanos};
 use crate::{Context, ImportError};
 
 pub(crate) fn import<R: BufRead>(
@@ -79,23 +78,17 @@ fn emit(
 }
 
 fn import_csv<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result<(), ImportError> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(CappedLines::new(reader, context.config.max_line_bytes));
-    let mut record = csv::ByteRecord::new();
+    let mut rows = super::CsvRows::new(reader, context)?;
     let mut names = Names {
         tool: String::new(),
         step: String::new(),
         code: String::new(),
     };
     loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => return Ok(()),
-            Err(error) => return Err(csv_failure(context, error)),
-        }
-        let line = record.position().map(csv::Position::line);
+        let Some(line) = rows.next_row(context)? else {
+            return Ok(());
+        };
+        let record = rows.record();
         if record.len() < 6 {
             context.reject(
                 line,
