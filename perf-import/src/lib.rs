@@ -1,4 +1,50 @@
-//! CRATE_DOC_PLACEHOLDER
+//! Import the output of load and benchmark tools as perf-gate records.
+//!
+//! One job: read what k6, hyperfine, JMeter, Go's `testing`, cargo-criterion, OpenTelemetry
+//! (OTLP/JSON traces), Locust, Gatling, oha and vegeta write, and push one [`Item`] per
+//! measured operation to a caller's sink: a [`Sample`] (a `perf_record::Record` with its
+//! provenance) where the tool wrote raw samples, a [`SummaryRecord`] (the tool's own
+//! statistics, flagged [`SummaryRecord::RAW_SAMPLES`] `== false`) where it wrote only
+//! aggregates, and an [`Item::Rejected`] for anything that cannot be imported. Every item of
+//! the input is counted once in the [`ImportReport`]. Line- and row-oriented formats stream in
+//! bounded memory whatever the file size; single documents are capped
+//! ([`ImportConfig::max_document_bytes`]). No input panics.
+//!
+//! The mapping of each format to `tool`, `step`, `ms`, `ok` and `errorReason`, and the traps
+//! each importer handles (k6 summary `passes` counting failures, JMeter transaction rows,
+//! Locust's rounding, criterion's per-sample iteration counts, OTLP int64 strings), are in
+//! the table of the crate's `README.md` and on each [`Format`] variant. Names can be
+//! re-templated with [`Template`] (`--tool "{method} {name}"`).
+//!
+//! It is not for computing statistics (`perf-stats`), walking directories (`perf-collect`)
+//! or judging budgets (`perf-budget`), and it has no command line: `perf-gate import` wires
+//! [`import_path`] to [`write_sample`] / [`write_summary`].
+//!
+//! ```
+//! use perf_import::{Format, ImportConfig, Item, import_reader, write_sample};
+//!
+//! let jtl = "\
+//! timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success
+//! 1796117766594,134,login,200,OK,users 1-3,text,true
+//! 1796117766163,206,login-flow,,\"Number of samples in transaction : 2, number of failing samples : 1\",users 1-3,,false
+//! 1796117766595,133,login,500,Internal Server Error,users 1-2,text,false
+//! ";
+//! let config = ImportConfig::new("2026-12-01T00:00:00Z".parse().unwrap());
+//! let mut out = Vec::new();
+//! let report = import_reader(Format::Jmeter, "plan.jtl", jtl.as_bytes(), &config, |item| match item {
+//!     Item::Sample(sample) => write_sample(&mut out, &sample),
+//!     Item::Summary(_) | Item::Rejected(_) => Ok(()),
+//! })
+//! .unwrap();
+//! // The header and the transaction-controller row (it duplicates its children) are skipped.
+//! assert_eq!((report.items, report.records, report.skipped_total()), (4, 2, 2));
+//! assert!(report.is_balanced());
+//! let text = String::from_utf8(out).unwrap();
+//! assert_eq!(
+//!     text.lines().nth(1).unwrap(),
+//!     r#"{"ts":"2026-12-01T09:36:06.595Z","sessionId":"plan.jtl","tool":"users","step":"login","ms":133,"ok":false,"errorReason":"500 Internal Server Error","source":"jmeter","sourceLine":4}"#
+//! );
+//! ```
 
 mod error;
 mod format;
