@@ -176,7 +176,7 @@ impl ImportReport {
 }
 
 /// The caller's sink: receives every sample, summary and rejection in input order.
-pub type Sink<'s> = dyn FnMut(Item<'_>) -> io::Result<()> + 's;
+pub(crate) type Sink<'s> = dyn FnMut(Item<'_>) -> io::Result<()> + 's;
 
 /// Imports one input in a known format, pushing every item to `sink` as it is read.
 ///
