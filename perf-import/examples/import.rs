@@ -1,6 +1,7 @@
 //! `cargo run --release -p perf-import --example import -- FORMAT FILE > records.jsonl`: what
 //! `perf-gate import` does, in a few lines of the public API (used to time the importer
-//! against a jq conversion). Rejections go to stderr.
+//! against a jq conversion). Rejections go to stderr. A third argument `count` counts the
+//! items instead of writing them (to time the parsing alone).
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
@@ -11,9 +12,13 @@ use perf_record::Timestamp;
 
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let [format, path] = arguments.as_slice() else {
-        eprintln!("usage: import FORMAT FILE");
-        return ExitCode::from(1);
+    let (format, path, write) = match arguments.as_slice() {
+        [format, path] => (format, path, true),
+        [format, path, mode] if mode == "count" => (format, path, false),
+        _ => {
+            eprintln!("usage: import FORMAT FILE [count]");
+            return ExitCode::from(1);
+        }
     };
     let choice: FormatChoice = match format.parse() {
         Ok(choice) => choice,
@@ -30,6 +35,7 @@ fn main() -> ExitCode {
         &Utf8PathBuf::from(path),
         &config,
         |item| match item {
+            Item::Sample(_) | Item::Summary(_) if !write => Ok(()),
             Item::Sample(sample) => write_sample(&mut out, &sample),
             Item::Summary(summary) => write_summary(&mut out, &summary),
             Item::Rejected(rejection) => {

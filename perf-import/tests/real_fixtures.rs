@@ -451,6 +451,11 @@ fn oha_csv_times_are_seconds_and_status_decides_ok() {
     }
     assert_eq!((report.records, report.skipped["header"]), (800, 1));
     assert_eq!(errors, 79, "60 x 404 + 19 x 500");
+    // `request-start` is seconds after the start of the run (the configured timestamp).
+    assert_eq!(
+        imported.samples[0].4,
+        "2026-12-01T00:00:00.001052834Z".parse::<Timestamp>().unwrap()
+    );
     let expected = BTreeMap::from([(key("oha", "oha-search"), (800, errors, values))]);
     assert_groups(&imported, &expected);
 }

@@ -88,13 +88,14 @@ pub(crate) fn timestamp_from_nanos(nanos: i128) -> Option<Timestamp> {
     Timestamp::from_nanosecond(nanos).ok()
 }
 
-/// `config.timestamp` plus a number of seconds (oha's relative `request-start`).
+/// `config.timestamp` plus a number of seconds (oha's relative `request-start`), to the
+/// nearest nanosecond.
 pub(crate) fn offset_timestamp(origin: Timestamp, seconds: f64) -> Option<Timestamp> {
-    if !seconds.is_finite() {
+    let nanos = seconds * 1e9;
+    if !nanos.is_finite() || nanos.abs() > 1e20 {
         return None;
     }
-    let duration = jiff::SignedDuration::try_from_secs_f64(seconds).ok()?;
-    origin.checked_add(duration).ok()
+    Timestamp::from_nanosecond(origin.as_nanosecond() + nanos.round() as i128).ok()
 }
 
 /// Parses ASCII bytes as a number.

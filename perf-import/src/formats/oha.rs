@@ -18,6 +18,7 @@ pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result
     let mut tool = String::new();
     let mut step = String::new();
     let mut status_text = String::new();
+    let mut status_code: Option<u16> = None;
     loop {
         let Some(line) = rows.next_row(context)? else {
             return Ok(());
@@ -63,8 +64,11 @@ pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result
             context.reject(line, None, "request-start out of range")?;
             continue;
         };
-        status_text.clear();
-        status_text.push_str(&code.to_string());
+        if status_code != Some(code) {
+            status_code = Some(code);
+            status_text.clear();
+            status_text.push_str(&code.to_string());
+        }
         let status_ref = status_text.as_str();
         context.names(
             |field| (field == "status").then_some(status_ref),
