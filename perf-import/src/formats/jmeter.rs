@@ -230,7 +230,11 @@ fn is_header(record: &csv::ByteRecord) -> bool {
 
 fn field<'r>(record: &'r csv::ByteRecord, index: Option<usize>) -> Cow<'r, str> {
     match index.and_then(|index| record.get(index)) {
-        Some(bytes) => String::from_utf8_lossy(bytes),
+        // `from_utf8` is much faster than `from_utf8_lossy` on the (usual) valid text.
+        Some(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        },
         None => Cow::Borrowed(""),
     }
 }
