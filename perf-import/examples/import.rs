@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use camino::Utf8PathBuf;
-use perf_import::{FormatChoice, ImportConfig, Item, import_path, write_sample, write_summary};
+use perf_import::{FormatChoice, ImportConfig, Item, SampleWriter, import_path, write_summary};
 use perf_record::Timestamp;
 
 fn main() -> ExitCode {
@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         }
     };
     let config = ImportConfig::new(Timestamp::now());
+    let mut writer = SampleWriter::default();
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
     let result = import_path(
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
         &config,
         |item| match item {
             Item::Sample(_) | Item::Summary(_) if !write => Ok(()),
-            Item::Sample(sample) => write_sample(&mut out, &sample),
+            Item::Sample(sample) => writer.write(&mut out, &sample),
             Item::Summary(summary) => write_summary(&mut out, &summary),
             Item::Rejected(rejection) => {
                 eprintln!("{rejection}");

@@ -52,6 +52,7 @@ mod formats;
 mod input;
 mod item;
 mod template;
+mod writer;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -65,6 +66,7 @@ pub use error::{ImportError, Rejection};
 pub use format::{Format, FormatChoice, SNIFF_BYTES, UnknownFormatName, sniff};
 pub use item::{Item, Percentile, Sample, SummaryRecord, write_sample, write_summary};
 pub use template::{Template, TemplateError};
+pub use writer::SampleWriter;
 
 /// The default cap on one line (or one CSV record, or one XML tag): 64 MiB.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;

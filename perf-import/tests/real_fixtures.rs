@@ -454,7 +454,9 @@ fn oha_csv_times_are_seconds_and_status_decides_ok() {
     // `request-start` is seconds after the start of the run (the configured timestamp).
     assert_eq!(
         imported.samples[0].4,
-        "2026-12-01T00:00:00.001052834Z".parse::<Timestamp>().unwrap()
+        "2026-12-01T00:00:00.001052834Z"
+            .parse::<Timestamp>()
+            .unwrap()
     );
     let expected = BTreeMap::from([(key("oha", "oha-search"), (800, errors, values))]);
     assert_groups(&imported, &expected);
@@ -583,4 +585,41 @@ fn same_records_from_a_reader_as_from_a_path() {
     })
     .unwrap();
     assert_eq!((count, report.records), (800, 800));
+}
+
+#[test]
+fn sample_writer_writes_the_same_bytes_as_write_sample() {
+    for (name, format) in [
+        ("k6-login-search.json.gz", Format::K6),
+        ("hyperfine-routes.json", Format::Hyperfine),
+        ("jmeter-plan-a.csv.jtl", Format::Jmeter),
+        ("jmeter-plan-a.xml.jtl", Format::Jmeter),
+        ("gobench-textproc.txt", Format::GoBench),
+        ("cargo-criterion-textkit.jsonl", Format::Criterion),
+        ("otlp-shop-gateway.jsonl", Format::Otlp),
+        ("oha-search.csv", Format::Oha),
+        ("vegeta-routes.csv", Format::Vegeta),
+    ] {
+        let mut writer = perf_import::SampleWriter::default();
+        let (mut fast, mut reference) = (Vec::new(), Vec::new());
+        import_path(
+            FormatChoice::Exact(format),
+            &fixture(name),
+            &config(),
+            |item| {
+                if let Item::Sample(sample) = item {
+                    writer.write(&mut fast, &sample)?;
+                    perf_import::write_sample(&mut reference, &sample)?;
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert!(!fast.is_empty());
+        assert_eq!(
+            String::from_utf8(fast).unwrap(),
+            String::from_utf8(reference).unwrap(),
+            "{name}"
+        );
+    }
 }
