@@ -96,7 +96,8 @@ impl SampleWriter {
         line.extend_from_slice(sample.source.name().as_bytes());
         line.push(b'"');
         if let Some(source_line) = sample.source_line {
-            write!(line, ",\"sourceLine\":{source_line}")?;
+            line.extend_from_slice(b",\"sourceLine\":");
+            push_digits(line, source_line, 1);
         }
         line.extend_from_slice(b"}\n");
         out.write_all(line)
@@ -129,23 +130,48 @@ fn push_timestamp(line: &mut Vec<u8>, ts: Timestamp) {
         month_index - 9
     };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
-    let _ = write!(
-        line,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60
-    );
+    // `year` is 1970..=9999 here; every other part is small and non-negative.
+    push_digits(line, year as u64, 4);
+    line.push(b'-');
+    push_digits(line, month as u64, 2);
+    line.push(b'-');
+    push_digits(line, day as u64, 2);
+    line.push(b'T');
+    push_digits(line, (second_of_day / 3600) as u64, 2);
+    line.push(b':');
+    push_digits(line, (second_of_day / 60 % 60) as u64, 2);
+    line.push(b':');
+    push_digits(line, (second_of_day % 60) as u64, 2);
     if nanos > 0 {
-        let mut fraction = nanos;
+        let mut fraction = nanos as u64;
         let mut digits = 9;
         while fraction % 10 == 0 {
             fraction /= 10;
             digits -= 1;
         }
-        let _ = write!(line, ".{fraction:0digits$}");
+        line.push(b'.');
+        push_digits(line, fraction, digits);
     }
     line.push(b'Z');
+}
+
+/// Appends `value` in decimal, left-padded with zeros to `width` digits; `core::fmt`'s
+/// padding machinery costs more than the rest of the line.
+fn push_digits(line: &mut Vec<u8>, mut value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    for _ in (digits.len() - start)..width {
+        line.push(b'0');
+    }
+    line.extend_from_slice(&digits[start..]);
 }
 
 #[cfg(test)]
