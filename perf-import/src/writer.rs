@@ -145,7 +145,7 @@ fn push_timestamp(line: &mut Vec<u8>, ts: Timestamp) {
     if nanos > 0 {
         let mut fraction = nanos as u64;
         let mut digits = 9;
-        while fraction % 10 == 0 {
+        while fraction.is_multiple_of(10) {
             fraction /= 10;
             digits -= 1;
         }
