@@ -175,6 +175,13 @@ fn the_wrong_format_gives_rejections_or_a_clear_error_never_records() {
     assert!(rejections[0].contains("is not epoch milliseconds"));
     let error = run(Format::Jmeter, &b"{\"a\":1}\n"[..], &config()).unwrap_err();
     assert!(matches!(error, ImportError::Unsupported { .. }), "{error}");
+    let error = run(
+        Format::Oha,
+        &br#"{"summary":{"successRate":1.0}}"#[..],
+        &config(),
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("--output-format csv"), "{error}");
     let (report, samples, _) = run(Format::GoBench, jtl.as_bytes(), &config()).unwrap();
     assert_eq!((samples.len(), report.skipped["not-a-result"]), (0, 2));
 }

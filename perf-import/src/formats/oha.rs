@@ -10,7 +10,19 @@ use std::io::BufRead;
 use super::{http_outcome, offset_timestamp, parse_number};
 use crate::{Context, ImportError};
 
-pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result<(), ImportError> {
+pub(crate) fn import<R: BufRead>(
+    mut reader: R,
+    context: &mut Context<'_>,
+) -> Result<(), ImportError> {
+    let head = reader.fill_buf().map_err(|error| context.io_error(error))?;
+    if head.trim_ascii_start().starts_with(b"{") {
+        return Err(ImportError::Unsupported {
+            input: context.input().to_owned(),
+            detail: "this is oha's JSON output, which holds only aggregates (and counts every \
+                     HTTP response as a success); run oha with --output-format csv"
+                .to_owned(),
+        });
+    }
     let mut rows = super::CsvRows::new(reader, context)?;
     // The documented column order, replaced by the header's when there is one.
     let (mut start, mut duration, mut status) = (0, 4, 6);
