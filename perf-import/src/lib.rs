@@ -1,24 +1,8 @@
-//! Import the output of load and benchmark tools as perf-gate records.
+#![doc = include_str!("../README.md")]
 //!
-//! One job: read what k6, hyperfine, JMeter, Go's `testing`, cargo-criterion, OpenTelemetry
-//! (OTLP/JSON traces), Locust, Gatling, oha and vegeta write, and push one [`Item`] per
-//! measured operation to a caller's sink: a [`Sample`] (a `perf_record::Record` with its
-//! provenance) where the tool wrote raw samples, a [`SummaryRecord`] (the tool's own
-//! statistics, flagged [`SummaryRecord::RAW_SAMPLES`] `== false`) where it wrote only
-//! aggregates, and an [`Item::Rejected`] for anything that cannot be imported. Every item of
-//! the input is counted once in the [`ImportReport`]. Line- and row-oriented formats stream in
-//! bounded memory whatever the file size; single documents are capped
-//! ([`ImportConfig::max_document_bytes`]). No input panics.
+//! ## Example
 //!
-//! The mapping of each format to `tool`, `step`, `ms`, `ok` and `errorReason`, and the traps
-//! each importer handles (k6 summary `passes` counting failures, JMeter transaction rows,
-//! Locust's rounding, criterion's per-sample iteration counts, OTLP int64 strings), are in
-//! the table of the crate's `README.md` and on each [`Format`] variant. Names can be
-//! re-templated with [`Template`] (`--tool "{method} {name}"`).
-//!
-//! It is not for computing statistics (`perf-stats`), walking directories (`perf-collect`)
-//! or judging budgets (`perf-budget`), and it has no command line: `perf-gate import` wires
-//! [`import_path`] to [`write_sample`] / [`write_summary`].
+//! A JMeter CSV with a header, a sampler, a transaction-controller row and a failed sampler:
 //!
 //! ```
 //! use perf_import::{Format, ImportConfig, Item, import_reader, write_sample};
