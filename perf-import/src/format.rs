@@ -182,6 +182,15 @@ pub enum FormatChoice {
     Exact(Format),
 }
 
+impl fmt::Display for FormatChoice {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FormatChoice::Auto => formatter.write_str("auto"),
+            FormatChoice::Exact(format) => format.fmt(formatter),
+        }
+    }
+}
+
 impl FromStr for FormatChoice {
     type Err = UnknownFormatName;
 
@@ -284,6 +293,8 @@ mod tests {
             );
         }
         assert_eq!("auto".parse::<FormatChoice>(), Ok(FormatChoice::Auto));
+        assert_eq!(FormatChoice::Auto.to_string(), "auto");
+        assert_eq!(FormatChoice::Exact(Format::K6Summary).to_string(), "k6-summary");
         assert!("xml".parse::<Format>().is_err());
     }
 }
