@@ -294,7 +294,10 @@ mod tests {
         }
         assert_eq!("auto".parse::<FormatChoice>(), Ok(FormatChoice::Auto));
         assert_eq!(FormatChoice::Auto.to_string(), "auto");
-        assert_eq!(FormatChoice::Exact(Format::K6Summary).to_string(), "k6-summary");
+        assert_eq!(
+            FormatChoice::Exact(Format::K6Summary).to_string(),
+            "k6-summary"
+        );
         assert!("xml".parse::<Format>().is_err());
     }
 }
