@@ -15,5 +15,5 @@ fuzz_target!(|data: &[u8]| {
             let _ = budgets.min_samples_for(entry);
         }
     }
-    let _ = perf_budget::baseline::parse(text, "fuzz");
+    let _ = perf_baseline::parse(text, "fuzz");
 });

@@ -1,54 +1,51 @@
-//! Budgets, verdicts and reports for perf-gate.
+//! Budgets for perf-gate: the budget file a team writes, and the evaluation of per-group latency
+//! data against it.
 //!
-//! This crate is the judgement half of perf-gate: it reads the budget file a team writes
-//! ([`parse_budgets`], [`read_budgets`]), checks per-(tool, step) latency data against it
-//! ([`evaluate`], [`lint`]) and builds one [`Report`] that every renderer in [`render`] turns
-//! into text, Markdown, JSON, JUnit XML or GitHub annotations. The overall [`Verdict`] maps to
-//! the process exit code contract with [`Verdict::exit_code`]: `0` pass (warnings allowed), `3`
-//! any violation, `2` no violation but a budgeted group had insufficient samples or no data;
-//! `1` ([`EXIT_USAGE_ERROR`]) is left to the CLI for usage and input errors.
+//! The budget file ([`parse_budgets`], [`read_budgets`]) says, per tool and step, which latency
+//! and error-rate limits hold (`{ "wsap": { "import": { "p95": 80 } } }`, with `"*"` wildcards,
+//! `defaults`, `min_samples`, `severity` and a `regression` rule for the baseline comparison).
+//! [`evaluate`] checks each group against its most specific entry and returns an [`Evaluation`]:
+//! every [`Check`] with its observed value, limit, difference and confidence interval, the
+//! [`LintFinding`]s and the [`EvaluationWarning`]s, as facts with their numbers.
 //!
-//! It is not for reading logs (that is `perf-collect`), computing statistics (every number
-//! comes from `perf-stats`) or deciding where output goes (the CLI decides on colour, files and
-//! streams). It does no I/O except [`read_budgets`].
+//! It is not for reading logs (that is `perf-collect`), computing statistics (every number comes
+//! from `perf-stats`), baselines (`perf-baseline`), or turning a result into a verdict, an exit
+//! code or text for people (that is `perf-report`). It does no I/O except [`read_budgets`].
 //!
 //! ```
-//! use perf_budget::render::text::{TextConfig, render};
-//! use perf_budget::{EvaluateConfig, GroupSample, Verdict, evaluate, parse_budgets};
-//! use perf_record::{GroupKey, OutcomeCounts};
+//! use std::collections::BTreeMap;
+//! use perf_budget::{CheckStatus, EvaluateConfig, evaluate, parse_budgets};
+//! use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
 //!
 //! let budgets = parse_budgets(r#"{ "wsap": { "import": { "avg": 40, "p95": 80, "min_samples": 5 } } }"#)?;
-//! let group = GroupSample {
-//!     key: GroupKey { tool: "wsap".into(), step: "import".into() },
+//! let group = GroupSamples {
 //!     counts: OutcomeCounts { ok: 5, errors: 0, unknown: 0 },
-//!     latencies: vec![30.0, 35.0, 38.0, 39.0, 40.0],
+//!     latencies_ms: vec![30.0, 35.0, 38.0, 39.0, 40.0],
 //! };
-//! let report = evaluate(&budgets, &[group], &EvaluateConfig::default())?;
-//! assert_eq!(report.verdict, Verdict::Pass);
-//! assert_eq!(report.verdict.exit_code(), 0);
-//! let text = render(&report, &TextConfig { color: false });
-//! assert!(text.contains("[ OK ] wsap/import  p95  39.80ms <= 80.00ms (40.20ms headroom)  n=5"));
+//! let groups = BTreeMap::from([(GroupKey::new("wsap", "import"), group)]);
+//! let config = EvaluateConfig { confidence_level: 0.95, quantile_method: Default::default() };
+//! let evaluation = evaluate(&budgets, &groups, &config)?;
+//! let p95 = &evaluation.checks[1];
+//! assert_eq!((p95.metric.to_string(), p95.status), ("p95".to_owned(), CheckStatus::Pass));
+//! assert!((p95.observed.unwrap() - 39.8).abs() < 1e-9);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The budget file format and the JSON report schema are documented in the crate's
-//! `README.md`.
+//! The budget file format is documented in the crate's `README.md`.
 
-pub mod baseline;
-mod budget_file;
+mod budget;
 mod evaluate;
+mod evaluation;
+mod fraction;
 mod json_tree;
-pub mod render;
-mod report;
-pub mod summary;
 
-pub use budget_file::{
+pub use budget::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, BudgetError, BudgetFileError, Budgets,
-    DEFAULT_MIN_SAMPLES, Defaults, Limit, Metric, Pattern, Percentile, RegressionRule, Severity,
+    DEFAULT_MIN_SAMPLES, Defaults, EntryRef, Limit, Metric, Pattern, RegressionRule, Severity,
     Unit, UnknownMetricName, parse_budgets, read_budgets,
 };
-pub use evaluate::{EvaluateConfig, EvaluateError, GroupSample, evaluate, lint};
-pub use report::{
-    Check, CheckCounts, CheckStatus, ConfidenceInterval, EXIT_USAGE_ERROR, EntryRef, LintFinding,
-    REPORT_SCHEMA_VERSION, Report, ReportSettings, Verdict, Warning,
+pub use evaluate::{EvaluateConfig, EvaluateError, evaluate, lint};
+pub use evaluation::{
+    Check, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning, LintFinding,
 };
+pub use fraction::{FractionError, fraction_from_number, parse_fraction};

@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use camino::Utf8PathBuf;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use perf_collect::{CollectConfig, GroupBy, Progress, ScanConfig, aggregate, collect};
+use perf_collect::{CollectConfig, GroupBy, ScanConfig, aggregate, collect};
 
 const RECORDS: usize = 50_000;
 
@@ -49,7 +49,7 @@ fn benches(criterion: &mut Criterion) {
     let roots = [root.clone()];
     let config = CollectConfig {
         scan: ScanConfig {
-            progress: Progress::Hidden,
+            progress: None,
             chunk_bytes: 1 << 20,
             ..ScanConfig::default()
         },

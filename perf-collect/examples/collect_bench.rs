@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use camino::Utf8PathBuf;
-use perf_collect::{CollectConfig, GroupBy, GroupName, Progress, ScanConfig, aggregate, collect};
+use perf_collect::{CollectConfig, GroupBy, ScanConfig, aggregate, collect};
+use perf_record::GroupName;
 use perf_stats::SummaryConfig;
 
 fn main() -> ExitCode {
@@ -28,7 +29,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let config = CollectConfig {
         scan: ScanConfig {
-            progress: Progress::Hidden,
+            progress: None,
             ..ScanConfig::default()
         },
         ..CollectConfig::default()
@@ -48,12 +49,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     let percentile = |percent| summary.as_ref().and_then(|summary| summary.percentile(percent));
                     let [p5, p50, p90, p95, p99] = [5.0, 50.0, 90.0, 95.0, 99.0].map(percentile);
                     let name = match name {
-                        GroupName::ToolStep(key) => format!("{}/{}", key.tool, key.step),
+                        GroupName::ToolStep(key) => key.to_string(),
                         GroupName::Tool(name) | GroupName::Session(name) => name,
                     };
                     serde_json::json!({
-                        "group": name, "samples": samples.latencies_ms.len(), "errors": samples.outcomes.errors,
-                        "unknown": samples.outcomes.unknown, "p5": p5, "p50": p50, "p90": p90, "p95": p95, "p99": p99,
+                        "group": name, "samples": samples.latencies_ms.len(), "errors": samples.counts.errors,
+                        "unknown": samples.counts.unknown, "p5": p5, "p50": p50, "p90": p90, "p95": p95, "p99": p99,
                     })
                 })
                 .collect();

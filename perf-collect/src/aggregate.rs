@@ -3,10 +3,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use camino::Utf8PathBuf;
-use perf_record::{GroupKey, Outcome, OutcomeCounts, Record};
+use perf_record::{GroupKey, GroupName, GroupSamples, Record};
 
-use crate::scan::{RecordSink, ScanReport, scan_files};
-use crate::{CollectConfig, CollectError, discover, strict_check};
+use crate::scan::{RecordSink, Scan, ScanReport};
+use crate::{CollectConfig, CollectError, scan};
 use rustc_hash::FxBuildHasher;
 
 /// How records are grouped.
@@ -19,27 +19,6 @@ pub enum GroupBy {
     Tool,
     /// One group per session id.
     Session,
-}
-
-/// The name of one group, of the kind [`GroupBy`] asked for.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum GroupName {
-    /// A (tool, step) group.
-    ToolStep(GroupKey),
-    /// All steps of one tool.
-    Tool(String),
-    /// All records of one session.
-    Session(String),
-}
-
-/// What one group holds: the latencies statistics need, and how many records had each outcome.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GroupSamples {
-    /// Latencies in milliseconds of records with a known outcome (success or error), in source
-    /// order. Unknown-outcome records are counted in `outcomes` but have no sample here.
-    pub latencies_ms: Vec<f64>,
-    /// Records per outcome, unknown included.
-    pub outcomes: OutcomeCounts,
 }
 
 /// The result of [`aggregate`]: groups in name order and the full accounting.
@@ -62,22 +41,41 @@ pub fn aggregate(
     config: &CollectConfig,
     group_by: GroupBy,
 ) -> Result<Aggregation, CollectError> {
-    let filter = config.filter.compile()?;
-    let discovery = discover(roots, &config.discover)?;
-    let (mut report, tables) = scan_files(&discovery.files, &filter, &config.scan, || {
-        GroupTable::new(group_by)
-    });
-    report.roots_scanned = discovery.roots_scanned;
-    report.skipped_symlinks = discovery.skipped_symlinks;
-    report.problems.splice(0..0, discovery.problems);
-    strict_check(config, &report)?;
-    Ok(Aggregation {
-        groups: merge_tables(tables),
-        report,
-    })
+    let scan = scan(roots, config, || GroupingSink::new(group_by))?;
+    Ok(Aggregation::from_scan(scan))
 }
 
-fn merge_tables(tables: Vec<GroupTable>) -> BTreeMap<GroupName, GroupSamples> {
+impl Aggregation {
+    /// The groups of a scan whose sinks were [`GroupingSink`]s.
+    pub fn from_scan(scan: Scan<GroupingSink>) -> Aggregation {
+        Aggregation {
+            groups: merge_groups(scan.sinks),
+            report: scan.report,
+        }
+    }
+
+    /// The (tool, step) groups, for a scan grouped by [`GroupBy::ToolStep`]; groups of another
+    /// kind are left out.
+    pub fn tool_step_groups(self) -> BTreeMap<GroupKey, GroupSamples> {
+        into_tool_step_groups(self.groups)
+    }
+}
+
+/// The (tool, step) groups of merged groups; groups of another kind are left out.
+pub fn into_tool_step_groups(
+    groups: BTreeMap<GroupName, GroupSamples>,
+) -> BTreeMap<GroupKey, GroupSamples> {
+    groups
+        .into_iter()
+        .filter_map(|(name, samples)| match name {
+            GroupName::ToolStep(key) => Some((key, samples)),
+            GroupName::Tool(_) | GroupName::Session(_) => None,
+        })
+        .collect()
+}
+
+/// Merges the groups of every work unit's sink, keeping source order within each group.
+pub fn merge_groups(tables: Vec<GroupingSink>) -> BTreeMap<GroupName, GroupSamples> {
     // Reserve each group's exact size first so that merging never holds two growing copies.
     let mut sizes: HashMap<GroupName, usize> = HashMap::new();
     for table in &tables {
@@ -90,24 +88,26 @@ fn merge_tables(tables: Vec<GroupTable>) -> BTreeMap<GroupName, GroupSamples> {
         for (name, samples) in table.groups {
             let group = merged.entry(name).or_insert_with_key(|name| GroupSamples {
                 latencies_ms: Vec::with_capacity(sizes.get(name).copied().unwrap_or(0)),
-                outcomes: OutcomeCounts::default(),
+                ..GroupSamples::default()
             });
-            group.latencies_ms.extend_from_slice(&samples.latencies_ms);
-            group.outcomes.merge(&samples.outcomes);
+            group.merge(&samples);
         }
     }
     merged
 }
 
-/// The groups of one work unit, looked up by borrowed names so that a record costs no allocation.
-struct GroupTable {
+/// The sink of aggregation: the groups of one work unit, looked up by borrowed names so that a
+/// record costs no allocation.
+#[derive(Debug)]
+pub struct GroupingSink {
     group_by: GroupBy,
     index: HashMap<Box<str>, HashMap<Box<str>, usize, FxBuildHasher>, FxBuildHasher>,
     groups: Vec<(GroupName, GroupSamples)>,
 }
 
-impl GroupTable {
-    fn new(group_by: GroupBy) -> Self {
+impl GroupingSink {
+    /// An empty sink grouping by `group_by`.
+    pub fn new(group_by: GroupBy) -> Self {
         Self {
             group_by,
             index: HashMap::default(),
@@ -140,16 +140,13 @@ impl GroupTable {
     }
 }
 
-impl RecordSink for GroupTable {
-    fn accept(&mut self, record: Record<'_>) {
+impl RecordSink for GroupingSink {
+    fn accept(&mut self, record: &Record<'_>) {
         let group = match self.group_by {
             GroupBy::ToolStep => self.group(&record.tool, &record.step),
             GroupBy::Tool => self.group(&record.tool, ""),
             GroupBy::Session => self.group(&record.session_id, ""),
         };
-        group.outcomes.add(&record.outcome);
-        if !matches!(record.outcome, Outcome::Unknown) {
-            group.latencies_ms.push(record.ms);
-        }
+        group.add(&record.outcome, record.ms);
     }
 }

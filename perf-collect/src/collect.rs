@@ -1,15 +1,15 @@
 //! The materialising path: all accepted records, sorted by time, written atomically.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+
+use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use perf_record::{Outcome, OutcomeCounts, Record, Timestamp, write_record};
+use perf_record::{Outcome, OutcomeCounts, Record, Timestamp, write_atomically, write_record};
 use rayon::prelude::*;
 
-use crate::scan::{RecordSink, ScanReport, scan_files};
-use crate::{CollectConfig, CollectError, discover, strict_check};
+use crate::scan::{RecordSink, Scan, ScanReport};
+use crate::{CollectConfig, CollectError, scan};
 use rustc_hash::FxBuildHasher;
 
 /// The version of the [`CollectionSummary`] JSON shape.
@@ -54,7 +54,7 @@ fn serialize_timestamp<S: serde::Serializer>(
 /// accounting and a summary. Records are stored compactly (strings interned per chunk).
 #[derive(Debug)]
 pub struct Collection {
-    tables: Vec<RecordTable>,
+    tables: Vec<CollectingSink>,
     order: Vec<(Timestamp, u32, u32)>,
     /// Totals by tool, session and outcome, and the time range.
     pub summary: CollectionSummary,
@@ -67,19 +67,22 @@ pub struct Collection {
 /// Errors: a missing root or an invalid filter pattern; in strict mode also any rejected line or
 /// unreadable file ([`CollectError::Strict`]).
 pub fn collect(roots: &[Utf8PathBuf], config: &CollectConfig) -> Result<Collection, CollectError> {
-    let filter = config.filter.compile()?;
-    let discovery = discover(roots, &config.discover)?;
-    let (mut report, tables) = scan_files(
-        &discovery.files,
-        &filter,
-        &config.scan,
-        RecordTable::default,
-    );
-    report.roots_scanned = discovery.roots_scanned;
-    report.skipped_symlinks = discovery.skipped_symlinks;
-    report.problems.splice(0..0, discovery.problems);
-    strict_check(config, &report)?;
+    let scan = scan(roots, config, CollectingSink::default)?;
+    Ok(Collection::from_scan(scan))
+}
 
+impl Collection {
+    /// The records of a scan whose sinks were [`CollectingSink`]s, sorted by `ts`.
+    pub fn from_scan(scan: Scan<CollectingSink>) -> Collection {
+        let Scan {
+            sinks: tables,
+            report,
+        } = scan;
+        sorted(tables, report)
+    }
+}
+
+fn sorted(tables: Vec<CollectingSink>, report: ScanReport) -> Collection {
     let entries: usize = tables.iter().map(|table| table.rows.len()).sum();
     let mut order = Vec::with_capacity(entries);
     for (table_index, table) in tables.iter().enumerate() {
@@ -90,16 +93,16 @@ pub fn collect(roots: &[Utf8PathBuf], config: &CollectConfig) -> Result<Collecti
     // (table, row) is source order, so an unstable sort on the whole tuple is a stable sort by ts.
     order.par_sort_unstable();
     let summary = summarize(&tables, &order, &report);
-    Ok(Collection {
+    Collection {
         tables,
         order,
         summary,
         report,
-    })
+    }
 }
 
 fn summarize(
-    tables: &[RecordTable],
+    tables: &[CollectingSink],
     order: &[(Timestamp, u32, u32)],
     report: &ScanReport,
 ) -> CollectionSummary {
@@ -163,7 +166,7 @@ impl Collection {
     pub fn write_jsonl(&self, path: &Utf8Path) -> Result<(), CollectError> {
         const BATCH: usize = 1 << 18;
         const PART: usize = 1 << 14;
-        write_atomically(path, |out| {
+        let written = write_atomically(path, |out| {
             for batch in self.order.chunks(BATCH) {
                 // Formatting is the expensive part: do it in parallel, write in order.
                 let parts: Vec<Vec<u8>> = batch
@@ -184,49 +187,9 @@ impl Collection {
                 }
             }
             Ok(())
-        })
+        });
+        written.map_err(CollectError::Write)
     }
-}
-
-/// Replaces `path` with what `write` produces, or leaves it untouched.
-///
-/// The bytes go to a temporary file in the same directory, which is flushed, fsynced and renamed
-/// over `path` only when `write` succeeded; the directory is then fsynced so the rename survives
-/// a crash. A failure or a kill at any point leaves the previous file (or no file) in place,
-/// never a truncated one. Missing parent directories are created.
-pub fn write_atomically(
-    path: &Utf8Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), CollectError> {
-    let failed = |source: io::Error| CollectError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_str().is_empty() => parent,
-        _ => Utf8Path::new("."),
-    };
-    std::fs::create_dir_all(directory).map_err(failed)?;
-    let name = path.file_name().unwrap_or("output");
-    let temporary = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(directory)
-        .map_err(failed)?;
-    {
-        let mut writer = BufWriter::with_capacity(1 << 20, temporary.as_file());
-        write(&mut writer).map_err(failed)?;
-        writer.flush().map_err(failed)?;
-    }
-    temporary.as_file().sync_all().map_err(failed)?;
-    temporary
-        .persist(path)
-        .map_err(|error| failed(error.error))?;
-    #[cfg(unix)]
-    File::open(directory)
-        .and_then(|handle| handle.sync_all())
-        .map_err(failed)?;
-    Ok(())
 }
 
 /// Interned strings of one work unit.
@@ -272,9 +235,9 @@ struct Row {
     outcome: RowOutcome,
 }
 
-/// The records of one work unit, in source order.
+/// The sink of collection: the records of one work unit, in source order, stored compactly.
 #[derive(Debug, Default)]
-struct RecordTable {
+pub struct CollectingSink {
     strings: Strings,
     rows: Vec<Row>,
     outcomes: OutcomeCounts,
@@ -290,7 +253,7 @@ fn count(counts: &mut Vec<u64>, id: u32) {
     counts[index] += 1;
 }
 
-impl RecordTable {
+impl CollectingSink {
     fn record(&self, row: usize) -> Record<'_> {
         let row = &self.rows[row];
         let outcome = match row.outcome {
@@ -310,8 +273,8 @@ impl RecordTable {
     }
 }
 
-impl RecordSink for RecordTable {
-    fn accept(&mut self, record: Record<'_>) {
+impl RecordSink for CollectingSink {
+    fn accept(&mut self, record: &Record<'_>) {
         let session = self.strings.intern(&record.session_id);
         let tool = self.strings.intern(&record.tool);
         let step = self.strings.intern(&record.step);
@@ -339,15 +302,9 @@ impl RecordSink for RecordTable {
 mod tests {
     use super::*;
 
-    fn temp_dir() -> (tempfile::TempDir, Utf8PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
-        (dir, path)
-    }
-
     #[test]
     fn interned_rows_give_back_the_record() {
-        let mut table = RecordTable::default();
+        let mut table = CollectingSink::default();
         let record = Record {
             ts: "2025-10-21T09:00:01Z".parse().unwrap(),
             session_id: "s".into(),
@@ -356,26 +313,8 @@ mod tests {
             ms: 1.5,
             outcome: Outcome::Error(Some("http 429".into())),
         };
-        table.accept(record.clone());
+        table.accept(&record);
         assert_eq!(table.record(0), record);
         assert_eq!(table.strings.names.len(), 3);
-    }
-
-    #[test]
-    fn atomic_write_replaces_on_success_and_keeps_old_file_on_failure() {
-        let (_dir, root) = temp_dir();
-        let path = root.join("out/latest.jsonl");
-        write_atomically(&path, |out| out.write_all(b"first\n")).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\n");
-
-        let error = write_atomically(&path, |out| {
-            out.write_all(b"half")?;
-            Err(io::Error::other("killed"))
-        })
-        .unwrap_err();
-        assert!(error.to_string().contains("latest.jsonl"), "{error}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\n");
-        let leftovers: Vec<_> = std::fs::read_dir(root.join("out")).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "temporary file left behind");
     }
 }

@@ -27,15 +27,34 @@ pub enum Compression {
     Gzip,
 }
 
-/// One log file to read.
+/// Where a log's bytes come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// A file on disk.
+    #[default]
+    File,
+    /// The process's standard input (the root `-`), read once, sequentially, and named
+    /// [`STDIN_NAME`] in every message.
+    Stdin,
+}
+
+/// The root that means standard input.
+pub const STDIN_ROOT: &str = "-";
+
+/// How standard input is named in messages: `<stdin>:3: ...`.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// One log to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
-    /// The path as found under its root.
+    /// The path as found under its root, or [`STDIN_NAME`].
     pub path: Utf8PathBuf,
-    /// Its size on disk when it was listed (compressed size for gzip).
+    /// Its size on disk when it was listed (compressed size for gzip; 0 for stdin).
     pub bytes: u64,
     /// Plain or gzip.
     pub compression: Compression,
+    /// A file, or standard input.
+    pub origin: Origin,
 }
 
 /// The files found under the roots, in the order they will be read, and what could not be walked.
@@ -70,9 +89,11 @@ fn compression_of(path: &Utf8Path) -> Compression {
 
 /// Lists the log files under `roots`.
 ///
-/// A root may be a directory (walked recursively, keeping only [`is_log_file_name`] files) or a
-/// file (always read, whatever its name). A root that does not exist is an error; every problem
-/// below a root is recorded in [`Discovery::problems`] and the walk goes on.
+/// A root may be a directory (walked recursively, keeping only [`is_log_file_name`] files), a
+/// file (always read, whatever its name, even when it is also an excluded output: reading it and
+/// then replacing it atomically is safe, and skipping it would lose its records), or `-` for
+/// standard input (listed once however often it is given). A root that does not exist is an
+/// error; every problem below a root is recorded in [`Discovery::problems`] and the walk goes on.
 pub fn discover(roots: &[Utf8PathBuf], config: &DiscoverConfig) -> Result<Discovery, CollectError> {
     let excluded: Vec<PathBuf> = config
         .exclude
@@ -87,18 +108,32 @@ pub fn discover(roots: &[Utf8PathBuf], config: &DiscoverConfig) -> Result<Discov
     let mut discovery = Discovery::default();
     let mut seen: HashSet<PathBuf> = HashSet::new();
 
+    let mut stdin_listed = false;
     for root in roots {
+        if root.as_str() == STDIN_ROOT {
+            discovery.roots_scanned += 1;
+            if !std::mem::replace(&mut stdin_listed, true) {
+                discovery.files.push(SourceFile {
+                    path: Utf8PathBuf::from(STDIN_NAME),
+                    bytes: 0,
+                    compression: Compression::None,
+                    origin: Origin::Stdin,
+                });
+            }
+            continue;
+        }
         let metadata = std::fs::metadata(root).map_err(|source| CollectError::Root {
             path: root.clone(),
             source,
         })?;
         discovery.roots_scanned += 1;
         if metadata.is_file() {
+            // Named explicitly: read even when it is the output too (no exclusion).
             push_file(
                 &mut discovery,
                 &mut seen,
-                &excluded,
-                &excluded_names,
+                &[],
+                &[],
                 root.clone(),
                 metadata.len(),
             );
@@ -180,6 +215,7 @@ fn push_file(
         path,
         bytes,
         compression,
+        origin: Origin::File,
     });
 }
 
@@ -208,6 +244,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
         (dir, root)
+    }
+
+    #[test]
+    fn a_root_named_explicitly_is_read_even_when_it_is_the_output() {
+        let (_dir, root) = temp_root();
+        let log = root.join("a.jsonl");
+        std::fs::write(&log, "{}\n").unwrap();
+        let config = DiscoverConfig {
+            exclude: vec![log.clone()],
+            ..DiscoverConfig::default()
+        };
+        let named = discover(std::slice::from_ref(&log), &config).unwrap();
+        assert_eq!(
+            named.files.len(),
+            1,
+            "named as a root: read, then replaced atomically"
+        );
+        let walked = discover(std::slice::from_ref(&root), &config).unwrap();
+        assert!(
+            walked.files.is_empty(),
+            "found by walking: the own output is skipped"
+        );
+    }
+
+    #[test]
+    fn stdin_is_one_source_however_often_it_is_named() {
+        let roots = [Utf8PathBuf::from("-"), Utf8PathBuf::from("-")];
+        let discovery = discover(&roots, &DiscoverConfig::default()).unwrap();
+        assert_eq!(discovery.roots_scanned, 2);
+        assert_eq!(discovery.files.len(), 1);
+        assert_eq!(discovery.files[0].origin, Origin::Stdin);
+        assert_eq!(discovery.files[0].path, STDIN_NAME);
     }
 
     #[test]

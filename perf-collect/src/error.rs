@@ -8,6 +8,7 @@ use camino::Utf8PathBuf;
 /// they are listed in [`crate::ScanReport::problems`] and the run goes on, unless the caller asked
 /// for strict mode, in which case they come back as [`CollectError::Strict`].
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CollectError {
     /// A root given by the caller does not exist or cannot be inspected.
     #[error("{path}: cannot read root: {source}")]
@@ -79,13 +80,8 @@ pub enum CollectError {
         source: globset::Error,
     },
     /// Writing the output file failed; the previous file at `path`, if any, is untouched.
-    #[error("{path}: cannot write output: {source}")]
-    Write {
-        /// The output file.
-        path: Utf8PathBuf,
-        /// The operating-system error.
-        source: std::io::Error,
-    },
+    #[error("cannot write the output file")]
+    Write(#[source] perf_record::WriteError),
     /// Strict mode: at least one line was rejected or one file could not be read.
     #[error(
         "strict mode: {rejected_lines} rejected line(s) and {file_problems} unreadable file(s){}",

@@ -32,6 +32,8 @@ pub struct Filter {
     pub until: Option<Timestamp>,
     /// Keep only these outcomes.
     pub outcomes: Vec<OutcomeFilter>,
+    /// Keep warm-up records (`"phase": "warmup"`) too; by default they are filtered out.
+    pub include_warmup: bool,
 }
 
 /// A [`Filter`] whose patterns are compiled; build it with [`Filter::compile`].
@@ -43,6 +45,7 @@ pub struct CompiledFilter {
     since: Option<Timestamp>,
     until: Option<Timestamp>,
     outcomes: Vec<OutcomeFilter>,
+    include_warmup: bool,
 }
 
 impl Filter {
@@ -55,6 +58,7 @@ impl Filter {
             since: self.since,
             until: self.until,
             outcomes: self.outcomes.clone(),
+            include_warmup: self.include_warmup,
         })
     }
 }
@@ -102,7 +106,13 @@ impl CompiledFilter {
             since: None,
             until: None,
             outcomes: Vec::new(),
+            include_warmup: true,
         }
+    }
+
+    /// Whether warm-up records are kept.
+    pub fn keeps_warmup(&self) -> bool {
+        self.include_warmup
     }
 
     /// Whether the tool patterns keep a record of `tool` (always, when there are none).

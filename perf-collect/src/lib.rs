@@ -7,19 +7,26 @@
 //! `path:line: reason` and counted, so that for every file and in total
 //! `lines == accepted + filtered_out + rejected + blank` ([`LineCounts::adds_up`]).
 //!
-//! Two paths share the reading pipeline:
-//! - [`aggregate`]: per-group latency samples ([`GroupSamples`]) straight from the files, with
-//!   memory that grows with the samples kept, not with file size. `perf-gate gate` uses this.
-//! - [`collect`]: every accepted record, sorted by `ts`, with a [`CollectionSummary`], written
-//!   atomically as JSONL by [`Collection::write_jsonl`].
+//! There is one reading pipeline, [`scan`]: it cuts the files into work units, reads them in
+//! parallel, and pushes every accepted record into a [`RecordSink`] of the caller's (ripgrep's
+//! `Sink` is the model). Two sinks come with the crate:
+//! - [`GroupingSink`], behind [`aggregate`]: per-group latency samples
+//!   ([`GroupSamples`](perf_record::GroupSamples)) straight from the files, with memory that grows
+//!   with the samples kept, not with file size.
+//! - [`CollectingSink`], behind [`collect`]: every accepted record, sorted by `ts`, with a
+//!   [`CollectionSummary`], written atomically as JSONL by [`Collection::write_jsonl`].
+//!
+//! A pair of sinks is a sink, so `perf-gate gate --write-latest` reads the logs once for both.
+//! Standard input is the root `-`, named `<stdin>` in every message. Progress is reported through
+//! the [`Progress`] callbacks of [`ScanConfig`]; this crate never draws anything.
 //!
 //! Not for: parsing one record (that is `perf-record`) or computing statistics (that is
 //! `perf-stats`; this crate hands it the samples).
 //!
 //! ```
 //! use camino::Utf8PathBuf;
-//! use perf_collect::{CollectConfig, GroupBy, GroupName, aggregate};
-//! use perf_record::GroupKey;
+//! use perf_collect::{CollectConfig, GroupBy, aggregate};
+//! use perf_record::{GroupKey, GroupName};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let root = Utf8PathBuf::try_from(dir.path().to_path_buf())?;
@@ -36,11 +43,13 @@
 //! let key = GroupName::ToolStep(GroupKey { tool: "wsap".into(), step: "import".into() });
 //! let group = &aggregation.groups[&key];
 //! assert_eq!(group.latencies_ms, [24.7]); // the unknown-outcome record has no sample
-//! assert_eq!(group.outcomes.unknown, 1);
+//! assert_eq!(group.counts.unknown, 1);
 //! assert_eq!(aggregation.report.totals.rejected, 1);
 //! assert!(aggregation.report.totals.adds_up());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+use camino::Utf8PathBuf;
 
 mod aggregate;
 mod collect;
@@ -50,30 +59,57 @@ mod filter;
 mod lines;
 mod scan;
 
-pub use aggregate::{Aggregation, GroupBy, GroupName, GroupSamples, aggregate};
-pub use collect::{
-    Collection, CollectionSummary, SUMMARY_SCHEMA_VERSION, collect, write_atomically,
+pub use aggregate::{
+    Aggregation, GroupBy, GroupingSink, aggregate, into_tool_step_groups, merge_groups,
 };
+pub use collect::{CollectingSink, Collection, CollectionSummary, SUMMARY_SCHEMA_VERSION, collect};
 pub use discover::{
-    Compression, DiscoverConfig, Discovery, SourceFile, discover, is_log_file_name,
+    Compression, DiscoverConfig, Discovery, Origin, STDIN_NAME, STDIN_ROOT, SourceFile, discover,
+    is_log_file_name,
 };
 pub use error::CollectError;
 pub use filter::{CompiledFilter, Filter, OutcomeFilter};
 pub use scan::{
-    DEFAULT_MAX_LINE_BYTES, FileReport, LineCounts, Progress, Rejection, ScanConfig, ScanReport,
+    DEFAULT_MAX_LINE_BYTES, FileReport, LineCounts, Progress, RecordSink, Rejection, Scan,
+    ScanConfig, ScanReport,
 };
 
-/// Everything [`collect`] and [`aggregate`] need to know besides the roots.
+/// Everything [`collect`], [`aggregate`] and [`scan`] need to know besides the roots.
 #[derive(Debug, Clone, Default)]
 pub struct CollectConfig {
     /// How to walk the roots (symlinks, the output file to skip).
     pub discover: DiscoverConfig,
     /// Which records to keep.
     pub filter: Filter,
-    /// How to read the files (line cap, rejections kept, chunk size, progress bar).
+    /// How to read the files (line cap, rejections kept, chunk size, progress callback).
     pub scan: ScanConfig,
     /// Turn any rejected line or unreadable file into [`CollectError::Strict`].
     pub strict: bool,
+}
+
+/// Reads every log under `roots` once, in parallel, handing each accepted record to a sink.
+///
+/// `make_sink` makes one sink per work unit; the sinks come back in source order with the
+/// accounting ([`Scan`]). This is the one reading pipeline: [`aggregate`] and [`collect`] are
+/// scans with a [`GroupingSink`] and a [`CollectingSink`], and a pair of sinks reads the logs
+/// once for both.
+///
+/// # Errors
+/// A missing root or an invalid filter pattern; in strict mode also any rejected line or
+/// unreadable file ([`CollectError::Strict`]).
+pub fn scan<S: RecordSink>(
+    roots: &[Utf8PathBuf],
+    config: &CollectConfig,
+    make_sink: impl Fn() -> S + Sync,
+) -> Result<Scan<S>, CollectError> {
+    let filter = config.filter.compile()?;
+    let discovery = discover(roots, &config.discover)?;
+    let (mut report, sinks) = scan::scan_files(&discovery.files, &filter, &config.scan, make_sink);
+    report.roots_scanned = discovery.roots_scanned;
+    report.skipped_symlinks = discovery.skipped_symlinks;
+    report.problems.splice(0..0, discovery.problems);
+    strict_check(config, &report)?;
+    Ok(Scan { sinks, report })
 }
 
 fn strict_check(config: &CollectConfig, report: &ScanReport) -> Result<(), CollectError> {

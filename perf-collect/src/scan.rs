@@ -4,28 +4,31 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, IsTerminal, Seek, SeekFrom};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::sync::Arc;
 
 use camino::Utf8PathBuf;
 use perf_record::{ErrorKind, Line, Record, parse_line};
 use rayon::prelude::*;
 
 use crate::CollectError;
-use crate::discover::{Compression, SourceFile};
+use crate::discover::{Compression, Origin, SourceFile};
 use crate::filter::CompiledFilter;
 use crate::lines::{RawLine, ScanRange, scan_lines};
 
-/// The default line cap: a longer line is rejected without being buffered whole.
-pub const DEFAULT_MAX_LINE_BYTES: usize = 1024 * 1024;
+/// The default line cap: a longer line is rejected without being buffered whole. The same cap
+/// as the record reader's.
+pub const DEFAULT_MAX_LINE_BYTES: usize = perf_record::DEFAULT_MAX_LINE_BYTES;
 
-/// Whether to draw a progress bar on stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Progress {
-    /// Only when stderr is a terminal and the input is at least 64 MiB.
-    #[default]
-    Auto,
-    /// Never.
-    Hidden,
+/// Told how far a scan has got, so a caller can draw progress. This crate never draws anything
+/// itself; the callbacks come from the reading threads, so they must be cheap.
+pub trait Progress: Send + Sync {
+    /// The scan starts: this many bytes of input are listed (0 for standard input alone).
+    fn start(&self, total_bytes: u64);
+    /// Another work unit of this many bytes is done.
+    fn advance(&self, bytes: u64);
+    /// The scan is over.
+    fn finish(&self);
 }
 
 /// How to read the files.
@@ -37,8 +40,14 @@ pub struct ScanConfig {
     pub rejections_kept: usize,
     /// Plain files larger than this are read as several chunks in parallel.
     pub chunk_bytes: u64,
-    /// Progress bar policy.
-    pub progress: Progress,
+    /// Who to tell how far the scan has got; `None` tells nobody.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl fmt::Debug for dyn Progress {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("Progress")
+    }
 }
 
 impl Default for ScanConfig {
@@ -47,15 +56,13 @@ impl Default for ScanConfig {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             rejections_kept: 100,
             chunk_bytes: 8 * 1024 * 1024,
-            progress: Progress::Auto,
+            progress: None,
         }
     }
 }
 
 /// Size of one read; also the buffer each worker reuses for every chunk it reads.
 const BLOCK_BYTES: usize = 1024 * 1024;
-/// Inputs smaller than this never get a progress bar: they are done before it would be seen.
-const PROGRESS_MIN_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What happened to the lines of one file, or of all files. The fields always add up:
 /// `lines == accepted + filtered_out + rejected + blank`.
@@ -137,9 +144,32 @@ pub struct ScanReport {
 }
 
 /// Receives the accepted records of one work unit.
-pub(crate) trait RecordSink: Send {
+///
+/// A scan reads its work units (chunks of plain files, whole gzip files, standard input) in
+/// parallel and gives each one a sink of its own, made by the caller's factory; [`Scan::sinks`]
+/// comes back in file and offset order, so draining the sinks one after another gives source
+/// order. Aggregation ([`GroupingSink`](crate::GroupingSink)), collection
+/// ([`CollectingSink`](crate::CollectingSink)) and any caller's own consumer are sinks of one
+/// scan; a pair of sinks is a sink too, so one pass over the logs can feed both.
+pub trait RecordSink: Send {
     /// Takes one record that passed the filter.
-    fn accept(&mut self, record: Record<'_>);
+    fn accept(&mut self, record: &Record<'_>);
+}
+
+impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
+    fn accept(&mut self, record: &Record<'_>) {
+        self.0.accept(record);
+        self.1.accept(record);
+    }
+}
+
+/// What one scan produced: a sink per work unit, in source order, and the accounting.
+#[derive(Debug)]
+pub struct Scan<S> {
+    /// The sinks, in file and offset order.
+    pub sinks: Vec<S>,
+    /// Lines, rejections and problems, per file and in total.
+    pub report: ScanReport,
 }
 
 /// One piece of work: a chunk of a plain file or a whole gzip file.
@@ -180,7 +210,8 @@ fn plan_units(files: &[SourceFile], chunk_bytes: u64) -> Vec<Unit> {
             owned_end: u64::MAX,
             strip_bom: true,
         };
-        if file.compression == Compression::Gzip || file.bytes <= chunk_bytes {
+        let sequential = file.compression == Compression::Gzip || file.origin == Origin::Stdin;
+        if sequential || file.bytes <= chunk_bytes {
             units.push(Unit {
                 file: index,
                 range: whole,
@@ -224,20 +255,23 @@ pub(crate) fn scan_files<S: RecordSink>(
 ) -> (ScanReport, Vec<S>) {
     let units = plan_units(files, config.chunk_bytes);
     let total_bytes: u64 = files.iter().map(|file| file.bytes).sum();
-    let progress = progress_bar(config.progress, total_bytes);
+    let progress = config.progress.as_deref();
+    if let Some(progress) = progress {
+        progress.start(total_bytes);
+    }
 
     let results: Vec<UnitResult<S>> = units
         .par_iter()
         .map_init(Vec::new, |buffer, unit| {
             let result = read_unit(&files[unit.file], unit, filter, config, buffer, make_sink());
-            if let Some(bar) = &progress {
-                bar.inc(unit.bytes);
+            if let Some(progress) = progress {
+                progress.advance(unit.bytes);
             }
             result
         })
         .collect();
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
+    if let Some(progress) = progress {
+        progress.finish();
     }
 
     let mut report = ScanReport {
@@ -290,23 +324,6 @@ pub(crate) fn scan_files<S: RecordSink>(
     (report, sinks)
 }
 
-fn progress_bar(policy: Progress, total_bytes: u64) -> Option<indicatif::ProgressBar> {
-    let wanted =
-        policy == Progress::Auto && total_bytes >= PROGRESS_MIN_BYTES && io::stderr().is_terminal();
-    wanted.then(|| {
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total_bytes),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    })
-}
-
 fn read_unit<S: RecordSink>(
     file: &SourceFile,
     unit: &Unit,
@@ -322,12 +339,16 @@ fn read_unit<S: RecordSink>(
         failure: None,
         sink,
     };
-    let opened = File::open(&file.path).and_then(|mut handle| {
-        if unit.range.start > 0 {
-            handle.seek(SeekFrom::Start(unit.range.start))?;
-        }
-        Ok(handle)
-    });
+    let opened: io::Result<Box<dyn Read>> = match file.origin {
+        // Standard input is one unit (never chunked), read once.
+        Origin::Stdin => Ok(Box::new(io::stdin().lock())),
+        Origin::File => File::open(&file.path).and_then(|mut handle| {
+            if unit.range.start > 0 {
+                handle.seek(SeekFrom::Start(unit.range.start))?;
+            }
+            Ok(Box::new(handle) as Box<dyn Read>)
+        }),
+    };
     let handle = match opened {
         Ok(handle) => handle,
         Err(error) => {
@@ -367,10 +388,11 @@ fn read_unit<S: RecordSink>(
         };
         match parse_line(bytes) {
             Ok(Line::Blank) => counts.blank += 1,
-            Ok(Line::Record(record)) => {
+            Ok(Line::Warmup(_)) if !filter.keeps_warmup() => counts.filtered_out += 1,
+            Ok(Line::Record(record) | Line::Warmup(record)) => {
                 if filter.matches(&record) {
                     counts.accepted += 1;
-                    sink.accept(record);
+                    sink.accept(&record);
                 } else {
                     counts.filtered_out += 1;
                 }
@@ -419,6 +441,7 @@ mod tests {
             path: "x".into(),
             bytes,
             compression,
+            origin: Origin::File,
         }
     }
 
@@ -465,7 +488,7 @@ mod tests {
 
     struct Count(u64);
     impl RecordSink for Count {
-        fn accept(&mut self, _: Record<'_>) {
+        fn accept(&mut self, _: &Record<'_>) {
             self.0 += 1;
         }
     }
@@ -481,11 +504,13 @@ mod tests {
                 path: root.join("gone.jsonl"),
                 bytes: 100,
                 compression: Compression::None,
+                origin: Origin::File,
             },
             SourceFile {
                 path: kept,
                 bytes: 80,
                 compression: Compression::None,
+                origin: Origin::File,
             },
         ];
         let config = ScanConfig {

@@ -8,9 +8,9 @@ use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use perf_collect::{
-    CollectConfig, CollectError, Filter, GroupBy, GroupName, OutcomeFilter, ScanConfig, aggregate,
-    collect,
+    CollectConfig, CollectError, Filter, GroupBy, OutcomeFilter, ScanConfig, aggregate, collect,
 };
+use perf_record::GroupName;
 use perf_record::{ErrorKind, GroupKey, Line, Outcome, parse_line};
 
 fn temp_root() -> (tempfile::TempDir, Utf8PathBuf) {
@@ -87,7 +87,7 @@ fn groups_samples_by_tool_step_and_counts_outcomes() {
     let get = &aggregation.groups[&key("reg", "get")];
     assert_eq!(get.latencies_ms, [10.0, 20.0]);
     assert_eq!(
-        (get.outcomes.ok, get.outcomes.errors, get.outcomes.unknown),
+        (get.counts.ok, get.counts.errors, get.counts.unknown),
         (1, 1, 1)
     );
     assert_eq!(aggregation.groups[&key("reg", "put")].latencies_ms, [5.5]);
@@ -111,7 +111,7 @@ fn groups_samples_by_tool_step_and_counts_outcomes() {
     .unwrap();
     assert_eq!(
         by_session.groups[&GroupName::Session("s2".into())]
-            .outcomes
+            .counts
             .total(),
         2
     );
@@ -535,7 +535,7 @@ fn collect_sorts_by_ts_stably_writes_atomically_and_skips_its_own_output() {
     let reread: Vec<_> = written
         .lines()
         .map(|line| match parse_line(line.as_bytes()).unwrap() {
-            Line::Record(record) => record.into_owned(),
+            Line::Record(record) | Line::Warmup(record) => record.into_owned(),
             Line::Blank => panic!("blank line written"),
         })
         .collect();
@@ -550,4 +550,40 @@ fn collect_sorts_by_ts_stably_writes_atomically_and_skips_its_own_output() {
     // Collecting again must not read its own output back in.
     let again = collect(std::slice::from_ref(&root), &config).unwrap();
     assert_eq!(again.len(), 3);
+}
+
+#[test]
+fn warmup_records_are_filtered_out_unless_asked_for() {
+    let (_dir, root) = temp_root();
+    let measured = record("2025-10-16T10:00:00Z", "s", "probe", "get", 2.0, Some(true));
+    let warmup = measured.replacen("}", r#","phase":"warmup"}"#, 1);
+    write(
+        &root.join("probe.jsonl"),
+        format!("{warmup}\n{measured}\n").as_bytes(),
+    );
+    let default = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    assert_eq!(default.groups[&key("probe", "get")].latencies_ms, [2.0]);
+    assert_eq!(
+        (
+            default.report.totals.accepted,
+            default.report.totals.filtered_out
+        ),
+        (1, 1)
+    );
+    assert!(default.report.totals.adds_up());
+    let config = CollectConfig {
+        filter: Filter {
+            include_warmup: true,
+            ..Filter::default()
+        },
+        ..CollectConfig::default()
+    };
+    let all = aggregate(&[root], &config, GroupBy::ToolStep).unwrap();
+    assert_eq!(all.groups[&key("probe", "get")].latencies_ms, [2.0, 2.0]);
+    assert_eq!(all.report.totals.accepted, 2);
 }

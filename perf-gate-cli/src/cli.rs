@@ -2,6 +2,8 @@
 
 use camino::Utf8PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use perf_budget::parse_fraction;
+use perf_stats::Percentile;
 
 /// Turn JSONL latency logs into a CI performance gate.
 ///
@@ -82,6 +84,14 @@ pub enum Command {
         after_help = "Example:\n  perf-gate lint --budgets examples/budgets-pass.json examples/logs"
     )]
     Lint(LintArgs),
+    /// Measure HTTP endpoints: one record per request, a summary per endpoint on stderr.
+    ///
+    /// Exits 0 when the run measured what was planned, 2 when the load generator itself was the
+    /// bottleneck (the numbers are not the server's), 1 on a usage or plan error.
+    #[command(
+        after_help = "Example:\n  perf-gate probe --base-url http://127.0.0.1:3000 --get /health --samples 50"
+    )]
+    Probe(ProbeArgs),
     /// Save, compare against, and ratchet a committed performance baseline.
     #[command(
         subcommand,
@@ -119,6 +129,10 @@ pub struct FilterArgs {
     /// Fail (exit 1) on any rejected line instead of reporting and going on.
     #[arg(long)]
     pub strict: bool,
+    /// Also use warm-up records (`"phase": "warmup"`, written by `perf-gate probe --warmup`),
+    /// which are otherwise counted as filtered out.
+    #[arg(long)]
+    pub include_warmup: bool,
 }
 
 /// An outcome to filter on.
@@ -254,8 +268,15 @@ pub struct EvaluateArgs {
 #[derive(Debug, Args)]
 pub struct GateArgs {
     /// Log files or directories (`-` reads stdin).
-    #[arg(required = true, value_name = "ROOT")]
+    #[arg(required_unless_present = "probe", value_name = "ROOT")]
     pub roots: Vec<Utf8PathBuf>,
+    /// Probe the endpoints of this plan file first and gate what it measured (its records go to
+    /// `probe.jsonl` in the artifacts directory); logs given as roots are judged with them.
+    #[arg(long, value_name = "PLAN.toml")]
+    pub probe: Option<Utf8PathBuf>,
+    /// The probe's load options (with `--probe`; they override the plan's `[load]`).
+    #[command(flatten)]
+    pub probe_load: ProbeLoadArgs,
     /// The budget file.
     #[arg(long, value_name = "FILE")]
     pub budgets: Utf8PathBuf,
@@ -311,8 +332,9 @@ pub struct LintArgs {
 pub struct ComparisonArgs {
     /// The percentile compared (`p50`, `p95`, `p99.9`, ...).
     #[arg(long, default_value = "p95")]
-    pub metric: String,
-    /// The relative change that counts as a regression (`5%` or `0.05`).
+    pub metric: Percentile,
+    /// The relative change that counts as a regression (`5%` or `0.05`; a bare number above 1
+    /// is refused).
     #[arg(long, default_value = "5%", value_parser = parse_fraction)]
     pub tolerance: f64,
     /// Significance level of the Mann-Whitney test, Holm-Bonferroni adjusted across groups.
@@ -391,20 +413,6 @@ pub struct BaselineRatchetArgs {
     pub write: bool,
 }
 
-/// `5%` or `0.05` as the fraction 0.05; finite and not negative.
-pub fn parse_fraction(text: &str) -> Result<f64, String> {
-    let (number, scale) = match text.trim().strip_suffix('%') {
-        Some(percent) => (percent.trim(), 100.0),
-        None => (text.trim(), 1.0),
-    };
-    match number.parse::<f64>() {
-        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value / scale),
-        _ => Err(format!(
-            "expected a percentage such as 5% or a fraction such as 0.05, got {text:?}"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,12 +424,114 @@ mod tests {
     }
 
     #[test]
-    fn fractions_accept_percentages_and_plain_numbers() {
-        assert_eq!(parse_fraction("5%"), Ok(0.05));
-        assert_eq!(parse_fraction("0.2"), Ok(0.2));
-        assert_eq!(parse_fraction(" 12.5 % "), Ok(0.125));
-        assert!(parse_fraction("-5%").is_err());
-        assert!(parse_fraction("five").is_err());
-        assert!(parse_fraction("NaN").is_err());
+    fn a_bare_tolerance_above_one_is_refused_with_the_hint() {
+        let error = Cli::try_parse_from([
+            "perf-gate",
+            "baseline",
+            "compare",
+            "logs",
+            "--baseline",
+            "b.json",
+            "--tolerance",
+            "5",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("write 5%"), "{error}");
+        let parsed = Cli::try_parse_from([
+            "perf-gate",
+            "baseline",
+            "compare",
+            "logs",
+            "--baseline",
+            "b.json",
+            "--tolerance",
+            "5%",
+        ])
+        .unwrap();
+        let Command::Baseline(BaselineCommand::Compare(args)) = parsed.command else {
+            panic!("parsed another command");
+        };
+        assert_eq!(args.comparison.tolerance, 0.05);
+        assert_eq!(args.comparison.metric, Percentile::P95);
     }
+}
+
+/// The load and timing options of a probe run; every one overrides the plan file's `[load]`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProbeLoadArgs {
+    /// Open model: send R requests per second in total, at fixed intended times; latency counts
+    /// from the intended time (coordinated omission corrected).
+    #[arg(long, value_name = "R", conflicts_with = "concurrency")]
+    pub rate: Option<f64>,
+    /// Closed model: C workers sending back to back.
+    #[arg(long, value_name = "C")]
+    pub concurrency: Option<usize>,
+    /// Open model: the most requests outstanding at once; a request due beyond it is dropped
+    /// and counted (default 256).
+    #[arg(long, value_name = "N")]
+    pub max_in_flight: Option<usize>,
+    /// Measured requests per endpoint.
+    #[arg(long, value_name = "N", conflicts_with = "duration")]
+    pub samples: Option<u64>,
+    /// Measure for this long (`500ms`, `30s`, `2m`).
+    #[arg(long, value_name = "D", value_parser = perf_probe::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// Warm-up before measuring: N requests per endpoint, or a duration (`5s`). Warm-up records
+    /// are written with `"phase":"warmup"` and left out of the statistics.
+    #[arg(long, value_name = "N|D")]
+    pub warmup: Option<String>,
+    /// Shuffle the order of the endpoints in each round with this seed (default round-robin).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Per-request timeout (default 10s); a timed-out request is a failed sample.
+    #[arg(long, value_name = "D", value_parser = perf_probe::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Connect timeout (default 3s).
+    #[arg(long, value_name = "D", value_parser = perf_probe::parse_duration)]
+    pub connect_timeout: Option<std::time::Duration>,
+    /// The records' `sessionId` (default: one per run).
+    #[arg(long, value_name = "ID")]
+    pub session_id: Option<String>,
+}
+
+/// `perf-gate probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// A plan file (TOML): endpoints, headers, bodies, expected statuses, checks, secrets.
+    #[arg(long, value_name = "PLAN.toml", conflicts_with_all = ["base_url", "get"])]
+    pub plan: Option<Utf8PathBuf>,
+    /// Quick mode: the base URL of the service.
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "plan",
+        requires = "get"
+    )]
+    pub base_url: Option<String>,
+    /// Quick mode: GET this path (repeat for more endpoints; the step is `GET PATH`).
+    #[arg(long, value_name = "PATH")]
+    pub get: Vec<String>,
+    /// Quick mode: the records' `tool`.
+    #[arg(long, default_value = "probe", value_name = "TOOL")]
+    pub tool: String,
+    /// Quick mode: send the API key read from this environment variable (never printed).
+    #[arg(long, value_name = "VAR", conflicts_with = "api_key_file")]
+    pub api_key_env: Option<String>,
+    /// Quick mode: send the API key read from this file (never printed).
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<Utf8PathBuf>,
+    /// Quick mode: the header that carries the API key.
+    #[arg(long, default_value = perf_probe::DEFAULT_API_KEY_HEADER, value_name = "NAME")]
+    pub api_key_header: String,
+    /// The load and timing options.
+    #[command(flatten)]
+    pub load: ProbeLoadArgs,
+    /// Where to write the records (atomically).
+    #[arg(
+        long,
+        default_value = "artifacts/perf/probe.jsonl",
+        value_name = "FILE"
+    )]
+    pub out: Utf8PathBuf,
 }

@@ -1,18 +1,25 @@
-//! Each command's wiring: read inputs, call the libraries, write outputs, return the exit code.
+//! Each command's wiring: read inputs, call the `perf-gate` library, write outputs, return the
+//! exit code. The command modules never import each other; what two of them share is here.
 
 mod baseline;
 mod collect;
 mod evaluate;
 mod lint;
 mod normalize;
+mod probe;
 mod summarize;
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 
 use anyhow::{Context as _, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use perf_budget::Budgets;
+use perf_gate::ComparisonSettings;
+use perf_record::{GroupKey, GroupSamples};
 
-use crate::cli::{BaselineCommand, Cli, Command};
-use crate::inputs::Diagnostics;
+use crate::cli::{BaselineCommand, Cli, Command, ComparisonArgs, FilterArgs};
+use crate::diagnostics::{Diagnostics, collect_config};
 use crate::output::use_color;
 
 /// What every command needs to know about the global options.
@@ -40,14 +47,55 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Gate(args) => evaluate::run_gate(&args, context),
         Command::Normalize(args) => normalize::run(&args, context),
         Command::Lint(args) => lint::run(&args, context),
+        Command::Probe(args) => probe::run(&args, context),
         Command::Baseline(BaselineCommand::Save(args)) => baseline::save(&args, context),
         Command::Baseline(BaselineCommand::Compare(args)) => baseline::compare(&args, context),
         Command::Baseline(BaselineCommand::Ratchet(args)) => baseline::ratchet(&args, context),
     }
 }
 
-/// Writes the report to stdout. A closed pipe (`perf-gate ... | head`) is not an error.
-pub fn print_stdout(text: &str) -> Result<()> {
+/// Reads the (tool, step) groups of `inputs` in one pass and prints the accounting on stderr.
+fn read_groups(
+    inputs: &[Utf8PathBuf],
+    filter: &FilterArgs,
+    context: Context,
+) -> Result<BTreeMap<GroupKey, GroupSamples>> {
+    read_groups_except(inputs, filter, Vec::new(), context)
+}
+
+/// [`read_groups`], except that a directory walk does not read the command's own `outputs`.
+fn read_groups_except(
+    inputs: &[Utf8PathBuf],
+    filter: &FilterArgs,
+    outputs: Vec<Utf8PathBuf>,
+    context: Context,
+) -> Result<BTreeMap<GroupKey, GroupSamples>> {
+    let config = collect_config(filter, outputs, context.diagnostics)?;
+    let read = perf_gate::read_groups(inputs, &config)?;
+    context.diagnostics.scan_report(&read.report);
+    Ok(read.groups)
+}
+
+/// The comparison settings of the command line.
+fn comparison_settings(args: &ComparisonArgs) -> ComparisonSettings {
+    ComparisonSettings {
+        metric: args.metric,
+        tolerance: args.tolerance,
+        alpha: args.alpha,
+    }
+}
+
+/// Reads a budget file; `--min-samples` replaces every `min_samples` in it.
+fn load_budgets(path: &Utf8Path, min_samples: Option<u64>) -> Result<Budgets> {
+    let budgets = perf_budget::read_budgets(path)?;
+    Ok(match min_samples {
+        Some(min_samples) => budgets.with_min_samples(min_samples),
+        None => budgets,
+    })
+}
+
+/// Writes `text` to stdout. A closed pipe (`perf-gate ... | head`) is not an error.
+fn print_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

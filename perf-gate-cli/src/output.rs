@@ -5,7 +5,37 @@ use std::io::{IsTerminal as _, Write as _};
 use anyhow::{Context as _, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::cli::ColorChoice;
+use perf_report::Report;
+use perf_report::render::{github, json, junit, markdown, text};
+
+use crate::cli::{ColorChoice, ReportFormat};
+
+/// A report rendered in `format`; `color` only affects text.
+pub fn render_report(report: &Report, format: ReportFormat, color: bool) -> Result<String> {
+    Ok(match format {
+        ReportFormat::Text => text::render(report, &text::TextConfig { color }),
+        ReportFormat::Json => json::render(report)?,
+        ReportFormat::Markdown => markdown::render(report, &markdown::MarkdownConfig::default()),
+        ReportFormat::Junit => junit::render(report),
+        ReportFormat::Github => github::render(report),
+    })
+}
+
+/// `report.json`, `report.md` and `junit.xml` in `out_dir`, each written atomically; returns
+/// the Markdown, which the GitHub step summary reuses.
+pub fn write_artifacts(out_dir: &Utf8Path, report: &Report) -> Result<String> {
+    let markdown = render_report(report, ReportFormat::Markdown, false)?;
+    write_file(
+        &out_dir.join("report.json"),
+        &render_report(report, ReportFormat::Json, false)?,
+    )?;
+    write_file(&out_dir.join("report.md"), &markdown)?;
+    write_file(
+        &out_dir.join("junit.xml"),
+        &render_report(report, ReportFormat::Junit, false)?,
+    )?;
+    Ok(markdown)
+}
 
 /// Whether to colour what goes to stdout.
 ///
@@ -22,39 +52,10 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Writes `contents` to `path` atomically: a temporary file in the same directory, flushed to
-/// disk, then renamed over `path`. A failed or killed run never leaves a half-written file, and
-/// the previous file survives. Creates missing parent directories.
-pub fn write_atomically(path: &Utf8Path, contents: &[u8]) -> Result<()> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_str().is_empty() => parent.to_path_buf(),
-        _ => Utf8PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&directory)
-        .with_context(|| format!("cannot create directory {directory}"))?;
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".perf-gate-")
-        .suffix(".tmp")
-        .tempfile_in(&directory)
-        .with_context(|| format!("cannot create a temporary file in {directory}"))?;
-    // tempfile creates files readable by the owner only; artifacts and budget files are meant
-    // to be shared (uploaded, committed), so give them the usual permissions.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        temporary
-            .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("cannot set the permissions of {path}"))?;
-    }
-    temporary
-        .write_all(contents)
-        .and_then(|()| temporary.as_file().sync_all())
-        .with_context(|| format!("cannot write {path}"))?;
-    temporary
-        .persist(path)
-        .map_err(|error| error.error)
-        .with_context(|| format!("cannot replace {path}"))?;
+/// Writes `contents` to `path` through the one atomic writer
+/// ([`perf_record::write_atomically`]: temp file, fsync, rename, directory fsync, mode 0644).
+pub fn write_file(path: &Utf8Path, contents: &str) -> Result<()> {
+    perf_record::write_atomically(path, |out| out.write_all(contents.as_bytes()))?;
     Ok(())
 }
 
@@ -102,26 +103,6 @@ mod tests {
     fn explicit_color_choices_win() {
         assert!(use_color(ColorChoice::Always));
         assert!(!use_color(ColorChoice::Never));
-    }
-
-    #[test]
-    fn atomic_write_creates_directories_and_replaces_the_old_file() {
-        let directory = tempfile::tempdir().unwrap();
-        let path = Utf8PathBuf::from_path_buf(directory.path().join("a/b/report.json")).unwrap();
-        write_atomically(&path, b"first").unwrap();
-        write_atomically(&path, b"second").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "second");
-        let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
-        assert_eq!(leftovers, 1, "the temporary file was not renamed away");
-    }
-
-    #[test]
-    fn atomic_write_into_a_file_as_directory_fails_with_the_path() {
-        let directory = tempfile::tempdir().unwrap();
-        let file = Utf8PathBuf::from_path_buf(directory.path().join("plain")).unwrap();
-        std::fs::write(&file, "x").unwrap();
-        let error = write_atomically(&file.join("report.json"), b"x").unwrap_err();
-        assert!(format!("{error:#}").contains("plain"), "{error:#}");
     }
 
     #[test]

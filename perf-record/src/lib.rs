@@ -35,6 +35,8 @@
 //! assert_eq!((counts.lines(), counts.records, counts.blank, counts.rejected), (3, 1, 1, 1));
 //! ```
 
+mod atomic;
+mod group;
 mod normalize;
 mod parse;
 mod read;
@@ -44,10 +46,14 @@ mod write;
 use std::borrow::Cow;
 use std::fmt;
 
+pub use atomic::{WriteError, write_atomically};
+pub use group::{GroupKey, GroupName, GroupSamples, OutcomeCounts};
 pub use jiff::Timestamp;
 pub use normalize::{http_reason, normalize_line};
 pub use parse::{parse_line, parse_line_reference};
-pub use read::{LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom};
+pub use read::{
+    DEFAULT_MAX_LINE_BYTES, LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom,
+};
 pub use write::{record_to_line, write_record};
 
 /// The outcome of one timed operation: a tri-state.
@@ -85,6 +91,9 @@ pub enum Line<'a> {
     Blank,
     /// A valid record.
     Record(Record<'a>),
+    /// A valid record written during a warm-up (`"phase": "warmup"`, as `perf-gate probe` writes
+    /// them): kept in the file, left out of statistics unless asked for.
+    Warmup(Record<'a>),
 }
 
 /// Why a line was rejected.
@@ -226,65 +235,4 @@ impl Record<'_> {
         parse::validate_ms(self.ms).map_err(|error| error.at(None))?;
         Ok(())
     }
-}
-
-/// How many records of a group had each outcome.
-///
-/// `unknown` records are counted but are neither successes nor errors: they are excluded from
-/// latency statistics and from the error rate.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
-)]
-pub struct OutcomeCounts {
-    /// `ok: true`.
-    pub ok: u64,
-    /// `ok: false`.
-    pub errors: u64,
-    /// No `ok` field.
-    pub unknown: u64,
-}
-
-impl OutcomeCounts {
-    /// Counts one outcome.
-    pub fn add(&mut self, outcome: &Outcome<'_>) {
-        match outcome {
-            Outcome::Success => self.ok += 1,
-            Outcome::Error(_) => self.errors += 1,
-            Outcome::Unknown => self.unknown += 1,
-        }
-    }
-
-    /// Adds another group's counts (for merging shards).
-    pub fn merge(&mut self, other: &OutcomeCounts) {
-        self.ok += other.ok;
-        self.errors += other.errors;
-        self.unknown += other.unknown;
-    }
-
-    /// All records, whatever their outcome.
-    pub fn total(&self) -> u64 {
-        self.ok + self.errors + self.unknown
-    }
-
-    /// Records with a known outcome (success or error): the ones latency statistics use.
-    pub fn known(&self) -> u64 {
-        self.ok + self.errors
-    }
-
-    /// `errors / (ok + errors)`, or `None` when no record has a known outcome.
-    pub fn error_rate(&self) -> Option<f64> {
-        let known = self.known();
-        (known > 0).then(|| self.errors as f64 / known as f64)
-    }
-}
-
-/// The identity of a budgeted group: one step of one tool.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-pub struct GroupKey {
-    /// The record's `tool`.
-    pub tool: String,
-    /// The record's `step`.
-    pub step: String,
 }

@@ -25,7 +25,7 @@ use crate::{ErrorKind, Line, LineError, Outcome, parse_line};
 pub fn normalize_line(line: &[u8]) -> Result<Option<String>, LineError> {
     let mut record = match parse_line(line)? {
         Line::Blank => return Ok(None),
-        Line::Record(record) => record,
+        Line::Record(record) | Line::Warmup(record) => record,
     };
     let json = line.strip_suffix(b"\r").unwrap_or(line);
     let object: serde_json::Map<String, serde_json::Value> =
@@ -138,6 +138,47 @@ fn status_phrase(status: u16) -> Option<&'static str> {
         511 => "network authentication required",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use crate::{ErrorKind, ReadConfig, RecordReader};
+
+    const RECORD: &str = r#"{"ts":"2025-10-21T09:00:01Z","sessionId":"r","tool":"registry","step":"get","ms":131.2,"status":429}"#;
+
+    #[test]
+    fn normalizes_a_stream_and_counts_every_line() {
+        let input = format!("\u{feff}{RECORD}\r\n\nnot json\n{RECORD}");
+        let mut reader = RecordReader::new("in.jsonl", input.as_bytes(), ReadConfig::default());
+        let mut lines = Vec::new();
+        let mut errors = Vec::new();
+        while let Some(result) = reader.next_normalized() {
+            match result {
+                Ok(line) => lines.push(line),
+                Err(error) => errors.push(error.to_string()),
+            }
+        }
+        let counts = reader.counts();
+        assert_eq!((counts.records, counts.blank, counts.rejected), (2, 1, 1));
+        assert!(errors[0].starts_with("in.jsonl:3:"), "{errors:?}");
+        assert!(lines[0].contains(r#""ok":false,"errorReason":"http 429 too many requests""#));
+    }
+
+    #[test]
+    fn an_overlong_line_is_rejected_and_the_next_line_still_read() {
+        let input = format!("{}\n{RECORD}\n", "x".repeat(5000));
+        let config = ReadConfig {
+            max_line_bytes: 1024,
+        };
+        let mut reader = RecordReader::new("in", input.as_bytes(), config);
+        let first = reader.next_normalized().unwrap().unwrap_err();
+        assert_eq!(
+            first.as_record_error().unwrap().kind,
+            ErrorKind::LineTooLong
+        );
+        assert!(reader.next_normalized().unwrap().is_ok());
+        assert!(reader.next_normalized().is_none());
+    }
 }
 
 #[cfg(test)]

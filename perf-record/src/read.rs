@@ -17,11 +17,14 @@ pub struct ReadConfig {
     pub max_line_bytes: usize,
 }
 
+/// The default line cap of every perf-gate reader: 1 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1024 * 1024;
+
 impl Default for ReadConfig {
-    /// A 1 MiB line cap.
+    /// A [`DEFAULT_MAX_LINE_BYTES`] line cap.
     fn default() -> Self {
         ReadConfig {
-            max_line_bytes: 1024 * 1024,
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
         }
     }
 }
@@ -194,6 +197,56 @@ impl<R: BufRead> RecordReader<R> {
 
     /// The next record borrowing from the reader's buffer, or the next error; `None` at the end.
     pub fn next_record(&mut self) -> Option<Result<Record<'_>, ReadError>> {
+        let (start, terminated) = match self.next_content()? {
+            Ok(content) => content,
+            Err(error) => return Some(Err(error)),
+        };
+        match parse_non_blank(&self.buffer[start..]) {
+            Ok(record) => {
+                self.counts.records += 1;
+                Some(Ok(record))
+            }
+            Err(mut error) => {
+                self.counts.rejected += 1;
+                if !terminated && error.kind == ErrorKind::MalformedJson {
+                    error.kind = ErrorKind::TruncatedFinalLine;
+                    error.detail = format!("last line has no newline: {}", error.detail);
+                }
+                Some(Err(self.locate(error)))
+            }
+        }
+    }
+
+    /// The next record as a normalized line ([`normalize_line`](crate::normalize_line): explicit
+    /// outcomes, stable field order, other fields kept), or the next error; `None` at the end.
+    /// Blank lines are counted and skipped, like [`next_record`](Self::next_record) does.
+    pub fn next_normalized(&mut self) -> Option<Result<String, ReadError>> {
+        let (start, _) = match self.next_content()? {
+            Ok(content) => content,
+            Err(error) => return Some(Err(error)),
+        };
+        match crate::normalize_line(&self.buffer[start..]) {
+            Ok(Some(line)) => {
+                self.counts.records += 1;
+                Some(Ok(line))
+            }
+            // `next_content` skips blank lines already; should the two ever disagree, the line
+            // is still counted once, as blank.
+            Ok(None) => {
+                self.counts.blank += 1;
+                self.next_normalized()
+            }
+            Err(error) => {
+                self.counts.rejected += 1;
+                Some(Err(self.locate(error)))
+            }
+        }
+    }
+
+    /// Reads up to the next non-blank line that is within the cap: where its content starts in
+    /// the buffer (after a BOM) and whether it ended with a newline. Counts blank and over-long
+    /// lines on the way.
+    fn next_content(&mut self) -> Option<Result<(usize, bool), ReadError>> {
         let (start, terminated) = loop {
             if self.finished {
                 return None;
@@ -238,20 +291,7 @@ impl<R: BufRead> RecordReader<R> {
             }
             break (start, raw.terminated);
         };
-        match parse_non_blank(&self.buffer[start..]) {
-            Ok(record) => {
-                self.counts.records += 1;
-                Some(Ok(record))
-            }
-            Err(mut error) => {
-                self.counts.rejected += 1;
-                if !terminated && error.kind == ErrorKind::MalformedJson {
-                    error.kind = ErrorKind::TruncatedFinalLine;
-                    error.detail = format!("last line has no newline: {}", error.detail);
-                }
-                Some(Err(self.locate(error)))
-            }
-        }
+        Some(Ok((start, terminated)))
     }
 
     fn locate(&self, error: LineError) -> ReadError {

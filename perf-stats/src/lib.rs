@@ -38,6 +38,7 @@ mod compare;
 mod error;
 mod interval;
 mod moments;
+mod percentile;
 mod quantile;
 mod sketch;
 mod summary;
@@ -53,6 +54,7 @@ pub use interval::{
     quantile_confidence_interval,
 };
 pub use moments::Moments;
+pub use percentile::{Percentile, PercentileError};
 pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
 pub use sketch::{QuantileSketch, SketchConfig};
 pub use summary::{

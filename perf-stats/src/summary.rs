@@ -43,7 +43,11 @@ pub struct PercentileValue {
 impl PercentileValue {
     /// The conventional name: `"p95"`, `"p99.9"`, `"p0"`.
     pub fn name(&self) -> String {
-        format!("p{}", self.percent)
+        // The same grammar as `Percentile`'s Display; a summary's ranks are validated on entry.
+        match crate::Percentile::new(self.percent) {
+            Some(percentile) => percentile.to_string(),
+            None => format!("p{}", self.percent),
+        }
     }
 }
 

@@ -1,17 +1,19 @@
 //! Helpers for the end-to-end tests of the `perf-gate` binary (the tests live in `tests/tests/`).
 //!
-//! Cargo hands `CARGO_BIN_EXE_<name>` only to a binary's own package, so this crate builds
-//! `perf-gate` itself, once per test process, with the cargo that runs the tests: the binary
-//! under test is always the current source, whichever package's tests are run.
+//! This package builds its own `perf-gate` binary, a twin of the real one named `perf-gate-dup` (`src/bin/perf-gate-dup.rs`
+//! calls `perf_gate_cli::main()`, as nextest's `cargo-nextest-dup` does), so cargo builds it with
+//! the tests and hands its path to them as `CARGO_BIN_EXE_perf-gate-dup`: the binary under test is
+//! always the current source, with no nested cargo build. [`perf_gate!`] reads that path in the
+//! test that calls it.
 //!
-//! ```no_run
-//! let output = tests::perf_gate().arg("--version").output().unwrap();
+//! In a test of this package (`tests/tests/*.rs`):
+//!
+//! ```text
+//! let output = tests::perf_gate!().arg("--version").output().unwrap();
 //! assert!(output.status.success());
 //! ```
 
-use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
-use std::sync::OnceLock;
+use std::path::Path;
 
 use assert_cmd::Command;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -28,54 +30,19 @@ pub fn workspace_path(relative: &str) -> Utf8PathBuf {
     workspace_root().join(relative)
 }
 
-/// The path of a freshly built `perf-gate` binary.
-///
-/// # Panics
-///
-/// When the binary cannot be built: a test cannot go on without it.
-pub fn perf_gate_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| match build_perf_gate() {
-        Ok(path) => path,
-        Err(message) => panic!("cannot build perf-gate: {message}"),
-    })
+/// A `perf-gate` command (see [`command`]) running this package's twin binary. Use it in the
+/// integration tests of this package, where cargo sets `CARGO_BIN_EXE_perf-gate-dup`.
+#[macro_export]
+macro_rules! perf_gate {
+    () => {
+        $crate::command(env!("CARGO_BIN_EXE_perf-gate-dup"))
+    };
 }
 
-fn build_perf_gate() -> Result<PathBuf, String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = StdCommand::new(cargo);
-    build
-        .current_dir(workspace_root())
-        .args(["build", "--package", "perf-gate-cli", "--bin", "perf-gate"])
-        .arg("--message-format=json-render-diagnostics");
-    if built_in_release() {
-        build.arg("--release");
-    }
-    let output = build.output().map_err(|error| error.to_string())?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    stdout
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| message["target"]["name"] == "perf-gate")
-        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo reported no perf-gate executable".to_owned())
-}
-
-/// Whether this test binary was built with the release profile (then so is perf-gate).
-fn built_in_release() -> bool {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent()?.parent().map(Path::to_path_buf))
-        .is_some_and(|profile_dir| profile_dir.ends_with("release"))
-}
-
-/// A `perf-gate` command with a clean environment: no colour, not in GitHub Actions, run in the
-/// workspace root (so relative paths in reports are stable).
-pub fn perf_gate() -> Command {
-    let mut command = Command::new(perf_gate_binary());
+/// The `perf-gate` binary at `binary` as a command with a clean environment: no colour, not in
+/// GitHub Actions, run in the workspace root (so relative paths in reports are stable).
+pub fn command(binary: impl AsRef<Path>) -> Command {
+    let mut command = Command::new(binary.as_ref());
     command
         .current_dir(workspace_root())
         .env_remove("GITHUB_ACTIONS")
@@ -155,8 +122,8 @@ pub fn svc_get_lines(count: u32, ms: impl Fn(u32) -> f64) -> String {
 /// # Panics
 ///
 /// When perf-gate cannot run, exits with another code (stderr is shown), or prints non-UTF-8.
-pub fn stdout_of(arguments: &[&str], expected_code: i32) -> String {
-    let output = match perf_gate().args(arguments).output() {
+pub fn stdout_of(mut perf_gate: Command, arguments: &[&str], expected_code: i32) -> String {
+    let output = match perf_gate.args(arguments).output() {
         Ok(output) => output,
         Err(error) => panic!("cannot run perf-gate: {error}"),
     };

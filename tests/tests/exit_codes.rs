@@ -9,7 +9,7 @@ const FAIL: &str = "examples/budgets-fail.json";
 
 #[test]
 fn passing_budgets_exit_0() {
-    perf_gate()
+    perf_gate!()
         .args(["-q", "evaluate", "examples/logs", "--budgets", PASS])
         .assert()
         .code(0)
@@ -19,7 +19,7 @@ fn passing_budgets_exit_0() {
 
 #[test]
 fn violated_budgets_exit_3() {
-    perf_gate()
+    perf_gate!()
         .args(["-q", "evaluate", "examples/logs", "--budgets", FAIL])
         .assert()
         .code(3)
@@ -29,7 +29,7 @@ fn violated_budgets_exit_3() {
 
 #[test]
 fn too_few_samples_exit_2() {
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "evaluate",
@@ -51,7 +51,7 @@ fn budgeted_step_without_data_exits_2() {
         "budgets.json",
         r#"{ "wsap": { "import": { "p95": 80 }, "teleport": { "p95": 10 } } }"#,
     );
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "evaluate",
@@ -71,7 +71,7 @@ fn a_violation_wins_over_missing_data() {
         "budgets.json",
         r#"{ "a2a": { "echo": { "avg": 1 } }, "wsap": { "teleport": { "p95": 10 } } }"#,
     );
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "evaluate",
@@ -90,7 +90,7 @@ fn broken_budget_file_exits_1_with_one_error_line() {
         "budgets.json",
         r#"{ "wsap": { "import": { "p95": "fast" } } }"#,
     );
-    let assert = perf_gate()
+    let assert = perf_gate!()
         .args([
             "-q",
             "evaluate",
@@ -112,7 +112,7 @@ fn broken_budget_file_exits_1_with_one_error_line() {
 fn budget_file_that_is_not_json_exits_1() {
     let tree = TempTree::new();
     let budgets = tree.write("budgets.json", "{ \"wsap\": ");
-    perf_gate()
+    perf_gate!()
         .args(["evaluate", "examples/logs", "--budgets", budgets.as_str()])
         .assert()
         .code(1)
@@ -121,7 +121,7 @@ fn budget_file_that_is_not_json_exits_1() {
 
 #[test]
 fn missing_budget_file_exits_1_naming_it() {
-    perf_gate()
+    perf_gate!()
         .args(["gate", "examples/logs", "--budgets", "no/such/budgets.json"])
         .assert()
         .code(1)
@@ -130,7 +130,7 @@ fn missing_budget_file_exits_1_naming_it() {
 
 #[test]
 fn missing_input_root_exits_1() {
-    perf_gate()
+    perf_gate!()
         .args(["evaluate", "no/such/logs", "--budgets", PASS])
         .assert()
         .code(1)
@@ -142,7 +142,7 @@ fn missing_input_root_exits_1() {
 #[test]
 fn verbose_prints_the_error_chain() {
     let arguments = ["evaluate", "examples/logs", "--budgets", "missing.json"];
-    perf_gate()
+    perf_gate!()
         .arg("--verbose")
         .args(arguments)
         .assert()
@@ -150,7 +150,7 @@ fn verbose_prints_the_error_chain() {
         .stderr(
             predicate::str::starts_with("error: ").and(predicate::str::contains("\n  caused by: ")),
         );
-    perf_gate()
+    perf_gate!()
         .args(arguments)
         .assert()
         .code(1)
@@ -161,7 +161,7 @@ fn verbose_prints_the_error_chain() {
 fn invalid_limit_error_names_the_json_path() {
     let tree = TempTree::new();
     let budgets = tree.write("budgets.json", r#"{ "wsap": { "import": { "p95": -1 } } }"#);
-    perf_gate()
+    perf_gate!()
         .args(["evaluate", "examples/logs", "--budgets", budgets.as_str()])
         .assert()
         .code(1)
@@ -170,7 +170,7 @@ fn invalid_limit_error_names_the_json_path() {
 
 #[test]
 fn strict_mode_turns_a_bad_line_into_exit_1() {
-    perf_gate()
+    perf_gate!()
         .args(["evaluate", "examples/logs", "--budgets", PASS, "--strict"])
         .assert()
         .code(1)
@@ -190,7 +190,7 @@ fn gate_exits_3_on_a_baseline_regression_even_when_budgets_pass() {
     );
     let budgets = tree.write("budgets.json", r#"{ "svc": { "get": { "p95": 1000 } } }"#);
     let baseline = tree.path().join("baseline.json");
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "baseline",
@@ -210,18 +210,18 @@ fn gate_exits_3_on_a_baseline_regression_even_when_budgets_pass() {
         "--out-dir",
         out_dir.as_str(),
     ];
-    perf_gate()
+    perf_gate!()
         .args(common)
         .args([before.as_str(), "--baseline", baseline.as_str()])
         .assert()
         .code(0);
-    perf_gate()
+    perf_gate!()
         .args(common)
         .args([after.as_str(), "--baseline", baseline.as_str()])
         .assert()
         .code(3)
         .stdout(predicate::str::contains("regressed"));
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "baseline",
@@ -238,7 +238,7 @@ fn gate_exits_3_on_a_baseline_regression_even_when_budgets_pass() {
 fn unreadable_baseline_exits_1() {
     let tree = TempTree::new();
     let baseline = tree.write("baseline.json", r#"{ "not": "a baseline" }"#);
-    perf_gate()
+    perf_gate!()
         .args([
             "gate",
             "examples/logs",
@@ -255,7 +255,7 @@ fn unreadable_baseline_exits_1() {
 #[test]
 fn tools_filter_scopes_the_budgets_too() {
     // Budget entries of tools left out are not reported as "no data".
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "evaluate",
@@ -269,7 +269,7 @@ fn tools_filter_scopes_the_budgets_too() {
         .code(0)
         .stdout(predicate::str::contains("a2a/").not())
         .stdout(predicate::str::contains("(6 checks"));
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "gate",
@@ -292,7 +292,7 @@ fn tools_filter_scopes_the_budgets_too() {
 
 #[test]
 fn invalid_glob_in_a_filter_exits_1() {
-    perf_gate()
+    perf_gate!()
         .args([
             "evaluate",
             "examples/logs",

@@ -8,6 +8,7 @@ const FAIL: &str = "examples/budgets-fail.json";
 
 fn evaluate_as(format: &str) -> String {
     stdout_of(
+        perf_gate!(),
         &[
             "-q",
             "evaluate",
@@ -41,7 +42,7 @@ fn evaluate_markdown() {
 fn evaluate_json() {
     let json = evaluate_as("json");
     let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["schema_version"], perf_report::REPORT_SCHEMA_VERSION);
     assert_eq!(value["verdict"], "fail");
     insta::assert_snapshot!(json);
 }
@@ -66,7 +67,7 @@ fn evaluate_github_annotations() {
 
 #[test]
 fn color_auto_does_not_colour_a_pipe_even_without_no_color() {
-    let output = perf_gate()
+    let output = perf_gate!()
         .env_remove("NO_COLOR")
         .args(["-q", "evaluate", "examples/logs", "--budgets", FAIL])
         .output()
@@ -81,6 +82,7 @@ fn color_auto_does_not_colour_a_pipe_even_without_no_color() {
 #[test]
 fn color_always_colours_the_text_report() {
     let text = stdout_of(
+        perf_gate!(),
         &[
             "-q",
             "--color",
@@ -97,12 +99,17 @@ fn color_always_colours_the_text_report() {
 
 #[test]
 fn summarize_text() {
-    insta::assert_snapshot!(stdout_of(&["-q", "summarize", "examples/logs"], 0));
+    insta::assert_snapshot!(stdout_of(
+        perf_gate!(),
+        &["-q", "summarize", "examples/logs"],
+        0
+    ));
 }
 
 #[test]
 fn summarize_markdown_by_tool() {
     insta::assert_snapshot!(stdout_of(
+        perf_gate!(),
         &[
             "-q",
             "summarize",
@@ -119,6 +126,7 @@ fn summarize_markdown_by_tool() {
 #[test]
 fn summarize_json_by_session_is_versioned() {
     let json = stdout_of(
+        perf_gate!(),
         &[
             "-q",
             "summarize",
@@ -131,7 +139,10 @@ fn summarize_json_by_session_is_versioned() {
         0,
     );
     let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(
+        value["schema_version"],
+        perf_report::summary::SUMMARY_SCHEMA_VERSION
+    );
     assert_eq!(value["group_by"], "session");
     assert_eq!(value["groups"].as_array().map(Vec::len), Some(120));
 }
@@ -139,6 +150,7 @@ fn summarize_json_by_session_is_versioned() {
 #[test]
 fn summarize_json_tool_step() {
     insta::assert_snapshot!(stdout_of(
+        perf_gate!(),
         &["-q", "summarize", "examples/logs", "--format", "json"],
         0
     ));
@@ -146,7 +158,7 @@ fn summarize_json_tool_step() {
 
 #[test]
 fn diagnostics_name_every_bad_line_and_count_all_lines() {
-    let output = perf_gate()
+    let output = perf_gate!()
         .args(["summarize", "examples/logs"])
         .output()
         .expect("perf-gate runs");
@@ -161,7 +173,7 @@ fn lint_with_data() {
         "budgets.json",
         r#"{ "wsap": { "import": { "p95": 80 }, "teleport": { "p95": 10 } }, "a2a": { "*": { "p95": 500 } } }"#,
     );
-    let output = perf_gate()
+    let output = perf_gate!()
         .args(["-q", "lint", "--budgets", budgets.as_str(), "examples/logs"])
         .output()
         .expect("perf-gate runs");
@@ -172,7 +184,11 @@ fn lint_with_data() {
 
 #[test]
 fn lint_without_data_only_validates() {
-    let stdout = stdout_of(&["lint", "--budgets", "examples/budgets-pass.json"], 0);
+    let stdout = stdout_of(
+        perf_gate!(),
+        &["lint", "--budgets", "examples/budgets-pass.json"],
+        0,
+    );
     assert_eq!(
         stdout,
         "examples/budgets-pass.json: valid budget file, 8 entries\n"
@@ -192,6 +208,7 @@ fn baseline_comparison_in_every_format() {
     );
     let baseline = tree.path().join("baseline.json");
     stdout_of(
+        perf_gate!(),
         &[
             "-q",
             "baseline",
@@ -204,6 +221,7 @@ fn baseline_comparison_in_every_format() {
     );
     let compare = |format: &str| {
         let stdout = stdout_of(
+            perf_gate!(),
             &[
                 "-q",
                 "baseline",
@@ -223,7 +241,7 @@ fn baseline_comparison_in_every_format() {
     insta::assert_snapshot!("comparison_github", compare("github"));
     insta::assert_snapshot!("comparison_junit", compare("junit"));
     let json: serde_json::Value = serde_json::from_str(&compare("json")).expect("valid JSON");
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], perf_report::REPORT_SCHEMA_VERSION);
     assert_eq!(json["verdict"], "fail");
     assert_eq!(json["baseline"]["groups"][0]["verdict"], "regressed");
 }

@@ -11,7 +11,7 @@ fn stdin_is_read_with_a_dash() {
     let logs = svc_get_lines(60, |i| 10.0 + f64::from(i));
     let tree = TempTree::new();
     let budgets = tree.write("budgets.json", r#"{ "svc": { "get": { "p50": 100 } } }"#);
-    perf_gate()
+    perf_gate!()
         .args(["evaluate", "-", "--budgets", budgets.as_str()])
         .write_stdin(logs.clone() + "garbage\n")
         .assert()
@@ -21,7 +21,7 @@ fn stdin_is_read_with_a_dash() {
         .stderr(predicate::str::contains(
             "read 61 lines from 1 files: 60 accepted",
         ));
-    perf_gate()
+    perf_gate!()
         .args(["-q", "summarize", "-", "--format", "json"])
         .write_stdin(logs)
         .assert()
@@ -36,7 +36,7 @@ fn gate_reads_stdin_once_for_the_report_and_latest_jsonl() {
     let tree = TempTree::new();
     let budgets = tree.write("budgets.json", r#"{ "svc": { "get": { "p50": 100 } } }"#);
     let out_dir = tree.path().join("artifacts");
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "gate",
@@ -63,7 +63,7 @@ fn directory_with_bad_lines_reports_each_with_path_and_line_and_counts_all() {
     );
     tree.write("logs/nested/b.ndjson", "{\"tool\":\"svc\"}\n");
     tree.write("logs/ignored.txt", "not a log file, never read\n");
-    let output = perf_gate()
+    let output = perf_gate!()
         .current_dir(tree.path())
         .args(["summarize", "logs"])
         .output()
@@ -87,7 +87,7 @@ fn directory_with_bad_lines_reports_each_with_path_and_line_and_counts_all() {
 #[test]
 fn record_fixture_of_bad_lines_end_to_end() {
     // perf-record's fixture: one line per kind of error, plus BOM, CRLF and blank lines.
-    let output = perf_gate()
+    let output = perf_gate!()
         .args(["summarize", "tests/fixtures/records"])
         .output()
         .expect("perf-gate runs");
@@ -100,7 +100,7 @@ fn record_fixture_of_bad_lines_end_to_end() {
         "{stderr}"
     );
     insta::assert_snapshot!(stderr);
-    perf_gate()
+    perf_gate!()
         .args([
             "evaluate",
             "tests/fixtures/records",
@@ -115,7 +115,7 @@ fn record_fixture_of_bad_lines_end_to_end() {
 
 #[test]
 fn quiet_silences_diagnostics_but_not_the_report() {
-    perf_gate()
+    perf_gate!()
         .args(["--quiet", "summarize", "examples/logs"])
         .assert()
         .code(0)
@@ -128,13 +128,13 @@ fn empty_directory_has_no_data_for_budgets_and_exits_2() {
     let tree = TempTree::new();
     std::fs::create_dir(tree.path().join("empty")).expect("mkdir");
     let empty = tree.path().join("empty");
-    perf_gate()
+    perf_gate!()
         .args(["evaluate", empty.as_str(), "--budgets", PASS])
         .assert()
         .code(2)
         .stdout(predicate::str::contains("no data"))
         .stderr(predicate::str::contains("read 0 lines from 0 files"));
-    perf_gate()
+    perf_gate!()
         .args(["-q", "summarize", empty.as_str()])
         .assert()
         .code(0)
@@ -145,7 +145,7 @@ fn empty_directory_has_no_data_for_budgets_and_exits_2() {
 fn gate_writes_every_artifact_matching_evaluate() {
     let tree = TempTree::new();
     let out_dir = tree.path().join("artifacts/perf");
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "gate",
@@ -160,7 +160,7 @@ fn gate_writes_every_artifact_matching_evaluate() {
         .stdout(predicate::str::starts_with("perf-gate: PASS"));
     let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).expect(name);
     let evaluate = |format: &str| {
-        let output = perf_gate()
+        let output = perf_gate!()
             .args([
                 "-q",
                 "evaluate",
@@ -204,7 +204,7 @@ fn gate_does_not_read_its_own_latest_jsonl_back() {
     tree.write("logs/run.jsonl", svc_get_lines(60, |i| 10.0 + f64::from(i)));
     let budgets = tree.write("budgets.json", r#"{ "svc": { "get": { "p50": 100 } } }"#);
     for _ in 0..2 {
-        perf_gate()
+        perf_gate!()
             .current_dir(tree.path())
             .args([
                 "gate",
@@ -226,7 +226,7 @@ fn evaluate_writes_the_report_files_it_is_asked_for() {
     let json = tree.path().join("out/report.json");
     let junit = tree.path().join("out/junit.xml");
     let markdown = tree.path().join("out/report.md");
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "evaluate",
@@ -258,7 +258,7 @@ fn github_actions_gets_a_step_summary_and_annotations() {
     let tree = TempTree::new();
     let summary = tree.write("step-summary.md", "# earlier step\n");
     let out_dir = tree.path().join("artifacts");
-    perf_gate()
+    perf_gate!()
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_STEP_SUMMARY", summary.as_str())
         .args([
@@ -284,7 +284,7 @@ fn github_actions_gets_a_step_summary_and_annotations() {
 #[test]
 fn github_annotations_never_mix_into_a_machine_format_on_stdout() {
     let tree = TempTree::new();
-    let output = perf_gate()
+    let output = perf_gate!()
         .env("GITHUB_ACTIONS", "true")
         .args([
             "-q",
@@ -310,7 +310,7 @@ fn github_annotations_never_mix_into_a_machine_format_on_stdout() {
 #[test]
 fn outside_github_actions_there_are_no_annotations() {
     let tree = TempTree::new();
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "gate",
@@ -328,7 +328,7 @@ fn outside_github_actions_there_are_no_annotations() {
 fn collect_writes_sorted_jsonl_and_prints_a_summary() {
     let tree = TempTree::new();
     let out = tree.path().join("latest.jsonl");
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "collect",
@@ -353,7 +353,7 @@ fn collect_writes_sorted_jsonl_and_prints_a_summary() {
             .lines()
             .all(|line| line.contains(r#""tool":"registry""#))
     );
-    let json = perf_gate()
+    let json = perf_gate!()
         .args([
             "-q",
             "collect",
@@ -378,7 +378,7 @@ fn collect_writes_sorted_jsonl_and_prints_a_summary() {
 
 #[test]
 fn bad_filter_value_is_an_input_error() {
-    perf_gate()
+    perf_gate!()
         .args(["summarize", "examples/logs", "--since", "last tuesday"])
         .assert()
         .code(1)
@@ -400,16 +400,17 @@ fn normalize_makes_outcomes_explicit() {
         ),
     );
     let out = tree.path().join("normalized.jsonl");
-    perf_gate()
+    perf_gate!()
         .args(["normalize", input.as_str(), "--out", out.as_str()])
         .assert()
         .code(0)
-        .stderr(predicate::str::contains("raw.jsonl:4: "))
+        // The same `path:line:column: reason` as every other reader.
+        .stderr(predicate::str::contains("raw.jsonl:4:1: "))
         .stderr(predicate::str::contains(
             "normalized 2 records (1 rejected, 1 blank lines dropped)",
         ));
     insta::assert_snapshot!(std::fs::read_to_string(&out).expect("output"));
-    perf_gate()
+    perf_gate!()
         .args(["-q", "normalize", "-", "--out", "-"])
         .write_stdin(std::fs::read(&input).expect("input"))
         .assert()
@@ -429,7 +430,7 @@ fn ratchet_prints_a_diff_and_writes_only_when_asked() {
     let budgets_text = "{ \"svc\": { \"get\": { \"p95\": 1000 } } }\n";
     let budgets = tree.write("budgets.json", budgets_text);
     let baseline = tree.path().join("baseline.json");
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "baseline",
@@ -441,7 +442,7 @@ fn ratchet_prints_a_diff_and_writes_only_when_asked() {
         .assert()
         .code(0);
     let ratchet = ["baseline", "ratchet", "--baseline", baseline.as_str()];
-    perf_gate()
+    perf_gate!()
         .args(ratchet)
         .args(["--budgets", budgets.as_str(), "--headroom", "20%"])
         .assert()
@@ -454,14 +455,14 @@ fn ratchet_prints_a_diff_and_writes_only_when_asked() {
         std::fs::read_to_string(&budgets).expect("budgets"),
         budgets_text
     );
-    perf_gate()
+    perf_gate!()
         .args(ratchet)
         .args(["--budgets", budgets.as_str(), "--write"])
         .assert()
         .code(0);
     let written = std::fs::read_to_string(&budgets).expect("budgets");
     assert!(!written.contains("1000"), "{written}");
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "evaluate",
@@ -479,7 +480,7 @@ fn baseline_save_is_deterministic() {
     let first = tree.path().join("first.json");
     let second = tree.path().join("second.json");
     for out in [&first, &second] {
-        perf_gate()
+        perf_gate!()
             .args([
                 "-q",
                 "baseline",
@@ -499,7 +500,7 @@ fn baseline_save_is_deterministic() {
 
 #[test]
 fn verbose_adds_the_accounting_of_every_file() {
-    perf_gate()
+    perf_gate!()
         .args(["--verbose", "summarize", "examples/logs/wsap"])
         .assert()
         .code(0)
@@ -516,7 +517,7 @@ fn corrupt_gzip_file_is_reported_and_the_rest_still_read() {
         "logs/broken.jsonl.gz",
         b"\x1f\x8b\x08\x00 this is not deflate data",
     );
-    perf_gate()
+    perf_gate!()
         .current_dir(tree.path())
         .args(["summarize", "logs"])
         .assert()
@@ -527,7 +528,7 @@ fn corrupt_gzip_file_is_reported_and_the_rest_still_read() {
 
 #[test]
 fn gzip_logs_are_read() {
-    perf_gate()
+    perf_gate!()
         .args([
             "-q",
             "summarize",
@@ -538,4 +539,103 @@ fn gzip_logs_are_read() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("\"step\": \"registry_get\""));
+}
+
+/// `collect` wrote `latest.jsonl` as 0600 and `gate` its reports as 0644: every artifact now goes
+/// through one atomic writer with mode 0644 (less the umask).
+#[cfg(unix)]
+#[test]
+fn every_artifact_is_shared_readable() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tree = TempTree::new();
+    let latest = tree.path().join("collected/latest.jsonl");
+    perf_gate!()
+        .args(["-q", "collect", "examples/logs", "--out", latest.as_str()])
+        .assert()
+        .code(0);
+    let out_dir = tree.path().join("gate");
+    perf_gate!()
+        .args([
+            "-q",
+            "gate",
+            "examples/logs",
+            "--budgets",
+            "examples/budgets-pass.json",
+        ])
+        .args(["--write-latest", "--out-dir", out_dir.as_str()])
+        .assert()
+        .code(0);
+    let baseline = tree.path().join("baseline.json");
+    perf_gate!()
+        .args([
+            "-q",
+            "baseline",
+            "save",
+            "examples/logs",
+            "--out",
+            baseline.as_str(),
+        ])
+        .assert()
+        .code(0);
+    for path in [
+        latest,
+        out_dir.join("latest.jsonl"),
+        out_dir.join("report.json"),
+        out_dir.join("report.md"),
+        out_dir.join("junit.xml"),
+        baseline,
+    ] {
+        let mode = std::fs::metadata(&path)
+            .expect("written")
+            .permissions()
+            .mode()
+            & 0o777;
+        // 0644 less a umask of at most 022 (the test runner's).
+        assert_eq!(mode & 0o644, mode, "{path}: {mode:o}");
+        assert_eq!(mode & 0o600, 0o600, "{path}: {mode:o}");
+        assert_eq!(mode & 0o044, 0o044, "{path}: {mode:o}");
+    }
+}
+
+/// `collect a.jsonl --out a.jsonl` used to empty `a.jsonl`: a file named as a root is read, then
+/// replaced atomically.
+#[test]
+fn collecting_a_file_onto_itself_keeps_its_records() {
+    let tree = TempTree::new();
+    let log = tree.write("a.jsonl", svc_get_lines(10, |i| f64::from(i) + 1.0));
+    perf_gate!()
+        .args(["collect", log.as_str(), "--out", log.as_str()])
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("10 accepted"));
+    let text = std::fs::read_to_string(&log).expect("still there");
+    assert_eq!(text.lines().count(), 10);
+}
+
+/// `gate --write-latest` reads its input once: from stdin, which cannot be read twice, the
+/// report and latest.jsonl both see every record.
+#[test]
+fn gate_write_latest_reads_stdin_once_for_both() {
+    let tree = TempTree::new();
+    let budgets = tree.write(
+        "budgets.json",
+        r#"{"svc": {"get": {"p95": 1000, "min_samples": 5}}}"#,
+    );
+    let out_dir = tree.path().join("out");
+    perf_gate!()
+        .args(["gate", "-", "--budgets", budgets.as_str(), "--write-latest"])
+        .args(["--out-dir", out_dir.as_str()])
+        .write_stdin(svc_get_lines(30, |i| f64::from(i) + 1.0))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "read 30 lines from 1 files: 30 accepted",
+        ));
+    let latest = std::fs::read_to_string(out_dir.join("latest.jsonl")).expect("latest");
+    assert_eq!(latest.lines().count(), 30);
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("report.json")).expect("report"),
+    )
+    .expect("JSON");
+    assert_eq!(report["checks"][0]["sample_count"], 30);
 }

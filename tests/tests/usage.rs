@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use tests::perf_gate;
 
-const COMMANDS: [&[&str]; 11] = [
+const COMMANDS: [&[&str]; 12] = [
     &[],
     &["baseline"],
     &["collect"],
@@ -13,6 +13,7 @@ const COMMANDS: [&[&str]; 11] = [
     &["gate"],
     &["normalize"],
     &["lint"],
+    &["probe"],
     &["baseline", "save"],
     &["baseline", "compare"],
     &["baseline", "ratchet"],
@@ -21,7 +22,7 @@ const COMMANDS: [&[&str]; 11] = [
 #[test]
 fn every_command_help_shows_an_example_and_exits_zero() {
     for command in COMMANDS {
-        perf_gate()
+        perf_gate!()
             .args(command)
             .arg("--help")
             .assert()
@@ -38,7 +39,7 @@ fn every_command_help_shows_an_example_and_exits_zero() {
 
 #[test]
 fn version_prints_the_package_version() {
-    perf_gate()
+    perf_gate!()
         .arg("--version")
         .assert()
         .code(0)
@@ -47,7 +48,7 @@ fn version_prints_the_package_version() {
 
 #[test]
 fn unknown_command_is_a_usage_error_exiting_1() {
-    perf_gate()
+    perf_gate!()
         .arg("frobnicate")
         .assert()
         .code(1)
@@ -59,7 +60,7 @@ fn unknown_command_is_a_usage_error_exiting_1() {
 
 #[test]
 fn missing_required_option_exits_1() {
-    perf_gate()
+    perf_gate!()
         .args(["evaluate", "examples/logs"])
         .assert()
         .code(1)
@@ -68,7 +69,7 @@ fn missing_required_option_exits_1() {
 
 #[test]
 fn missing_input_exits_1() {
-    perf_gate()
+    perf_gate!()
         .args(["gate", "--budgets", "examples/budgets-pass.json"])
         .assert()
         .code(1);
@@ -76,12 +77,12 @@ fn missing_input_exits_1() {
 
 #[test]
 fn invalid_option_value_exits_1() {
-    perf_gate()
+    perf_gate!()
         .args(["--color", "sometimes", "summarize", "examples/logs"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("invalid value 'sometimes'"));
-    perf_gate()
+    perf_gate!()
         .args(["summarize", "examples/logs", "--format", "yaml"])
         .assert()
         .code(1)
@@ -90,7 +91,7 @@ fn invalid_option_value_exits_1() {
 
 #[test]
 fn no_command_prints_usage_and_exits_1() {
-    perf_gate()
+    perf_gate!()
         .assert()
         .code(1)
         .stderr(predicate::str::contains("Usage: perf-gate"));
@@ -98,9 +99,28 @@ fn no_command_prints_usage_and_exits_1() {
 
 #[test]
 fn quiet_and_verbose_conflict() {
-    perf_gate()
+    perf_gate!()
         .args(["--quiet", "--verbose", "summarize", "examples/logs"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("cannot be used with"));
+}
+
+/// `--tolerance 5` used to run as a 500% tolerance while `"regression": 5` in a budget file was
+/// rejected: one fraction parser now refuses both, and says what to write.
+#[test]
+fn a_bare_tolerance_above_one_is_refused_with_the_hint() {
+    perf_gate!()
+        .args([
+            "baseline",
+            "compare",
+            "examples/logs",
+            "--baseline",
+            "examples/baseline.json",
+            "--tolerance",
+            "5",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("write 5%"));
 }

@@ -45,9 +45,14 @@ pub fn steps() -> Vec<Command> {
         "-D",
         "warnings",
     ]);
+    let mut doc = cargo();
+    doc.args(["doc", "--workspace", "--no-deps", "--locked"])
+        .env("RUSTDOCFLAGS", "-D warnings");
+    let mut fuzz = cargo();
+    fuzz.args(["check", "--manifest-path", "fuzz/Cargo.toml", "--locked"]);
     let mut test = cargo();
     test.args(["test", "--workspace", "--locked"]);
-    vec![fmt, clippy, test]
+    vec![fmt, clippy, doc, fuzz, test]
 }
 
 /// `cargo xtask ci`.

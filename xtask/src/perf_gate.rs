@@ -3,13 +3,17 @@
 //! 1. builds `perf-gate` in release;
 //! 2. generates a deterministic corpus (and a 1,000-record file) under `target/perf-gate/`;
 //! 3. times several runs of each of perf-gate's own operations, process start included;
-//! 4. writes the timings as perf-gate JSONL records (tool `perf-gate`, step = operation);
-//! 5. runs `perf-gate gate` over them against the repository's `perf-budgets.json`, with its
-//!    artifacts in `target/perf-gate/`, and exits with the gate's code.
+//! 4. writes the timings as perf-gate JSONL records (tool `perf-gate`, step = operation) to
+//!    `target/perf-gate/records/` with `perf_record::write_record`;
+//! 5. gates them in-process with `perf_gate::gate` against the repository's `perf-budgets.json`,
+//!    prints the text report, writes `report.json` to `target/perf-gate/`, and exits with the
+//!    gate's code.
 
-use std::fmt::Write as _;
+use std::collections::BTreeMap;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
+
+use perf_record::{GroupKey, GroupSamples, Outcome, Record};
 
 use anyhow::{Context as _, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -62,18 +66,30 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
 
     let operations = operations(&corpus, &small, &corpus_budgets, &scratch, args);
     let session = format!("xtask-perf-gate-{}", jiff::Timestamp::now().as_second());
-    let mut records = String::new();
+    let mut records = Vec::new();
+    let mut groups: BTreeMap<GroupKey, GroupSamples> = BTreeMap::new();
     for operation in &operations {
         let mut timings = Vec::with_capacity(operation.runs);
         for _ in 0..operation.runs {
             let (ms, ok) = time_once(&binary, &operation.args)?;
             timings.push(ms);
-            let ts = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S%.3fZ");
-            writeln!(
-                records,
-                r#"{{"ts":"{ts}","sessionId":"{session}","tool":"perf-gate","step":"{step}","ms":{ms:.3},"ok":{ok}}}"#,
-                step = operation.step,
-            )?;
+            let record = Record {
+                ts: jiff::Timestamp::now(),
+                session_id: session.as_str().into(),
+                tool: "perf-gate".into(),
+                step: operation.step.into(),
+                ms,
+                outcome: if ok {
+                    Outcome::Success
+                } else {
+                    Outcome::Error(Some("exit status".into()))
+                },
+            };
+            perf_record::write_record(&mut records, &record)?;
+            groups
+                .entry(record.group_key())
+                .or_default()
+                .add(&record.outcome, ms);
         }
         timings.sort_by(f64::total_cmp);
         eprintln!(
@@ -90,22 +106,19 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
     let records_path = records_dir.join("perf-gate.jsonl");
     std::fs::write(&records_path, records).with_context(|| format!("writing {records_path}"))?;
 
-    let budgets = workspace.join("perf-budgets.json");
-    eprintln!("$ perf-gate gate {records_dir} --budgets {budgets} --out-dir {work}");
-    let status = Command::new(&binary)
-        .arg("gate")
-        .arg(&records_dir)
-        .arg("--budgets")
-        .arg(&budgets)
-        .arg("--out-dir")
-        .arg(&work)
-        .status()
-        .context("running perf-gate gate")?;
-    let code = status
-        .code()
-        .and_then(|code| u8::try_from(code).ok())
-        .unwrap_or(1);
-    Ok(ExitCode::from(code))
+    let budgets_path = workspace.join("perf-budgets.json");
+    eprintln!("gating {records_path} against {budgets_path} (in-process)");
+    let budgets = perf_budget::read_budgets(&budgets_path)?;
+    let report = perf_gate::gate(&budgets, None, &groups, &perf_gate::GateConfig::default())?;
+    let text = perf_report::render::text::render(
+        &report,
+        &perf_report::render::text::TextConfig::default(),
+    );
+    print!("{text}");
+    let json = perf_report::render::json::render(&report)?;
+    let report_path = work.join("report.json");
+    perf_record::write_atomically(&report_path, |out| out.write_all(json.as_bytes()))?;
+    Ok(ExitCode::from(report.verdict().exit_code()))
 }
 
 /// Budgets for the corpus that every run passes, so `evaluate` does its full work and exits 0.

@@ -7,16 +7,15 @@ use perf_collect::CollectionSummary;
 
 use super::{Context, print_stdout};
 use crate::cli::{CollectArgs, CollectFormat};
-use crate::inputs::{Inputs, collect_config};
+use crate::diagnostics::collect_config;
 
 /// `perf-gate collect`: writes the merged, sorted records and prints the collection summary.
 pub fn run(args: &CollectArgs, context: Context) -> Result<u8> {
-    let inputs = Inputs::resolve(&args.roots)?;
-    let mut config = collect_config(&args.filter, vec![args.out.clone()])?;
-    config.scan.progress = context.diagnostics.progress();
-    let collection = perf_collect::collect(&inputs.roots, &config)
-        .map_err(|error| anyhow::anyhow!(inputs.display(&error.to_string())))?;
-    context.diagnostics.scan_report(&collection.report, &inputs);
+    // The output is skipped when a directory walk finds it, but read when named as a root: it
+    // is replaced atomically only after every record was read.
+    let config = collect_config(&args.filter, vec![args.out.clone()], context.diagnostics)?;
+    let collection = perf_collect::collect(&args.roots, &config)?;
+    context.diagnostics.scan_report(&collection.report);
     collection.write_jsonl(&args.out)?;
     context.diagnostics.note(&format!(
         "wrote {} records to {}",
@@ -28,7 +27,7 @@ pub fn run(args: &CollectArgs, context: Context) -> Result<u8> {
         CollectFormat::Text => render_text(&collection.summary),
     };
     print_stdout(&summary)?;
-    Ok(0)
+    Ok(perf_report::ExitCode::PASS)
 }
 
 fn render_text(summary: &CollectionSummary) -> String {

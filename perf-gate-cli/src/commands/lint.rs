@@ -3,16 +3,12 @@
 use std::fmt::Write as _;
 
 use anyhow::Result;
-use perf_budget::EvaluateConfig;
-use perf_budget::render::text::lint_section;
+use perf_report::ExitCode;
+use perf_report::render::text::lint_lines;
 
-use super::evaluate::{load_budgets, read_groups};
-use super::{Context, print_stdout};
+use super::{Context, load_budgets, print_stdout, read_groups};
 use crate::cli::LintArgs;
-use crate::inputs::Inputs;
-
-/// Exit code when the budget file is valid but lint found something to fix.
-const EXIT_FINDINGS: u8 = 2;
+use crate::diagnostics::scope;
 
 /// `perf-gate lint`: validates the budget file and, given logs, prints the lint findings.
 pub fn run(args: &LintArgs, context: Context) -> Result<u8> {
@@ -26,21 +22,19 @@ pub fn run(args: &LintArgs, context: Context) -> Result<u8> {
     );
     if args.inputs.is_empty() {
         print_stdout(&out)?;
-        return Ok(0);
+        return Ok(ExitCode::PASS);
     }
-    let inputs = Inputs::resolve(&args.inputs)?;
-    let groups = read_groups(&inputs, &args.filter, Vec::new(), context)?;
-    let mut report = perf_budget::evaluate(&budgets, &groups, &EvaluateConfig::default())?;
-    crate::inputs::restrict_report(&mut report, &args.filter)?;
-    if report.lint.is_empty() {
+    let groups = read_groups(&args.inputs, &args.filter, context)?;
+    let findings = perf_gate::lint(&budgets, &groups, &scope(&args.filter))?;
+    if findings.is_empty() {
         out.push_str("no findings: every entry matched data, every group is budgeted\n");
     } else {
-        out.push_str(&lint_section(&report));
+        out.push_str(&lint_lines(&findings));
     }
     print_stdout(&out)?;
-    Ok(if report.lint.is_empty() {
-        0
+    Ok(if findings.is_empty() {
+        ExitCode::PASS
     } else {
-        EXIT_FINDINGS
+        ExitCode::LINT_FINDINGS
     })
 }

@@ -6,22 +6,27 @@
 
 use std::borrow::Cow;
 
+use super::Phase;
 use crate::{Record, timestamp};
 
 /// Parses the common flat record shape, or returns `None` to defer to the reference parser.
-pub(crate) fn parse_record(text: &str) -> Option<Record<'_>> {
+pub(crate) fn parse_record(text: &str) -> Option<(Record<'_>, Phase)> {
     let mut scanner = Scanner {
         text,
         bytes: text.as_bytes(),
         position: 0,
+        phase: Phase::Measured,
     };
-    scanner.record()
+    let record = scanner.record()?;
+    Some((record, scanner.phase))
 }
 
 struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
     position: usize,
+    /// `Warmup` once a `"phase": "warmup"` field was seen.
+    phase: Phase,
 }
 
 impl<'a> Scanner<'a> {
@@ -52,6 +57,12 @@ impl<'a> Scanner<'a> {
                     Key::Ok => set_once(&mut ok, self.optional_bool()?)?,
                     Key::ErrorReason => set_once(&mut error_reason, self.optional_string()?)?,
                     Key::Err => set_once(&mut err, self.optional_string()?)?,
+                    // Only a plain string is read here; any other value defers to the reference.
+                    Key::Phase => {
+                        if self.string()? == super::WARMUP {
+                            self.phase = Phase::Warmup;
+                        }
+                    }
                     Key::Other => self.skip_value(MAX_NESTING)?,
                 }
                 self.skip_white_space();
@@ -122,6 +133,7 @@ impl<'a> Scanner<'a> {
             [b'"', b'e', b'r', b'r', b'"', ..] => (Key::Err, 5),
             [b'"', b't', b'o', b'o', b'l', b'"', ..] => (Key::Tool, 6),
             [b'"', b's', b't', b'e', b'p', b'"', ..] => (Key::Step, 6),
+            [b'"', b'p', b'h', b'a', b's', b'e', b'"', ..] => (Key::Phase, 7),
             [
                 b'"',
                 b's',
@@ -323,6 +335,7 @@ enum Key {
     Ok,
     ErrorReason,
     Err,
+    Phase,
     Other,
 }
 

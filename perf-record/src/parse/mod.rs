@@ -34,19 +34,39 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, LineError> {
     if is_blank(text) {
         return Ok(Line::Blank);
     }
-    if let Some(record) = fast::parse_record(text) {
-        return Ok(Line::Record(record));
+    if let Some((record, phase)) = fast::parse_record(text) {
+        return Ok(phase.line(record));
     }
-    reference::parse_record(text).map(Line::Record)
+    reference::parse_record(text).map(|(record, phase)| phase.line(record))
+}
+
+/// The value of `phase` that marks a warm-up record.
+pub(crate) const WARMUP: &str = "warmup";
+
+/// Whether a record was measured or written during a warm-up (`"phase": "warmup"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Phase {
+    #[default]
+    Measured,
+    Warmup,
+}
+
+impl Phase {
+    fn line(self, record: Record<'_>) -> Line<'_> {
+        match self {
+            Phase::Measured => Line::Record(record),
+            Phase::Warmup => Line::Warmup(record),
+        }
+    }
 }
 
 /// [`parse_line`] for a line the caller knows is not blank (it would be malformed JSON).
 pub(crate) fn parse_non_blank(line: &[u8]) -> Result<Record<'_>, LineError> {
     let text = line_text(line)?;
-    if let Some(record) = fast::parse_record(text) {
+    if let Some((record, _)) = fast::parse_record(text) {
         return Ok(record);
     }
-    reference::parse_record(text)
+    reference::parse_record(text).map(|(record, _)| record)
 }
 
 /// Parses one line with the serde_json reference parser only, skipping the fast scanner.
@@ -58,7 +78,7 @@ pub fn parse_line_reference(line: &[u8]) -> Result<Line<'_>, LineError> {
     if is_blank(text) {
         return Ok(Line::Blank);
     }
-    reference::parse_record(text).map(Line::Record)
+    reference::parse_record(text).map(|(record, phase)| phase.line(record))
 }
 
 /// The record's field names in their stable output order, plus the `err` alias (read as
@@ -172,6 +192,27 @@ pub(crate) fn outcome<'a>(ok: Option<bool>, reason: Option<Cow<'a, str>>) -> Out
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_warmup_phase_marks_the_line_in_both_parsers() {
+        let base = r#"{"ts":"2025-10-21T09:00:01Z","sessionId":"p","tool":"t","step":"s","ms":1.5,"ok":true"#;
+        for (extra, warmup) in [
+            (r#","phase":"warmup"}"#, true),
+            (r#","phase":"warm\u0075p"}"#, true),
+            (r#","phase":"measure"}"#, false),
+            (r#","phase":1}"#, false),
+            (r#","phase":{"a":"warmup"}}"#, false),
+            (r#","phase":"measure","phase":"warmup"}"#, true),
+            (r#","x":"warmup"}"#, false),
+            ("}", false),
+        ] {
+            let line = format!("{base}{extra}");
+            let fast = parse_line(line.as_bytes()).unwrap();
+            let reference = parse_line_reference(line.as_bytes()).unwrap();
+            assert_eq!(fast, reference, "{line}");
+            assert_eq!(matches!(fast, Line::Warmup(_)), warmup, "{line}");
+        }
+    }
 
     const VALID: &str = r#"{"ts":"2025-10-16T23:34:46.422Z","sessionId":"wsap-1","tool":"wsap","step":"import","ms":24.723,"ok":true}"#;
 

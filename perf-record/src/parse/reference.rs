@@ -10,11 +10,11 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{FieldError, KNOWN_FIELDS, validate_ms, validate_required};
+use super::{FieldError, KNOWN_FIELDS, Phase, validate_ms, validate_required};
 use crate::{ErrorKind, LineError, Record, timestamp};
 
 /// Parses a whole line (already UTF-8, not blank, without line ending) with serde_json.
-pub(crate) fn parse_record(text: &str) -> Result<Record<'_>, LineError> {
+pub(crate) fn parse_record(text: &str) -> Result<(Record<'_>, Phase), LineError> {
     if let Some(position) = too_deep(text.as_bytes()) {
         return Err(LineError {
             kind: ErrorKind::MalformedJson,
@@ -32,7 +32,11 @@ pub(crate) fn parse_record(text: &str) -> Result<Record<'_>, LineError> {
     // or malformed line is reported as such rather than as a missing field.
     result
         .map_err(|error| classify(error, state.into_inner()))
-        .and_then(|fields| finish(fields).map_err(|error| error.at(None)))
+        .and_then(|fields| {
+            let phase = fields.phase;
+            let record = finish(fields).map_err(|error| error.at(None))?;
+            Ok((record, phase))
+        })
 }
 
 /// The deepest nesting of objects and arrays a line may have. serde_json skips the values of
@@ -197,6 +201,7 @@ struct Fields<'a> {
     error_reason: Option<Cow<'a, str>>,
     err: Option<Cow<'a, str>>,
     seen: u8,
+    phase: Phase,
 }
 
 struct RecordSeed<'s> {
@@ -229,6 +234,15 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Fields::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "phase" {
+                // Any `"phase": "warmup"` marks a warm-up record; other values are kept as data.
+                if let Scalar::Str(phase) = map.next_value::<Scalar<'de>>()?
+                    && phase == super::WARMUP
+                {
+                    fields.phase = Phase::Warmup;
+                }
+                continue;
+            }
             let Some(index) = KNOWN_FIELDS.iter().position(|known| *known == key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;

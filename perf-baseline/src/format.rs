@@ -1,0 +1,541 @@
+//! The baseline file: its model, building it from samples, and reading and writing it.
+
+use std::collections::BTreeMap;
+
+use camino::Utf8Path;
+use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_stats::QuantileMethod;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::canonical::{content_hash, pretty_json, round_stored};
+use crate::error::BaselineError;
+use crate::fingerprint::Fingerprint;
+use crate::numbers;
+
+/// The version of the baseline format this code writes and reads.
+pub const BASELINE_SCHEMA_VERSION: u32 = 1;
+
+/// The `format` marker every baseline file carries, so another JSON file is not mistaken for one.
+pub const BASELINE_FORMAT: &str = "perf-gate-baseline";
+
+/// How many order statistics a group keeps by default: enough for a Mann-Whitney test with the
+/// power of 2,000 samples, at about 20 KB of JSON per group.
+pub const DEFAULT_MAX_POINTS: usize = 2000;
+
+/// How to build a baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildConfig {
+    /// The environment the samples were measured in.
+    pub fingerprint: Fingerprint,
+    /// When the baseline was made (RFC 3339), for people; excluded from the content hash.
+    pub created_at: Option<String>,
+    /// The most order statistics kept per group (at least 2; [`DEFAULT_MAX_POINTS`]).
+    pub max_points: usize,
+    /// The quantile definition of the stored percentiles (recorded in the file).
+    pub quantile_method: QuantileMethod,
+}
+
+/// The latency statistics of one baseline group (present when it had at least one latency).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyStats {
+    /// How many latencies the statistics are over (records with a known outcome).
+    pub sample_count: u64,
+    /// Smallest latency, ms.
+    pub min: f64,
+    /// Largest latency, ms.
+    pub max: f64,
+    /// Arithmetic mean, ms.
+    pub mean: f64,
+    /// Sample standard deviation (n - 1), ms; `None` below two latencies.
+    pub stddev: Option<f64>,
+    /// `p5`, `p50`, `p90`, `p95`, `p99` in ms (Hyndman & Fan type 7, numpy's default), as
+    /// perf-stats' default summary computes them.
+    pub percentiles: BTreeMap<String, f64>,
+    /// Ascending order statistics standing for the sample in significance tests: every latency
+    /// when there are at most `max_points`, otherwise `max_points` evenly spaced order
+    /// statistics (ranks `round(i * (n - 1) / (max_points - 1))`), always including min and max.
+    pub order_statistics: Vec<f64>,
+}
+
+/// One (tool, step) of a baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineGroup {
+    /// The record's `tool`.
+    pub tool: String,
+    /// The record's `step`.
+    pub step: String,
+    /// Outcome counts.
+    pub counts: OutcomeCounts,
+    /// Latency statistics, `None` when no record had a known outcome.
+    pub latency: Option<LatencyStats>,
+}
+
+impl BaselineGroup {
+    /// The group's identity.
+    pub fn key(&self) -> GroupKey {
+        GroupKey {
+            tool: self.tool.clone(),
+            step: self.step.clone(),
+        }
+    }
+}
+
+/// A validated baseline: what [`build`] makes and [`parse`] / [`load`] read back.
+///
+/// The fields are private because the content hash must always match the content; read them
+/// with the getters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    file: BaselineFile,
+}
+
+/// The file's JSON shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaselineFile {
+    format: String,
+    schema_version: u32,
+    created_at: Option<String>,
+    content_hash: String,
+    fingerprint: Fingerprint,
+    quantile_method: String,
+    groups: Vec<BaselineGroup>,
+}
+
+/// How the file names the quantile definition of its percentiles: `hyndman-fan-7`.
+fn quantile_method_name(method: QuantileMethod) -> String {
+    format!("hyndman-fan-{}", method.hyndman_fan_type())
+}
+
+fn quantile_method_from_name(name: &str) -> Option<QuantileMethod> {
+    let number = name.strip_prefix("hyndman-fan-")?.parse().ok()?;
+    QuantileMethod::from_hyndman_fan_type(number)
+}
+
+impl Baseline {
+    /// The quantile definition of the recorded percentiles.
+    pub fn quantile_method(&self) -> Option<QuantileMethod> {
+        quantile_method_from_name(&self.file.quantile_method)
+    }
+
+    /// The groups, sorted by (tool, step).
+    pub fn groups(&self) -> &[BaselineGroup] {
+        &self.file.groups
+    }
+
+    /// The group of `key`, if the baseline has one.
+    pub fn group(&self, key: &GroupKey) -> Option<&BaselineGroup> {
+        self.file
+            .groups
+            .binary_search_by(|group| {
+                (group.tool.as_str(), group.step.as_str()).cmp(&(&key.tool, &key.step))
+            })
+            .ok()
+            .map(|index| &self.file.groups[index])
+    }
+
+    /// Where the baseline was measured.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.file.fingerprint
+    }
+
+    /// `sha256:<hex>` over the canonical JSON of everything but `created_at` and the hash itself.
+    pub fn content_hash(&self) -> &str {
+        &self.file.content_hash
+    }
+
+    /// When the baseline was made, if the maker said.
+    pub fn created_at(&self) -> Option<&str> {
+        self.file.created_at.as_deref()
+    }
+
+    /// The file's text: pretty-printed JSON with a trailing newline, deterministic for the same
+    /// baseline.
+    pub fn to_json(&self) -> String {
+        // Serializing plain data (strings, integers, finite floats) cannot fail.
+        pretty_json(&serde_json::to_value(&self.file).unwrap_or(Value::Null))
+    }
+}
+
+/// Builds a baseline from per-group samples.
+///
+/// Groups are sorted by (tool, step); every stored number is rounded to 6 decimals (1 ns).
+///
+/// # Errors
+/// A duplicate group, a latency that is negative or not finite, more latencies than the group has
+/// known outcomes, or `max_points` below 2.
+pub fn build(
+    samples: &BTreeMap<GroupKey, GroupSamples>,
+    config: &BuildConfig,
+) -> Result<Baseline, BaselineError> {
+    if config.max_points < 2 {
+        return Err(BaselineError::InvalidConfig {
+            setting: "max_points",
+            value: config.max_points.to_string(),
+            expected: "at least 2",
+        });
+    }
+    let mut groups = Vec::with_capacity(samples.len());
+    for (key, sample) in samples {
+        groups.push(build_group(key, sample, config)?);
+    }
+    let mut file = BaselineFile {
+        format: BASELINE_FORMAT.to_owned(),
+        schema_version: BASELINE_SCHEMA_VERSION,
+        created_at: config.created_at.clone(),
+        content_hash: String::new(),
+        fingerprint: config.fingerprint.clone(),
+        quantile_method: quantile_method_name(config.quantile_method),
+        groups,
+    };
+    file.content_hash = hash_of(&file);
+    Ok(Baseline { file })
+}
+
+fn build_group(
+    key: &GroupKey,
+    sample: &GroupSamples,
+    config: &BuildConfig,
+) -> Result<BaselineGroup, BaselineError> {
+    let invalid = |field: &'static str, problem: String| BaselineError::InvalidGroup {
+        source_name: "input".to_owned(),
+        tool: key.tool.clone(),
+        step: key.step.clone(),
+        field,
+        problem,
+    };
+    if sample.latencies_ms.len() as u64 > sample.counts.known() {
+        return Err(invalid(
+            "latencies",
+            format!(
+                "{} latencies but only {} records with a known outcome",
+                sample.latencies_ms.len(),
+                sample.counts.known()
+            ),
+        ));
+    }
+    let sorted = numbers::sorted_latencies(&sample.latencies_ms)
+        .map_err(|problem| invalid("latencies", problem))?;
+    let latency = if sorted.is_empty() {
+        None
+    } else {
+        let stats = latency_stats(&sorted, config).map_err(|source| BaselineError::Statistics {
+            group: key.to_string(),
+            source,
+        })?;
+        Some(stats)
+    };
+    Ok(BaselineGroup {
+        tool: key.tool.clone(),
+        step: key.step.clone(),
+        counts: sample.counts,
+        latency,
+    })
+}
+
+fn latency_stats(
+    sorted: &[f64],
+    config: &BuildConfig,
+) -> Result<LatencyStats, perf_stats::StatsError> {
+    let max_points = config.max_points;
+    let summary = numbers::summary(sorted, config.quantile_method)?;
+    let percentiles = summary
+        .percentiles
+        .iter()
+        .map(|percentile| (percentile.name(), round_stored(percentile.value)))
+        .collect();
+    Ok(LatencyStats {
+        sample_count: sorted.len() as u64,
+        min: round_stored(summary.min),
+        max: round_stored(summary.max),
+        mean: round_stored(summary.mean),
+        stddev: summary.stddev.map(round_stored),
+        percentiles,
+        order_statistics: evenly_spaced(sorted, max_points)
+            .into_iter()
+            .map(round_stored)
+            .collect(),
+    })
+}
+
+/// Every value when there are at most `max_points`, else `max_points` evenly spaced ranks.
+fn evenly_spaced(sorted: &[f64], max_points: usize) -> Vec<f64> {
+    if sorted.len() <= max_points {
+        return sorted.to_vec();
+    }
+    let last = (sorted.len() - 1) as f64;
+    let steps = (max_points - 1) as f64;
+    (0..max_points)
+        .map(|index| sorted[(index as f64 * last / steps).round() as usize])
+        .collect()
+}
+
+fn reject_duplicates(groups: &[BaselineGroup], source_name: &str) -> Result<(), BaselineError> {
+    match groups
+        .windows(2)
+        .find(|pair| pair[0].tool == pair[1].tool && pair[0].step == pair[1].step)
+    {
+        Some(pair) => Err(BaselineError::DuplicateGroup {
+            source_name: source_name.to_owned(),
+            tool: pair[0].tool.clone(),
+            step: pair[0].step.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The content hash of `file`: everything except `created_at` and `content_hash`.
+fn hash_of(file: &BaselineFile) -> String {
+    let mut value = serde_json::to_value(file).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.remove("created_at");
+        map.remove("content_hash");
+    }
+    content_hash(&value)
+}
+
+/// Writes `baseline` to `path` (the text of [`Baseline::to_json`]), atomically: a failed or
+/// killed run leaves the previous file in place.
+///
+/// # Errors
+/// [`BaselineError::Write`] when the file cannot be written.
+pub fn save(path: &Utf8Path, baseline: &Baseline) -> Result<(), BaselineError> {
+    let text = baseline.to_json();
+    perf_record::write_atomically(path, |out| out.write_all(text.as_bytes()))
+        .map_err(BaselineError::Write)
+}
+
+/// Reads and validates the baseline file at `path`.
+///
+/// # Errors
+/// As [`parse`], plus [`BaselineError::Read`] when the file cannot be read.
+pub fn load(path: &Utf8Path) -> Result<Baseline, BaselineError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(&text, path.as_str())
+}
+
+/// Parses and validates a baseline file's text; `source_name` labels errors (usually the path).
+///
+/// # Errors
+/// Not JSON or a wrong field type ([`BaselineError::Json`] with line and column), not a baseline
+/// ([`BaselineError::NotABaseline`]), another schema version
+/// ([`BaselineError::UnsupportedSchemaVersion`]), a group that breaks the format's rules
+/// ([`BaselineError::InvalidGroup`], [`BaselineError::DuplicateGroup`]), or content that does not
+/// match its hash ([`BaselineError::HashMismatch`]).
+pub fn parse(text: &str, source_name: &str) -> Result<Baseline, BaselineError> {
+    let json_error = |error: serde_json::Error| BaselineError::Json {
+        source_name: source_name.to_owned(),
+        line: error.line(),
+        column: error.column(),
+        source: error,
+    };
+    // Check the marker and version before the shape, so a file from a newer perf-gate gets a
+    // version message rather than a complaint about a field it added.
+    let value: Value = serde_json::from_str(text).map_err(json_error)?;
+    let not_a_baseline = || BaselineError::NotABaseline {
+        source_name: source_name.to_owned(),
+        expected_format: BASELINE_FORMAT,
+    };
+    let format = value.get("format").and_then(Value::as_str);
+    let version = value.get("schema_version").and_then(Value::as_u64);
+    let (Some(BASELINE_FORMAT), Some(version)) = (format, version) else {
+        return Err(not_a_baseline());
+    };
+    if version != u64::from(BASELINE_SCHEMA_VERSION) {
+        return Err(BaselineError::UnsupportedSchemaVersion {
+            source_name: source_name.to_owned(),
+            found: version,
+            supported: BASELINE_SCHEMA_VERSION,
+        });
+    }
+    // Parse the text again (not the Value) so shape errors keep their line and column.
+    let file: BaselineFile = serde_json::from_str(text).map_err(json_error)?;
+    // The hash first: a hand-edited file is reported as edited, whatever the edit broke.
+    let computed = hash_of(&file);
+    if computed != file.content_hash {
+        return Err(BaselineError::HashMismatch {
+            source_name: source_name.to_owned(),
+            stored: file.content_hash,
+            computed,
+        });
+    }
+    if quantile_method_from_name(&file.quantile_method).is_none() {
+        return Err(BaselineError::InvalidConfig {
+            setting: "quantile_method",
+            value: file.quantile_method,
+            expected: "hyndman-fan-1 .. hyndman-fan-9",
+        });
+    }
+    validate_groups(&file.groups, source_name)?;
+    Ok(Baseline { file })
+}
+
+fn validate_groups(groups: &[BaselineGroup], source_name: &str) -> Result<(), BaselineError> {
+    for group in groups {
+        let invalid = |field: &'static str, problem: String| BaselineError::InvalidGroup {
+            source_name: source_name.to_owned(),
+            tool: group.tool.clone(),
+            step: group.step.clone(),
+            field,
+            problem,
+        };
+        let Some(latency) = &group.latency else {
+            continue;
+        };
+        if latency.sample_count == 0 || latency.sample_count > group.counts.known() {
+            return Err(invalid(
+                "latency.sample_count",
+                format!(
+                    "{} is not between 1 and the {} records with a known outcome",
+                    latency.sample_count,
+                    group.counts.known()
+                ),
+            ));
+        }
+        let points = &latency.order_statistics;
+        if points.is_empty() || points.len() as u64 > latency.sample_count {
+            return Err(invalid(
+                "latency.order_statistics",
+                format!(
+                    "has {} values; expected between 1 and sample_count ({})",
+                    points.len(),
+                    latency.sample_count
+                ),
+            ));
+        }
+        if let Some(bad) = points.iter().find(|ms| !ms.is_finite() || **ms < 0.0) {
+            return Err(invalid(
+                "latency.order_statistics",
+                format!("contains {bad}, not a finite non-negative latency"),
+            ));
+        }
+        if let Some(index) = points.windows(2).position(|pair| pair[0] > pair[1]) {
+            return Err(invalid(
+                "latency.order_statistics",
+                format!(
+                    "not ascending at index {}: {} > {}",
+                    index,
+                    points[index],
+                    points[index + 1]
+                ),
+            ));
+        }
+    }
+    // Lookups binary-search the groups, so their order is part of the format.
+    if let Some(pair) = groups
+        .windows(2)
+        .find(|pair| (&pair[0].tool, &pair[0].step) > (&pair[1].tool, &pair[1].step))
+    {
+        return Err(BaselineError::InvalidGroup {
+            source_name: source_name.to_owned(),
+            tool: pair[1].tool.clone(),
+            step: pair[1].step.clone(),
+            field: "groups",
+            problem: format!(
+                "groups must be sorted by (tool, step), but this one follows {}/{}",
+                pair[0].tool, pair[0].step
+            ),
+        });
+    }
+    reject_duplicates(groups, source_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fingerprint() -> Fingerprint {
+        Fingerprint {
+            os: "linux".into(),
+            arch: "x86_64".into(),
+            cpu_model: Some("Test CPU".into()),
+            cpu_cores: 2,
+            perf_gate_version: "0.1.0".into(),
+        }
+    }
+
+    fn config() -> BuildConfig {
+        BuildConfig {
+            fingerprint: fingerprint(),
+            created_at: Some("2025-01-01T00:00:00Z".into()),
+            max_points: DEFAULT_MAX_POINTS,
+            quantile_method: QuantileMethod::Linear,
+        }
+    }
+
+    fn sample(tool: &str, step: &str, latencies: Vec<f64>) -> (GroupKey, GroupSamples) {
+        let counts = OutcomeCounts {
+            ok: latencies.len() as u64,
+            errors: 0,
+            unknown: 1,
+        };
+        let samples = GroupSamples {
+            counts,
+            latencies_ms: latencies,
+        };
+        (GroupKey::new(tool, step), samples)
+    }
+
+    fn groups<const N: usize>(
+        items: [(GroupKey, GroupSamples); N],
+    ) -> BTreeMap<GroupKey, GroupSamples> {
+        BTreeMap::from(items)
+    }
+
+    #[test]
+    fn evenly_spaced_keeps_extremes_and_count() {
+        let sorted: Vec<f64> = (0..10_001).map(f64::from).collect();
+        let points = evenly_spaced(&sorted, 2000);
+        assert_eq!(points.len(), 2000);
+        assert_eq!(points[0], 0.0);
+        assert_eq!(points[1999], 10_000.0);
+        assert!(points.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn small_groups_keep_every_latency() {
+        let baseline = build(&groups([sample("a", "b", vec![3.0, 1.0, 2.0])]), &config()).unwrap();
+        let latency = baseline.groups()[0].latency.as_ref().unwrap();
+        assert_eq!(latency.order_statistics, vec![1.0, 2.0, 3.0]);
+        assert_eq!(latency.percentiles["p50"], 2.0);
+        assert_eq!(latency.stddev, Some(1.0));
+    }
+
+    #[test]
+    fn group_without_latencies_has_no_statistics() {
+        let baseline = build(&groups([sample("a", "b", vec![])]), &config()).unwrap();
+        assert_eq!(baseline.groups()[0].latency, None);
+        let reread = parse(&baseline.to_json(), "x").unwrap();
+        assert_eq!(reread, baseline);
+    }
+
+    #[test]
+    fn rejects_negative_latency_naming_the_group() {
+        let error = build(&groups([sample("api", "get", vec![1.0, -1.0])]), &config()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "input: group api/get: field `latencies`: latency -1 ms is not a finite, non-negative number"
+        );
+    }
+
+    #[test]
+    fn group_lookup_finds_by_key() {
+        let baseline = build(
+            &groups([sample("b", "x", vec![1.0]), sample("a", "y", vec![2.0])]),
+            &config(),
+        )
+        .unwrap();
+        let key = GroupKey {
+            tool: "b".into(),
+            step: "x".into(),
+        };
+        assert_eq!(baseline.group(&key).unwrap().tool, "b");
+        assert_eq!(baseline.groups()[0].tool, "a");
+    }
+}

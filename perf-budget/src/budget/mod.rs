@@ -1,0 +1,14 @@
+//! The budget file: what a team writes and reviews. [`model`] holds the types every other module
+//! uses, [`parse`](parse_budgets) turns text into them, and [`error`](BudgetError) says why a
+//! file was rejected.
+
+mod error;
+mod model;
+mod parse;
+
+pub use error::{BudgetError, BudgetFileError};
+pub use model::{
+    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, DEFAULT_MIN_SAMPLES, Defaults, EntryRef,
+    Limit, Metric, Pattern, RegressionRule, Severity, Unit, UnknownMetricName,
+};
+pub use parse::{parse_budgets, read_budgets};

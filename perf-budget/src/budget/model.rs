@@ -1,0 +1,372 @@
+//! The budget file's vocabulary: entries, limits, metrics, patterns, defaults.
+//!
+//! See the crate README for the format. In short: `{ tool: { step: { metric: limit, ... } } }`,
+//! plus an optional top-level `defaults` section, `"*"` wildcards and per-entry `min_samples`,
+//! `severity` and `regression`.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+
+use perf_record::GroupKey;
+use perf_stats::{Percentile, QuantileMethod};
+use serde::{Deserialize, Serialize};
+
+/// `defaults.min_samples` when the file does not set it.
+pub const DEFAULT_MIN_SAMPLES: u64 = 50;
+
+/// The only `schema_version` of the budget file format this crate reads (the key is optional).
+pub const BUDGET_FILE_SCHEMA_VERSION: u32 = 1;
+
+/// Whether breaking a limit fails the gate or only warns.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// A violation fails the gate (exit code 3); insufficient samples make it inconclusive (2).
+    #[default]
+    Fail,
+    /// A violation is reported as a warning and never changes the exit code.
+    Warn,
+}
+
+/// What a limit constrains.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Metric {
+    /// The arithmetic mean latency (`avg`).
+    Mean,
+    /// The smallest latency.
+    Min,
+    /// The largest latency.
+    Max,
+    /// A percentile of the latencies (`p95`, `p99.9`).
+    Percentile(Percentile),
+    /// `errors / (ok + errors)`, a fraction.
+    ErrorRate,
+}
+
+/// The unit a metric's values are in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Milliseconds.
+    Milliseconds,
+    /// A fraction in `0 ..= 1`, shown as a percentage.
+    Fraction,
+}
+
+impl Metric {
+    /// The unit of the metric's observed values and limits.
+    pub fn unit(self) -> Unit {
+        match self {
+            Metric::ErrorRate => Unit::Fraction,
+            Metric::Mean | Metric::Min | Metric::Max | Metric::Percentile(_) => Unit::Milliseconds,
+        }
+    }
+
+    /// Position in reports: min, avg, percentiles ascending, max, error_rate.
+    fn sort_key(self) -> (u8, f64) {
+        match self {
+            Metric::Min => (0, 0.0),
+            Metric::Mean => (1, 0.0),
+            Metric::Percentile(percentile) => (2, percentile.percent()),
+            Metric::Max => (3, 0.0),
+            Metric::ErrorRate => (4, 0.0),
+        }
+    }
+}
+
+impl Eq for Metric {}
+
+impl PartialOrd for Metric {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Metric {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let (rank, percent) = self.sort_key();
+        let (other_rank, other_percent) = other.sort_key();
+        rank.cmp(&other_rank)
+            .then(percent.total_cmp(&other_percent))
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Metric::Mean => formatter.write_str("avg"),
+            Metric::Min => formatter.write_str("min"),
+            Metric::Max => formatter.write_str("max"),
+            Metric::Percentile(percentile) => percentile.fmt(formatter),
+            Metric::ErrorRate => formatter.write_str("error_rate"),
+        }
+    }
+}
+
+/// A metric name that is not one of `avg`, `min`, `max`, `error_rate`, `pN`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown metric {0:?}")]
+pub struct UnknownMetricName(pub String);
+
+impl FromStr for Metric {
+    type Err = UnknownMetricName;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let unknown = || UnknownMetricName(name.to_owned());
+        match name {
+            "avg" => Ok(Metric::Mean),
+            "min" => Ok(Metric::Min),
+            "max" => Ok(Metric::Max),
+            "error_rate" => Ok(Metric::ErrorRate),
+            _ => name
+                .parse::<Percentile>()
+                .map(Metric::Percentile)
+                .map_err(|_| unknown()),
+        }
+    }
+}
+
+impl Serialize for Metric {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Metric {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One absolute limit of an entry: the metric must be `<=` the value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Limit {
+    /// What is limited.
+    pub metric: Metric,
+    /// The largest acceptable value (ms, or a fraction for `error_rate`).
+    pub value: f64,
+}
+
+/// A relative rule against a baseline: the metric may not grow by more than this fraction.
+///
+/// Written `"regression": "10%"` or `"regression": 0.1` in the budget file; evaluated by the
+/// baseline comparison, not by [`crate::evaluate`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RegressionRule {
+    max_increase: f64,
+}
+
+impl RegressionRule {
+    /// A rule allowing `max_increase` (a fraction, `0.1` for 10%), or `None` when negative or not
+    /// finite.
+    pub fn new(max_increase: f64) -> Option<Self> {
+        (max_increase.is_finite() && max_increase >= 0.0).then_some(RegressionRule { max_increase })
+    }
+
+    /// The largest allowed relative increase as a fraction (`0.1` for 10%).
+    pub fn max_increase(self) -> f64 {
+        self.max_increase
+    }
+}
+
+/// A tool or step name in a budget entry, or the `"*"` wildcard.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pattern {
+    /// `"*"`: any name.
+    Any,
+    /// Exactly this name.
+    Exact(String),
+}
+
+impl Pattern {
+    pub(crate) fn from_key(key: &str) -> Self {
+        if key == "*" {
+            Pattern::Any
+        } else {
+            Pattern::Exact(key.to_owned())
+        }
+    }
+
+    /// Whether `name` matches.
+    pub fn matches(&self, name: &str) -> bool {
+        match self {
+            Pattern::Any => true,
+            Pattern::Exact(exact) => exact == name,
+        }
+    }
+
+    /// The exact name, or `None` for the wildcard.
+    pub fn exact(&self) -> Option<&str> {
+        match self {
+            Pattern::Any => None,
+            Pattern::Exact(exact) => Some(exact),
+        }
+    }
+}
+
+impl fmt::Display for Pattern {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pattern::Any => formatter.write_str("*"),
+            Pattern::Exact(exact) => formatter.write_str(exact),
+        }
+    }
+}
+
+impl Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Pattern::from_key(&String::deserialize(deserializer)?))
+    }
+}
+
+/// One `tool -> step -> { ... }` entry of the budget file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetEntry {
+    /// The tool it applies to.
+    pub tool: Pattern,
+    /// The step it applies to.
+    pub step: Pattern,
+    /// Absolute limits, sorted by metric (min, avg, percentiles, max, error_rate).
+    pub limits: Vec<Limit>,
+    /// Fewer latencies than this make the entry's checks inconclusive; `None` uses the default.
+    pub min_samples: Option<u64>,
+    /// What a violation does.
+    pub severity: Severity,
+    /// The relative rule against a baseline, when the entry has one.
+    pub regression: Option<RegressionRule>,
+}
+
+impl BudgetEntry {
+    /// How specific the entry is: 3 for `tool/step`, 2 for `tool/*`, 1 for `*/step`, 0 for `*/*`.
+    /// When several entries match a group, the most specific one wins, whole.
+    pub fn specificity(&self) -> u8 {
+        match (&self.tool, &self.step) {
+            (Pattern::Exact(_), Pattern::Exact(_)) => 3,
+            (Pattern::Exact(_), Pattern::Any) => 2,
+            (Pattern::Any, Pattern::Exact(_)) => 1,
+            (Pattern::Any, Pattern::Any) => 0,
+        }
+    }
+
+    /// Whether the entry applies to `key` (it may still lose to a more specific one).
+    pub fn matches(&self, key: &GroupKey) -> bool {
+        self.tool.matches(&key.tool) && self.step.matches(&key.step)
+    }
+
+    /// `tool/step` as written, wildcards included.
+    pub fn label(&self) -> EntryRef {
+        EntryRef {
+            tool: self.tool.clone(),
+            step: self.step.clone(),
+        }
+    }
+}
+
+/// The `defaults` section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Defaults {
+    /// `min_samples` of entries that do not set their own (default 50).
+    pub min_samples: u64,
+    /// The quantile definition for every percentile (default Hyndman-Fan type 7, numpy's
+    /// `linear`). Written as a type number `1`..`9` or a numpy name such as `"linear"`.
+    pub quantile_method: QuantileMethod,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            min_samples: DEFAULT_MIN_SAMPLES,
+            quantile_method: QuantileMethod::default(),
+        }
+    }
+}
+
+/// A parsed, validated budget file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budgets {
+    defaults: Defaults,
+    entries: Vec<BudgetEntry>,
+}
+
+impl Budgets {
+    /// Budgets from parsed parts; `entries` sorted, no two sharing a (tool, step).
+    pub(super) fn from_parts(defaults: Defaults, entries: Vec<BudgetEntry>) -> Budgets {
+        Budgets { defaults, entries }
+    }
+
+    /// The `defaults` section (or the defaults of the format when absent).
+    pub fn defaults(&self) -> &Defaults {
+        &self.defaults
+    }
+
+    /// Every entry, sorted by (tool, step) with wildcards first; no two share a (tool, step).
+    pub fn entries(&self) -> &[BudgetEntry] {
+        &self.entries
+    }
+
+    /// The entry that applies to `key`: the most specific match, or `None` when no entry covers it.
+    pub fn resolve(&self, key: &GroupKey) -> Option<&BudgetEntry> {
+        self.entries
+            .iter()
+            .filter(|entry| entry.matches(key))
+            .max_by_key(|entry| entry.specificity())
+    }
+
+    /// The `min_samples` that applies to `entry`.
+    pub fn min_samples_for(&self, entry: &BudgetEntry) -> u64 {
+        entry.min_samples.unwrap_or(self.defaults.min_samples)
+    }
+
+    /// The budgets a scoped run applies (the CLI's `--tools` / `--steps`): entries whose exact tool
+    /// or step the scope leaves out are dropped, so they report neither "no data" nor "unused".
+    /// A wildcard is always in scope. The groups in scope resolve to the same entries as before,
+    /// because an entry that names a tool or step outside the scope matches no group inside it.
+    pub fn scoped(
+        mut self,
+        keeps_tool: impl Fn(&str) -> bool,
+        keeps_step: impl Fn(&str) -> bool,
+    ) -> Budgets {
+        self.entries.retain(|entry| {
+            entry.tool.exact().is_none_or(&keeps_tool) && entry.step.exact().is_none_or(&keeps_step)
+        });
+        self
+    }
+
+    /// The same budgets with `min_samples` replaced everywhere: in the defaults and in every entry
+    /// that sets its own (what the CLI's `--min-samples` means).
+    pub fn with_min_samples(mut self, min_samples: u64) -> Budgets {
+        self.defaults.min_samples = min_samples;
+        for entry in &mut self.entries {
+            if entry.min_samples.is_some() {
+                entry.min_samples = Some(min_samples);
+            }
+        }
+        self
+    }
+}
+
+/// Which budget entry produced a check: its tool and step as written, wildcards included.
+///
+/// Displays as `tool/step` (`*/import`, `wsap/*`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EntryRef {
+    /// The entry's tool, or `*`.
+    pub tool: Pattern,
+    /// The entry's step, or `*`.
+    pub step: Pattern,
+}
+
+impl fmt::Display for EntryRef {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}/{}", self.tool, self.step)
+    }
+}

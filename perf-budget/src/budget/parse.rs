@@ -1,0 +1,556 @@
+//! Parsing the budget file, with errors that name the JSON path of the offending key.
+
+use std::collections::HashMap;
+
+use camino::Utf8Path;
+use perf_stats::QuantileMethod;
+
+use super::error::{BudgetError, BudgetFileError};
+use super::model::{
+    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, Defaults, Limit, Metric, Pattern,
+    RegressionRule, Severity, Unit,
+};
+use crate::fraction::{self, FractionError};
+use crate::json_tree::{JsonPath, Node};
+
+/// Reads and parses the budget file at `path`.
+pub fn read_budgets(path: &Utf8Path) -> Result<Budgets, BudgetFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| BudgetFileError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_budgets(&text).map_err(|error| BudgetFileError::Invalid {
+        path: path.to_owned(),
+        error,
+    })
+}
+
+/// Parses budget file text.
+///
+/// ```
+/// let budgets = perf_budget::parse_budgets(r#"{ "wsap": { "import": { "avg": 40, "p95": 80 } } }"#)?;
+/// assert_eq!(budgets.entries().len(), 1);
+/// assert_eq!(budgets.defaults().min_samples, 50);
+/// # Ok::<(), perf_budget::BudgetError>(())
+/// ```
+pub fn parse_budgets(text: &str) -> Result<Budgets, BudgetError> {
+    let root: Node = serde_json::from_str(text).map_err(|error| BudgetError::Syntax {
+        line: error.line(),
+        column: error.column(),
+        message: strip_position(&error.to_string()),
+    })?;
+    let path = JsonPath::root();
+    let members = object(&root, &path, "an object of tools")?;
+    let mut defaults = Defaults::default();
+    let mut entries = Vec::new();
+    for (key, value) in members {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "defaults" => defaults = parse_defaults(value, &key_path)?,
+            "schema_version" => {
+                let version = non_negative_integer(value, &key_path)?;
+                if version != u64::from(BUDGET_FILE_SCHEMA_VERSION) {
+                    return Err(BudgetError::InvalidValue {
+                        path: key_path.to_string(),
+                        value: value.short_display(),
+                        reason: format!(
+                            "this perf-gate reads budget file schema_version {BUDGET_FILE_SCHEMA_VERSION}"
+                        ),
+                    });
+                }
+            }
+            tool => {
+                let steps = object(value, &key_path, "an object of steps")?;
+                for (step, entry) in steps {
+                    entries.push(parse_entry(tool, step, entry, &key_path.key(step))?);
+                }
+            }
+        }
+    }
+    entries.sort_by(|left, right| (&left.tool, &left.step).cmp(&(&right.tool, &right.step)));
+    Ok(Budgets::from_parts(defaults, entries))
+}
+
+/// serde_json appends " at line L column C"; the variant carries those as fields.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The members of an object node, after rejecting duplicate keys.
+fn object<'a>(
+    node: &'a Node,
+    path: &JsonPath,
+    expected: &'static str,
+) -> Result<&'a [(String, Node)], BudgetError> {
+    let Node::Object(members) = node else {
+        return Err(BudgetError::WrongType {
+            path: path.to_string(),
+            expected,
+            found: node.type_name(),
+        });
+    };
+    let mut seen = HashMap::with_capacity(members.len());
+    for (key, _) in members {
+        if seen.insert(key.as_str(), ()).is_some() {
+            return Err(BudgetError::DuplicateKey {
+                path: path.key(key).to_string(),
+            });
+        }
+    }
+    Ok(members)
+}
+
+fn parse_defaults(node: &Node, path: &JsonPath) -> Result<Defaults, BudgetError> {
+    let mut defaults = Defaults::default();
+    for (key, value) in object(node, path, "an object")? {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "min_samples" => defaults.min_samples = non_negative_integer(value, &key_path)?,
+            "quantile_method" => {
+                defaults.quantile_method = parse_quantile_method(value, &key_path)?
+            }
+            _ => {
+                return Err(BudgetError::UnknownKey {
+                    path: key_path.to_string(),
+                    name: key.clone(),
+                    allowed: "min_samples, quantile_method",
+                });
+            }
+        }
+    }
+    Ok(defaults)
+}
+
+fn parse_quantile_method(node: &Node, path: &JsonPath) -> Result<QuantileMethod, BudgetError> {
+    let method = match node {
+        Node::Number(number) => u8::try_from(*number as i64)
+            .ok()
+            .filter(|_| number.fract() == 0.0)
+            .and_then(QuantileMethod::from_hyndman_fan_type),
+        Node::String(name) => name.parse().ok(),
+        other => {
+            return Err(BudgetError::WrongType {
+                path: path.to_string(),
+                expected: "a Hyndman-Fan type 1 to 9 or a numpy method name",
+                found: other.type_name(),
+            });
+        }
+    };
+    method.ok_or_else(|| BudgetError::InvalidValue {
+        path: path.to_string(),
+        value: node.short_display(),
+        reason: "the quantile method is a Hyndman-Fan type from 1 to 9 or a numpy name such as \"linear\" (type 7, \
+                 the default)"
+            .to_owned(),
+    })
+}
+
+fn parse_entry(
+    tool: &str,
+    step: &str,
+    node: &Node,
+    path: &JsonPath,
+) -> Result<BudgetEntry, BudgetError> {
+    let mut entry = BudgetEntry {
+        tool: Pattern::from_key(tool),
+        step: Pattern::from_key(step),
+        limits: Vec::new(),
+        min_samples: None,
+        severity: Severity::Fail,
+        regression: None,
+    };
+    let mut metric_keys: Vec<(Metric, &str)> = Vec::new();
+    for (key, value) in object(node, path, "an object of limits")? {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "min_samples" => entry.min_samples = Some(non_negative_integer(value, &key_path)?),
+            "severity" => entry.severity = parse_severity(value, &key_path)?,
+            "regression" => entry.regression = Some(parse_regression(value, &key_path)?),
+            name => {
+                let metric: Metric = name.parse().map_err(|_| BudgetError::UnknownMetric {
+                    path: key_path.to_string(),
+                    name: name.to_owned(),
+                })?;
+                if let Some((_, first)) = metric_keys.iter().find(|(known, _)| *known == metric) {
+                    return Err(BudgetError::DuplicateMetric {
+                        path: key_path.to_string(),
+                        metric: metric.to_string(),
+                        first: (*first).to_owned(),
+                    });
+                }
+                metric_keys.push((metric, name));
+                let value = parse_limit(metric, value, &key_path)?;
+                entry.limits.push(Limit { metric, value });
+            }
+        }
+    }
+    if entry.limits.is_empty() && entry.regression.is_none() {
+        return Err(BudgetError::EmptyEntry {
+            path: path.to_string(),
+        });
+    }
+    entry.limits.sort_by_key(|limit| limit.metric);
+    Ok(entry)
+}
+
+fn number(node: &Node, path: &JsonPath, expected: &'static str) -> Result<f64, BudgetError> {
+    match node {
+        Node::Number(value) => Ok(*value),
+        other => Err(BudgetError::WrongType {
+            path: path.to_string(),
+            expected,
+            found: other.type_name(),
+        }),
+    }
+}
+
+fn parse_limit(metric: Metric, node: &Node, path: &JsonPath) -> Result<f64, BudgetError> {
+    let (expected, reason) = match metric.unit() {
+        Unit::Milliseconds => (
+            "a number of milliseconds",
+            "a limit is a finite number of milliseconds >= 0",
+        ),
+        Unit::Fraction => (
+            "a fraction such as 0.01",
+            "error_rate is a fraction from 0 to 1 (0.01 for 1%)",
+        ),
+    };
+    let value = number(node, path, expected)?;
+    let in_range = match metric.unit() {
+        Unit::Milliseconds => value.is_finite() && value >= 0.0,
+        Unit::Fraction => (0.0..=1.0).contains(&value),
+    };
+    if !in_range {
+        return Err(BudgetError::InvalidValue {
+            path: path.to_string(),
+            value: node.short_display(),
+            reason: reason.to_owned(),
+        });
+    }
+    Ok(value)
+}
+
+fn non_negative_integer(node: &Node, path: &JsonPath) -> Result<u64, BudgetError> {
+    let value = number(node, path, "a whole number")?;
+    // 2^53: beyond it f64 no longer holds every integer, and no real count gets there.
+    if value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0 {
+        Ok(value as u64)
+    } else {
+        Err(BudgetError::InvalidValue {
+            path: path.to_string(),
+            value: node.short_display(),
+            reason: "expected a whole number >= 0".to_owned(),
+        })
+    }
+}
+
+fn parse_severity(node: &Node, path: &JsonPath) -> Result<Severity, BudgetError> {
+    match node {
+        Node::String(text) if text == "fail" => Ok(Severity::Fail),
+        Node::String(text) if text == "warn" => Ok(Severity::Warn),
+        Node::String(_) => Err(BudgetError::InvalidValue {
+            path: path.to_string(),
+            value: node.short_display(),
+            reason: "severity is \"fail\" or \"warn\"".to_owned(),
+        }),
+        other => Err(BudgetError::WrongType {
+            path: path.to_string(),
+            expected: "\"fail\" or \"warn\"",
+            found: other.type_name(),
+        }),
+    }
+}
+
+fn parse_regression(node: &Node, path: &JsonPath) -> Result<RegressionRule, BudgetError> {
+    let fraction = match node {
+        Node::String(text) => fraction::parse_fraction(text),
+        Node::Number(value) => fraction::fraction_from_number(*value),
+        other => {
+            return Err(BudgetError::WrongType {
+                path: path.to_string(),
+                expected: "a percentage such as \"10%\" or a fraction such as 0.1",
+                found: other.type_name(),
+            });
+        }
+    };
+    let invalid = |source: FractionError| BudgetError::InvalidFraction {
+        path: path.to_string(),
+        value: node.short_display(),
+        source,
+    };
+    let fraction = fraction.map_err(invalid)?;
+    RegressionRule::new(fraction).ok_or_else(|| {
+        invalid(FractionError::Invalid {
+            text: node.short_display(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perf_record::GroupKey;
+    use perf_stats::Percentile;
+
+    fn key(tool: &str, step: &str) -> GroupKey {
+        GroupKey {
+            tool: tool.to_owned(),
+            step: step.to_owned(),
+        }
+    }
+
+    #[test]
+    fn loads_the_legacy_format_unchanged() {
+        let budgets = parse_budgets(
+            r#"{ "registry": { "health": { "avg": 50, "p95": 100 }, "registry_get": { "avg": 100, "p95": 150 } },
+                 "wsap": { "import": { "avg": 40, "p95": 80 }, "plan": { "avg": 1800, "p95": 3200 } } }"#,
+        )
+        .unwrap();
+        assert_eq!(*budgets.defaults(), Defaults::default());
+        let labels: Vec<String> = budgets
+            .entries()
+            .iter()
+            .map(|entry| entry.label().to_string())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "registry/health",
+                "registry/registry_get",
+                "wsap/import",
+                "wsap/plan"
+            ]
+        );
+        let plan = budgets.resolve(&key("wsap", "plan")).unwrap();
+        let p95 = Metric::Percentile(Percentile::new(95.0).unwrap());
+        assert_eq!(
+            plan.limits,
+            [
+                Limit {
+                    metric: Metric::Mean,
+                    value: 1800.0
+                },
+                Limit {
+                    metric: p95,
+                    value: 3200.0
+                }
+            ]
+        );
+        assert_eq!(plan.severity, Severity::Fail);
+        assert_eq!(plan.min_samples, None);
+    }
+
+    #[test]
+    fn reads_extensions_and_defaults() {
+        let budgets = parse_budgets(
+            r#"{ "schema_version": 1,
+                 "defaults": { "min_samples": 20, "quantile_method": "median_unbiased" },
+                 "a": { "b": { "p99.9": 500, "p50": 10, "min": 1, "max": 900, "error_rate": 0.01,
+                               "min_samples": 5, "severity": "warn", "regression": "12.5%" } } }"#,
+        )
+        .unwrap();
+        assert_eq!(budgets.defaults().min_samples, 20);
+        assert_eq!(
+            budgets.defaults().quantile_method,
+            QuantileMethod::MedianUnbiased
+        );
+        let by_number = parse_budgets(r#"{"defaults": {"quantile_method": 1}}"#).unwrap();
+        assert_eq!(
+            by_number.defaults().quantile_method,
+            QuantileMethod::InvertedCdf
+        );
+        let entry = &budgets.entries()[0];
+        let names: Vec<String> = entry
+            .limits
+            .iter()
+            .map(|limit| limit.metric.to_string())
+            .collect();
+        assert_eq!(names, ["min", "p50", "p99.9", "max", "error_rate"]);
+        assert_eq!(entry.min_samples, Some(5));
+        assert_eq!(budgets.min_samples_for(entry), 5);
+        assert_eq!(entry.severity, Severity::Warn);
+        assert_eq!(entry.regression.unwrap().max_increase(), 0.125);
+    }
+
+    #[test]
+    fn regression_accepts_a_fraction_and_rejects_nonsense() {
+        let parse =
+            |value: &str| parse_budgets(&format!(r#"{{"a": {{"b": {{"regression": {value}}}}}}}"#));
+        assert_eq!(
+            parse("0.1").unwrap().entries()[0]
+                .regression
+                .unwrap()
+                .max_increase(),
+            0.1
+        );
+        assert_eq!(
+            parse(r#""5 %""#).unwrap().entries()[0]
+                .regression
+                .unwrap()
+                .max_increase(),
+            0.05
+        );
+        for bad in [
+            r#""ten""#, r#""10""#, r#""-5%""#, "-0.1", "10", "true", r#""%""#,
+        ] {
+            let error = parse(bad).unwrap_err();
+            assert!(
+                error.to_string().starts_with("$.a.b.regression: "),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn most_specific_entry_wins() {
+        let budgets = parse_budgets(
+            r#"{ "*": { "*": { "p95": 1 }, "plan": { "p95": 2 } },
+                 "wsap": { "*": { "p95": 3 }, "plan": { "p95": 4 } } }"#,
+        )
+        .unwrap();
+        let limit =
+            |tool: &str, step: &str| budgets.resolve(&key(tool, step)).unwrap().limits[0].value;
+        assert_eq!(limit("wsap", "plan"), 4.0);
+        assert_eq!(limit("wsap", "import"), 3.0);
+        assert_eq!(limit("other", "plan"), 2.0);
+        assert_eq!(limit("other", "import"), 1.0);
+    }
+
+    #[test]
+    fn resolve_returns_none_without_a_match() {
+        let budgets = parse_budgets(r#"{ "a": { "b": { "avg": 1 } } }"#).unwrap();
+        assert!(budgets.resolve(&key("a", "c")).is_none());
+    }
+
+    #[test]
+    fn errors_name_the_json_path() {
+        let cases = [
+            (
+                r#"{"a": {"b": {"p95": 1, "p95": 2}}}"#,
+                "$.a.b.p95: duplicate key",
+            ),
+            (r#"{"a": {"b": {"p95": 1}}, "a": {}}"#, "$.a: duplicate key"),
+            (
+                r#"{"a": {"b": {"p95": 1, "p95.0": 2}}}"#,
+                "$.a.b[\"p95.0\"]: metric p95 is already budgeted",
+            ),
+            (
+                r#"{"a": {"b": {"p95": -1}}}"#,
+                "$.a.b.p95: invalid value -1",
+            ),
+            (
+                r#"{"a": {"b": {"p95": "100"}}}"#,
+                "$.a.b.p95: expected a number of milliseconds, found a string",
+            ),
+            (
+                r#"{"a": {"b": {"median": 1}}}"#,
+                "$.a.b.median: unknown metric \"median\"",
+            ),
+            (r#"{"a": {"b": {"p101": 1}}}"#, "$.a.b.p101: unknown metric"),
+            (r#"{"a": {"b": {"p": 1}}}"#, "$.a.b.p: unknown metric"),
+            (r#"{"a": {"b": {"p9e1": 1}}}"#, "$.a.b.p9e1: unknown metric"),
+            (
+                r#"{"a": {"b": {"error_rate": 5}}}"#,
+                "$.a.b.error_rate: invalid value 5",
+            ),
+            (
+                r#"{"a": {"b": {"severity": "fatal", "avg": 1}}}"#,
+                "$.a.b.severity: invalid value \"fatal\"",
+            ),
+            (
+                r#"{"a": {"b": {"min_samples": 2.5, "avg": 1}}}"#,
+                "$.a.b.min_samples: invalid value 2.5",
+            ),
+            (r#"{"a": {"b": {}}}"#, "$.a.b: entry has no limits"),
+            (
+                r#"{"a": {"*": 5}}"#,
+                "$.a[\"*\"]: expected an object of limits, found a number",
+            ),
+            (
+                r#"{"a": []}"#,
+                "$.a: expected an object of steps, found an array",
+            ),
+            (r#"[]"#, "$: expected an object of tools"),
+            (
+                r#"{"defaults": {"min_sample": 3}}"#,
+                "$.defaults.min_sample: unknown key",
+            ),
+            (
+                r#"{"defaults": {"quantile_method": 10}}"#,
+                "$.defaults.quantile_method: invalid value 10",
+            ),
+            (
+                r#"{"schema_version": 2}"#,
+                "$.schema_version: invalid value 2",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = parse_budgets(text).unwrap_err().to_string();
+            assert!(
+                error.starts_with(expected),
+                "{text}\n  got: {error}\n want: {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let error = parse_budgets("{\n  \"a\": {\n    \"b\": { \"avg\": 1, }\n  }\n}").unwrap_err();
+        let BudgetError::Syntax { line, column, .. } = error else {
+            panic!("{error:?}")
+        };
+        assert_eq!((line, column), (3, 22));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(matches!(
+            parse_budgets(&text),
+            Err(BudgetError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn metric_names_round_trip() {
+        for name in [
+            "avg",
+            "min",
+            "max",
+            "error_rate",
+            "p50",
+            "p99.9",
+            "p0",
+            "p100",
+            "p0.1",
+        ] {
+            assert_eq!(name.parse::<Metric>().unwrap().to_string(), name);
+        }
+        assert_eq!("p95.0".parse::<Metric>().unwrap().to_string(), "p95");
+    }
+
+    #[test]
+    fn read_budgets_names_the_file() {
+        let error = read_budgets(Utf8Path::new("/nonexistent/budgets.json")).unwrap_err();
+        assert!(
+            error.to_string().contains("/nonexistent/budgets.json"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn with_min_samples_replaces_the_default_and_every_entry_setting() {
+        let budgets = parse_budgets(
+            r#"{"defaults": {"min_samples": 50}, "a": {"b": {"p95": 1, "min_samples": 200}, "c": {"p95": 1}}}"#,
+        )
+        .unwrap()
+        .with_min_samples(7);
+        assert_eq!(budgets.defaults().min_samples, 7);
+        for entry in budgets.entries() {
+            assert_eq!(budgets.min_samples_for(entry), 7, "{entry:?}");
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! What an evaluation found: checks, lint findings and warnings, as facts with their numbers.
+//! Phrasing them for people is the report's job.
+
+use perf_record::GroupKey;
+use serde::{Deserialize, Serialize};
+
+use crate::budget::{EntryRef, Metric, Severity, Unit};
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// A `severity: fail` limit is exceeded.
+    Fail,
+    /// A `severity: warn` limit is exceeded.
+    Warn,
+    /// The group has fewer latencies than the entry's `min_samples`.
+    InsufficientSamples,
+    /// The budget names a group with no data (no records, or none with a known outcome).
+    NoData,
+    /// The observed value is within the limit.
+    Pass,
+}
+
+/// A confidence interval of an observed value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ConfidenceInterval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+    /// Confidence level, e.g. `0.95`.
+    pub level: f64,
+}
+
+/// One (tool, step, metric) check against its limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// The group (`tool` and `step` in JSON).
+    #[serde(flatten)]
+    pub group: GroupKey,
+    /// The budget entry that applied (the most specific match).
+    pub entry: EntryRef,
+    /// What is checked.
+    pub metric: Metric,
+    /// `ms` for latencies, `fraction` for `error_rate`.
+    #[serde(with = "unit_name")]
+    pub unit: Unit,
+    /// The outcome.
+    pub status: CheckStatus,
+    /// The entry's severity.
+    pub severity: Severity,
+    /// The observed value; `None` when there is no data to compute it from.
+    pub observed: Option<f64>,
+    /// The limit (`observed <= limit` passes).
+    pub limit: f64,
+    /// `observed - limit` (negative when within the limit).
+    pub difference: Option<f64>,
+    /// `(observed - limit) / limit`; `None` when the limit is 0 or nothing was observed.
+    pub relative_difference: Option<f64>,
+    /// `limit - observed` on a pass.
+    pub headroom: Option<f64>,
+    /// How many values the observation is based on (latencies, or known outcomes for
+    /// `error_rate`).
+    pub sample_count: u64,
+    /// The entry's `min_samples`.
+    pub min_samples: u64,
+    /// Confidence interval of an observed percentile, when it exists for this sample size.
+    pub confidence_interval: Option<ConfidenceInterval>,
+    /// The verdict could flip inside the confidence interval (the limit lies within it).
+    pub marginal: bool,
+}
+
+/// Something the evaluation noticed that is neither a check nor a lint finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EvaluationWarning {
+    /// Records without an `ok` field: counted, but excluded from latency statistics and error
+    /// rates.
+    UnknownOutcomes {
+        /// How many such records.
+        records: u64,
+        /// In how many groups.
+        groups: u64,
+    },
+    /// No budget entry applies to any group in the data: nothing was checked.
+    NothingChecked,
+}
+
+impl EvaluationWarning {
+    /// The stable machine-readable code, e.g. `unknown_outcomes`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EvaluationWarning::UnknownOutcomes { .. } => "unknown_outcomes",
+            EvaluationWarning::NothingChecked => "nothing_checked",
+        }
+    }
+}
+
+/// Something in the budgets or the data that deserves attention but is not a check.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LintFinding {
+    /// A budget entry that no group used: its step no longer exists, or more specific entries
+    /// always win over it.
+    UnusedEntry {
+        /// The entry, wildcards as written.
+        entry: EntryRef,
+        /// Groups it matched but lost to a more specific entry.
+        shadowed_groups: u64,
+    },
+    /// A group in the data that no budget entry covers: nothing checks it.
+    UncoveredGroup {
+        /// The group's tool.
+        tool: String,
+        /// The group's step.
+        step: String,
+        /// Its latencies (known outcomes).
+        sample_count: u64,
+    },
+    /// A budgeted group with fewer latencies than its entry's `min_samples`.
+    TooFewSamples {
+        /// The group's tool.
+        tool: String,
+        /// The group's step.
+        step: String,
+        /// The entry that applies.
+        entry: EntryRef,
+        /// Its latencies (known outcomes).
+        sample_count: u64,
+        /// The entry's `min_samples`.
+        min_samples: u64,
+    },
+}
+
+/// Everything [`evaluate`](crate::evaluate) found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evaluation {
+    /// Every check, sorted by group and metric.
+    pub checks: Vec<Check>,
+    /// Lint findings, sorted.
+    pub lint: Vec<LintFinding>,
+    /// Warnings, sorted.
+    pub warnings: Vec<EvaluationWarning>,
+}
+
+/// `Unit` as the JSON report spells it.
+mod unit_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::budget::Unit;
+
+    pub(super) fn serialize<S: Serializer>(unit: &Unit, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(match unit {
+            Unit::Milliseconds => "ms",
+            Unit::Fraction => "fraction",
+        })
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Unit, D::Error> {
+        match String::deserialize(deserializer)?.as_str() {
+            "ms" => Ok(Unit::Milliseconds),
+            "fraction" => Ok(Unit::Fraction),
+            other => Err(serde::de::Error::custom(format!("unknown unit {other:?}"))),
+        }
+    }
+}

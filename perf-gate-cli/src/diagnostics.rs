@@ -1,0 +1,227 @@
+//! What the command prints on stderr besides errors (rejected lines, the line accounting, notes,
+//! a progress bar), and how the command line's filter options become the collector's
+//! configuration.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use camino::Utf8PathBuf;
+use perf_collect::{CollectConfig, Filter, OutcomeFilter, Progress, ScanReport};
+use perf_gate::Scope;
+use perf_record::Timestamp;
+
+use crate::cli::{FilterArgs, OutcomeArg};
+
+/// The collector configuration for these filter options; `exclude` names output files that a
+/// directory walk must not read back.
+pub fn collect_config(
+    filter: &FilterArgs,
+    exclude: Vec<Utf8PathBuf>,
+    diagnostics: Diagnostics,
+) -> Result<CollectConfig> {
+    let mut config = CollectConfig {
+        filter: Filter {
+            tools: filter.tools.clone(),
+            steps: filter.steps.clone(),
+            sessions: filter.sessions.clone(),
+            since: parse_time("--since", filter.since.as_deref())?,
+            until: parse_time("--until", filter.until.as_deref())?,
+            outcomes: filter
+                .outcomes
+                .iter()
+                .map(|outcome| match outcome {
+                    OutcomeArg::Ok => OutcomeFilter::Success,
+                    OutcomeArg::Error => OutcomeFilter::Error,
+                    OutcomeArg::Unknown => OutcomeFilter::Unknown,
+                })
+                .collect(),
+            include_warmup: filter.include_warmup,
+        },
+        strict: filter.strict,
+        ..CollectConfig::default()
+    };
+    config.discover.exclude = exclude;
+    config.scan.progress = diagnostics.progress();
+    Ok(config)
+}
+
+/// The tools and steps the run is about: `--tools` / `--steps` scope the budget checks too, not
+/// only the records read.
+pub fn scope(filter: &FilterArgs) -> Scope {
+    Scope {
+        tools: filter.tools.clone(),
+        steps: filter.steps.clone(),
+    }
+}
+
+fn parse_time(option: &str, value: Option<&str>) -> Result<Option<Timestamp>> {
+    value
+        .map(|text| {
+            text.parse::<Timestamp>().with_context(|| {
+                format!("{option} {text:?} is not an RFC 3339 time such as 2025-10-16T00:00:00Z")
+            })
+        })
+        .transpose()
+}
+
+/// What a command prints on stderr besides errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Diagnostics {
+    /// `--quiet`: nothing but errors.
+    pub quiet: bool,
+    /// `--verbose`: per-file accounting too.
+    pub verbose: bool,
+}
+
+/// Inputs smaller than this never get a progress bar: they are done before it would be seen.
+const PROGRESS_MIN_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A progress bar on stderr, drawn only on a terminal and only for large inputs.
+struct ProgressBar(indicatif::ProgressBar);
+
+impl Progress for ProgressBar {
+    fn start(&self, total_bytes: u64) {
+        if total_bytes >= PROGRESS_MIN_BYTES {
+            self.0.set_length(total_bytes);
+            self.0
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl Diagnostics {
+    /// The progress bar of a scan: none when quiet or when stderr is not a terminal.
+    pub fn progress(self) -> Option<Arc<dyn Progress>> {
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        Some(Arc::new(ProgressBar(bar)))
+    }
+
+    /// Prints rejected lines (`path:line: reason`), unreadable files, and the line accounting.
+    pub fn scan_report(self, report: &ScanReport) {
+        if self.quiet {
+            return;
+        }
+        let mut stderr = std::io::stderr().lock();
+        for problem in &report.problems {
+            let _ = writeln!(stderr, "warning: {}", error_chain(problem));
+        }
+        for rejection in &report.rejections {
+            let _ = writeln!(stderr, "warning: {rejection}");
+        }
+        let unlisted = report
+            .totals
+            .rejected
+            .saturating_sub(report.rejections.len() as u64);
+        if unlisted > 0 {
+            let _ = writeln!(stderr, "warning: ... and {unlisted} more rejected lines");
+        }
+        if self.verbose {
+            for file in &report.files {
+                let counts = &file.lines;
+                let _ = writeln!(
+                    stderr,
+                    "{}: {} lines, {} accepted, {} filtered out, {} rejected, {} blank",
+                    file.path,
+                    counts.lines,
+                    counts.accepted,
+                    counts.filtered_out,
+                    counts.rejected,
+                    counts.blank
+                );
+            }
+        }
+        let totals = &report.totals;
+        let _ = writeln!(
+            stderr,
+            "read {} lines from {} files: {} accepted, {} filtered out, {} rejected, {} blank",
+            totals.lines,
+            report.files.len(),
+            totals.accepted,
+            totals.filtered_out,
+            totals.rejected,
+            totals.blank
+        );
+    }
+
+    /// Prints a note on stderr unless quiet.
+    pub fn note(self, message: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{message}");
+        }
+    }
+}
+
+/// An error and its causes on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !line.contains(&message) {
+            line.push_str(": ");
+            line.push_str(&message);
+        }
+        source = cause.source();
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUIET: Diagnostics = Diagnostics {
+        quiet: true,
+        verbose: false,
+    };
+
+    #[test]
+    fn bad_since_names_the_option_and_value() {
+        let filter = FilterArgs {
+            since: Some("yesterday".into()),
+            ..FilterArgs::default()
+        };
+        let error = collect_config(&filter, Vec::new(), QUIET).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("--since \"yesterday\""),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn filters_are_carried_over() {
+        let filter = FilterArgs {
+            tools: vec!["wsap".into()],
+            since: Some("2025-10-16T00:00:00Z".into()),
+            outcomes: vec![OutcomeArg::Error],
+            strict: true,
+            ..FilterArgs::default()
+        };
+        let config = collect_config(&filter, vec!["out.jsonl".into()], QUIET).unwrap();
+        assert_eq!(config.filter.tools, ["wsap"]);
+        assert_eq!(config.filter.outcomes, [OutcomeFilter::Error]);
+        assert!(config.filter.since.is_some());
+        assert!(config.strict);
+        assert!(config.scan.progress.is_none(), "quiet: no progress bar");
+        assert_eq!(config.discover.exclude, [Utf8PathBuf::from("out.jsonl")]);
+        assert_eq!(scope(&filter).tools, ["wsap"]);
+    }
+}

@@ -1,0 +1,114 @@
+//! The `perf-gate` command: clap, standard streams, terminals, colour, the `GITHUB_*`
+//! environment and the exit status. Everything it decides about performance is in the `perf-gate`
+//! library; `commands/` only wires arguments to it and results to files and streams.
+//!
+//! Its contract with CI is the exit code ([`perf_report::ExitCode`]):
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | every check passed (warnings allowed) |
+//! | 3 | at least one budget violation or baseline regression |
+//! | 2 | no violation, but a budgeted group had too few samples or no data |
+//! | 1 | usage, input or configuration error |
+//!
+//! ```sh
+//! perf-gate gate examples/logs --budgets examples/budgets-pass.json
+//! ```
+
+mod cli;
+mod commands;
+mod diagnostics;
+mod output;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use perf_report::ExitCode as Code;
+
+use crate::cli::Cli;
+
+/// Runs the command line of this process and returns its exit status.
+pub fn main() -> ExitCode {
+    // A bug must still end in one `error:` line and the documented error code, not a Rust
+    // backtrace and exit code 101 that a CI script would not expect.
+    std::panic::set_hook(Box::new(|info| {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "error: internal error, please report it: {info}"
+        );
+        std::process::exit(i32::from(Code::ERROR));
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // `--help` and `--version` are "errors" to clap but successes to a user; clap's own
+            // usage code 2 would mean "insufficient samples" in our contract.
+            let code = if error.use_stderr() {
+                Code::ERROR
+            } else {
+                Code::PASS
+            };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let verbose = cli.global.verbose;
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            print_error(&error, verbose);
+            ExitCode::from(Code::ERROR)
+        }
+    }
+}
+
+/// One clear line on stderr; with `--verbose`, every cause on its own line.
+fn print_error(error: &anyhow::Error, verbose: bool) {
+    let mut stderr = std::io::stderr().lock();
+    if verbose {
+        let _ = writeln!(stderr, "error: {error}");
+        for cause in error.chain().skip(1) {
+            let _ = writeln!(stderr, "  caused by: {cause}");
+        }
+    } else {
+        let _ = writeln!(stderr, "error: {}", one_line(error));
+    }
+}
+
+/// Every message of the chain, outermost first, each one only when it adds something:
+/// `invalid budget file b.json: $.a.b.p95: invalid value -1: ...`.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if line.contains(&message) {
+            continue;
+        }
+        if message.contains(&line) {
+            line = message;
+        } else {
+            line.push_str(": ");
+            line.push_str(&message);
+        }
+    }
+    line.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_adds_the_root_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let error = anyhow::Error::new(io).context("cannot read budgets.json");
+        assert_eq!(one_line(&error), "cannot read budgets.json: no such file");
+        let already_there = anyhow::anyhow!("cannot read x: no such file").context("cannot read x");
+        assert_eq!(one_line(&already_there), "cannot read x: no such file");
+        let single = anyhow::anyhow!("two\nlines");
+        assert_eq!(one_line(&single), "two lines");
+        let three = anyhow::anyhow!("root").context("middle").context("outer");
+        assert_eq!(one_line(&three), "outer: middle: root");
+    }
+}

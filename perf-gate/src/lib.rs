@@ -1,0 +1,365 @@
+//! The perf-gate gate as a library: from logs to a [`Report`] in one straight line.
+//!
+//! [`read_groups`] reads the logs once (optionally keeping every record for `latest.jsonl` in the
+//! same pass), [`gate`] scopes the budgets, evaluates them, compares with the baseline and builds
+//! the report, whose [`Verdict`](perf_report::Verdict) maps to the exit code. This crate is the
+//! one place where budgets meet baselines: a budget entry's `regression` rule sets its group's
+//! tolerance, its `min_samples` how many latencies each side of the comparison needs, and the
+//! budget file's `defaults.quantile_method` is the one quantile definition of the whole run, in the
+//! checks and in the comparison alike. [`ratchet`] proposes tighter budgets from a baseline.
+//!
+//! It is not for command lines, terminals or environment variables (`perf-gate-cli`), nor for
+//! formats: render the report with `perf_report::render`. Programs that want the gate's answer
+//! in-process (xtask, a test, the probe) call these functions directly.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use perf_gate::{ComparisonSettings, GateConfig, Scope, gate};
+//! use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+//! use perf_report::Verdict;
+//!
+//! let budgets = perf_budget::parse_budgets(r#"{ "api": { "get": { "p95": 50, "min_samples": 3 } } }"#)?;
+//! let samples = GroupSamples {
+//!     counts: OutcomeCounts { ok: 4, errors: 0, unknown: 0 },
+//!     latencies_ms: vec![10.0, 12.0, 11.0, 60.0],
+//! };
+//! let groups = BTreeMap::from([(GroupKey::new("api", "get"), samples)]);
+//! let report = gate(&budgets, None, &groups, &GateConfig::default())?;
+//! assert_eq!(report.verdict(), Verdict::Fail);
+//! assert_eq!(report.verdict().exit_code(), 3);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod probe;
+mod ratchet;
+
+use std::collections::BTreeMap;
+
+use camino::Utf8PathBuf;
+use perf_baseline::{Baseline, BaselineError, BuildConfig, CompareConfig, Comparison, Fingerprint};
+use perf_budget::{Budgets, EvaluateConfig, EvaluateError, Evaluation, LintFinding};
+use perf_collect::{
+    Aggregation, CollectConfig, CollectError, CollectingSink, Collection, Filter, GroupBy,
+    GroupingSink, ScanReport,
+};
+use perf_record::{GroupKey, GroupSamples};
+use perf_report::{Report, ReportSettings};
+use perf_stats::{Percentile, QuantileMethod};
+
+pub use probe::{Probed, probe};
+pub use ratchet::{RatchetChange, RatchetConfig, RatchetError, RatchetProposal, ratchet};
+
+/// Which tools and steps a run is about (the CLI's `--tools` / `--steps`): exact names or globs.
+/// Empty means everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Tool names or globs.
+    pub tools: Vec<String>,
+    /// Step names or globs.
+    pub steps: Vec<String>,
+}
+
+impl Scope {
+    fn is_everything(&self) -> bool {
+        self.tools.is_empty() && self.steps.is_empty()
+    }
+}
+
+/// How to compare with a baseline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ComparisonSettings {
+    /// The percentile compared (default p95).
+    pub metric: Percentile,
+    /// The relative change that is not yet a regression, as a fraction (default 0.05). A budget
+    /// entry's `regression` rule replaces it for the groups the entry covers.
+    pub tolerance: f64,
+    /// Family-wise significance level across every group compared (default 0.05).
+    pub alpha: f64,
+}
+
+impl Default for ComparisonSettings {
+    fn default() -> Self {
+        let defaults = CompareConfig::default();
+        ComparisonSettings {
+            metric: defaults.metric,
+            tolerance: defaults.tolerance,
+            alpha: defaults.alpha,
+        }
+    }
+}
+
+/// How to run the gate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateConfig {
+    /// Confidence level of every interval (default 0.95).
+    pub confidence_level: f64,
+    /// The baseline comparison's settings.
+    pub comparison: ComparisonSettings,
+    /// The tools and steps the run is about: budget entries outside it are not checked.
+    pub scope: Scope,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        GateConfig {
+            confidence_level: 0.95,
+            comparison: ComparisonSettings::default(),
+            scope: Scope::default(),
+        }
+    }
+}
+
+/// Why the gate could not give a verdict.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GateError {
+    /// A `--tools` / `--steps` pattern is not a valid glob.
+    #[error("invalid scope")]
+    Scope(#[source] CollectError),
+    /// The budgets could not be evaluated.
+    #[error("cannot evaluate the budgets")]
+    Evaluate(#[source] EvaluateError),
+    /// The baseline could not be built or compared.
+    #[error("cannot compare with the baseline")]
+    Baseline(#[source] BaselineError),
+}
+
+/// The environment of this run, as baselines record it (with this perf-gate's version).
+pub fn current_fingerprint() -> Fingerprint {
+    Fingerprint::current(env!("CARGO_PKG_VERSION"))
+}
+
+/// The (tool, step) groups of the logs, with the accounting of every line.
+#[derive(Debug)]
+pub struct Groups {
+    /// Every group with at least one accepted record.
+    pub groups: BTreeMap<GroupKey, GroupSamples>,
+    /// Lines, rejections and problems, per file and in total.
+    pub report: ScanReport,
+}
+
+/// Reads the (tool, step) groups of the logs under `roots`, in one parallel pass.
+///
+/// # Errors
+/// As [`perf_collect::scan`].
+pub fn read_groups(roots: &[Utf8PathBuf], config: &CollectConfig) -> Result<Groups, CollectError> {
+    let Aggregation { groups, report } = perf_collect::aggregate(roots, config, GroupBy::ToolStep)?;
+    Ok(Groups {
+        groups: perf_collect::into_tool_step_groups(groups),
+        report,
+    })
+}
+
+/// Reads the (tool, step) groups and every record of the logs under `roots`, in the same single
+/// pass (what `gate --write-latest` needs): each work unit feeds a grouping sink and a collecting
+/// sink at once.
+///
+/// # Errors
+/// As [`perf_collect::scan`].
+pub fn read_groups_and_records(
+    roots: &[Utf8PathBuf],
+    config: &CollectConfig,
+) -> Result<(BTreeMap<GroupKey, GroupSamples>, Collection), CollectError> {
+    let scan = perf_collect::scan(roots, config, || {
+        (
+            GroupingSink::new(GroupBy::ToolStep),
+            CollectingSink::default(),
+        )
+    })?;
+    let (grouping, collecting): (Vec<GroupingSink>, Vec<CollectingSink>) =
+        scan.sinks.into_iter().unzip();
+    let groups = perf_collect::into_tool_step_groups(perf_collect::merge_groups(grouping));
+    let collection = Collection::from_scan(perf_collect::Scan {
+        sinks: collecting,
+        report: scan.report,
+    });
+    Ok((groups, collection))
+}
+
+/// The per-group tolerances that budget entries' `regression` rules set: for each group of
+/// either side, the rule of the most specific budget entry that covers it, when that entry has
+/// one.
+pub fn regression_tolerances(
+    budgets: &Budgets,
+    baseline: &Baseline,
+    current: &BTreeMap<GroupKey, GroupSamples>,
+) -> BTreeMap<GroupKey, f64> {
+    let baseline_keys = baseline
+        .groups()
+        .iter()
+        .map(perf_baseline::BaselineGroup::key);
+    let current_keys = current.keys().cloned();
+    baseline_keys
+        .chain(current_keys)
+        .filter_map(|key| {
+            let rule = budgets.resolve(&key)?.regression?;
+            Some((key, rule.max_increase()))
+        })
+        .collect()
+}
+
+/// The whole gate: scope the budgets, evaluate them, compare with the baseline when there is
+/// one, and build the report (whose verdict is computed there, once).
+///
+/// # Errors
+/// An invalid scope pattern, groups whose statistics cannot be computed, or an invalid
+/// comparison setting.
+pub fn gate(
+    budgets: &Budgets,
+    baseline: Option<&Baseline>,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    config: &GateConfig,
+) -> Result<Report, GateError> {
+    judge(budgets, baseline, groups, config, &[])
+}
+
+/// The gate's one line: scope, evaluate, mark the `untrusted` groups' checks insufficient,
+/// compare, build the report.
+fn judge(
+    budgets: &Budgets,
+    baseline: Option<&Baseline>,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    config: &GateConfig,
+    untrusted: &[GroupKey],
+) -> Result<Report, GateError> {
+    let budgets = scoped(budgets, &config.scope)?;
+    let method = budgets.defaults().quantile_method;
+    let evaluate_config = EvaluateConfig {
+        confidence_level: config.confidence_level,
+        quantile_method: method,
+    };
+    let mut evaluation =
+        perf_budget::evaluate(&budgets, groups, &evaluate_config).map_err(GateError::Evaluate)?;
+    for check in &mut evaluation.checks {
+        if untrusted.contains(&check.group) && check.observed.is_some() {
+            check.status = perf_budget::CheckStatus::InsufficientSamples;
+            check.headroom = None;
+            check.marginal = false;
+        }
+    }
+    let comparison = baseline
+        .map(|baseline| {
+            let compare = CompareConfig {
+                min_samples: budgets.defaults().min_samples,
+                tolerance_overrides: regression_tolerances(&budgets, baseline, groups),
+                ..compare_config(&config.comparison, method)
+            };
+            compare_with(baseline, groups, &compare)
+        })
+        .transpose()?;
+    let settings = ReportSettings {
+        quantile_method: method,
+        confidence_level: config.confidence_level,
+        default_min_samples: budgets.defaults().min_samples,
+    };
+    Ok(Report::new(settings, evaluation, comparison))
+}
+
+/// [`gate`] over what a probe measured: a group whose load the generator could not keep up with
+/// is judged insufficient (exit 2, "the numbers are not the server's"), never passed or failed,
+/// and the report says which groups and why.
+///
+/// # Errors
+/// As [`gate`].
+pub fn gate_probed(
+    budgets: &Budgets,
+    baseline: Option<&Baseline>,
+    probed: &Probed,
+    config: &GateConfig,
+) -> Result<Report, GateError> {
+    let bottlenecks = probed.outcome.bottleneck_groups();
+    let report = judge(budgets, baseline, &probed.groups, config, &bottlenecks)?;
+    Ok(if bottlenecks.is_empty() {
+        report
+    } else {
+        report.with_warning(perf_report::Warning::generator_bottleneck(&bottlenecks))
+    })
+}
+
+/// A report with only the baseline section (`perf-gate baseline compare`): no budgets, so the
+/// comparison uses the default quantile method and `min_samples`, and the report says so.
+///
+/// # Errors
+/// An invalid comparison setting or current data that cannot be compared.
+pub fn compare_only(
+    baseline: &Baseline,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    settings: &ComparisonSettings,
+) -> Result<Report, GateError> {
+    let method = QuantileMethod::default();
+    let compare = compare_config(settings, method);
+    let report_settings = ReportSettings {
+        quantile_method: method,
+        confidence_level: 0.95,
+        default_min_samples: compare.min_samples,
+    };
+    let comparison = compare_with(baseline, groups, &compare)?;
+    Ok(Report::new(
+        report_settings,
+        Evaluation::default(),
+        Some(comparison),
+    ))
+}
+
+/// Lint findings of the budgets in scope against the groups (`perf-gate lint`).
+///
+/// # Errors
+/// An invalid scope pattern.
+pub fn lint(
+    budgets: &Budgets,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    scope: &Scope,
+) -> Result<Vec<LintFinding>, GateError> {
+    Ok(perf_budget::lint(&scoped(budgets, scope)?, groups))
+}
+
+/// A baseline of `groups`, fingerprinted with this machine, without a creation time (so the same
+/// logs always give the same file, which keeps diffs reviewable).
+///
+/// # Errors
+/// Latencies a baseline cannot hold (negative, not finite).
+pub fn build_baseline(groups: &BTreeMap<GroupKey, GroupSamples>) -> Result<Baseline, GateError> {
+    let config = BuildConfig {
+        fingerprint: current_fingerprint(),
+        created_at: None,
+        max_points: perf_baseline::DEFAULT_MAX_POINTS,
+        quantile_method: QuantileMethod::default(),
+    };
+    perf_baseline::build(groups, &config).map_err(GateError::Baseline)
+}
+
+fn compare_config(settings: &ComparisonSettings, method: QuantileMethod) -> CompareConfig {
+    CompareConfig {
+        metric: settings.metric,
+        tolerance: settings.tolerance,
+        alpha: settings.alpha,
+        quantile_method: method,
+        ..CompareConfig::default()
+    }
+}
+
+fn compare_with(
+    baseline: &Baseline,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    config: &CompareConfig,
+) -> Result<Comparison, GateError> {
+    perf_baseline::compare(baseline, groups, &current_fingerprint(), config)
+        .map_err(GateError::Baseline)
+}
+
+fn scoped(budgets: &Budgets, scope: &Scope) -> Result<Budgets, GateError> {
+    if scope.is_everything() {
+        return Ok(budgets.clone());
+    }
+    let filter = Filter {
+        tools: scope.tools.clone(),
+        steps: scope.steps.clone(),
+        ..Filter::default()
+    }
+    .compile()
+    .map_err(GateError::Scope)?;
+    Ok(budgets.clone().scoped(
+        |tool| filter.keeps_tool(tool),
+        |step| filter.keeps_step(step),
+    ))
+}

@@ -1,0 +1,675 @@
+//! The scheduler: open and closed load models on a single-threaded tokio runtime.
+
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
+use std::io::Write;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, Uri};
+use http_body_util::{BodyExt, Full};
+use perf_record::{Outcome, Record, Timestamp};
+use tokio::sync::mpsc;
+
+use crate::client::{ClientError, HttpClient, build_client};
+use crate::load::{Amount, Arrival, Order, RunConfig, Warmup};
+use crate::outcome::{Collector, Oversleep, ProbeOutcome};
+use crate::plan::{Endpoint, Plan};
+use crate::reason::{ErrorReason, classify_client_error};
+use crate::record::{ProbeFields, write_probe_record};
+
+/// Why a run could not be carried out. A failed *request* is never an error: it is a record.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
+    /// The HTTP client could not be set up.
+    #[error("cannot set up the HTTP client")]
+    Client(#[from] ClientError),
+    /// Writing a record to the sink failed.
+    #[error("cannot write a probe record")]
+    Write(#[source] std::io::Error),
+    /// The plan has no endpoint (its `endpoints` were emptied after it was built).
+    #[error("the plan has no endpoint")]
+    NoEndpoints,
+}
+
+/// Whether a request belongs to the warm-up or the measured phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Warmup,
+    Measured,
+}
+
+/// One scheduled request.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    endpoint: usize,
+    /// The endpoint's own request counter (for `{var}` values).
+    index: u64,
+    phase: Phase,
+}
+
+/// A finished request, as the runner measured it.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub(crate) endpoint: usize,
+    pub(crate) phase: Phase,
+    /// When the latency clock starts: the intended send (open) or the actual send (closed).
+    pub(crate) anchor: Instant,
+    pub(crate) ms: f64,
+    pub(crate) service_ms: f64,
+    pub(crate) lag_ms: Option<f64>,
+    pub(crate) status: Option<u16>,
+    pub(crate) bytes: u64,
+    pub(crate) reason: Option<ErrorReason>,
+}
+
+pub(crate) enum Event {
+    Finished(Finished),
+    Dropped { endpoint: usize, phase: Phase },
+}
+
+/// Probes the plan's endpoints under `config`'s load model, writing one record per request to
+/// `sink` (in completion order) and returning the per-endpoint summaries and the generator's
+/// self-check.
+///
+/// The run uses its own single-threaded tokio runtime, so call it from synchronous code.
+/// `sink` is written unbuffered: wrap a file in a `BufWriter`. Requests that fail (status,
+/// timeout, connection) are records with `ok: false`, never an `Err`.
+///
+/// # Errors
+/// [`ProbeError`] when the runtime or the client cannot start, or the sink fails.
+pub fn run<W: Write>(
+    plan: &Plan,
+    config: &RunConfig,
+    sink: &mut W,
+) -> Result<ProbeOutcome, ProbeError> {
+    if plan.endpoints.is_empty() {
+        return Err(ProbeError::NoEndpoints);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ProbeError::Runtime)?;
+    let client = build_client(plan, &config.timeouts)?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, run_async(plan, config, client, sink))
+}
+
+/// What every request task shares.
+struct Shared {
+    client: HttpClient,
+    endpoints: Vec<Prepared>,
+    request_timeout: Duration,
+    open: bool,
+    in_flight: Cell<usize>,
+}
+
+/// An endpoint with its request parts ready to clone.
+struct Prepared {
+    method: http::Method,
+    /// The full URI when the path has no placeholder.
+    fixed_uri: Option<Uri>,
+    /// `scheme://authority/prefix`, for paths with placeholders.
+    origin: String,
+    template: crate::plan::PathTemplate,
+    headers: http::HeaderMap,
+    body: Bytes,
+    expect: crate::plan::Expect,
+    checks: Vec<crate::plan::Check>,
+}
+
+impl Prepared {
+    fn new(plan: &Plan, endpoint: &Endpoint) -> Prepared {
+        let origin = plan.base_url();
+        // A path whose placeholders (if any) always give the same value is built once.
+        let first = endpoint.path.render(0);
+        let fixed_uri = if first == endpoint.path.render(1) {
+            Uri::try_from(format!("{origin}{first}")).ok()
+        } else {
+            None
+        };
+        Prepared {
+            method: endpoint.method.clone(),
+            fixed_uri,
+            origin,
+            template: endpoint.path.clone(),
+            headers: endpoint.headers.clone(),
+            body: endpoint.body.clone(),
+            expect: endpoint.expect.clone(),
+            checks: endpoint.checks.clone(),
+        }
+    }
+
+    fn request(&self, index: u64) -> Option<Request<Full<Bytes>>> {
+        let uri = match &self.fixed_uri {
+            Some(uri) => uri.clone(),
+            None => {
+                Uri::try_from(format!("{}{}", self.origin, self.template.render(index))).ok()?
+            }
+        };
+        let mut request = Request::new(Full::new(self.body.clone()));
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = uri;
+        *request.headers_mut() = self.headers.clone();
+        Some(request)
+    }
+}
+
+/// Decides each slot's phase and when the run ends.
+struct Schedule {
+    endpoints: u64,
+    warmup: Option<Warmup>,
+    amount: Amount,
+    /// Offset from the start at which the measured phase began (duration amounts).
+    measured_from: Cell<Option<Duration>>,
+    /// The first measured slot (sample amounts after a warm-up duration).
+    first_measured_slot: Cell<Option<u64>>,
+    /// Whether a warm-up duration has ended (it never starts again).
+    warmup_over: Cell<bool>,
+}
+
+impl Schedule {
+    /// The phase of slot `slot` issued `offset` after the start, or `None` when the run is over.
+    fn phase(&self, slot: u64, offset: Duration) -> Option<Phase> {
+        let warmup_slots = match self.warmup {
+            Some(Warmup::RequestsPerEndpoint(requests)) => requests.saturating_mul(self.endpoints),
+            _ => 0,
+        };
+        let in_warmup = match self.warmup {
+            Some(Warmup::RequestsPerEndpoint(_)) => slot < warmup_slots,
+            // The warm-up ends with a round, so every endpoint starts its measured phase with
+            // the same number of turns behind it (and gets exactly N samples in it).
+            Some(Warmup::Duration(duration)) => {
+                !self.warmup_over.get()
+                    && (offset < duration || !slot.is_multiple_of(self.endpoints.max(1)))
+            }
+            None => false,
+        };
+        if !in_warmup {
+            self.warmup_over.set(true);
+        }
+        if in_warmup {
+            return Some(Phase::Warmup);
+        }
+        match self.amount {
+            Amount::SamplesPerEndpoint(samples) => {
+                let measured_slot = match self.warmup {
+                    Some(Warmup::RequestsPerEndpoint(_)) => slot - warmup_slots,
+                    Some(Warmup::Duration(_)) => {
+                        // Count measured slots from the first one after the warm-up window.
+                        let first = self.first_measured_slot.get().unwrap_or(slot);
+                        self.first_measured_slot.set(Some(first));
+                        slot - first
+                    }
+                    None => slot,
+                };
+                (measured_slot < samples.saturating_mul(self.endpoints)).then_some(Phase::Measured)
+            }
+            Amount::Duration(duration) => {
+                let from = match self.measured_from.get() {
+                    Some(from) => from,
+                    None => {
+                        self.measured_from.set(Some(offset));
+                        offset
+                    }
+                };
+                (offset < from + duration).then_some(Phase::Measured)
+            }
+        }
+    }
+}
+
+/// Yields the endpoint of every slot: round-robin, or rounds shuffled by a seeded generator.
+struct Sequence {
+    round: Vec<usize>,
+    position: usize,
+    rng: Option<SplitMix64>,
+}
+
+impl Sequence {
+    fn new(endpoints: usize, order: Order) -> Sequence {
+        Sequence {
+            round: (0..endpoints).collect(),
+            position: endpoints,
+            rng: match order {
+                Order::RoundRobin => None,
+                Order::Shuffled { seed } => Some(SplitMix64(seed)),
+            },
+        }
+    }
+
+    fn next_endpoint(&mut self) -> usize {
+        if self.position >= self.round.len() {
+            self.position = 0;
+            if let Some(rng) = &mut self.rng {
+                // Fisher-Yates.
+                for i in (1..self.round.len()).rev() {
+                    let j = (rng.next() % (i as u64 + 1)) as usize;
+                    self.round.swap(i, j);
+                }
+            }
+        }
+        let endpoint = self.round.get(self.position).copied().unwrap_or(0);
+        self.position += 1;
+        endpoint
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, stable, seeded generator, so a seed gives the
+/// same interleaving in every version.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Hands out slots to the workers (closed) or the pacer (open).
+struct Dispatcher {
+    schedule: Schedule,
+    sequence: Sequence,
+    next_slot: u64,
+    per_endpoint: Vec<u64>,
+    start: Instant,
+}
+
+impl Dispatcher {
+    fn next(&mut self, offset: Duration) -> Option<Slot> {
+        let phase = self.schedule.phase(self.next_slot, offset)?;
+        self.next_slot += 1;
+        let endpoint = self.sequence.next_endpoint();
+        let index = self.per_endpoint.get(endpoint).copied().unwrap_or(0);
+        if let Some(count) = self.per_endpoint.get_mut(endpoint) {
+            *count += 1;
+        }
+        Some(Slot {
+            endpoint,
+            index,
+            phase,
+        })
+    }
+}
+
+async fn run_async<W: Write>(
+    plan: &Plan,
+    config: &RunConfig,
+    client: HttpClient,
+    sink: &mut W,
+) -> Result<ProbeOutcome, ProbeError> {
+    let shared = Rc::new(Shared {
+        client,
+        endpoints: plan
+            .endpoints
+            .iter()
+            .map(|endpoint| Prepared::new(plan, endpoint))
+            .collect(),
+        request_timeout: config.timeouts.request,
+        open: matches!(config.load.arrival, Arrival::Open { .. }),
+        in_flight: Cell::new(0),
+    });
+    let session_id = config
+        .session_id
+        .clone()
+        .unwrap_or_else(|| format!("probe-{}", Timestamp::now().as_millisecond()));
+    let start = Instant::now();
+    let start_wall = Timestamp::now();
+    let dispatcher = Rc::new(RefCell::new(Dispatcher {
+        schedule: Schedule {
+            endpoints: plan.endpoints.len() as u64,
+            warmup: config.load.warmup,
+            amount: config.load.amount,
+            measured_from: Cell::new(None),
+            first_measured_slot: Cell::new(None),
+            warmup_over: Cell::new(false),
+        },
+        sequence: Sequence::new(plan.endpoints.len(), config.load.order),
+        next_slot: 0,
+        per_endpoint: vec![0; plan.endpoints.len()],
+        start,
+    }));
+    let (sender, mut receiver) = mpsc::unbounded_channel::<Event>();
+
+    let oversleep = Rc::new(RefCell::new(Oversleep::new()));
+    let monitor_done = Rc::new(Cell::new(false));
+    let monitor = tokio::task::spawn_local(hiccup_monitor(
+        Rc::clone(&oversleep),
+        Rc::clone(&monitor_done),
+    ));
+
+    match config.load.arrival {
+        Arrival::Open {
+            rate_per_second,
+            max_in_flight,
+        } => {
+            tokio::task::spawn_local(pace(
+                Rc::clone(&shared),
+                Rc::clone(&dispatcher),
+                rate_per_second,
+                max_in_flight,
+                sender,
+            ));
+        }
+        Arrival::Closed { concurrency } => {
+            for _ in 0..concurrency {
+                tokio::task::spawn_local(work(
+                    Rc::clone(&shared),
+                    Rc::clone(&dispatcher),
+                    sender.clone(),
+                ));
+            }
+            drop(sender);
+        }
+    }
+
+    let mut collector = Collector::new(plan);
+    let mut line = String::with_capacity(256);
+    // Every task holds a sender; the channel closes when the last request is done.
+    while let Some(event) = receiver.recv().await {
+        match event {
+            Event::Finished(finished) => {
+                // Slots only name endpoints of the (non-empty) plan.
+                let endpoint = &plan.endpoints[finished.endpoint];
+                let ts = start_wall
+                    .checked_add(finished.anchor.saturating_duration_since(start))
+                    .unwrap_or(start_wall);
+                let record = Record {
+                    ts,
+                    session_id: Cow::Borrowed(&session_id),
+                    tool: Cow::Borrowed(&endpoint.tool),
+                    step: Cow::Borrowed(&endpoint.step),
+                    ms: finished.ms,
+                    outcome: match &finished.reason {
+                        None => Outcome::Success,
+                        Some(reason) => Outcome::Error(Some(reason.as_text())),
+                    },
+                };
+                let fields = ProbeFields {
+                    service_ms: finished.service_ms,
+                    lag_ms: finished.lag_ms,
+                    status: finished.status,
+                    bytes: finished.bytes,
+                    warmup: finished.phase == Phase::Warmup,
+                };
+                line.clear();
+                write_probe_record(&mut line, &record, &fields).map_err(ProbeError::Write)?;
+                sink.write_all(line.as_bytes()).map_err(ProbeError::Write)?;
+                collector.add(&finished);
+            }
+            Event::Dropped { endpoint, phase } => collector.add_dropped(endpoint, phase),
+        }
+    }
+    monitor_done.set(true);
+    let _ = monitor.await;
+    sink.flush().map_err(ProbeError::Write)?;
+    let oversleep = oversleep.borrow();
+    Ok(collector.finish(plan, config, start.elapsed(), &oversleep))
+}
+
+/// The open model's pacer: slot `i` is due at `start + i / rate`.
+async fn pace(
+    shared: Rc<Shared>,
+    dispatcher: Rc<RefCell<Dispatcher>>,
+    rate_per_second: f64,
+    max_in_flight: usize,
+    sender: mpsc::UnboundedSender<Event>,
+) {
+    let start = dispatcher.borrow().start;
+    let interval = 1.0 / rate_per_second;
+    let mut slot_number: u64 = 0;
+    // A schedule past what an Instant can hold ends the run instead of panicking.
+    while let Some(due) = Duration::try_from_secs_f64(slot_number as f64 * interval)
+        .ok()
+        .and_then(|offset| start.checked_add(offset))
+    {
+        slot_number += 1;
+        let Some(slot) = dispatcher.borrow_mut().next(due - start) else {
+            break;
+        };
+        if Instant::now() < due {
+            tokio::time::sleep_until(due.into()).await;
+        } else {
+            // Behind schedule: let the requests in flight progress instead of spinning
+            // through every overdue slot at once.
+            tokio::task::yield_now().await;
+        }
+        if shared.in_flight.get() >= max_in_flight {
+            let _ = sender.send(Event::Dropped {
+                endpoint: slot.endpoint,
+                phase: slot.phase,
+            });
+            continue;
+        }
+        shared.in_flight.set(shared.in_flight.get() + 1);
+        let shared = Rc::clone(&shared);
+        let sender = sender.clone();
+        tokio::task::spawn_local(async move {
+            let finished = execute(&shared, slot, Some(due)).await;
+            shared
+                .in_flight
+                .set(shared.in_flight.get().saturating_sub(1));
+            let _ = sender.send(Event::Finished(finished));
+        });
+    }
+}
+
+/// One closed-model worker: sends its next request when the previous one ended.
+async fn work(
+    shared: Rc<Shared>,
+    dispatcher: Rc<RefCell<Dispatcher>>,
+    sender: mpsc::UnboundedSender<Event>,
+) {
+    loop {
+        let slot = {
+            let mut dispatcher = dispatcher.borrow_mut();
+            let offset = dispatcher.start.elapsed();
+            dispatcher.next(offset)
+        };
+        let Some(slot) = slot else { break };
+        let finished = execute(&shared, slot, None).await;
+        if sender.send(Event::Finished(finished)).is_err() {
+            break;
+        }
+    }
+}
+
+/// Measures how late the runtime wakes a 1 ms timer: the generator's own scheduling oversleep.
+async fn hiccup_monitor(samples: Rc<RefCell<Oversleep>>, done: Rc<Cell<bool>>) {
+    const PERIOD: Duration = Duration::from_millis(1);
+    while !done.get() {
+        let deadline = Instant::now() + PERIOD;
+        tokio::time::sleep_until(deadline.into()).await;
+        let late = Instant::now().saturating_duration_since(deadline);
+        samples.borrow_mut().record(late.as_secs_f64() * 1e3);
+    }
+}
+
+/// What a response told us.
+struct Response {
+    status: Option<u16>,
+    bytes: u64,
+    reason: Option<ErrorReason>,
+}
+
+async fn execute(shared: &Shared, slot: Slot, intended: Option<Instant>) -> Finished {
+    let actual = Instant::now();
+    // Slots only name endpoints of the (non-empty) plan.
+    let endpoint = &shared.endpoints[slot.endpoint];
+    let response = match endpoint.request(slot.index) {
+        Some(request) => {
+            tokio::time::timeout(shared.request_timeout, send(shared, endpoint, request))
+                .await
+                .ok()
+        }
+        // Paths are validated with the plan, so this cannot happen; count it, never panic.
+        None => Some(Response {
+            status: None,
+            bytes: 0,
+            reason: Some(ErrorReason::Protocol),
+        }),
+    };
+    let end = Instant::now();
+    let lag = intended.map(|intended| actual.saturating_duration_since(intended));
+    let anchor = intended.unwrap_or(actual);
+    let (service, response) = match response {
+        Some(response) => (end.saturating_duration_since(actual), response),
+        // A timed-out request is a failed sample whose service time is the timeout.
+        None => (
+            shared.request_timeout,
+            Response {
+                status: None,
+                bytes: 0,
+                reason: Some(ErrorReason::Timeout),
+            },
+        ),
+    };
+    let total = service + lag.unwrap_or_default();
+    Finished {
+        endpoint: slot.endpoint,
+        phase: slot.phase,
+        anchor,
+        ms: total.as_secs_f64() * 1e3,
+        service_ms: service.as_secs_f64() * 1e3,
+        lag_ms: if shared.open {
+            lag.map(|lag| lag.as_secs_f64() * 1e3)
+        } else {
+            None
+        },
+        status: response.status,
+        bytes: response.bytes,
+        reason: response.reason,
+    }
+}
+
+/// Checks see at most this much of a body (16 MiB), so a huge response cannot exhaust memory;
+/// the rest is still read and counted in `bytes`.
+const MAX_CHECKED_BODY_BYTES: usize = 16 << 20;
+
+async fn send(shared: &Shared, endpoint: &Prepared, request: Request<Full<Bytes>>) -> Response {
+    let response = match shared.client.request(request).await {
+        Ok(response) => response,
+        Err(error) => {
+            return Response {
+                status: None,
+                bytes: 0,
+                reason: Some(classify_client_error(&error)),
+            };
+        }
+    };
+    let status = response.status().as_u16();
+    let mut body = response.into_body();
+    let keep = !endpoint.checks.is_empty() && endpoint.expect.allows(status);
+    let mut kept = Vec::new();
+    let mut bytes = 0u64;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Some(data) = frame.data_ref() {
+                    bytes += data.len() as u64;
+                    if keep {
+                        let room = MAX_CHECKED_BODY_BYTES.saturating_sub(kept.len());
+                        kept.extend_from_slice(&data[..data.len().min(room)]);
+                    }
+                }
+            }
+            Err(_) => {
+                return Response {
+                    status: Some(status),
+                    bytes,
+                    reason: Some(ErrorReason::BodyRead),
+                };
+            }
+        }
+    }
+    let reason = if !endpoint.expect.allows(status) {
+        Some(ErrorReason::Status(status))
+    } else {
+        endpoint
+            .checks
+            .iter()
+            .find(|check| !check.passes(&kept))
+            .map(|check| ErrorReason::CheckFailed(check.name.clone()))
+    };
+    Response {
+        status: Some(status),
+        bytes,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_robin_and_seeded_shuffle_give_every_endpoint_one_turn_per_round() {
+        let mut sequence = Sequence::new(3, Order::RoundRobin);
+        let order: Vec<usize> = (0..6).map(|_| sequence.next_endpoint()).collect();
+        assert_eq!(order, [0, 1, 2, 0, 1, 2]);
+        let shuffled = |seed| {
+            let mut sequence = Sequence::new(4, Order::Shuffled { seed });
+            (0..40)
+                .map(|_| sequence.next_endpoint())
+                .collect::<Vec<_>>()
+        };
+        let first = shuffled(7);
+        assert_eq!(first, shuffled(7));
+        assert_ne!(first, shuffled(8));
+        for round in first.chunks(4) {
+            let mut sorted = round.to_vec();
+            sorted.sort_unstable();
+            assert_eq!(sorted, [0, 1, 2, 3]);
+        }
+        assert_ne!(
+            first[..4],
+            [0, 1, 2, 3][..],
+            "seed 7 should not keep the plan order"
+        );
+    }
+
+    #[test]
+    fn schedule_puts_warmup_first_then_counts_samples() {
+        let schedule = Schedule {
+            endpoints: 2,
+            warmup: Some(Warmup::RequestsPerEndpoint(1)),
+            amount: Amount::SamplesPerEndpoint(3),
+            measured_from: Cell::new(None),
+            first_measured_slot: Cell::new(None),
+            warmup_over: Cell::new(false),
+        };
+        let phases: Vec<Option<Phase>> = (0..9)
+            .map(|slot| schedule.phase(slot, Duration::ZERO))
+            .collect();
+        assert_eq!(phases[..2], [Some(Phase::Warmup); 2]);
+        assert_eq!(phases[2..8], [Some(Phase::Measured); 6]);
+        assert_eq!(phases[8], None);
+    }
+
+    #[test]
+    fn a_warmup_duration_ends_with_a_round() {
+        let schedule = Schedule {
+            endpoints: 3,
+            warmup: Some(Warmup::Duration(Duration::from_secs(1))),
+            amount: Amount::SamplesPerEndpoint(2),
+            measured_from: Cell::new(None),
+            first_measured_slot: Cell::new(None),
+            warmup_over: Cell::new(false),
+        };
+        let second = Duration::from_secs(1);
+        // Slot 4 is past the window but mid-round: still warm-up until slot 6 starts a round.
+        let phases: Vec<Option<Phase>> = (0..13)
+            .map(|slot| schedule.phase(slot, if slot < 4 { Duration::ZERO } else { second }))
+            .collect();
+        assert_eq!(phases[..6], [Some(Phase::Warmup); 6]);
+        assert_eq!(phases[6..12], [Some(Phase::Measured); 6]);
+        assert_eq!(phases[12], None);
+    }
+}

@@ -1,0 +1,132 @@
+//! The one way perf-gate replaces a file: all or nothing.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+/// A file could not be written; the previous file, if any, is still in place.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}")]
+pub struct WriteError {
+    /// The file that was to be replaced.
+    pub path: Utf8PathBuf,
+    /// What failed.
+    #[source]
+    pub source: io::Error,
+}
+
+/// Replaces `path` with what `write` produces, or leaves it untouched.
+///
+/// The bytes go to a temporary file in the same directory, created with mode `0644` less the
+/// process umask (reports, baselines and `latest.jsonl` are meant to be shared); it is flushed,
+/// fsynced and renamed over `path` only when `write` succeeded, and the directory is then fsynced
+/// so the rename survives a crash. A failure or a kill at any point leaves the previous file (or
+/// no file) in place, never a truncated one. Missing parent directories are created.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = camino::Utf8PathBuf::try_from(dir.path().join("report.json"))?;
+/// perf_record::write_atomically(&path, |out| out.write_all(b"{}\n"))?;
+/// assert_eq!(std::fs::read_to_string(&path)?, "{}\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_atomically(
+    path: &Utf8Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    let failed = |source: io::Error| WriteError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_str().is_empty() => parent,
+        _ => Utf8Path::new("."),
+    };
+    std::fs::create_dir_all(directory).map_err(failed)?;
+    let name = path.file_name().unwrap_or("output");
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // The mode goes to open(2), which applies the umask, as for any newly created file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let temporary = builder.tempfile_in(directory).map_err(failed)?;
+    {
+        let mut writer = BufWriter::with_capacity(1 << 20, temporary.as_file());
+        write(&mut writer).map_err(failed)?;
+        writer.flush().map_err(failed)?;
+    }
+    temporary.as_file().sync_all().map_err(failed)?;
+    temporary
+        .persist(path)
+        .map_err(|error| failed(error.error))?;
+    #[cfg(unix)]
+    File::open(directory)
+        .and_then(|handle| handle.sync_all())
+        .map_err(failed)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_path(directory: &tempfile::TempDir, name: &str) -> Utf8PathBuf {
+        Utf8PathBuf::from_path_buf(directory.path().join(name)).unwrap()
+    }
+
+    #[test]
+    fn creates_directories_and_replaces_the_old_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = temp_path(&directory, "a/b/report.json");
+        write_atomically(&path, |out| out.write_all(b"first")).unwrap();
+        write_atomically(&path, |out| out.write_all(b"second")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "second");
+        let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
+        assert_eq!(leftovers, 1, "the temporary file was not renamed away");
+    }
+
+    #[test]
+    fn a_failed_write_keeps_the_previous_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = temp_path(&directory, "latest.jsonl");
+        write_atomically(&path, |out| out.write_all(b"first\n")).unwrap();
+        let error = write_atomically(&path, |out| {
+            out.write_all(b"half")?;
+            Err(io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert_eq!(error.path, path);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "first\n");
+        assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_file_in_place_of_a_directory_fails_with_the_path() {
+        let directory = tempfile::tempdir().unwrap();
+        let file = temp_path(&directory, "plain");
+        std::fs::write(&file, "x").unwrap();
+        let error =
+            write_atomically(&file.join("report.json"), |out| out.write_all(b"x")).unwrap_err();
+        assert!(error.to_string().contains("plain"), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_shared_readable_like_any_new_file() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let directory = tempfile::tempdir().unwrap();
+        let path = temp_path(&directory, "report.json");
+        write_atomically(&path, |out| out.write_all(b"{}")).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        // 0644 less the umask: the owner can write, nobody else can; the umask of a test run
+        // is at most 022 on the machines we use, so group and others can read.
+        assert_eq!(mode & 0o600, 0o600, "{mode:o}");
+        assert_eq!(mode & 0o022, 0, "{mode:o}");
+        assert_eq!(mode & 0o111, 0, "{mode:o}");
+    }
+}

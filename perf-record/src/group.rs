@@ -1,0 +1,167 @@
+//! The vocabulary every crate shares about groups: which group a record belongs to, and what a
+//! group holds.
+
+use std::fmt;
+
+use crate::Outcome;
+
+/// How many records of a group had each outcome.
+///
+/// `unknown` records are counted but are neither successes nor errors: they are excluded from
+/// latency statistics and from the error rate.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct OutcomeCounts {
+    /// `ok: true`.
+    pub ok: u64,
+    /// `ok: false`.
+    pub errors: u64,
+    /// No `ok` field.
+    pub unknown: u64,
+}
+
+impl OutcomeCounts {
+    /// Counts one outcome.
+    pub fn add(&mut self, outcome: &Outcome<'_>) {
+        match outcome {
+            Outcome::Success => self.ok += 1,
+            Outcome::Error(_) => self.errors += 1,
+            Outcome::Unknown => self.unknown += 1,
+        }
+    }
+
+    /// Adds another group's counts (for merging shards).
+    pub fn merge(&mut self, other: &OutcomeCounts) {
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.unknown += other.unknown;
+    }
+
+    /// All records, whatever their outcome.
+    pub fn total(&self) -> u64 {
+        self.ok + self.errors + self.unknown
+    }
+
+    /// Records with a known outcome (success or error): the ones latency statistics use.
+    pub fn known(&self) -> u64 {
+        self.ok + self.errors
+    }
+
+    /// `errors / (ok + errors)`, or `None` when no record has a known outcome.
+    pub fn error_rate(&self) -> Option<f64> {
+        let known = self.known();
+        (known > 0).then(|| self.errors as f64 / known as f64)
+    }
+}
+
+/// The identity of a budgeted group: one step of one tool.
+///
+/// Its [`Display`](fmt::Display) form, `tool/step`, is the one way every report spells a group.
+///
+/// ```
+/// use perf_record::GroupKey;
+///
+/// assert_eq!(GroupKey::new("wsap", "import").to_string(), "wsap/import");
+/// ```
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct GroupKey {
+    /// The record's `tool`.
+    pub tool: String,
+    /// The record's `step`.
+    pub step: String,
+}
+
+impl GroupKey {
+    /// The group of `step` of `tool`.
+    pub fn new(tool: impl Into<String>, step: impl Into<String>) -> Self {
+        GroupKey {
+            tool: tool.into(),
+            step: step.into(),
+        }
+    }
+}
+
+impl fmt::Display for GroupKey {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}/{}", self.tool, self.step)
+    }
+}
+
+/// The name of one group, of whichever kind the records were grouped by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupName {
+    /// A (tool, step) group.
+    ToolStep(GroupKey),
+    /// All steps of one tool.
+    Tool(String),
+    /// All records of one session.
+    Session(String),
+}
+
+impl fmt::Display for GroupName {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupName::ToolStep(key) => key.fmt(formatter),
+            GroupName::Tool(name) | GroupName::Session(name) => formatter.write_str(name),
+        }
+    }
+}
+
+/// What one group holds: the latencies statistics need, and how many records had each outcome.
+///
+/// This is the one shape in which groups travel between the sources (collector, importers) and
+/// the judges (budgets, baselines, history).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupSamples {
+    /// Records per outcome, unknown included.
+    pub counts: OutcomeCounts,
+    /// Latencies in milliseconds of records with a known outcome (success or error), in source
+    /// order. Unknown-outcome records are counted in `counts` but have no sample here.
+    pub latencies_ms: Vec<f64>,
+}
+
+impl GroupSamples {
+    /// Adds one record's outcome and, when the outcome is known, its latency.
+    pub fn add(&mut self, outcome: &Outcome<'_>, ms: f64) {
+        self.counts.add(outcome);
+        if !matches!(outcome, Outcome::Unknown) {
+            self.latencies_ms.push(ms);
+        }
+    }
+
+    /// Adds another shard of the same group.
+    pub fn merge(&mut self, other: &GroupSamples) {
+        self.counts.merge(&other.counts);
+        self.latencies_ms.extend_from_slice(&other.latencies_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_display_as_reports_spell_them() {
+        let key = GroupKey::new("a2a", "echo");
+        assert_eq!(key.to_string(), "a2a/echo");
+        assert_eq!(GroupName::ToolStep(key).to_string(), "a2a/echo");
+        assert_eq!(GroupName::Tool("a2a".into()).to_string(), "a2a");
+        assert_eq!(GroupName::Session("s-1".into()).to_string(), "s-1");
+    }
+
+    #[test]
+    fn unknown_outcomes_are_counted_without_a_sample() {
+        let mut group = GroupSamples::default();
+        group.add(&Outcome::Success, 1.0);
+        group.add(&Outcome::Error(None), 2.0);
+        group.add(&Outcome::Unknown, 3.0);
+        assert_eq!(group.latencies_ms, [1.0, 2.0]);
+        assert_eq!(group.counts.total(), 3);
+        let mut other = GroupSamples::default();
+        other.merge(&group);
+        assert_eq!(other, group);
+    }
+}

@@ -1,0 +1,129 @@
+//! Escapes for strings that came from logs, one per output format. Every renderer escapes every
+//! log-derived string with the function of its format; these are the only escapes in perf-report.
+
+use std::fmt::Write as _;
+
+/// Makes a log-derived string printable ASCII: anything else (control characters such as ESC
+/// or newline, and non-ASCII) becomes `\u{..}`, and `\` becomes `\\`, so a name can neither
+/// break the layout nor send escape sequences to a terminal.
+pub fn ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(character),
+            other => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(other));
+            }
+        }
+    }
+    out
+}
+
+/// Escapes text for a Markdown table cell or list item so it renders literally.
+///
+/// ASCII letters, digits, space and `-+,=()/'%` pass through. Every other ASCII punctuation
+/// character becomes an HTML character reference (so `|` cannot end a cell, `<` cannot open a
+/// tag, `[`/`]`/`(` cannot form a link, `:`/`.`/`@` cannot form an autolink, and `` ` ``, `*`,
+/// `_`, `~`, `\` lose their meaning). Control, bidirectional-override and zero-width characters become a visible `\u{..}`. Other
+/// Unicode passes through.
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | ' ' | '-' | '+' | ',' | '=' | '/' | '\'' | '%' => {
+                out.push(character)
+            }
+            // `(` and `)` are safe only because `[` and `]` are always escaped.
+            '(' | ')' => out.push(character),
+            '!'..='~' => {
+                let _ = write!(out, "&#{};", u32::from(character));
+            }
+            // Bidirectional overrides and zero-width characters could disguise a name.
+            control
+                if control.is_control()
+                    || matches!(control, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}') =>
+            {
+                let _ = write!(out, "&#92;u{{{:x}}}", u32::from(control));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Escapes text for XML 1.0 element content and attribute values.
+///
+/// `& < > " '` become entities; tab, newline and carriage return become character references
+/// (so attribute values keep them); characters XML 1.0 does not allow at all (other C0 controls,
+/// U+FFFE, U+FFFF) become a visible `\u{..}`.
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => {
+                let _ = write!(out, "&#{};", u32::from(character));
+            }
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Escapes the message of a workflow command: `%`, `\r`, `\n`.
+pub fn workflow_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value of a workflow command: as [`workflow_data`], plus `:` and `,`.
+pub fn workflow_property(text: &str) -> String {
+    workflow_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_escapes_control_and_non_ascii_characters() {
+        assert_eq!(ascii("a\nb\x1b[31m\\é"), "a\\u{a}b\\u{1b}[31m\\\\\\u{e9}");
+        assert_eq!(ascii("plain/step-1"), "plain/step-1");
+    }
+
+    #[test]
+    fn markdown_neutralises_table_html_and_link_syntax() {
+        assert_eq!(markdown("a|b"), "a&#124;b");
+        assert_eq!(markdown("<script>"), "&#60;script&#62;");
+        assert_eq!(markdown("[x](http://e)"), "&#91;x&#93;(http&#58;//e)");
+        assert_eq!(markdown("`code`"), "&#96;code&#96;");
+        assert_eq!(markdown("a\nb"), "a&#92;u{a}b");
+        assert_eq!(markdown("www.example.com"), "www&#46;example&#46;com");
+        assert_eq!(markdown("café 50%"), "café 50%");
+        assert_eq!(markdown("a\u{202e}b"), "a&#92;u{202e}b");
+    }
+
+    #[test]
+    fn xml_handles_markup_and_characters_xml_forbids() {
+        assert_eq!(
+            xml("<a href='x'>&\"</a>"),
+            "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;"
+        );
+        assert_eq!(xml("a\nb\u{1}c\u{ffff}"), "a&#10;b\\u{1}c\\u{ffff}");
+    }
+
+    #[test]
+    fn workflow_escapes_follow_the_workflow_command_rules() {
+        assert_eq!(workflow_data("50%0A\r\nx"), "50%250A%0D%0Ax");
+        assert_eq!(workflow_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}

@@ -1,0 +1,62 @@
+//! The JSON report: every field of a [`crate::Report`], with its `schema_version`.
+//!
+//! Pretty-printed, keys in a fixed order, one trailing newline. The schema is documented in the
+//! crate README; [`REPORT_SCHEMA_VERSION`](crate::REPORT_SCHEMA_VERSION) changes on any
+//! incompatible change.
+
+use crate::report::Report;
+use crate::summary::SummaryReport;
+
+/// Why a JSON report could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonReportError {
+    /// serde_json failed (a non-finite number cannot be written as JSON).
+    #[error("cannot write the JSON report")]
+    Write(#[source] serde_json::Error),
+    /// The text is not a JSON report of this schema.
+    #[error("not a perf-gate JSON report")]
+    Read(#[source] serde_json::Error),
+    /// The report has another `schema_version`.
+    #[error("JSON report has schema_version {found}, this perf-gate reads {expected}")]
+    SchemaVersion {
+        /// The version found.
+        found: u64,
+        /// The version this crate reads.
+        expected: u32,
+    },
+}
+
+/// Renders the report as pretty JSON ending in a newline.
+///
+/// Non-finite numbers (which a valid evaluation never produces) are written as `null` by
+/// serde_json, so this cannot fail on a report built by [`Report::new`](crate::Report::new).
+pub fn render(report: &Report) -> Result<String, JsonReportError> {
+    let mut text = serde_json::to_string_pretty(report).map_err(JsonReportError::Write)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Reads a JSON report back (e.g. to re-render a saved report in another format).
+pub fn parse(text: &str) -> Result<Report, JsonReportError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(JsonReportError::Read)?;
+    let found = value
+        .get("schema_version")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    if found != u64::from(crate::REPORT_SCHEMA_VERSION) {
+        return Err(JsonReportError::SchemaVersion {
+            found,
+            expected: crate::REPORT_SCHEMA_VERSION,
+        });
+    }
+    serde_json::from_value(value).map_err(JsonReportError::Read)
+}
+
+/// The `summarize` report as pretty JSON with a `schema_version`, ending in a newline.
+///
+/// # Errors
+/// Only if serde_json fails, which a summary of finite numbers never makes it do.
+pub fn render_summary(report: &SummaryReport) -> Result<String, JsonReportError> {
+    let text = serde_json::to_string_pretty(report).map_err(JsonReportError::Write)?;
+    Ok(text + "\n")
+}

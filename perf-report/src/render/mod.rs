@@ -1,0 +1,241 @@
+//! Renderers: one report ([`crate::Report`]), several formats.
+//!
+//! Each format is a module with a `render` function; inside, each report section has its own
+//! function, so a new section is a new function per format. Every renderer is deterministic:
+//! the same report always gives the same bytes.
+
+mod comparison;
+pub mod escape;
+pub mod github;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod text;
+
+use perf_budget::{Check, CheckStatus, LintFinding, Unit};
+
+use crate::report::Report;
+
+/// Position of a status in rendered reports: violations first, passes last.
+fn status_rank(status: CheckStatus) -> u8 {
+    match status {
+        CheckStatus::Fail => 0,
+        CheckStatus::Warn => 1,
+        CheckStatus::InsufficientSamples => 2,
+        CheckStatus::NoData => 3,
+        CheckStatus::Pass => 4,
+    }
+}
+
+/// The report's checks in display order: by status (violations first), then tool, step, metric.
+fn checks_in_display_order(report: &Report) -> Vec<&Check> {
+    let mut checks: Vec<&Check> = report.checks().iter().collect();
+    // Stable: within a status the model's (tool, step, metric) order is kept.
+    checks.sort_by_key(|check| status_rank(check.status));
+    checks
+}
+
+/// `value` with `decimals` decimals, never `-0.00`.
+pub(crate) fn fixed(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|byte| byte == b'0' || byte == b'.') => rest.to_owned(),
+        _ => text,
+    }
+}
+
+/// `fixed` with an explicit `+` on non-negative values.
+pub(crate) fn signed(value: f64, decimals: usize) -> String {
+    let text = fixed(value, decimals);
+    if text.starts_with('-') {
+        text
+    } else {
+        format!("+{text}")
+    }
+}
+
+/// A metric value with its unit: `18.30ms`, or `1.25%` for a fraction.
+fn format_value(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Milliseconds => format!("{}ms", fixed(value, 2)),
+        Unit::Fraction => format!("{}%", fixed(value * 100.0, 2)),
+    }
+}
+
+/// A signed difference with its unit: `+8.30ms`, or `+0.25pp` (percentage points) for a fraction.
+fn format_difference(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Milliseconds => format!("{}ms", signed(value, 2)),
+        Unit::Fraction => format!("{}pp", signed(value * 100.0, 2)),
+    }
+}
+
+/// The observed value, or `--` when there is none.
+fn observed_text(check: &Check) -> String {
+    check
+        .observed
+        .map_or_else(|| "--".to_owned(), |value| format_value(value, check.unit))
+}
+
+/// `> 10.00ms` or `<= 80.00ms` (`<= 80.00ms` too when nothing was observed).
+fn comparison_text(check: &Check) -> String {
+    let operator = match check.observed {
+        Some(observed) if observed > check.limit => ">",
+        _ => "<=",
+    };
+    format!("{operator} {}", format_value(check.limit, check.unit))
+}
+
+/// What the check's numbers mean, without parentheses: `+8.30ms, +83.0%`, `40.20ms headroom`,
+/// `insufficient samples: 10 < 50`, `no data`.
+fn detail_text(check: &Check) -> String {
+    match check.status {
+        CheckStatus::NoData => "no data".to_owned(),
+        CheckStatus::InsufficientSamples => {
+            format!(
+                "insufficient samples: {} < {}",
+                check.sample_count, check.min_samples
+            )
+        }
+        CheckStatus::Pass => match check.headroom {
+            Some(headroom) => format!("{} headroom", format_value(headroom, check.unit)),
+            None => "within budget".to_owned(),
+        },
+        CheckStatus::Fail | CheckStatus::Warn => {
+            let absolute = check
+                .difference
+                .map_or_else(String::new, |value| format_difference(value, check.unit));
+            match check.relative_difference {
+                Some(relative) => format!("{absolute}, {}%", signed(relative * 100.0, 1)),
+                None => absolute,
+            }
+        }
+    }
+}
+
+/// `marginal: 95% CI 469.00ms..532.00ms` for a marginal check.
+fn marginal_text(check: &Check) -> Option<String> {
+    let interval = check.confidence_interval.filter(|_| check.marginal)?;
+    Some(format!(
+        "marginal: {}% CI {}..{}",
+        fixed(interval.level * 100.0, 0),
+        format_value(interval.low, check.unit),
+        format_value(interval.high, check.unit)
+    ))
+}
+
+/// One line describing a check, names as they are (each format escapes the whole):
+/// `a2a/echo avg 18.30ms > 10.00ms (+8.30ms, +83.0%) n=1486`.
+fn check_sentence(check: &Check) -> String {
+    let mut sentence = format!(
+        "{} {} {} {} ({}) n={}",
+        check.group,
+        check.metric,
+        observed_text(check),
+        comparison_text(check),
+        detail_text(check),
+        check.sample_count
+    );
+    if let Some(marginal) = marginal_text(check) {
+        sentence.push_str(", ");
+        sentence.push_str(&marginal);
+    }
+    sentence
+}
+
+/// One sentence per lint finding; `name` formats each log-derived name (identity, or a
+/// format's escape function).
+fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String {
+    match finding {
+        LintFinding::UnusedEntry {
+            entry,
+            shadowed_groups: 0,
+        } => {
+            format!(
+                "budget entry {}/{} matched no data",
+                name(&entry.tool.to_string()),
+                name(&entry.step.to_string())
+            )
+        }
+        LintFinding::UnusedEntry {
+            entry,
+            shadowed_groups,
+        } => format!(
+            "budget entry {}/{} is never used: a more specific entry wins for all {shadowed_groups} group(s) it matches",
+            name(&entry.tool.to_string()),
+            name(&entry.step.to_string())
+        ),
+        LintFinding::UncoveredGroup {
+            tool,
+            step,
+            sample_count,
+        } => {
+            format!(
+                "group {}/{} ({sample_count} samples) is not covered by any budget entry",
+                name(tool),
+                name(step)
+            )
+        }
+        LintFinding::TooFewSamples {
+            tool,
+            step,
+            entry,
+            sample_count,
+            min_samples,
+        } => format!(
+            "group {}/{} has {sample_count} samples, fewer than min_samples {min_samples} of entry {}/{}",
+            name(tool),
+            name(step),
+            name(&entry.tool.to_string()),
+            name(&entry.step.to_string())
+        ),
+    }
+}
+
+/// The identity name formatter, for formats that escape whole lines.
+fn verbatim(name: &str) -> String {
+    name.to_owned()
+}
+
+/// The count line: `1 failed, 0 warned, 2 inconclusive, 30 passed (33 checks, 1 marginal)`.
+/// The headline counts; with a baseline comparison, its counts too, so a run failed only by a
+/// regression says so in its first line.
+fn counts_sentence(report: &Report) -> String {
+    let counts = report.counts();
+    let mut sentence = format!(
+        "{} failed, {} warned, {} insufficient samples, {} no data, {} passed ({} checks, {} marginal)",
+        counts.failed,
+        counts.warned,
+        counts.insufficient_samples,
+        counts.no_data,
+        counts.passed,
+        counts.total,
+        counts.marginal
+    );
+    if let Some(comparison) = report.baseline() {
+        sentence.push_str("; baseline: ");
+        sentence.push_str(&comparison::counts_sentence(comparison));
+    }
+    sentence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_never_prints_negative_zero() {
+        assert_eq!(fixed(-0.001, 2), "0.00");
+        assert_eq!(fixed(-0.006, 2), "-0.01");
+        assert_eq!(signed(0.0, 1), "+0.0");
+        assert_eq!(signed(-0.0, 1), "+0.0");
+    }
+
+    #[test]
+    fn values_carry_units() {
+        assert_eq!(format_value(18.3, Unit::Milliseconds), "18.30ms");
+        assert_eq!(format_value(0.0125, Unit::Fraction), "1.25%");
+        assert_eq!(format_difference(0.0025, Unit::Fraction), "+0.25pp");
+        assert_eq!(format_difference(-40.2, Unit::Milliseconds), "-40.20ms");
+    }
+}

@@ -1,0 +1,234 @@
+//! Plain text for terminals and CI logs: ASCII only, aligned, violations first.
+//!
+//! ```text
+//! perf-gate: FAIL  1 failed, 0 warned, 0 insufficient samples, 0 no data, 1 passed (2 checks, 0 marginal)
+//!
+//! [FAIL] a2a/echo     avg  18.30ms > 10.00ms  (+8.30ms, +83.0%)   n=1486
+//! [ OK ] wsap/import  p95  39.80ms <= 80.00ms (40.20ms headroom)  n=34
+//! ```
+
+use std::fmt::Write as _;
+
+use perf_baseline::Comparison;
+use perf_budget::{CheckStatus, LintFinding};
+
+use super::escape::ascii;
+use super::{
+    checks_in_display_order, comparison, comparison_text, counts_sentence, detail_text,
+    lint_sentence, marginal_text, observed_text, verbatim,
+};
+use crate::report::{Report, Verdict};
+use crate::summary::{self, SummaryReport};
+
+/// How to render text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextConfig {
+    /// Colour the status tags and the verdict with ANSI escapes. The caller decides (a terminal,
+    /// and `NO_COLOR` unset); the renderer never looks at the environment.
+    pub color: bool,
+}
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const RESET: &str = "\x1b[0m";
+
+/// Renders the whole report: verdict line, checks, lint, warnings. Ends with a newline.
+pub fn render(report: &Report, config: &TextConfig) -> String {
+    let mut out = verdict_section(report, config);
+    out.push_str(&checks_section(report, config));
+    out.push_str(&lint_section(report));
+    out.push_str(&warnings_section(report));
+    if let Some(comparison) = report.baseline() {
+        out.push_str(&baseline_section(comparison));
+    }
+    out
+}
+
+/// `perf-gate: FAIL  1 failed, ...` and a blank line.
+pub fn verdict_section(report: &Report, config: &TextConfig) -> String {
+    let colour = match report.verdict() {
+        Verdict::Pass => GREEN,
+        Verdict::Inconclusive => YELLOW,
+        Verdict::Fail => RED,
+    };
+    format!(
+        "perf-gate: {}  {}\n",
+        paint(report.verdict().label(), colour, config),
+        counts_sentence(report)
+    )
+}
+
+/// One aligned line per check, violations first; empty when there are no checks.
+pub fn checks_section(report: &Report, config: &TextConfig) -> String {
+    let checks = checks_in_display_order(report);
+    if checks.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<[String; 5]> = checks
+        .iter()
+        .map(|check| {
+            [
+                ascii(&check.group.to_string()),
+                check.metric.to_string(),
+                observed_text(check),
+                comparison_text(check),
+                format!("({})", detail_text(check)),
+            ]
+        })
+        .collect();
+    let width = |column: usize| rows.iter().map(|row| row[column].len()).max().unwrap_or(0);
+    let (group_width, metric_width, observed_width, comparison_width, detail_width) =
+        (width(0), width(1), width(2), width(3), width(4));
+    let mut out = String::from("\n");
+    for (check, [group, metric, observed, comparison, detail]) in checks.iter().zip(&rows) {
+        let (tag, colour) = match check.status {
+            CheckStatus::Fail => ("[FAIL]", RED),
+            CheckStatus::Warn => ("[WARN]", YELLOW),
+            CheckStatus::InsufficientSamples => ("[FEW ]", YELLOW),
+            CheckStatus::NoData => ("[NONE]", YELLOW),
+            CheckStatus::Pass => ("[ OK ]", GREEN),
+        };
+        let _ = write!(
+            out,
+            "{} {group:<group_width$}  {metric:<metric_width$}  {observed:>observed_width$} \
+             {comparison:<comparison_width$} {detail:<detail_width$}  n={}",
+            paint(tag, colour, config),
+            check.sample_count
+        );
+        if let Some(marginal) = marginal_text(check) {
+            let _ = write!(out, "  {marginal}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `Lint (N):` and one indented line per finding; empty without findings.
+pub fn lint_section(report: &Report) -> String {
+    lint_lines(report.lint())
+}
+
+/// `Lint (N):` and one indented line per finding (what `perf-gate lint` prints); empty without
+/// findings.
+pub fn lint_lines(findings: &[LintFinding]) -> String {
+    list_section(
+        "Lint",
+        findings
+            .iter()
+            .map(|finding| lint_sentence(finding, &verbatim)),
+    )
+}
+
+/// `Warnings (N):` and one indented line per warning; empty without warnings.
+pub fn warnings_section(report: &Report) -> String {
+    list_section(
+        "Warnings",
+        report
+            .warnings()
+            .iter()
+            .map(|warning| format!("{}: {}", warning.code, warning.message)),
+    )
+}
+
+fn list_section(title: &str, items: impl ExactSizeIterator<Item = String>) -> String {
+    if items.len() == 0 {
+        return String::new();
+    }
+    let mut out = format!("\n{title} ({}):\n", items.len());
+    for item in items {
+        let _ = writeln!(out, "  {}", ascii(&item));
+    }
+    out
+}
+
+fn paint(text: &str, colour: &str, config: &TextConfig) -> String {
+    if config.color {
+        format!("{colour}{text}{RESET}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The baseline comparison: a heading, the environment warning, one aligned line per group.
+pub fn baseline_section(comparison: &Comparison) -> String {
+    let mut out = format!(
+        "\nBaseline comparison ({}): {}\n",
+        comparison::settings_sentence(comparison),
+        comparison::counts_sentence(comparison)
+    );
+    if let Some(warning) = comparison::environment_warning(comparison) {
+        let _ = writeln!(out, "  WARNING: {}", ascii(&warning));
+    }
+    let rows: Vec<[String; 6]> = comparison::groups_in_display_order(comparison)
+        .into_iter()
+        .map(|group| {
+            [
+                format!(
+                    "[{}]",
+                    comparison::verdict_label(group.verdict).to_uppercase()
+                ),
+                ascii(&comparison::group_label(group)),
+                format!(
+                    "{} -> {}",
+                    comparison::milliseconds(group.baseline_value_ms),
+                    comparison::milliseconds(group.current_value_ms)
+                ),
+                comparison::change_text(group),
+                comparison::interval_text(group),
+                format!("p={}", comparison::p_text(group)),
+            ]
+        })
+        .collect();
+    let mut widths = [0usize; 6];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+    for (row, group) in rows
+        .iter()
+        .zip(comparison::groups_in_display_order(comparison))
+    {
+        let mut line = String::from("  ");
+        for (cell, width) in row.iter().zip(widths) {
+            let _ = write!(line, "{cell:<width$}  ");
+        }
+        line.push_str(&ascii(&comparison::reason_sentence(comparison, group)));
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
+
+/// The `summarize` report as aligned ASCII text: the group left-aligned, numbers right-aligned, one line per group.
+pub fn render_summary(report: &SummaryReport) -> String {
+    let rows: Vec<Vec<String>> = std::iter::once(summary::HEADER.map(str::to_owned).to_vec())
+        .chain(
+            report
+                .groups
+                .iter()
+                .map(|group| summary::row(group, &ascii)),
+        )
+        .collect();
+    let widths: Vec<usize> = (0..summary::HEADER.len())
+        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            let width = widths[column];
+            if column == 0 {
+                let _ = write!(line, "{cell:<width$}");
+            } else {
+                let _ = write!(line, "  {cell:>width$}");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    if report.groups.is_empty() {
+        out.push_str("(no records)\n");
+    }
+    out
+}

@@ -1,0 +1,317 @@
+//! The report model: one value that every renderer reads, with the verdict computed once.
+//!
+//! A [`Report`] has sections: the budget [`Check`]s, the [`LintFinding`]s, the [`Warning`]s and
+//! the optional baseline [`Comparison`]. [`Report::new`] is the only way to make one, and the
+//! only place the overall [`Verdict`] and the [`CheckCounts`] are computed; the fields are
+//! private, so no later step can change a section without the verdict following. A section
+//! added later (trends from history, say) is a new argument of `Report::new` and a new term of
+//! [`Verdict`]'s computation there, and nowhere else.
+
+use perf_baseline::Comparison;
+use perf_budget::{Check, CheckStatus, Evaluation, EvaluationWarning, LintFinding, Severity};
+use serde::{Deserialize, Serialize};
+
+/// The `schema_version` of the JSON report this crate writes. Bumped on any incompatible change.
+///
+/// Version 2: a baseline group's `reason` is a structured object (`{"kind": "tested", "size":
+/// "above_tolerance", "significant": true}`) instead of a sentence, and the `baseline` section
+/// names its `quantile_method`.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
+
+/// The process exit codes of the `perf-gate` command: the contract with CI, defined once.
+///
+/// Unknown or unexpected failures always exit with [`ExitCode::ERROR`].
+#[derive(Debug)]
+pub enum ExitCode {}
+
+impl ExitCode {
+    /// Every check passed (warnings allowed), or the command had nothing to judge.
+    pub const PASS: u8 = 0;
+    /// A usage, input or configuration error (bad flags, unreadable or invalid files).
+    pub const ERROR: u8 = 1;
+    /// No violation, but a budgeted group had insufficient samples or no data.
+    pub const INCONCLUSIVE: u8 = 2;
+    /// At least one budget violation or baseline regression.
+    pub const FAIL: u8 = 3;
+    /// `perf-gate lint`: the budget file is valid, but lint found something to fix.
+    pub const LINT_FINDINGS: u8 = 2;
+}
+
+/// The overall outcome of a gate run, ordered from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check passed (warnings allowed). Exit code 0.
+    Pass,
+    /// No violation, but a budgeted group had insufficient samples or no data. Exit code 2.
+    Inconclusive,
+    /// At least one violation or regression. Exit code 3.
+    Fail,
+}
+
+impl Verdict {
+    /// The process exit code of the documented contract ([`ExitCode`]).
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Pass => ExitCode::PASS,
+            Verdict::Inconclusive => ExitCode::INCONCLUSIVE,
+            Verdict::Fail => ExitCode::FAIL,
+        }
+    }
+
+    /// Upper-case label: `PASS`, `INCONCLUSIVE`, `FAIL`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Inconclusive => "INCONCLUSIVE",
+            Verdict::Fail => "FAIL",
+        }
+    }
+
+    /// What one check does to the overall verdict: a `fail` check fails the run; an
+    /// insufficient-samples or no-data check of a `severity: fail` entry makes it inconclusive;
+    /// `warn` checks never change the verdict.
+    fn of_check(check: &Check) -> Verdict {
+        match (check.status, check.severity) {
+            (CheckStatus::Fail, _) => Verdict::Fail,
+            (CheckStatus::InsufficientSamples | CheckStatus::NoData, Severity::Fail) => {
+                Verdict::Inconclusive
+            }
+            _ => Verdict::Pass,
+        }
+    }
+
+    /// The one computation of the overall verdict, from every section.
+    fn of_sections(checks: &[Check], baseline: Option<&Comparison>) -> Verdict {
+        let checks = checks.iter().map(Verdict::of_check);
+        // A regression fails the gate; improved, unchanged and not comparable groups do not
+        // change the verdict.
+        let regression = baseline
+            .filter(|comparison| comparison.has_regression())
+            .map(|_| Verdict::Fail);
+        checks.chain(regression).max().unwrap_or(Verdict::Pass)
+    }
+}
+
+/// How many checks ended in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckCounts {
+    /// All checks.
+    pub total: u64,
+    /// [`CheckStatus::Pass`].
+    pub passed: u64,
+    /// [`CheckStatus::Fail`].
+    pub failed: u64,
+    /// [`CheckStatus::Warn`].
+    pub warned: u64,
+    /// [`CheckStatus::InsufficientSamples`].
+    pub insufficient_samples: u64,
+    /// [`CheckStatus::NoData`].
+    pub no_data: u64,
+    /// Checks flagged marginal, whatever their status.
+    pub marginal: u64,
+}
+
+impl CheckCounts {
+    fn of(checks: &[Check]) -> CheckCounts {
+        let mut counts = CheckCounts {
+            total: checks.len() as u64,
+            ..CheckCounts::default()
+        };
+        for check in checks {
+            let counter = match check.status {
+                CheckStatus::Pass => &mut counts.passed,
+                CheckStatus::Fail => &mut counts.failed,
+                CheckStatus::Warn => &mut counts.warned,
+                CheckStatus::InsufficientSamples => &mut counts.insufficient_samples,
+                CheckStatus::NoData => &mut counts.no_data,
+            };
+            *counter += 1;
+            counts.marginal += u64::from(check.marginal);
+        }
+        counts
+    }
+}
+
+/// The settings a run used, recorded so a report explains its own numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReportSettings {
+    /// The quantile definition used for every percentile, in the checks and in the baseline
+    /// comparison alike (numpy's name, e.g. `linear`).
+    pub quantile_method: perf_stats::QuantileMethod,
+    /// Confidence level of the intervals.
+    pub confidence_level: f64,
+    /// `min_samples` of entries that do not set their own.
+    pub default_min_samples: u64,
+}
+
+/// A note for the reader that is neither a check nor a lint finding, phrased.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Warning {
+    /// Stable machine-readable code, e.g. `unknown_outcomes`.
+    pub code: String,
+    /// What to tell a person.
+    pub message: String,
+}
+
+impl Warning {
+    /// The groups a probe could not load as planned because the generator itself fell behind:
+    /// their numbers are not the server's, so their checks are insufficient.
+    pub fn generator_bottleneck(groups: &[perf_record::GroupKey]) -> Warning {
+        let names: Vec<String> = groups.iter().map(ToString::to_string).collect();
+        Warning {
+            code: "generator_bottleneck".to_owned(),
+            message: format!(
+                "the load generator could not keep up with the planned load for {}: their \
+                 numbers measure the generator, not the server, so their checks are insufficient",
+                names.join(", ")
+            ),
+        }
+    }
+
+    fn of_evaluation(warning: &EvaluationWarning) -> Warning {
+        let message = match warning {
+            EvaluationWarning::UnknownOutcomes { records, groups } => format!(
+                "{records} record(s) in {groups} group(s) have no `ok` field: they are counted but excluded from \
+                 latency statistics and error rates"
+            ),
+            EvaluationWarning::NothingChecked => {
+                "no budget entry applies to any group in the data: nothing was checked".to_owned()
+            }
+            // A warning added later is still shown, by its data.
+            #[allow(unreachable_patterns)]
+            other => format!("{other:?}"),
+        };
+        Warning {
+            code: warning.code().to_owned(),
+            message,
+        }
+    }
+}
+
+/// A gate report: every section, ready for any renderer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ReportData")]
+pub struct Report {
+    schema_version: u32,
+    verdict: Verdict,
+    settings: ReportSettings,
+    counts: CheckCounts,
+    checks: Vec<Check>,
+    lint: Vec<LintFinding>,
+    warnings: Vec<Warning>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<Comparison>,
+}
+
+impl Report {
+    /// The report of a run: the evaluation's sections and the baseline comparison, if the run
+    /// had one. Computes the counts and the overall verdict, once.
+    pub fn new(
+        settings: ReportSettings,
+        evaluation: Evaluation,
+        baseline: Option<Comparison>,
+    ) -> Report {
+        let Evaluation {
+            checks,
+            lint,
+            warnings,
+        } = evaluation;
+        let mut warnings: Vec<Warning> = warnings.iter().map(Warning::of_evaluation).collect();
+        warnings.sort();
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            verdict: Verdict::of_sections(&checks, baseline.as_ref()),
+            settings,
+            counts: CheckCounts::of(&checks),
+            checks,
+            lint,
+            warnings,
+            baseline,
+        }
+    }
+
+    /// The report with one more warning. A warning never changes the verdict.
+    pub fn with_warning(mut self, warning: Warning) -> Report {
+        self.warnings.push(warning);
+        self.warnings.sort();
+        self
+    }
+
+    /// The overall verdict of all sections.
+    pub fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+
+    /// What the run used.
+    pub fn settings(&self) -> &ReportSettings {
+        &self.settings
+    }
+
+    /// How many checks ended in each status.
+    pub fn counts(&self) -> &CheckCounts {
+        &self.counts
+    }
+
+    /// Every check, sorted by group and metric.
+    pub fn checks(&self) -> &[Check] {
+        &self.checks
+    }
+
+    /// Lint findings, sorted.
+    pub fn lint(&self) -> &[LintFinding] {
+        &self.lint
+    }
+
+    /// Warnings, sorted.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// The baseline comparison, when the run was compared against a baseline.
+    pub fn baseline(&self) -> Option<&Comparison> {
+        self.baseline.as_ref()
+    }
+}
+
+/// A report as read from JSON; the verdict and counts are recomputed from its sections, so a
+/// report read back has the same invariants as one built by [`Report::new`].
+#[derive(Deserialize)]
+struct ReportData {
+    schema_version: u32,
+    settings: ReportSettings,
+    checks: Vec<Check>,
+    lint: Vec<LintFinding>,
+    warnings: Vec<Warning>,
+    #[serde(default)]
+    baseline: Option<Comparison>,
+}
+
+/// A JSON report whose version this crate does not read.
+#[derive(Debug, thiserror::Error)]
+#[error("JSON report has schema_version {found}, this perf-gate reads {REPORT_SCHEMA_VERSION}")]
+pub struct SchemaVersionError {
+    found: u32,
+}
+
+impl TryFrom<ReportData> for Report {
+    type Error = SchemaVersionError;
+
+    fn try_from(data: ReportData) -> Result<Self, Self::Error> {
+        if data.schema_version != REPORT_SCHEMA_VERSION {
+            return Err(SchemaVersionError {
+                found: data.schema_version,
+            });
+        }
+        Ok(Report {
+            schema_version: data.schema_version,
+            verdict: Verdict::of_sections(&data.checks, data.baseline.as_ref()),
+            settings: data.settings,
+            counts: CheckCounts::of(&data.checks),
+            checks: data.checks,
+            lint: data.lint,
+            warnings: data.warnings,
+            baseline: data.baseline,
+        })
+    }
+}

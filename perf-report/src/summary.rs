@@ -1,0 +1,316 @@
+//! The `summarize` report: per-group outcome counts and latency statistics, without judgement.
+//!
+//! Every group gets the keys `perf-gate summarize --format json` documents: `tool`, `step`
+//! (`null` where the grouping has none), `session` (only when grouped by session), `count` (all
+//! records), `ok`, `errors`, `unknown`, `error_rate`, and in milliseconds `min`, `max`, `mean`,
+//! `stddev`, `p5`, `p50`, `p90`, `p95`, `p99`, plus `monotonic` (whether
+//! `min <= p5 <= ... <= p99 <= max` holds). Latency statistics and the error rate are computed
+//! over the records with a known outcome; unknown ones are only counted. A group without any
+//! known-outcome record has `null` statistics.
+
+use perf_record::{GroupName, GroupSamples};
+use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize};
+use serde::{Deserialize, Serialize};
+
+use crate::render::fixed;
+
+/// Version of the summary JSON; bumped on any incompatible change.
+pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+
+/// The percentiles every summary reports.
+pub const SUMMARY_PERCENTILES: [f64; 5] = [5.0, 50.0, 90.0, 95.0, 99.0];
+
+/// The whole summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryReport {
+    /// [`SUMMARY_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// `tool,step`, `tool` or `session`.
+    pub group_by: String,
+    /// One entry per group, in input order.
+    pub groups: Vec<GroupSummary>,
+}
+
+/// One group's counts and statistics; times in milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    /// The tool, or `null` when grouped by session.
+    pub tool: Option<String>,
+    /// The step, or `null` unless grouped by tool and step.
+    pub step: Option<String>,
+    /// The session id, when grouped by session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// All records of the group: `ok + errors + unknown`.
+    pub count: u64,
+    /// `ok: true`.
+    pub ok: u64,
+    /// `ok: false`.
+    pub errors: u64,
+    /// No `ok` field.
+    pub unknown: u64,
+    /// `errors / (ok + errors)`; `null` without a known outcome.
+    pub error_rate: Option<f64>,
+    /// Smallest latency.
+    pub min: Option<f64>,
+    /// Largest latency.
+    pub max: Option<f64>,
+    /// Mean latency.
+    pub mean: Option<f64>,
+    /// Sample standard deviation; `null` for fewer than two latencies.
+    pub stddev: Option<f64>,
+    /// 5th percentile (Hyndman-Fan type 7, numpy's default).
+    pub p5: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 90th percentile.
+    pub p90: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+    /// Whether `min <= p5 <= p50 <= p90 <= p95 <= p99 <= max` holds (always, for correct
+    /// statistics: a `false` here is a bug worth reporting).
+    pub monotonic: bool,
+}
+
+impl GroupSummary {
+    /// `tool/step`, `tool` or the session id.
+    pub fn label(&self) -> String {
+        match (&self.session, &self.tool, &self.step) {
+            (Some(session), _, _) => session.clone(),
+            (None, Some(tool), Some(step)) => perf_record::GroupKey::new(tool, step).to_string(),
+            (None, Some(tool), None) => tool.clone(),
+            (None, None, _) => String::new(),
+        }
+    }
+}
+
+/// Why a summary could not be made.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot summarize group {group}")]
+pub struct SummaryError {
+    /// The group's label.
+    pub group: String,
+    /// What perf-stats rejected (a latency that is not finite).
+    #[source]
+    pub source: StatsError,
+}
+
+/// Summarizes every group, in the order given.
+///
+/// # Errors
+/// A group whose latencies perf-stats rejects (NaN or infinite values).
+pub fn summarize_groups<'a>(
+    group_by: &str,
+    groups: impl IntoIterator<Item = (&'a GroupName, &'a GroupSamples)>,
+) -> Result<SummaryReport, SummaryError> {
+    let config = SummaryConfig {
+        percentiles: SUMMARY_PERCENTILES.to_vec(),
+        ..SummaryConfig::default()
+    };
+    let groups = groups
+        .into_iter()
+        .map(|(name, samples)| summarize_group(name, samples, &config))
+        .collect::<Result<_, _>>()?;
+    Ok(SummaryReport {
+        schema_version: SUMMARY_SCHEMA_VERSION,
+        group_by: group_by.to_owned(),
+        groups,
+    })
+}
+
+fn summarize_group(
+    name: &GroupName,
+    input: &GroupSamples,
+    config: &SummaryConfig,
+) -> Result<GroupSummary, SummaryError> {
+    let (tool, step, session) = match name {
+        GroupName::ToolStep(key) => (Some(key.tool.clone()), Some(key.step.clone()), None),
+        GroupName::Tool(tool) => (Some(tool.clone()), None, None),
+        GroupName::Session(session) => (None, None, Some(session.clone())),
+    };
+    let mut group = GroupSummary {
+        tool,
+        step,
+        session,
+        count: input.counts.total(),
+        ok: input.counts.ok,
+        errors: input.counts.errors,
+        unknown: input.counts.unknown,
+        error_rate: input.counts.error_rate(),
+        min: None,
+        max: None,
+        mean: None,
+        stddev: None,
+        p5: None,
+        p50: None,
+        p90: None,
+        p95: None,
+        p99: None,
+        monotonic: true,
+    };
+    if input.latencies_ms.is_empty() {
+        return Ok(group);
+    }
+    let summary: Summary =
+        summarize(&input.latencies_ms, config).map_err(|source| SummaryError {
+            group: name.to_string(),
+            source,
+        })?;
+    group.monotonic = check_monotonic(&summary).is_ok();
+    group.min = Some(summary.min);
+    group.max = Some(summary.max);
+    group.mean = Some(summary.mean);
+    group.stddev = summary.stddev;
+    group.p5 = summary.percentile(5.0);
+    group.p50 = summary.percentile(50.0);
+    group.p90 = summary.percentile(90.0);
+    group.p95 = summary.percentile(95.0);
+    group.p99 = summary.percentile(99.0);
+    Ok(group)
+}
+
+/// The columns of every rendering of the summary.
+pub(crate) const HEADER: [&str; 13] = [
+    "group",
+    "records",
+    "ok",
+    "errors",
+    "unknown",
+    "error%",
+    "avg",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "max",
+    "monotonic",
+];
+
+fn milliseconds(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |value| format!("{}ms", fixed(value, 2)))
+}
+
+/// The cells of one row, the group label as given by `label`.
+pub(crate) fn row(group: &GroupSummary, label: &dyn Fn(&str) -> String) -> Vec<String> {
+    vec![
+        label(&group.label()),
+        group.count.to_string(),
+        group.ok.to_string(),
+        group.errors.to_string(),
+        group.unknown.to_string(),
+        group.error_rate.map_or_else(
+            || "-".to_owned(),
+            |rate| format!("{}%", fixed(rate * 100.0, 1)),
+        ),
+        milliseconds(group.mean),
+        milliseconds(group.p50),
+        milliseconds(group.p90),
+        milliseconds(group.p95),
+        milliseconds(group.p99),
+        milliseconds(group.max),
+        if group.monotonic { "yes" } else { "NO" }.to_owned(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use perf_record::{GroupKey, OutcomeCounts};
+
+    fn samples(ok: u64, errors: u64, unknown: u64, latencies: &[f64]) -> GroupSamples {
+        GroupSamples {
+            counts: counts(ok, errors, unknown),
+            latencies_ms: latencies.to_vec(),
+        }
+    }
+
+    fn counts(ok: u64, errors: u64, unknown: u64) -> OutcomeCounts {
+        OutcomeCounts {
+            ok,
+            errors,
+            unknown,
+        }
+    }
+
+    fn sample() -> SummaryReport {
+        let named = GroupName::ToolStep(GroupKey::new("a|b", "<get>"));
+        let only_unknown = GroupName::Tool("only-unknown".into());
+        let latencies: Vec<f64> = (1..=100).map(f64::from).collect();
+        let named_samples = samples(99, 1, 3, &latencies);
+        let unknown_samples = samples(0, 0, 2, &[]);
+        summarize_groups(
+            "tool,step",
+            [(&named, &named_samples), (&only_unknown, &unknown_samples)],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn statistics_match_numpy_type_7_and_counts_add_up() {
+        let report = sample();
+        let group = &report.groups[0];
+        // numpy.percentile(range(1, 101), [5, 50, 95]) == [5.95, 50.5, 95.05]
+        assert!((group.p5.unwrap() - 5.95).abs() < 1e-12);
+        assert!((group.p50.unwrap() - 50.5).abs() < 1e-12);
+        assert!((group.p95.unwrap() - 95.05).abs() < 1e-12);
+        assert_eq!(group.count, group.ok + group.errors + group.unknown);
+        assert_eq!(group.error_rate, Some(0.01));
+        assert!(group.monotonic);
+        let empty = &report.groups[1];
+        assert_eq!((empty.count, empty.mean, empty.error_rate), (2, None, None));
+    }
+
+    #[test]
+    fn json_has_the_documented_flat_keys() {
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::render::json::render_summary(&sample()).unwrap()).unwrap();
+        assert_eq!(json["schema_version"], 1);
+        let group = json["groups"][0].as_object().unwrap();
+        for key in [
+            "tool",
+            "step",
+            "count",
+            "ok",
+            "errors",
+            "unknown",
+            "error_rate",
+            "min",
+            "max",
+            "mean",
+            "stddev",
+            "p5",
+            "p50",
+            "p90",
+            "p95",
+            "p99",
+        ] {
+            assert!(group.contains_key(key), "missing {key}: {group:?}");
+        }
+        assert!(!group.contains_key("session"));
+        assert_eq!(json["groups"][1]["step"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn a_nan_latency_is_an_error_naming_the_group() {
+        let identity = GroupName::Session("s-1".into());
+        let group = samples(2, 0, 0, &[1.0, f64::NAN]);
+        let error = summarize_groups("session", [(&identity, &group)]).unwrap_err();
+        assert!(error.to_string().contains("group s-1"), "{error}");
+    }
+
+    #[test]
+    fn renderers_escape_names_and_align() {
+        let report = sample();
+        insta::assert_snapshot!("summary_text", crate::render::text::render_summary(&report));
+        insta::assert_snapshot!(
+            "summary_markdown",
+            crate::render::markdown::render_summary(&report)
+        );
+        let markdown = crate::render::markdown::render_summary(&report);
+        assert!(!markdown.contains("a|b"), "{markdown}");
+        assert!(!markdown.contains("<get>"), "{markdown}");
+    }
+}
