@@ -54,16 +54,17 @@ pub enum ImportError {
         #[source]
         source: csv::Error,
     },
-    /// The XML is malformed; a streaming reader cannot resynchronise after this.
+    /// The XML cannot be read further (a tag over the cap, or the file ends inside a tag
+    /// outside any sample).
     #[error("{input}: malformed XML at byte {position}")]
     Xml {
         /// The input's display name.
         input: String,
         /// Byte offset where the reader stopped.
         position: u64,
-        /// quick-xml's error.
+        /// What is wrong.
         #[source]
-        source: quick_xml::Error,
+        source: crate::XmlError,
     },
     /// The input is recognisably something this format's importer does not read.
     #[error("{input}: {detail}")]

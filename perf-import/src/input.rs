@@ -89,8 +89,8 @@ impl<R: BufRead> LineReader<R> {
 }
 
 /// A `Read` over a `BufRead` that fails with [`io::ErrorKind::InvalidData`] once a physical
-/// line grows longer than the cap, so the CSV and XML readers (which buffer a whole record or
-/// tag) cannot be made to hold an unbounded line.
+/// line grows longer than the cap, so the CSV reader (which buffers a whole record) cannot be
+/// made to hold an unbounded line.
 pub(crate) struct CappedLines<R> {
     reader: R,
     since_newline: u64,
@@ -128,26 +128,6 @@ impl<R: BufRead> Read for CappedLines<R> {
         out[..count].copy_from_slice(chunk);
         self.reader.consume(count);
         Ok(count)
-    }
-}
-
-impl<R: BufRead> BufRead for CappedLines<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.since_newline > self.max_line_bytes {
-            return Err(line_too_long(self.max_line_bytes));
-        }
-        self.reader.fill_buf()
-    }
-
-    fn consume(&mut self, amount: usize) {
-        if let Ok(available) = self.reader.fill_buf() {
-            let chunk = &available[..amount.min(available.len())];
-            match memrchr(b'\n', chunk) {
-                Some(index) => self.since_newline = (chunk.len() - index - 1) as u64,
-                None => self.since_newline += chunk.len() as u64,
-            }
-        }
-        self.reader.consume(amount);
     }
 }
 

@@ -159,6 +159,27 @@ fn an_over_long_line_is_rejected_or_stops_the_csv_reader() {
     let input = io::BufReader::new(io::repeat(b'1').take(10 << 20));
     let error = run(Format::Jmeter, input, &config).unwrap_err();
     assert!(matches!(error, ImportError::Io { .. }), "{error}");
+
+    // An XML tag is buffered up to the cap, text between tags not at all.
+    let tag = io::BufReader::new(
+        io::Cursor::new(b"<testResults><httpSample t=\"".to_vec())
+            .chain(io::repeat(b'1').take(10 << 20)),
+    );
+    let error = run(Format::Jmeter, tag, &config).unwrap_err();
+    assert!(error.to_string().contains("malformed XML"), "{error}");
+    assert!(
+        std::error::Error::source(&error)
+            .unwrap()
+            .to_string()
+            .contains("longer than the limit")
+    );
+    let text = io::BufReader::new(
+        io::Cursor::new(b"<testResults><x>".to_vec())
+            .chain(io::repeat(b'z').take(10 << 20))
+            .chain(&b"</x><httpSample t=\"5\" ts=\"1796117777807\" s=\"true\" lb=\"a\"/></testResults>"[..]),
+    );
+    let (_, samples, _) = run(Format::Jmeter, text, &config).unwrap();
+    assert_eq!(samples.len(), 1);
 }
 
 #[test]

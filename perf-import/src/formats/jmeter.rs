@@ -9,10 +9,9 @@ use std::borrow::Cow;
 use std::io::BufRead;
 
 use perf_record::Outcome;
-use quick_xml::events::{BytesStart, Event};
 
 use super::timestamp_from_millis;
-use crate::input::CappedLines;
+use super::xml::{ReadError, Tag, TagReader, attributes};
 use crate::{Context, ImportError};
 
 /// The prefix of a transaction controller's `responseMessage`.
@@ -312,42 +311,42 @@ fn import_xml<R: BufRead>(
     context: &mut Context<'_>,
     names: &mut Names,
 ) -> Result<(), ImportError> {
-    let mut xml =
-        quick_xml::Reader::from_reader(CappedLines::new(reader, context.config.max_line_bytes));
-    let mut buffer = Vec::new();
+    let mut xml = TagReader::new(reader, context.config.max_line_bytes);
     let mut stack: Vec<Open> = Vec::new();
     loop {
-        buffer.clear();
-        let position = xml.buffer_position();
-        let event = match xml.read_event_into(&mut buffer) {
-            Ok(event) => event,
-            Err(quick_xml::Error::Io(error)) => {
-                let error = std::sync::Arc::try_unwrap(error).unwrap_or_else(|shared| {
-                    std::io::Error::new(shared.kind(), shared.to_string())
-                });
-                return Err(context.io_error(error));
-            }
-            Err(source) => {
+        let position = xml.position();
+        let tag = match xml.next_tag() {
+            Ok(tag) => tag,
+            Err(ReadError::Io(error)) => return Err(context.io_error(error)),
+            Err(ReadError::Xml(source)) => {
+                if stack.iter().any(|open| *open != Open::Other) {
+                    // A sample element is cut off: count it, keep what came before.
+                    return context.reject(
+                        None,
+                        Some(format!("byte {position}")),
+                        format!("{source}: the file ends inside a sample element"),
+                    );
+                }
                 return Err(ImportError::Xml {
                     input: context.input().to_owned(),
-                    position: xml.error_position(),
+                    position: xml.position(),
                     source,
                 });
             }
         };
-        match event {
-            Event::Start(element) => {
-                let open = element_sample(&element, position, &stack, context, names)?;
+        match tag {
+            Tag::Start => {
+                let open = element_sample(xml.tag(), position, &stack, context, names)?;
                 stack.push(open);
             }
-            Event::Empty(element) => {
-                element_sample(&element, position, &stack, context, names)?;
+            Tag::Empty => {
+                element_sample(xml.tag(), position, &stack, context, names)?;
             }
-            Event::End(_) => {
+            Tag::End => {
                 stack.pop();
             }
-            Event::Eof => {
-                if stack.len() > 1 || (stack.len() == 1 && stack[0] != Open::Other) {
+            Tag::Eof => {
+                if stack.iter().any(|open| *open != Open::Other) {
                     context.reject(
                         None,
                         Some(format!("byte {position}")),
@@ -361,35 +360,36 @@ fn import_xml<R: BufRead>(
                 }
                 return Ok(());
             }
-            _ => {}
         }
     }
 }
 
 /// Handles one `<sample>` / `<httpSample>` start tag and says what it opens.
 fn element_sample(
-    element: &BytesStart<'_>,
+    tag: &[u8],
     position: u64,
     stack: &[Open],
     context: &mut Context<'_>,
     names: &mut Names,
 ) -> Result<Open, ImportError> {
-    let name = element.name();
-    let is_sample = name.as_ref() == b"sample" || name.as_ref() == b"httpSample";
-    if !is_sample {
+    let name_end = tag
+        .iter()
+        .position(|byte| byte.is_ascii_whitespace())
+        .unwrap_or(tag.len());
+    let name = &tag[..name_end];
+    if name != b"sample" && name != b"httpSample" {
         return Ok(Open::Other);
     }
     let mut sample = JtlSample::default();
-    // Duplicate checks allocate per element; a duplicate attribute simply wins last here.
-    for attribute in element.attributes().with_checks(false) {
-        let attribute = match attribute {
+    for attribute in attributes(tag) {
+        let (key, value) = match attribute {
             Ok(attribute) => attribute,
             Err(error) => {
                 context.reject(None, Some(format!("byte {position}")), error.to_string())?;
                 return Ok(Open::Sampler);
             }
         };
-        let slot = match attribute.key.as_ref() {
+        let slot = match key {
             b"ts" => &mut sample.timestamp,
             b"t" => &mut sample.elapsed,
             b"lb" => &mut sample.label,
@@ -400,24 +400,7 @@ fn element_sample(
             b"s" => &mut sample.success,
             _ => continue,
         };
-        // Most values have no entity: borrow them without quick-xml's decode-and-unescape.
-        let plain = match &attribute.value {
-            Cow::Borrowed(bytes) if memchr::memchr(b'&', bytes).is_none() => {
-                std::str::from_utf8(bytes).ok()
-            }
-            _ => None,
-        };
-        if let Some(plain) = plain {
-            *slot = Cow::Borrowed(plain);
-            continue;
-        }
-        match attribute.unescape_value() {
-            Ok(value) => *slot = value,
-            Err(error) => {
-                context.reject(None, Some(format!("byte {position}")), error.to_string())?;
-                return Ok(Open::Sampler);
-            }
-        }
+        *slot = value;
     }
     let open = if sample.is_transaction() {
         Open::Transaction

@@ -22,6 +22,7 @@ mod locust;
 mod oha;
 mod otlp;
 mod vegeta;
+pub(crate) mod xml;
 
 pub(crate) fn run<R: BufRead>(
     format: Format,
