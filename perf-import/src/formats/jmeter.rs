@@ -11,7 +11,7 @@ use std::io::BufRead;
 use perf_record::Outcome;
 
 use super::timestamp_from_millis;
-use super::xml::{ReadError, Tag, TagReader, attributes};
+use super::xml::{ReadError, Tag, TagReader, attributes, decode};
 use crate::{Context, ImportError};
 
 /// The prefix of a transaction controller's `responseMessage`.
@@ -400,7 +400,13 @@ fn element_sample(
             b"s" => &mut sample.success,
             _ => continue,
         };
-        *slot = value;
+        match decode(value) {
+            Ok(value) => *slot = value,
+            Err(error) => {
+                context.reject(None, Some(format!("byte {position}")), error.to_string())?;
+                return Ok(Open::Sampler);
+            }
+        }
     }
     let open = if sample.is_transaction() {
         Open::Transaction
