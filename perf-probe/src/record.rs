@@ -112,7 +112,18 @@ mod tests {
         let mut line = String::new();
         write_probe_record(&mut line, &record, &fields).unwrap();
         assert!(line.ends_with(",\"phase\":\"warmup\"}\n"), "{line}");
+        // A warm-up record reads back as such: kept in the file, out of the statistics.
         let parsed = parse_line(line.trim_end().as_bytes()).unwrap();
-        assert_eq!(parsed, Line::Record(record));
+        assert_eq!(parsed, Line::Warmup(record.clone()));
+        let measured = ProbeFields {
+            warmup: false,
+            ..fields
+        };
+        let mut line = String::new();
+        write_probe_record(&mut line, &record, &measured).unwrap();
+        assert_eq!(
+            parse_line(line.trim_end().as_bytes()).unwrap(),
+            Line::Record(record)
+        );
     }
 }

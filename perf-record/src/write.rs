@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use crate::{Outcome, Record};
+use crate::{Outcome, Record, Timestamp};
 
 /// Writes one record as a compact JSON line ending in `\n`.
 ///
@@ -45,7 +45,7 @@ pub fn record_to_line(record: &Record<'_>) -> io::Result<String> {
 /// Writes `{` and the known fields, without the closing `}`, so callers can append more.
 pub(crate) fn write_fields(line: &mut String, record: &Record<'_>) {
     line.push_str("{\"ts\":\"");
-    line.push_str(&record.ts.to_string());
+    push_timestamp(line, record.ts);
     line.push_str("\",\"sessionId\":");
     push_json_string(line, &record.session_id);
     line.push_str(",\"tool\":");
@@ -67,6 +67,81 @@ pub(crate) fn write_fields(line: &mut String, record: &Record<'_>) {
     }
 }
 
+/// Appends `ts` exactly as jiff displays it (`2025-10-16T23:34:46.422Z`: UTC, the fraction
+/// without trailing zeros, none for whole seconds). Years 1970 to 9999 are formatted here,
+/// without jiff's general printer; other timestamps go through jiff.
+fn push_timestamp(line: &mut String, ts: Timestamp) {
+    use std::fmt::Write as _;
+    const YEAR_10000: i64 = 253_402_300_800;
+    let seconds = ts.as_second();
+    let nanoseconds = ts.subsec_nanosecond();
+    if !(0..YEAR_10000).contains(&seconds) || nanoseconds < 0 {
+        // Writing into a `String` cannot fail.
+        let _ = write!(line, "{ts}");
+        return;
+    }
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let second_of_day = seconds.rem_euclid(86_400);
+    let mut text = [0_u8; 30];
+    let mut length = 0;
+    for (value, width, separator) in [
+        (year, 4, b'-'),
+        (month, 2, b'-'),
+        (day, 2, b'T'),
+        (second_of_day / 3600, 2, b':'),
+        (second_of_day / 60 % 60, 2, b':'),
+        (second_of_day % 60, 2, b'.'),
+    ] {
+        push_digits(&mut text, &mut length, value, width);
+        text[length] = separator;
+        length += 1;
+    }
+    if nanoseconds > 0 {
+        let mut fraction = i64::from(nanoseconds);
+        let mut width = 9;
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            width -= 1;
+        }
+        push_digits(&mut text, &mut length, fraction, width);
+    } else {
+        // No fraction: drop the '.'.
+        length -= 1;
+    }
+    text[length] = b'Z';
+    length += 1;
+    // Only ASCII digits and separators were written.
+    line.push_str(std::str::from_utf8(&text[..length]).unwrap_or_default());
+}
+
+/// Writes the last `width` decimal digits of `value` (non-negative) at `text[*length..]`.
+fn push_digits(text: &mut [u8; 30], length: &mut usize, value: i64, width: u32) {
+    let mut divisor = 10_i64.pow(width.saturating_sub(1));
+    for _ in 0..width {
+        text[*length] = b'0' + (value / divisor % 10) as u8;
+        *length += 1;
+        divisor /= 10;
+    }
+}
+
+/// Year, month and day of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// Appends `ms` with the shortest digits that read back exactly: plain decimals (`24.723`,
 /// `1`) in the usual range, serde_json's exponent form (`1e-7`, `1e300`) outside it.
 fn push_ms(line: &mut String, ms: f64) {
@@ -78,9 +153,21 @@ fn push_ms(line: &mut String, ms: f64) {
     }
 }
 
-/// Appends a JSON string with serde_json's escaping.
+/// Appends a JSON string with serde_json's escaping. serde_json escapes only `"`, `\\` and
+/// control characters below U+0020, so a string without them is copied as it is (the common
+/// case, without serde_json's intermediate allocation).
 pub(crate) fn push_json_string(line: &mut String, text: &str) {
-    push_json(line, text);
+    if text
+        .bytes()
+        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
+    {
+        line.reserve(text.len() + 2);
+        line.push('"');
+        line.push_str(text);
+        line.push('"');
+    } else {
+        push_json(line, text);
+    }
 }
 
 /// Appends any value serde_json can write; the values used here (strings, finite numbers,
@@ -130,6 +217,68 @@ mod tests {
     fn written_line_reads_back_equal() {
         let line = record_to_line(&sample()).unwrap();
         assert_eq!(parse_line(line.as_bytes()), Ok(Line::Record(sample())));
+    }
+
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_does() {
+        for text in [
+            "plain",
+            "",
+            "caf\u{e9} \u{1f600}",
+            "quote\"",
+            "back\\slash",
+            "tab\t",
+            "nul\0",
+            "\u{1f}",
+            "\u{7f}",
+            "line\u{2028}sep",
+            "</script>",
+        ] {
+            let mut line = String::new();
+            push_json_string(&mut line, text);
+            assert_eq!(line, serde_json::to_string(text).unwrap(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_written_exactly_as_jiff_displays_them() {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut cases: Vec<(i64, i32)> = vec![
+            (0, 0),
+            (0, 1),
+            (1, 100_000_000),
+            (1_760_657_686, 422_000_000),
+            (1_760_657_686, 999_999_999),
+            (253_402_300_799, 999_999_999),
+            (253_402_300_800, 0),
+            (-1, 0),
+            (-1, 500_000_000),
+            (-62_135_596_800, 0),
+        ];
+        for _ in 0..20_000 {
+            let seconds = (next() % 253_402_300_800) as i64;
+            let nanoseconds = match next() % 4 {
+                0 => 0,
+                1 => (next() % 1000) as i32 * 1_000_000,
+                2 => (next() % 1_000_000) as i32 * 1000,
+                _ => (next() % 1_000_000_000) as i32,
+            };
+            cases.push((seconds, nanoseconds));
+        }
+        for (seconds, nanoseconds) in cases {
+            let Ok(ts) = Timestamp::new(seconds, nanoseconds) else {
+                continue;
+            };
+            let mut line = String::new();
+            push_timestamp(&mut line, ts);
+            assert_eq!(line, ts.to_string(), "{seconds} {nanoseconds}");
+        }
     }
 
     #[test]

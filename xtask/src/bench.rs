@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::process::Command;
 
+use crate::rng::SplitMix64;
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -187,7 +188,7 @@ pub(crate) fn ensure_corpus(dir: &Utf8Path, records: u64) -> Result<u64> {
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {dir}"))?;
     eprintln!("generating {records} records under {dir} ...");
-    let mut rng = SplitMix64(SEED);
+    let mut rng = SplitMix64::seeded(SEED);
     for file_index in 0..FILES {
         let path = dir.join(format!("run-{file_index:02}.jsonl"));
         let mut out = BufWriter::with_capacity(
@@ -232,7 +233,7 @@ fn write_record(
     // Log-normal: each group has its own median (exp(mu)) and spread.
     let mu = 2.0 + tool_index as f64 * 0.6 + step_index as f64 * 0.25;
     let sigma = 0.35 + step_index as f64 * 0.05;
-    let ms = (mu + sigma * rng.standard_normal()).exp();
+    let ms = (mu + sigma * rng.next_normal()).exp();
     let ts = format_millis(millis);
     let session = 20_251_016_000_000 + file_index * 1_000 + index / 5_000;
     write!(
@@ -290,34 +291,6 @@ fn format_millis(millis: u64) -> String {
     )
 }
 
-/// A tiny, seeded PRNG (SplitMix64): the corpus is the same on every machine.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        if bound == 0 { 0 } else { self.next() % bound }
-    }
-
-    /// Uniform in (0, 1].
-    fn unit(&mut self) -> f64 {
-        ((self.next() >> 11) + 1) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Box-Muller.
-    fn standard_normal(&mut self) -> f64 {
-        let radius = (-2.0 * self.unit().ln()).sqrt();
-        radius * (std::f64::consts::TAU * self.unit()).cos()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,8 +306,8 @@ mod tests {
     fn generator_is_deterministic() {
         let mut first = Vec::new();
         let mut second = Vec::new();
-        write_record(&mut first, &mut SplitMix64(7), 0, 0, 0).unwrap();
-        write_record(&mut second, &mut SplitMix64(7), 0, 0, 0).unwrap();
+        write_record(&mut first, &mut SplitMix64::seeded(7), 0, 0, 0).unwrap();
+        write_record(&mut second, &mut SplitMix64::seeded(7), 0, 0, 0).unwrap();
         assert_eq!(first, second);
         assert!(first.ends_with(b"}\n"));
     }

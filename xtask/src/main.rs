@@ -12,6 +12,7 @@ mod bench;
 mod ci;
 mod examples;
 mod perf_gate;
+mod rng;
 mod tidy;
 
 use std::process::ExitCode;

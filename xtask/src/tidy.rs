@@ -129,7 +129,7 @@ mod tests {
                     );
                 }
                 if COMMAND_LINE_CRATES.contains(&dependency)
-                    && !matches!(krate, "perf-gate-cli" | "xtask")
+                    && !matches!(krate, "perf-gate-cli" | "xtask" | "tests")
                 {
                     forbid(
                         krate,
