@@ -1,0 +1,10 @@
+//! Any bytes read as gatling output: see `common/import.rs`.
+
+#![no_main]
+
+#[path = "common/import.rs"]
+mod common;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| common::check(perf_import::Format::Gatling, data));
