@@ -84,6 +84,12 @@ pub enum Command {
         after_help = "Example:\n  perf-gate lint --budgets examples/budgets-pass.json examples/logs"
     )]
     Lint(LintArgs),
+    /// Convert other tools' outputs (k6, hyperfine, JMeter, Go benchmarks, criterion, OTLP,
+    /// Locust, Gatling, oha, vegeta) into perf-gate records.
+    #[command(
+        after_help = "Example:\n  perf-gate import --from auto results/k6.json results/hyperfine.json --out records.jsonl"
+    )]
+    Import(ImportArgs),
     /// Measure HTTP endpoints: one record per request, a summary per endpoint on stderr.
     ///
     /// Exits 0 when the run measured what was planned, 2 when the load generator itself was the
@@ -133,6 +139,11 @@ pub struct FilterArgs {
     /// which are otherwise counted as filtered out.
     #[arg(long)]
     pub include_warmup: bool,
+    /// Read the inputs as another tool's output instead of perf-gate JSONL: k6, k6-summary,
+    /// hyperfine, jmeter, gobench, criterion, otlp, locust, gatling, oha, vegeta, or auto
+    /// (sniffed per file). Inputs are then files, not directories.
+    #[arg(long, value_name = "FORMAT")]
+    pub from: Option<perf_import::FormatChoice>,
 }
 
 /// An outcome to filter on.
@@ -293,7 +304,7 @@ pub struct GateArgs {
     #[arg(long, default_value = "artifacts/perf", value_name = "DIR")]
     pub out_dir: Utf8PathBuf,
     /// Also write the merged records as latest.jsonl in the artifacts directory.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from")]
     pub write_latest: bool,
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -534,4 +545,37 @@ pub struct ProbeArgs {
         value_name = "FILE"
     )]
     pub out: Utf8PathBuf,
+}
+
+/// `perf-gate import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The other tool's output files.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<Utf8PathBuf>,
+    /// Their format (`auto` sniffs each file and says what it chose).
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    pub from: perf_import::FormatChoice,
+    /// Where to write the records (atomically).
+    #[arg(
+        long,
+        default_value = "artifacts/perf/imported.jsonl",
+        value_name = "FILE"
+    )]
+    pub out: Utf8PathBuf,
+    /// The records' `tool`, a template over the format's fields (e.g. `{name}`).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub tool: Option<perf_import::Template>,
+    /// The records' `step`, a template over the format's fields (e.g. `{method} {name}`).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub step: Option<perf_import::Template>,
+    /// The records' `sessionId` (default: the input's name).
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// k6: the trend metric to import (default `http_req_duration`).
+    #[arg(long, value_name = "NAME")]
+    pub metric: Option<String>,
+    /// JMeter: also import transaction-controller rows, which duplicate their children.
+    #[arg(long)]
+    pub include_transactions: bool,
 }

@@ -4,6 +4,7 @@
 mod baseline;
 mod collect;
 mod evaluate;
+mod import;
 mod lint;
 mod normalize;
 mod probe;
@@ -15,6 +16,7 @@ use std::io::Write as _;
 use anyhow::{Context as _, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use perf_budget::Budgets;
+use perf_collect::GroupBy;
 use perf_gate::ComparisonSettings;
 use perf_record::{GroupKey, GroupSamples};
 
@@ -48,18 +50,34 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Normalize(args) => normalize::run(&args, context),
         Command::Lint(args) => lint::run(&args, context),
         Command::Probe(args) => probe::run(&args, context),
+        Command::Import(args) => import::run(&args, context),
         Command::Baseline(BaselineCommand::Save(args)) => baseline::save(&args, context),
         Command::Baseline(BaselineCommand::Compare(args)) => baseline::compare(&args, context),
         Command::Baseline(BaselineCommand::Ratchet(args)) => baseline::ratchet(&args, context),
     }
 }
 
+/// What a command read: the (tool, step) groups, and notes for its report.
+struct Input {
+    groups: BTreeMap<GroupKey, GroupSamples>,
+    /// Groups whose source has no raw samples (`--from` an aggregate-only format).
+    without_raw_samples: Vec<GroupKey>,
+}
+
+impl Input {
+    /// `report` with the notes of this input.
+    fn annotate(&self, report: perf_report::Report) -> perf_report::Report {
+        if self.without_raw_samples.is_empty() {
+            return report;
+        }
+        report.with_warning(perf_report::Warning::no_raw_samples(
+            &self.without_raw_samples,
+        ))
+    }
+}
+
 /// Reads the (tool, step) groups of `inputs` in one pass and prints the accounting on stderr.
-fn read_groups(
-    inputs: &[Utf8PathBuf],
-    filter: &FilterArgs,
-    context: Context,
-) -> Result<BTreeMap<GroupKey, GroupSamples>> {
+fn read_groups(inputs: &[Utf8PathBuf], filter: &FilterArgs, context: Context) -> Result<Input> {
     read_groups_except(inputs, filter, Vec::new(), context)
 }
 
@@ -69,11 +87,22 @@ fn read_groups_except(
     filter: &FilterArgs,
     outputs: Vec<Utf8PathBuf>,
     context: Context,
-) -> Result<BTreeMap<GroupKey, GroupSamples>> {
+) -> Result<Input> {
     let config = collect_config(filter, outputs, context.diagnostics)?;
+    if let Some(format) = filter.from {
+        let imported =
+            import::import_inputs(format, inputs, &config.filter, GroupBy::ToolStep, context)?;
+        return Ok(Input {
+            without_raw_samples: imported.without_raw_samples(),
+            groups: perf_collect::into_tool_step_groups(imported.groups),
+        });
+    }
     let read = perf_gate::read_groups(inputs, &config)?;
     context.diagnostics.scan_report(&read.report);
-    Ok(read.groups)
+    Ok(Input {
+        groups: read.groups,
+        without_raw_samples: Vec::new(),
+    })
 }
 
 /// The comparison settings of the command line.

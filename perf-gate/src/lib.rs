@@ -30,6 +30,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod import;
 mod probe;
 mod ratchet;
 
@@ -46,6 +47,7 @@ use perf_record::{GroupKey, GroupSamples};
 use perf_report::{Report, ReportSettings};
 use perf_stats::{Percentile, QuantileMethod};
 
+pub use import::{ImportGroupsError, Imported, import_groups};
 pub use probe::{Probed, probe};
 pub use ratchet::{RatchetChange, RatchetConfig, RatchetError, RatchetProposal, ratchet};
 

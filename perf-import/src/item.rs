@@ -32,7 +32,7 @@ pub struct Sample<'a> {
 
 /// A reported percentile: `q` in [0, 1], the value in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Percentile {
+pub struct ReportedPercentile {
     /// The quantile, in [0, 1] (`0.95` for p95).
     pub q: f64,
     /// The tool's value, in milliseconds.
@@ -74,7 +74,7 @@ pub struct SummaryRecord {
     /// Standard deviation, ms.
     pub std_dev_ms: Option<f64>,
     /// Reported percentiles, in ascending `q`.
-    pub percentiles: Vec<Percentile>,
+    pub percentiles: Vec<ReportedPercentile>,
     /// Caveats a reader must know (`"percentiles rounded by Locust ..."`).
     pub notes: Vec<String>,
 }
@@ -176,7 +176,7 @@ pub fn write_summary<W: Write>(out: &mut W, summary: &SummaryRecord) -> io::Resu
 
 /// The percentiles as a JSON object in ascending order (`{"p50":..,"p95":..}`), leaving out
 /// non-finite values.
-struct OrderedPercentiles<'a>(&'a [Percentile]);
+struct OrderedPercentiles<'a>(&'a [ReportedPercentile]);
 
 impl Serialize for OrderedPercentiles<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -246,12 +246,12 @@ mod tests {
             max_ms: Some(f64::NAN),
             std_dev_ms: None,
             percentiles: vec![
-                Percentile { q: 0.5, ms: 18.0 },
-                Percentile {
+                ReportedPercentile { q: 0.5, ms: 18.0 },
+                ReportedPercentile {
                     q: 0.999,
                     ms: 150.0,
                 },
-                Percentile { q: 1.0, ms: 170.0 },
+                ReportedPercentile { q: 1.0, ms: 170.0 },
             ],
             notes: vec![],
         };

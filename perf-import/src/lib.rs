@@ -49,7 +49,7 @@ use perf_record::{Outcome, Record, Timestamp};
 pub use error::{ImportError, Rejection};
 pub use format::{Format, FormatChoice, SNIFF_BYTES, UnknownFormatName, sniff};
 pub use formats::xml::XmlError;
-pub use item::{Item, Percentile, Sample, SummaryRecord, write_sample, write_summary};
+pub use item::{Item, ReportedPercentile, Sample, SummaryRecord, write_sample, write_summary};
 pub use template::{Template, TemplateError};
 pub use writer::SampleWriter;
 

@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use tests::perf_gate;
 
-const COMMANDS: [&[&str]; 12] = [
+const COMMANDS: [&[&str]; 13] = [
     &[],
     &["baseline"],
     &["collect"],
@@ -14,6 +14,7 @@ const COMMANDS: [&[&str]; 12] = [
     &["normalize"],
     &["lint"],
     &["probe"],
+    &["import"],
     &["baseline", "save"],
     &["baseline", "compare"],
     &["baseline", "ratchet"],

@@ -11,7 +11,7 @@ use crate::output::{render_report, write_file};
 pub fn save(args: &BaselineSaveArgs, context: Context) -> Result<u8> {
     // The baseline file itself is not read back when a directory walk finds it.
     let groups = read_groups_except(&args.inputs, &args.filter, vec![args.out.clone()], context)?;
-    let built = perf_gate::build_baseline(&groups)?;
+    let built = perf_gate::build_baseline(&groups.groups)?;
     perf_baseline::save(&args.out, &built)?;
     print_stdout(&format!(
         "wrote baseline {} with {} groups ({})\n",
@@ -27,7 +27,7 @@ pub fn compare(args: &BaselineCompareArgs, context: Context) -> Result<u8> {
     let loaded = perf_baseline::load(&args.baseline)?;
     let groups = read_groups(&args.inputs, &args.filter, context)?;
     let settings = comparison_settings(&args.comparison);
-    let report = perf_gate::compare_only(&loaded, &groups, &settings)?;
+    let report = groups.annotate(perf_gate::compare_only(&loaded, &groups.groups, &settings)?);
     print_stdout(&render_report(&report, args.format, context.color)?)?;
     Ok(report.verdict().exit_code())
 }

@@ -25,7 +25,7 @@ pub fn run(args: &LintArgs, context: Context) -> Result<u8> {
         return Ok(ExitCode::PASS);
     }
     let groups = read_groups(&args.inputs, &args.filter, context)?;
-    let findings = perf_gate::lint(&budgets, &groups, &scope(&args.filter))?;
+    let findings = perf_gate::lint(&budgets, &groups.groups, &scope(&args.filter))?;
     if findings.is_empty() {
         out.push_str("no findings: every entry matched data, every group is budgeted\n");
     } else {

@@ -16,9 +16,18 @@ pub fn run(args: &SummarizeArgs, context: Context) -> Result<u8> {
         GroupBy::Tool => (CollectGroupBy::Tool, "tool"),
         GroupBy::Session => (CollectGroupBy::Session, "session"),
     };
-    let aggregation = perf_collect::aggregate(&args.inputs, &config, group_by)?;
-    context.diagnostics.scan_report(&aggregation.report);
-    let report = perf_report::summary::summarize_groups(label, &aggregation.groups)?;
+    let groups = match args.filter.from {
+        Some(format) => {
+            super::import::import_inputs(format, &args.inputs, &config.filter, group_by, context)?
+                .groups
+        }
+        None => {
+            let aggregation = perf_collect::aggregate(&args.inputs, &config, group_by)?;
+            context.diagnostics.scan_report(&aggregation.report);
+            aggregation.groups
+        }
+    };
+    let report = perf_report::summary::summarize_groups(label, &groups)?;
     let text = match args.format {
         SummaryFormat::Text => text::render_summary(&report),
         SummaryFormat::Markdown => markdown::render_summary(&report),

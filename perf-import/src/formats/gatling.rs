@@ -12,7 +12,7 @@ use std::io::BufRead;
 use serde_json::Value;
 
 use crate::input::read_document;
-use crate::{Context, ImportError, Percentile};
+use crate::{Context, ImportError, ReportedPercentile};
 
 const PERCENTILES: [(&str, f64); 4] = [
     ("percentiles1", 0.50),
@@ -137,7 +137,7 @@ fn emit(
     summary.std_dev_ms = stat(stats, "standardDeviation", "total");
     for (key, q) in PERCENTILES {
         if let Some(ms) = stat(stats, key, "total") {
-            summary.percentiles.push(Percentile { q, ms });
+            summary.percentiles.push(ReportedPercentile { q, ms });
         }
     }
     summary

@@ -8,7 +8,7 @@ use perf_record::Outcome;
 use serde::Deserialize;
 
 use crate::input::read_document;
-use crate::{Context, ImportError, Percentile};
+use crate::{Context, ImportError, ReportedPercentile};
 
 #[derive(Deserialize)]
 struct Export {
@@ -82,7 +82,9 @@ pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result
             summary.min_ms = ms(result.min);
             summary.max_ms = ms(result.max);
             if let Some(median) = ms(result.median) {
-                summary.percentiles.push(Percentile { q: 0.5, ms: median });
+                summary
+                    .percentiles
+                    .push(ReportedPercentile { q: 0.5, ms: median });
             }
             summary
                 .notes

@@ -11,7 +11,7 @@ use std::io::BufRead;
 use serde_json::{Map, Value};
 
 use crate::input::read_document;
-use crate::{Context, ImportError, Percentile};
+use crate::{Context, ImportError, ReportedPercentile};
 
 pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result<(), ImportError> {
     let document = read_document(reader, context.config.max_document_bytes)
@@ -110,7 +110,9 @@ fn fill_trend(summary: &mut crate::SummaryRecord, trend: &Map<String, Value>) {
     summary.mean_ms = number("avg");
     summary.max_ms = number("max");
     if let Some(median) = number("med") {
-        summary.percentiles.push(Percentile { q: 0.5, ms: median });
+        summary
+            .percentiles
+            .push(ReportedPercentile { q: 0.5, ms: median });
     }
     for (key, value) in trend {
         let Some(percent) = key
@@ -123,7 +125,7 @@ fn fill_trend(summary: &mut crate::SummaryRecord, trend: &Map<String, Value>) {
         if let Some(ms) = value.as_f64()
             && (0.0..=100.0).contains(&percent)
         {
-            summary.percentiles.push(Percentile {
+            summary.percentiles.push(ReportedPercentile {
                 q: percent / 100.0,
                 ms,
             });

@@ -8,7 +8,7 @@
 use std::io::BufRead;
 
 use super::parse_number;
-use crate::{Context, ImportError, Percentile};
+use crate::{Context, ImportError, ReportedPercentile};
 
 /// The note on every Locust summary.
 const ROUNDING_NOTE: &str = "percentiles quantised by Locust: response times are rounded to \
@@ -83,13 +83,15 @@ pub(crate) fn import<R: BufRead>(reader: R, context: &mut Context<'_>) -> Result
         summary.max_ms = number(columns.max);
         for &(q, index) in &columns.percentiles {
             if let Some(ms) = number(Some(index)) {
-                summary.percentiles.push(Percentile { q, ms });
+                summary.percentiles.push(ReportedPercentile { q, ms });
             }
         }
         if summary.percentile(0.5).is_none()
             && let Some(median) = number(columns.median)
         {
-            summary.percentiles.push(Percentile { q: 0.5, ms: median });
+            summary
+                .percentiles
+                .push(ReportedPercentile { q: 0.5, ms: median });
         }
         summary.percentiles.sort_by(|a, b| a.q.total_cmp(&b.q));
         summary.notes.push(ROUNDING_NOTE.to_owned());

@@ -1,0 +1,125 @@
+//! Other tools' outputs as the gate's groups, straight from their files (`--from FORMAT`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use camino::Utf8PathBuf;
+use perf_collect::{CollectError, CompiledFilter, Filter, GroupBy};
+use perf_import::{FormatChoice, ImportConfig, ImportError, ImportReport, Item};
+use perf_record::{GroupKey, GroupName, GroupSamples, Record};
+
+/// How many rejections are kept for printing; all are counted.
+const REJECTIONS_KEPT: usize = 100;
+
+/// What the imports of a run read.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// The groups of the raw samples that passed the filter.
+    pub groups: BTreeMap<GroupName, GroupSamples>,
+    /// One accounting per input, in input order.
+    pub reports: Vec<ImportReport>,
+    /// Samples the filter left out.
+    pub filtered_out: u64,
+    /// Groups the sources described only by aggregates (summary records): they have no raw
+    /// samples for the judges.
+    pub summary_only: BTreeSet<GroupKey>,
+    /// The first rejected items, `input:line: path: reason`.
+    pub rejections: Vec<String>,
+}
+
+/// Why an import could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportGroupsError {
+    /// A `--tools`, `--steps` or `--session` pattern is not a valid glob.
+    #[error("invalid filter")]
+    Filter(#[source] CollectError),
+    /// An input could not be imported.
+    #[error("cannot import {input}")]
+    Import {
+        /// The input.
+        input: Utf8PathBuf,
+        /// Why.
+        #[source]
+        source: ImportError,
+    },
+}
+
+/// Imports every input with `format` (`auto` sniffs each one) and groups the raw samples that
+/// `filter` keeps by `group_by`. Summary records (aggregate-only formats) are counted, never
+/// turned into samples.
+///
+/// # Errors
+/// An invalid filter pattern, or an input that cannot be imported at all (unreadable, wrong
+/// format, over the size caps). Rejected items are counted and kept, not errors.
+pub fn import_groups(
+    format: FormatChoice,
+    inputs: &[Utf8PathBuf],
+    config: &ImportConfig,
+    filter: &Filter,
+    group_by: GroupBy,
+) -> Result<Imported, ImportGroupsError> {
+    let filter = filter.compile().map_err(ImportGroupsError::Filter)?;
+    let mut imported = Imported::default();
+    for input in inputs {
+        let report = perf_import::import_path(format, input, config, |item| {
+            take(&mut imported, &filter, group_by, item);
+            Ok(())
+        })
+        .map_err(|source| ImportGroupsError::Import {
+            input: input.clone(),
+            source,
+        })?;
+        imported.reports.push(report);
+    }
+    Ok(imported)
+}
+
+fn take(imported: &mut Imported, filter: &CompiledFilter, group_by: GroupBy, item: Item<'_>) {
+    match item {
+        Item::Sample(sample) => {
+            if !filter.matches(&sample.record) {
+                imported.filtered_out += 1;
+                return;
+            }
+            let name = group_name(&sample.record, group_by);
+            imported
+                .groups
+                .entry(name)
+                .or_default()
+                .add(&sample.record.outcome, sample.record.ms);
+        }
+        Item::Summary(summary) => {
+            imported
+                .summary_only
+                .insert(GroupKey::new(summary.tool, summary.step));
+        }
+        Item::Rejected(rejection) => {
+            if imported.rejections.len() < REJECTIONS_KEPT {
+                imported.rejections.push(rejection.to_string());
+            }
+        }
+    }
+}
+
+fn group_name(record: &Record<'_>, group_by: GroupBy) -> GroupName {
+    match group_by {
+        GroupBy::ToolStep => GroupName::ToolStep(record.group_key()),
+        GroupBy::Tool => GroupName::Tool(record.tool.as_ref().to_owned()),
+        GroupBy::Session => GroupName::Session(record.session_id.as_ref().to_owned()),
+    }
+}
+
+impl Imported {
+    /// Groups that have summary records but no raw sample.
+    pub fn without_raw_samples(&self) -> Vec<GroupKey> {
+        self.summary_only
+            .iter()
+            .filter(|key| {
+                !self
+                    .groups
+                    .contains_key(&GroupName::ToolStep((*key).clone()))
+            })
+            .cloned()
+            .collect()
+    }
+}
