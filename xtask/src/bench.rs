@@ -23,6 +23,14 @@ pub struct BenchArgs {
     /// Runs of each measurement; the fastest is reported.
     #[arg(long, default_value_t = 3)]
     pub runs: u32,
+    /// Also run the importers' benchmark (one criterion group per raw-sample format).
+    #[arg(long)]
+    pub import: bool,
+    /// Also measure the HTTP probe's sustained rate next to `wrk`'s on one local server
+    /// (installs Debian's `wrk` with apt-get when it is missing and we are root; skips the
+    /// comparison with a message otherwise).
+    #[arg(long)]
+    pub probe: bool,
 }
 
 const GENERATOR_VERSION: u32 = 1;
@@ -109,7 +117,66 @@ pub fn run(root: &Utf8Path, args: &BenchArgs) -> Result<()> {
         &collect,
         "target <= 1.5 s",
     );
+    if args.import {
+        println!("(c) importers, MiB/s per format (target >= 200 MB/s each)");
+        let mut bench = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        bench
+            .current_dir(root)
+            .args(["bench", "-p", "perf-import", "--bench", "import"]);
+        run_checked(bench, "the importers' benchmark")?;
+    }
+    if args.probe {
+        ensure_wrk();
+        println!("(d) probe vs wrk on one local server (target: probe >= 70% of wrk)");
+        let mut versus = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        versus.current_dir(root).args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "perf-probe",
+            "--example",
+            "versus_wrk",
+        ]);
+        run_checked(versus, "the probe's comparison with wrk")?;
+    }
     Ok(())
+}
+
+fn run_checked(mut command: Command, what: &str) -> Result<()> {
+    let status = command.status().with_context(|| format!("running {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `wrk` on the PATH, installed from Debian's packages when missing (as root); otherwise the
+/// comparison runs the probe alone and says why.
+fn ensure_wrk() {
+    let present = |name: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {name}")])
+            .output()
+            .is_ok_and(|output| output.status.success())
+    };
+    if present("wrk") {
+        return;
+    }
+    if present("apt-get") {
+        eprintln!("installing wrk (apt-get install -y wrk) ...");
+        let installed = Command::new("apt-get")
+            .args(["install", "-y", "wrk"])
+            .status()
+            .is_ok_and(|status| status.success());
+        if !installed {
+            let _ = Command::new("apt-get").arg("update").status();
+            let _ = Command::new("apt-get").args(["install", "-y", "wrk"]).status();
+        }
+    }
+    if !present("wrk") {
+        eprintln!("wrk is not installed and could not be installed: the probe runs without it");
+    }
 }
 
 fn print_measurement(title: &str, measurement: &serde_json::Value, target: &str) {
