@@ -144,7 +144,9 @@ pub fn run(root: &Utf8Path, args: &BenchArgs) -> Result<()> {
 }
 
 fn run_checked(mut command: Command, what: &str) -> Result<()> {
-    let status = command.status().with_context(|| format!("running {what}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("running {what}"))?;
     if !status.success() {
         bail!("{what} failed ({status})");
     }
@@ -171,7 +173,9 @@ fn ensure_wrk() {
             .is_ok_and(|status| status.success());
         if !installed {
             let _ = Command::new("apt-get").arg("update").status();
-            let _ = Command::new("apt-get").args(["install", "-y", "wrk"]).status();
+            let _ = Command::new("apt-get")
+                .args(["install", "-y", "wrk"])
+                .status();
         }
     }
     if !present("wrk") {

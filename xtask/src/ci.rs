@@ -45,6 +45,16 @@ pub fn steps() -> Vec<Command> {
         "-D",
         "warnings",
     ]);
+    let recorder = |features: &[&str]| {
+        let mut clippy = cargo();
+        clippy.args(["clippy", "-p", "perf-recorder", "--lib", "--locked"]);
+        clippy.args(features);
+        clippy.args(["--", "-D", "warnings"]);
+        clippy
+    };
+    let recorder_bare = recorder(&["--no-default-features"]);
+    let recorder_tracing = recorder(&["--features", "tracing"]);
+    let recorder_tower = recorder(&["--features", "tower"]);
     let mut doc = cargo();
     doc.args(["doc", "--workspace", "--no-deps", "--locked"])
         .env("RUSTDOCFLAGS", "-D warnings");
@@ -52,7 +62,16 @@ pub fn steps() -> Vec<Command> {
     fuzz.args(["check", "--manifest-path", "fuzz/Cargo.toml", "--locked"]);
     let mut test = cargo();
     test.args(["test", "--workspace", "--locked"]);
-    vec![fmt, clippy, doc, fuzz, test]
+    vec![
+        fmt,
+        clippy,
+        recorder_bare,
+        recorder_tracing,
+        recorder_tower,
+        doc,
+        fuzz,
+        test,
+    ]
 }
 
 /// `cargo xtask ci`.
