@@ -10,7 +10,7 @@ use perf_baseline::{
     self as baseline, Baseline, BaselineError, BuildConfig, ChangeSize, ChangeVerdict as Verdict,
     CompareConfig, Fingerprint, Reason,
 };
-use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_record::{GroupKey, GroupSamples};
 use perf_stats::QuantileMethod;
 
 fn fingerprint() -> Fingerprint {
@@ -24,15 +24,7 @@ fn fingerprint() -> Fingerprint {
 }
 
 fn group(tool: &str, step: &str, latencies: Vec<f64>) -> (GroupKey, GroupSamples) {
-    let counts = OutcomeCounts {
-        ok: latencies.len() as u64,
-        errors: 0,
-        unknown: 0,
-    };
-    let samples = GroupSamples {
-        counts,
-        latencies_ms: latencies,
-    };
+    let samples = GroupSamples::all_ok(latencies);
     (GroupKey::new(tool, step), samples)
 }
 

@@ -11,7 +11,7 @@ use perf_baseline::{
     self as baseline, BaselineError, BuildConfig, ChangeVerdict as Verdict, CompareConfig,
     Comparison, Fingerprint,
 };
-use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_record::{GroupKey, GroupSamples};
 use perf_stats::QuantileMethod;
 
 const TRIALS: usize = 1000;
@@ -58,15 +58,7 @@ impl SplitMix64 {
 }
 
 fn sample(group: usize, latencies: Vec<f64>) -> (GroupKey, GroupSamples) {
-    let counts = OutcomeCounts {
-        ok: latencies.len() as u64,
-        errors: 0,
-        unknown: 0,
-    };
-    let samples = GroupSamples {
-        counts,
-        latencies_ms: latencies,
-    };
+    let samples = GroupSamples::all_ok(latencies);
     (GroupKey::new("service", format!("step{group:02}")), samples)
 }
 

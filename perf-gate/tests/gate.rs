@@ -9,20 +9,12 @@ use std::collections::BTreeMap;
 use perf_baseline::{Baseline, BuildConfig, ChangeVerdict, Fingerprint};
 use perf_budget::{CheckStatus, Metric, parse_budgets};
 use perf_gate::{GateConfig, Scope, gate, regression_tolerances};
-use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_record::{GroupKey, GroupSamples};
 use perf_report::Verdict;
 use perf_stats::QuantileMethod;
 
 fn group(tool: &str, step: &str, latencies: Vec<f64>) -> (GroupKey, GroupSamples) {
-    let counts = OutcomeCounts {
-        ok: latencies.len() as u64,
-        errors: 0,
-        unknown: 0,
-    };
-    let samples = GroupSamples {
-        counts,
-        latencies_ms: latencies,
-    };
+    let samples = GroupSamples::all_ok(latencies);
     (GroupKey::new(tool, step), samples)
 }
 

@@ -7,19 +7,11 @@ use std::collections::BTreeMap;
 
 use perf_baseline::{Baseline, BuildConfig, Fingerprint};
 use perf_gate::{RatchetConfig, RatchetError, ratchet};
-use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_record::{GroupKey, GroupSamples};
 use perf_stats::QuantileMethod;
 
 fn passport(latencies: Vec<f64>) -> Baseline {
-    let counts = OutcomeCounts {
-        ok: latencies.len() as u64,
-        errors: 0,
-        unknown: 0,
-    };
-    let samples = GroupSamples {
-        counts,
-        latencies_ms: latencies,
-    };
+    let samples = GroupSamples::all_ok(latencies);
     let config = BuildConfig {
         fingerprint: Fingerprint {
             os: "linux".into(),

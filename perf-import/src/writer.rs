@@ -105,54 +105,14 @@ impl SampleWriter {
 }
 
 /// RFC 3339 in UTC with the shortest exact fraction, as jiff's `Display` writes it
-/// (`2026-12-01T09:31:49.42692254Z`); jiff itself formats what the fast path does not cover.
+/// (`2026-12-01T09:31:49.42692254Z`), through perf-record's one fast timestamp writer.
 fn push_timestamp(line: &mut Vec<u8>, ts: Timestamp) {
-    let seconds = ts.as_second();
-    let nanos = ts.subsec_nanosecond();
-    if !(0..253_402_300_800).contains(&seconds) || nanos < 0 {
-        let _ = write!(line, "{ts}");
-        return;
-    }
-    let days = seconds / 86_400;
-    let second_of_day = seconds % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // `year` is 1970..=9999 here; every other part is small and non-negative.
-    push_digits(line, year as u64, 4);
-    line.push(b'-');
-    push_digits(line, month as u64, 2);
-    line.push(b'-');
-    push_digits(line, day as u64, 2);
-    line.push(b'T');
-    push_digits(line, (second_of_day / 3600) as u64, 2);
-    line.push(b':');
-    push_digits(line, (second_of_day / 60 % 60) as u64, 2);
-    line.push(b':');
-    push_digits(line, (second_of_day % 60) as u64, 2);
-    if nanos > 0 {
-        let mut fraction = nanos as u64;
-        let mut digits = 9;
-        while fraction.is_multiple_of(10) {
-            fraction /= 10;
-            digits -= 1;
+    match perf_record::TimestampText::new(ts) {
+        Some(text) => line.extend_from_slice(text.as_str().as_bytes()),
+        None => {
+            let _ = write!(line, "{ts}");
         }
-        line.push(b'.');
-        push_digits(line, fraction, digits);
     }
-    line.push(b'Z');
 }
 
 /// Appends `value` in decimal, left-padded with zeros to `width` digits; `core::fmt`'s

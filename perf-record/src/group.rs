@@ -124,6 +124,18 @@ pub struct GroupSamples {
 }
 
 impl GroupSamples {
+    /// A group whose every record succeeded, with these latencies.
+    pub fn all_ok(latencies_ms: Vec<f64>) -> GroupSamples {
+        GroupSamples {
+            counts: OutcomeCounts {
+                ok: latencies_ms.len() as u64,
+                errors: 0,
+                unknown: 0,
+            },
+            latencies_ms,
+        }
+    }
+
     /// Adds one record's outcome and, when the outcome is known, its latency.
     pub fn add(&mut self, outcome: &Outcome<'_>, ms: f64) {
         self.counts.add(outcome);

@@ -334,25 +334,12 @@ fn write_record(
     Ok(())
 }
 
-/// RFC 3339 UTC with milliseconds, from Unix milliseconds (civil-from-days, no dependency).
+/// RFC 3339 UTC with milliseconds, from Unix milliseconds.
 fn format_millis(millis: u64) -> String {
     let seconds = millis / 1000;
     let days = (seconds / 86_400) as i64;
     let of_day = seconds % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = perf_record::civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
         of_day / 3600,
