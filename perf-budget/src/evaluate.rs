@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use perf_record::{GroupKey, GroupSamples};
+use perf_record::{GroupKey, GroupSamples, ReportedStatistics};
 use perf_stats::{
     QuantileMethod, StatsError, SummaryConfig, mean_confidence_interval,
     proportion_confidence_interval, quantile_confidence_interval, summarize,
@@ -71,6 +71,22 @@ pub fn evaluate(
     groups: &BTreeMap<GroupKey, GroupSamples>,
     config: &EvaluateConfig,
 ) -> Result<Evaluation, EvaluateError> {
+    evaluate_with_reported(budgets, groups, &BTreeMap::new(), config)
+}
+
+/// [`evaluate`], plus the groups a source described only by its own aggregates: their checks
+/// compare the reported figures (`p95`, `avg`, `min`, `max`, the error rate) with the limits, with
+/// no confidence interval and never marginal, and a limit on a figure the source did not report
+/// has no data. A group with raw samples is judged on them, whatever was reported for it.
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn evaluate_with_reported(
+    budgets: &Budgets,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    reported: &BTreeMap<GroupKey, ReportedStatistics>,
+    config: &EvaluateConfig,
+) -> Result<Evaluation, EvaluateError> {
     let level = config.confidence_level;
     if !(level > 0.0 && level < 1.0) {
         return Err(EvaluateError::InvalidConfidenceLevel { value: level });
@@ -81,10 +97,18 @@ pub fn evaluate(
             checks.extend(check_group(budgets, entry, key, group, config)?);
         }
     }
+    for (key, statistics) in reported {
+        if groups.contains_key(key) {
+            continue;
+        }
+        if let Some(entry) = budgets.resolve(key) {
+            checks.extend(check_reported(budgets, entry, key, statistics));
+        }
+    }
     for entry in budgets.entries() {
         if let (Some(tool), Some(step)) = (entry.tool.exact(), entry.step.exact()) {
             let key = GroupKey::new(tool, step);
-            if !groups.contains_key(&key) {
+            if !groups.contains_key(&key) && !reported.contains_key(&key) {
                 let empty = GroupSamples::default();
                 checks.extend(check_group(budgets, entry, &key, &empty, config)?);
             }
@@ -205,6 +229,31 @@ fn check_group(
         })
         .collect();
     Ok(checks)
+}
+
+/// The checks of a group known only by a source's reported figures.
+fn check_reported(
+    budgets: &Budgets,
+    entry: &BudgetEntry,
+    key: &GroupKey,
+    statistics: &ReportedStatistics,
+) -> Vec<Check> {
+    let min_samples = budgets.min_samples_for(entry);
+    let count = statistics.count.unwrap_or(0);
+    entry
+        .limits
+        .iter()
+        .map(|limit| {
+            let observed = match limit.metric {
+                Metric::Mean => statistics.mean_ms,
+                Metric::Min => statistics.min_ms,
+                Metric::Max => statistics.max_ms,
+                Metric::Percentile(percentile) => statistics.percentile(percentile.percent()),
+                Metric::ErrorRate => statistics.error_rate(),
+            };
+            build_check(entry, key, limit, count, min_samples, observed, None)
+        })
+        .collect()
 }
 
 fn build_check(
@@ -613,6 +662,60 @@ mod tests {
             "{:?}",
             scoped.lint
         );
+    }
+
+    #[test]
+    fn reported_figures_are_checked_without_intervals_and_raw_samples_win() {
+        let budgets = parse_budgets(
+            r#"{"a": {"*": {"p95": 100, "p99": 100, "avg": 10, "min_samples": 50}}}"#,
+        )
+        .unwrap();
+        let reported = ReportedStatistics {
+            count: Some(200),
+            errors: Some(2),
+            mean_ms: Some(12.0),
+            percentiles: vec![(95.0, 80.0)],
+            ..ReportedStatistics::default()
+        };
+        let few = ReportedStatistics {
+            count: Some(10),
+            ..reported.clone()
+        };
+        let reported_groups = BTreeMap::from([
+            (GroupKey::new("a", "summary"), reported.clone()),
+            (GroupKey::new("a", "few"), few),
+            (GroupKey::new("a", "raw"), reported),
+        ]);
+        let raw = [group("a", "raw", &one_to(100))].into_iter().collect();
+        let evaluation = evaluate_with_reported(&budgets, &raw, &reported_groups, &CONFIG).unwrap();
+        let status = |step: &str, metric: &str| {
+            let check = evaluation
+                .checks
+                .iter()
+                .find(|check| check.group.step == step && check.metric.to_string() == metric)
+                .unwrap();
+            (
+                check.status,
+                check.observed,
+                check.confidence_interval.is_some(),
+            )
+        };
+        assert_eq!(
+            status("summary", "p95"),
+            (CheckStatus::Pass, Some(80.0), false)
+        );
+        assert_eq!(
+            status("summary", "avg"),
+            (CheckStatus::Fail, Some(12.0), false)
+        );
+        // The tool did not report a p99: no data, never a guess.
+        assert_eq!(status("summary", "p99"), (CheckStatus::NoData, None, false));
+        assert_eq!(
+            status("few", "p95"),
+            (CheckStatus::InsufficientSamples, Some(80.0), false)
+        );
+        // Raw samples win over what was reported: 1..=100 has a mean of 50.5.
+        assert_eq!(status("raw", "avg").1, Some(50.5));
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub use budget::{
     DEFAULT_MIN_SAMPLES, Defaults, EntryRef, Limit, Metric, Pattern, RegressionRule, Severity,
     Unit, UnknownMetricName, parse_budgets, read_budgets,
 };
-pub use evaluate::{EvaluateConfig, EvaluateError, evaluate, lint};
+pub use evaluate::{EvaluateConfig, EvaluateError, evaluate, evaluate_with_reported, lint};
 pub use evaluation::{
     Check, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning, LintFinding,
 };

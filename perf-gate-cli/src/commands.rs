@@ -57,22 +57,28 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// What a command read: the (tool, step) groups, and notes for its report.
+/// What a command read: the (tool, step) groups, and what aggregate-only sources reported.
 struct Input {
     groups: BTreeMap<GroupKey, GroupSamples>,
-    /// Groups whose source has no raw samples (`--from` an aggregate-only format).
-    without_raw_samples: Vec<GroupKey>,
+    /// The figures of groups whose source has no raw samples (`--from` an aggregate-only
+    /// format).
+    reported: BTreeMap<GroupKey, perf_record::ReportedStatistics>,
 }
 
 impl Input {
-    /// `report` with the notes of this input.
+    /// `report` saying which groups had no raw samples, for reports that do not judge the
+    /// reported figures (the baseline comparison).
     fn annotate(&self, report: perf_report::Report) -> perf_report::Report {
-        if self.without_raw_samples.is_empty() {
+        let without: Vec<GroupKey> = self
+            .reported
+            .keys()
+            .filter(|key| !self.groups.contains_key(*key))
+            .cloned()
+            .collect();
+        if without.is_empty() {
             return report;
         }
-        report.with_warning(perf_report::Warning::no_raw_samples(
-            &self.without_raw_samples,
-        ))
+        report.with_warning(perf_report::Warning::no_raw_samples(&without))
     }
 }
 
@@ -93,7 +99,7 @@ fn read_groups_except(
         let imported =
             import::import_inputs(format, inputs, &config.filter, GroupBy::ToolStep, context)?;
         return Ok(Input {
-            without_raw_samples: imported.without_raw_samples(),
+            reported: imported.reported,
             groups: perf_collect::into_tool_step_groups(imported.groups),
         });
     }
@@ -101,7 +107,7 @@ fn read_groups_except(
     context.diagnostics.scan_report(&read.report);
     Ok(Input {
         groups: read.groups,
-        without_raw_samples: Vec::new(),
+        reported: BTreeMap::new(),
     })
 }
 

@@ -1,11 +1,11 @@
 //! Other tools' outputs as the gate's groups, straight from their files (`--from FORMAT`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use camino::Utf8PathBuf;
 use perf_collect::{CollectError, CompiledFilter, Filter, GroupBy};
 use perf_import::{FormatChoice, ImportConfig, ImportError, ImportReport, Item};
-use perf_record::{GroupKey, GroupName, GroupSamples, Record};
+use perf_record::{GroupKey, GroupName, GroupSamples, Record, ReportedStatistics};
 
 /// How many rejections are kept for printing; all are counted.
 const REJECTIONS_KEPT: usize = 100;
@@ -19,9 +19,10 @@ pub struct Imported {
     pub reports: Vec<ImportReport>,
     /// Samples the filter left out.
     pub filtered_out: u64,
-    /// Groups the sources described only by aggregates (summary records): they have no raw
-    /// samples for the judges.
-    pub summary_only: BTreeSet<GroupKey>,
+    /// What the sources reported for groups they described only by aggregates (summary
+    /// records); the first summary of a group wins. Budgets are checked against these figures,
+    /// nothing that needs raw samples is computed from them.
+    pub reported: BTreeMap<GroupKey, ReportedStatistics>,
     /// The first rejected items, `input:line: path: reason`.
     pub rejections: Vec<String>,
 }
@@ -89,9 +90,22 @@ fn take(imported: &mut Imported, filter: &CompiledFilter, group_by: GroupBy, ite
                 .add(&sample.record.outcome, sample.record.ms);
         }
         Item::Summary(summary) => {
+            let statistics = ReportedStatistics {
+                count: summary.count,
+                errors: summary.errors,
+                min_ms: summary.min_ms,
+                mean_ms: summary.mean_ms,
+                max_ms: summary.max_ms,
+                percentiles: summary
+                    .percentiles
+                    .iter()
+                    .map(|percentile| (percentile.q * 100.0, percentile.ms))
+                    .collect(),
+            };
             imported
-                .summary_only
-                .insert(GroupKey::new(summary.tool, summary.step));
+                .reported
+                .entry(GroupKey::new(summary.tool, summary.step))
+                .or_insert(statistics);
         }
         Item::Rejected(rejection) => {
             if imported.rejections.len() < REJECTIONS_KEPT {
@@ -112,8 +126,8 @@ fn group_name(record: &Record<'_>, group_by: GroupBy) -> GroupName {
 impl Imported {
     /// Groups that have summary records but no raw sample.
     pub fn without_raw_samples(&self) -> Vec<GroupKey> {
-        self.summary_only
-            .iter()
+        self.reported
+            .keys()
             .filter(|key| {
                 !self
                     .groups

@@ -43,7 +43,7 @@ use perf_collect::{
     Aggregation, CollectConfig, CollectError, CollectingSink, Collection, Filter, GroupBy,
     GroupingSink, ScanReport,
 };
-use perf_record::{GroupKey, GroupSamples};
+use perf_record::{GroupKey, GroupSamples, ReportedStatistics};
 use perf_report::{Report, ReportSettings};
 use perf_stats::{Percentile, QuantileMethod};
 
@@ -212,7 +212,34 @@ pub fn gate(
     groups: &BTreeMap<GroupKey, GroupSamples>,
     config: &GateConfig,
 ) -> Result<Report, GateError> {
-    judge(budgets, baseline, groups, config, &[])
+    judge(budgets, baseline, groups, &BTreeMap::new(), config, &[])
+}
+
+/// [`gate`] with the figures sources reported for groups they kept no raw samples of
+/// (`--from k6-summary`, Locust's statistics): their budgets are checked against those
+/// figures, with no interval and no comparison, and the report names them ("n/a: the source
+/// has no raw samples").
+///
+/// # Errors
+/// As [`gate`].
+pub fn gate_with_reported(
+    budgets: &Budgets,
+    baseline: Option<&Baseline>,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    reported: &BTreeMap<GroupKey, ReportedStatistics>,
+    config: &GateConfig,
+) -> Result<Report, GateError> {
+    let report = judge(budgets, baseline, groups, reported, config, &[])?;
+    let without: Vec<GroupKey> = reported
+        .keys()
+        .filter(|key| !groups.contains_key(*key))
+        .cloned()
+        .collect();
+    Ok(if without.is_empty() {
+        report
+    } else {
+        report.with_warning(perf_report::Warning::no_raw_samples(&without))
+    })
 }
 
 /// The gate's one line: scope, evaluate, mark the `untrusted` groups' checks insufficient,
@@ -221,6 +248,7 @@ fn judge(
     budgets: &Budgets,
     baseline: Option<&Baseline>,
     groups: &BTreeMap<GroupKey, GroupSamples>,
+    reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &GateConfig,
     untrusted: &[GroupKey],
 ) -> Result<Report, GateError> {
@@ -231,7 +259,8 @@ fn judge(
         quantile_method: method,
     };
     let mut evaluation =
-        perf_budget::evaluate(&budgets, groups, &evaluate_config).map_err(GateError::Evaluate)?;
+        perf_budget::evaluate_with_reported(&budgets, groups, reported, &evaluate_config)
+            .map_err(GateError::Evaluate)?;
     for check in &mut evaluation.checks {
         if untrusted.contains(&check.group) && check.observed.is_some() {
             check.status = perf_budget::CheckStatus::InsufficientSamples;
@@ -270,7 +299,14 @@ pub fn gate_probed(
     config: &GateConfig,
 ) -> Result<Report, GateError> {
     let bottlenecks = probed.outcome.bottleneck_groups();
-    let report = judge(budgets, baseline, &probed.groups, config, &bottlenecks)?;
+    let report = judge(
+        budgets,
+        baseline,
+        &probed.groups,
+        &BTreeMap::new(),
+        config,
+        &bottlenecks,
+    )?;
     Ok(if bottlenecks.is_empty() {
         report
     } else {

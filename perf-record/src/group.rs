@@ -151,6 +151,44 @@ impl GroupSamples {
     }
 }
 
+/// What a tool reported about a group when it kept no raw samples (a k6 summary export,
+/// Locust's statistics): its own figures, each one optional because every tool reports another
+/// subset. Judges may check limits against them but must compute nothing that needs samples
+/// (intervals, significance, change points).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportedStatistics {
+    /// How many operations the tool counted.
+    pub count: Option<u64>,
+    /// How many of them failed.
+    pub errors: Option<u64>,
+    /// Smallest latency, ms.
+    pub min_ms: Option<f64>,
+    /// Mean latency, ms.
+    pub mean_ms: Option<f64>,
+    /// Largest latency, ms.
+    pub max_ms: Option<f64>,
+    /// Reported percentiles: (rank in percent, e.g. `95.0`, value in ms), ascending.
+    pub percentiles: Vec<(f64, f64)>,
+}
+
+impl ReportedStatistics {
+    /// The reported value of the percentile of rank `percent`, if the tool reported that one.
+    pub fn percentile(&self, percent: f64) -> Option<f64> {
+        self.percentiles
+            .iter()
+            .find(|(rank, _)| (rank - percent).abs() < 1e-9)
+            .map(|(_, value)| *value)
+    }
+
+    /// `errors / count`, when both are reported and `count > 0`.
+    pub fn error_rate(&self) -> Option<f64> {
+        match (self.errors, self.count) {
+            (Some(errors), Some(count)) if count > 0 => Some(errors as f64 / count as f64),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use atomic::{WriteError, write_atomically};
-pub use group::{GroupKey, GroupName, GroupSamples, OutcomeCounts};
+pub use group::{GroupKey, GroupName, GroupSamples, OutcomeCounts, ReportedStatistics};
 pub use jiff::Timestamp;
 pub use normalize::{http_reason, normalize_line};
 pub use parse::{parse_line, parse_line_reference};

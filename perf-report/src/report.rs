@@ -169,16 +169,17 @@ impl Warning {
         }
     }
 
-    /// Groups whose source reported only aggregates (a k6 summary, Locust's statistics): there
-    /// are no raw samples, so nothing that needs them (percentiles, intervals, the baseline
-    /// comparison) is computed for them.
+    /// Groups whose source reported only aggregates (a k6 summary, Locust's statistics): their
+    /// budgets are checked against the reported figures, and nothing that needs raw samples
+    /// (intervals, significance, the baseline comparison) is computed for them.
     pub fn no_raw_samples(groups: &[perf_record::GroupKey]) -> Warning {
         let names: Vec<String> = groups.iter().map(ToString::to_string).collect();
         Warning {
             code: "no_raw_samples".to_owned(),
             message: format!(
-                "n/a: the source has no raw samples for {} (only the tool's own aggregates), so no \
-                 percentile, interval or comparison of them is computed",
+                "n/a: the source has no raw samples for {} (only the tool's own aggregates): their \
+                 budgets are checked against the reported figures, and no interval, significance \
+                 or comparison is computed for them",
                 names.join(", ")
             ),
         }

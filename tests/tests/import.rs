@@ -60,11 +60,16 @@ fn gate_reads_another_tool_s_output_directly() {
     assert_eq!(counted, 300, "every imported request is judged once");
 }
 
+/// Budgets on the reported figures still work; nothing that needs raw samples is computed, and
+/// the report says so.
 #[test]
-fn an_aggregate_only_source_says_it_has_no_raw_samples() {
+fn an_aggregate_only_source_is_judged_on_its_reported_figures() {
     let tree = TempTree::new();
-    let budgets = tree.write("budgets.json", r#"{"*": {"*": {"p95": 100000}}}"#);
-    perf_gate!()
+    let budgets = tree.write(
+        "budgets.json",
+        r#"{"http_req_duration": {"-": {"p95": 90, "error_rate": 0.5, "min_samples": 100}}}"#,
+    );
+    let output = perf_gate!()
         .args([
             "evaluate",
             "--from",
@@ -74,11 +79,35 @@ fn an_aggregate_only_source_says_it_has_no_raw_samples() {
             budgets.as_str(),
         ])
         .args(["--format", "json"])
-        .assert()
-        .stdout(predicate::str::contains(
-            "n/a: the source has no raw samples",
-        ))
-        .stderr(predicate::str::contains("4 summaries"));
+        .output()
+        .expect("perf-gate runs");
+    // The reported p95 (91.78 ms) is over the 90 ms budget.
+    assert_eq!(output.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("4 summaries"));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let checks = report["checks"].as_array().expect("checks");
+    let p95 = checks
+        .iter()
+        .find(|check| check["metric"] == "p95")
+        .expect("a p95 check");
+    assert_eq!(
+        p95["observed"], 91.78307915,
+        "k6's own p(95), never a recomputed one"
+    );
+    assert_eq!(p95["status"], "fail");
+    assert_eq!(p95["sample_count"], 300);
+    assert_eq!(p95["confidence_interval"], serde_json::Value::Null);
+    // http_req_failed.passes counts failures: 24 of 300.
+    let error_rate = checks
+        .iter()
+        .find(|check| check["metric"] == "error_rate")
+        .expect("an error-rate check");
+    assert_eq!(error_rate["observed"], 0.08);
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("n/a: the source has no raw samples"),
+        "{warnings}"
+    );
 }
 
 #[test]

@@ -16,7 +16,8 @@ pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
         scope: scope(&args.filter),
         ..GateConfig::default()
     };
-    let report = groups.annotate(perf_gate::gate(&budgets, None, &groups.groups, &config)?);
+    let report =
+        perf_gate::gate_with_reported(&budgets, None, &groups.groups, &groups.reported, &config)?;
     for (path, format) in [
         (&args.files.json, ReportFormat::Json),
         (&args.files.markdown, ReportFormat::Markdown),
@@ -56,12 +57,12 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         context.diagnostics,
     )?;
     // One pass over the logs, also for `--write-latest` (stdin can be read only once anyway).
-    let mut without_raw_samples = Vec::new();
+    let mut reported = Default::default();
     let (mut groups, collection) = if args.roots.is_empty() {
         (Default::default(), None)
     } else if args.filter.from.is_some() {
         let input = super::read_groups(&args.roots, &args.filter, context)?;
-        without_raw_samples = input.without_raw_samples;
+        reported = input.reported;
         (input.groups, None)
     } else if args.write_latest {
         let (groups, collection) = perf_gate::read_groups_and_records(&args.roots, &config)?;
@@ -85,12 +86,13 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             }
             perf_gate::gate_probed(&budgets, baseline.as_ref(), &probed, &gate_config)?
         }
-        None => perf_gate::gate(&budgets, baseline.as_ref(), &groups, &gate_config)?,
-    };
-    let report = if without_raw_samples.is_empty() {
-        report
-    } else {
-        report.with_warning(perf_report::Warning::no_raw_samples(&without_raw_samples))
+        None => perf_gate::gate_with_reported(
+            &budgets,
+            baseline.as_ref(),
+            &groups,
+            &reported,
+            &gate_config,
+        )?,
     };
 
     if let Some(collection) = &collection {
