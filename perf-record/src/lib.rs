@@ -121,6 +121,9 @@ pub enum ErrorKind {
     LineTooLong,
     /// The last line has no newline and does not parse.
     TruncatedFinalLine,
+    /// A summary record (`"kind": "summary"`, written by `perf-gate import` for a tool that
+    /// reports only aggregates): it has no raw sample to read as a record.
+    SummaryRecord,
 }
 
 /// A rejected line, without its location.
@@ -170,6 +173,7 @@ impl ErrorKind {
             ErrorKind::InvalidUtf8 => "invalid-utf8",
             ErrorKind::LineTooLong => "line-too-long",
             ErrorKind::TruncatedFinalLine => "truncated-final-line",
+            ErrorKind::SummaryRecord => "summary-record",
         }
     }
 }

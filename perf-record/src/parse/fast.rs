@@ -63,6 +63,12 @@ impl<'a> Scanner<'a> {
                             self.phase = Phase::Warmup;
                         }
                     }
+                    // A summary record is the reference parser's to reject, with its reason.
+                    Key::Kind => {
+                        if self.string()? == "summary" {
+                            return None;
+                        }
+                    }
                     Key::Other => self.skip_value(MAX_NESTING)?,
                 }
                 self.skip_white_space();
@@ -134,6 +140,7 @@ impl<'a> Scanner<'a> {
             [b'"', b't', b'o', b'o', b'l', b'"', ..] => (Key::Tool, 6),
             [b'"', b's', b't', b'e', b'p', b'"', ..] => (Key::Step, 6),
             [b'"', b'p', b'h', b'a', b's', b'e', b'"', ..] => (Key::Phase, 7),
+            [b'"', b'k', b'i', b'n', b'd', b'"', ..] => (Key::Kind, 6),
             [
                 b'"',
                 b's',
@@ -336,6 +343,7 @@ enum Key {
     ErrorReason,
     Err,
     Phase,
+    Kind,
     Other,
 }
 

@@ -194,6 +194,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_summary_record_is_rejected_with_its_reason_by_both_parsers() {
+        let line = r#"{"kind":"summary","rawSamples":false,"ts":"2025-10-21T09:00:01Z","sessionId":"k6","tool":"t","step":"s","count":300,"percentiles":{"p95":91.7}}"#;
+        let with_ms = r#"{"ts":"2025-10-21T09:00:01Z","sessionId":"k6","tool":"t","step":"s","ms":1,"kind":"summary"}"#;
+        for text in [line, with_ms] {
+            let fast = parse_line(text.as_bytes()).unwrap_err();
+            assert_eq!(fast, parse_line_reference(text.as_bytes()).unwrap_err());
+            assert_eq!(fast.kind, ErrorKind::SummaryRecord, "{text}");
+            assert!(fast.detail.contains("--from"), "{}", fast.detail);
+        }
+    }
+
+    #[test]
     fn a_warmup_phase_marks_the_line_in_both_parsers() {
         let base = r#"{"ts":"2025-10-21T09:00:01Z","sessionId":"p","tool":"t","step":"s","ms":1.5,"ok":true"#;
         for (extra, warmup) in [
@@ -204,6 +216,8 @@ mod tests {
             (r#","phase":{"a":"warmup"}}"#, false),
             (r#","phase":"measure","phase":"warmup"}"#, true),
             (r#","x":"warmup"}"#, false),
+            (r#","kind":"sample"}"#, false),
+            (r#","kind":7}"#, false),
             ("}", false),
         ] {
             let line = format!("{base}{extra}");

@@ -202,6 +202,8 @@ struct Fields<'a> {
     err: Option<Cow<'a, str>>,
     seen: u8,
     phase: Phase,
+    /// `"kind": "summary"`: an import's summary record, not a sample.
+    summary: bool,
 }
 
 struct RecordSeed<'s> {
@@ -234,6 +236,14 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Fields::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key == "kind" {
+                if let Scalar::Str(kind) = map.next_value::<Scalar<'de>>()?
+                    && kind == "summary"
+                {
+                    fields.summary = true;
+                }
+                continue;
+            }
             if key == "phase" {
                 // Any `"phase": "warmup"` marks a warm-up record; other values are kept as data.
                 if let Scalar::Str(phase) = map.next_value::<Scalar<'de>>()?
@@ -341,6 +351,15 @@ impl RecordSeed<'_> {
 }
 
 fn finish(fields: Fields<'_>) -> Result<Record<'_>, FieldError> {
+    if fields.summary {
+        return Err(FieldError {
+            kind: ErrorKind::SummaryRecord,
+            field: None,
+            detail: "a summary record of a tool's own aggregates, not a sample: judge its figures \
+                     with --from FORMAT on the tool's file"
+                .to_owned(),
+        });
+    }
     let missing = |name: &'static str| {
         FieldError::new(
             ErrorKind::MissingField,
