@@ -396,7 +396,10 @@ pub fn render_summary(outcome: &ProbeOutcome) -> String {
         .iter()
         .map(|endpoint| endpoint.tool.len() + endpoint.step.len() + 1)
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        // A longer name overflows its column; no width from a plan reaches the formatter
+        // unclamped (it accepts at most 65,535).
+        .min(80);
     for endpoint in &outcome.endpoints {
         let name = format!("{}/{}", endpoint.tool, endpoint.step);
         let mut errors = String::new();

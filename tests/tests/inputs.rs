@@ -639,3 +639,40 @@ fn gate_write_latest_reads_stdin_once_for_both() {
     .expect("JSON");
     assert_eq!(report["checks"][0]["sample_count"], 30);
 }
+
+/// A name whose escaped width exceeds 65,535 characters used to panic every text renderer
+/// (`{:<width$}` takes at most u16::MAX), after `gate` had written its reports: columns are now
+/// at most 80 wide and a longer cell overflows.
+#[test]
+fn a_seventy_thousand_character_name_is_reported_not_a_crash() {
+    let tree = TempTree::new();
+    let tool = "é".repeat(11_000) + &"T".repeat(60_000);
+    let line = format!(
+        "{{\"ts\":\"2025-10-16T10:00:00Z\",\"sessionId\":\"s\",\"tool\":\"{tool}\",\"step\":\"get\",\"ms\":1,\"ok\":true}}\n"
+    );
+    let log = tree.write("long.jsonl", line.repeat(3));
+    let budgets = tree.write(
+        "budgets.json",
+        r#"{"*": {"*": {"p95": 100, "min_samples": 1}}}"#,
+    );
+    perf_gate!()
+        .args(["gate", log.as_str(), "--budgets", budgets.as_str()])
+        .args(["--out-dir", tree.path().join("out").as_str()])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("\\u{e9}"));
+    perf_gate!()
+        .args(["summarize", log.as_str()])
+        .assert()
+        .code(0);
+    perf_gate!()
+        .args([
+            "collect",
+            log.as_str(),
+            "--out",
+            tree.path().join("c.jsonl").as_str(),
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("by tool:"));
+}

@@ -46,11 +46,23 @@ fn render_text(summary: &CollectionSummary) -> String {
         "outcomes: {} ok, {} errors, {} unknown",
         outcomes.ok, outcomes.errors, outcomes.unknown
     );
-    let width = summary.by_tool.keys().map(String::len).max().unwrap_or(0);
-    if !summary.by_tool.is_empty() {
+    // Tool names come from logs: printable ASCII only, and a column no wider than 80 so that a
+    // huge name can neither break the layout nor overflow the formatter's width.
+    let tools: Vec<(String, u64)> = summary
+        .by_tool
+        .iter()
+        .map(|(tool, count)| (perf_report::render::escape::ascii(tool), *count))
+        .collect();
+    let width = tools
+        .iter()
+        .map(|(tool, _)| tool.len())
+        .max()
+        .unwrap_or(0)
+        .min(80);
+    if !tools.is_empty() {
         out.push_str("by tool:\n");
     }
-    for (tool, count) in &summary.by_tool {
+    for (tool, count) in &tools {
         let _ = writeln!(out, "  {tool:<width$}  {count}");
     }
     let _ = writeln!(out, "sessions: {}", summary.by_session.len());

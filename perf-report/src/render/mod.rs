@@ -35,6 +35,16 @@ fn checks_in_display_order(report: &Report) -> Vec<&Check> {
     checks
 }
 
+/// The widest a padded column gets: a longer cell (a very long tool or step name) is written
+/// whole and overflows its column instead of widening every row, and no width that comes from
+/// data reaches a format width unclamped (`{:<width$}` accepts at most 65,535).
+pub(crate) const MAX_COLUMN_WIDTH: usize = 80;
+
+/// The width of a column of `cells`: the widest, at most [`MAX_COLUMN_WIDTH`].
+pub(crate) fn column_width<'a>(cells: impl Iterator<Item = &'a str>) -> usize {
+    cells.map(str::len).max().unwrap_or(0).min(MAX_COLUMN_WIDTH)
+}
+
 /// `value` with `decimals` decimals, never `-0.00`.
 pub(crate) fn fixed(value: f64, decimals: usize) -> String {
     let text = format!("{value:.decimals$}");

@@ -14,8 +14,8 @@ use perf_budget::{CheckStatus, LintFinding};
 
 use super::escape::ascii;
 use super::{
-    checks_in_display_order, comparison, comparison_text, counts_sentence, detail_text,
-    lint_sentence, marginal_text, observed_text, verbatim,
+    checks_in_display_order, column_width, comparison, comparison_text, counts_sentence,
+    detail_text, lint_sentence, marginal_text, observed_text, verbatim,
 };
 use crate::report::{Report, Verdict};
 use crate::summary::{self, SummaryReport};
@@ -77,7 +77,7 @@ pub fn checks_section(report: &Report, config: &TextConfig) -> String {
             ]
         })
         .collect();
-    let width = |column: usize| rows.iter().map(|row| row[column].len()).max().unwrap_or(0);
+    let width = |column: usize| column_width(rows.iter().map(|row| row[column].as_str()));
     let (group_width, metric_width, observed_width, comparison_width, detail_width) =
         (width(0), width(1), width(2), width(3), width(4));
     let mut out = String::from("\n");
@@ -180,12 +180,8 @@ pub fn baseline_section(comparison: &Comparison) -> String {
             ]
         })
         .collect();
-    let mut widths = [0usize; 6];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.len());
-        }
-    }
+    let widths: [usize; 6] =
+        std::array::from_fn(|column| column_width(rows.iter().map(|row| row[column].as_str())));
     for (row, group) in rows
         .iter()
         .zip(comparison::groups_in_display_order(comparison))
@@ -211,7 +207,7 @@ pub fn render_summary(report: &SummaryReport) -> String {
         )
         .collect();
     let widths: Vec<usize> = (0..summary::HEADER.len())
-        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+        .map(|column| column_width(rows.iter().map(|row| row[column].as_str())))
         .collect();
     let mut out = String::new();
     for row in &rows {
