@@ -10,6 +10,7 @@ use camino::Utf8PathBuf;
 use perf_collect::{CollectConfig, Filter, OutcomeFilter, Progress, ScanReport};
 use perf_gate::Scope;
 use perf_record::Timestamp;
+use perf_report::render::escape::ascii;
 
 use crate::cli::{FilterArgs, OutcomeArg};
 
@@ -120,11 +121,13 @@ impl Diagnostics {
             return;
         }
         let mut stderr = std::io::stderr().lock();
+        // Paths and reasons can hold anything a file name can (newlines, ESC, `::error`): one
+        // printable ASCII line each, never a workflow command or a terminal escape.
         for problem in &report.problems {
-            let _ = writeln!(stderr, "warning: {}", error_chain(problem));
+            let _ = writeln!(stderr, "warning: {}", ascii(&error_chain(problem)));
         }
         for rejection in &report.rejections {
-            let _ = writeln!(stderr, "warning: {rejection}");
+            let _ = writeln!(stderr, "warning: {}", ascii(&rejection.to_string()));
         }
         let unlisted = report
             .totals
@@ -139,7 +142,7 @@ impl Diagnostics {
                 let _ = writeln!(
                     stderr,
                     "{}: {} lines, {} accepted, {} filtered out, {} rejected, {} blank",
-                    file.path,
+                    ascii(file.path.as_str()),
                     counts.lines,
                     counts.accepted,
                     counts.filtered_out,

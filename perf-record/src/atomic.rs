@@ -22,7 +22,9 @@ pub struct WriteError {
 /// process umask (reports, baselines and `latest.jsonl` are meant to be shared); it is flushed,
 /// fsynced and renamed over `path` only when `write` succeeded, and the directory is then fsynced
 /// so the rename survives a crash. A failure or a kill at any point leaves the previous file (or
-/// no file) in place, never a truncated one. Missing parent directories are created.
+/// no file) in place, never a truncated one. Missing parent directories are created. A path
+/// that is a device or a pipe (`/dev/stdout`, `/dev/null`, a FIFO) is written to directly: it
+/// cannot be replaced, and renaming over it would destroy it.
 ///
 /// ```
 /// let dir = tempfile::tempdir()?;
@@ -39,6 +41,20 @@ pub fn write_atomically(
         path: path.to_path_buf(),
         source,
     };
+    // A device or a pipe (`--out /dev/stdout`, `/dev/null`, a FIFO) is written to as it is:
+    // renaming a temporary file over it would replace the device with a regular file.
+    if let Ok(metadata) = std::fs::metadata(path)
+        && !metadata.is_file()
+        && !metadata.is_dir()
+    {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(failed)?;
+        let mut writer = BufWriter::new(&mut file);
+        write(&mut writer).map_err(failed)?;
+        return writer.flush().map_err(failed);
+    }
     let directory = match path.parent() {
         Some(parent) if !parent.as_str().is_empty() => parent,
         _ => Utf8Path::new("."),
@@ -113,6 +129,15 @@ mod tests {
         let error =
             write_atomically(&file.join("report.json"), |out| out.write_all(b"x")).unwrap_err();
         assert!(error.to_string().contains("plain"), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_to_not_replaced() {
+        use std::os::unix::fs::FileTypeExt as _;
+        write_atomically(Utf8Path::new("/dev/null"), |out| out.write_all(b"gone")).unwrap();
+        let kind = std::fs::metadata("/dev/null").unwrap().file_type();
+        assert!(kind.is_char_device(), "/dev/null is still a device");
     }
 
     #[cfg(unix)]

@@ -676,3 +676,36 @@ fn a_seventy_thousand_character_name_is_reported_not_a_crash() {
         .code(0)
         .stdout(predicate::str::contains("by tool:"));
 }
+
+/// File names and tool names can hold newlines, ESC and `::error::`: no line perf-gate prints,
+/// on stdout or stderr, starts a GitHub workflow command or carries a raw control character
+/// (issue 18, items 11 and 13).
+#[cfg(unix)]
+#[test]
+fn hostile_file_and_tool_names_never_start_a_workflow_command() {
+    let tree = TempTree::new();
+    let hostile_dir = "logs\n::error title=pwned::x\n\u{1b}[31m";
+    let line = "{\"ts\":\"2025-10-16T10:00:00Z\",\"sessionId\":\"s\",\"tool\":\"::error::pwned\",\"step\":\"get\",\"ms\":1,\"ok\":true}\nnot json\n";
+    tree.write(&format!("{hostile_dir}/a.jsonl"), line);
+    let out = tree.path().join("out/latest.jsonl");
+    for command in [
+        &["summarize"][..],
+        &["-v", "collect", "--out", out.as_str()][..],
+    ] {
+        let output = perf_gate!()
+            .args(command)
+            .arg(tree.path().as_str())
+            .output()
+            .expect("perf-gate runs");
+        for stream in [&output.stdout, &output.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            for printed in text.lines() {
+                assert!(!printed.starts_with("::"), "{command:?}: {printed:?}");
+                assert!(
+                    !printed.chars().any(|c| c.is_control() && c != '\t'),
+                    "{command:?}: {printed:?}"
+                );
+            }
+        }
+    }
+}

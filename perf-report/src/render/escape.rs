@@ -5,10 +5,18 @@ use std::fmt::Write as _;
 
 /// Makes a log-derived string printable ASCII: anything else (control characters such as ESC
 /// or newline, and non-ASCII) becomes `\u{..}`, and `\` becomes `\\`, so a name can neither
-/// break the layout nor send escape sequences to a terminal.
+/// break the layout nor send escape sequences to a terminal. A leading `::` becomes `\u{3a}:`,
+/// so a name at the start of a line can never be read as a GitHub workflow command.
 pub fn ascii(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
+    let rest = match text.strip_prefix(':').filter(|rest| rest.starts_with(':')) {
+        Some(rest) => {
+            out.push_str("\\u{3a}");
+            rest
+        }
+        None => text,
+    };
+    for character in rest.chars() {
         match character {
             '\\' => out.push_str("\\\\"),
             ' '..='~' => out.push(character),
@@ -98,6 +106,8 @@ mod tests {
     fn ascii_escapes_control_and_non_ascii_characters() {
         assert_eq!(ascii("a\nb\x1b[31m\\é"), "a\\u{a}b\\u{1b}[31m\\\\\\u{e9}");
         assert_eq!(ascii("plain/step-1"), "plain/step-1");
+        assert_eq!(ascii("::error::pwned"), "\\u{3a}:error::pwned");
+        assert_eq!(ascii("a::b"), "a::b");
     }
 
     #[test]
