@@ -126,9 +126,17 @@ impl Queue {
         self.not_empty.notify_all();
     }
 
-    /// The writer has stopped: callers waiting for room give up instead of waiting forever.
+    /// The writer has stopped: callers waiting for room give up instead of waiting forever,
+    /// and what is still queued is dropped, so a `flush` or `snapshot` queued just before the
+    /// writer stopped gets its answer (the writer is gone) instead of waiting for a reply that
+    /// nothing will send.
     pub(crate) fn writer_gone(&self) {
-        self.lock().writer_gone = true;
+        let mut state = self.lock();
+        state.writer_gone = true;
+        let stale = std::mem::take(&mut state.messages);
+        drop(state);
         self.not_full.notify_all();
+        // Dropped outside the lock: a message's reply channel closes here.
+        drop(stale);
     }
 }

@@ -43,7 +43,8 @@ impl ExitCode {
 pub enum Verdict {
     /// Every check passed (warnings allowed). Exit code 0.
     Pass,
-    /// No violation, but a budgeted group had insufficient samples or no data. Exit code 2.
+    /// No violation, but a budgeted group had insufficient samples or no data, or nothing was
+    /// checked at all. Exit code 2.
     Inconclusive,
     /// At least one violation or regression. Exit code 3.
     Fail,
@@ -83,6 +84,12 @@ impl Verdict {
 
     /// The one computation of the overall verdict, from every section.
     fn of_sections(checks: &[Check], baseline: Option<&Comparison>) -> Verdict {
+        // A run that judged nothing (no check, and no group compared with a baseline) has no
+        // data: a typo in `--tools`, empty budgets or empty logs must not pass the gate.
+        let compared = baseline.is_some_and(|comparison| !comparison.groups.is_empty());
+        if checks.is_empty() && !compared {
+            return Verdict::Inconclusive;
+        }
         let checks = checks.iter().map(Verdict::of_check);
         // A regression fails the gate; improved, unchanged and not comparable groups do not
         // change the verdict.

@@ -305,3 +305,64 @@ fn invalid_glob_in_a_filter_exits_1() {
         .code(1)
         .stderr(predicate::str::starts_with("error: ").and(predicate::str::contains("[wsap")));
 }
+
+/// Nothing checked is not a pass: a typo in `--tools` reads no record and exits 2, saying why
+/// (issue 18, item 5).
+#[test]
+fn a_run_that_checked_nothing_exits_2() {
+    let tree = TempTree::new();
+    perf_gate!()
+        .args([
+            "gate",
+            "examples/logs",
+            "--budgets",
+            "examples/budgets-pass.json",
+        ])
+        .args([
+            "--tools",
+            "wsapp",
+            "--out-dir",
+            tree.path().join("out").as_str(),
+        ])
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains("nothing was checked"));
+}
+
+/// `baseline save` with no data writes nothing and exits 2 (issue 18, item 10).
+#[test]
+fn a_baseline_of_nothing_is_not_written() {
+    let tree = TempTree::new();
+    let empty = tree.write("empty.jsonl", "");
+    let out = tree.path().join("baseline.json");
+    perf_gate!()
+        .args(["baseline", "save", empty.as_str(), "--out", out.as_str()])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not written"));
+    assert!(!out.exists());
+}
+
+/// An unwritable GitHub job summary keeps the gate's exit code (issue 18, item 9).
+#[test]
+fn an_unwritable_step_summary_keeps_the_exit_code() {
+    let tree = TempTree::new();
+    perf_gate!()
+        .env("GITHUB_ACTIONS", "true")
+        .env(
+            "GITHUB_STEP_SUMMARY",
+            tree.path().join("missing/dir/summary.md").as_str(),
+        )
+        .args([
+            "gate",
+            "examples/logs",
+            "--budgets",
+            "examples/budgets-pass.json",
+        ])
+        .args(["--out-dir", tree.path().join("out").as_str()])
+        .assert()
+        .code(0)
+        .stderr(predicates::str::contains(
+            "warning: cannot open the GitHub step summary",
+        ));
+}

@@ -11,6 +11,14 @@ use crate::output::{render_report, write_file};
 pub fn save(args: &BaselineSaveArgs, context: Context) -> Result<u8> {
     // The baseline file itself is not read back when a directory walk finds it.
     let groups = read_groups_except(&args.inputs, &args.filter, vec![args.out.clone()], context)?;
+    if groups.groups.is_empty() {
+        // A baseline of nothing would make every later comparison "not comparable".
+        context.diagnostics.note(&format!(
+            "error: no record with a known outcome was read: {} not written",
+            args.out
+        ));
+        return Ok(perf_report::ExitCode::INCONCLUSIVE);
+    }
     let built = perf_gate::build_baseline(&groups.groups)?;
     perf_baseline::save(&args.out, &built)?;
     print_stdout(&format!(

@@ -102,7 +102,13 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     print_stdout(&render_report(&report, args.format, context.color)?)?;
 
     if let Some(github) = GithubActions::detect() {
-        github.append_step_summary(&markdown)?;
+        // An unwritable job summary must not change the gate's verdict or hide its annotations.
+        if let Err(error) = github.append_step_summary(&markdown) {
+            context.diagnostics.note(&format!(
+                "warning: {}",
+                perf_report::render::escape::ascii(&format!("{error:#}"))
+            ));
+        }
         let annotations = perf_report::render::github::render(&report);
         match args.format {
             ReportFormat::Github => {}
