@@ -8,7 +8,7 @@
 //! |---|---|
 //! | 0 | every check passed (warnings allowed) |
 //! | 3 | at least one budget violation or baseline regression |
-//! | 2 | no violation, but a budgeted group had too few samples or no data |
+//! | 2 | no violation, but a budgeted group had too few samples or no data, or nothing was checked |
 //! | 1 | usage, input or configuration error |
 //!
 //! ```sh
