@@ -69,16 +69,7 @@ impl Input {
     /// `report` saying which groups had no raw samples, for reports that do not judge the
     /// reported figures (the baseline comparison).
     fn annotate(&self, report: perf_report::Report) -> perf_report::Report {
-        let without: Vec<GroupKey> = self
-            .reported
-            .keys()
-            .filter(|key| !self.groups.contains_key(*key))
-            .cloned()
-            .collect();
-        if without.is_empty() {
-            return report;
-        }
-        report.with_warning(perf_report::Warning::no_raw_samples(&without))
+        perf_gate::note_missing_raw_samples(report, &self.groups, &self.reported)
     }
 }
 

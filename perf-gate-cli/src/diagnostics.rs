@@ -124,7 +124,7 @@ impl Diagnostics {
         // Paths and reasons can hold anything a file name can (newlines, ESC, `::error`): one
         // printable ASCII line each, never a workflow command or a terminal escape.
         for problem in &report.problems {
-            let _ = writeln!(stderr, "warning: {}", ascii(&error_chain(problem)));
+            let _ = writeln!(stderr, "warning: {}", ascii(&chain_line(problem)));
         }
         for rejection in &report.rejections {
             let _ = writeln!(stderr, "warning: {}", ascii(&rejection.to_string()));
@@ -172,17 +172,22 @@ impl Diagnostics {
     }
 }
 
-/// An error and its causes on one line.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut line = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
+/// Every message of an error's chain, outermost first, each one only when it adds something:
+/// `invalid budget file b.json: $.a.b.p95: invalid value -1: ...`. The one way this command
+/// prints an error chain on one line (errors and stderr warnings alike).
+pub fn chain_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = String::new();
+    for cause in std::iter::successors(Some(error), |cause| cause.source()) {
         let message = cause.to_string();
-        if !line.contains(&message) {
+        if line.contains(&message) {
+            continue;
+        }
+        if message.contains(&line) {
+            line = message;
+        } else {
             line.push_str(": ");
             line.push_str(&message);
         }
-        source = cause.source();
     }
     line
 }

@@ -76,23 +76,9 @@ fn print_error(error: &anyhow::Error, verbose: bool) {
     }
 }
 
-/// Every message of the chain, outermost first, each one only when it adds something:
-/// `invalid budget file b.json: $.a.b.p95: invalid value -1: ...`.
+/// The error and its causes on one line, each cause once (see [`diagnostics::chain_line`]).
 fn one_line(error: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in error.chain() {
-        let message = cause.to_string();
-        if line.contains(&message) {
-            continue;
-        }
-        if message.contains(&line) {
-            line = message;
-        } else {
-            line.push_str(": ");
-            line.push_str(&message);
-        }
-    }
-    line.replace('\n', " ")
+    diagnostics::chain_line(error.as_ref()).replace('\n', " ")
 }
 
 #[cfg(test)]

@@ -230,16 +230,7 @@ pub fn gate_with_reported(
     config: &GateConfig,
 ) -> Result<Report, GateError> {
     let report = judge(budgets, baseline, groups, reported, config, &[])?;
-    let without: Vec<GroupKey> = reported
-        .keys()
-        .filter(|key| !groups.contains_key(*key))
-        .cloned()
-        .collect();
-    Ok(if without.is_empty() {
-        report
-    } else {
-        report.with_warning(perf_report::Warning::no_raw_samples(&without))
-    })
+    Ok(note_missing_raw_samples(report, groups, reported))
 }
 
 /// The gate's one line: scope, evaluate, mark the `untrusted` groups' checks insufficient,
@@ -312,6 +303,25 @@ pub fn gate_probed(
     } else {
         report.with_warning(perf_report::Warning::generator_bottleneck(&bottlenecks))
     })
+}
+
+/// `report` with the "n/a: the source has no raw samples" warning naming the groups known only by
+/// what a source reported (in `reported`, without raw samples in `groups`), when there are any.
+pub fn note_missing_raw_samples(
+    report: Report,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    reported: &BTreeMap<GroupKey, ReportedStatistics>,
+) -> Report {
+    let without: Vec<GroupKey> = reported
+        .keys()
+        .filter(|key| !groups.contains_key(*key))
+        .cloned()
+        .collect();
+    if without.is_empty() {
+        report
+    } else {
+        report.with_warning(perf_report::Warning::no_raw_samples(&without))
+    }
 }
 
 /// A report with only the baseline section (`perf-gate baseline compare`): no budgets, so the

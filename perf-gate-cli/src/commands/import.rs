@@ -1,7 +1,5 @@
 //! `perf-gate import`, and `--from FORMAT` on the commands that read logs.
 
-use std::collections::BTreeMap;
-
 use anyhow::Result;
 use camino::Utf8PathBuf;
 use perf_collect::{Filter, GroupBy};
@@ -118,7 +116,7 @@ pub fn import_inputs(
 
 /// `k6.json: k6 (sniffed): 1200 items: 1200 records, 0 summaries, 0 blank, 0 skipped, 0 rejected`.
 fn note_report(report: &ImportReport, context: Context) {
-    let skipped: BTreeMap<&str, u64> = report.skipped.clone();
+    let skipped = &report.skipped;
     let skipped_text = if skipped.is_empty() {
         String::new()
     } else {
