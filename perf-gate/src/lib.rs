@@ -279,7 +279,8 @@ fn judge(
 
 /// [`gate`] over what a probe measured: a group whose load the generator could not keep up with
 /// is judged insufficient (exit 2, "the numbers are not the server's"), never passed or failed,
-/// and the report says which groups and why.
+/// and the report says which groups and why. Groups of aggregate-only sources read beside the
+/// probe (`reported`) are judged as [`gate_with_reported`] does.
 ///
 /// # Errors
 /// As [`gate`].
@@ -287,6 +288,7 @@ pub fn gate_probed(
     budgets: &Budgets,
     baseline: Option<&Baseline>,
     probed: &Probed,
+    reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &GateConfig,
 ) -> Result<Report, GateError> {
     let bottlenecks = probed.outcome.bottleneck_groups();
@@ -294,10 +296,11 @@ pub fn gate_probed(
         budgets,
         baseline,
         &probed.groups,
-        &BTreeMap::new(),
+        reported,
         config,
         &bottlenecks,
     )?;
+    let report = note_missing_raw_samples(report, &probed.groups, reported);
     Ok(if bottlenecks.is_empty() {
         report
     } else {

@@ -84,7 +84,13 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             for (key, samples) in std::mem::take(&mut groups) {
                 probed.groups.entry(key).or_default().merge(&samples);
             }
-            perf_gate::gate_probed(&budgets, baseline.as_ref(), &probed, &gate_config)?
+            perf_gate::gate_probed(
+                &budgets,
+                baseline.as_ref(),
+                &probed,
+                &reported,
+                &gate_config,
+            )?
         }
         None => perf_gate::gate_with_reported(
             &budgets,
@@ -106,7 +112,7 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         if let Err(error) = github.append_step_summary(&markdown) {
             context.diagnostics.note(&format!(
                 "warning: {}",
-                perf_report::render::escape::ascii(&format!("{error:#}"))
+                perf_report::render::escape::ascii(&crate::diagnostics::chain_line(error.as_ref()))
             ));
         }
         let annotations = perf_report::render::github::render(&report);
