@@ -119,6 +119,29 @@ pub enum LintFinding {
         /// Its latencies (known outcomes).
         sample_count: u64,
     },
+    /// A less specific entry limits metrics that the entries winning over it do not, so those
+    /// limits do not apply to the groups they win (entries replace, never merge). Copy the
+    /// metrics into the winners if they should apply.
+    ShadowedMetrics {
+        /// The less specific entry whose limits were lost.
+        shadowed: EntryRef,
+        /// The metrics it limits that the winners lack.
+        metrics: Vec<crate::Metric>,
+        /// The more specific entries that won without those metrics, sorted.
+        winners: Vec<EntryRef>,
+        /// Groups the limits did not reach.
+        groups: u64,
+    },
+    /// Two equally specific entries (globs with as many literal characters) both match some
+    /// groups; the first in file order (sorted by key) wins, which is rarely what was meant.
+    AmbiguousEntries {
+        /// The entry that won.
+        winner: EntryRef,
+        /// The equally specific entry that lost.
+        other: EntryRef,
+        /// Groups both match.
+        groups: u64,
+    },
     /// A budgeted group with fewer latencies than its entry's `min_samples`.
     TooFewSamples {
         /// The group's tool.

@@ -172,22 +172,64 @@ impl RegressionRule {
     }
 }
 
-/// A tool or step name in a budget entry, or the `"*"` wildcard.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A tool or step name in a budget entry: an exact name, the `"*"` wildcard, or a glob.
+///
+/// Keys use the same glob syntax as `--tools` / `--steps` (globset: `*`, `?`, `[abc]`, `{a,b}`;
+/// `/` is not special). A key without glob metacharacters is an exact name; a glob also matches
+/// its own literal text.
+#[derive(Debug, Clone)]
 pub enum Pattern {
     /// `"*"`: any name.
     Any,
     /// Exactly this name.
     Exact(String),
+    /// A glob such as `get_*` or `{cart,checkout}`.
+    Glob(GlobPattern),
 }
 
+/// A compiled glob key of a budget entry, with the text it was written as.
+#[derive(Debug, Clone)]
+pub struct GlobPattern {
+    text: String,
+    matcher: globset::GlobMatcher,
+}
+
+impl GlobPattern {
+    /// The glob as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Characters of the glob that are not metacharacters: among two globs that match the same
+    /// name, the one with more literal characters is the more specific.
+    pub fn literal_len(&self) -> usize {
+        self.text
+            .chars()
+            .filter(|character| !matches!(character, '*' | '?' | '[' | ']' | '{' | '}' | ',' | '!'))
+            .count()
+    }
+}
+
+/// The characters that make a budget key a glob rather than an exact name.
+const GLOB_METACHARACTERS: &[char] = &['*', '?', '[', '{'];
+
 impl Pattern {
-    pub(crate) fn from_key(key: &str) -> Self {
+    /// The pattern a budget-file key stands for; an error for a malformed glob (`get_[`).
+    pub fn from_key(key: &str) -> Result<Self, globset::Error> {
         if key == "*" {
-            Pattern::Any
-        } else {
-            Pattern::Exact(key.to_owned())
+            return Ok(Pattern::Any);
         }
+        if !key.contains(GLOB_METACHARACTERS) {
+            return Ok(Pattern::Exact(key.to_owned()));
+        }
+        let matcher = globset::GlobBuilder::new(key)
+            .literal_separator(false)
+            .build()?
+            .compile_matcher();
+        Ok(Pattern::Glob(GlobPattern {
+            text: key.to_owned(),
+            matcher,
+        }))
     }
 
     /// Whether `name` matches.
@@ -195,24 +237,78 @@ impl Pattern {
         match self {
             Pattern::Any => true,
             Pattern::Exact(exact) => exact == name,
+            // A key is also its own literal text, so a name with glob characters in it
+            // (`[x]`) is matched by the key that spells it.
+            Pattern::Glob(glob) => glob.text == name || glob.matcher.is_match(name),
         }
     }
 
-    /// The exact name, or `None` for the wildcard.
+    /// The exact name, or `None` for the wildcard and globs.
     pub fn exact(&self) -> Option<&str> {
         match self {
-            Pattern::Any => None,
             Pattern::Exact(exact) => Some(exact),
+            Pattern::Any | Pattern::Glob(_) => None,
         }
+    }
+
+    /// The key as written in the budget file.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Pattern::Any => "*",
+            Pattern::Exact(exact) => exact,
+            Pattern::Glob(glob) => glob.as_str(),
+        }
+    }
+
+    /// How specific the pattern is: `(class, literal characters)`, class 2 for an exact name,
+    /// 1 for a glob, 0 for `"*"`.
+    fn specificity(&self) -> (u8, usize) {
+        match self {
+            Pattern::Any => (0, 0),
+            Pattern::Glob(glob) => (1, glob.literal_len()),
+            Pattern::Exact(exact) => (2, exact.chars().count()),
+        }
+    }
+
+    /// Orders wildcards first, then globs, then exact names; by text within each.
+    fn sort_key(&self) -> (u8, &str) {
+        match self {
+            Pattern::Any => (0, "*"),
+            Pattern::Glob(glob) => (1, glob.as_str()),
+            Pattern::Exact(exact) => (2, exact),
+        }
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.sort_key() == other.sort_key()
+    }
+}
+
+impl Eq for Pattern {}
+
+impl PartialOrd for Pattern {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pattern {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl std::hash::Hash for Pattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.sort_key().hash(state);
     }
 }
 
 impl fmt::Display for Pattern {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Pattern::Any => formatter.write_str("*"),
-            Pattern::Exact(exact) => formatter.write_str(exact),
-        }
+        formatter.write_str(self.as_str())
     }
 }
 
@@ -224,7 +320,8 @@ impl Serialize for Pattern {
 
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Pattern::from_key(&String::deserialize(deserializer)?))
+        let key = String::deserialize(deserializer)?;
+        Pattern::from_key(&key).map_err(serde::de::Error::custom)
     }
 }
 
@@ -246,14 +343,15 @@ pub struct BudgetEntry {
 }
 
 impl BudgetEntry {
-    /// How specific the entry is: 3 for `tool/step`, 2 for `tool/*`, 1 for `*/step`, 0 for `*/*`.
-    /// When several entries match a group, the most specific one wins, whole.
-    pub fn specificity(&self) -> u8 {
-        match (&self.tool, &self.step) {
-            (Pattern::Exact(_), Pattern::Exact(_)) => 3,
-            (Pattern::Exact(_), Pattern::Any) => 2,
-            (Pattern::Any, Pattern::Exact(_)) => 1,
-            (Pattern::Any, Pattern::Any) => 0,
+    /// How specific the entry is. The tool decides first, then the step; for each, an exact name
+    /// beats a glob, which beats `"*"`, and of two globs the one with more literal characters
+    /// wins. So `tool/step` > `tool/get_*` > `tool/*` > `get_*/step` > `*/step` > `*/*`. When
+    /// several entries match a group, the most specific one wins, whole.
+    pub fn specificity(&self) -> Specificity {
+        let (tool_class, tool_literals) = self.tool.specificity();
+        let (step_class, step_literals) = self.step.specificity();
+        Specificity {
+            rank: (tool_class, tool_literals, step_class, step_literals),
         }
     }
 
@@ -269,6 +367,12 @@ impl BudgetEntry {
             step: self.step.clone(),
         }
     }
+}
+
+/// How specific a budget entry is; see [`BudgetEntry::specificity`]. Greater is more specific.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Specificity {
+    rank: (u8, usize, u8, usize),
 }
 
 /// The `defaults` section.
@@ -314,11 +418,16 @@ impl Budgets {
     }
 
     /// The entry that applies to `key`: the most specific match, or `None` when no entry covers it.
+    /// Of equally specific matches (two globs with as many literal characters) the first in
+    /// [`Budgets::entries`] order wins; `lint` reports such ties as ambiguous.
     pub fn resolve(&self, key: &GroupKey) -> Option<&BudgetEntry> {
-        self.entries
-            .iter()
-            .filter(|entry| entry.matches(key))
-            .max_by_key(|entry| entry.specificity())
+        let mut best: Option<&BudgetEntry> = None;
+        for entry in self.entries.iter().filter(|entry| entry.matches(key)) {
+            if best.is_none_or(|best| entry.specificity() > best.specificity()) {
+                best = Some(entry);
+            }
+        }
+        best
     }
 
     /// The `min_samples` that applies to `entry`.
@@ -328,7 +437,7 @@ impl Budgets {
 
     /// The budgets a scoped run applies (the CLI's `--tools` / `--steps`): entries whose exact tool
     /// or step the scope leaves out are dropped, so they report neither "no data" nor "unused".
-    /// A wildcard is always in scope. The groups in scope resolve to the same entries as before,
+    /// A wildcard or a glob is always in scope. The groups in scope resolve to the same entries as before,
     /// because an entry that names a tool or step outside the scope matches no group inside it.
     pub fn scoped(
         mut self,
@@ -356,12 +465,12 @@ impl Budgets {
 
 /// Which budget entry produced a check: its tool and step as written, wildcards included.
 ///
-/// Displays as `tool/step` (`*/import`, `wsap/*`).
+/// Displays as `tool/step` (`*/import`, `wsap/*`, `api/get_*`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct EntryRef {
-    /// The entry's tool, or `*`.
+    /// The entry's tool: a name, a glob or `*`.
     pub tool: Pattern,
-    /// The entry's step, or `*`.
+    /// The entry's step: a name, a glob or `*`.
     pub step: Pattern,
 }
 

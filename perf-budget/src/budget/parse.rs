@@ -62,7 +62,13 @@ pub fn parse_budgets(text: &str) -> Result<Budgets, BudgetError> {
             tool => {
                 let steps = object(value, &key_path, "an object of steps")?;
                 for (step, entry) in steps {
-                    entries.push(parse_entry(tool, step, entry, &key_path.key(step))?);
+                    entries.push(parse_entry(
+                        tool,
+                        step,
+                        entry,
+                        &key_path,
+                        &key_path.key(step),
+                    )?);
                 }
             }
         }
@@ -152,11 +158,19 @@ fn parse_entry(
     tool: &str,
     step: &str,
     node: &Node,
+    tool_path: &JsonPath,
     path: &JsonPath,
 ) -> Result<BudgetEntry, BudgetError> {
+    let pattern = |key: &str, key_path: &JsonPath| {
+        Pattern::from_key(key).map_err(|source| BudgetError::InvalidPattern {
+            path: key_path.to_string(),
+            pattern: key.to_owned(),
+            source,
+        })
+    };
     let mut entry = BudgetEntry {
-        tool: Pattern::from_key(tool),
-        step: Pattern::from_key(step),
+        tool: pattern(tool, tool_path)?,
+        step: pattern(step, path)?,
         limits: Vec::new(),
         min_samples: None,
         severity: Severity::Fail,
@@ -173,6 +187,7 @@ fn parse_entry(
                 let metric: Metric = name.parse().map_err(|_| BudgetError::UnknownMetric {
                     path: key_path.to_string(),
                     name: name.to_owned(),
+                    did_you_mean: suggest_metric(name),
                 })?;
                 if let Some((_, first)) = metric_keys.iter().find(|(known, _)| *known == metric) {
                     return Err(BudgetError::DuplicateMetric {
@@ -194,6 +209,30 @@ fn parse_entry(
     }
     entry.limits.sort_by_key(|limit| limit.metric);
     Ok(entry)
+}
+
+/// The budget-file spelling of a metric written the way another tool writes it: k6 (`p(95)`,
+/// `med`), Lighthouse CI and statistics packages (`median`, `mean`), or in capitals (`P95`).
+fn suggest_metric(name: &str) -> Option<String> {
+    let lower = name.trim().to_ascii_lowercase();
+    let canonical = |text: &str| text.parse::<Metric>().ok().map(|metric| metric.to_string());
+    if let Some(inner) = lower
+        .strip_prefix("p(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        return canonical(&format!("p{inner}"));
+    }
+    let alias = match lower.as_str() {
+        "median" | "med" | "p_50" => "p50",
+        "mean" | "average" => "avg",
+        "minimum" => "min",
+        "maximum" => "max",
+        "errors" | "error" | "error_ratio" | "errorrate" | "failure_rate" | "http_req_failed" => {
+            "error_rate"
+        }
+        other => return canonical(other).filter(|_| lower != name),
+    };
+    Some(alias.to_owned())
 }
 
 fn number(node: &Node, path: &JsonPath, expected: &'static str) -> Result<f64, BudgetError> {
@@ -218,7 +257,17 @@ fn parse_limit(metric: Metric, node: &Node, path: &JsonPath) -> Result<f64, Budg
             "error_rate is a fraction from 0 to 1 (0.01 for 1%)",
         ),
     };
-    let value = number(node, path, expected)?;
+    let value = match (metric.unit(), node) {
+        // "1%" reads as it is written; a bare number stays a fraction.
+        (Unit::Fraction, Node::String(text)) => {
+            fraction::parse_fraction(text).map_err(|source| BudgetError::InvalidFraction {
+                path: path.to_string(),
+                value: node.short_display(),
+                source,
+            })?
+        }
+        _ => number(node, path, expected)?,
+    };
     let in_range = match metric.unit() {
         Unit::Milliseconds => value.is_finite() && value >= 0.0,
         Unit::Fraction => (0.0..=1.0).contains(&value),
@@ -300,6 +349,71 @@ mod tests {
             tool: tool.to_owned(),
             step: step.to_owned(),
         }
+    }
+
+    #[test]
+    fn other_tools_spellings_get_a_did_you_mean() {
+        for (written, meant) in [
+            ("p(95)", "p95"),
+            ("p(99.9)", "p99.9"),
+            ("median", "p50"),
+            ("med", "p50"),
+            ("mean", "avg"),
+            ("P95", "p95"),
+        ] {
+            let error =
+                parse_budgets(&format!(r#"{{"a": {{"b": {{"{written}": 10}}}}}}"#)).unwrap_err();
+            assert!(
+                matches!(&error, BudgetError::UnknownMetric { name, did_you_mean: Some(suggestion), .. }
+                    if name == written && suggestion == meant),
+                "{error:?}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .contains(&format!("did you mean \"{meant}\"?")),
+                "{error}"
+            );
+        }
+        let error = parse_budgets(r#"{"a": {"b": {"speed": 10}}}"#).unwrap_err();
+        assert!(matches!(
+            error,
+            BudgetError::UnknownMetric {
+                did_you_mean: None,
+                ..
+            }
+        ));
+        assert!(!error.to_string().contains("did you mean"));
+    }
+
+    #[test]
+    fn error_rate_reads_a_percentage_as_written() {
+        let budgets = parse_budgets(r#"{"a": {"b": {"error_rate": "1%"}}}"#).unwrap();
+        assert_eq!(budgets.entries()[0].limits[0].value, 0.01);
+        let error = parse_budgets(r#"{"a": {"b": {"error_rate": "150%"}}}"#).unwrap_err();
+        assert!(
+            matches!(error, BudgetError::InvalidValue { .. }),
+            "{error:?}"
+        );
+        assert!(parse_budgets(r#"{"a": {"b": {"error_rate": "lots"}}}"#).is_err());
+    }
+
+    #[test]
+    fn glob_keys_compile_or_name_their_path() {
+        let budgets =
+            parse_budgets(r#"{"api": {"get_*": {"p95": 1}, "get_cart": {"p95": 2}}}"#).unwrap();
+        assert!(matches!(budgets.entries()[0].step, Pattern::Glob(_)));
+        assert!(matches!(budgets.entries()[1].step, Pattern::Exact(_)));
+        let error = parse_budgets(r#"{"api": {"get_[": {"p95": 1}}}"#).unwrap_err();
+        assert!(
+            matches!(&error, BudgetError::InvalidPattern { path, pattern, .. } if path == r#"$.api["get_["]"# && pattern == "get_["),
+            "{error:?}"
+        );
+        let error = parse_budgets(r#"{"{a": {"b": {"p95": 1}}}"#).unwrap_err();
+        assert!(
+            matches!(&error, BudgetError::InvalidPattern { path, .. } if path == r#"$["{a"]"#),
+            "{error:?}"
+        );
     }
 
     #[test]
