@@ -62,10 +62,10 @@ fn unknown_command_is_a_usage_error_exiting_1() {
 #[test]
 fn missing_required_option_exits_1() {
     perf_gate!()
-        .args(["evaluate", "examples/logs"])
+        .args(["baseline", "compare", "examples/logs"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("--budgets <FILE>"));
+        .stderr(predicate::str::contains("--baseline <FILE>"));
 }
 
 #[test]
