@@ -90,6 +90,11 @@ pub enum Command {
         after_help = "Example:\n  perf-gate import --from auto results/k6.json results/hyperfine.json --out records.jsonl"
     )]
     Import(ImportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(
+        after_help = "Example:\n  perf-gate completions bash > ~/.local/share/bash-completion/completions/perf-gate"
+    )]
+    Completions(CompletionsArgs),
     /// Measure HTTP endpoints: one record per request, a summary per endpoint on stderr.
     ///
     /// Exits 0 when the run measured what was planned, 2 when the load generator itself was the
@@ -600,6 +605,14 @@ pub struct ProbeArgs {
         value_name = "FILE"
     )]
     pub out: Utf8PathBuf,
+}
+
+/// `perf-gate completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `perf-gate import`.

@@ -51,6 +51,12 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Lint(args) => lint::run(&args, context),
         Command::Probe(args) => probe::run(&args, context),
         Command::Import(args) => import::run(&args, context),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut crate::command(), "perf-gate", &mut script);
+            print_stdout(&String::from_utf8_lossy(&script))?;
+            Ok(perf_report::ExitCode::PASS)
+        }
         Command::Baseline(BaselineCommand::Save(args)) => baseline::save(&args, context),
         Command::Baseline(BaselineCommand::Compare(args)) => baseline::compare(&args, context),
         Command::Baseline(BaselineCommand::Ratchet(args)) => baseline::ratchet(&args, context),

@@ -28,6 +28,11 @@ use perf_report::ExitCode as Code;
 
 use crate::cli::Cli;
 
+/// The command-line definition (for the man page `cargo xtask man` writes, and completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Runs the command line of this process and returns its exit status.
 pub fn main() -> ExitCode {
     // A bug must still end in one `error:` line and the documented error code, not a Rust

@@ -5,12 +5,14 @@
 //! - `cargo xtask perf-gate`: perf-gate gates its own performance with its own tool.
 //!
 //! - `cargo xtask bench`: generates the benchmark corpus and measures perf-collect on it.
+//! - `cargo xtask man`: writes the man pages of `perf-gate` (clap_mangen) to `target/man/`.
 //!
 //! Needs nothing but cargo.
 
 mod bench;
 mod ci;
 mod examples;
+mod man;
 mod perf_gate;
 mod rng;
 mod tidy;
@@ -39,6 +41,12 @@ enum Task {
     PerfGate(perf_gate::PerfGateArgs),
     /// Generates a deterministic corpus under target/bench-corpus/ and measures collection on it.
     Bench(bench::BenchArgs),
+    /// Writes the man pages of perf-gate and each command to target/man/ (or --out DIR).
+    Man {
+        /// The directory for the pages.
+        #[arg(long, value_name = "DIR")]
+        out: Option<Utf8PathBuf>,
+    },
 }
 
 /// The workspace root: xtask lives one level below it.
@@ -56,6 +64,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::Examples => examples::run(&root.join("examples")).map(|()| ExitCode::SUCCESS),
         Task::PerfGate(args) => perf_gate::run(&root, &args),
         Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
+        Task::Man { out } => {
+            let out = out.unwrap_or_else(|| root.join("target/man"));
+            let written = man::run(&out)?;
+            println!(
+                "wrote {} man pages to {out} (try: man -l {out}/perf-gate.1)",
+                written.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
