@@ -39,6 +39,7 @@ pub struct BuildConfig {
 /// The latency statistics of one baseline group (present when it had at least one latency).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct LatencyStats {
     /// How many latencies the statistics are over (records with a known outcome).
     pub sample_count: u64,
@@ -62,6 +63,7 @@ pub struct LatencyStats {
 /// One (tool, step) of a baseline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BaselineGroup {
     /// The record's `tool`.
     pub tool: String,
@@ -95,6 +97,7 @@ pub struct Baseline {
 /// The file's JSON shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 struct BaselineFile {
     format: String,
     schema_version: u32,
@@ -103,6 +106,18 @@ struct BaselineFile {
     fingerprint: Fingerprint,
     quantile_method: String,
     groups: Vec<BaselineGroup>,
+}
+
+/// The schema of the file a [`Baseline`] is saved as.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Baseline {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Baseline".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        BaselineFile::json_schema(generator)
+    }
 }
 
 /// How the file names the quantile definition of its percentiles: `hyndman-fan-7`.

@@ -38,6 +38,8 @@ mod evaluate;
 mod evaluation;
 mod fraction;
 mod json_tree;
+#[cfg(feature = "schemars")]
+mod schema;
 
 pub use budget::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, BudgetError, BudgetFileError, Budgets,
@@ -49,3 +51,5 @@ pub use evaluation::{
     Check, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning, LintFinding,
 };
 pub use fraction::{FractionError, fraction_from_number, parse_fraction};
+#[cfg(feature = "schemars")]
+pub use schema::budget_file_schema;

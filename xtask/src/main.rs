@@ -5,6 +5,7 @@
 //! - `cargo xtask perf-gate`: perf-gate gates its own performance with its own tool.
 //!
 //! - `cargo xtask bench`: generates the benchmark corpus and measures perf-collect on it.
+//! - `cargo xtask schemas [--check]`: writes (or checks) the JSON Schemas in `schemas/`.
 //! - `cargo xtask man`: writes the man pages of `perf-gate` (clap_mangen) to `target/man/`.
 //!
 //! Needs nothing but cargo.
@@ -15,6 +16,7 @@ mod examples;
 mod man;
 mod perf_gate;
 mod rng;
+mod schemas;
 mod tidy;
 
 use std::process::ExitCode;
@@ -41,6 +43,13 @@ enum Task {
     PerfGate(perf_gate::PerfGateArgs),
     /// Generates a deterministic corpus under target/bench-corpus/ and measures collection on it.
     Bench(bench::BenchArgs),
+    /// Writes the JSON Schemas in schemas/ from the Rust types (or, with --check, fails when
+    /// a committed one is stale).
+    Schemas {
+        /// Only compare; exit 1 when a file would change.
+        #[arg(long)]
+        check: bool,
+    },
     /// Writes the man pages of perf-gate and each command to target/man/ (or --out DIR).
     Man {
         /// The directory for the pages.
@@ -64,6 +73,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::Examples => examples::run(&root.join("examples")).map(|()| ExitCode::SUCCESS),
         Task::PerfGate(args) => perf_gate::run(&root, &args),
         Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
+        Task::Schemas { check } => {
+            schemas::run(&root.join("schemas"), check).map(|()| ExitCode::SUCCESS)
+        }
         Task::Man { out } => {
             let out = out.unwrap_or_else(|| root.join("target/man"));
             let written = man::run(&out)?;

@@ -23,6 +23,7 @@ pub const BUDGET_FILE_SCHEMA_VERSION: u32 = 1;
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum Severity {
     /// A violation fails the gate (exit code 3); insufficient samples make it inconclusive (2).
     #[default]
@@ -138,6 +139,24 @@ impl<'de> Deserialize<'de> for Metric {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = String::deserialize(deserializer)?;
         name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A metric is written as its budget-file key: `avg`, `min`, `max`, `error_rate` or a percentile.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Metric {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Metric".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "avg, min, max, error_rate, or a percentile such as p95 or p99.9.",
+            "anyOf": [
+                { "enum": ["avg", "min", "max", "error_rate"] },
+                { "type": "string", "pattern": perf_stats::PERCENTILE_PATTERN }
+            ]
+        })
     }
 }
 
@@ -312,6 +331,21 @@ impl fmt::Display for Pattern {
     }
 }
 
+/// A pattern is written as its key: a name, a glob or `*`.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Pattern {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Pattern".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A tool or step key as written in the budget file: an exact name, a glob (get_*) or *."
+        })
+    }
+}
+
 impl Serialize for Pattern {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
@@ -467,6 +501,7 @@ impl Budgets {
 ///
 /// Displays as `tool/step` (`*/import`, `wsap/*`, `api/get_*`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct EntryRef {
     /// The entry's tool: a name, a glob or `*`.
     pub tool: Pattern,
