@@ -73,7 +73,6 @@ pub fn run(dir: &Utf8Path, check: bool) -> Result<()> {
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
