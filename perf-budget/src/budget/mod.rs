@@ -12,4 +12,4 @@ pub use model::{
     GlobPattern, Limit, Metric, Pattern, RegressionRule, Severity, Specificity, Unit,
     UnknownMetricName,
 };
-pub use parse::{parse_budgets, read_budgets};
+pub use parse::{MAX_BUDGET_FILE_BYTES, parse_budgets, read_budgets};

@@ -13,12 +13,19 @@ use super::model::{
 use crate::fraction::{self, FractionError};
 use crate::json_tree::{JsonPath, Node};
 
-/// Reads and parses the budget file at `path`.
+/// The largest budget file read (16 MiB): far beyond any real one, small enough that a wrong
+/// path (`/dev/zero`, a log file) fails at once.
+pub const MAX_BUDGET_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads and parses the budget file at `path` (at most [`MAX_BUDGET_FILE_BYTES`]).
 pub fn read_budgets(path: &Utf8Path) -> Result<Budgets, BudgetFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BudgetFileError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text =
+        perf_record::read_to_string_capped(path, MAX_BUDGET_FILE_BYTES).map_err(|source| {
+            BudgetFileError::Read {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
     parse_budgets(&text).map_err(|error| BudgetFileError::Invalid {
         path: path.to_owned(),
         error,
