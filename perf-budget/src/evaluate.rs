@@ -330,7 +330,8 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
     let mut used = vec![false; budgets.entries().len()];
     let mut shadowed = vec![0_u64; budgets.entries().len()];
     // (loser, metrics it lost) -> (winners, groups); (winner, other) ties -> groups.
-    let mut lost_metrics: BTreeMap<(usize, Vec<Metric>), (Vec<usize>, u64)> = BTreeMap::new();
+    let mut lost_metrics: BTreeMap<(usize, Vec<Metric>), (std::collections::BTreeSet<usize>, u64)> =
+        BTreeMap::new();
     let mut ties: BTreeMap<(usize, usize), u64> = BTreeMap::new();
     let entries = budgets.entries();
     for (key, group) in groups {
@@ -343,13 +344,14 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
             });
             continue;
         };
-        let winner_index = entries
+        let matching: Vec<(usize, &BudgetEntry)> = budgets.matching(key).collect();
+        let winner_index = matching
             .iter()
-            .position(|entry| std::ptr::eq(entry, winner))
-            .unwrap_or_default();
+            .find(|(_, entry)| std::ptr::eq(*entry, winner))
+            .map_or(0, |(index, _)| *index);
         used[winner_index] = true;
-        for (index, entry) in entries.iter().enumerate() {
-            if index == winner_index || !entry.matches(key) {
+        for &(index, entry) in &matching {
+            if index == winner_index {
                 continue;
             }
             shadowed[index] += 1;
@@ -359,9 +361,7 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
             let lost = metrics_lost(winner, entry);
             if !lost.is_empty() {
                 let (winners, groups) = lost_metrics.entry((index, lost)).or_default();
-                if !winners.contains(&winner_index) {
-                    winners.push(winner_index);
-                }
+                winners.insert(winner_index);
                 *groups += 1;
             }
         }

@@ -433,12 +433,64 @@ impl Default for Defaults {
 pub struct Budgets {
     defaults: Defaults,
     entries: Vec<BudgetEntry>,
+    index: EntryIndex,
+}
+
+/// Where to look for the entries that match a group, so matching costs one map lookup plus the
+/// entries with a wildcard or glob, not one test per entry (100,000 exact entries against
+/// 100,000 groups stay fast).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct EntryIndex {
+    /// `tool/step` entries with an exact name on both sides, by (tool, step).
+    exact: std::collections::HashMap<(String, String), usize>,
+    /// Every other entry (a `*` or a glob on either side), in entry order.
+    patterned: Vec<usize>,
+}
+
+impl EntryIndex {
+    fn of(entries: &[BudgetEntry]) -> EntryIndex {
+        let mut index = EntryIndex::default();
+        for (position, entry) in entries.iter().enumerate() {
+            match (entry.tool.exact(), entry.step.exact()) {
+                (Some(tool), Some(step)) => {
+                    index
+                        .exact
+                        .insert((tool.to_owned(), step.to_owned()), position);
+                }
+                _ => index.patterned.push(position),
+            }
+        }
+        index
+    }
 }
 
 impl Budgets {
     /// Budgets from parsed parts; `entries` sorted, no two sharing a (tool, step).
     pub(super) fn from_parts(defaults: Defaults, entries: Vec<BudgetEntry>) -> Budgets {
-        Budgets { defaults, entries }
+        let index = EntryIndex::of(&entries);
+        Budgets {
+            defaults,
+            entries,
+            index,
+        }
+    }
+
+    /// Every entry that matches `key` with its position in [`Budgets::entries`]: the exact
+    /// `tool/step` entry first when there is one, then the others in entry order.
+    pub fn matching<'a, 'k>(
+        &'a self,
+        key: &'k GroupKey,
+    ) -> impl Iterator<Item = (usize, &'a BudgetEntry)> + use<'a, 'k> {
+        let exact = self
+            .index
+            .exact
+            .get(&(key.tool.clone(), key.step.clone()))
+            .copied();
+        exact
+            .into_iter()
+            .chain(self.index.patterned.iter().copied())
+            .map(|position| (position, &self.entries[position]))
+            .filter(|(_, entry)| entry.matches(key))
     }
 
     /// The `defaults` section (or the defaults of the format when absent).
@@ -456,7 +508,7 @@ impl Budgets {
     /// [`Budgets::entries`] order wins; `lint` reports such ties as ambiguous.
     pub fn resolve(&self, key: &GroupKey) -> Option<&BudgetEntry> {
         let mut best: Option<&BudgetEntry> = None;
-        for entry in self.entries.iter().filter(|entry| entry.matches(key)) {
+        for (_, entry) in self.matching(key) {
             if best.is_none_or(|best| entry.specificity() > best.specificity()) {
                 best = Some(entry);
             }
@@ -481,6 +533,7 @@ impl Budgets {
         self.entries.retain(|entry| {
             entry.tool.exact().is_none_or(&keeps_tool) && entry.step.exact().is_none_or(&keeps_step)
         });
+        self.index = EntryIndex::of(&self.entries);
         self
     }
 
