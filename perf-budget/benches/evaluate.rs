@@ -1,6 +1,10 @@
 //! `evaluate` at high cardinality: N exact budget entries against N groups, plus a few globs.
 //! Matching goes through an index (one map lookup per group plus the patterned entries), so the
 //! cost grows with N, not with N x N.
+//!
+//! Run: `cargo bench -p perf-budget --bench evaluate`
+
+#![allow(clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
