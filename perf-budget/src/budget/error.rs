@@ -58,17 +58,6 @@ pub enum BudgetError {
         /// `median`), when there is one.
         did_you_mean: Option<String>,
     },
-    /// A tool or step key with malformed glob syntax (`get_[`).
-    #[error("{path}: invalid pattern {pattern:?}")]
-    InvalidPattern {
-        /// The path of the key.
-        path: String,
-        /// The key as written.
-        pattern: String,
-        /// Why globset refused it.
-        #[source]
-        source: globset::Error,
-    },
     /// A key that is not allowed where it appears (e.g. in `defaults`).
     #[error("{path}: unknown key {name:?} (allowed here: {allowed})")]
     UnknownKey {

@@ -194,8 +194,8 @@ impl RegressionRule {
 /// A tool or step name in a budget entry: an exact name, the `"*"` wildcard, or a glob.
 ///
 /// Keys use the same glob syntax as `--tools` / `--steps` (globset: `*`, `?`, `[abc]`, `{a,b}`;
-/// `/` is not special). A key without glob metacharacters is an exact name; a glob also matches
-/// its own literal text.
+/// `/` is not special). A key without glob metacharacters, or one that is not a valid glob, is
+/// an exact name; a glob also matches its own literal text.
 #[derive(Debug, Clone)]
 pub enum Pattern {
     /// `"*"`: any name.
@@ -233,22 +233,26 @@ impl GlobPattern {
 const GLOB_METACHARACTERS: &[char] = &['*', '?', '[', '{'];
 
 impl Pattern {
-    /// The pattern a budget-file key stands for; an error for a malformed glob (`get_[`).
-    pub fn from_key(key: &str) -> Result<Self, globset::Error> {
+    /// The pattern a budget-file key stands for. A key with glob characters that is not a valid
+    /// glob (`get_[`, `\u{1b}[31m`) is an exact name: names in logs may hold any character, and
+    /// such an entry that matches nothing is reported by lint as unused.
+    pub fn from_key(key: &str) -> Self {
         if key == "*" {
-            return Ok(Pattern::Any);
+            return Pattern::Any;
         }
         if !key.contains(GLOB_METACHARACTERS) {
-            return Ok(Pattern::Exact(key.to_owned()));
+            return Pattern::Exact(key.to_owned());
         }
-        let matcher = globset::GlobBuilder::new(key)
+        match globset::GlobBuilder::new(key)
             .literal_separator(false)
-            .build()?
-            .compile_matcher();
-        Ok(Pattern::Glob(GlobPattern {
-            text: key.to_owned(),
-            matcher,
-        }))
+            .build()
+        {
+            Ok(glob) => Pattern::Glob(GlobPattern {
+                text: key.to_owned(),
+                matcher: glob.compile_matcher(),
+            }),
+            Err(_) => Pattern::Exact(key.to_owned()),
+        }
     }
 
     /// Whether `name` matches.
@@ -354,8 +358,7 @@ impl Serialize for Pattern {
 
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let key = String::deserialize(deserializer)?;
-        Pattern::from_key(&key).map_err(serde::de::Error::custom)
+        Ok(Pattern::from_key(&String::deserialize(deserializer)?))
     }
 }
 

@@ -69,13 +69,7 @@ pub fn parse_budgets(text: &str) -> Result<Budgets, BudgetError> {
             tool => {
                 let steps = object(value, &key_path, "an object of steps")?;
                 for (step, entry) in steps {
-                    entries.push(parse_entry(
-                        tool,
-                        step,
-                        entry,
-                        &key_path,
-                        &key_path.key(step),
-                    )?);
+                    entries.push(parse_entry(tool, step, entry, &key_path.key(step))?);
                 }
             }
         }
@@ -165,19 +159,11 @@ fn parse_entry(
     tool: &str,
     step: &str,
     node: &Node,
-    tool_path: &JsonPath,
     path: &JsonPath,
 ) -> Result<BudgetEntry, BudgetError> {
-    let pattern = |key: &str, key_path: &JsonPath| {
-        Pattern::from_key(key).map_err(|source| BudgetError::InvalidPattern {
-            path: key_path.to_string(),
-            pattern: key.to_owned(),
-            source,
-        })
-    };
     let mut entry = BudgetEntry {
-        tool: pattern(tool, tool_path)?,
-        step: pattern(step, path)?,
+        tool: Pattern::from_key(tool),
+        step: Pattern::from_key(step),
         limits: Vec::new(),
         min_samples: None,
         severity: Severity::Fail,
@@ -406,21 +392,37 @@ mod tests {
     }
 
     #[test]
-    fn glob_keys_compile_or_name_their_path() {
-        let budgets =
-            parse_budgets(r#"{"api": {"get_*": {"p95": 1}, "get_cart": {"p95": 2}}}"#).unwrap();
-        assert!(matches!(budgets.entries()[0].step, Pattern::Glob(_)));
-        assert!(matches!(budgets.entries()[1].step, Pattern::Exact(_)));
-        let error = parse_budgets(r#"{"api": {"get_[": {"p95": 1}}}"#).unwrap_err();
-        assert!(
-            matches!(&error, BudgetError::InvalidPattern { path, pattern, .. } if path == r#"$.api["get_["]"# && pattern == "get_["),
-            "{error:?}"
+    fn glob_keys_compile_and_other_keys_are_names() {
+        let budgets = parse_budgets(
+            r#"{"api": {"get_*": {"p95": 1}, "get_cart": {"p95": 2}, "get_[": {"p95": 3}}, "{a": {"b": {"p95": 4}}}"#,
+        )
+        .unwrap();
+        let kinds: Vec<(String, bool)> = budgets
+            .entries()
+            .iter()
+            .map(|entry| {
+                (
+                    entry.label().to_string(),
+                    matches!(entry.step, Pattern::Glob(_)),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("api/get_*".to_owned(), true),
+                ("api/get_[".to_owned(), false),
+                ("api/get_cart".to_owned(), false),
+                ("{a/b".to_owned(), false),
+            ]
         );
-        let error = parse_budgets(r#"{"{a": {"b": {"p95": 1}}}"#).unwrap_err();
+        // A key that is not a valid glob is the name it spells.
         assert!(
-            matches!(&error, BudgetError::InvalidPattern { path, .. } if path == r#"$["{a"]"#),
-            "{error:?}"
+            budgets
+                .resolve(&key("api", "get_["))
+                .is_some_and(|entry| entry.limits[0].value == 3.0)
         );
+        assert!(budgets.resolve(&key("{a", "b")).is_some());
     }
 
     #[test]
