@@ -5,6 +5,8 @@
 //! perf-gate itself writes in the `github` format) or carries a raw control or bidi character
 //! (issue 18, "one rule for every human-readable output").
 
+#![allow(clippy::expect_used)]
+
 use camino::Utf8Path;
 use tests::{TempTree, perf_gate};
 
