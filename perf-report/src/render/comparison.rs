@@ -85,6 +85,25 @@ pub(super) fn limit_ms(group: &GroupComparison) -> Option<f64> {
         .map(|baseline| baseline * (1.0 + group.tolerance))
 }
 
+/// A group's change in numbers, each value in its own unit: `p95 147.4 ms -> 103.2 ms, -30.0%,
+/// 95% CI [-31.2%, -28.8%], adjusted p 5.2e-128`.
+pub(super) fn change_detail(
+    comparison: &Comparison,
+    group: &GroupComparison,
+    symbols: Symbols,
+) -> String {
+    let style = Style::sentence(symbols);
+    format!(
+        "{} {} -> {}, {}, 95% CI {}, adjusted p {}",
+        comparison.metric,
+        value_text(group.baseline_value_ms, style),
+        value_text(group.current_value_ms, style),
+        change_text(group),
+        interval_text(group),
+        p_text(group)
+    )
+}
+
 /// What a regression means in numbers, each value in its own unit:
 /// `p95 191.6 ms > 154.3 ms (baseline 147.0 ms +5.0% tolerance), +30.0%, 95% CI [+27.8%, +32.2%],
 /// adjusted p 1.1e-101`.

@@ -261,7 +261,11 @@ fn baseline_annotations(comparison: &Comparison, config: &GithubConfig<'_>) -> V
                 &format!(
                     "{}: {}",
                     comparison::reason_sentence(comparison, group),
-                    comparison::regression_detail(comparison, group, Symbols::Unicode)
+                    if group.verdict == Verdict::Regressed {
+                        comparison::regression_detail(comparison, group, Symbols::Unicode)
+                    } else {
+                        comparison::change_detail(comparison, group, Symbols::Unicode)
+                    }
                 ),
             ),
         });

@@ -309,14 +309,11 @@ fn baseline_suite(comparison: &Comparison) -> String {
     out
 }
 
-/// `p95 147.4 ms -> 103.2 ms: p95 -30.0% is beyond ...` for a group that passed.
+/// `p95 147.4 ms -> 103.2 ms, -30.0%, ...: p95 -30.0% is beyond ...` for a group that passed.
 fn unchanged_detail(comparison: &Comparison, group: &GroupComparison) -> String {
-    let style = Style::sentence(Symbols::Unicode);
     format!(
-        "{} {} -> {}: {}",
-        comparison.metric,
-        comparison::value_text(group.baseline_value_ms, style),
-        comparison::value_text(group.current_value_ms, style),
+        "{}: {}",
+        comparison::change_detail(comparison, group, Symbols::Unicode),
         comparison::reason_sentence(comparison, group)
     )
 }

@@ -322,7 +322,7 @@ impl Parts {
         let mut summary = Vec::new();
         if !self.passing_checks.is_empty() {
             summary.push(format!(
-                "{} passing budget {}",
+                "{} budget {}",
                 thousands(self.passing_checks.len()),
                 if self.passing_checks.len() == 1 {
                     "check"

@@ -86,16 +86,22 @@ impl Style {
         }
     }
 
-    /// Every duration of `checks` (observed values and limits) in the one unit most of them
-    /// read best in.
+    /// Every duration of `checks` in the one unit most of their observed values read best in
+    /// (most of their limits when nothing was observed).
     pub(crate) fn table(symbols: Symbols, checks: &[&Check]) -> Style {
-        let values = checks
-            .iter()
-            .filter(|check| check.unit == Unit::Milliseconds)
-            .flat_map(|check| check.observed.into_iter().chain([check.limit]));
+        let durations = || {
+            checks
+                .iter()
+                .filter(|check| check.unit == Unit::Milliseconds)
+        };
+        let unit = if durations().any(|check| check.observed.is_some()) {
+            TimeUnit::for_column(durations().filter_map(|check| check.observed))
+        } else {
+            TimeUnit::for_column(durations().map(|check| check.limit))
+        };
         Style {
             symbols,
-            unit: Some(TimeUnit::for_column(values)),
+            unit: Some(unit),
         }
     }
 
