@@ -53,9 +53,6 @@ impl Default for MarkdownConfig {
     }
 }
 
-/// Room kept for the note about what was left out, so it always fits.
-const NOTE_RESERVE: usize = 400;
-
 const CHECK_HEADER: &str = "| Status | Group | Metric | Observed | Budget | Difference | n |\n\
                             | --- | --- | --- | ---: | ---: | --- | ---: |\n";
 
@@ -64,34 +61,33 @@ const BASELINE_HEADER: &str = "| Verdict | Group | Baseline | Current | Change |
 
 const CHECKS_HEADING: &str = "\n### Budget checks that need attention\n\n";
 const BASELINE_HEADING: &str = "\n### Baseline comparison\n\n";
-const DETAILS_OPEN: &str = "\n<details>\n<summary>Passing: 000,000,000 budget checks, 000,000,000 baseline groups unchanged or improved</summary>\n\n";
 const DETAILS_CLOSE: &str = "\n</details>\n";
 
 /// Renders the whole report. Ends with a newline.
 pub fn render(report: &Report, config: &MarkdownConfig) -> String {
     let parts = Parts::of(report);
-    // The frame (headline, headings, table headers, the details block) is counted whole, as
-    // if every section were there; what is left is spent on items by priority.
-    let frame = parts.head.len()
-        + CHECKS_HEADING.len()
-        + 2 * CHECK_HEADER.len()
-        + parts.baseline_head.len()
-        + 2 * BASELINE_HEADER.len()
-        + 2 * "\n### Warnings\n\n".len()
-        + 2 * "\n".len()
-        + DETAILS_OPEN.len()
-        + DETAILS_CLOSE.len()
-        + NOTE_RESERVE;
-    let mut budget = config.max_bytes.saturating_sub(frame);
-    let kept = Kept {
-        attention_checks: take_within(&parts.attention_checks, &mut budget),
-        attention_groups: take_within(&parts.attention_groups, &mut budget),
-        warnings: take_within(&parts.warnings, &mut budget),
-        lint: take_within(&parts.lint, &mut budget),
-        passing_groups: take_within(&parts.passing_groups, &mut budget),
-        passing_checks: take_within(&parts.passing_checks, &mut budget),
-    };
-    parts.write(&kept, config.max_bytes)
+    // Spend what the frame (headline, headings, table headers, the details block and the
+    // longest note about what was left out) leaves on items, by priority. The frame is an upper
+    // bound, so the first try fits; the loop only guards that promise.
+    let mut budget = config
+        .max_bytes
+        .saturating_sub(parts.frame(config.max_bytes));
+    loop {
+        let mut left = budget;
+        let kept = Kept {
+            attention_checks: take_within(&parts.attention_checks, &mut left),
+            attention_groups: take_within(&parts.attention_groups, &mut left),
+            warnings: take_within(&parts.warnings, &mut left),
+            lint: take_within(&parts.lint, &mut left),
+            passing_groups: take_within(&parts.passing_groups, &mut left),
+            passing_checks: take_within(&parts.passing_checks, &mut left),
+        };
+        let out = parts.write(&kept, config.max_bytes);
+        if out.len() <= config.max_bytes || budget == 0 {
+            return out;
+        }
+        budget = budget.saturating_sub(out.len() - config.max_bytes);
+    }
 }
 
 /// Every piece of the document, rendered once; the byte limit decides how many of each stay.
@@ -222,6 +218,35 @@ impl Parts {
         }
     }
 
+    /// An upper bound of everything but the items: what [`Parts::write`] adds around them.
+    fn frame(&self, max_bytes: usize) -> usize {
+        let none = Kept {
+            attention_checks: 0,
+            attention_groups: 0,
+            warnings: 0,
+            lint: 0,
+            passing_groups: 0,
+            passing_checks: 0,
+        };
+        let mut frame = self.head.len() + self.note(&none, max_bytes).len();
+        if !self.attention_checks.is_empty() {
+            frame += CHECKS_HEADING.len() + CHECK_HEADER.len();
+        }
+        if !self.baseline_head.is_empty() {
+            frame += self.baseline_head.len();
+            if !self.attention_groups.is_empty() {
+                frame += 2 + BASELINE_HEADER.len();
+            }
+        }
+        frame += 2 * "\n### Warnings\n\n".len();
+        frame += self.details_open().len()
+            + DETAILS_CLOSE.len()
+            + CHECK_HEADER.len()
+            + 1
+            + BASELINE_HEADER.len();
+        frame
+    }
+
     fn write(&self, kept: &Kept, max_bytes: usize) -> String {
         let mut out = self.head.clone();
         let checks = self.checks_section(kept.attention_checks);
@@ -236,6 +261,13 @@ impl Parts {
         out.push_str(&list_section("Warnings", &self.warnings[..kept.warnings]));
         out.push_str(&list_section("Lint", &self.lint[..kept.lint]));
         out.push_str(&self.details(kept.passing_checks, kept.passing_groups));
+        out.push_str(&self.note(kept, max_bytes));
+        out
+    }
+
+    /// `_Left out to stay under 65,536 bytes: 1,480 passing checks. ..._`, or nothing when
+    /// everything is kept.
+    fn note(&self, kept: &Kept, max_bytes: usize) -> String {
         let left_out = [
             (
                 self.passing_checks.len() - kept.passing_checks,
@@ -271,16 +303,15 @@ impl Parts {
                 )
             })
             .collect();
-        if !left_out.is_empty() {
-            let _ = write!(
-                out,
-                "\n_Left out to stay under {} bytes: {}. The JSON report (`report.json`) has \
-                 every check and group._\n",
-                thousands(max_bytes),
-                left_out.join(", ")
-            );
+        if left_out.is_empty() {
+            return String::new();
         }
-        out
+        format!(
+            "\n_Left out to stay under {} bytes: {}. The JSON report (`report.json`) has every \
+             check and group._\n",
+            thousands(max_bytes),
+            left_out.join(", ")
+        )
     }
 
     fn checks_section(&self, kept: usize) -> String {
@@ -315,10 +346,8 @@ impl Parts {
         out
     }
 
-    fn details(&self, checks: usize, groups: usize) -> String {
-        if checks == 0 && groups == 0 {
-            return String::new();
-        }
+    /// `<details>` and its summary, which names everything that passed.
+    fn details_open(&self) -> String {
         let mut summary = Vec::new();
         if !self.passing_checks.is_empty() {
             summary.push(format!(
@@ -342,10 +371,17 @@ impl Parts {
                 }
             ));
         }
-        let mut out = format!(
+        format!(
             "\n<details>\n<summary>Passing: {}</summary>\n\n",
             summary.join(", ")
-        );
+        )
+    }
+
+    fn details(&self, checks: usize, groups: usize) -> String {
+        if checks == 0 && groups == 0 {
+            return String::new();
+        }
+        let mut out = self.details_open();
         if checks > 0 {
             out.push_str(CHECK_HEADER);
             out.extend(self.passing_checks[..checks].iter().map(String::as_str));
