@@ -89,7 +89,12 @@ pub(super) fn why(report: &Report, symbols: Symbols, name: &dyn Fn(&str) -> Stri
             count_of(counts.warned as usize, "warning", "warnings")
         ));
     }
-    let mut parts = vec![violation_part];
+    // A baseline comparison without budgets (`baseline compare`) has no budget part.
+    let mut parts = if counts.total == 0 && report.baseline().is_some() {
+        Vec::new()
+    } else {
+        vec![violation_part]
+    };
     if let Some(comparison) = report.baseline() {
         let regressions = regressions_by_change(comparison);
         let phrases: Vec<String> = regressions
@@ -113,7 +118,7 @@ pub(super) fn why(report: &Report, symbols: Symbols, name: &dyn Fn(&str) -> Stri
             part.push_str(&examples(&phrases));
         }
         // The cause that failed the run comes first.
-        if !regressions.is_empty() && violations.is_empty() {
+        if !regressions.is_empty() && violations.is_empty() && !parts.is_empty() {
             parts.insert(0, part);
         } else {
             parts.push(part);
