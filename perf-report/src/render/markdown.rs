@@ -495,8 +495,10 @@ pub fn render_summary(report: &SummaryReport) -> String {
         out.push_str(if column == 0 { " --- |" } else { " ---: |" });
     }
     out.push('\n');
+    let units = summary::column_units(report);
     for group in &report.groups {
-        let _ = writeln!(out, "| {} |", summary::row(group, &escape).join(" | "));
+        let cells = summary::row(group, &escape, &units, Symbols::Unicode);
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
     if report.groups.is_empty() {
         out.push_str("\n(no records)\n");

@@ -219,12 +219,13 @@ pub fn baseline_section(comparison: &Comparison, config: &TextConfig) -> String 
 
 /// The `summarize` report as aligned ASCII text: the group left-aligned, numbers right-aligned, one line per group.
 pub fn render_summary(report: &SummaryReport) -> String {
+    let units = summary::column_units(report);
     let rows: Vec<Vec<String>> = std::iter::once(summary::HEADER.map(str::to_owned).to_vec())
         .chain(
             report
                 .groups
                 .iter()
-                .map(|group| summary::row(group, &ascii)),
+                .map(|group| summary::row(group, &ascii, &units, Symbols::Ascii)),
         )
         .collect();
     let widths: Vec<usize> = (0..summary::HEADER.len())
