@@ -234,7 +234,7 @@ fn baseline_comparison_in_every_format() {
             ],
             3,
         );
-        redact_hashes(&stdout)
+        redact_hashes(&stdout).replace(baseline.as_str(), "[baseline]")
     };
     insta::assert_snapshot!("comparison_text", compare("text"));
     insta::assert_snapshot!("comparison_markdown", compare("markdown"));
