@@ -343,3 +343,26 @@ fn annotations_are_capped_and_budget_ones_name_the_budget_file() {
     );
     insta::assert_snapshot!(rendered);
 }
+
+/// The baseline table fits a pull request (860 px): seven columns, and apart from the group
+/// name no cell longer than a `[+27.8%, +32.2%]` interval, with the long reason in a list under
+/// the table instead of a column.
+#[test]
+fn the_baseline_table_is_narrow() {
+    let rendered = markdown::render(&regression_only(20), &markdown::MarkdownConfig::default());
+    let rows: Vec<&str> = rendered
+        .lines()
+        .filter(|line| line.starts_with("| ") && line.contains(" ms |"))
+        .collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+        assert_eq!(cells.len(), 7, "{row}");
+        for (column, cell) in cells.iter().enumerate() {
+            if column != 1 {
+                assert!(cell.chars().count() <= 17, "{cell:?} in {row}");
+            }
+        }
+    }
+    assert!(rendered.contains("\n- api/get&#95;cart: p95 +22.5% exceeds the 5.0% tolerance"));
+}
