@@ -5,7 +5,7 @@
 //! with 3-4 significant digits (`2.13 µs`, `18.30 ms`, `500.5 ms`, `1.52 s`), so a 2 µs cache
 //! lookup never reads `0.00ms`. A table picks one [`TimeUnit`] for all its duration cells
 //! ([`TimeUnit::for_column`]) and writes each cell in it with [`format_in`], still with at least
-//! three significant digits; a sentence writes each value in its own unit ([`format`]).
+//! three significant digits; a sentence writes each value in its own unit ([`format()`]).
 //!
 //! ```
 //! use perf_report::render::duration::{Symbols, TimeUnit, format, format_in};
@@ -121,7 +121,7 @@ pub fn format_in(milliseconds: f64, unit: TimeUnit, symbols: Symbols) -> String 
     )
 }
 
-/// [`format`] with an explicit sign: `+0.59 µs`, `-40.20 ms`.
+/// [`format()`] with an explicit sign: `+0.59 µs`, `-40.20 ms`.
 pub fn format_signed(milliseconds: f64, symbols: Symbols) -> String {
     signed_in(milliseconds, TimeUnit::of(milliseconds), symbols)
 }
