@@ -34,7 +34,8 @@ pub struct GlobalArgs {
     /// Print the full chain of causes of an error, and more detail while working.
     #[arg(long, short, global = true)]
     pub verbose: bool,
-    /// Colour the text report: `auto` colours only on a terminal and never when NO_COLOR is set.
+    /// Colour the text report: `auto` colours only on a terminal, honouring NO_COLOR,
+    /// CLICOLOR=0, CLICOLOR_FORCE and TERM=dumb.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 }
@@ -42,7 +43,8 @@ pub struct GlobalArgs {
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set.
+    /// On a terminal that supports colour, unless NO_COLOR or CLICOLOR=0 is set; always with
+    /// CLICOLOR_FORCE.
     Auto,
     /// Always.
     Always,
@@ -275,6 +277,9 @@ pub struct EvaluateArgs {
     /// Extra report files.
     #[command(flatten)]
     pub files: ReportFiles,
+    /// The Markdown report's size.
+    #[command(flatten)]
+    pub markdown: MarkdownArgs,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -318,9 +323,22 @@ pub struct GateArgs {
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// The Markdown report's size.
+    #[command(flatten)]
+    pub markdown: MarkdownArgs,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// The size of the Markdown report (`report.md`, `--format markdown`).
+#[derive(Debug, Clone, Args)]
+pub struct MarkdownArgs {
+    /// Largest Markdown report in bytes (never fewer than characters); the default fits a
+    /// pull-request comment. Passing rows are left out first, and the report says what was left
+    /// out. The GitHub job summary is capped at 1 MiB instead.
+    #[arg(long, value_name = "N", default_value_t = perf_report::render::markdown::PR_COMMENT_MAX_BYTES)]
+    pub max_bytes: usize,
 }
 
 /// `perf-gate normalize`.
@@ -436,6 +454,9 @@ pub struct BaselineCompareArgs {
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// The Markdown report's size.
+    #[command(flatten)]
+    pub markdown: MarkdownArgs,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,

@@ -13,7 +13,7 @@ fn passing_budgets_exit_0() {
         .args(["-q", "evaluate", "examples/logs", "--budgets", PASS])
         .assert()
         .code(0)
-        .stdout(predicate::str::starts_with("perf-gate: PASS"))
+        .stdout(predicate::str::starts_with("perf-gate PASS: "))
         .stderr("");
 }
 
@@ -23,7 +23,7 @@ fn violated_budgets_exit_3() {
         .args(["-q", "evaluate", "examples/logs", "--budgets", FAIL])
         .assert()
         .code(3)
-        .stdout(predicate::str::starts_with("perf-gate: FAIL"))
+        .stdout(predicate::str::starts_with("perf-gate FAIL: "))
         .stdout(predicate::str::contains("[FAIL] a2a/echo"));
 }
 

@@ -157,7 +157,7 @@ fn gate_writes_every_artifact_matching_evaluate() {
         .args(["--out-dir", out_dir.as_str()])
         .assert()
         .code(0)
-        .stdout(predicate::str::starts_with("perf-gate: PASS"));
+        .stdout(predicate::str::starts_with("perf-gate PASS: "));
     let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).expect(name);
     let evaluate = |format: &str| {
         let output = perf_gate!()
@@ -249,7 +249,7 @@ fn evaluate_writes_the_report_files_it_is_asked_for() {
     assert!(
         std::fs::read_to_string(&markdown)
             .expect("md")
-            .starts_with("## perf-gate: FAIL")
+            .starts_with("## perf-gate FAIL: ")
     );
 }
 
@@ -272,11 +272,11 @@ fn github_actions_gets_a_step_summary_and_annotations() {
         .assert()
         .code(3)
         .stdout(predicate::str::contains(
-            "::error title=perf-gate budget exceeded%3A a2a/echo avg::",
+            "::error file=examples/budgets-fail.json,title=perf-gate budget exceeded%3A a2a/echo avg::",
         ));
     let written = std::fs::read_to_string(&summary).expect("summary");
     assert!(
-        written.starts_with("# earlier step\n## perf-gate: FAIL"),
+        written.starts_with("# earlier step\n## perf-gate FAIL: "),
         "{written}"
     );
 }
@@ -304,7 +304,10 @@ fn github_annotations_never_mix_into_a_machine_format_on_stdout() {
     assert_eq!(output.status.code(), Some(3));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("pure JSON");
     assert_eq!(report["verdict"], "fail");
-    assert!(String::from_utf8_lossy(&output.stderr).contains("::error title="));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("::error file=examples/budgets-fail.json,title=")
+    );
 }
 
 #[test]

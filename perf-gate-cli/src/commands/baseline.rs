@@ -5,7 +5,7 @@ use perf_gate::RatchetConfig;
 
 use super::{Context, comparison_settings, print_stdout, read_groups, read_groups_except};
 use crate::cli::{BaselineCompareArgs, BaselineRatchetArgs, BaselineSaveArgs};
-use crate::output::{render_report, write_file};
+use crate::output::{Rendering, annotation_path, render_report, write_file};
 
 /// `perf-gate baseline save`.
 pub fn save(args: &BaselineSaveArgs, context: Context) -> Result<u8> {
@@ -36,7 +36,16 @@ pub fn compare(args: &BaselineCompareArgs, context: Context) -> Result<u8> {
     let groups = read_groups(&args.inputs, &args.filter, context)?;
     let settings = comparison_settings(&args.comparison);
     let report = groups.annotate(perf_gate::compare_only(&loaded, &groups.groups, &settings)?);
-    print_stdout(&render_report(&report, args.format, context.color)?)?;
+    let baseline_file = annotation_path(&args.baseline);
+    let rendering = Rendering {
+        color: context.color,
+        max_bytes: args.markdown.max_bytes,
+        files: perf_report::render::github::GithubConfig {
+            budget_file: None,
+            baseline_file: Some(&baseline_file),
+        },
+    };
+    print_stdout(&render_report(&report, args.format, rendering)?)?;
     Ok(report.verdict().exit_code())
 }
 
