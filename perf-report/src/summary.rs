@@ -22,6 +22,7 @@ pub const SUMMARY_PERCENTILES: [f64; 5] = [5.0, 50.0, 90.0, 95.0, 99.0];
 
 /// The whole summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SummaryReport {
     /// [`SUMMARY_SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -33,6 +34,7 @@ pub struct SummaryReport {
 
 /// One group's counts and statistics; times in milliseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GroupSummary {
     /// The tool, or `null` when grouped by session.
     pub tool: Option<String>,

@@ -61,6 +61,8 @@ pub use interval::{
     quantile_confidence_interval,
 };
 pub use moments::Moments;
+#[cfg(feature = "schemars")]
+pub use percentile::PERCENTILE_PATTERN;
 pub use percentile::{Percentile, PercentileError};
 pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
 pub use sketch::{QuantileSketch, SketchConfig};

@@ -366,3 +366,30 @@ fn an_unwritable_step_summary_keeps_the_exit_code() {
             "warning: cannot open the GitHub step summary",
         ));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_budget_or_baseline_path_to_an_endless_file_fails_at_once_naming_the_limit() {
+    perf_gate!()
+        .args(["evaluate", "examples/logs", "--budgets", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cannot read budget file /dev/zero",
+        ))
+        .stderr(predicate::str::contains("larger than 16777216 bytes"));
+    perf_gate!()
+        .args([
+            "gate",
+            "examples/logs",
+            "--budgets",
+            PASS,
+            "--baseline",
+            "/dev/zero",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("larger than 268435456 bytes"));
+}

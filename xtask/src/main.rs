@@ -6,6 +6,8 @@
 //!
 //! - `cargo xtask bench`: generates the benchmark corpus and measures perf-collect on it.
 //! - `cargo xtask change-points`: the seeded change-point simulation (false alarms, shifts found).
+//! - `cargo xtask schemas [--check]`: writes (or checks) the JSON Schemas in `schemas/`.
+//! - `cargo xtask man`: writes the man pages of `perf-gate` (clap_mangen) to `target/man/`.
 //!
 //! Needs nothing but cargo.
 
@@ -14,8 +16,10 @@ mod change_point_simulation;
 mod change_points;
 mod ci;
 mod examples;
+mod man;
 mod perf_gate;
 mod rng;
+mod schemas;
 mod tidy;
 
 use std::process::ExitCode;
@@ -44,6 +48,19 @@ enum Task {
     Bench(bench::BenchArgs),
     /// Simulates change-point detection on seeded series and prints the README's table.
     ChangePoints(change_points::ChangePointArgs),
+    /// Writes the JSON Schemas in schemas/ from the Rust types (or, with --check, fails when
+    /// a committed one is stale).
+    Schemas {
+        /// Only compare; exit 1 when a file would change.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Writes the man pages of perf-gate and each command to target/man/ (or --out DIR).
+    Man {
+        /// The directory for the pages.
+        #[arg(long, value_name = "DIR")]
+        out: Option<Utf8PathBuf>,
+    },
 }
 
 /// The workspace root: xtask lives one level below it.
@@ -62,6 +79,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::PerfGate(args) => perf_gate::run(&root, &args),
         Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
         Task::ChangePoints(args) => change_points::run(&args).map(|()| ExitCode::SUCCESS),
+        Task::Schemas { check } => {
+            schemas::run(&root.join("schemas"), check).map(|()| ExitCode::SUCCESS)
+        }
+        Task::Man { out } => {
+            let out = out.unwrap_or_else(|| root.join("target/man"));
+            let written = man::run(&out)?;
+            println!(
+                "wrote {} man pages to {out} (try: man -l {out}/perf-gate.1)",
+                written.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

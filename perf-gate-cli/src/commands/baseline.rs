@@ -43,24 +43,25 @@ pub fn compare(args: &BaselineCompareArgs, context: Context) -> Result<u8> {
 /// `perf-gate baseline ratchet`.
 pub fn ratchet(args: &BaselineRatchetArgs, _context: Context) -> Result<u8> {
     let loaded = perf_baseline::load(&args.baseline)?;
-    let budget_text = std::fs::read_to_string(&args.budgets)
-        .with_context(|| format!("cannot read budget file {}", args.budgets))?;
+    let budgets = super::budgets_path(args.budgets.as_deref())?;
+    let budget_text = std::fs::read_to_string(&budgets)
+        .with_context(|| format!("cannot read budget file {budgets}"))?;
     let config = RatchetConfig {
         headroom: args.headroom,
         ..RatchetConfig::default()
     };
-    let proposal = perf_gate::ratchet(&loaded, &budget_text, args.budgets.as_str(), &config)?;
+    let proposal = perf_gate::ratchet(&loaded, &budget_text, budgets.as_str(), &config)?;
     if proposal.changes.is_empty() {
         print_stdout("no budget can be tightened: every limit is within the headroom\n")?;
         return Ok(perf_report::ExitCode::PASS);
     }
     print_stdout(&proposal.diff)?;
     if args.write {
-        write_file(&args.budgets, &proposal.budget_json)?;
+        write_file(&budgets, &proposal.budget_json)?;
         print_stdout(&format!(
             "wrote {} tightened limits to {}\n",
             proposal.changes.len(),
-            args.budgets
+            budgets
         ))?;
     }
     Ok(perf_report::ExitCode::PASS)

@@ -7,10 +7,11 @@ use super::{Context, comparison_settings, load_budgets, print_stdout, read_group
 use crate::cli::{EvaluateArgs, GateArgs, ReportFormat};
 use crate::diagnostics::{collect_config, scope};
 use crate::output::{GithubActions, render_report, write_artifacts, write_file};
+use perf_report::render::escape;
 
 /// `perf-gate evaluate`.
 pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
-    let budgets = load_budgets(&args.budgets, args.min_samples)?;
+    let budgets = load_budgets(args.budgets.as_deref(), args.min_samples)?;
     let groups = read_groups(&args.inputs, &args.filter, context)?;
     let config = GateConfig {
         scope: scope(&args.filter),
@@ -31,16 +32,55 @@ pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
     Ok(report.verdict().exit_code())
 }
 
+/// The baseline `gate` compares with: `--baseline` (which must exist), `--baseline-if-exists`
+/// (skipped with a note while missing), or none; comparison options without a baseline warn.
+fn load_gate_baseline(
+    args: &GateArgs,
+    context: Context,
+) -> Result<Option<perf_baseline::Baseline>> {
+    let path = match (&args.baseline, &args.baseline_if_exists) {
+        (Some(path), _) => {
+            if !path.exists() {
+                anyhow::bail!(
+                    "baseline file {} does not exist: create it with `perf-gate baseline save LOGS --out {}`, \
+                     or pass --baseline-if-exists {} to gate on the budgets alone until it exists",
+                    escape::ascii(path.as_str()),
+                    escape::ascii(path.as_str()),
+                    escape::ascii(path.as_str()),
+                );
+            }
+            path
+        }
+        (None, Some(path)) if path.exists() => path,
+        (None, Some(path)) => {
+            context.diagnostics.note(&format!(
+                "note: no baseline at {} yet (--baseline-if-exists): gating on the budgets alone; \
+                 create it with `perf-gate baseline save LOGS --out {}`",
+                escape::ascii(path.as_str()),
+                escape::ascii(path.as_str()),
+            ));
+            return Ok(None);
+        }
+        (None, None) => {
+            let given = args.comparison.given();
+            if !given.is_empty() {
+                context.diagnostics.note(&format!(
+                    "warning: {} only change(s) a baseline comparison, and no --baseline is given",
+                    given.join(", ")
+                ));
+            }
+            return Ok(None);
+        }
+    };
+    Ok(Some(perf_baseline::load(path)?))
+}
+
 /// `perf-gate gate`.
 pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
-    let budgets = load_budgets(&args.budgets, args.min_samples)?;
+    let budgets = load_budgets(args.budgets.as_deref(), args.min_samples)?;
     // Load the baseline before reading logs: a bad baseline file is a configuration error that
     // should not wait for a long collection.
-    let baseline = args
-        .baseline
-        .as_deref()
-        .map(perf_baseline::load)
-        .transpose()?;
+    let baseline = load_gate_baseline(args, context)?;
     let latest = args.out_dir.join("latest.jsonl");
     let probe_out = args.out_dir.join("probe.jsonl");
     let probed = args

@@ -186,6 +186,49 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
                 name(step)
             )
         }
+        LintFinding::ShadowedMetrics {
+            shadowed,
+            metrics,
+            winners,
+            groups,
+        } => {
+            const SHOWN: usize = 5;
+            let metrics: Vec<String> = metrics.iter().map(ToString::to_string).collect();
+            let mut names: Vec<String> = winners
+                .iter()
+                .take(SHOWN)
+                .map(|winner| {
+                    format!(
+                        "{}/{}",
+                        name(winner.tool.as_str()),
+                        name(winner.step.as_str())
+                    )
+                })
+                .collect();
+            if winners.len() > SHOWN {
+                names.push(format!("{} more", winners.len() - SHOWN));
+            }
+            format!(
+                "the {} limit(s) of budget entry {}/{} do not apply to {groups} group(s) where a more specific entry wins without them ({}); entries replace, never merge: copy the limits there if they should apply",
+                metrics.join(", "),
+                name(shadowed.tool.as_str()),
+                name(shadowed.step.as_str()),
+                names.join(", "),
+            )
+        }
+        LintFinding::AmbiguousEntries {
+            winner,
+            other,
+            groups,
+        } => format!(
+            "budget entries {}/{} and {}/{} are equally specific and both match {groups} group(s); {}/{} wins because it sorts first (make one of them more specific)",
+            name(winner.tool.as_str()),
+            name(winner.step.as_str()),
+            name(other.tool.as_str()),
+            name(other.step.as_str()),
+            name(winner.tool.as_str()),
+            name(winner.step.as_str()),
+        ),
         LintFinding::TooFewSamples {
             tool,
             step,
