@@ -5,12 +5,15 @@
 //! - `cargo xtask perf-gate`: perf-gate gates its own performance with its own tool.
 //!
 //! - `cargo xtask bench`: generates the benchmark corpus and measures perf-collect on it.
+//! - `cargo xtask change-points`: the seeded change-point simulation (false alarms, shifts found).
 //! - `cargo xtask schemas [--check]`: writes (or checks) the JSON Schemas in `schemas/`.
 //! - `cargo xtask man`: writes the man pages of `perf-gate` (clap_mangen) to `target/man/`.
 //!
 //! Needs nothing but cargo.
 
 mod bench;
+mod change_point_simulation;
+mod change_points;
 mod ci;
 mod examples;
 mod man;
@@ -43,6 +46,8 @@ enum Task {
     PerfGate(perf_gate::PerfGateArgs),
     /// Generates a deterministic corpus under target/bench-corpus/ and measures collection on it.
     Bench(bench::BenchArgs),
+    /// Simulates change-point detection on seeded series and prints the README's table.
+    ChangePoints(change_points::ChangePointArgs),
     /// Writes the JSON Schemas in schemas/ from the Rust types (or, with --check, fails when
     /// a committed one is stale).
     Schemas {
@@ -73,6 +78,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::Examples => examples::run(&root.join("examples")).map(|()| ExitCode::SUCCESS),
         Task::PerfGate(args) => perf_gate::run(&root, &args),
         Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
+        Task::ChangePoints(args) => change_points::run(&args).map(|()| ExitCode::SUCCESS),
         Task::Schemas { check } => {
             schemas::run(&root.join("schemas"), check).map(|()| ExitCode::SUCCESS)
         }
