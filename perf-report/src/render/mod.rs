@@ -7,9 +7,11 @@
 mod comparison;
 pub mod escape;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod openmetrics;
 pub mod text;
 
 use perf_budget::{Check, CheckStatus, LintFinding, Unit};
