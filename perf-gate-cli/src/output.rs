@@ -6,7 +6,8 @@ use anyhow::{Context as _, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use perf_report::Report;
-use perf_report::render::{github, json, junit, markdown, text};
+use perf_report::render::openmetrics::ExpositionFormat;
+use perf_report::render::{github, html, json, junit, markdown, openmetrics, text};
 
 use crate::cli::{ColorChoice, ReportFormat};
 
@@ -18,11 +19,15 @@ pub fn render_report(report: &Report, format: ReportFormat, color: bool) -> Resu
         ReportFormat::Markdown => markdown::render(report, &markdown::MarkdownConfig::default()),
         ReportFormat::Junit => junit::render(report),
         ReportFormat::Github => github::render(report),
+        ReportFormat::Openmetrics => openmetrics::render(report, ExpositionFormat::OpenMetrics),
+        ReportFormat::Prometheus => openmetrics::render(report, ExpositionFormat::Prometheus),
+        ReportFormat::Html => html::render(report),
     })
 }
 
-/// `report.json`, `report.md` and `junit.xml` in `out_dir`, each written atomically; returns
-/// the Markdown, which the GitHub step summary reuses.
+/// `report.json`, `report.md`, `junit.xml`, `metrics.txt` (OpenMetrics) and `report.html` in
+/// `out_dir`, each written atomically; returns the Markdown, which the GitHub step summary
+/// reuses.
 pub fn write_artifacts(out_dir: &Utf8Path, report: &Report) -> Result<String> {
     let markdown = render_report(report, ReportFormat::Markdown, false)?;
     write_file(
@@ -33,6 +38,14 @@ pub fn write_artifacts(out_dir: &Utf8Path, report: &Report) -> Result<String> {
     write_file(
         &out_dir.join("junit.xml"),
         &render_report(report, ReportFormat::Junit, false)?,
+    )?;
+    write_file(
+        &out_dir.join("metrics.txt"),
+        &render_report(report, ReportFormat::Openmetrics, false)?,
+    )?;
+    write_file(
+        &out_dir.join("report.html"),
+        &render_report(report, ReportFormat::Html, false)?,
     )?;
     Ok(markdown)
 }
