@@ -62,8 +62,13 @@ impl Axis {
     }
 }
 
+/// A pixel coordinate with one decimal, without a trailing `.0`.
 fn coordinate(value: f64) -> String {
-    fixed(value, 1)
+    let text = fixed(value, 1);
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_owned(),
+        None => text,
+    }
 }
 
 /// About five round tick values from 0 to at least `max` (1, 2 or 5 times a power of ten
@@ -107,7 +112,8 @@ fn open_svg(out: &mut String, id: &str, class: &str, height: f64, title: &str, d
     );
 }
 
-/// The axes, grid and tick labels of a chart with `x` and `y` over the given ticks.
+/// The axes, grid and tick labels of a chart with `x` and `y` over the given ticks (the grid
+/// and the axes are one path each, to keep the page's element count down).
 fn frame(
     out: &mut String,
     x: Axis,
@@ -116,24 +122,20 @@ fn frame(
     y_ticks: &[(f64, String)],
     x_label: &str,
 ) {
-    let _ = write!(
-        out,
-        "<g class=\"axes\"><line x1=\"{left}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{bottom}\"/>\
-         <line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{bottom}\"/>",
-        left = coordinate(x.from),
-        right = coordinate(x.to),
-        top = coordinate(y.to),
-        bottom = coordinate(y.from),
-    );
     let (values, decimals) = x_ticks;
+    let mut grid = String::new();
+    let mut labels = String::new();
     for value in values {
         let position = coordinate(x.at(*value));
         let _ = write!(
-            out,
-            "<line class=\"grid\" x1=\"{position}\" y1=\"{}\" x2=\"{position}\" y2=\"{}\"/>\
-             <text x=\"{position}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            grid,
+            "M{position} {}V{}",
             coordinate(y.to),
-            coordinate(y.from),
+            coordinate(y.from)
+        );
+        let _ = write!(
+            labels,
+            "<text x=\"{position}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
             coordinate(y.from + 14.0),
             fixed(*value, decimals)
         );
@@ -141,56 +143,59 @@ fn frame(
     for (value, label) in y_ticks {
         let position = coordinate(y.at(*value));
         let _ = write!(
-            out,
-            "<line class=\"grid\" x1=\"{}\" y1=\"{position}\" x2=\"{}\" y2=\"{position}\"/>\
-             <text x=\"{}\" y=\"{position}\" text-anchor=\"end\" dy=\"4\">{label}</text>",
+            grid,
+            "M{} {position}H{}",
             coordinate(x.from),
-            coordinate(x.to),
+            coordinate(x.to)
+        );
+        let _ = write!(
+            labels,
+            "<text x=\"{}\" y=\"{position}\" text-anchor=\"end\" dy=\"4\">{label}</text>",
             coordinate(x.from - 6.0),
         );
     }
     let _ = write!(
         out,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
+        "<g class=\"axes\"><path class=\"grid\" d=\"{grid}\"/><path d=\"M{left} {top}V{bottom}H{right}\"/>{labels}\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
         coordinate((x.from + x.to) / 2.0),
         coordinate(y.from + 32.0),
-        html(x_label)
+        html(x_label),
+        left = coordinate(x.from),
+        right = coordinate(x.to),
+        top = coordinate(y.to),
+        bottom = coordinate(y.from),
     );
 }
 
 /// An ECDF as a path: steps when it is exact, straight segments between quantile knots when
-/// it is down-sampled. Starts at 0 at the minimum.
+/// it is down-sampled (relative moves, and none shorter than a fifth of a pixel except the
+/// last, to keep the bytes down). Starts at 0 at the minimum.
 fn ecdf_path(ecdf: &Ecdf, x: Axis, y: Axis) -> String {
     let knots = ecdf.knots();
     let mut path = String::new();
     let Some(first) = knots.first() else {
         return path;
     };
-    let _ = write!(
-        path,
-        "M{} {}",
-        coordinate(x.at(first.value_ms)),
-        coordinate(y.at(0.0))
-    );
-    let mut previous = 0.0;
-    for knot in knots {
+    // Pixel positions rounded to the tenth drawn, so relative moves add up exactly.
+    let tenth = |value: f64| (value * 10.0).round() as i64;
+    let step = |value: i64| coordinate(value as f64 / 10.0);
+    let mut at = (tenth(x.at(first.value_ms)), tenth(y.at(0.0)));
+    let _ = write!(path, "M{} {}", step(at.0), step(at.1));
+    for (index, knot) in knots.iter().enumerate() {
+        let next = (tenth(x.at(knot.value_ms)), tenth(y.at(knot.cumulative)));
         if ecdf.is_exact() {
-            let _ = write!(
-                path,
-                "V{}H{}V{}",
-                coordinate(y.at(previous)),
-                coordinate(x.at(knot.value_ms)),
-                coordinate(y.at(knot.cumulative))
-            );
-        } else {
-            let _ = write!(
-                path,
-                "L{} {}",
-                coordinate(x.at(knot.value_ms)),
-                coordinate(y.at(knot.cumulative))
-            );
+            if next.0 != at.0 {
+                let _ = write!(path, "h{}", step(next.0 - at.0));
+            }
+            let _ = write!(path, "v{}", step(next.1 - at.1));
+            at = next;
+        } else if (next.0 - at.0).abs() + (next.1 - at.1).abs() >= 2 || index + 1 == knots.len() {
+            let dy = step(next.1 - at.1);
+            let separator = if dy.starts_with('-') { "" } else { " " };
+            let _ = write!(path, "l{}{separator}{dy}", step(next.0 - at.0));
+            at = next;
         }
-        previous = knot.cumulative;
     }
     path
 }
@@ -540,6 +545,7 @@ mod tests {
         assert_eq!(path.matches('L').count(), 399);
         // The change point sits at x = 56 + 2500/4999 * 568.
         assert!(svg.contains("<line x1=\"340.1\""));
+        assert!(svg.contains("<path class=\"grid\" d=\"M56 28V200M624 28V200"));
     }
 
     #[test]
@@ -547,5 +553,54 @@ mod tests {
         let svg = series_chart("s1", &Series::default());
         assert!(svg.starts_with("<svg class=\"chart series\""));
         assert!(svg.ends_with("</svg>"));
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    fn axes() -> (Axis, Axis) {
+        (
+            Axis {
+                low: 0.0,
+                high: 10.0,
+                from: 0.0,
+                to: 100.0,
+            },
+            Axis {
+                low: 0.0,
+                high: 1.0,
+                from: 100.0,
+                to: 0.0,
+            },
+        )
+    }
+
+    #[test]
+    fn an_exact_ecdf_is_drawn_as_steps() {
+        let ecdf = Ecdf::of_order_statistics(&[1.0, 2.0, 2.0, 5.0], 4, 128).unwrap();
+        let (x, y) = axes();
+        assert_eq!(ecdf_path(&ecdf, x, y), "M10 100v-25h10v-25v-25h30v-25");
+    }
+
+    #[test]
+    fn a_sampled_ecdf_is_drawn_through_its_knots_and_ends_at_the_maximum() {
+        let values: Vec<f64> = (0..1_000).map(|i| f64::from(i) / 100.0).collect();
+        let ecdf = Ecdf::of_order_statistics(&values, 1_000, 128).unwrap();
+        let (x, y) = axes();
+        let path = ecdf_path(&ecdf, x, y);
+        assert!(path.starts_with("M0 100l0.8-0.9l0.8-0.8"), "{path}");
+        // The relative moves add up to the maximum at 100%.
+        let (mut dx, mut dy) = (0.0, 0.0);
+        for segment in path.split('l').skip(1) {
+            let split = segment[1..]
+                .find(['-', ' '])
+                .map_or(segment.len(), |i| i + 1);
+            dx += segment[..split].trim().parse::<f64>().unwrap();
+            dy += segment[split..].trim().parse::<f64>().unwrap();
+        }
+        assert!((dx - 99.9).abs() < 1e-6, "{dx}");
+        assert!((dy + 100.0).abs() < 1e-6, "{dy}");
     }
 }

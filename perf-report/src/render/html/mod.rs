@@ -34,6 +34,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe
 const MAX_CAUSES: usize = 10;
 
 const STYLE: &str = "\
+section.group{content-visibility:auto;contain-intrinsic-size:auto 760px}\
 body{font-family:system-ui,sans-serif;margin:0 auto;max-width:960px;padding:1rem;color:#111;background:#fff;line-height:1.4}\
 h1{font-size:1.6rem;border:3px solid #111;padding:.4rem .8rem;display:inline-block}\
 h1.fail{border-style:double;border-width:6px}\
@@ -46,8 +47,8 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}\
 figure{margin:.5rem 0}\
 figcaption{font-size:.85rem;color:#333}\
 svg{max-width:100%;height:auto;font-size:11px;font-family:system-ui,sans-serif}\
-svg .axes line{stroke:#111;stroke-width:1}\
-svg .axes line.grid{stroke:#ddd}\
+svg .axes path{stroke:#111;stroke-width:1}\
+svg .axes path.grid{stroke:#ddd}\
 svg text{fill:#111}\
 svg path{fill:none}\
 svg path.current{stroke:#1f4e9c;stroke-width:2.2}\
