@@ -118,7 +118,8 @@ fn group_views(report: &Report) -> Vec<GroupView<'_>> {
     {
         keys.insert(&group.key, ());
     }
-    keys.into_keys()
+    let mut views: Vec<GroupView<'_>> = keys
+        .into_keys()
         .map(|key| GroupView {
             key,
             verdict: verdicts.get(key).copied(),
@@ -135,7 +136,10 @@ fn group_views(report: &Report) -> Vec<GroupView<'_>> {
                 .baseline()
                 .and_then(|comparison| comparison.groups.iter().find(|group| &group.key == key)),
         })
-        .collect()
+        .collect();
+    // Worst first (failed, inconclusive, passed, not checked); stable, so by key within each.
+    views.sort_by_key(|view| std::cmp::Reverse(view.verdict.map(|verdict| verdict as u8 + 1)));
+    views
 }
 
 /// The report as one self-contained HTML page.
