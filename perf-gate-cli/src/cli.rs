@@ -72,7 +72,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  perf-gate gate logs/ --budgets perf-budgets.json --baseline perf-baseline.json"
     )]
-    Gate(GateArgs),
+    Gate(Box<GateArgs>),
     /// Make every record tell the truth about its outcome (explicit error reasons, HTTP status).
     #[command(after_help = "Example:\n  perf-gate normalize raw.jsonl --out normalized.jsonl")]
     Normalize(NormalizeArgs),
