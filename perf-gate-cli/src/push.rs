@@ -222,7 +222,10 @@ async fn send(gateway: &Gateway, url: &str, body: String) -> Result<(), PushErro
     Err(PushError::Refused {
         gateway: gateway.shown.clone(),
         status: status.as_u16(),
-        body: perf_report::render::escape::ascii(text.trim()),
+        body: match text.trim() {
+            "" => "(an empty answer)".to_owned(),
+            answer => perf_report::render::escape::ascii(answer),
+        },
     })
 }
 
