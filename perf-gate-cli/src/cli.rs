@@ -74,7 +74,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  perf-gate gate logs/ --budgets perf-budgets.json --baseline perf-baseline.json"
     )]
-    Gate(GateArgs),
+    Gate(Box<GateArgs>),
     /// Make every record tell the truth about its outcome (explicit error reasons, HTTP status).
     #[command(after_help = "Example:\n  perf-gate normalize raw.jsonl --out normalized.jsonl")]
     Normalize(NormalizeArgs),
@@ -111,6 +111,48 @@ pub enum Command {
         after_help = "Example:\n  perf-gate baseline save examples/logs --out examples/baseline.json"
     )]
     Baseline(BaselineCommand),
+    /// Push a metrics.txt written by `gate` to a Prometheus Pushgateway (HTTP PUT: replaces the
+    /// group of the grouping key).
+    #[command(
+        after_help = "Example:\n  perf-gate push --gateway http://127.0.0.1:9091 --label branch=main artifacts/perf/metrics.txt"
+    )]
+    Push(PushArgs),
+}
+
+/// `perf-gate push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The Pushgateway's URL (`http://host:9091`; credentials in it are sent, never printed).
+    #[arg(long, value_name = "URL")]
+    pub gateway: String,
+    /// The `job` of the grouping key.
+    #[arg(long, default_value = "perf-gate")]
+    pub job: String,
+    /// A further grouping label (repeatable); values with `/` are sent base64-encoded.
+    #[arg(long = "label", value_name = "NAME=VALUE", value_parser = parse_grouping_label)]
+    pub labels: Vec<(String, String)>,
+    /// How long the push may take.
+    #[arg(long, default_value = "10s", value_parser = perf_probe::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// The metrics file (OpenMetrics or Prometheus text; `gate` writes metrics.txt).
+    #[arg(value_name = "METRICS_FILE")]
+    pub metrics_file: Utf8PathBuf,
+}
+
+/// `NAME=VALUE` of a grouping label: a Prometheus label name other than `job` (`--job` sets it).
+pub fn parse_grouping_label(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got {text:?}"))?;
+    if !crate::push::is_label_name(name) {
+        return Err(format!(
+            "{name:?} is not a label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+        ));
+    }
+    if name == "job" {
+        return Err("the job is set with --job".to_owned());
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// Which records to keep, shared by every command that reads logs.
@@ -215,6 +257,12 @@ pub enum ReportFormat {
     Junit,
     /// GitHub Actions workflow commands (`::error ...`).
     Github,
+    /// OpenMetrics 1.0 text (GitLab's `metrics.txt`), ending in `# EOF`.
+    Openmetrics,
+    /// The Prometheus text format 0.0.4 (what a Pushgateway reads).
+    Prometheus,
+    /// One self-contained HTML page with charts (no JavaScript, no network).
+    Html,
 }
 
 /// A summary format.
@@ -314,9 +362,22 @@ pub struct GateArgs {
     /// Override every budget's minimum sample count.
     #[arg(long, value_name = "N")]
     pub min_samples: Option<u64>,
-    /// Directory for report.json, report.md, junit.xml (and latest.jsonl).
+    /// Directory for report.json, report.md, junit.xml, metrics.txt, report.html (and
+    /// latest.jsonl).
     #[arg(long, default_value = "artifacts/perf", value_name = "DIR")]
     pub out_dir: Utf8PathBuf,
+    /// Also push the metrics to this Prometheus Pushgateway (as `perf-gate push` does).
+    #[arg(long, value_name = "URL")]
+    pub push_gateway: Option<String>,
+    /// The `job` of the push's grouping key.
+    #[arg(long, default_value = "perf-gate", requires = "push_gateway")]
+    pub push_job: String,
+    /// A further grouping label of the push (repeatable).
+    #[arg(long = "push-label", value_name = "NAME=VALUE", value_parser = parse_grouping_label, requires = "push_gateway")]
+    pub push_labels: Vec<(String, String)>,
+    /// How long the push may take.
+    #[arg(long, default_value = "10s", value_parser = perf_probe::parse_duration, requires = "push_gateway")]
+    pub push_timeout: std::time::Duration,
     /// Also write the merged records as latest.jsonl in the artifacts directory.
     #[arg(long, conflicts_with = "from")]
     pub write_latest: bool,

@@ -8,6 +8,7 @@ mod import;
 mod lint;
 mod normalize;
 mod probe;
+mod push;
 mod summarize;
 
 use std::collections::BTreeMap;
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Baseline(BaselineCommand::Save(args)) => baseline::save(&args, context),
         Command::Baseline(BaselineCommand::Compare(args)) => baseline::compare(&args, context),
         Command::Baseline(BaselineCommand::Ratchet(args)) => baseline::ratchet(&args, context),
+        Command::Push(args) => push::run(&args, context),
     }
 }
 

@@ -19,6 +19,7 @@ mod cli;
 mod commands;
 mod diagnostics;
 mod output;
+mod push;
 
 use std::io::Write as _;
 use std::process::ExitCode;

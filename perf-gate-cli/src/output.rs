@@ -6,7 +6,8 @@ use anyhow::{Context as _, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use perf_report::Report;
-use perf_report::render::{github, json, junit, markdown, text};
+use perf_report::render::openmetrics::ExpositionFormat;
+use perf_report::render::{github, html, json, junit, markdown, openmetrics, text};
 
 use crate::cli::{ColorChoice, ReportFormat};
 
@@ -53,11 +54,14 @@ pub fn render_report(
         ),
         ReportFormat::Junit => junit::render(report),
         ReportFormat::Github => github::render(report, &rendering.files),
+        ReportFormat::Openmetrics => openmetrics::render(report, ExpositionFormat::OpenMetrics),
+        ReportFormat::Prometheus => openmetrics::render(report, ExpositionFormat::Prometheus),
+        ReportFormat::Html => html::render(report),
     })
 }
 
-/// `report.json`, `report.md` (at most `--max-bytes`) and `junit.xml` in `out_dir`, each
-/// written atomically.
+/// `report.json`, `report.md` (at most `--max-bytes`), `junit.xml`, `metrics.txt` (OpenMetrics)
+/// and `report.html` in `out_dir`, each written atomically.
 pub fn write_artifacts(
     out_dir: &Utf8Path,
     report: &Report,
@@ -75,6 +79,14 @@ pub fn write_artifacts(
     write_file(
         &out_dir.join("junit.xml"),
         &render_report(report, ReportFormat::Junit, rendering)?,
+    )?;
+    write_file(
+        &out_dir.join("metrics.txt"),
+        &render_report(report, ReportFormat::Openmetrics, rendering)?,
+    )?;
+    write_file(
+        &out_dir.join("report.html"),
+        &render_report(report, ReportFormat::Html, rendering)?,
     )?;
     Ok(())
 }

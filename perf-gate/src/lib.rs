@@ -124,6 +124,9 @@ pub enum GateError {
     /// The baseline could not be built or compared.
     #[error("cannot compare with the baseline")]
     Baseline(#[source] BaselineError),
+    /// The distributions of the report's charts and exports could not be computed.
+    #[error("cannot compute the latency distributions")]
+    Distribution(#[source] perf_stats::StatsError),
 }
 
 /// The environment of this run, as baselines record it (with this perf-gate's version).
@@ -274,7 +277,9 @@ fn judge(
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
     };
-    Ok(Report::new(settings, evaluation, comparison))
+    Report::new(settings, evaluation, comparison)
+        .with_distributions(groups, baseline)
+        .map_err(GateError::Distribution)
 }
 
 /// [`gate`] over what a probe measured: a group whose load the generator could not keep up with
@@ -345,11 +350,9 @@ pub fn compare_only(
         default_min_samples: compare.min_samples,
     };
     let comparison = compare_with(baseline, groups, &compare)?;
-    Ok(Report::new(
-        report_settings,
-        Evaluation::default(),
-        Some(comparison),
-    ))
+    Report::new(report_settings, Evaluation::default(), Some(comparison))
+        .with_distributions(groups, Some(baseline))
+        .map_err(GateError::Distribution)
 }
 
 /// Lint findings of the budgets in scope against the groups (`perf-gate lint`).

@@ -10,8 +10,9 @@
 //! regression, `2` no violation but a budgeted group had insufficient samples or no data, `1`
 //! usage or input errors.
 //!
-//! The renderers in [`render`] turn one report into text, Markdown, JSON, JUnit XML or GitHub
-//! annotations; they are sibling modules that share only leaf helpers (number formatting, the
+//! The renderers in [`render`] turn one report into text, Markdown, JSON, JUnit XML, GitHub
+//! annotations, OpenMetrics / Prometheus text or a self-contained HTML page (the last two also
+//! read the [`distribution`]s that [`Report::with_distributions`] attaches); they are sibling modules that share only leaf helpers (number formatting, the
 //! sentences of a check or a comparison, and [`render::escape`]), and no renderer imports
 //! another. [`summary`] is the `summarize` report: counts and statistics per group, no judgement.
 //!
@@ -48,6 +49,7 @@
 //!
 //! The JSON report schema is documented in the crate's `README.md`.
 
+pub mod distribution;
 pub mod render;
 mod report;
 pub mod summary;

@@ -7,7 +7,13 @@
 //! added later (trends from history, say) is a new argument of `Report::new` and a new term of
 //! [`Verdict`]'s computation there, and nowhere else.
 
-use perf_baseline::Comparison;
+use std::collections::BTreeMap;
+
+use perf_baseline::{Baseline, ChangeVerdict, Comparison};
+use perf_record::{GroupKey, GroupSamples};
+use perf_stats::StatsError;
+
+use crate::distribution::{self, GroupDistribution};
 use perf_budget::{Check, CheckStatus, Evaluation, EvaluationWarning, LintFinding, Severity};
 use serde::{Deserialize, Serialize};
 
@@ -230,6 +236,9 @@ pub struct Report {
     warnings: Vec<Warning>,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<Comparison>,
+    /// Not part of the JSON report (see [`crate::distribution`]).
+    #[serde(skip)]
+    distributions: Vec<GroupDistribution>,
 }
 
 impl Report {
@@ -256,7 +265,24 @@ impl Report {
             lint,
             warnings,
             baseline,
+            distributions: Vec::new(),
         }
+    }
+
+    /// The report with the distributions of every group of `groups` and of `baseline` (the
+    /// data the run was judged on), computed here, once, with the report's quantile method.
+    /// They feed the OpenMetrics summaries and the HTML charts, and never change the verdict.
+    ///
+    /// # Errors
+    /// A latency that is not finite.
+    pub fn with_distributions(
+        mut self,
+        groups: &BTreeMap<GroupKey, GroupSamples>,
+        baseline: Option<&Baseline>,
+    ) -> Result<Report, StatsError> {
+        self.distributions =
+            distribution::distributions(groups, baseline, self.settings.quantile_method)?;
+        Ok(self)
     }
 
     /// The report with one more warning. A warning never changes the verdict.
@@ -300,6 +326,34 @@ impl Report {
     pub fn baseline(&self) -> Option<&Comparison> {
         self.baseline.as_ref()
     }
+
+    /// Every group's distributions, sorted by group; empty unless the report was made
+    /// [`with_distributions`](Report::with_distributions) (a report read from JSON has none).
+    pub fn distributions(&self) -> &[GroupDistribution] {
+        &self.distributions
+    }
+
+    /// What each group contributes to the verdict, by the same rule as [`Report::verdict`]
+    /// restricted to the group's checks and its baseline comparison. Groups that were neither
+    /// checked nor compared are absent.
+    pub fn group_verdicts(&self) -> BTreeMap<GroupKey, Verdict> {
+        let mut verdicts: BTreeMap<GroupKey, Verdict> = BTreeMap::new();
+        for check in &self.checks {
+            let verdict = verdicts.entry(check.group.clone()).or_insert(Verdict::Pass);
+            *verdict = (*verdict).max(Verdict::of_check(check));
+        }
+        for group in self
+            .baseline
+            .iter()
+            .flat_map(|comparison| &comparison.groups)
+        {
+            let verdict = verdicts.entry(group.key.clone()).or_insert(Verdict::Pass);
+            if group.verdict == ChangeVerdict::Regressed {
+                *verdict = Verdict::Fail;
+            }
+        }
+        verdicts
+    }
 }
 
 /// A report as read from JSON; the verdict and counts are recomputed from its sections, so a
@@ -341,6 +395,7 @@ impl TryFrom<ReportData> for Report {
             lint: data.lint,
             warnings: data.warnings,
             baseline: data.baseline,
+            distributions: Vec::new(),
         })
     }
 }

@@ -177,6 +177,8 @@ fn gate_writes_every_artifact_matching_evaluate() {
     assert_eq!(read("report.json"), evaluate("json"));
     assert_eq!(read("report.md"), evaluate("markdown"));
     assert_eq!(read("junit.xml"), evaluate("junit"));
+    assert_eq!(read("metrics.txt"), evaluate("openmetrics"));
+    assert_eq!(read("report.html"), evaluate("html"));
     let latest = read("latest.jsonl");
     assert_eq!(latest.lines().count(), 1030, "every accepted record");
     let days: Vec<&str> = latest.lines().map(|line| &line[7..17]).collect();
@@ -195,7 +197,7 @@ fn gate_writes_every_artifact_matching_evaluate() {
                 .into_owned()
         })
         .collect();
-    assert_eq!(names.len(), 4, "no temporary files left behind: {names:?}");
+    assert_eq!(names.len(), 6, "no temporary files left behind: {names:?}");
 }
 
 #[test]

@@ -193,7 +193,12 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             // Beside a human report on stdout; the runner reads workflow commands there.
             ReportFormat::Text => print_stdout(&annotations)?,
             // Never mixed into a machine format: the runner reads stderr too.
-            ReportFormat::Json | ReportFormat::Markdown | ReportFormat::Junit => {
+            ReportFormat::Json
+            | ReportFormat::Markdown
+            | ReportFormat::Junit
+            | ReportFormat::Openmetrics
+            | ReportFormat::Prometheus
+            | ReportFormat::Html => {
                 use std::io::Write as _;
                 let _ = std::io::stderr().lock().write_all(annotations.as_bytes());
             }
@@ -202,5 +207,16 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     context
         .diagnostics
         .note(&format!("artifacts written to {}", args.out_dir));
+    if let Some(gateway) = &args.push_gateway {
+        // Asked for explicitly, so a failed push fails the run (exit 1), after the report and
+        // the artifacts are out.
+        let target = crate::push::PushTarget {
+            gateway: gateway.clone(),
+            job: args.push_job.clone(),
+            labels: args.push_labels.clone(),
+            timeout: args.push_timeout,
+        };
+        super::push::push_report(&target, &report, context)?;
+    }
     Ok(report.verdict().exit_code())
 }

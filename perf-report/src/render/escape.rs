@@ -143,6 +143,44 @@ pub fn workflow_property(text: &str) -> String {
     workflow_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// Escapes text for HTML element content and quoted attribute values.
+///
+/// `& < > " '` become entities; control, bidirectional-override and zero-width characters
+/// (which could disguise a name) become a visible `\u{..}`; other Unicode passes through.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            control if disguises(control) || matches!(control, '\u{fffe}' | '\u{ffff}') => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(control));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Escapes a label value of the Prometheus text format and OpenMetrics: `\`, `"` and newline
+/// become `\\`, `\"` and `\n` (the only escapes both formats define; any other UTF-8 is
+/// allowed as it is).
+pub fn exposition_label(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +234,24 @@ mod tests {
         );
         assert_eq!(workflow_data("50%0A\r\nx"), "50%250A%0D%0Ax");
         assert_eq!(workflow_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}
+
+#[cfg(test)]
+mod export_tests {
+    use super::*;
+
+    #[test]
+    fn html_neutralises_markup_and_disguising_characters() {
+        assert_eq!(
+            html("<script>alert('x')</script>&\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
+        );
+        assert_eq!(html("a\nb\u{202e}c é"), "a\\u{a}b\\u{202e}c é");
+    }
+
+    #[test]
+    fn exposition_labels_escape_backslash_quote_and_newline() {
+        assert_eq!(exposition_label("a\\b\"c\nd/é"), "a\\\\b\\\"c\\nd/é");
     }
 }

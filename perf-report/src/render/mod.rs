@@ -9,9 +9,11 @@ pub mod duration;
 pub mod escape;
 pub mod github;
 mod headline;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod openmetrics;
 pub mod text;
 
 use perf_budget::{Check, CheckStatus, LintFinding, Unit};
