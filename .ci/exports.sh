@@ -1,16 +1,11 @@
-# Sourced by .ci/run: the real parts the exports are tested against. Installs, when missing,
+# Sourced by .ci/run (after .ci/apt.sh): the real parts the exports are tested against. Installs, when missing,
 # Debian's prometheus (promtool), prometheus-pushgateway and chromium, and pip's
 # prometheus_client (its OpenMetrics parser); starts a Pushgateway on a free loopback port,
 # exports its URL as PERF_GATE_TEST_PUSHGATEWAY for tests/tests/exports.rs, and stops it when
 # .ci/run exits (chained with any EXIT trap already set).
-perf_gate_exports_missing=()
-command -v promtool >/dev/null || perf_gate_exports_missing+=(prometheus)
-command -v prometheus-pushgateway >/dev/null || perf_gate_exports_missing+=(prometheus-pushgateway)
-command -v chromium >/dev/null || perf_gate_exports_missing+=(chromium)
-if ((${#perf_gate_exports_missing[@]})); then
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${perf_gate_exports_missing[@]}"
-fi
+ci_install promtool prometheus
+ci_install prometheus-pushgateway prometheus-pushgateway
+ci_install chromium chromium
 python3 -c 'import prometheus_client.openmetrics.parser' 2>/dev/null ||
   python3 -m pip install --quiet prometheus_client
 
