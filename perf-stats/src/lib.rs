@@ -10,7 +10,11 @@
 //! - confidence intervals: distribution-free [`quantile_confidence_interval`]s, Student's t
 //!   [`mean_confidence_interval`] and the Wilson [`proportion_confidence_interval`] for error rates;
 //! - two-sample comparisons: [`mann_whitney_u`], [`welch_t_test`], [`relative_change`] of a
-//!   quantile with a confidence interval, and [`holm_bonferroni`] adjustment.
+//!   quantile with a confidence interval, [`holm_bonferroni`] adjustment, and a one-sided
+//!   [`quantile_change_test`] of one quantile's relative change (standard errors from
+//!   [`quantile_estimate`]: Siddiqui-Bloch-Gastwirth sparsity, Hall-Sheather bandwidth), whose
+//!   [`QuantileChangeTest::bounds`] agree with its p-value; a side may be an evenly spaced
+//!   subsample standing for a larger sample ([`SortedSample::subsample`]).
 //!
 //! It is **not** for reading files, knowing about record types, or deciding whether a budget
 //! passes: it does no I/O and depends on no other perf-gate crate. Every function checks its
@@ -40,6 +44,7 @@ mod interval;
 mod moments;
 mod percentile;
 mod quantile;
+mod quantile_test;
 mod sketch;
 mod summary;
 
@@ -58,6 +63,10 @@ pub use moments::Moments;
 pub use percentile::PERCENTILE_PATTERN;
 pub use percentile::{Percentile, PercentileError};
 pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
+pub use quantile_test::{
+    QuantileChangeTest, QuantileEstimate, SortedSample, hall_sheather_bandwidth, quantile_change_test,
+    quantile_estimate,
+};
 pub use sketch::{QuantileSketch, SketchConfig};
 pub use summary::{
     PercentileValue, Summary, SummaryConfig, check_monotonic, summarize, summarize_in_place,
