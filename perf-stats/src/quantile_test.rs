@@ -198,10 +198,7 @@ impl QuantileChangeTest {
         }
         let log_ratio = (self.candidate.value / self.baseline.value).ln();
         let spread = z * self.log_standard_error;
-        Ok((
-            (log_ratio - spread).exp_m1(),
-            (log_ratio + spread).exp_m1(),
-        ))
+        Ok(((log_ratio - spread).exp_m1(), (log_ratio + spread).exp_m1()))
     }
 }
 
@@ -332,7 +329,11 @@ mod tests {
             for alpha in [0.001, 0.01, 0.05, 0.2] {
                 let (lower, upper) = test.bounds(alpha).unwrap();
                 assert!(lower <= test.relative_change && test.relative_change <= upper);
-                assert_eq!(lower > 0.05, test.p_value < alpha, "{candidate_value} {alpha}");
+                assert_eq!(
+                    lower > 0.05,
+                    test.p_value < alpha,
+                    "{candidate_value} {alpha}"
+                );
             }
         }
     }
