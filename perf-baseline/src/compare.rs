@@ -449,11 +449,16 @@ fn measure(
         });
         return Ok(measured);
     };
-    if baseline_count < config.min_samples || current_count < config.min_samples {
+    // A percentile needs enough samples for an order-statistic interval to exist (72 for a p95):
+    // below that its standard error is not to be trusted, whatever `min_samples` says.
+    let needed = config
+        .min_samples
+        .max(perf_stats::min_sample_size(metric.probability()));
+    if baseline_count < needed || current_count < needed {
         measured.tested = Err(Reason::TooFewSamples {
             baseline: baseline_count,
             current: current_count,
-            needed: config.min_samples,
+            needed,
         });
         return Ok(measured);
     }

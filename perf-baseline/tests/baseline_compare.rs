@@ -101,7 +101,7 @@ fn every_verdict_has_its_reason() {
                 Reason::TooFewSamples {
                     baseline: 400,
                     current: 10,
-                    needed: 50
+                    needed: 72
                 }
             ),
         ]
@@ -118,14 +118,14 @@ fn every_verdict_has_its_reason() {
 
 #[test]
 fn a_tail_regression_with_the_bulk_unchanged_is_caught() {
-    // 60 values each side, the slowest 4 of the current run 160 ms: the bulk is the same (the
-    // whole-distribution Mann-Whitney test sees nothing), the p95 is 26% higher, and the rule
+    // 100 values each side, the slowest 6 of the current run 200 ms: the bulk is the same (the
+    // whole-distribution Mann-Whitney test sees nothing), the p95 is 36% higher, and the rule
     // tests the p95.
-    let before_values: Vec<f64> = (0..60).map(|i| 100.0 + f64::from(i % 30)).collect();
+    let before_values: Vec<f64> = (0..100).map(|i| 100.0 + f64::from(i % 50)).collect();
     let mut after_values = before_values.clone();
     after_values.sort_by(f64::total_cmp);
-    for value in &mut after_values[56..] {
-        *value = 160.0;
+    for value in &mut after_values[94..] {
+        *value = 200.0;
     }
     let before = passport(&groups([group("api", "get", before_values)]));
     let comparison = baseline::compare(
@@ -152,12 +152,12 @@ fn a_tail_regression_with_the_bulk_unchanged_is_caught() {
 
 #[test]
 fn big_but_noisy_change_is_not_a_regression() {
-    // 60 values each side, the current p95 7% higher: over the tolerance, but the p95 of 60
+    // 100 values each side, the current p95 7% higher: over the tolerance, but the p95 of 100
     // values is too uncertain for the interval to lie above it.
-    let before_values: Vec<f64> = (0..60).map(|i| 100.0 + f64::from(i % 30)).collect();
+    let before_values: Vec<f64> = (0..100).map(|i| 100.0 + f64::from(i % 50)).collect();
     let mut after_values = before_values.clone();
     after_values.sort_by(f64::total_cmp);
-    for value in &mut after_values[56..] {
+    for value in &mut after_values[94..] {
         *value *= 1.07;
     }
     let before = passport(&groups([group("api", "get", before_values)]));

@@ -101,6 +101,14 @@ impl<'a> SortedSample<'a> {
     }
 }
 
+/// The fewest values for which a two-sided 95% distribution-free (order-statistic) interval of
+/// `quantile` exists: 72 for a p95, 368 for a p99, 59 for a median would need only 6. Below it
+/// the asymptotic standard error of [`quantile_estimate`] is not to be trusted either (the
+/// estimate leans on the last few order statistics), so a caller should refuse to test.
+pub fn min_sample_size(quantile: f64) -> u64 {
+    crate::interval::smallest_sample(quantile, 0.95) as u64
+}
+
 /// A quantile's point estimate and its standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -276,6 +284,13 @@ pub fn quantile_change_test(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn min_sample_size_is_that_of_the_order_statistic_interval() {
+        assert_eq!(min_sample_size(0.95), 72);
+        assert_eq!(min_sample_size(0.99), 368);
+        assert_eq!(min_sample_size(0.5), 6);
+    }
 
     #[test]
     fn subsample_rejects_disorder_and_a_short_count() {
