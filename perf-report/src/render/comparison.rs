@@ -111,6 +111,12 @@ pub(super) fn reason_sentence(comparison: &Comparison, group: &GroupComparison) 
         Reason::ZeroBaseline => {
             format!("baseline {metric} is 0 ms, so a relative change is undefined")
         }
+        Reason::UnresolvedPercentile {
+            sample_count,
+            stored_points,
+        } => format!(
+            "the baseline does not store {metric} exactly and its {stored_points} order statistics of {sample_count} latencies cannot resolve it; rebuild the baseline"
+        ),
         Reason::Tested { size, significant } => {
             let change = format!(
                 "{metric} {}%",
@@ -121,13 +127,16 @@ pub(super) fn reason_sentence(comparison: &Comparison, group: &GroupComparison) 
             let alpha = comparison.alpha;
             match (size, significant) {
                 (ChangeSize::AboveTolerance, true) => format!(
-                    "{change} exceeds the {tolerance} tolerance and is significant ({p} <= {alpha})"
+                    "{change} exceeds the {tolerance} tolerance: its interval {} lies above it ({p} <= {alpha})",
+                    interval_text(group)
                 ),
                 (ChangeSize::BelowTolerance, true) => format!(
-                    "{change} is beyond the {tolerance} tolerance and significant ({p} <= {alpha})"
+                    "{change} is beyond the {tolerance} tolerance: its interval {} lies below it",
+                    interval_text(group)
                 ),
                 (ChangeSize::AboveTolerance | ChangeSize::BelowTolerance, false) => format!(
-                    "{change} is beyond the {tolerance} tolerance but not significant ({p} > {alpha})"
+                    "{change} is beyond the {tolerance} tolerance but its interval {} reaches into it ({p} > {alpha})",
+                    interval_text(group)
                 ),
                 (ChangeSize::WithinTolerance, true) => format!(
                     "significant ({p} <= {alpha}) but {change} is within the {tolerance} tolerance"
