@@ -103,7 +103,7 @@ fn baseline_lines(comparison: &Comparison) -> String {
             comparison::group_label(group)
         );
         let message = format!(
-            "{}: {} -> {} ({}, 95% CI {}, adjusted p {})",
+            "{}: {} -> {} ({}, interval {}, adjusted p {})",
             comparison::reason_sentence(comparison, group),
             comparison::milliseconds(group.baseline_value_ms),
             comparison::milliseconds(group.current_value_ms),

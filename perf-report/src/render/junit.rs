@@ -188,7 +188,7 @@ fn baseline_suite(comparison: &Comparison) -> String {
         match group.verdict {
             Verdict::Regressed => {
                 let detail = format!(
-                    "{} -> {} ({}, 95% CI {}, adjusted p {})",
+                    "{} -> {} ({}, interval {}, adjusted p {})",
                     comparison::milliseconds(group.baseline_value_ms),
                     comparison::milliseconds(group.current_value_ms),
                     comparison::change_text(group),

@@ -170,7 +170,7 @@ fn check_row(check: &Check) -> String {
     )
 }
 
-const MARKDOWN_HEADER: &str = "| Verdict | Group | Baseline | Current | Change | 95% CI | Adjusted p | Reason |\n\
+const MARKDOWN_HEADER: &str = "| Verdict | Group | Baseline | Current | Change | Interval | Adjusted p | Reason |\n\
                                | --- | --- | ---: | ---: | ---: | --- | ---: | --- |\n";
 
 /// The Markdown section, at most `max_bytes` long: unchanged rows are dropped first, with a note.
