@@ -192,7 +192,13 @@ fn baseline_comparison_needs_the_budget_file_s_min_samples_on_each_side() {
         QuantileMethod::Linear,
     );
     let few_after = groups([group("api", "get", spread(40, 100.0, 2.0))]);
-    let report = gate(&relaxed, Some(&few_before), &few_after, &GateConfig::default()).unwrap();
+    let report = gate(
+        &relaxed,
+        Some(&few_before),
+        &few_after,
+        &GateConfig::default(),
+    )
+    .unwrap();
     assert_eq!(
         report.baseline().unwrap().groups[0].verdict,
         ChangeVerdict::NotComparable
