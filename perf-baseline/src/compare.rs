@@ -6,11 +6,11 @@ use perf_record::GroupKey;
 use serde::{Deserialize, Serialize};
 
 use perf_record::GroupSamples;
-use perf_stats::{Percentile, QuantileMethod};
+use perf_stats::{Percentile, QuantileChangeTest, QuantileMethod, StatsError};
 
 use crate::error::BaselineError;
 use crate::fingerprint::{Fingerprint, FingerprintDifference};
-use crate::format::{Baseline, BaselineGroup};
+use crate::format::{Baseline, BaselineGroup, LatencyStats};
 use crate::numbers;
 
 /// How to compare.
@@ -96,12 +96,23 @@ pub enum Reason {
     NoLatencies,
     /// The baseline's metric is 0 ms, so a relative change is undefined.
     ZeroBaseline,
-    /// Both sides were tested: how the change compares with the tolerance, and whether the
-    /// adjusted p-value is at most alpha.
+    /// The baseline keeps only an evenly spaced subsample of its latencies and does not store
+    /// the metric exactly (with the run's quantile method), and the subsample is too coarse to
+    /// read it from: fewer than [`MIN_POINTS_BEYOND`] stored points on one side of it.
+    UnresolvedPercentile {
+        /// Latencies the baseline was built from.
+        sample_count: u64,
+        /// Order statistics it keeps.
+        stored_points: u64,
+    },
+    /// Both sides were tested: where the point estimate of the change lies against the
+    /// tolerance, and whether the confidence interval lies wholly beyond the tolerance on that
+    /// side (for a growth: its lower bound above `+tolerance`, which is exactly "the adjusted
+    /// p-value is at most alpha"; for a fall: its upper bound below `-tolerance`).
     Tested {
-        /// The change against the tolerance.
+        /// The point estimate of the change against the tolerance.
         size: ChangeSize,
-        /// `adjusted_p_value <= alpha`.
+        /// The interval lies beyond the tolerance on the side of `size`.
         significant: bool,
     },
 }
@@ -123,13 +134,25 @@ pub struct GroupComparison {
     pub current_value_ms: Option<f64>,
     /// `current / baseline - 1`.
     pub relative_change: Option<f64>,
-    /// A conservative 95% confidence interval of the relative change, `[low, high]`; `None` when
-    /// a side is too small for a distribution-free interval.
+    /// Confidence bounds of the relative change, `[low, high]`, each one-sided at level
+    /// `interval_confidence`: the interval the verdict uses (regressed exactly when `low` is
+    /// above the tolerance, improved when `high` is below minus the tolerance).
     pub relative_change_interval: Option<(f64, f64)>,
-    /// The Mann-Whitney U two-sided p-value.
+    /// The one-sided confidence level of each bound: `1 - alpha * p_value / adjusted_p_value`,
+    /// the level Holm's step-down applies to this group (`1 - alpha / m` for the smallest of `m`
+    /// p-values).
+    #[serde(default)]
+    pub interval_confidence: Option<f64>,
+    /// The one-sided p-value of "the metric grew by at most the tolerance" (the quantile test:
+    /// log-ratio z-test with Siddiqui-Bloch-Gastwirth standard errors; see `BASELINE.md`).
     pub p_value: Option<f64>,
     /// The p-value after Holm-Bonferroni adjustment across every group compared.
     pub adjusted_p_value: Option<f64>,
+    /// Information only, not part of the verdict: the two-sided Mann-Whitney U p-value of the
+    /// current latencies against the baseline's stored order statistics ("did the whole
+    /// distribution move?"; conservative when the baseline is subsampled).
+    #[serde(default)]
+    pub mann_whitney_p_value: Option<f64>,
     /// The tolerance applied to this group (a fraction).
     pub tolerance: f64,
     /// Latencies on the baseline side.
@@ -179,10 +202,12 @@ impl Comparison {
 /// Compares `current` against `baseline`.
 ///
 /// Every group of either side gets a verdict. Groups with at least `min_samples` latencies on both
-/// sides and a non-zero baseline metric are tested (Mann-Whitney U of the baseline's order
-/// statistics against the current latencies), and the p-values are Holm-Bonferroni adjusted
-/// together. A group regresses only when its relative change exceeds its tolerance **and** its
-/// adjusted p-value is below `alpha`.
+/// sides and a non-zero baseline metric are tested with a one-sided test of the metric itself
+/// (`H0: current / baseline <= 1 + tolerance`, perf-stats' `quantile_change_test`, the baseline's
+/// standard error over its true sample count), and the p-values are Holm-Bonferroni adjusted
+/// together. A group regresses exactly when its adjusted p-value is at most `alpha`, which is
+/// exactly when the lower bound of its shown interval (at the group's Holm level) exceeds the
+/// tolerance; it improved when the upper bound is below minus the tolerance.
 ///
 /// # Errors
 /// An out-of-range setting, a duplicate current group, or a current latency that is negative or
@@ -215,7 +240,7 @@ pub fn compare(
 
     let mut groups = Vec::with_capacity(all_keys.len());
     // Index into `groups` and p-value of each tested group, for the Holm adjustment.
-    let mut tested: Vec<(usize, f64)> = Vec::new();
+    let mut tested: Vec<(usize, QuantileChangeTest)> = Vec::new();
     for key in all_keys {
         let tolerance = config
             .tolerance_overrides
@@ -228,6 +253,7 @@ pub fn compare(
             current_by_key.get(key).map(Vec::as_slice),
             baseline.quantile_method(),
             config,
+            tolerance,
         )?;
         let mut comparison = GroupComparison {
             key: key.clone(),
@@ -237,34 +263,50 @@ pub fn compare(
             current_value_ms: outcome.current_value,
             relative_change: None,
             relative_change_interval: None,
+            interval_confidence: None,
             p_value: None,
             adjusted_p_value: None,
+            mann_whitney_p_value: None,
             tolerance,
             baseline_sample_count: outcome.baseline_count,
             current_sample_count: outcome.current_count,
         };
         match outcome.tested {
             Ok(test) => {
-                comparison.relative_change = Some(test.relative_change);
-                comparison.relative_change_interval = test.interval;
-                comparison.p_value = Some(test.p_value);
-                tested.push((groups.len(), test.p_value));
+                comparison.relative_change = Some(test.test.relative_change);
+                comparison.p_value = Some(test.test.p_value);
+                comparison.mann_whitney_p_value = Some(test.mann_whitney_p_value);
+                tested.push((groups.len(), test.test));
             }
             Err(reason) => comparison.reason = reason,
         }
         groups.push(comparison);
     }
 
-    let p_values: Vec<f64> = tested.iter().map(|(_, p)| *p).collect();
+    let p_values: Vec<f64> = tested.iter().map(|(_, test)| test.p_value).collect();
     let adjusted = numbers::holm_adjust(&p_values).map_err(|source| BaselineError::Statistics {
         group: "every tested group".to_owned(),
         source,
     })?;
-    for ((index, _), adjusted_p) in tested.iter().zip(adjusted) {
+    let tested_count = tested.len();
+    for ((index, test), adjusted_p) in tested.iter().zip(adjusted) {
         let group = &mut groups[*index];
         group.adjusted_p_value = Some(adjusted_p);
-        let change = group.relative_change.unwrap_or(0.0);
-        let (verdict, reason) = decide(change, group.tolerance, adjusted_p, config.alpha);
+        let level = holm_level(config.alpha, test.p_value, adjusted_p, tested_count);
+        let bounds = test
+            .bounds(level)
+            .map_err(|source| BaselineError::Statistics {
+                group: group.key.to_string(),
+                source,
+            })?;
+        group.relative_change_interval = Some(bounds);
+        group.interval_confidence = Some(1.0 - level);
+        let (verdict, reason) = decide(
+            test.relative_change,
+            bounds.1,
+            group.tolerance,
+            adjusted_p <= config.alpha,
+        );
         group.verdict = verdict;
         group.reason = reason;
     }
@@ -317,6 +359,11 @@ fn validate_config(config: &CompareConfig) -> Result<(), BaselineError> {
     Ok(())
 }
 
+/// The fewest stored order statistics a percentile that is not stored exactly needs on each
+/// side of it to be read from a subsampled baseline (about 1% of the default 2,000 points: p99
+/// is resolved, p99.9 is not).
+pub const MIN_POINTS_BEYOND: u64 = 20;
+
 /// What can be measured for one group before the adjustment.
 struct Measured {
     baseline_value: Option<f64>,
@@ -328,9 +375,36 @@ struct Measured {
 }
 
 struct Tested {
-    relative_change: f64,
-    interval: Option<(f64, f64)>,
-    p_value: f64,
+    test: QuantileChangeTest,
+    mann_whitney_p_value: f64,
+}
+
+/// The baseline's value of the metric: exact when stored (with the run's method) or when every
+/// latency is stored; read from a subsample only when it resolves the percentile.
+fn baseline_metric(
+    stats: &LatencyStats,
+    baseline_method: Option<QuantileMethod>,
+    config: &CompareConfig,
+) -> Result<Result<f64, Reason>, StatsError> {
+    let metric = config.metric;
+    let recorded = stats
+        .percentiles
+        .get(&metric.to_string())
+        .copied()
+        .filter(|_| baseline_method == Some(config.quantile_method));
+    if let Some(value) = recorded {
+        return Ok(Ok(value));
+    }
+    let points = stats.order_statistics.len() as u64;
+    let q = metric.probability();
+    let beyond = q.min(1.0 - q) * points.saturating_sub(1) as f64;
+    if points < stats.sample_count && beyond < MIN_POINTS_BEYOND as f64 {
+        return Ok(Err(Reason::UnresolvedPercentile {
+            sample_count: stats.sample_count,
+            stored_points: points,
+        }));
+    }
+    numbers::quantile(&stats.order_statistics, q, config.quantile_method).map(Ok)
 }
 
 fn measure(
@@ -339,6 +413,7 @@ fn measure(
     current: Option<&[f64]>,
     baseline_method: Option<QuantileMethod>,
     config: &CompareConfig,
+    tolerance: f64,
 ) -> Result<Measured, BaselineError> {
     let metric = config.metric;
     let method = config.quantile_method;
@@ -347,18 +422,9 @@ fn measure(
         source,
     };
     let latency = baseline.and_then(|group| group.latency.as_ref());
-    // A recorded percentile is exact when the baseline used the run's quantile method; otherwise
-    // it comes from the stored order statistics with the run's method.
-    let recorded = latency
-        .filter(|_| baseline_method == Some(method))
-        .and_then(|stats| stats.percentiles.get(&metric.to_string()).copied());
-    let baseline_value = match (latency, recorded) {
-        (None, _) => None,
-        (Some(_), Some(value)) => Some(value),
-        (Some(stats), None) => Some(
-            numbers::quantile(&stats.order_statistics, metric.probability(), method)
-                .map_err(statistics_error)?,
-        ),
+    let baseline_value = match latency {
+        None => Err(Reason::NoLatencies),
+        Some(stats) => baseline_metric(stats, baseline_method, config).map_err(statistics_error)?,
     };
     let current_value = match current.filter(|sorted| !sorted.is_empty()) {
         None => None,
@@ -369,7 +435,7 @@ fn measure(
     let baseline_count = latency.map_or(0, |stats| stats.sample_count);
     let current_count = current.map_or(0, |sorted| sorted.len() as u64);
     let mut measured = Measured {
-        baseline_value,
+        baseline_value: baseline_value.as_ref().ok().copied(),
         current_value,
         baseline_count,
         current_count,
@@ -383,39 +449,66 @@ fn measure(
         });
         return Ok(measured);
     };
-    if baseline_count < config.min_samples || current_count < config.min_samples {
+    // A percentile needs enough samples for an order-statistic interval to exist (72 for a p95):
+    // below that its standard error is not to be trusted, whatever `min_samples` says.
+    let needed = config
+        .min_samples
+        .max(perf_stats::min_sample_size(metric.probability()));
+    if baseline_count < needed || current_count < needed {
         measured.tested = Err(Reason::TooFewSamples {
             baseline: baseline_count,
             current: current_count,
-            needed: config.min_samples,
+            needed,
         });
         return Ok(measured);
     }
-    let (Some(stats), Some(base), Some(now)) = (latency, baseline_value, current_value) else {
+    let (Some(stats), Some(now)) = (latency, current_value) else {
         return Ok(measured);
+    };
+    let base = match baseline_value {
+        Ok(value) => value,
+        Err(reason) => {
+            measured.tested = Err(reason);
+            return Ok(measured);
+        }
     };
     if base <= 0.0 {
         measured.tested = Err(Reason::ZeroBaseline);
         return Ok(measured);
     }
-    let interval = numbers::relative_change_interval(
-        &stats.order_statistics,
-        current,
-        metric.probability(),
-        method,
-    );
+    let q = metric.probability();
+    let mut before =
+        numbers::quantile_estimate(&stats.order_statistics, stats.sample_count, q, method)
+            .map_err(statistics_error)?;
+    before.value = base;
+    let mut after =
+        numbers::quantile_estimate(current, current_count, q, method).map_err(statistics_error)?;
+    after.value = now;
     measured.tested = Ok(Tested {
-        relative_change: now / base - 1.0,
-        interval,
-        p_value: numbers::mann_whitney_p_value(&stats.order_statistics, current)
+        test: numbers::quantile_change_test(before, after, tolerance).map_err(statistics_error)?,
+        mann_whitney_p_value: numbers::mann_whitney_p_value(&stats.order_statistics, current)
             .map_err(statistics_error)?,
     });
     Ok(measured)
 }
 
-fn decide(change: f64, tolerance: f64, adjusted_p: f64, alpha: f64) -> (ChangeVerdict, Reason) {
-    // statsmodels' convention: reject when the adjusted p-value is at most alpha.
-    let significant = adjusted_p <= alpha;
+/// The one-sided level of a group's bounds that makes them agree with Holm's step-down: the
+/// group is rejected exactly when `adjusted_p <= alpha`, that is when `p <= alpha * p /
+/// adjusted_p`, and the lower bound at that level exceeds the tolerance exactly then.
+fn holm_level(alpha: f64, p: f64, adjusted_p: f64, tested: usize) -> f64 {
+    let level = if p > 0.0 && adjusted_p > 0.0 {
+        alpha * p / adjusted_p
+    } else {
+        // p underflowed to 0: Bonferroni's level, the smallest Holm applies.
+        alpha / tested.max(1) as f64
+    };
+    level.clamp(f64::MIN_POSITIVE, alpha)
+}
+
+/// The verdict from the point estimate `change`, the interval's `upper` bound and whether the
+/// one-sided test `rejected` "grew by at most the tolerance" (the same as "the interval's lower
+/// bound exceeds the tolerance", see [`holm_level`]).
+fn decide(change: f64, upper: f64, tolerance: f64, rejected: bool) -> (ChangeVerdict, Reason) {
     let size = if change > tolerance {
         ChangeSize::AboveTolerance
     } else if change < -tolerance {
@@ -423,10 +516,11 @@ fn decide(change: f64, tolerance: f64, adjusted_p: f64, alpha: f64) -> (ChangeVe
     } else {
         ChangeSize::WithinTolerance
     };
-    let verdict = match (size, significant) {
-        (ChangeSize::AboveTolerance, true) => ChangeVerdict::Regressed,
-        (ChangeSize::BelowTolerance, true) => ChangeVerdict::Improved,
-        _ => ChangeVerdict::Unchanged,
+    let improved = upper < -tolerance;
+    let (verdict, significant) = match size {
+        ChangeSize::AboveTolerance if rejected => (ChangeVerdict::Regressed, true),
+        ChangeSize::BelowTolerance if improved => (ChangeVerdict::Improved, true),
+        _ => (ChangeVerdict::Unchanged, false),
     };
     (verdict, Reason::Tested { size, significant })
 }
@@ -436,35 +530,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decides_from_size_and_significance() {
+    fn decides_from_the_interval() {
         let tested = |size, significant| Reason::Tested { size, significant };
         assert_eq!(
-            decide(0.2, 0.05, 0.01, 0.05),
+            decide(0.2, 0.3, 0.05, true),
             (
                 ChangeVerdict::Regressed,
                 tested(ChangeSize::AboveTolerance, true)
             )
         );
         assert_eq!(
-            decide(-0.2, 0.05, 0.05, 0.05),
+            decide(-0.2, -0.1, 0.05, false),
             (
                 ChangeVerdict::Improved,
                 tested(ChangeSize::BelowTolerance, true)
             )
         );
         assert_eq!(
-            decide(0.2, 0.05, 0.2, 0.05),
+            decide(0.2, 0.4, 0.05, false),
             (
                 ChangeVerdict::Unchanged,
                 tested(ChangeSize::AboveTolerance, false)
             )
         );
         assert_eq!(
-            decide(0.05, 0.05, 0.0, 0.05),
+            decide(-0.2, 0.0, 0.05, false),
             (
                 ChangeVerdict::Unchanged,
-                tested(ChangeSize::WithinTolerance, true)
+                tested(ChangeSize::BelowTolerance, false)
             )
         );
+        assert_eq!(
+            decide(0.01, 0.03, 0.05, false),
+            (
+                ChangeVerdict::Unchanged,
+                tested(ChangeSize::WithinTolerance, false)
+            )
+        );
+    }
+
+    #[test]
+    fn holm_level_is_bonferroni_for_the_smallest_p_value() {
+        assert_eq!(holm_level(0.05, 0.001, 0.004, 4), 0.05 / 4.0);
+        assert_eq!(holm_level(0.05, 0.3, 0.3, 4), 0.05);
+        assert_eq!(holm_level(0.05, 0.0, 0.0, 5), 0.01);
     }
 }

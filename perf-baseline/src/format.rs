@@ -19,8 +19,9 @@ pub const BASELINE_SCHEMA_VERSION: u32 = 1;
 /// The `format` marker every baseline file carries, so another JSON file is not mistaken for one.
 pub const BASELINE_FORMAT: &str = "perf-gate-baseline";
 
-/// How many order statistics a group keeps by default: enough for a Mann-Whitney test with the
-/// power of 2,000 samples, at about 20 KB of JSON per group.
+/// How many order statistics a group keeps by default, at about 20 KB of JSON per group: an
+/// evenly spaced subsample that resolves the quantile function to 1/1999 in probability (the
+/// comparison's standard errors are over the true sample count, not over these points).
 pub const DEFAULT_MAX_POINTS: usize = 2000;
 
 /// How to build a baseline.
@@ -51,8 +52,9 @@ pub struct LatencyStats {
     pub mean: f64,
     /// Sample standard deviation (n - 1), ms; `None` below two latencies.
     pub stddev: Option<f64>,
-    /// `p5`, `p50`, `p90`, `p95`, `p99` in ms (Hyndman & Fan type 7, numpy's default), as
-    /// perf-stats' default summary computes them.
+    /// Exact percentiles in ms with the file's `quantile_method`: `p5`, `p50`, `p75`, `p90`,
+    /// `p95`, `p99`, `p99.5`, `p99.9`, `p99.99` (files written before these were added have
+    /// `p5`, `p50`, `p90`, `p95`, `p99`).
     pub percentiles: BTreeMap<String, f64>,
     /// Ascending order statistics standing for the sample in significance tests: every latency
     /// when there are at most `max_points`, otherwise `max_points` evenly spaced order

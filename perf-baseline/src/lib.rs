@@ -4,17 +4,20 @@
 //! was". This crate is the passport file and the comparison:
 //!
 //! - [`build`] turns per-(tool, step) [`GroupSamples`](perf_record::GroupSamples) into a
-//!   [`Baseline`]: outcome counts, mean, standard deviation, percentiles and up to
-//!   [`DEFAULT_MAX_POINTS`] evenly spaced order statistics of the latencies (what a later
-//!   significance test needs), an environment [`Fingerprint`] and a SHA-256 content hash over
+//!   [`Baseline`]: outcome counts, the true sample count, mean, standard deviation, exact
+//!   percentiles (p5 .. p99.99) and up to [`DEFAULT_MAX_POINTS`] evenly spaced order statistics
+//!   of the latencies (an evenly spaced subsample, used as one: the test's standard error is over
+//!   the true count), an environment [`Fingerprint`] and a SHA-256 content hash over
 //!   canonical JSON, so identical data always gives an identical hash. [`Baseline::to_json`],
 //!   [`save`] (atomic), [`parse`] and [`load`] move it to and from its versioned file format
 //!   (documented in `BASELINE.md`).
 //! - [`compare`] judges a current run against a baseline. A group is
-//!   [`ChangeVerdict::Regressed`] only when the relative change of the chosen percentile exceeds
-//!   the tolerance **and** a Mann-Whitney U test is significant after Holm-Bonferroni adjustment
-//!   across every group compared in the run. Otherwise it is unchanged, improved (never a
-//!   failure) or not comparable, always with a structured [`Reason`].
+//!   [`ChangeVerdict::Regressed`] only when a one-sided test of the chosen percentile itself
+//!   (`H0: it grew by at most the tolerance`) rejects after Holm-Bonferroni adjustment across
+//!   every group compared in the run, which is exactly when the lower bound of the relative-change
+//!   interval the report shows exceeds the tolerance. Otherwise it is unchanged, improved (the
+//!   interval's upper bound below minus the tolerance; never a failure) or not comparable, always
+//!   with a structured [`Reason`].
 //!
 //! It is not for reading logs (perf-collect), computing the statistics themselves (perf-stats),
 //! deciding which budget rule sets a group's tolerance (perf-gate) or phrasing the result for
@@ -59,7 +62,8 @@ mod format;
 mod numbers;
 
 pub use compare::{
-    ChangeSize, ChangeVerdict, CompareConfig, Comparison, GroupComparison, Reason, compare,
+    ChangeSize, ChangeVerdict, CompareConfig, Comparison, GroupComparison, MIN_POINTS_BEYOND,
+    Reason, compare,
 };
 pub use error::BaselineError;
 pub use fingerprint::{Fingerprint, FingerprintDifference};

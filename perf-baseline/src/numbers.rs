@@ -4,8 +4,14 @@
 //! to look for which statistic, quantile definition and settings are used.
 
 use perf_stats::{
-    MannWhitneyConfig, QuantileMethod, RelativeChangeConfig, StatsError, Summary, SummaryConfig,
+    MannWhitneyConfig, QuantileChangeTest, QuantileEstimate, QuantileMethod, SortedSample,
+    StatsError, Summary, SummaryConfig,
 };
+
+/// The percentiles a baseline stores exactly, in percent: every one a budget names by default
+/// and the tail a `--metric` may ask for, which the stored order statistics cannot resolve.
+pub(crate) const STORED_PERCENTILES: [f64; 9] =
+    [5.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.99];
 
 /// Sorts a copy of `latencies_ms`, rejecting values a latency cannot have.
 pub(crate) fn sorted_latencies(latencies_ms: &[f64]) -> Result<Vec<f64>, String> {
@@ -24,18 +30,18 @@ pub(crate) fn quantile(data: &[f64], q: f64, method: QuantileMethod) -> Result<f
     perf_stats::quantile(data, q, method)
 }
 
-/// Count, min, max, mean, sample standard deviation and p5, p50, p90, p95, p99 with `method`.
+/// Count, min, max, mean, sample standard deviation and the [`STORED_PERCENTILES`] with `method`.
 pub(crate) fn summary(data: &[f64], method: QuantileMethod) -> Result<Summary, StatsError> {
     let config = SummaryConfig {
         method,
-        ..SummaryConfig::default()
+        percentiles: STORED_PERCENTILES.to_vec(),
     };
     perf_stats::summarize(data, &config)
 }
 
 /// Two-sided p-value of the Mann-Whitney U test of `current` against `baseline` (scipy's
 /// defaults: tie-corrected normal approximation with continuity correction for samples this
-/// large).
+/// large). Information only: with a subsampled baseline it is conservative.
 pub(crate) fn mann_whitney_p_value(baseline: &[f64], current: &[f64]) -> Result<f64, StatsError> {
     perf_stats::mann_whitney_u(current, baseline, &MannWhitneyConfig::default())
         .map(|result| result.p_value)
@@ -46,22 +52,25 @@ pub(crate) fn holm_adjust(p_values: &[f64]) -> Result<Vec<f64>, StatsError> {
     perf_stats::holm_bonferroni(p_values)
 }
 
-/// A 95% distribution-free confidence interval of the relative change of quantile `q` from
-/// `baseline` to `current`, `(low, high)`. `None` when a side is too small for such an interval
-/// (e.g. under about 150 values for a p95) or the baseline's lower bound is 0.
-pub(crate) fn relative_change_interval(
-    baseline: &[f64],
-    current: &[f64],
+/// Quantile `q` of the sample `points` stand for (`count` values; every value when they are
+/// as many, else an evenly spaced subsample) with `method`, and its standard error over the
+/// true `count` (Siddiqui-Bloch-Gastwirth sparsity, Hall-Sheather bandwidth).
+pub(crate) fn quantile_estimate(
+    points: &[f64],
+    count: u64,
     q: f64,
     method: QuantileMethod,
-) -> Option<(f64, f64)> {
-    let config = RelativeChangeConfig {
-        quantile: q,
-        confidence: 0.95,
-        method,
-    };
-    let change = perf_stats::relative_change(baseline, current, &config).ok()?;
-    Some((change.lower, change.upper))
+) -> Result<QuantileEstimate, StatsError> {
+    perf_stats::quantile_estimate(SortedSample::subsample(points, count)?, q, method)
+}
+
+/// The one-sided test of "the quantile grew by more than `tolerance`" (log-ratio z-test).
+pub(crate) fn quantile_change_test(
+    baseline: QuantileEstimate,
+    current: QuantileEstimate,
+    tolerance: f64,
+) -> Result<QuantileChangeTest, StatsError> {
+    perf_stats::quantile_change_test(baseline, current, tolerance)
 }
 
 #[cfg(test)]
@@ -78,16 +87,15 @@ mod tests {
     }
 
     #[test]
-    fn relative_change_interval_brackets_the_change() {
+    fn quantile_test_sees_a_ten_percent_growth() {
         let baseline: Vec<f64> = (1..=1000).map(f64::from).collect();
         let current: Vec<f64> = baseline.iter().map(|ms| ms * 1.1).collect();
-        let (low, high) =
-            relative_change_interval(&baseline, &current, 0.95, QuantileMethod::Linear).unwrap();
+        let before = quantile_estimate(&baseline, 1000, 0.95, QuantileMethod::Linear).unwrap();
+        let after = quantile_estimate(&current, 1000, 0.95, QuantileMethod::Linear).unwrap();
+        let test = quantile_change_test(before, after, 0.05).unwrap();
+        assert!((test.relative_change - 0.1).abs() < 1e-12);
+        let (low, high) = test.bounds(0.05).unwrap();
         assert!(low < 0.1 && 0.1 < high, "({low}, {high})");
-        assert_eq!(
-            relative_change_interval(&baseline[..20], &current, 0.95, QuantileMethod::Linear),
-            None
-        );
     }
 
     #[test]

@@ -437,8 +437,8 @@ pub struct ComparisonArgs {
     /// is refused) [default: 5%].
     #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
     pub tolerance: Option<f64>,
-    /// Significance level of the Mann-Whitney test, Holm-Bonferroni adjusted across groups,
-    /// strictly between 0 and 1 [default: 0.05].
+    /// Significance level of the one-sided test of the compared percentile, Holm-Bonferroni
+    /// adjusted across groups, strictly between 0 and 1 [default: 0.05].
     #[arg(long, value_name = "ALPHA", value_parser = parse_alpha)]
     pub alpha: Option<f64>,
 }

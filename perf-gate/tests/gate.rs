@@ -162,14 +162,16 @@ fn scope_comes_before_evaluation() {
 #[test]
 fn baseline_comparison_needs_the_budget_file_s_min_samples_on_each_side() {
     let before = passport(
-        &groups([group("api", "get", spread(40, 100.0, 1.0))]),
+        &groups([group("api", "get", spread(80, 100.0, 1.0))]),
         QuantileMethod::Linear,
     );
-    let after = groups([group("api", "get", spread(40, 100.0, 2.0))]);
-    let strict =
-        parse_budgets(r#"{ "api": { "get": { "p95": 1000, "min_samples": 1 } } }"#).unwrap();
+    let after = groups([group("api", "get", spread(80, 100.0, 2.0))]);
+    let strict = parse_budgets(
+        r#"{ "defaults": { "min_samples": 100 }, "api": { "get": { "p95": 1000 } } }"#,
+    )
+    .unwrap();
     let report = gate(&strict, Some(&before), &after, &GateConfig::default()).unwrap();
-    // defaults.min_samples is 50, more than the 40 latencies on each side.
+    // defaults.min_samples is 100, more than the 80 latencies on each side.
     assert_eq!(
         report.baseline().unwrap().groups[0].verdict,
         ChangeVerdict::NotComparable
@@ -182,6 +184,24 @@ fn baseline_comparison_needs_the_budget_file_s_min_samples_on_each_side() {
     assert_eq!(
         report.baseline().unwrap().groups[0].verdict,
         ChangeVerdict::Regressed
+    );
+    // However low min_samples is, a p95 is compared only from 72 latencies a side (where a 95%
+    // order-statistic interval of it exists).
+    let few_before = passport(
+        &groups([group("api", "get", spread(40, 100.0, 1.0))]),
+        QuantileMethod::Linear,
+    );
+    let few_after = groups([group("api", "get", spread(40, 100.0, 2.0))]);
+    let report = gate(
+        &relaxed,
+        Some(&few_before),
+        &few_after,
+        &GateConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        report.baseline().unwrap().groups[0].verdict,
+        ChangeVerdict::NotComparable
     );
 }
 

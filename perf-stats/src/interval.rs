@@ -27,7 +27,7 @@ pub struct QuantileInterval {
 /// The smallest sample size for which a two-sided interval at `confidence` exists for `quantile`.
 ///
 /// The lower bound needs `(1 - q)^n <= alpha / 2` and the upper bound `q^n <= alpha / 2`.
-fn smallest_sample(quantile: f64, confidence: f64) -> usize {
+pub(crate) fn smallest_sample(quantile: f64, confidence: f64) -> usize {
     let tail = (1.0 - confidence) / 2.0;
     let needed_for = |probability: f64| (tail.ln() / probability.ln()).ceil();
     needed_for(quantile)

@@ -10,7 +10,11 @@
 //! - confidence intervals: distribution-free [`quantile_confidence_interval`]s, Student's t
 //!   [`mean_confidence_interval`] and the Wilson [`proportion_confidence_interval`] for error rates;
 //! - two-sample comparisons: [`mann_whitney_u`], [`welch_t_test`], [`relative_change`] of a
-//!   quantile with a confidence interval, and [`holm_bonferroni`] adjustment;
+//!   quantile with a confidence interval, [`holm_bonferroni`] adjustment, and a one-sided
+//!   [`quantile_change_test`] of one quantile's relative change (standard errors from
+//!   [`quantile_estimate`]: Siddiqui-Bloch-Gastwirth sparsity, Hall-Sheather bandwidth), whose
+//!   [`QuantileChangeTest::bounds`] agree with its p-value; a side may be an evenly spaced
+//!   subsample standing for a larger sample ([`SortedSample::subsample`]);
 //! - change points in a series of per-run values: [`detect_change_points`] (E-divisive means with
 //!   Otava's deterministic t-test, a magnitude floor, a minimum segment length and forced
 //!   boundaries) and [`confirm_change`] on the raw samples (one-sided Mann-Whitney).
@@ -44,6 +48,7 @@ mod interval;
 mod moments;
 mod percentile;
 mod quantile;
+mod quantile_test;
 mod sketch;
 mod summary;
 
@@ -65,6 +70,10 @@ pub use moments::Moments;
 pub use percentile::PERCENTILE_PATTERN;
 pub use percentile::{Percentile, PercentileError};
 pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
+pub use quantile_test::{
+    QuantileChangeTest, QuantileEstimate, SortedSample, hall_sheather_bandwidth, min_sample_size,
+    quantile_change_test, quantile_estimate,
+};
 pub use sketch::{QuantileSketch, SketchConfig};
 pub use summary::{
     PercentileValue, Summary, SummaryConfig, check_monotonic, summarize, summarize_in_place,

@@ -86,7 +86,7 @@ pub(super) fn limit_ms(group: &GroupComparison) -> Option<f64> {
 }
 
 /// A group's change in numbers, each value in its own unit: `p95 147.4 ms -> 103.2 ms, -30.0%,
-/// 95% CI [-31.2%, -28.8%], adjusted p 5.2e-128`.
+/// interval [-31.2%, -28.8%], adjusted p 5.2e-128`.
 pub(super) fn change_detail(
     comparison: &Comparison,
     group: &GroupComparison,
@@ -94,7 +94,7 @@ pub(super) fn change_detail(
 ) -> String {
     let style = Style::sentence(symbols);
     format!(
-        "{} {} -> {}, {}, 95% CI {}, adjusted p {}",
+        "{} {} -> {}, {}, interval {}, adjusted p {}",
         comparison.metric,
         value_text(group.baseline_value_ms, style),
         value_text(group.current_value_ms, style),
@@ -105,7 +105,7 @@ pub(super) fn change_detail(
 }
 
 /// What a regression means in numbers, each value in its own unit:
-/// `p95 191.6 ms > 154.3 ms (baseline 147.0 ms +5.0% tolerance), +30.0%, 95% CI [+27.8%, +32.2%],
+/// `p95 191.6 ms > 154.3 ms (baseline 147.0 ms +5.0% tolerance), +30.0%, interval [+27.8%, +32.2%],
 /// adjusted p 1.1e-101`.
 pub(super) fn regression_detail(
     comparison: &Comparison,
@@ -114,7 +114,7 @@ pub(super) fn regression_detail(
 ) -> String {
     let style = Style::sentence(symbols);
     format!(
-        "{} {} > {} (baseline {} + {}% tolerance), {}, 95% CI {}, adjusted p {}",
+        "{} {} > {} (baseline {} + {}% tolerance), {}, interval {}, adjusted p {}",
         comparison.metric,
         value_text(group.current_value_ms, style),
         value_text(limit_ms(group), style),
@@ -176,6 +176,12 @@ pub(super) fn reason_sentence(comparison: &Comparison, group: &GroupComparison) 
         Reason::ZeroBaseline => {
             format!("baseline {metric} is 0 ms, so a relative change is undefined")
         }
+        Reason::UnresolvedPercentile {
+            sample_count,
+            stored_points,
+        } => format!(
+            "the baseline does not store {metric} exactly and its {stored_points} order statistics of {sample_count} latencies cannot resolve it; rebuild the baseline"
+        ),
         Reason::Tested { size, significant } => {
             let change = format!(
                 "{metric} {}%",
@@ -186,13 +192,16 @@ pub(super) fn reason_sentence(comparison: &Comparison, group: &GroupComparison) 
             let alpha = comparison.alpha;
             match (size, significant) {
                 (ChangeSize::AboveTolerance, true) => format!(
-                    "{change} exceeds the {tolerance} tolerance and is significant ({p} <= {alpha})"
+                    "{change} exceeds the {tolerance} tolerance: its interval {} lies above it ({p} <= {alpha})",
+                    interval_text(group)
                 ),
                 (ChangeSize::BelowTolerance, true) => format!(
-                    "{change} is beyond the {tolerance} tolerance and significant ({p} <= {alpha})"
+                    "{change} is beyond the {tolerance} tolerance: its interval {} lies below it",
+                    interval_text(group)
                 ),
                 (ChangeSize::AboveTolerance | ChangeSize::BelowTolerance, false) => format!(
-                    "{change} is beyond the {tolerance} tolerance but not significant ({p} > {alpha})"
+                    "{change} is beyond the {tolerance} tolerance but its interval {} reaches into it ({p} > {alpha})",
+                    interval_text(group)
                 ),
                 (ChangeSize::WithinTolerance, true) => format!(
                     "significant ({p} <= {alpha}) but {change} is within the {tolerance} tolerance"

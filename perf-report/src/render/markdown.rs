@@ -56,7 +56,7 @@ impl Default for MarkdownConfig {
 const CHECK_HEADER: &str = "| Status | Group | Metric | Observed | Budget | Difference | n |\n\
                             | --- | --- | --- | ---: | ---: | --- | ---: |\n";
 
-const BASELINE_HEADER: &str = "| Verdict | Group | Baseline | Current | Change | 95% CI | Adj. p |\n\
+const BASELINE_HEADER: &str = "| Verdict | Group | Baseline | Current | Change | Interval | Adj. p |\n\
                                | --- | --- | ---: | ---: | ---: | --- | ---: |\n";
 
 const CHECKS_HEADING: &str = "\n### Budget checks that need attention\n\n";
