@@ -60,6 +60,34 @@ pub struct SourceFile {
     pub origin: Origin,
 }
 
+/// The first two bytes of every gzip stream.
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+impl SourceFile {
+    /// Opens the whole input for sequential reading, decompressed: a `.gz` file, or standard
+    /// input that starts with gzip's magic bytes, is gunzipped (for a reader of its own, such as
+    /// `normalize`'s; [`crate::scan`] reads files in parallel chunks itself).
+    pub fn open(&self) -> std::io::Result<Box<dyn std::io::BufRead>> {
+        use std::io::{BufRead as _, BufReader};
+        let (reader, gzip): (Box<dyn std::io::Read>, bool) = match self.origin {
+            Origin::Stdin => {
+                let mut stdin = BufReader::new(std::io::stdin());
+                let gzip = stdin.fill_buf()?.starts_with(&GZIP_MAGIC);
+                (Box::new(stdin), gzip)
+            }
+            Origin::File => (
+                Box::new(std::fs::File::open(&self.path)?),
+                self.compression == Compression::Gzip,
+            ),
+        };
+        Ok(if gzip {
+            Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(reader)))
+        } else {
+            Box::new(BufReader::new(reader))
+        })
+    }
+}
+
 /// Why a file a walk found was not read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SkipReason {

@@ -12,7 +12,7 @@ use perf_record::{ErrorKind, FieldMap, Line, Record, parse_line_with};
 use rayon::prelude::*;
 
 use crate::CollectError;
-use crate::discover::{Compression, Origin, SourceFile};
+use crate::discover::{Compression, GZIP_MAGIC, Origin, SourceFile};
 use crate::filter::CompiledFilter;
 use crate::lines::{RawLine, ScanRange, scan_lines};
 
@@ -144,9 +144,19 @@ pub struct ScanReport {
     pub problems: Vec<CollectError>,
     /// Files the walk found and did not read (other names, symbolic links, own output).
     pub skipped: crate::Skipped,
+    /// Rejected lines that one [`JSON_DOCUMENT_REASON`] rejection stands for, besides its own.
+    pub lines_in_documents: u64,
 }
 
 impl ScanReport {
+    /// Rejected lines that [`ScanReport::rejections`] does not list (beyond the cap), not
+    /// counting the lines of a JSON document, which its one rejection stands for.
+    pub fn unlisted_rejections(&self) -> u64 {
+        self.totals
+            .rejected
+            .saturating_sub(self.rejections.len() as u64 + self.lines_in_documents)
+    }
+
     /// An error when the input held something (a line that is not blank) yet not one record
     /// was accepted: every line rejected or every record filtered out. `summarize` and
     /// `collect` stop with it, so that a schema mismatch is never a silent empty result.
@@ -380,6 +390,7 @@ fn collapse_documents(report: &mut ScanReport, documents: &[bool]) {
         report
             .rejections
             .retain(|rejection| rejection.path != file.path);
+        report.lines_in_documents += counts.rejected.saturating_sub(1);
         report.rejections.insert(
             first,
             Rejection {
@@ -394,9 +405,6 @@ fn collapse_documents(report: &mut ScanReport, documents: &[bool]) {
         );
     }
 }
-
-/// The first two bytes of every gzip stream.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Whether a file's first non-blank line opens a JSON object or array that it does not close,
 /// the way a pretty-printer ends its lines (`{`, `[`, `[{`, `{ "results": [`, `{ "a": 1,`): the

@@ -35,6 +35,10 @@
 //! assert_eq!((counts.lines(), counts.records, counts.blank, counts.rejected), (3, 1, 1, 1));
 //! ```
 
+/// The log format, every field with its type and whether it is required, and two example lines
+/// (Markdown; the README's "Log format" section and `perf-gate help format`).
+pub const LOG_FORMAT: &str = include_str!("../FORMAT.md");
+
 mod atomic;
 mod fields;
 mod group;
