@@ -78,6 +78,7 @@ impl FromStr for Field {
 /// The map of a log that uses the record's own names.
 pub(crate) static IDENTITY: FieldMap = FieldMap {
     keys: [const { None }; 8],
+    identity: true,
 };
 
 /// Keys no field may be mapped to: they mean something of their own in a line (`err` is the
@@ -183,10 +184,19 @@ impl FromStr for FieldMapping {
 /// assert_eq!((&*record.tool, record.ms), ("api", 12.5));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldMap {
     /// The key of each field by [`Field::index`]; `None` for its own name.
     keys: [Option<Box<str>>; 8],
+    /// Every key is `None`: asked once a line by the reader, so kept, not recomputed.
+    identity: bool,
+}
+
+impl Default for FieldMap {
+    /// Every field read from its own name.
+    fn default() -> Self {
+        IDENTITY.clone()
+    }
 }
 
 impl FieldMap {
@@ -209,6 +219,7 @@ impl FieldMap {
             }
             map.keys[field.index()] = (key != field.name()).then(|| key.into_boxed_str());
         }
+        map.identity = map.keys.iter().all(Option::is_none);
         for (index, first) in Field::ALL.into_iter().enumerate() {
             for second in &Field::ALL[index + 1..] {
                 if map.key(first) == map.key(*second) {
@@ -225,7 +236,7 @@ impl FieldMap {
 
     /// Whether every field is read from its own name (the fast path).
     pub fn is_identity(&self) -> bool {
-        self.keys.iter().all(Option::is_none)
+        self.identity
     }
 
     /// The key `field` is read from.

@@ -6,7 +6,9 @@
 //! accounting for every line ([`RecordReader`], [`LineCounts`]), writes records back as compact
 //! JSONL in a stable field order ([`write_record`]) and normalizes outcomes
 //! ([`normalize_line`]). Every rejected line gets an error that names the line, the column where
-//! known, the field and the kind of problem.
+//! known, the field and the kind of problem, and every other problem of the line besides. Logs
+//! that spell the fields otherwise are read through a [`FieldMap`] ([`parse_line_with`]). The
+//! format is documented in [`LOG_FORMAT`] (`FORMAT.md`).
 //!
 //! Speed (`cargo bench -p perf-record --bench parse`, 1,000 lines of about 125 bytes, 2026-11-22,
 //! 2-vCPU AMD EPYC VM): [`parse_line`] about 145 ns a line with full validation (timestamps,
