@@ -2,6 +2,10 @@
 //! `status` instead of `ok`, `duration_ms`, `service`/`endpoint`, no `sessionId`, a `.log` file
 //! and a symlinked file), gated through `--field`, `--include` and `--follow-symlinks`; and the
 //! log format's documentation checked against the parser and the JSON Schema.
+#![allow(
+    clippy::expect_used,
+    reason = "tests and their fixtures: a failed expect is a failed test"
+)]
 
 use predicates::prelude::*;
 use serde_json::Value;
