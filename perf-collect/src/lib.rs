@@ -70,8 +70,8 @@ pub use discover::{
 pub use error::CollectError;
 pub use filter::{CompiledFilter, Filter, OutcomeFilter};
 pub use scan::{
-    DEFAULT_MAX_LINE_BYTES, FileReport, LineCounts, Progress, RecordSink, Rejection, Scan,
-    ScanConfig, ScanReport,
+    DEFAULT_MAX_LINE_BYTES, FileReport, JSON_DOCUMENT_REASON, LineCounts, Progress, RecordSink,
+    Rejection, Scan, ScanConfig, ScanReport,
 };
 
 /// Everything [`collect`], [`aggregate`] and [`scan`] need to know besides the roots.

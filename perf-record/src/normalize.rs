@@ -4,7 +4,7 @@ use crate::parse::KNOWN_FIELDS;
 use crate::write::{push_json, push_json_string, write_fields};
 use crate::{ErrorKind, Field, FieldMap, Line, LineError, parse_line_with};
 
-/// Normalizes one line; `Ok(None)` for a blank line, the error of [`parse_line`] for a bad one.
+/// Normalizes one line; `Ok(None)` for a blank line, the error of [`parse_line`](crate::parse_line) for a bad one.
 ///
 /// - `ok:false` without a reason gets `"errorReason":"unspecified"`;
 /// - a record without `ok` but with an integer HTTP `status` from 100 to 599 gets
