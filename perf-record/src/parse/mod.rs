@@ -265,20 +265,32 @@ pub(crate) fn validate_required<'a>(
 /// The tri-state outcome from `ok`, the reason and an HTTP `status`; an empty reason counts as
 /// no reason. Without `ok`, a status from 100 to 399 is a success and one from 400 to 599 an
 /// error whose reason (unless given) names the status; any other number is no HTTP status.
+// Inlined, with the status out of line: the common `ok` records pay only for the `ok` match.
+#[inline]
 pub(crate) fn outcome<'a>(
     ok: Option<bool>,
     reason: Option<Cow<'a, str>>,
     status: Option<u64>,
 ) -> Outcome<'a> {
-    let reason = reason.filter(|reason| !reason.is_empty());
     match (ok, status) {
         (Some(true), _) => Outcome::Success,
-        (Some(false), _) => Outcome::Error(reason),
-        (None, Some(100..=399)) => Outcome::Success,
-        (None, Some(status @ 400..=599)) => Outcome::Error(Some(
-            reason.unwrap_or_else(|| Cow::Owned(crate::http_reason(status as u16))),
+        (Some(false), _) => Outcome::Error(reason.filter(|reason| !reason.is_empty())),
+        (None, None) => Outcome::Unknown,
+        (None, Some(status)) => status_outcome(status, reason),
+    }
+}
+
+/// The outcome of a record without `ok` from its HTTP status (see [`outcome`]).
+#[inline(never)]
+fn status_outcome(status: u64, reason: Option<Cow<'_, str>>) -> Outcome<'_> {
+    match status {
+        100..=399 => Outcome::Success,
+        400..=599 => Outcome::Error(Some(
+            reason
+                .filter(|reason| !reason.is_empty())
+                .unwrap_or_else(|| Cow::Owned(crate::http_reason(status as u16))),
         )),
-        (None, _) => Outcome::Unknown,
+        _ => Outcome::Unknown,
     }
 }
 
