@@ -47,6 +47,7 @@ impl Default for CompareConfig {
 /// What the comparison concluded for one group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum ChangeVerdict {
     /// The metric grew beyond the tolerance and the change is significant: a failure.
     Regressed,
@@ -62,6 +63,7 @@ pub enum ChangeVerdict {
 /// Where the relative change lies against the tolerance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum ChangeSize {
     /// Above `+tolerance`.
     AboveTolerance,
@@ -75,6 +77,7 @@ pub enum ChangeSize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum Reason {
     /// The group is new: it is not in the baseline.
     NotInBaseline,
@@ -105,6 +108,7 @@ pub enum Reason {
 
 /// One group's comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GroupComparison {
     /// The (tool, step).
     #[serde(flatten)]
@@ -136,6 +140,7 @@ pub struct GroupComparison {
 
 /// The comparison of a run against a baseline (the `baseline` section of a perf-gate report).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Comparison {
     /// The percentile compared (`"p95"` in JSON).
     pub metric: Percentile,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a set of latencies was measured: enough to tell whether two runs are like for like.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Fingerprint {
     /// Operating system (`linux`, `macos`, `windows`, ...), as Rust names it.
     pub os: String,
@@ -19,6 +20,7 @@ pub struct Fingerprint {
 
 /// One field in which two fingerprints differ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct FingerprintDifference {
     /// The field name, as in the baseline file (`os`, `cpu_model`, ...).
     pub field: String,

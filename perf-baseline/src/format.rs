@@ -39,6 +39,7 @@ pub struct BuildConfig {
 /// The latency statistics of one baseline group (present when it had at least one latency).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct LatencyStats {
     /// How many latencies the statistics are over (records with a known outcome).
     pub sample_count: u64,
@@ -62,6 +63,7 @@ pub struct LatencyStats {
 /// One (tool, step) of a baseline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BaselineGroup {
     /// The record's `tool`.
     pub tool: String,
@@ -95,6 +97,7 @@ pub struct Baseline {
 /// The file's JSON shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 struct BaselineFile {
     format: String,
     schema_version: u32,
@@ -103,6 +106,18 @@ struct BaselineFile {
     fingerprint: Fingerprint,
     quantile_method: String,
     groups: Vec<BaselineGroup>,
+}
+
+/// The schema of the file a [`Baseline`] is saved as.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Baseline {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Baseline".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        BaselineFile::json_schema(generator)
+    }
 }
 
 /// How the file names the quantile definition of its percentiles: `hyndman-fan-7`.
@@ -308,15 +323,22 @@ pub fn save(path: &Utf8Path, baseline: &Baseline) -> Result<(), BaselineError> {
         .map_err(BaselineError::Write)
 }
 
-/// Reads and validates the baseline file at `path`.
+/// The largest baseline file read (256 MiB, about 12,000 groups at the default 2,000 points):
+/// a wrong path (`/dev/zero`, a log file) fails at once instead of filling memory.
+pub const MAX_BASELINE_FILE_BYTES: u64 = 256 << 20;
+
+/// Reads and validates the baseline file at `path` (at most [`MAX_BASELINE_FILE_BYTES`]).
 ///
 /// # Errors
-/// As [`parse`], plus [`BaselineError::Read`] when the file cannot be read.
+/// As [`parse`], plus [`BaselineError::Read`] when the file cannot be read or is too large.
 pub fn load(path: &Utf8Path) -> Result<Baseline, BaselineError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text =
+        perf_record::read_to_string_capped(path, MAX_BASELINE_FILE_BYTES).map_err(|source| {
+            BaselineError::Read {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
     parse(&text, path.as_str())
 }
 
@@ -376,6 +398,74 @@ pub fn parse(text: &str, source_name: &str) -> Result<Baseline, BaselineError> {
     Ok(Baseline { file })
 }
 
+/// The summary figures agree with each other and with the order statistics, which always
+/// include the smallest and the largest latency.
+fn validate_summary(latency: &LatencyStats) -> Result<(), (&'static str, String)> {
+    let points = &latency.order_statistics;
+    let (Some(&first), Some(&last)) = (points.first(), points.last()) else {
+        return Ok(());
+    };
+    if latency.min != first || latency.max != last {
+        return Err((
+            "latency.min",
+            format!(
+                "min {} and max {} must be the first and last order statistics ({first}, {last})",
+                latency.min, latency.max
+            ),
+        ));
+    }
+    if !(latency.mean.is_finite() && latency.min <= latency.mean && latency.mean <= latency.max) {
+        return Err((
+            "latency.mean",
+            format!(
+                "{} is not between min {} and max {}",
+                latency.mean, latency.min, latency.max
+            ),
+        ));
+    }
+    if let Some(stddev) = latency.stddev
+        && !(stddev.is_finite() && stddev >= 0.0)
+    {
+        return Err((
+            "latency.stddev",
+            format!("{stddev} is not a finite value >= 0"),
+        ));
+    }
+    let mut previous: Option<(perf_stats::Percentile, f64)> = None;
+    let mut percentiles: Vec<(perf_stats::Percentile, f64)> = Vec::new();
+    for (name, &value) in &latency.percentiles {
+        let percentile: perf_stats::Percentile = name.parse().map_err(|_| {
+            (
+                "latency.percentiles",
+                format!("{name:?} is not a percentile name such as p95"),
+            )
+        })?;
+        if !(latency.min <= value && value <= latency.max) {
+            return Err((
+                "latency.percentiles",
+                format!(
+                    "{name} = {value} is not between min {} and max {}",
+                    latency.min, latency.max
+                ),
+            ));
+        }
+        percentiles.push((percentile, value));
+    }
+    percentiles.sort_by(|left, right| left.0.percent().total_cmp(&right.0.percent()));
+    for (percentile, value) in percentiles {
+        if let Some((lower, lower_value)) = previous
+            && value < lower_value
+        {
+            return Err((
+                "latency.percentiles",
+                format!("{percentile} = {value} is below {lower} = {lower_value}"),
+            ));
+        }
+        previous = Some((percentile, value));
+    }
+    Ok(())
+}
+
 fn validate_groups(groups: &[BaselineGroup], source_name: &str) -> Result<(), BaselineError> {
     for group in groups {
         let invalid = |field: &'static str, problem: String| BaselineError::InvalidGroup {
@@ -426,6 +516,7 @@ fn validate_groups(groups: &[BaselineGroup], source_name: &str) -> Result<(), Ba
                 ),
             ));
         }
+        validate_summary(latency).map_err(|(field, problem)| invalid(field, problem))?;
     }
     // Lookups binary-search the groups, so their order is part of the format.
     if let Some(pair) = groups
@@ -522,6 +613,79 @@ mod tests {
             error.to_string(),
             "input: group api/get: field `latencies`: latency -1 ms is not a finite, non-negative number"
         );
+    }
+
+    /// `baseline` with `edit` applied to its first group's statistics and the hash recomputed, as
+    /// a careful hand edit would leave it, read back.
+    fn edited(
+        baseline: &Baseline,
+        edit: impl FnOnce(&mut LatencyStats),
+    ) -> Result<Baseline, BaselineError> {
+        let mut file = baseline.file.clone();
+        if let Some(latency) = file.groups[0].latency.as_mut() {
+            edit(latency);
+        }
+        file.content_hash = hash_of(&file);
+        parse(&Baseline { file }.to_json(), "edited.json")
+    }
+
+    #[test]
+    fn statistics_that_contradict_each_other_are_rejected() {
+        let baseline = build(
+            &groups([sample("api", "get", vec![1.0, 2.0, 3.0, 10.0])]),
+            &config(),
+        )
+        .unwrap();
+        assert!(
+            edited(&baseline, |_| {}).is_ok(),
+            "an unchanged file reads back"
+        );
+        for (edit, field) in [
+            (
+                Box::new(|latency: &mut LatencyStats| latency.mean = -1.0)
+                    as Box<dyn FnOnce(&mut LatencyStats)>,
+                "latency.mean",
+            ),
+            (
+                Box::new(|latency: &mut LatencyStats| latency.mean = 11.0),
+                "latency.mean",
+            ),
+            (
+                Box::new(|latency: &mut LatencyStats| latency.min = 5.0),
+                "latency.min",
+            ),
+            (
+                Box::new(|latency: &mut LatencyStats| latency.max = 0.5),
+                "latency.min",
+            ),
+            (
+                Box::new(|latency: &mut LatencyStats| latency.stddev = Some(-2.0)),
+                "latency.stddev",
+            ),
+            (
+                Box::new(|latency: &mut LatencyStats| {
+                    latency.percentiles.insert("p99".into(), 0.5);
+                }),
+                "latency.percentiles",
+            ),
+            (
+                Box::new(|latency: &mut LatencyStats| {
+                    latency.percentiles.insert("p50".into(), 9.0);
+                }),
+                "latency.percentiles",
+            ),
+            (
+                Box::new(|latency: &mut LatencyStats| {
+                    latency.percentiles.insert("median".into(), 2.0);
+                }),
+                "latency.percentiles",
+            ),
+        ] {
+            match edited(&baseline, edit) {
+                Err(BaselineError::InvalidGroup { field: found, .. }) => assert_eq!(found, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -65,5 +65,5 @@ pub use error::BaselineError;
 pub use fingerprint::{Fingerprint, FingerprintDifference};
 pub use format::{
     BASELINE_FORMAT, BASELINE_SCHEMA_VERSION, Baseline, BaselineGroup, BuildConfig,
-    DEFAULT_MAX_POINTS, LatencyStats, build, load, parse, save,
+    DEFAULT_MAX_POINTS, LatencyStats, MAX_BASELINE_FILE_BYTES, build, load, parse, save,
 };

@@ -329,6 +329,11 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
     let mut findings = Vec::new();
     let mut used = vec![false; budgets.entries().len()];
     let mut shadowed = vec![0_u64; budgets.entries().len()];
+    // (loser, metrics it lost) -> (winners, groups); (winner, other) ties -> groups.
+    let mut lost_metrics: BTreeMap<(usize, Vec<Metric>), (std::collections::BTreeSet<usize>, u64)> =
+        BTreeMap::new();
+    let mut ties: BTreeMap<(usize, usize), u64> = BTreeMap::new();
+    let entries = budgets.entries();
     for (key, group) in groups {
         let sample_count = group.latencies_ms.len() as u64;
         let Some(winner) = budgets.resolve(key) else {
@@ -339,11 +344,25 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
             });
             continue;
         };
-        for (index, entry) in budgets.entries().iter().enumerate() {
-            if std::ptr::eq(entry, winner) {
-                used[index] = true;
-            } else if entry.matches(key) {
-                shadowed[index] += 1;
+        let matching: Vec<(usize, &BudgetEntry)> = budgets.matching(key).collect();
+        let winner_index = matching
+            .iter()
+            .find(|(_, entry)| std::ptr::eq(*entry, winner))
+            .map_or(0, |(index, _)| *index);
+        used[winner_index] = true;
+        for &(index, entry) in &matching {
+            if index == winner_index {
+                continue;
+            }
+            shadowed[index] += 1;
+            if entry.specificity() == winner.specificity() {
+                *ties.entry((winner_index, index)).or_default() += 1;
+            }
+            let lost = metrics_lost(winner, entry);
+            if !lost.is_empty() {
+                let (winners, groups) = lost_metrics.entry((index, lost)).or_default();
+                winners.insert(winner_index);
+                *groups += 1;
             }
         }
         let min_samples = budgets.min_samples_for(winner);
@@ -357,7 +376,27 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
             });
         }
     }
-    for (index, entry) in budgets.entries().iter().enumerate() {
+    for ((loser, metrics), (winners, groups)) in lost_metrics {
+        let mut winners: Vec<EntryRef> = winners
+            .iter()
+            .map(|&index| entry_ref(&entries[index]))
+            .collect();
+        winners.sort();
+        findings.push(LintFinding::ShadowedMetrics {
+            shadowed: entry_ref(&entries[loser]),
+            metrics,
+            winners,
+            groups,
+        });
+    }
+    for ((winner, other), groups) in ties {
+        findings.push(LintFinding::AmbiguousEntries {
+            winner: entry_ref(&entries[winner]),
+            other: entry_ref(&entries[other]),
+            groups,
+        });
+    }
+    for (index, entry) in entries.iter().enumerate() {
         if !used[index] {
             findings.push(LintFinding::UnusedEntry {
                 entry: entry_ref(entry),
@@ -367,6 +406,16 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
     }
     findings.sort();
     findings
+}
+
+/// The metrics `shadowed` limits that `winner` does not.
+fn metrics_lost(winner: &BudgetEntry, shadowed: &BudgetEntry) -> Vec<Metric> {
+    shadowed
+        .limits
+        .iter()
+        .map(|limit| limit.metric)
+        .filter(|metric| !winner.limits.iter().any(|limit| limit.metric == *metric))
+        .collect()
 }
 
 #[cfg(test)]
@@ -533,6 +582,94 @@ mod tests {
     }
 
     #[test]
+    fn glob_keys_match_like_the_command_line_and_the_most_specific_wins() {
+        let report = run(
+            r#"{"api": {"get_*": {"p95": 100, "min_samples": 1}, "get_cart": {"p95": 50, "min_samples": 1},
+                        "*": {"p95": 900, "min_samples": 1}},
+                "{web,api}": {"post_*": {"p95": 300, "min_samples": 1}}}"#,
+            &[
+                group("api", "get_cart", &[10.0]),
+                group("api", "get_user", &[10.0]),
+                group("api", "delete", &[10.0]),
+                group("web", "post_order", &[10.0]),
+            ],
+        );
+        let applied: Vec<(String, String)> = report
+            .checks
+            .iter()
+            .map(|check| (check.group.to_string(), check.entry.to_string()))
+            .collect();
+        assert_eq!(
+            applied,
+            [
+                ("api/delete".to_owned(), "api/*".to_owned()),
+                ("api/get_cart".to_owned(), "api/get_cart".to_owned()),
+                ("api/get_user".to_owned(), "api/get_*".to_owned()),
+                ("web/post_order".to_owned(), "{web,api}/post_*".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn lint_names_the_metrics_a_catch_all_loses_and_equally_specific_globs() {
+        let report = run(
+            r#"{"api": {"*": {"p95": 900, "error_rate": 0.01, "min_samples": 1},
+                        "get_cart": {"p95": 50, "min_samples": 1},
+                        "get_*": {"p99": 100, "min_samples": 1}, "*_cart": {"p99": 100, "min_samples": 1}}}"#,
+            &[
+                group("api", "get_cart", &[10.0]),
+                group("api", "get_items", &[10.0]),
+            ],
+        );
+        let shadowed: Vec<String> = report
+            .lint
+            .iter()
+            .filter_map(|finding| match finding {
+                LintFinding::ShadowedMetrics {
+                    shadowed,
+                    metrics,
+                    winners,
+                    groups,
+                } => Some(format!(
+                    "{shadowed} loses {:?} to {:?} in {groups} group(s)",
+                    metrics.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    winners.iter().map(ToString::to_string).collect::<Vec<_>>()
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            shadowed,
+            [
+                r#"api/* loses ["p95", "error_rate"] to ["api/get_*"] in 1 group(s)"#,
+                r#"api/* loses ["error_rate"] to ["api/get_cart"] in 1 group(s)"#,
+                r#"api/*_cart loses ["p99"] to ["api/get_cart"] in 1 group(s)"#,
+                r#"api/get_* loses ["p99"] to ["api/get_cart"] in 1 group(s)"#,
+            ]
+        );
+        // get_cart is exact, so neither glob ties with it; get_items matches only get_*.
+        assert!(
+            !report
+                .lint
+                .iter()
+                .any(|finding| matches!(finding, LintFinding::AmbiguousEntries { .. }))
+        );
+        let tie = run(
+            r#"{"api": {"get_*": {"p99": 100, "min_samples": 1}, "*_all": {"p99": 200, "min_samples": 1}}}"#,
+            &[group("api", "get_all", &[10.0])],
+        );
+        assert!(
+            tie.lint.iter().any(|finding| matches!(
+                finding,
+                LintFinding::AmbiguousEntries { winner, other, groups: 1 }
+                    if winner.to_string() == "api/*_all" && other.to_string() == "api/get_*"
+            )),
+            "{:?}",
+            tie.lint
+        );
+    }
+
+    #[test]
     fn wildcards_apply_and_lint_reports_uncovered_and_shadowed() {
         let report = run(
             r#"{"*": {"plan": {"avg": 100, "min_samples": 1}}, "wsap": {"plan": {"avg": 50, "min_samples": 1}}}"#,
@@ -658,7 +795,10 @@ mod tests {
         );
         // The wildcard stays in scope (shadowed by a/b); other/step is neither checked nor linted.
         assert!(
-            matches!(&scoped.lint[..], [LintFinding::UnusedEntry { entry, shadowed_groups: 1 }] if entry.to_string() == "*/*"),
+            matches!(&scoped.lint[..], [
+                LintFinding::UnusedEntry { entry, shadowed_groups: 1 },
+                LintFinding::ShadowedMetrics { shadowed, groups: 1, .. },
+            ] if entry.to_string() == "*/*" && shadowed.to_string() == "*/*"),
             "{:?}",
             scoped.lint
         );

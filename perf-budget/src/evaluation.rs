@@ -9,6 +9,7 @@ use crate::budget::{EntryRef, Metric, Severity, Unit};
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum CheckStatus {
     /// A `severity: fail` limit is exceeded.
     Fail,
@@ -24,6 +25,7 @@ pub enum CheckStatus {
 
 /// A confidence interval of an observed value.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ConfidenceInterval {
     /// Lower bound.
     pub low: f64,
@@ -35,6 +37,7 @@ pub struct ConfidenceInterval {
 
 /// One (tool, step, metric) check against its limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Check {
     /// The group (`tool` and `step` in JSON).
     #[serde(flatten)]
@@ -45,6 +48,7 @@ pub struct Check {
     pub metric: Metric,
     /// `ms` for latencies, `fraction` for `error_rate`.
     #[serde(with = "unit_name")]
+    #[cfg_attr(feature = "schemars", schemars(with = "unit_name::UnitName"))]
     pub unit: Unit,
     /// The outcome.
     pub status: CheckStatus,
@@ -101,6 +105,7 @@ impl EvaluationWarning {
 /// Something in the budgets or the data that deserves attention but is not a check.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum LintFinding {
     /// A budget entry that no group used: its step no longer exists, or more specific entries
     /// always win over it.
@@ -118,6 +123,29 @@ pub enum LintFinding {
         step: String,
         /// Its latencies (known outcomes).
         sample_count: u64,
+    },
+    /// A less specific entry limits metrics that the entries winning over it do not, so those
+    /// limits do not apply to the groups they win (entries replace, never merge). Copy the
+    /// metrics into the winners if they should apply.
+    ShadowedMetrics {
+        /// The less specific entry whose limits were lost.
+        shadowed: EntryRef,
+        /// The metrics it limits that the winners lack.
+        metrics: Vec<crate::Metric>,
+        /// The more specific entries that won without those metrics, sorted.
+        winners: Vec<EntryRef>,
+        /// Groups the limits did not reach.
+        groups: u64,
+    },
+    /// Two equally specific entries (globs with as many literal characters) both match some
+    /// groups; the first in file order (sorted by key) wins, which is rarely what was meant.
+    AmbiguousEntries {
+        /// The entry that won.
+        winner: EntryRef,
+        /// The equally specific entry that lost.
+        other: EntryRef,
+        /// Groups both match.
+        groups: u64,
     },
     /// A budgeted group with fewer latencies than its entry's `min_samples`.
     TooFewSamples {
@@ -150,6 +178,18 @@ mod unit_name {
     use serde::{Deserialize, Deserializer, Serializer};
 
     use crate::budget::Unit;
+
+    /// The JSON spelling of a [`Unit`], for the schema.
+    #[cfg(feature = "schemars")]
+    #[derive(schemars::JsonSchema)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    pub(super) enum UnitName {
+        /// Milliseconds.
+        Ms,
+        /// A fraction in 0..=1.
+        Fraction,
+    }
 
     pub(super) fn serialize<S: Serializer>(unit: &Unit, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(match unit {

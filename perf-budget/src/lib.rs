@@ -38,14 +38,19 @@ mod evaluate;
 mod evaluation;
 mod fraction;
 mod json_tree;
+#[cfg(feature = "schemars")]
+mod schema;
 
 pub use budget::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, BudgetError, BudgetFileError, Budgets,
-    DEFAULT_MIN_SAMPLES, Defaults, EntryRef, Limit, Metric, Pattern, RegressionRule, Severity,
-    Unit, UnknownMetricName, parse_budgets, read_budgets,
+    DEFAULT_MIN_SAMPLES, Defaults, EntryRef, GlobPattern, Limit, MAX_BUDGET_FILE_BYTES, Metric,
+    Pattern, RegressionRule, Severity, Specificity, Unit, UnknownMetricName, parse_budgets,
+    read_budgets,
 };
 pub use evaluate::{EvaluateConfig, EvaluateError, evaluate, evaluate_with_reported, lint};
 pub use evaluation::{
     Check, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning, LintFinding,
 };
 pub use fraction::{FractionError, fraction_from_number, parse_fraction};
+#[cfg(feature = "schemars")]
+pub use schema::budget_file_schema;

@@ -34,7 +34,8 @@ pub struct GlobalArgs {
     /// Print the full chain of causes of an error, and more detail while working.
     #[arg(long, short, global = true)]
     pub verbose: bool,
-    /// Colour the text report: `auto` colours only on a terminal and never when NO_COLOR is set.
+    /// Colour the text report: `auto` colours only on a terminal, honouring NO_COLOR,
+    /// CLICOLOR=0, CLICOLOR_FORCE and TERM=dumb.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 }
@@ -42,7 +43,8 @@ pub struct GlobalArgs {
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// On a terminal, unless NO_COLOR is set.
+    /// On a terminal that supports colour, unless NO_COLOR or CLICOLOR=0 is set; always with
+    /// CLICOLOR_FORCE.
     Auto,
     /// Always.
     Always,
@@ -72,7 +74,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  perf-gate gate logs/ --budgets perf-budgets.json --baseline perf-baseline.json"
     )]
-    Gate(GateArgs),
+    Gate(Box<GateArgs>),
     /// Make every record tell the truth about its outcome (explicit error reasons, HTTP status).
     #[command(after_help = "Example:\n  perf-gate normalize raw.jsonl --out normalized.jsonl")]
     Normalize(NormalizeArgs),
@@ -90,6 +92,11 @@ pub enum Command {
         after_help = "Example:\n  perf-gate import --from auto results/k6.json results/hyperfine.json --out records.jsonl"
     )]
     Import(ImportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(
+        after_help = "Example:\n  perf-gate completions bash > ~/.local/share/bash-completion/completions/perf-gate"
+    )]
+    Completions(CompletionsArgs),
     /// Measure HTTP endpoints: one record per request, a summary per endpoint on stderr.
     ///
     /// Exits 0 when the run measured what was planned, 2 when the load generator itself was the
@@ -280,9 +287,9 @@ pub struct EvaluateArgs {
     /// Log files, directories or quoted globs such as 'logs/**/*.log' (`-` reads stdin).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<Utf8PathBuf>,
-    /// The budget file.
-    #[arg(long, value_name = "FILE")]
-    pub budgets: Utf8PathBuf,
+    /// The budget file (default: `perf-budgets.json` in the current directory, when it exists).
+    #[arg(long, value_name = "FILE", env = "PERF_GATE_BUDGETS")]
+    pub budgets: Option<Utf8PathBuf>,
     /// Override every budget's minimum sample count.
     #[arg(long, value_name = "N")]
     pub min_samples: Option<u64>,
@@ -292,6 +299,9 @@ pub struct EvaluateArgs {
     /// Extra report files.
     #[command(flatten)]
     pub files: ReportFiles,
+    /// The Markdown report's size.
+    #[command(flatten)]
+    pub markdown: MarkdownArgs,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -310,12 +320,16 @@ pub struct GateArgs {
     /// The probe's load options (with `--probe`; they override the plan's `[load]`).
     #[command(flatten)]
     pub probe_load: ProbeLoadArgs,
-    /// The budget file.
-    #[arg(long, value_name = "FILE")]
-    pub budgets: Utf8PathBuf,
+    /// The budget file (default: `perf-budgets.json` in the current directory, when it exists).
+    #[arg(long, value_name = "FILE", env = "PERF_GATE_BUDGETS")]
+    pub budgets: Option<Utf8PathBuf>,
     /// Also compare with this baseline (a regression fails the gate).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "PERF_GATE_BASELINE")]
     pub baseline: Option<Utf8PathBuf>,
+    /// Compare with this baseline when the file exists, and gate on the budgets alone (with a
+    /// note) while it does not: for the first runs of a repository, before `baseline save`.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub baseline_if_exists: Option<Utf8PathBuf>,
     /// Options of the baseline comparison.
     #[command(flatten)]
     pub comparison: ComparisonArgs,
@@ -331,9 +345,22 @@ pub struct GateArgs {
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// The Markdown report's size.
+    #[command(flatten)]
+    pub markdown: MarkdownArgs,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// The size of the Markdown report (`report.md`, `--format markdown`).
+#[derive(Debug, Clone, Args)]
+pub struct MarkdownArgs {
+    /// Largest Markdown report in bytes (never fewer than characters); the default fits a
+    /// pull-request comment. Passing rows are left out first, and the report says what was left
+    /// out. The GitHub job summary is capped at 1 MiB instead.
+    #[arg(long, value_name = "N", default_value_t = perf_report::render::markdown::PR_COMMENT_MAX_BYTES)]
+    pub max_bytes: usize,
 }
 
 /// `perf-gate normalize`.
@@ -353,9 +380,9 @@ pub struct NormalizeArgs {
 /// `perf-gate lint`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// The budget file.
-    #[arg(long, value_name = "FILE")]
-    pub budgets: Utf8PathBuf,
+    /// The budget file (default: `perf-budgets.json` in the current directory, when it exists).
+    #[arg(long, value_name = "FILE", env = "PERF_GATE_BUDGETS")]
+    pub budgets: Option<Utf8PathBuf>,
     /// Log files or directories to check the budgets against (`-` reads stdin).
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<Utf8PathBuf>,
@@ -364,19 +391,44 @@ pub struct LintArgs {
     pub filter: FilterArgs,
 }
 
-/// Options of a baseline comparison.
-#[derive(Debug, Clone, Args)]
+/// Options of a baseline comparison. `None` is "not given": the defaults apply, and `gate`
+/// warns about an option given without a baseline to compare with.
+#[derive(Debug, Clone, Default, Args)]
 pub struct ComparisonArgs {
-    /// The percentile compared (`p50`, `p95`, `p99.9`, ...).
-    #[arg(long, default_value = "p95")]
-    pub metric: Percentile,
+    /// The percentile compared (`p50`, `p95`, `p99.9`, ...) [default: p95].
+    #[arg(long, value_name = "PERCENTILE")]
+    pub metric: Option<Percentile>,
     /// The relative change that counts as a regression (`5%` or `0.05`; a bare number above 1
-    /// is refused).
-    #[arg(long, default_value = "5%", value_parser = parse_fraction)]
-    pub tolerance: f64,
-    /// Significance level of the Mann-Whitney test, Holm-Bonferroni adjusted across groups.
-    #[arg(long, default_value_t = 0.05)]
-    pub alpha: f64,
+    /// is refused) [default: 5%].
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    pub tolerance: Option<f64>,
+    /// Significance level of the Mann-Whitney test, Holm-Bonferroni adjusted across groups,
+    /// strictly between 0 and 1 [default: 0.05].
+    #[arg(long, value_name = "ALPHA", value_parser = parse_alpha)]
+    pub alpha: Option<f64>,
+}
+
+impl ComparisonArgs {
+    /// The options given on the command line, by flag name (for the "no baseline" warning).
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            ("--metric", self.metric.is_some()),
+            ("--tolerance", self.tolerance.is_some()),
+            ("--alpha", self.alpha.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
+    }
+}
+
+/// A significance level: a number strictly between 0 and 1.
+fn parse_alpha(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(alpha) if alpha > 0.0 && alpha < 1.0 => Ok(alpha),
+        Ok(_) => Err("a significance level is strictly between 0 and 1, such as 0.05".to_owned()),
+        Err(_) => Err("expected a number strictly between 0 and 1, such as 0.05".to_owned()),
+    }
 }
 
 /// `perf-gate baseline ...`.
@@ -420,7 +472,7 @@ pub struct BaselineCompareArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<Utf8PathBuf>,
     /// The baseline file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "PERF_GATE_BASELINE")]
     pub baseline: Utf8PathBuf,
     /// Options of the comparison.
     #[command(flatten)]
@@ -428,6 +480,9 @@ pub struct BaselineCompareArgs {
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// The Markdown report's size.
+    #[command(flatten)]
+    pub markdown: MarkdownArgs,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -437,11 +492,12 @@ pub struct BaselineCompareArgs {
 #[derive(Debug, Args)]
 pub struct BaselineRatchetArgs {
     /// The baseline file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "PERF_GATE_BASELINE")]
     pub baseline: Utf8PathBuf,
-    /// The budget file to tighten.
-    #[arg(long, value_name = "FILE")]
-    pub budgets: Utf8PathBuf,
+    /// The budget file to tighten (default: `perf-budgets.json` in the current directory, when
+    /// it exists).
+    #[arg(long, value_name = "FILE", env = "PERF_GATE_BUDGETS")]
+    pub budgets: Option<Utf8PathBuf>,
     /// Room left above the observed value (`20%` or `0.2`).
     #[arg(long, default_value = "20%", value_parser = parse_fraction)]
     pub headroom: f64,
@@ -489,8 +545,33 @@ mod tests {
         let Command::Baseline(BaselineCommand::Compare(args)) = parsed.command else {
             panic!("parsed another command");
         };
-        assert_eq!(args.comparison.tolerance, 0.05);
-        assert_eq!(args.comparison.metric, Percentile::P95);
+        assert_eq!(args.comparison.tolerance, Some(0.05));
+        assert_eq!(args.comparison.metric, None);
+        assert_eq!(args.comparison.given(), ["--tolerance"]);
+    }
+
+    #[test]
+    fn invalid_comparison_options_fail_at_parsing() {
+        for (flag, value, needle) in [
+            ("--alpha", "0", "strictly between 0 and 1"),
+            ("--alpha", "1.5", "strictly between 0 and 1"),
+            ("--alpha", "often", "expected a number"),
+            ("--metric", "p(95)", "p(95)"),
+            ("--tolerance", "fast", "fast"),
+        ] {
+            let error = Cli::try_parse_from([
+                "perf-gate",
+                "gate",
+                "logs",
+                "--budgets",
+                "b.json",
+                flag,
+                value,
+            ])
+            .unwrap_err()
+            .to_string();
+            assert!(error.contains(needle), "{flag} {value}: {error}");
+        }
     }
 }
 
@@ -571,6 +652,14 @@ pub struct ProbeArgs {
         value_name = "FILE"
     )]
     pub out: Utf8PathBuf,
+}
+
+/// `perf-gate completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `perf-gate import`.

@@ -51,6 +51,12 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Lint(args) => lint::run(&args, context),
         Command::Probe(args) => probe::run(&args, context),
         Command::Import(args) => import::run(&args, context),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut crate::command(), "perf-gate", &mut script);
+            print_stdout(&String::from_utf8_lossy(&script))?;
+            Ok(perf_report::ExitCode::PASS)
+        }
         Command::Baseline(BaselineCommand::Save(args)) => baseline::save(&args, context),
         Command::Baseline(BaselineCommand::Compare(args)) => baseline::compare(&args, context),
         Command::Baseline(BaselineCommand::Ratchet(args)) => baseline::ratchet(&args, context),
@@ -102,18 +108,38 @@ fn read_groups_except(
     })
 }
 
-/// The comparison settings of the command line.
+/// The comparison settings of the command line; what it does not give keeps its default.
 fn comparison_settings(args: &ComparisonArgs) -> ComparisonSettings {
+    let defaults = ComparisonSettings::default();
     ComparisonSettings {
-        metric: args.metric,
-        tolerance: args.tolerance,
-        alpha: args.alpha,
+        metric: args.metric.unwrap_or(defaults.metric),
+        tolerance: args.tolerance.unwrap_or(defaults.tolerance),
+        alpha: args.alpha.unwrap_or(defaults.alpha),
     }
 }
 
+/// The budget file found in the current directory when `--budgets` is not given.
+pub const DEFAULT_BUDGETS_FILE: &str = "perf-budgets.json";
+
+/// The budget file to read: `--budgets` (or `PERF_GATE_BUDGETS`), else `perf-budgets.json` in
+/// the current directory, else an error that names all three.
+fn budgets_path(given: Option<&Utf8Path>) -> Result<Utf8PathBuf> {
+    if let Some(path) = given {
+        return Ok(path.to_owned());
+    }
+    let default = Utf8PathBuf::from(DEFAULT_BUDGETS_FILE);
+    if default.is_file() {
+        return Ok(default);
+    }
+    anyhow::bail!(
+        "no budget file: pass --budgets FILE, set PERF_GATE_BUDGETS, or create {DEFAULT_BUDGETS_FILE} in the \
+         current directory (see `perf-gate lint --help` to check one)"
+    )
+}
+
 /// Reads a budget file; `--min-samples` replaces every `min_samples` in it.
-fn load_budgets(path: &Utf8Path, min_samples: Option<u64>) -> Result<Budgets> {
-    let budgets = perf_budget::read_budgets(path)?;
+fn load_budgets(given: Option<&Utf8Path>, min_samples: Option<u64>) -> Result<Budgets> {
+    let budgets = perf_budget::read_budgets(&budgets_path(given)?)?;
     Ok(match min_samples {
         Some(min_samples) => budgets.with_min_samples(min_samples),
         None => budgets,

@@ -28,6 +28,11 @@ use perf_report::ExitCode as Code;
 
 use crate::cli::Cli;
 
+/// The command-line definition (for the man page `cargo xtask man` writes, and completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Runs the command line of this process and returns its exit status.
 pub fn main() -> ExitCode {
     // A bug must still end in one `error:` line and the documented error code, not a Rust
@@ -92,13 +97,15 @@ fn is_help_format(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
 /// One clear line on stderr; with `--verbose`, every cause on its own line.
 fn print_error(error: &anyhow::Error, verbose: bool) {
     let mut stderr = std::io::stderr().lock();
+    // Messages quote file names, budget keys and log data: one escaped line each.
+    let line = |text: &str| perf_report::render::escape::line(text);
     if verbose {
-        let _ = writeln!(stderr, "error: {error}");
+        let _ = writeln!(stderr, "error: {}", line(&error.to_string()));
         for cause in error.chain().skip(1) {
-            let _ = writeln!(stderr, "  caused by: {cause}");
+            let _ = writeln!(stderr, "  caused by: {}", line(&cause.to_string()));
         }
     } else {
-        let _ = writeln!(stderr, "error: {}", one_line(error));
+        let _ = writeln!(stderr, "error: {}", line(&one_line(error)));
     }
 }
 

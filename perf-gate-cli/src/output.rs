@@ -1,6 +1,6 @@
 //! Where output goes: colour decisions, atomic artifact files, the GitHub Actions environment.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 
 use anyhow::{Context as _, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -10,46 +10,114 @@ use perf_report::render::{github, json, junit, markdown, text};
 
 use crate::cli::{ColorChoice, ReportFormat};
 
-/// A report rendered in `format`; `color` only affects text.
-pub fn render_report(report: &Report, format: ReportFormat, color: bool) -> Result<String> {
+/// How a command renders its report, whatever the format.
+#[derive(Debug, Clone, Copy)]
+pub struct Rendering<'a> {
+    /// Colour the text report.
+    pub color: bool,
+    /// `--max-bytes`: the largest Markdown report.
+    pub max_bytes: usize,
+    /// The budget and baseline files, for the `file=` of GitHub annotations.
+    pub files: github::GithubConfig<'a>,
+}
+
+impl Rendering<'_> {
+    /// The same without colour, for files.
+    fn plain(self) -> Self {
+        Rendering {
+            color: false,
+            ..self
+        }
+    }
+}
+
+/// A report rendered in `format`.
+pub fn render_report(
+    report: &Report,
+    format: ReportFormat,
+    rendering: Rendering<'_>,
+) -> Result<String> {
     Ok(match format {
-        ReportFormat::Text => text::render(report, &text::TextConfig { color }),
+        ReportFormat::Text => text::render(
+            report,
+            &text::TextConfig {
+                color: rendering.color,
+            },
+        ),
         ReportFormat::Json => json::render(report)?,
-        ReportFormat::Markdown => markdown::render(report, &markdown::MarkdownConfig::default()),
+        ReportFormat::Markdown => markdown::render(
+            report,
+            &markdown::MarkdownConfig {
+                max_bytes: rendering.max_bytes,
+            },
+        ),
         ReportFormat::Junit => junit::render(report),
-        ReportFormat::Github => github::render(report),
+        ReportFormat::Github => github::render(report, &rendering.files),
     })
 }
 
-/// `report.json`, `report.md` and `junit.xml` in `out_dir`, each written atomically; returns
-/// the Markdown, which the GitHub step summary reuses.
-pub fn write_artifacts(out_dir: &Utf8Path, report: &Report) -> Result<String> {
-    let markdown = render_report(report, ReportFormat::Markdown, false)?;
+/// `report.json`, `report.md` (at most `--max-bytes`) and `junit.xml` in `out_dir`, each
+/// written atomically.
+pub fn write_artifacts(
+    out_dir: &Utf8Path,
+    report: &Report,
+    rendering: Rendering<'_>,
+) -> Result<()> {
+    let rendering = rendering.plain();
     write_file(
         &out_dir.join("report.json"),
-        &render_report(report, ReportFormat::Json, false)?,
+        &render_report(report, ReportFormat::Json, rendering)?,
     )?;
-    write_file(&out_dir.join("report.md"), &markdown)?;
+    write_file(
+        &out_dir.join("report.md"),
+        &render_report(report, ReportFormat::Markdown, rendering)?,
+    )?;
     write_file(
         &out_dir.join("junit.xml"),
-        &render_report(report, ReportFormat::Junit, false)?,
+        &render_report(report, ReportFormat::Junit, rendering)?,
     )?;
-    Ok(markdown)
+    Ok(())
+}
+
+/// The Markdown of the GitHub job summary: up to GitHub's 1 MiB, whatever `--max-bytes` says
+/// for `report.md`.
+pub fn job_summary(report: &Report) -> String {
+    markdown::render(
+        report,
+        &markdown::MarkdownConfig {
+            max_bytes: markdown::JOB_SUMMARY_MAX_BYTES,
+        },
+    )
 }
 
 /// Whether to colour what goes to stdout.
 ///
-/// `auto` colours only when stdout is a terminal and `NO_COLOR` is unset or empty
-/// (<https://no-color.org>); `always` and `never` are explicit and win over `NO_COLOR`.
+/// `always` and `never` are explicit and win over the environment. `auto` asks anstream (the
+/// crate clap colours its help with): never with `NO_COLOR` set and not empty
+/// (<https://no-color.org>) or `CLICOLOR=0`; always with `CLICOLOR_FORCE` set and not `0`;
+/// otherwise only when stdout is a terminal whose `TERM` is not `dumb`
+/// (<https://bixense.com/clicolors/>).
 pub fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-            !no_color && std::io::stdout().is_terminal()
+            anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
         }
     }
+}
+
+/// `path` as GitHub wants it in an annotation's `file=`: relative to the repository
+/// (`GITHUB_WORKSPACE`) when it is an absolute path inside it, else as given.
+pub fn annotation_path(path: &Utf8Path) -> String {
+    std::env::var("GITHUB_WORKSPACE")
+        .ok()
+        .and_then(|workspace| {
+            path.strip_prefix(&workspace)
+                .ok()
+                .map(|relative| relative.to_string())
+        })
+        .unwrap_or_else(|| path.to_string())
 }
 
 /// Writes `contents` to `path` through the one atomic writer

@@ -30,6 +30,15 @@ pub enum RatchetError {
         #[source]
         source: BudgetError,
     },
+    /// The budget file passed the budget parser but its layout could not be read for editing.
+    #[error("cannot edit budget file {source_name} in place")]
+    Layout {
+        /// The budget file name.
+        source_name: String,
+        /// What the layout-preserving parser reported.
+        #[source]
+        source: jsonc_parser::errors::ParseError,
+    },
     /// A limit the ratchet would tighten is not a number.
     #[error("{source_name}: $.{group}.{metric}: expected a number, found {found}")]
     NotANumber {
@@ -82,10 +91,11 @@ pub struct RatchetChange {
 /// A proposed budget file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RatchetProposal {
-    /// The proposed budget file (pretty JSON, keys sorted, trailing newline).
+    /// The proposed budget file: the current text byte for byte, except the limits it tightens
+    /// (same key order, indentation and line breaks).
     pub budget_json: String,
-    /// A unified diff from the current file (in the same normal form) to the proposal; empty when
-    /// nothing changes.
+    /// A unified diff from the current file to the proposal, which `patch` applies to the file;
+    /// empty when nothing changes.
     pub diff: String,
     /// Each tightened limit, in file order (tool, step, metric sorted).
     pub changes: Vec<RatchetChange>,
@@ -97,9 +107,9 @@ pub struct RatchetProposal {
 /// latency limit (`avg`, `min`, `max`, `pNN`) becomes `observed x (1 + headroom)` rounded up to
 /// `significant_digits`, but only where that is below the current limit: a ratchet never loosens a
 /// budget. Wildcard (`*`) entries, `defaults`, `schema_version`, `error_rate`, `min_samples`, `severity` and
-/// `regression` are left as they are. The proposal is written in normal form (keys sorted, two-space
-/// indent), and the diff is against the current file in the same form, so it shows only the
-/// changed limits. `source_name` names the budget file in errors and in the diff header.
+/// `regression` are left as they are. The proposal is the current text with only the tightened
+/// numbers replaced, so the file keeps its order and layout, and the diff (against the file as it
+/// is) applies with `patch`. `source_name` names the budget file in errors and in the diff header.
 ///
 /// # Errors
 /// An out-of-range setting, or a budget file that [`perf_budget::parse_budgets`] rejects
@@ -173,22 +183,81 @@ pub fn ratchet(
             )?;
         }
     }
-    let before = normal_form(&original);
-    let after = normal_form(&Value::Object(proposed_tools));
-    let diff = if before == after {
+    let proposed = edit_limits(budget_json, &changes).map_err(|source| RatchetError::Layout {
+        source_name: source_name.to_owned(),
+        source,
+    })?;
+    let diff = if proposed == budget_json {
         String::new()
     } else {
-        similar::TextDiff::from_lines(&before, &after)
+        similar::TextDiff::from_lines(budget_json, &proposed)
             .unified_diff()
             .context_radius(3)
-            .header(source_name, &format!("{source_name} (ratcheted)"))
+            .header(source_name, source_name)
             .to_string()
     };
     Ok(RatchetProposal {
-        budget_json: after,
+        budget_json: proposed,
         diff,
         changes,
     })
+}
+
+/// `text` with the number of every `tool -> step -> metric` in `changes` replaced by its proposed
+/// limit, and every other byte kept.
+fn edit_limits(
+    text: &str,
+    changes: &[RatchetChange],
+) -> Result<String, jsonc_parser::errors::ParseError> {
+    use jsonc_parser::ast::{ObjectPropName, Value as Node};
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default())?;
+    let name = |name: &ObjectPropName| match name {
+        ObjectPropName::String(literal) => literal.value.to_string(),
+        ObjectPropName::Word(word) => word.value.to_owned(),
+    };
+    // (start, end, replacement) of each number to replace.
+    let mut edits: Vec<(usize, usize, String)> = Vec::new();
+    if let Some(Node::Object(tools)) = &parsed.value {
+        for tool in &tools.properties {
+            let Node::Object(steps) = &tool.value else {
+                continue;
+            };
+            let tool_name = name(&tool.name);
+            for step in &steps.properties {
+                let Node::Object(metrics) = &step.value else {
+                    continue;
+                };
+                let step_name = name(&step.name);
+                for metric in &metrics.properties {
+                    let Node::NumberLit(number) = &metric.value else {
+                        continue;
+                    };
+                    let metric_name = name(&metric.name);
+                    if let Some(change) = changes.iter().find(|change| {
+                        change.tool == tool_name
+                            && change.step == step_name
+                            && change.metric == metric_name
+                    }) {
+                        edits.push((
+                            number.range.start,
+                            number.range.end,
+                            json_number(change.proposed_limit).to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    edits.sort_by_key(|&(start, _, _)| start);
+    let mut edited = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (start, end, replacement) in edits {
+        edited.push_str(&text[copied..start]);
+        edited.push_str(&replacement);
+        copied = end;
+    }
+    edited.push_str(&text[copied..]);
+    Ok(edited)
 }
 
 fn tighten_entry(
@@ -273,31 +342,6 @@ fn json_number(value: f64) -> Value {
     }
 }
 
-/// Pretty JSON with sorted keys and a trailing newline.
-fn normal_form(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(&sorted(value)).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-/// `value` with every object's keys sorted (serde_json's map order depends on a cargo feature).
-fn sorted(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let entries: std::collections::BTreeMap<&String, Value> =
-                map.iter().map(|(key, item)| (key, sorted(item))).collect();
-            Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(key, item)| (key.clone(), item))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-        other => other.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +355,30 @@ mod tests {
         assert_eq!(round_up_significant(99.5, 2), 100.0);
         assert_eq!(round_up_significant(7.01, 2), 7.1);
         assert_eq!(round_up_significant(0.0, 2), 0.0);
+    }
+
+    #[test]
+    fn only_the_tightened_numbers_change_and_the_diff_applies_to_the_file() {
+        let text = "{\n  \"wsap\": {\"plan\": {\"p95\": 3200, \"avg\": 1800,\n      \"severity\": \"warn\"},\n    \"import\": { \"p95\": 80 }},\n  \"defaults\": { \"min_samples\": 5 }\n}";
+        let change = |step: &str, metric: &str, proposed_limit: f64| RatchetChange {
+            tool: "wsap".to_owned(),
+            step: step.to_owned(),
+            metric: metric.to_owned(),
+            observed_ms: 0.0,
+            current_limit: 0.0,
+            proposed_limit,
+        };
+        let edited = edit_limits(
+            text,
+            &[change("plan", "avg", 1500.0), change("import", "p95", 62.5)],
+        )
+        .unwrap();
+        assert_eq!(
+            edited,
+            text.replace("\"avg\": 1800", "\"avg\": 1500")
+                .replace("\"p95\": 80 ", "\"p95\": 62.5 ")
+        );
+        assert_eq!(edit_limits(text, &[]).unwrap(), text);
     }
 
     #[test]

@@ -339,10 +339,19 @@ pub enum PlanError {
     /// The base URL is unusable.
     #[error("invalid base URL {url:?}: {detail}")]
     BaseUrl {
-        /// The URL as given.
+        /// The URL as given, with any `user:password@` replaced by `***@`.
         url: String,
         /// What is wrong.
-        detail: String,
+        detail: &'static str,
+    },
+    /// The base URL is not a URI at all.
+    #[error("invalid base URL {url:?}")]
+    BaseUrlSyntax {
+        /// The URL as given, with any `user:password@` replaced by `***@`.
+        url: String,
+        /// Why `http` refused it.
+        #[source]
+        source: http::uri::InvalidUri,
     },
     /// The plan has no endpoint.
     #[error("the plan has no endpoint")]
@@ -652,14 +661,32 @@ impl Plan {
     }
 }
 
+/// `url` with the user information of its authority (`user:password@`) replaced by `***@`, so
+/// an error can quote the URL without leaking a credential.
+fn redact_user_info(url: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |index| index + 3);
+    let authority_end = url[authority_start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |index| authority_start + index);
+    match url[authority_start..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}***{}",
+            &url[..authority_start],
+            &url[authority_start + at..]
+        ),
+        None => url.to_owned(),
+    }
+}
+
 fn parse_base_url(url: &str) -> Result<BaseUrl, PlanError> {
-    let problem = |detail: &str| PlanError::BaseUrl {
-        url: url.to_owned(),
-        detail: detail.to_owned(),
+    let problem = |detail: &'static str| PlanError::BaseUrl {
+        url: redact_user_info(url),
+        detail,
     };
-    let uri: Uri = url
-        .parse()
-        .map_err(|error: http::uri::InvalidUri| problem(&error.to_string()))?;
+    let uri: Uri = url.parse().map_err(|source| PlanError::BaseUrlSyntax {
+        url: redact_user_info(url),
+        source,
+    })?;
     let scheme = uri
         .scheme()
         .cloned()
@@ -911,6 +938,34 @@ mod tests {
     }
 
     const MINIMAL: &str = "base-url = \"http://127.0.0.1:1/api/\"\n";
+
+    #[test]
+    fn a_bad_base_url_is_quoted_without_its_credentials() {
+        for (url, shown) in [
+            (
+                "http://admin:hunter2@example.com/api",
+                "http://***@example.com/api",
+            ),
+            ("https://token@example.com", "https://***@example.com"),
+            ("http://us er:hunter2@exa mple/", "http://***@exa mple/"),
+            ("http://example.com/a@b?q=1", "http://example.com/a@b?q=1"),
+            ("ftp://example.com", "ftp://example.com"),
+        ] {
+            let error = parse_base_url(url).unwrap_err();
+            let message = error.to_string();
+            assert!(message.contains(&format!("{shown:?}")), "{url}: {message}");
+            assert!(!message.contains("hunter2"), "{message}");
+            let mut cause = std::error::Error::source(&error);
+            while let Some(inner) = cause {
+                assert!(!inner.to_string().contains("hunter2"), "{inner}");
+                cause = inner.source();
+            }
+        }
+        assert!(matches!(
+            parse_base_url("http://us er:hunter2@exa mple/"),
+            Err(PlanError::BaseUrlSyntax { .. })
+        ));
+    }
 
     #[test]
     fn parses_endpoints_with_defaults() {

@@ -167,6 +167,25 @@ fn a_refused_connection_has_its_reason() {
 }
 
 #[test]
+fn a_host_that_does_not_resolve_is_a_dns_failure() {
+    // `.invalid` never resolves (RFC 6761), so the resolver answers at once with no network.
+    let plan = quick("http://perf-gate-probe-test.invalid", &["/ok"]);
+    let run = probe(
+        &plan,
+        LoadArgs {
+            timeout: Some(Duration::from_secs(10)),
+            ..samples(2)
+        },
+    );
+    assert_eq!(run.records.len(), 2, "{}", run.output);
+    for record in &run.records {
+        assert_eq!(record["errorReason"], "dns", "{record}");
+        assert_eq!(record["ok"], false);
+        assert!(record.get("status").is_none());
+    }
+}
+
+#[test]
 fn https_to_a_plain_http_server_is_a_tls_failure() {
     let server = common::start();
     let plan = quick(&server.base_url.replace("http://", "https://"), &["/ok"]);

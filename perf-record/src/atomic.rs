@@ -19,12 +19,18 @@ pub struct WriteError {
 /// Replaces `path` with what `write` produces, or leaves it untouched.
 ///
 /// The bytes go to a temporary file in the same directory, created with mode `0644` less the
-/// process umask (reports, baselines and `latest.jsonl` are meant to be shared); it is flushed,
+/// process umask (reports, baselines and `latest.jsonl` are meant to be shared), or with the
+/// mode of the file it replaces when there is one (a budget file the user made private stays
+/// private); it is flushed,
 /// fsynced and renamed over `path` only when `write` succeeded, and the directory is then fsynced
 /// so the rename survives a crash. A failure or a kill at any point leaves the previous file (or
 /// no file) in place, never a truncated one. Missing parent directories are created. A path
 /// that is a device or a pipe (`/dev/stdout`, `/dev/null`, a FIFO) is written to directly: it
 /// cannot be replaced, and renaming over it would destroy it.
+///
+/// The temporary file is named `.NAME.perf-gate-PID.RANDOM.tmp`. A run killed before its rename
+/// leaves one behind; the next write of the same file removes those whose process is gone (on
+/// Linux, no `/proc/PID`; elsewhere, older than a day), so killed runs never pile up.
 ///
 /// ```
 /// let dir = tempfile::tempdir()?;
@@ -61,7 +67,9 @@ pub fn write_atomically(
     };
     std::fs::create_dir_all(directory).map_err(failed)?;
     let name = path.file_name().unwrap_or("output");
-    let prefix = format!(".{name}.");
+    let family = format!(".{name}.{TEMPORARY_MARK}");
+    remove_stale_temporaries(directory, &family);
+    let prefix = format!("{family}{}.", std::process::id());
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
     // The mode goes to open(2), which applies the umask, as for any newly created file.
@@ -71,6 +79,14 @@ pub fn write_atomically(
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
     let temporary = builder.tempfile_in(directory).map_err(failed)?;
+    if let Ok(previous) = std::fs::metadata(path)
+        && previous.is_file()
+    {
+        temporary
+            .as_file()
+            .set_permissions(previous.permissions())
+            .map_err(failed)?;
+    }
     {
         let mut writer = BufWriter::with_capacity(1 << 20, temporary.as_file());
         write(&mut writer).map_err(failed)?;
@@ -85,6 +101,79 @@ pub fn write_atomically(
         .and_then(|handle| handle.sync_all())
         .map_err(failed)?;
     Ok(())
+}
+
+/// Reads the text file at `path`, refusing one larger than `limit` bytes (an error of kind
+/// [`io::ErrorKind::FileTooLarge`] that says the limit) without reading past it: a configuration
+/// file given as `/dev/zero` or a 10 GB mistake fails at once instead of filling memory.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let path = camino::Utf8PathBuf::try_from(dir.path().join("budgets.json"))?;
+/// std::fs::write(&path, "{}")?;
+/// assert_eq!(perf_record::read_to_string_capped(&path, 2)?, "{}");
+/// let error = perf_record::read_to_string_capped(&path, 1).unwrap_err();
+/// assert_eq!(error.kind(), std::io::ErrorKind::FileTooLarge);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_to_string_capped(path: &Utf8Path, limit: u64) -> io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("the file is larger than {limit} bytes, the most perf-gate reads here"),
+        ));
+    }
+    Ok(text)
+}
+
+/// What marks perf-gate's temporary files, after `.NAME.`.
+const TEMPORARY_MARK: &str = "perf-gate-";
+
+/// Removes `FAMILY<pid>.<random>.tmp` files in `directory` left by runs that are gone. Best
+/// effort: a file that cannot be listed or removed is left for the next run.
+fn remove_stale_temporaries(directory: &Utf8Path, family: &str) {
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name
+            .to_str()
+            .and_then(|name| name.strip_prefix(family))
+            .filter(|rest| rest.ends_with(".tmp"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest
+            .split('.')
+            .next()
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && writer_is_gone(pid, &entry) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether the process that made a temporary file no longer runs.
+fn writer_is_gone(pid: u32, entry: &std::fs::DirEntry) -> bool {
+    if cfg!(target_os = "linux") {
+        return !std::path::Path::new(&format!("/proc/{pid}")).exists();
+    }
+    const A_DAY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+    entry
+        .metadata()
+        .and_then(|metadata| metadata.modified())
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_some_and(|age| age > A_DAY)
 }
 
 #[cfg(test)]
@@ -138,6 +227,54 @@ mod tests {
         write_atomically(Utf8Path::new("/dev/null"), |out| out.write_all(b"gone")).unwrap();
         let kind = std::fs::metadata("/dev/null").unwrap().file_type();
         assert!(kind.is_char_device(), "/dev/null is still a device");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn temporaries_of_killed_runs_are_removed_and_live_ones_kept() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = temp_path(&directory, "report.json");
+        // A process that has exited: its pid has no /proc entry any more.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = temp_path(
+            &directory,
+            &format!(".report.json.perf-gate-{dead}.abc123.tmp"),
+        );
+        let live = temp_path(&directory, ".report.json.perf-gate-1.abc123.tmp");
+        let other = temp_path(
+            &directory,
+            &format!(".junit.xml.perf-gate-{dead}.abc123.tmp"),
+        );
+        let unrelated = temp_path(&directory, ".report.json.mine.tmp");
+        for file in [&stale, &live, &other, &unrelated] {
+            std::fs::write(file, "half").unwrap();
+        }
+        write_atomically(&path, |out| out.write_all(b"{}")).unwrap();
+        assert!(!stale.exists(), "a dead run's temporary file is removed");
+        assert!(
+            live.exists(),
+            "pid 1 is alive: its file may still be renamed"
+        );
+        assert!(other.exists(), "only the file being written is cleaned");
+        assert!(
+            unrelated.exists(),
+            "files without the mark are never touched"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let directory = tempfile::tempdir().unwrap();
+        let path = temp_path(&directory, "budgets.json");
+        std::fs::write(&path, "{}").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomically(&path, |out| out.write_all(b"{ }")).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
     }
 
     #[cfg(unix)]

@@ -12,6 +12,7 @@ use crate::Outcome;
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OutcomeCounts {
     /// `ok: true`.
     pub ok: u64,
@@ -67,6 +68,7 @@ impl OutcomeCounts {
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GroupKey {
     /// The record's `tool`.
     pub tool: String,

@@ -41,7 +41,8 @@
 //! assert_eq!(report.verdict(), Verdict::Pass);
 //! assert_eq!(report.verdict().exit_code(), 0);
 //! let text = render(&report, &TextConfig { color: false });
-//! assert!(text.contains("[ OK ] wsap/import  p95  39.80ms <= 80.00ms (40.20ms headroom)  n=5"));
+//! assert!(text.starts_with("perf-gate PASS: 0 budget violations (2 checks)"));
+//! assert!(text.contains("[ OK ] wsap/import  p95  39.80 ms <= 80.00 ms (40.20 ms headroom)  n=5"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

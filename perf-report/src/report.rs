@@ -40,6 +40,7 @@ impl ExitCode {
 /// The overall outcome of a gate run, ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum Verdict {
     /// Every check passed (warnings allowed). Exit code 0.
     Pass,
@@ -102,6 +103,7 @@ impl Verdict {
 
 /// How many checks ended in each status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CheckCounts {
     /// All checks.
     pub total: u64,
@@ -142,6 +144,7 @@ impl CheckCounts {
 
 /// The settings a run used, recorded so a report explains its own numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ReportSettings {
     /// The quantile definition used for every percentile, in the checks and in the baseline
     /// comparison alike (numpy's name, e.g. `linear`).
@@ -154,6 +157,7 @@ pub struct ReportSettings {
 
 /// A note for the reader that is neither a check nor a lint finding, phrased.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Warning {
     /// Stable machine-readable code, e.g. `unknown_outcomes`.
     pub code: String,
@@ -215,6 +219,7 @@ impl Warning {
 /// A gate report: every section, ready for any renderer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ReportData")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Report {
     schema_version: u32,
     verdict: Verdict,
@@ -300,6 +305,7 @@ impl Report {
 /// A report as read from JSON; the verdict and counts are recomputed from its sections, so a
 /// report read back has the same invariants as one built by [`Report::new`].
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 struct ReportData {
     schema_version: u32,
     settings: ReportSettings,

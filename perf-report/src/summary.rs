@@ -12,6 +12,7 @@ use perf_record::{GroupName, GroupSamples};
 use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize};
 use serde::{Deserialize, Serialize};
 
+use crate::render::duration::{self, Symbols, TimeUnit};
 use crate::render::fixed;
 
 /// Version of the summary JSON; bumped on any incompatible change.
@@ -22,6 +23,7 @@ pub const SUMMARY_PERCENTILES: [f64; 5] = [5.0, 50.0, 90.0, 95.0, 99.0];
 
 /// The whole summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SummaryReport {
     /// [`SUMMARY_SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -33,6 +35,7 @@ pub struct SummaryReport {
 
 /// One group's counts and statistics; times in milliseconds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GroupSummary {
     /// The tool, or `null` when grouped by session.
     pub tool: Option<String>,
@@ -188,13 +191,34 @@ pub(crate) const HEADER: [&str; 13] = [
     "monotonic",
 ];
 
-fn milliseconds(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_owned(), |value| format!("{}ms", fixed(value, 2)))
+/// The latency columns of a row, in [`HEADER`] order.
+fn latencies(group: &GroupSummary) -> [Option<f64>; 6] {
+    [
+        group.mean, group.p50, group.p90, group.p95, group.p99, group.max,
+    ]
 }
 
-/// The cells of one row, the group label as given by `label`.
-pub(crate) fn row(group: &GroupSummary, label: &dyn Fn(&str) -> String) -> Vec<String> {
-    vec![
+/// The one unit of each latency column of `report` (avg, p50, p90, p95, p99, max): the unit
+/// most of the column's values read best in.
+pub(crate) fn column_units(report: &SummaryReport) -> [TimeUnit; 6] {
+    std::array::from_fn(|column| {
+        TimeUnit::for_column(
+            report
+                .groups
+                .iter()
+                .filter_map(|group| latencies(group)[column]),
+        )
+    })
+}
+
+/// The cells of one row, the group label as given by `label`, the latencies in `units`.
+pub(crate) fn row(
+    group: &GroupSummary,
+    label: &dyn Fn(&str) -> String,
+    units: &[TimeUnit; 6],
+    symbols: Symbols,
+) -> Vec<String> {
+    let mut cells = vec![
         label(&group.label()),
         group.count.to_string(),
         group.ok.to_string(),
@@ -204,14 +228,15 @@ pub(crate) fn row(group: &GroupSummary, label: &dyn Fn(&str) -> String) -> Vec<S
             || "-".to_owned(),
             |rate| format!("{}%", fixed(rate * 100.0, 1)),
         ),
-        milliseconds(group.mean),
-        milliseconds(group.p50),
-        milliseconds(group.p90),
-        milliseconds(group.p95),
-        milliseconds(group.p99),
-        milliseconds(group.max),
-        if group.monotonic { "yes" } else { "NO" }.to_owned(),
-    ]
+    ];
+    cells.extend(latencies(group).iter().zip(units).map(|(value, unit)| {
+        value.map_or_else(
+            || "-".to_owned(),
+            |value| duration::format_in(value, *unit, symbols),
+        )
+    }));
+    cells.push(if group.monotonic { "yes" } else { "NO" }.to_owned());
+    cells
 }
 
 #[cfg(test)]

@@ -107,10 +107,20 @@ fn markdown_report_shows_the_comparison() {
 
 #[test]
 fn markdown_comparison_stays_within_its_share_of_the_limit() {
-    let config = markdown::MarkdownConfig { max_bytes: 2400 };
+    let config = markdown::MarkdownConfig { max_bytes: 2000 };
     let rendered = markdown::render(&report(), &config);
-    assert!(rendered.len() <= 2400, "{} bytes", rendered.len());
-    assert!(rendered.contains("comparison row(s) omitted"), "{rendered}");
+    assert!(rendered.len() <= 2000, "{} bytes", rendered.len());
+    let note = rendered.lines().last().unwrap();
+    assert!(
+        note.starts_with("_Left out to stay under 2,000 bytes: 1 passing check, ")
+            && note.contains("unchanged or improved group"),
+        "{rendered}"
+    );
+    assert_eq!(
+        rendered.matches("| **regressed** |").count(),
+        2,
+        "{rendered}"
+    );
 }
 
 #[test]
@@ -128,5 +138,5 @@ fn junit_report_shows_the_comparison() {
 
 #[test]
 fn github_annotations_show_the_comparison() {
-    insta::assert_snapshot!(github::render(&report()));
+    insta::assert_snapshot!(github::render(&report(), &github::GithubConfig::default()));
 }

@@ -163,7 +163,7 @@ fn text_report_colours_only_when_asked() {
     assert!(!text::render(&report, &text::TextConfig { color: false }).contains('\x1b'));
     let coloured = text::render(&report, &text::TextConfig { color: true });
     assert!(coloured.contains("\x1b[31m[FAIL]\x1b[0m"));
-    assert!(coloured.contains("perf-gate: \x1b[31mFAIL\x1b[0m"));
+    assert!(coloured.contains("perf-gate \x1b[31mFAIL\x1b[0m: "));
 }
 
 #[test]
@@ -193,9 +193,10 @@ fn markdown_drops_passing_rows_first_to_stay_under_the_limit() {
     let trimmed = markdown::render(&report, &markdown::MarkdownConfig { max_bytes: limit });
     assert!(trimmed.len() <= limit, "{} > {limit}", trimmed.len());
     assert!(
-        trimmed.contains("passing row(s) and 0 other row(s) omitted"),
+        trimmed.contains("_Left out to stay under ") && trimmed.contains(" passing check"),
         "{trimmed}"
     );
+    assert!(!trimmed.contains("need attention."), "{trimmed}");
     let failing_rows = |text: &str| {
         text.lines()
             .filter(|line| line.starts_with("| **FAIL**"))
@@ -205,11 +206,11 @@ fn markdown_drops_passing_rows_first_to_stay_under_the_limit() {
     assert!(
         trimmed
             .lines()
-            .filter(|line| line.starts_with("| OK "))
+            .filter(|line| line.starts_with("| ok "))
             .count()
             < full
                 .lines()
-                .filter(|line| line.starts_with("| OK "))
+                .filter(|line| line.starts_with("| ok "))
                 .count()
     );
 }
@@ -229,13 +230,28 @@ fn markdown_stays_under_one_mebibyte_with_many_groups() {
         })
         .collect();
     let report = report_of(budgets, groups);
-    let rendered = markdown::render(&report, &markdown::MarkdownConfig::default());
+    let rendered = markdown::render(
+        &report,
+        &markdown::MarkdownConfig {
+            max_bytes: markdown::JOB_SUMMARY_MAX_BYTES,
+        },
+    );
     assert!(
-        rendered.len() <= markdown::MARKDOWN_MAX_BYTES,
+        rendered.len() <= markdown::JOB_SUMMARY_MAX_BYTES,
         "{}",
         rendered.len()
     );
-    assert!(rendered.contains("passing row(s) and 0 other row(s) omitted"));
+    assert!(
+        rendered.contains("passing checks. The JSON report"),
+        "{}",
+        &rendered[rendered.len() - 300..]
+    );
+    let small = markdown::render(&report, &markdown::MarkdownConfig::default());
+    assert!(
+        small.len() <= markdown::PR_COMMENT_MAX_BYTES,
+        "{}",
+        small.len()
+    );
 }
 
 #[test]
@@ -283,12 +299,12 @@ fn junit_report_escapes_every_name() {
 
 #[test]
 fn github_annotations() {
-    insta::assert_snapshot!(github::render(&report()));
+    insta::assert_snapshot!(github::render(&report(), &github::GithubConfig::default()));
 }
 
 #[test]
 fn github_annotations_are_one_line_each() {
-    let rendered = github::render(&report());
+    let rendered = github::render(&report(), &github::GithubConfig::default());
     assert!(
         rendered.lines().all(|line| line.starts_with("::")),
         "{rendered}"
@@ -331,11 +347,11 @@ fn the_examples_of_the_issue_render_as_specified() {
         .collect();
     assert_eq!(
         lines[0],
-        "[FAIL] a2a/echo     avg  18.30ms > 10.00ms  (+8.30ms, +83.0%)   n=1486"
+        "[FAIL] a2a/echo     avg  18.30 ms > 10.00 ms  (+8.30 ms, +83.0%)   n=1486"
     );
     assert_eq!(
         lines[1],
-        "[ OK ] wsap/import  p95  39.80ms <= 80.00ms (40.20ms headroom)  n=34"
+        "[ OK ] wsap/import  p95  39.80 ms <= 80.00 ms (40.20 ms headroom)  n=34"
     );
 }
 

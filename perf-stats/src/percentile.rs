@@ -98,6 +98,26 @@ impl<'de> serde::Deserialize<'de> for Percentile {
     }
 }
 
+/// A percentile is written as its name, `p95` or `p99.9`.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Percentile {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Percentile".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": PERCENTILE_PATTERN,
+            "description": "A percentile name: p0 to p100, with decimals where needed (p99.9)."
+        })
+    }
+}
+
+/// The JSON Schema `pattern` of a percentile name (what [`Percentile::from_str`] accepts).
+#[cfg(feature = "schemars")]
+pub const PERCENTILE_PATTERN: &str = r"^p(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$";
+
 #[cfg(test)]
 mod tests {
     use super::*;

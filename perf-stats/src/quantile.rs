@@ -25,6 +25,7 @@ use crate::error::{StatsError, check_quantile, check_sample};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum QuantileMethod {
     /// Type 1: the inverse of the empirical CDF, `x[ceil(n*q)]` (nearest rank, no interpolation).
     InvertedCdf,

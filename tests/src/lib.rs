@@ -40,13 +40,15 @@ macro_rules! perf_gate {
 }
 
 /// The `perf-gate` binary at `binary` as a command with a clean environment: no colour, not in
-/// GitHub Actions, run in the workspace root (so relative paths in reports are stable).
+/// GitHub Actions, no `PERF_GATE_*` defaults, run in the workspace root (so relative paths in reports are stable).
 pub fn command(binary: impl AsRef<Path>) -> Command {
     let mut command = Command::new(binary.as_ref());
     command
         .current_dir(workspace_root())
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("PERF_GATE_BUDGETS")
+        .env_remove("PERF_GATE_BASELINE")
         .env("NO_COLOR", "1");
     command
 }

@@ -13,7 +13,7 @@ fn passing_budgets_exit_0() {
         .args(["-q", "evaluate", "examples/logs", "--budgets", PASS])
         .assert()
         .code(0)
-        .stdout(predicate::str::starts_with("perf-gate: PASS"))
+        .stdout(predicate::str::starts_with("perf-gate PASS: "))
         .stderr("");
 }
 
@@ -23,7 +23,7 @@ fn violated_budgets_exit_3() {
         .args(["-q", "evaluate", "examples/logs", "--budgets", FAIL])
         .assert()
         .code(3)
-        .stdout(predicate::str::starts_with("perf-gate: FAIL"))
+        .stdout(predicate::str::starts_with("perf-gate FAIL: "))
         .stdout(predicate::str::contains("[FAIL] a2a/echo"));
 }
 
@@ -365,4 +365,31 @@ fn an_unwritable_step_summary_keeps_the_exit_code() {
         .stderr(predicates::str::contains(
             "warning: cannot open the GitHub step summary",
         ));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_budget_or_baseline_path_to_an_endless_file_fails_at_once_naming_the_limit() {
+    perf_gate!()
+        .args(["evaluate", "examples/logs", "--budgets", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cannot read budget file /dev/zero",
+        ))
+        .stderr(predicate::str::contains("larger than 16777216 bytes"));
+    perf_gate!()
+        .args([
+            "gate",
+            "examples/logs",
+            "--budgets",
+            PASS,
+            "--baseline",
+            "/dev/zero",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("larger than 268435456 bytes"));
 }

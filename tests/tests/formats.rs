@@ -234,7 +234,7 @@ fn baseline_comparison_in_every_format() {
             ],
             3,
         );
-        redact_hashes(&stdout)
+        redact_hashes(&stdout).replace(baseline.as_str(), "[baseline]")
     };
     insta::assert_snapshot!("comparison_text", compare("text"));
     insta::assert_snapshot!("comparison_markdown", compare("markdown"));
@@ -244,4 +244,74 @@ fn baseline_comparison_in_every_format() {
     assert_eq!(json["schema_version"], perf_report::REPORT_SCHEMA_VERSION);
     assert_eq!(json["verdict"], "fail");
     assert_eq!(json["baseline"]["groups"][0]["verdict"], "regressed");
+}
+
+#[test]
+fn clicolor_force_colours_a_pipe_and_no_color_or_never_still_win() {
+    let run = |env: &[(&str, &str)], extra: &[&str]| {
+        let mut command = perf_gate!();
+        command.env_remove("NO_COLOR");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let output = command
+            .args(["-q", "evaluate", "examples/logs", "--budgets", FAIL])
+            .args(extra)
+            .output()
+            .expect("perf-gate runs");
+        assert_eq!(output.status.code(), Some(3));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let forced = run(&[("CLICOLOR_FORCE", "1")], &[]);
+    assert!(forced.contains("\u{1b}[31m[FAIL]\u{1b}[0m"), "{forced}");
+    assert!(
+        forced.starts_with("perf-gate \u{1b}[31mFAIL\u{1b}[0m: "),
+        "{forced}"
+    );
+    for (env, extra) in [
+        (&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")][..], &[][..]),
+        (&[("CLICOLOR_FORCE", "1")][..], &["--color", "never"][..]),
+        (&[("CLICOLOR", "0")][..], &[][..]),
+        (&[("TERM", "dumb")][..], &[][..]),
+    ] {
+        let plain = run(env, extra);
+        assert!(!plain.contains('\u{1b}'), "{env:?} {extra:?}: {plain}");
+    }
+}
+
+#[test]
+fn max_bytes_bounds_the_markdown_report_and_says_what_was_left_out() {
+    let tree = TempTree::new();
+    let out_dir = tree.path().join("out");
+    let stdout = stdout_of(
+        perf_gate!(),
+        &[
+            "-q",
+            "gate",
+            "examples/logs",
+            "--budgets",
+            FAIL,
+            "--format",
+            "markdown",
+            "--max-bytes",
+            "1500",
+            "--out-dir",
+            out_dir.as_str(),
+        ],
+        3,
+    );
+    assert!(stdout.len() <= 1500, "{} bytes", stdout.len());
+    assert!(
+        stdout.starts_with("## perf-gate FAIL: 3 budget violations"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("| **FAIL** | a2a/echo |"), "{stdout}");
+    let note = stdout.lines().last().unwrap_or_default();
+    assert!(
+        note.starts_with("_Left out to stay under 1,500 bytes: ")
+            && note.contains("passing checks"),
+        "{stdout}"
+    );
+    let written = std::fs::read_to_string(out_dir.join("report.md")).expect("report.md");
+    assert_eq!(written, stdout, "report.md honours --max-bytes too");
 }

@@ -157,7 +157,7 @@ fn gate_writes_every_artifact_matching_evaluate() {
         .args(["--out-dir", out_dir.as_str()])
         .assert()
         .code(0)
-        .stdout(predicate::str::starts_with("perf-gate: PASS"));
+        .stdout(predicate::str::starts_with("perf-gate PASS: "));
     let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).expect(name);
     let evaluate = |format: &str| {
         let output = perf_gate!()
@@ -249,7 +249,7 @@ fn evaluate_writes_the_report_files_it_is_asked_for() {
     assert!(
         std::fs::read_to_string(&markdown)
             .expect("md")
-            .starts_with("## perf-gate: FAIL")
+            .starts_with("## perf-gate FAIL: ")
     );
 }
 
@@ -272,11 +272,11 @@ fn github_actions_gets_a_step_summary_and_annotations() {
         .assert()
         .code(3)
         .stdout(predicate::str::contains(
-            "::error title=perf-gate budget exceeded%3A a2a/echo avg::",
+            "::error file=examples/budgets-fail.json,title=perf-gate budget exceeded%3A a2a/echo avg::",
         ));
     let written = std::fs::read_to_string(&summary).expect("summary");
     assert!(
-        written.starts_with("# earlier step\n## perf-gate: FAIL"),
+        written.starts_with("# earlier step\n## perf-gate FAIL: "),
         "{written}"
     );
 }
@@ -304,7 +304,10 @@ fn github_annotations_never_mix_into_a_machine_format_on_stdout() {
     assert_eq!(output.status.code(), Some(3));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("pure JSON");
     assert_eq!(report["verdict"], "fail");
-    assert!(String::from_utf8_lossy(&output.stderr).contains("::error title="));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("::error file=examples/budgets-fail.json,title=")
+    );
 }
 
 #[test]
@@ -421,13 +424,14 @@ fn normalize_makes_outcomes_explicit() {
 }
 
 #[test]
-fn ratchet_prints_a_diff_and_writes_only_when_asked() {
+fn ratchet_changes_only_the_numbers_it_tightens_and_its_diff_applies_with_patch() {
     let tree = TempTree::new();
     let logs = tree.write(
         "run.jsonl",
         svc_get_lines(200, |i| 20.0 + f64::from(i % 10)),
     );
-    let budgets_text = "{ \"svc\": { \"get\": { \"p95\": 1000 } } }\n";
+    // The user's own layout: keys out of order, two entries on one line, odd spacing.
+    let budgets_text = "{\n  \"svc\": {\"get\": {\"p95\": 1000,   \"avg\": 500, \"error_rate\": 0.01},\n           \"*\": {\"p95\": 900}},\n  \"defaults\": {\"min_samples\": 10}\n}\n";
     let budgets = tree.write("budgets.json", budgets_text);
     let baseline = tree.path().join("baseline.json");
     perf_gate!()
@@ -442,18 +446,21 @@ fn ratchet_prints_a_diff_and_writes_only_when_asked() {
         .assert()
         .code(0);
     let ratchet = ["baseline", "ratchet", "--baseline", baseline.as_str()];
-    perf_gate!()
+    let output = perf_gate!()
         .args(ratchet)
         .args(["--budgets", budgets.as_str(), "--headroom", "20%"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("-").and(predicate::str::contains("+")))
-        .stdout(predicate::str::contains(
-            "-      \"p95\": 1000\n+      \"p95\": 35\n",
-        ));
+        .output()
+        .expect("ratchet runs");
+    assert_eq!(output.status.code(), Some(0));
+    let diff = String::from_utf8(output.stdout).expect("UTF-8 diff");
+    assert!(
+        diff.contains("-  \"svc\": {\"get\": {\"p95\": 1000,   \"avg\": 500, \"error_rate\": 0.01},\n+  \"svc\": {\"get\": {\"p95\": 35,   \"avg\": 30, \"error_rate\": 0.01},\n"),
+        "{diff}"
+    );
     assert_eq!(
         std::fs::read_to_string(&budgets).expect("budgets"),
-        budgets_text
+        budgets_text,
+        "nothing is written without --write"
     );
     perf_gate!()
         .args(ratchet)
@@ -461,7 +468,37 @@ fn ratchet_prints_a_diff_and_writes_only_when_asked() {
         .assert()
         .code(0);
     let written = std::fs::read_to_string(&budgets).expect("budgets");
-    assert!(!written.contains("1000"), "{written}");
+    assert_eq!(
+        written,
+        budgets_text
+            .replace("\"p95\": 1000", "\"p95\": 35")
+            .replace("\"avg\": 500", "\"avg\": 30"),
+        "only the tightened numbers change"
+    );
+    // The printed diff applies to the user's real file with patch(1).
+    let copy = tree.write("copy/budgets.json", budgets_text);
+    match std::process::Command::new("patch")
+        .arg("--silent")
+        .arg(copy.as_str())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(mut patch) => {
+            use std::io::Write as _;
+            patch
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(diff.as_bytes())
+                .expect("diff written to patch");
+            assert!(patch.wait().expect("patch ran").success());
+            assert_eq!(std::fs::read_to_string(&copy).expect("patched"), written);
+        }
+        Err(error) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipped applying the diff: patch(1) is not available ({error})");
+        }
+        Err(error) => panic!("patch(1) is needed under CI=true (.ci/run installs it): {error}"),
+    }
     perf_gate!()
         .args([
             "-q",

@@ -4,7 +4,7 @@
 use predicates::prelude::*;
 use tests::perf_gate;
 
-const COMMANDS: [&[&str]; 13] = [
+const COMMANDS: [&[&str]; 14] = [
     &[],
     &["baseline"],
     &["collect"],
@@ -15,6 +15,7 @@ const COMMANDS: [&[&str]; 13] = [
     &["lint"],
     &["probe"],
     &["import"],
+    &["completions"],
     &["baseline", "save"],
     &["baseline", "compare"],
     &["baseline", "ratchet"],
@@ -62,10 +63,10 @@ fn unknown_command_is_a_usage_error_exiting_1() {
 #[test]
 fn missing_required_option_exits_1() {
     perf_gate!()
-        .args(["evaluate", "examples/logs"])
+        .args(["baseline", "compare", "examples/logs"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("--budgets <FILE>"));
+        .stderr(predicate::str::contains("--baseline <FILE>"));
 }
 
 #[test]
@@ -124,4 +125,23 @@ fn a_bare_tolerance_above_one_is_refused_with_the_hint() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("write 5%"));
+}
+
+#[test]
+fn completions_are_generated_for_every_shell_from_the_real_definition() {
+    for (shell, marker) in [
+        ("bash", "complete -F _perf__gate"),
+        ("zsh", "#compdef perf-gate"),
+        ("fish", "complete -c perf-gate"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[perf-gate]"),
+    ] {
+        perf_gate!()
+            .args(["completions", shell])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(marker))
+            .stdout(predicate::str::contains("baseline-if-exists"));
+    }
+    perf_gate!().args(["completions", "tcsh"]).assert().code(1);
 }

@@ -5,14 +5,21 @@
 //! - `cargo xtask perf-gate`: perf-gate gates its own performance with its own tool.
 //!
 //! - `cargo xtask bench`: generates the benchmark corpus and measures perf-collect on it.
+//! - `cargo xtask change-points`: the seeded change-point simulation (false alarms, shifts found).
+//! - `cargo xtask schemas [--check]`: writes (or checks) the JSON Schemas in `schemas/`.
+//! - `cargo xtask man`: writes the man pages of `perf-gate` (clap_mangen) to `target/man/`.
 //!
 //! Needs nothing but cargo.
 
 mod bench;
+mod change_point_simulation;
+mod change_points;
 mod ci;
 mod examples;
+mod man;
 mod perf_gate;
 mod rng;
+mod schemas;
 mod tidy;
 
 use std::process::ExitCode;
@@ -39,6 +46,21 @@ enum Task {
     PerfGate(perf_gate::PerfGateArgs),
     /// Generates a deterministic corpus under target/bench-corpus/ and measures collection on it.
     Bench(bench::BenchArgs),
+    /// Simulates change-point detection on seeded series and prints the README's table.
+    ChangePoints(change_points::ChangePointArgs),
+    /// Writes the JSON Schemas in schemas/ from the Rust types (or, with --check, fails when
+    /// a committed one is stale).
+    Schemas {
+        /// Only compare; exit 1 when a file would change.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Writes the man pages of perf-gate and each command to target/man/ (or --out DIR).
+    Man {
+        /// The directory for the pages.
+        #[arg(long, value_name = "DIR")]
+        out: Option<Utf8PathBuf>,
+    },
 }
 
 /// The workspace root: xtask lives one level below it.
@@ -56,6 +78,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::Examples => examples::run(&root.join("examples")).map(|()| ExitCode::SUCCESS),
         Task::PerfGate(args) => perf_gate::run(&root, &args),
         Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
+        Task::ChangePoints(args) => change_points::run(&args).map(|()| ExitCode::SUCCESS),
+        Task::Schemas { check } => {
+            schemas::run(&root.join("schemas"), check).map(|()| ExitCode::SUCCESS)
+        }
+        Task::Man { out } => {
+            let out = out.unwrap_or_else(|| root.join("target/man"));
+            let written = man::run(&out)?;
+            println!(
+                "wrote {} man pages to {out} (try: man -l {out}/perf-gate.1)",
+                written.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -45,14 +45,18 @@ pub enum BudgetError {
     },
     /// An entry key that is neither a metric nor an entry option.
     #[error(
-        "{path}: unknown metric {name:?} (expected avg, min, max, error_rate, a percentile such as p95 or p99.9, \
-         or one of the options min_samples, severity, regression)"
+        "{path}: unknown metric {name:?}{} (expected avg, min, max, error_rate, a percentile such as p95 or p99.9, \
+         or one of the options min_samples, severity, regression)",
+        did_you_mean_text(did_you_mean.as_deref())
     )]
     UnknownMetric {
         /// The path of the key.
         path: String,
         /// The key as written.
         name: String,
+        /// The spelling this file format uses for what the key most likely means (k6's `p(95)`,
+        /// `median`), when there is one.
+        did_you_mean: Option<String>,
     },
     /// A key that is not allowed where it appears (e.g. in `defaults`).
     #[error("{path}: unknown key {name:?} (allowed here: {allowed})")]
@@ -91,6 +95,12 @@ pub enum BudgetError {
         /// The path of the entry.
         path: String,
     },
+}
+
+fn did_you_mean_text(suggestion: Option<&str>) -> String {
+    suggestion.map_or_else(String::new, |suggestion| {
+        format!("; did you mean {suggestion:?}?")
+    })
 }
 
 /// A budget file that could not be read or parsed, with its path.

@@ -9,6 +9,7 @@ mod parse;
 pub use error::{BudgetError, BudgetFileError};
 pub use model::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, DEFAULT_MIN_SAMPLES, Defaults, EntryRef,
-    Limit, Metric, Pattern, RegressionRule, Severity, Unit, UnknownMetricName,
+    GlobPattern, Limit, Metric, Pattern, RegressionRule, Severity, Specificity, Unit,
+    UnknownMetricName,
 };
-pub use parse::{parse_budgets, read_budgets};
+pub use parse::{MAX_BUDGET_FILE_BYTES, parse_budgets, read_budgets};

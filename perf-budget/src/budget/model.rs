@@ -23,6 +23,7 @@ pub const BUDGET_FILE_SCHEMA_VERSION: u32 = 1;
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum Severity {
     /// A violation fails the gate (exit code 3); insufficient samples make it inconclusive (2).
     #[default]
@@ -141,6 +142,24 @@ impl<'de> Deserialize<'de> for Metric {
     }
 }
 
+/// A metric is written as its budget-file key: `avg`, `min`, `max`, `error_rate` or a percentile.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Metric {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Metric".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "avg, min, max, error_rate, or a percentile such as p95 or p99.9.",
+            "anyOf": [
+                { "enum": ["avg", "min", "max", "error_rate"] },
+                { "type": "string", "pattern": perf_stats::PERCENTILE_PATTERN }
+            ]
+        })
+    }
+}
+
 /// One absolute limit of an entry: the metric must be `<=` the value.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Limit {
@@ -172,21 +191,67 @@ impl RegressionRule {
     }
 }
 
-/// A tool or step name in a budget entry, or the `"*"` wildcard.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A tool or step name in a budget entry: an exact name, the `"*"` wildcard, or a glob.
+///
+/// Keys use the same glob syntax as `--tools` / `--steps` (globset: `*`, `?`, `[abc]`, `{a,b}`;
+/// `/` is not special). A key without glob metacharacters, or one that is not a valid glob, is
+/// an exact name; a glob also matches its own literal text.
+#[derive(Debug, Clone)]
 pub enum Pattern {
     /// `"*"`: any name.
     Any,
     /// Exactly this name.
     Exact(String),
+    /// A glob such as `get_*` or `{cart,checkout}`.
+    Glob(GlobPattern),
 }
 
+/// A compiled glob key of a budget entry, with the text it was written as.
+#[derive(Debug, Clone)]
+pub struct GlobPattern {
+    text: String,
+    matcher: globset::GlobMatcher,
+}
+
+impl GlobPattern {
+    /// The glob as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Characters of the glob that are not metacharacters: among two globs that match the same
+    /// name, the one with more literal characters is the more specific.
+    pub fn literal_len(&self) -> usize {
+        self.text
+            .chars()
+            .filter(|character| !matches!(character, '*' | '?' | '[' | ']' | '{' | '}' | ',' | '!'))
+            .count()
+    }
+}
+
+/// The characters that make a budget key a glob rather than an exact name.
+const GLOB_METACHARACTERS: &[char] = &['*', '?', '[', '{'];
+
 impl Pattern {
-    pub(crate) fn from_key(key: &str) -> Self {
+    /// The pattern a budget-file key stands for. A key with glob characters that is not a valid
+    /// glob (`get_[`, `\u{1b}[31m`) is an exact name: names in logs may hold any character, and
+    /// such an entry that matches nothing is reported by lint as unused.
+    pub fn from_key(key: &str) -> Self {
         if key == "*" {
-            Pattern::Any
-        } else {
-            Pattern::Exact(key.to_owned())
+            return Pattern::Any;
+        }
+        if !key.contains(GLOB_METACHARACTERS) {
+            return Pattern::Exact(key.to_owned());
+        }
+        match globset::GlobBuilder::new(key)
+            .literal_separator(false)
+            .build()
+        {
+            Ok(glob) => Pattern::Glob(GlobPattern {
+                text: key.to_owned(),
+                matcher: glob.compile_matcher(),
+            }),
+            Err(_) => Pattern::Exact(key.to_owned()),
         }
     }
 
@@ -195,24 +260,93 @@ impl Pattern {
         match self {
             Pattern::Any => true,
             Pattern::Exact(exact) => exact == name,
+            // A key is also its own literal text, so a name with glob characters in it
+            // (`[x]`) is matched by the key that spells it.
+            Pattern::Glob(glob) => glob.text == name || glob.matcher.is_match(name),
         }
     }
 
-    /// The exact name, or `None` for the wildcard.
+    /// The exact name, or `None` for the wildcard and globs.
     pub fn exact(&self) -> Option<&str> {
         match self {
-            Pattern::Any => None,
             Pattern::Exact(exact) => Some(exact),
+            Pattern::Any | Pattern::Glob(_) => None,
         }
+    }
+
+    /// The key as written in the budget file.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Pattern::Any => "*",
+            Pattern::Exact(exact) => exact,
+            Pattern::Glob(glob) => glob.as_str(),
+        }
+    }
+
+    /// How specific the pattern is: `(class, literal characters)`, class 2 for an exact name,
+    /// 1 for a glob, 0 for `"*"`.
+    fn specificity(&self) -> (u8, usize) {
+        match self {
+            Pattern::Any => (0, 0),
+            Pattern::Glob(glob) => (1, glob.literal_len()),
+            Pattern::Exact(exact) => (2, exact.chars().count()),
+        }
+    }
+
+    /// Orders wildcards first, then globs, then exact names; by text within each.
+    fn sort_key(&self) -> (u8, &str) {
+        match self {
+            Pattern::Any => (0, "*"),
+            Pattern::Glob(glob) => (1, glob.as_str()),
+            Pattern::Exact(exact) => (2, exact),
+        }
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.sort_key() == other.sort_key()
+    }
+}
+
+impl Eq for Pattern {}
+
+impl PartialOrd for Pattern {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pattern {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl std::hash::Hash for Pattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.sort_key().hash(state);
     }
 }
 
 impl fmt::Display for Pattern {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Pattern::Any => formatter.write_str("*"),
-            Pattern::Exact(exact) => formatter.write_str(exact),
-        }
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// A pattern is written as its key: a name, a glob or `*`.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Pattern {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Pattern".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A tool or step key as written in the budget file: an exact name, a glob (get_*) or *."
+        })
     }
 }
 
@@ -246,14 +380,15 @@ pub struct BudgetEntry {
 }
 
 impl BudgetEntry {
-    /// How specific the entry is: 3 for `tool/step`, 2 for `tool/*`, 1 for `*/step`, 0 for `*/*`.
-    /// When several entries match a group, the most specific one wins, whole.
-    pub fn specificity(&self) -> u8 {
-        match (&self.tool, &self.step) {
-            (Pattern::Exact(_), Pattern::Exact(_)) => 3,
-            (Pattern::Exact(_), Pattern::Any) => 2,
-            (Pattern::Any, Pattern::Exact(_)) => 1,
-            (Pattern::Any, Pattern::Any) => 0,
+    /// How specific the entry is. The tool decides first, then the step; for each, an exact name
+    /// beats a glob, which beats `"*"`, and of two globs the one with more literal characters
+    /// wins. So `tool/step` > `tool/get_*` > `tool/*` > `get_*/step` > `*/step` > `*/*`. When
+    /// several entries match a group, the most specific one wins, whole.
+    pub fn specificity(&self) -> Specificity {
+        let (tool_class, tool_literals) = self.tool.specificity();
+        let (step_class, step_literals) = self.step.specificity();
+        Specificity {
+            rank: (tool_class, tool_literals, step_class, step_literals),
         }
     }
 
@@ -269,6 +404,12 @@ impl BudgetEntry {
             step: self.step.clone(),
         }
     }
+}
+
+/// How specific a budget entry is; see [`BudgetEntry::specificity`]. Greater is more specific.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Specificity {
+    rank: (u8, usize, u8, usize),
 }
 
 /// The `defaults` section.
@@ -295,12 +436,64 @@ impl Default for Defaults {
 pub struct Budgets {
     defaults: Defaults,
     entries: Vec<BudgetEntry>,
+    index: EntryIndex,
+}
+
+/// Where to look for the entries that match a group, so matching costs one map lookup plus the
+/// entries with a wildcard or glob, not one test per entry (100,000 exact entries against
+/// 100,000 groups stay fast).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct EntryIndex {
+    /// `tool/step` entries with an exact name on both sides, by (tool, step).
+    exact: std::collections::HashMap<(String, String), usize>,
+    /// Every other entry (a `*` or a glob on either side), in entry order.
+    patterned: Vec<usize>,
+}
+
+impl EntryIndex {
+    fn of(entries: &[BudgetEntry]) -> EntryIndex {
+        let mut index = EntryIndex::default();
+        for (position, entry) in entries.iter().enumerate() {
+            match (entry.tool.exact(), entry.step.exact()) {
+                (Some(tool), Some(step)) => {
+                    index
+                        .exact
+                        .insert((tool.to_owned(), step.to_owned()), position);
+                }
+                _ => index.patterned.push(position),
+            }
+        }
+        index
+    }
 }
 
 impl Budgets {
     /// Budgets from parsed parts; `entries` sorted, no two sharing a (tool, step).
     pub(super) fn from_parts(defaults: Defaults, entries: Vec<BudgetEntry>) -> Budgets {
-        Budgets { defaults, entries }
+        let index = EntryIndex::of(&entries);
+        Budgets {
+            defaults,
+            entries,
+            index,
+        }
+    }
+
+    /// Every entry that matches `key` with its position in [`Budgets::entries`]: the exact
+    /// `tool/step` entry first when there is one, then the others in entry order.
+    pub fn matching<'a, 'k>(
+        &'a self,
+        key: &'k GroupKey,
+    ) -> impl Iterator<Item = (usize, &'a BudgetEntry)> + use<'a, 'k> {
+        let exact = self
+            .index
+            .exact
+            .get(&(key.tool.clone(), key.step.clone()))
+            .copied();
+        exact
+            .into_iter()
+            .chain(self.index.patterned.iter().copied())
+            .map(|position| (position, &self.entries[position]))
+            .filter(|(_, entry)| entry.matches(key))
     }
 
     /// The `defaults` section (or the defaults of the format when absent).
@@ -314,11 +507,16 @@ impl Budgets {
     }
 
     /// The entry that applies to `key`: the most specific match, or `None` when no entry covers it.
+    /// Of equally specific matches (two globs with as many literal characters) the first in
+    /// [`Budgets::entries`] order wins; `lint` reports such ties as ambiguous.
     pub fn resolve(&self, key: &GroupKey) -> Option<&BudgetEntry> {
-        self.entries
-            .iter()
-            .filter(|entry| entry.matches(key))
-            .max_by_key(|entry| entry.specificity())
+        let mut best: Option<&BudgetEntry> = None;
+        for (_, entry) in self.matching(key) {
+            if best.is_none_or(|best| entry.specificity() > best.specificity()) {
+                best = Some(entry);
+            }
+        }
+        best
     }
 
     /// The `min_samples` that applies to `entry`.
@@ -328,7 +526,7 @@ impl Budgets {
 
     /// The budgets a scoped run applies (the CLI's `--tools` / `--steps`): entries whose exact tool
     /// or step the scope leaves out are dropped, so they report neither "no data" nor "unused".
-    /// A wildcard is always in scope. The groups in scope resolve to the same entries as before,
+    /// A wildcard or a glob is always in scope. The groups in scope resolve to the same entries as before,
     /// because an entry that names a tool or step outside the scope matches no group inside it.
     pub fn scoped(
         mut self,
@@ -338,6 +536,7 @@ impl Budgets {
         self.entries.retain(|entry| {
             entry.tool.exact().is_none_or(&keeps_tool) && entry.step.exact().is_none_or(&keeps_step)
         });
+        self.index = EntryIndex::of(&self.entries);
         self
     }
 
@@ -356,12 +555,13 @@ impl Budgets {
 
 /// Which budget entry produced a check: its tool and step as written, wildcards included.
 ///
-/// Displays as `tool/step` (`*/import`, `wsap/*`).
+/// Displays as `tool/step` (`*/import`, `wsap/*`, `api/get_*`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct EntryRef {
-    /// The entry's tool, or `*`.
+    /// The entry's tool: a name, a glob or `*`.
     pub tool: Pattern,
-    /// The entry's step, or `*`.
+    /// The entry's step: a name, a glob or `*`.
     pub step: Pattern,
 }
 

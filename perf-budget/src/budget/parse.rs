@@ -13,12 +13,19 @@ use super::model::{
 use crate::fraction::{self, FractionError};
 use crate::json_tree::{JsonPath, Node};
 
-/// Reads and parses the budget file at `path`.
+/// The largest budget file read (16 MiB): far beyond any real one, small enough that a wrong
+/// path (`/dev/zero`, a log file) fails at once.
+pub const MAX_BUDGET_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads and parses the budget file at `path` (at most [`MAX_BUDGET_FILE_BYTES`]).
 pub fn read_budgets(path: &Utf8Path) -> Result<Budgets, BudgetFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| BudgetFileError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text =
+        perf_record::read_to_string_capped(path, MAX_BUDGET_FILE_BYTES).map_err(|source| {
+            BudgetFileError::Read {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
     parse_budgets(&text).map_err(|error| BudgetFileError::Invalid {
         path: path.to_owned(),
         error,
@@ -173,6 +180,7 @@ fn parse_entry(
                 let metric: Metric = name.parse().map_err(|_| BudgetError::UnknownMetric {
                     path: key_path.to_string(),
                     name: name.to_owned(),
+                    did_you_mean: suggest_metric(name),
                 })?;
                 if let Some((_, first)) = metric_keys.iter().find(|(known, _)| *known == metric) {
                     return Err(BudgetError::DuplicateMetric {
@@ -194,6 +202,30 @@ fn parse_entry(
     }
     entry.limits.sort_by_key(|limit| limit.metric);
     Ok(entry)
+}
+
+/// The budget-file spelling of a metric written the way another tool writes it: k6 (`p(95)`,
+/// `med`), Lighthouse CI and statistics packages (`median`, `mean`), or in capitals (`P95`).
+fn suggest_metric(name: &str) -> Option<String> {
+    let lower = name.trim().to_ascii_lowercase();
+    let canonical = |text: &str| text.parse::<Metric>().ok().map(|metric| metric.to_string());
+    if let Some(inner) = lower
+        .strip_prefix("p(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        return canonical(&format!("p{inner}"));
+    }
+    let alias = match lower.as_str() {
+        "median" | "med" | "p_50" => "p50",
+        "mean" | "average" => "avg",
+        "minimum" => "min",
+        "maximum" => "max",
+        "errors" | "error" | "error_ratio" | "errorrate" | "failure_rate" | "http_req_failed" => {
+            "error_rate"
+        }
+        other => return canonical(other).filter(|_| lower != name),
+    };
+    Some(alias.to_owned())
 }
 
 fn number(node: &Node, path: &JsonPath, expected: &'static str) -> Result<f64, BudgetError> {
@@ -218,7 +250,17 @@ fn parse_limit(metric: Metric, node: &Node, path: &JsonPath) -> Result<f64, Budg
             "error_rate is a fraction from 0 to 1 (0.01 for 1%)",
         ),
     };
-    let value = number(node, path, expected)?;
+    let value = match (metric.unit(), node) {
+        // "1%" reads as it is written; a bare number stays a fraction.
+        (Unit::Fraction, Node::String(text)) => {
+            fraction::parse_fraction(text).map_err(|source| BudgetError::InvalidFraction {
+                path: path.to_string(),
+                value: node.short_display(),
+                source,
+            })?
+        }
+        _ => number(node, path, expected)?,
+    };
     let in_range = match metric.unit() {
         Unit::Milliseconds => value.is_finite() && value >= 0.0,
         Unit::Fraction => (0.0..=1.0).contains(&value),
@@ -300,6 +342,87 @@ mod tests {
             tool: tool.to_owned(),
             step: step.to_owned(),
         }
+    }
+
+    #[test]
+    fn other_tools_spellings_get_a_did_you_mean() {
+        for (written, meant) in [
+            ("p(95)", "p95"),
+            ("p(99.9)", "p99.9"),
+            ("median", "p50"),
+            ("med", "p50"),
+            ("mean", "avg"),
+            ("P95", "p95"),
+        ] {
+            let error =
+                parse_budgets(&format!(r#"{{"a": {{"b": {{"{written}": 10}}}}}}"#)).unwrap_err();
+            assert!(
+                matches!(&error, BudgetError::UnknownMetric { name, did_you_mean: Some(suggestion), .. }
+                    if name == written && suggestion == meant),
+                "{error:?}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .contains(&format!("did you mean \"{meant}\"?")),
+                "{error}"
+            );
+        }
+        let error = parse_budgets(r#"{"a": {"b": {"speed": 10}}}"#).unwrap_err();
+        assert!(matches!(
+            error,
+            BudgetError::UnknownMetric {
+                did_you_mean: None,
+                ..
+            }
+        ));
+        assert!(!error.to_string().contains("did you mean"));
+    }
+
+    #[test]
+    fn error_rate_reads_a_percentage_as_written() {
+        let budgets = parse_budgets(r#"{"a": {"b": {"error_rate": "1%"}}}"#).unwrap();
+        assert_eq!(budgets.entries()[0].limits[0].value, 0.01);
+        let error = parse_budgets(r#"{"a": {"b": {"error_rate": "150%"}}}"#).unwrap_err();
+        assert!(
+            matches!(error, BudgetError::InvalidValue { .. }),
+            "{error:?}"
+        );
+        assert!(parse_budgets(r#"{"a": {"b": {"error_rate": "lots"}}}"#).is_err());
+    }
+
+    #[test]
+    fn glob_keys_compile_and_other_keys_are_names() {
+        let budgets = parse_budgets(
+            r#"{"api": {"get_*": {"p95": 1}, "get_cart": {"p95": 2}, "get_[": {"p95": 3}}, "{a": {"b": {"p95": 4}}}"#,
+        )
+        .unwrap();
+        let kinds: Vec<(String, bool)> = budgets
+            .entries()
+            .iter()
+            .map(|entry| {
+                (
+                    entry.label().to_string(),
+                    matches!(entry.step, Pattern::Glob(_)),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("api/get_*".to_owned(), true),
+                ("api/get_[".to_owned(), false),
+                ("api/get_cart".to_owned(), false),
+                ("{a/b".to_owned(), false),
+            ]
+        );
+        // A key that is not a valid glob is the name it spells.
+        assert!(
+            budgets
+                .resolve(&key("api", "get_["))
+                .is_some_and(|entry| entry.limits[0].value == 3.0)
+        );
+        assert!(budgets.resolve(&key("{a", "b")).is_some());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use perf_gate::RatchetConfig;
 
 use super::{Context, comparison_settings, print_stdout, read_groups, read_groups_except};
 use crate::cli::{BaselineCompareArgs, BaselineRatchetArgs, BaselineSaveArgs};
-use crate::output::{render_report, write_file};
+use crate::output::{Rendering, annotation_path, render_report, write_file};
 
 /// `perf-gate baseline save`.
 pub fn save(args: &BaselineSaveArgs, context: Context) -> Result<u8> {
@@ -36,31 +36,41 @@ pub fn compare(args: &BaselineCompareArgs, context: Context) -> Result<u8> {
     let groups = read_groups(&args.inputs, &args.filter, context)?;
     let settings = comparison_settings(&args.comparison);
     let report = groups.annotate(perf_gate::compare_only(&loaded, &groups.groups, &settings)?);
-    print_stdout(&render_report(&report, args.format, context.color)?)?;
+    let baseline_file = annotation_path(&args.baseline);
+    let rendering = Rendering {
+        color: context.color,
+        max_bytes: args.markdown.max_bytes,
+        files: perf_report::render::github::GithubConfig {
+            budget_file: None,
+            baseline_file: Some(&baseline_file),
+        },
+    };
+    print_stdout(&render_report(&report, args.format, rendering)?)?;
     Ok(report.verdict().exit_code())
 }
 
 /// `perf-gate baseline ratchet`.
 pub fn ratchet(args: &BaselineRatchetArgs, _context: Context) -> Result<u8> {
     let loaded = perf_baseline::load(&args.baseline)?;
-    let budget_text = std::fs::read_to_string(&args.budgets)
-        .with_context(|| format!("cannot read budget file {}", args.budgets))?;
+    let budgets = super::budgets_path(args.budgets.as_deref())?;
+    let budget_text = std::fs::read_to_string(&budgets)
+        .with_context(|| format!("cannot read budget file {budgets}"))?;
     let config = RatchetConfig {
         headroom: args.headroom,
         ..RatchetConfig::default()
     };
-    let proposal = perf_gate::ratchet(&loaded, &budget_text, args.budgets.as_str(), &config)?;
+    let proposal = perf_gate::ratchet(&loaded, &budget_text, budgets.as_str(), &config)?;
     if proposal.changes.is_empty() {
         print_stdout("no budget can be tightened: every limit is within the headroom\n")?;
         return Ok(perf_report::ExitCode::PASS);
     }
     print_stdout(&proposal.diff)?;
     if args.write {
-        write_file(&args.budgets, &proposal.budget_json)?;
+        write_file(&budgets, &proposal.budget_json)?;
         print_stdout(&format!(
             "wrote {} tightened limits to {}\n",
             proposal.changes.len(),
-            args.budgets
+            budgets
         ))?;
     }
     Ok(perf_report::ExitCode::PASS)

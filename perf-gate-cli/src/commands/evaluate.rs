@@ -3,14 +3,19 @@
 use anyhow::Result;
 use perf_gate::GateConfig;
 
-use super::{Context, comparison_settings, load_budgets, print_stdout, read_groups};
+use super::{Context, budgets_path, comparison_settings, load_budgets, print_stdout, read_groups};
 use crate::cli::{EvaluateArgs, GateArgs, ReportFormat};
 use crate::diagnostics::{collect_config, scope};
-use crate::output::{GithubActions, render_report, write_artifacts, write_file};
+use crate::output::{
+    GithubActions, Rendering, annotation_path, job_summary, render_report, write_artifacts,
+    write_file,
+};
+use perf_report::render::escape;
 
 /// `perf-gate evaluate`.
 pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
-    let budgets = load_budgets(&args.budgets, args.min_samples)?;
+    let budgets_file = budgets_path(args.budgets.as_deref())?;
+    let budgets = load_budgets(Some(&budgets_file), args.min_samples)?;
     let groups = read_groups(&args.inputs, &args.filter, context)?;
     let config = GateConfig {
         scope: scope(&args.filter),
@@ -18,29 +23,82 @@ pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
     };
     let report =
         perf_gate::gate_with_reported(&budgets, None, &groups.groups, &groups.reported, &config)?;
+    let budget_file = annotation_path(&budgets_file);
+    let rendering = Rendering {
+        color: context.color,
+        max_bytes: args.markdown.max_bytes,
+        files: perf_report::render::github::GithubConfig {
+            budget_file: Some(&budget_file),
+            baseline_file: None,
+        },
+    };
     for (path, format) in [
         (&args.files.json, ReportFormat::Json),
         (&args.files.markdown, ReportFormat::Markdown),
         (&args.files.junit, ReportFormat::Junit),
     ] {
         if let Some(path) = path {
-            write_file(path, &render_report(&report, format, false)?)?;
+            let plain = Rendering {
+                color: false,
+                ..rendering
+            };
+            write_file(path, &render_report(&report, format, plain)?)?;
         }
     }
-    print_stdout(&render_report(&report, args.format, context.color)?)?;
+    print_stdout(&render_report(&report, args.format, rendering)?)?;
     Ok(report.verdict().exit_code())
+}
+
+/// The baseline `gate` compares with: `--baseline` (which must exist), `--baseline-if-exists`
+/// (skipped with a note while missing), or none; comparison options without a baseline warn.
+fn load_gate_baseline(
+    args: &GateArgs,
+    context: Context,
+) -> Result<Option<perf_baseline::Baseline>> {
+    let path = match (&args.baseline, &args.baseline_if_exists) {
+        (Some(path), _) => {
+            if !path.exists() {
+                anyhow::bail!(
+                    "baseline file {} does not exist: create it with `perf-gate baseline save LOGS --out {}`, \
+                     or pass --baseline-if-exists {} to gate on the budgets alone until it exists",
+                    escape::ascii(path.as_str()),
+                    escape::ascii(path.as_str()),
+                    escape::ascii(path.as_str()),
+                );
+            }
+            path
+        }
+        (None, Some(path)) if path.exists() => path,
+        (None, Some(path)) => {
+            context.diagnostics.note(&format!(
+                "note: no baseline at {} yet (--baseline-if-exists): gating on the budgets alone; \
+                 create it with `perf-gate baseline save LOGS --out {}`",
+                escape::ascii(path.as_str()),
+                escape::ascii(path.as_str()),
+            ));
+            return Ok(None);
+        }
+        (None, None) => {
+            let given = args.comparison.given();
+            if !given.is_empty() {
+                context.diagnostics.note(&format!(
+                    "warning: {} only change(s) a baseline comparison, and no --baseline is given",
+                    given.join(", ")
+                ));
+            }
+            return Ok(None);
+        }
+    };
+    Ok(Some(perf_baseline::load(path)?))
 }
 
 /// `perf-gate gate`.
 pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
-    let budgets = load_budgets(&args.budgets, args.min_samples)?;
+    let budgets_file = budgets_path(args.budgets.as_deref())?;
+    let budgets = load_budgets(Some(&budgets_file), args.min_samples)?;
     // Load the baseline before reading logs: a bad baseline file is a configuration error that
     // should not wait for a long collection.
-    let baseline = args
-        .baseline
-        .as_deref()
-        .map(perf_baseline::load)
-        .transpose()?;
+    let baseline = load_gate_baseline(args, context)?;
     let latest = args.out_dir.join("latest.jsonl");
     let probe_out = args.out_dir.join("probe.jsonl");
     let probed = args
@@ -104,18 +162,32 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     if let Some(collection) = &collection {
         collection.write_jsonl(&latest)?;
     }
-    let markdown = write_artifacts(&args.out_dir, &report)?;
-    print_stdout(&render_report(&report, args.format, context.color)?)?;
+    let budget_file = annotation_path(&budgets_file);
+    let baseline_file = args
+        .baseline
+        .as_deref()
+        .or(args.baseline_if_exists.as_deref())
+        .map(annotation_path);
+    let rendering = Rendering {
+        color: context.color,
+        max_bytes: args.markdown.max_bytes,
+        files: perf_report::render::github::GithubConfig {
+            budget_file: Some(&budget_file),
+            baseline_file: baseline_file.as_deref(),
+        },
+    };
+    write_artifacts(&args.out_dir, &report, rendering)?;
+    print_stdout(&render_report(&report, args.format, rendering)?)?;
 
     if let Some(github) = GithubActions::detect() {
         // An unwritable job summary must not change the gate's verdict or hide its annotations.
-        if let Err(error) = github.append_step_summary(&markdown) {
+        if let Err(error) = github.append_step_summary(&job_summary(&report)) {
             context.diagnostics.note(&format!(
                 "warning: {}",
                 perf_report::render::escape::ascii(&crate::diagnostics::chain_line(error.as_ref()))
             ));
         }
-        let annotations = perf_report::render::github::render(&report);
+        let annotations = perf_report::render::github::render(&report, &rendering.files);
         match args.format {
             ReportFormat::Github => {}
             // Beside a human report on stdout; the runner reads workflow commands there.

@@ -6,19 +6,20 @@ use anyhow::Result;
 use perf_report::ExitCode;
 use perf_report::render::text::lint_lines;
 
-use super::{Context, load_budgets, print_stdout, read_groups};
+use super::{Context, budgets_path, load_budgets, print_stdout, read_groups};
 use crate::cli::LintArgs;
 use crate::diagnostics::scope;
 
 /// `perf-gate lint`: validates the budget file and, given logs, prints the lint findings.
 pub fn run(args: &LintArgs, context: Context) -> Result<u8> {
-    let budgets = load_budgets(&args.budgets, None)?;
+    let path = budgets_path(args.budgets.as_deref())?;
+    let budgets = load_budgets(Some(&path), None)?;
     let mut out = String::new();
     let entries = budgets.entries().len();
     let _ = writeln!(
         out,
         "{}: valid budget file, {entries} entries",
-        args.budgets
+        perf_report::render::escape::ascii(path.as_str())
     );
     if args.inputs.is_empty() {
         print_stdout(&out)?;

@@ -3,7 +3,8 @@
 
 use perf_baseline::{ChangeSize, ChangeVerdict as Verdict, Comparison, GroupComparison, Reason};
 
-use super::{fixed, signed};
+use super::duration::{Symbols, TimeUnit};
+use super::{Style, fixed, signed};
 
 /// `regressed`, `improved`, `unchanged`, `not comparable`.
 pub(super) fn verdict_label(verdict: Verdict) -> &'static str {
@@ -57,8 +58,72 @@ pub(super) fn counts_sentence(comparison: &Comparison) -> String {
     .join(", ")
 }
 
-pub(super) fn milliseconds(value: Option<f64>) -> String {
-    value.map_or_else(|| "--".to_owned(), |ms| format!("{}ms", fixed(ms, 2)))
+/// The style of a comparison table: the baseline and current values of every group in one unit.
+pub(super) fn table_style(symbols: Symbols, groups: &[&GroupComparison]) -> Style {
+    let values = groups.iter().flat_map(|group| {
+        group
+            .baseline_value_ms
+            .into_iter()
+            .chain(group.current_value_ms)
+    });
+    Style {
+        symbols,
+        unit: Some(TimeUnit::for_column(values)),
+    }
+}
+
+/// A baseline or current value, `--` when that side has none.
+pub(super) fn value_text(value: Option<f64>, style: Style) -> String {
+    value.map_or_else(|| "--".to_owned(), |ms| style.duration(ms))
+}
+
+/// The largest current value that is not a regression by size: the baseline value plus the
+/// group's tolerance.
+pub(super) fn limit_ms(group: &GroupComparison) -> Option<f64> {
+    group
+        .baseline_value_ms
+        .map(|baseline| baseline * (1.0 + group.tolerance))
+}
+
+/// A group's change in numbers, each value in its own unit: `p95 147.4 ms -> 103.2 ms, -30.0%,
+/// 95% CI [-31.2%, -28.8%], adjusted p 5.2e-128`.
+pub(super) fn change_detail(
+    comparison: &Comparison,
+    group: &GroupComparison,
+    symbols: Symbols,
+) -> String {
+    let style = Style::sentence(symbols);
+    format!(
+        "{} {} -> {}, {}, 95% CI {}, adjusted p {}",
+        comparison.metric,
+        value_text(group.baseline_value_ms, style),
+        value_text(group.current_value_ms, style),
+        change_text(group),
+        interval_text(group),
+        p_text(group)
+    )
+}
+
+/// What a regression means in numbers, each value in its own unit:
+/// `p95 191.6 ms > 154.3 ms (baseline 147.0 ms +5.0% tolerance), +30.0%, 95% CI [+27.8%, +32.2%],
+/// adjusted p 1.1e-101`.
+pub(super) fn regression_detail(
+    comparison: &Comparison,
+    group: &GroupComparison,
+    symbols: Symbols,
+) -> String {
+    let style = Style::sentence(symbols);
+    format!(
+        "{} {} > {} (baseline {} + {}% tolerance), {}, 95% CI {}, adjusted p {}",
+        comparison.metric,
+        value_text(group.current_value_ms, style),
+        value_text(limit_ms(group), style),
+        value_text(group.baseline_value_ms, style),
+        fixed(group.tolerance * 100.0, 1),
+        change_text(group),
+        interval_text(group),
+        p_text(group)
+    )
 }
 
 pub(super) fn change_text(group: &GroupComparison) -> String {

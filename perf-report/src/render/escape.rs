@@ -28,6 +28,38 @@ pub fn ascii(text: &str) -> String {
     out
 }
 
+/// Whether a character could disguise or break a line when shown as it is: control characters
+/// (C0, DEL, C1), bidirectional overrides, isolates and marks, zero-width characters and the
+/// byte-order mark. Every escape for people turns these into a visible `\u{..}`.
+pub fn disguises(character: char) -> bool {
+    character.is_control()
+        || matches!(character, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Makes one line of a message for a terminal or a CI log safe: every [`disguises`] character
+/// (newline included) becomes a visible `\u{..}`, and a leading `::` becomes `\u{3a}:` so
+/// the line is never a GitHub workflow command. Other text, Unicode included, passes through, so
+/// an already quoted name (`"caf\u{e9}"`) is not escaped twice.
+pub fn line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let trimmed = text.trim_start();
+    let rest = if trimmed.starts_with("::") {
+        out.push_str(&text[..text.len() - trimmed.len()]);
+        out.push_str("\\u{3a}");
+        &trimmed[1..]
+    } else {
+        text
+    };
+    for character in rest.chars() {
+        if disguises(character) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
+        } else {
+            out.push(character);
+        }
+    }
+    out
+}
+
 /// Escapes text for a Markdown table cell or list item so it renders literally.
 ///
 /// ASCII letters, digits, space and `-+,=()/'%` pass through. Every other ASCII punctuation
@@ -48,10 +80,7 @@ pub fn markdown(text: &str) -> String {
                 let _ = write!(out, "&#{};", u32::from(character));
             }
             // Bidirectional overrides and zero-width characters could disguise a name.
-            control
-                if control.is_control()
-                    || matches!(control, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}') =>
-            {
+            control if disguises(control) => {
                 let _ = write!(out, "&#92;u{{{:x}}}", u32::from(control));
             }
             other => out.push(other),
@@ -64,7 +93,8 @@ pub fn markdown(text: &str) -> String {
 ///
 /// `& < > " '` become entities; tab, newline and carriage return become character references
 /// (so attribute values keep them); characters XML 1.0 does not allow at all (other C0 controls,
-/// U+FFFE, U+FFFF) become a visible `\u{..}`.
+/// U+FFFE, U+FFFF) and the other [`disguises`] characters (C1 controls, bidirectional overrides,
+/// zero-width characters, which a viewer would apply) become a visible `\u{..}`.
 pub fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
@@ -77,8 +107,11 @@ pub fn xml(text: &str) -> String {
             '\t' | '\n' | '\r' => {
                 let _ = write!(out, "&#{};", u32::from(character));
             }
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
+            '\u{fffe}' | '\u{ffff}' => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
+            }
+            other if disguises(other) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(other));
             }
             other => out.push(other),
         }
@@ -86,11 +119,23 @@ pub fn xml(text: &str) -> String {
     out
 }
 
-/// Escapes the message of a workflow command: `%`, `\r`, `\n`.
+/// Escapes the message of a workflow command: `%`, `\r`, `\n` as the runner decodes them, and
+/// every other [`disguises`] character (ESC, BEL, NUL, C1, bidirectional overrides) as a
+/// visible `\u{..}`, which the runner would otherwise show raw.
 pub fn workflow_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            other if disguises(other) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(other));
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Escapes a property value of a workflow command: as [`workflow_data`], plus `:` and `,`.
@@ -129,10 +174,26 @@ mod tests {
             "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;"
         );
         assert_eq!(xml("a\nb\u{1}c\u{ffff}"), "a&#10;b\\u{1}c\\u{ffff}");
+        assert_eq!(xml("a\u{202e}b\u{85}"), "a\\u{202e}b\\u{85}");
+    }
+
+    #[test]
+    fn line_makes_a_message_safe_for_a_terminal_and_a_ci_log() {
+        assert_eq!(line("::error::x"), "\\u{3a}:error::x");
+        assert_eq!(line("  ::warning::x"), "  \\u{3a}:warning::x");
+        assert_eq!(
+            line("a\u{1b}[31m\u{9b}\u{202e}b\nc"),
+            "a\\u{1b}[31m\\u{9b}\\u{202e}b\\u{a}c"
+        );
+        assert_eq!(line("café \"\\u{e9}\" a::b"), "café \"\\u{e9}\" a::b");
     }
 
     #[test]
     fn workflow_escapes_follow_the_workflow_command_rules() {
+        assert_eq!(
+            workflow_data("a\u{1b}b\u{7}\u{0}\u{85}\u{202e}"),
+            "a\\u{1b}b\\u{7}\\u{0}\\u{85}\\u{202e}"
+        );
         assert_eq!(workflow_data("50%0A\r\nx"), "50%250A%0D%0Ax");
         assert_eq!(workflow_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
     }

@@ -1,8 +1,22 @@
-//! JUnit XML for CI test views (GitLab, Jenkins): a testsuite per tool, a testcase per check.
+//! JUnit XML for CI test views (GitLab, Jenkins), valid against Jenkins' `junit-10.xsd`.
 //!
-//! - a violation (`fail`) is a `<failure>` carrying the difference;
+//! A `<testsuite>` per tool with a `<testcase>` per check, and a `perf-gate baseline` suite
+//! with a test case per compared group:
+//!
+//! - test case names are stable across runs and baselines, so a CI's test history follows a
+//!   check from build to build: `classname` is the tool (`baseline.TOOL` in the baseline suite)
+//!   and `name` is `STEP METRIC` (`get_cart p95`). The settings that change from run to run
+//!   (quantile method, confidence level, the baseline's hash, tolerance, alpha) are the suites'
+//!   `<properties>`;
+//! - every test case has a `time`: the observed duration in seconds (the current value for a
+//!   baseline group), so a CI that charts test durations charts the metric; `0` for an error
+//!   rate or when nothing was observed;
+//! - a violation (`fail`) is a `<failure>` whose message names the metric, the observed value
+//!   and the limit (`p95 18.30 ms > 10.00 ms budget (+8.30 ms, +83.0%)`); a regression's names
+//!   the current value and its limit, the baseline value plus the tolerance;
 //! - insufficient samples or no data is an `<error>` for a `severity: fail` entry (the gate is
-//!   inconclusive) and `<skipped>` for a `severity: warn` entry;
+//!   inconclusive) and `<skipped>` for a `severity: warn` entry; a group that could not be
+//!   compared is `<skipped>`;
 //! - a `warn` violation passes, with the warning in `<system-out>`.
 //!
 //! Every string is XML-escaped with [`escape::xml`](super::escape::xml), including characters
@@ -11,11 +25,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use perf_baseline::{ChangeVerdict as Verdict, Comparison};
-use perf_budget::{Check, CheckStatus, Severity};
+use perf_baseline::{ChangeVerdict as Verdict, Comparison, GroupComparison};
+use perf_budget::{Check, CheckStatus, Severity, Unit};
 
+use super::duration::Symbols;
 use super::escape::xml as escape;
-use super::{check_sentence, comparison, detail_text};
+use super::{Style, check_sentence, comparison, detail_text, fixed, format_value};
 use crate::report::Report;
 
 #[derive(Debug, Default)]
@@ -62,7 +77,16 @@ fn count(checks: &[&Check]) -> SuiteCounts {
     counts
 }
 
-/// Renders the checks as a JUnit XML document ending in a newline.
+/// A JUnit `time`: seconds with microsecond resolution, never negative, never an exponent
+/// (the schema's `SUREFIRE_TIME` pattern).
+fn seconds(milliseconds: Option<f64>) -> String {
+    match milliseconds {
+        Some(ms) if ms.is_finite() && ms > 0.0 => format!("{:.6}", ms / 1000.0),
+        _ => "0".to_owned(),
+    }
+}
+
+/// Renders the checks and the baseline comparison as a JUnit XML document ending in a newline.
 pub fn render(report: &Report) -> String {
     let mut suites: BTreeMap<&str, Vec<&Check>> = BTreeMap::new();
     for check in report.checks() {
@@ -73,19 +97,24 @@ pub fn render(report: &Report) -> String {
     }
     let all: Vec<&Check> = report.checks().iter().collect();
     let mut total = count(&all);
-    let (baseline_tests, baseline_failures, baseline_skipped) =
-        report.baseline().map_or((0, 0, 0), baseline_counts);
+    let (baseline_tests, baseline_failures) = report.baseline().map_or((0, 0), |comparison| {
+        (
+            comparison.groups.len(),
+            comparison.count(Verdict::Regressed),
+        )
+    });
     total.tests += baseline_tests;
     total.failures += baseline_failures;
-    total.skipped += baseline_skipped;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    // `<testsuites>` carries no `skipped`: junit-10.xsd does not allow it there.
     let _ = writeln!(
         out,
-        "<testsuites name=\"perf-gate\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
-        total.tests, total.failures, total.errors, total.skipped
+        "<testsuites name=\"perf-gate\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+        total.tests, total.failures, total.errors
     );
+    let properties = settings_properties(report);
     for (tool, checks) in &suites {
-        out.push_str(&suite(tool, checks));
+        out.push_str(&suite(tool, checks, &properties));
     }
     if let Some(comparison) = report.baseline() {
         out.push_str(&baseline_suite(comparison));
@@ -94,7 +123,64 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn suite(tool: &str, checks: &[&Check]) -> String {
+/// `<properties>` with one `<property>` per `(name, value)`, indented for a suite.
+fn properties_element(properties: &[(&str, String)]) -> String {
+    let mut out = String::from("    <properties>\n");
+    for (name, value) in properties {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{}\" value=\"{}\"/>",
+            escape(name),
+            escape(value)
+        );
+    }
+    out.push_str("    </properties>\n");
+    out
+}
+
+/// The settings every budget suite records.
+fn settings_properties(report: &Report) -> String {
+    let settings = report.settings();
+    properties_element(&[
+        ("quantile_method", settings.quantile_method.to_string()),
+        (
+            "confidence_level",
+            fixed(settings.confidence_level * 100.0, 0) + "%",
+        ),
+        (
+            "default_min_samples",
+            settings.default_min_samples.to_string(),
+        ),
+    ])
+}
+
+/// The failure or error message of a check: metric, observed value and limit.
+fn check_message(check: &Check) -> String {
+    let style = Style::sentence(Symbols::Unicode);
+    let observed = check.observed.map_or_else(
+        || "--".to_owned(),
+        |value| format_value(value, check.unit, style),
+    );
+    let limit = format_value(check.limit, check.unit, style);
+    match check.status {
+        CheckStatus::Fail | CheckStatus::Warn => format!(
+            "{} {observed} > {limit} budget ({})",
+            check.metric,
+            detail_text(check, style)
+        ),
+        CheckStatus::InsufficientSamples => format!(
+            "{} {observed} against a {limit} budget is not judged: {} samples, min_samples {}",
+            check.metric, check.sample_count, check.min_samples
+        ),
+        CheckStatus::NoData => format!(
+            "{} has no data to judge against its {limit} budget",
+            check.metric
+        ),
+        CheckStatus::Pass => format!("{} {observed} <= {limit} budget", check.metric),
+    }
+}
+
+fn suite(tool: &str, checks: &[&Check], properties: &str) -> String {
     let counts = count(checks);
     let mut out = format!(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
@@ -104,15 +190,20 @@ fn suite(tool: &str, checks: &[&Check]) -> String {
         counts.errors,
         counts.skipped
     );
+    out.push_str(properties);
     for check in checks {
         let name = escape(&format!("{} {}", check.group.step, check.metric));
+        let time = match check.unit {
+            Unit::Milliseconds => seconds(check.observed),
+            Unit::Fraction => seconds(None),
+        };
         let _ = write!(
             out,
-            "    <testcase classname=\"{}\" name=\"{name}\"",
+            "    <testcase classname=\"{}\" name=\"{name}\" time=\"{time}\"",
             escape(tool)
         );
-        let sentence = escape(&check_sentence(check));
-        let detail = escape(&detail_text(check));
+        let sentence = escape(&check_sentence(check, Symbols::Unicode));
+        let message = escape(&check_message(check));
         match case_kind(check) {
             CaseKind::Passed => out.push_str("/>\n"),
             CaseKind::PassedWithWarning => {
@@ -124,20 +215,20 @@ fn suite(tool: &str, checks: &[&Check]) -> String {
             CaseKind::Failure => {
                 let _ = write!(
                     out,
-                    ">\n      <failure type=\"budget_violation\" message=\"{detail}\">{sentence}</failure>\n    </testcase>\n"
+                    ">\n      <failure type=\"budget_violation\" message=\"{message}\">{sentence}</failure>\n    </testcase>\n"
                 );
             }
             CaseKind::Error => {
                 let _ = write!(
                     out,
-                    ">\n      <error type=\"{}\" message=\"{detail}\">{sentence}</error>\n    </testcase>\n",
+                    ">\n      <error type=\"{}\" message=\"{message}\">{sentence}</error>\n    </testcase>\n",
                     status_type(check.status)
                 );
             }
             CaseKind::Skipped => {
                 let _ = write!(
                     out,
-                    ">\n      <skipped message=\"{detail}\"/>\n    </testcase>\n"
+                    ">\n      <skipped message=\"{message}\"/>\n    </testcase>\n"
                 );
             }
         }
@@ -153,65 +244,76 @@ fn status_type(status: CheckStatus) -> &'static str {
     }
 }
 
-/// `(tests, failures, skipped)` of the JUnit `baseline` suite, for the document's totals.
-fn baseline_counts(comparison: &Comparison) -> (usize, usize, usize) {
-    (
+/// The `perf-gate baseline` test suite with one test case per group: a regression is a failure,
+/// a group that could not be compared is skipped. The comparison's settings are properties, so
+/// the test case names stay the same when the baseline changes.
+fn baseline_suite(comparison: &Comparison) -> String {
+    let (tests, failures, skipped) = (
         comparison.groups.len(),
         comparison.count(Verdict::Regressed),
         comparison.count(Verdict::NotComparable),
-    )
-}
-
-/// A `perf-gate baseline` test suite with one test case per group: a regression is a failure,
-/// a group that could not be compared is skipped.
-fn baseline_suite(comparison: &Comparison) -> String {
-    let (tests, failures, skipped) = baseline_counts(comparison);
+    );
     let mut out = format!(
         "  <testsuite name=\"perf-gate baseline\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
     );
+    out.push_str(&properties_element(&[
+        ("baseline", comparison.baseline_hash.clone()),
+        ("metric", comparison.metric.to_string()),
+        ("quantile_method", comparison.quantile_method.to_string()),
+        ("tolerance", fixed(comparison.tolerance * 100.0, 1) + "%"),
+        ("alpha", comparison.alpha.to_string()),
+    ]));
     if let Some(warning) = comparison::environment_warning(comparison) {
         let _ = writeln!(out, "    <system-out>{}</system-out>", escape(&warning));
     }
     for group in &comparison.groups {
-        let name = format!(
-            "{} {}",
-            comparison::group_label(group),
-            comparison::settings_sentence(comparison)
-        );
+        let name = format!("{} {}", group.key.step, comparison.metric);
         let _ = write!(
             out,
-            "    <testcase classname=\"baseline.{}\" name=\"{}\"",
+            "    <testcase classname=\"baseline.{}\" name=\"{}\" time=\"{}\"",
             escape(&group.key.tool),
-            escape(&name)
+            escape(&name),
+            seconds(group.current_value_ms)
         );
-        let reason = escape(&comparison::reason_sentence(comparison, group));
+        let reason = comparison::reason_sentence(comparison, group);
         match group.verdict {
             Verdict::Regressed => {
-                let detail = format!(
-                    "{} -> {} ({}, 95% CI {}, adjusted p {})",
-                    comparison::milliseconds(group.baseline_value_ms),
-                    comparison::milliseconds(group.current_value_ms),
-                    comparison::change_text(group),
-                    comparison::interval_text(group),
-                    comparison::p_text(group)
-                );
                 let _ = writeln!(
                     out,
-                    ">\n      <failure type=\"regressed\" message=\"{reason}\">{}</failure>\n    </testcase>",
-                    escape(&detail)
+                    ">\n      <failure type=\"regressed\" message=\"{}\">{}</failure>\n    </testcase>",
+                    escape(&comparison::regression_detail(
+                        comparison,
+                        group,
+                        Symbols::Unicode
+                    )),
+                    escape(&reason)
                 );
             }
             Verdict::NotComparable => {
                 let _ = writeln!(
                     out,
-                    ">\n      <skipped message=\"{reason}\"/>\n    </testcase>"
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    escape(&reason)
                 );
             }
             Verdict::Improved | Verdict::Unchanged => {
-                let _ = writeln!(out, "/>");
+                let _ = writeln!(
+                    out,
+                    ">\n      <system-out>{}</system-out>\n    </testcase>",
+                    escape(&unchanged_detail(comparison, group))
+                );
             }
         }
     }
     out.push_str("  </testsuite>\n");
     out
+}
+
+/// `p95 147.4 ms -> 103.2 ms, -30.0%, ...: p95 -30.0% is beyond ...` for a group that passed.
+fn unchanged_detail(comparison: &Comparison, group: &GroupComparison) -> String {
+    format!(
+        "{}: {}",
+        comparison::change_detail(comparison, group, Symbols::Unicode),
+        comparison::reason_sentence(comparison, group)
+    )
 }

@@ -5,8 +5,10 @@
 //! the same report always gives the same bytes.
 
 mod comparison;
+pub mod duration;
 pub mod escape;
 pub mod github;
+mod headline;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -14,6 +16,7 @@ pub mod text;
 
 use perf_budget::{Check, CheckStatus, LintFinding, Unit};
 
+use self::duration::{Symbols, TimeUnit};
 use crate::report::Report;
 
 /// Position of a status in rendered reports: violations first, passes last.
@@ -64,41 +67,101 @@ pub(crate) fn signed(value: f64, decimals: usize) -> String {
     }
 }
 
-/// A metric value with its unit: `18.30ms`, or `1.25%` for a fraction.
-fn format_value(value: f64, unit: Unit) -> String {
+/// How values are written: which unit symbols, and whether durations share one unit (a table
+/// column) or each takes its own (a sentence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Style {
+    /// `us` or `µs`.
+    pub(crate) symbols: Symbols,
+    /// The one unit of a table's duration columns; `None` scales each value on its own.
+    pub(crate) unit: Option<TimeUnit>,
+}
+
+impl Style {
+    /// Each duration in its own unit.
+    pub(crate) fn sentence(symbols: Symbols) -> Style {
+        Style {
+            symbols,
+            unit: None,
+        }
+    }
+
+    /// Every duration of `checks` in the one unit most of their observed values read best in
+    /// (most of their limits when nothing was observed).
+    pub(crate) fn table(symbols: Symbols, checks: &[&Check]) -> Style {
+        let durations = || {
+            checks
+                .iter()
+                .filter(|check| check.unit == Unit::Milliseconds)
+        };
+        let unit = if durations().any(|check| check.observed.is_some()) {
+            TimeUnit::for_column(durations().filter_map(|check| check.observed))
+        } else {
+            TimeUnit::for_column(durations().map(|check| check.limit))
+        };
+        Style {
+            symbols,
+            unit: Some(unit),
+        }
+    }
+
+    /// A duration: `18.30 ms`, `2.13 µs`.
+    pub(crate) fn duration(self, milliseconds: f64) -> String {
+        match self.unit {
+            Some(unit) => duration::format_in(milliseconds, unit, self.symbols),
+            None => duration::format(milliseconds, self.symbols),
+        }
+    }
+
+    /// A signed duration: `+8.30 ms`.
+    pub(crate) fn signed_duration(self, milliseconds: f64) -> String {
+        match self.unit {
+            Some(unit) => duration::signed_in(milliseconds, unit, self.symbols),
+            None => duration::format_signed(milliseconds, self.symbols),
+        }
+    }
+}
+
+/// A metric value with its unit: `18.30 ms`, or `1.25%` for a fraction.
+fn format_value(value: f64, unit: Unit, style: Style) -> String {
     match unit {
-        Unit::Milliseconds => format!("{}ms", fixed(value, 2)),
+        Unit::Milliseconds => style.duration(value),
         Unit::Fraction => format!("{}%", fixed(value * 100.0, 2)),
     }
 }
 
-/// A signed difference with its unit: `+8.30ms`, or `+0.25pp` (percentage points) for a fraction.
-fn format_difference(value: f64, unit: Unit) -> String {
+/// A signed difference with its unit: `+8.30 ms`, or `+0.25pp` (percentage points) for a
+/// fraction.
+fn format_difference(value: f64, unit: Unit, style: Style) -> String {
     match unit {
-        Unit::Milliseconds => format!("{}ms", signed(value, 2)),
+        Unit::Milliseconds => style.signed_duration(value),
         Unit::Fraction => format!("{}pp", signed(value * 100.0, 2)),
     }
 }
 
 /// The observed value, or `--` when there is none.
-fn observed_text(check: &Check) -> String {
-    check
-        .observed
-        .map_or_else(|| "--".to_owned(), |value| format_value(value, check.unit))
+fn observed_text(check: &Check, style: Style) -> String {
+    check.observed.map_or_else(
+        || "--".to_owned(),
+        |value| format_value(value, check.unit, style),
+    )
 }
 
-/// `> 10.00ms` or `<= 80.00ms` (`<= 80.00ms` too when nothing was observed).
-fn comparison_text(check: &Check) -> String {
+/// `> 10.00 ms` or `<= 80.00 ms` (`<= 80.00 ms` too when nothing was observed).
+fn comparison_text(check: &Check, style: Style) -> String {
     let operator = match check.observed {
         Some(observed) if observed > check.limit => ">",
         _ => "<=",
     };
-    format!("{operator} {}", format_value(check.limit, check.unit))
+    format!(
+        "{operator} {}",
+        format_value(check.limit, check.unit, style)
+    )
 }
 
-/// What the check's numbers mean, without parentheses: `+8.30ms, +83.0%`, `40.20ms headroom`,
+/// What the check's numbers mean, without parentheses: `+8.30 ms, +83.0%`, `40.20 ms headroom`,
 /// `insufficient samples: 10 < 50`, `no data`.
-fn detail_text(check: &Check) -> String {
+fn detail_text(check: &Check, style: Style) -> String {
     match check.status {
         CheckStatus::NoData => "no data".to_owned(),
         CheckStatus::InsufficientSamples => {
@@ -108,13 +171,13 @@ fn detail_text(check: &Check) -> String {
             )
         }
         CheckStatus::Pass => match check.headroom {
-            Some(headroom) => format!("{} headroom", format_value(headroom, check.unit)),
+            Some(headroom) => format!("{} headroom", format_value(headroom, check.unit, style)),
             None => "within budget".to_owned(),
         },
         CheckStatus::Fail | CheckStatus::Warn => {
-            let absolute = check
-                .difference
-                .map_or_else(String::new, |value| format_difference(value, check.unit));
+            let absolute = check.difference.map_or_else(String::new, |value| {
+                format_difference(value, check.unit, style)
+            });
             match check.relative_difference {
                 Some(relative) => format!("{absolute}, {}%", signed(relative * 100.0, 1)),
                 None => absolute,
@@ -123,30 +186,31 @@ fn detail_text(check: &Check) -> String {
     }
 }
 
-/// `marginal: 95% CI 469.00ms..532.00ms` for a marginal check.
-fn marginal_text(check: &Check) -> Option<String> {
+/// `marginal: 95% CI 469.0 ms..532.0 ms` for a marginal check.
+fn marginal_text(check: &Check, style: Style) -> Option<String> {
     let interval = check.confidence_interval.filter(|_| check.marginal)?;
     Some(format!(
         "marginal: {}% CI {}..{}",
         fixed(interval.level * 100.0, 0),
-        format_value(interval.low, check.unit),
-        format_value(interval.high, check.unit)
+        format_value(interval.low, check.unit, style),
+        format_value(interval.high, check.unit, style)
     ))
 }
 
-/// One line describing a check, names as they are (each format escapes the whole):
-/// `a2a/echo avg 18.30ms > 10.00ms (+8.30ms, +83.0%) n=1486`.
-fn check_sentence(check: &Check) -> String {
+/// One line describing a check, names as they are (each format escapes the whole), each value
+/// in its own unit: `a2a/echo avg 18.30 ms > 10.00 ms (+8.30 ms, +83.0%) n=1486`.
+fn check_sentence(check: &Check, symbols: Symbols) -> String {
+    let style = Style::sentence(symbols);
     let mut sentence = format!(
         "{} {} {} {} ({}) n={}",
         check.group,
         check.metric,
-        observed_text(check),
-        comparison_text(check),
-        detail_text(check),
+        observed_text(check, style),
+        comparison_text(check, style),
+        detail_text(check, style),
         check.sample_count
     );
-    if let Some(marginal) = marginal_text(check) {
+    if let Some(marginal) = marginal_text(check, style) {
         sentence.push_str(", ");
         sentence.push_str(&marginal);
     }
@@ -186,6 +250,49 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
                 name(step)
             )
         }
+        LintFinding::ShadowedMetrics {
+            shadowed,
+            metrics,
+            winners,
+            groups,
+        } => {
+            const SHOWN: usize = 5;
+            let metrics: Vec<String> = metrics.iter().map(ToString::to_string).collect();
+            let mut names: Vec<String> = winners
+                .iter()
+                .take(SHOWN)
+                .map(|winner| {
+                    format!(
+                        "{}/{}",
+                        name(winner.tool.as_str()),
+                        name(winner.step.as_str())
+                    )
+                })
+                .collect();
+            if winners.len() > SHOWN {
+                names.push(format!("{} more", winners.len() - SHOWN));
+            }
+            format!(
+                "the {} limit(s) of budget entry {}/{} do not apply to {groups} group(s) where a more specific entry wins without them ({}); entries replace, never merge: copy the limits there if they should apply",
+                metrics.join(", "),
+                name(shadowed.tool.as_str()),
+                name(shadowed.step.as_str()),
+                names.join(", "),
+            )
+        }
+        LintFinding::AmbiguousEntries {
+            winner,
+            other,
+            groups,
+        } => format!(
+            "budget entries {}/{} and {}/{} are equally specific and both match {groups} group(s); {}/{} wins because it sorts first (make one of them more specific)",
+            name(winner.tool.as_str()),
+            name(winner.step.as_str()),
+            name(other.tool.as_str()),
+            name(other.step.as_str()),
+            name(winner.tool.as_str()),
+            name(winner.step.as_str()),
+        ),
         LintFinding::TooFewSamples {
             tool,
             step,
@@ -243,9 +350,14 @@ mod tests {
 
     #[test]
     fn values_carry_units() {
-        assert_eq!(format_value(18.3, Unit::Milliseconds), "18.30ms");
-        assert_eq!(format_value(0.0125, Unit::Fraction), "1.25%");
-        assert_eq!(format_difference(0.0025, Unit::Fraction), "+0.25pp");
-        assert_eq!(format_difference(-40.2, Unit::Milliseconds), "-40.20ms");
+        let style = Style::sentence(Symbols::Unicode);
+        assert_eq!(format_value(18.3, Unit::Milliseconds, style), "18.30 ms");
+        assert_eq!(format_value(0.002, Unit::Milliseconds, style), "2.00 µs");
+        assert_eq!(format_value(0.0125, Unit::Fraction, style), "1.25%");
+        assert_eq!(format_difference(0.0025, Unit::Fraction, style), "+0.25pp");
+        assert_eq!(
+            format_difference(-40.2, Unit::Milliseconds, style),
+            "-40.20 ms"
+        );
     }
 }

@@ -1,21 +1,26 @@
 //! Plain text for terminals and CI logs: ASCII only, aligned, violations first.
 //!
 //! ```text
-//! perf-gate: FAIL  1 failed, 0 warned, 0 insufficient samples, 0 no data, 1 passed (2 checks, 0 marginal)
+//! perf-gate FAIL: 1 budget violation (a2a/echo avg 18.30 ms > 10.00 ms)
+//!   1 failed, 0 warned, 0 insufficient samples, 0 no data, 1 passed (2 checks, 0 marginal)
 //!
-//! [FAIL] a2a/echo     avg  18.30ms > 10.00ms  (+8.30ms, +83.0%)   n=1486
-//! [ OK ] wsap/import  p95  39.80ms <= 80.00ms (40.20ms headroom)  n=34
+//! [FAIL] a2a/echo     avg  18.30 ms > 10.00 ms  (+8.30 ms, +83.0%)   n=1486
+//! [ OK ] wsap/import  p95  39.80 ms <= 80.00 ms (40.20 ms headroom)  n=34
 //! ```
+//!
+//! Durations are scaled (ns, us, ms, s) with one unit for all duration columns of a table, the
+//! unit most of its values read best in.
 
 use std::fmt::Write as _;
 
-use perf_baseline::Comparison;
+use perf_baseline::{ChangeVerdict, Comparison};
 use perf_budget::{CheckStatus, LintFinding};
 
+use super::duration::Symbols;
 use super::escape::ascii;
 use super::{
-    checks_in_display_order, column_width, comparison, comparison_text, counts_sentence,
-    detail_text, lint_sentence, marginal_text, observed_text, verbatim,
+    Style, checks_in_display_order, column_width, comparison, comparison_text, counts_sentence,
+    detail_text, headline, lint_sentence, marginal_text, observed_text, verbatim,
 };
 use crate::report::{Report, Verdict};
 use crate::summary::{self, SummaryReport};
@@ -23,8 +28,9 @@ use crate::summary::{self, SummaryReport};
 /// How to render text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TextConfig {
-    /// Colour the status tags and the verdict with ANSI escapes. The caller decides (a terminal,
-    /// and `NO_COLOR` unset); the renderer never looks at the environment.
+    /// Colour the status tags and the verdict with ANSI escapes (a regression like a failure).
+    /// The caller decides (a terminal, `NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`, `TERM=dumb`);
+    /// the renderer never looks at the environment.
     pub color: bool,
 }
 
@@ -40,12 +46,13 @@ pub fn render(report: &Report, config: &TextConfig) -> String {
     out.push_str(&lint_section(report));
     out.push_str(&warnings_section(report));
     if let Some(comparison) = report.baseline() {
-        out.push_str(&baseline_section(comparison));
+        out.push_str(&baseline_section(comparison, config));
     }
     out
 }
 
-/// `perf-gate: FAIL  1 failed, ...` and a blank line.
+/// `perf-gate FAIL: 1 regression (api/get_cart p95 +22.5%), 0 budget violations` and the
+/// counts on the next line.
 pub fn verdict_section(report: &Report, config: &TextConfig) -> String {
     let colour = match report.verdict() {
         Verdict::Pass => GREEN,
@@ -53,8 +60,9 @@ pub fn verdict_section(report: &Report, config: &TextConfig) -> String {
         Verdict::Fail => RED,
     };
     format!(
-        "perf-gate: {}  {}\n",
+        "perf-gate {}: {}\n  {}\n",
         paint(report.verdict().label(), colour, config),
+        headline::why(report, Symbols::Ascii, &ascii),
         counts_sentence(report)
     )
 }
@@ -65,15 +73,16 @@ pub fn checks_section(report: &Report, config: &TextConfig) -> String {
     if checks.is_empty() {
         return String::new();
     }
+    let style = Style::table(Symbols::Ascii, &checks);
     let rows: Vec<[String; 5]> = checks
         .iter()
         .map(|check| {
             [
                 ascii(&check.group.to_string()),
                 check.metric.to_string(),
-                observed_text(check),
-                comparison_text(check),
-                format!("({})", detail_text(check)),
+                observed_text(check, style),
+                comparison_text(check, style),
+                format!("({})", detail_text(check, style)),
             ]
         })
         .collect();
@@ -96,7 +105,7 @@ pub fn checks_section(report: &Report, config: &TextConfig) -> String {
             paint(tag, colour, config),
             check.sample_count
         );
-        if let Some(marginal) = marginal_text(check) {
+        if let Some(marginal) = marginal_text(check, style) {
             let _ = write!(out, "  {marginal}");
         }
         out.push('\n');
@@ -150,8 +159,9 @@ fn paint(text: &str, colour: &str, config: &TextConfig) -> String {
     }
 }
 
-/// The baseline comparison: a heading, the environment warning, one aligned line per group.
-pub fn baseline_section(comparison: &Comparison) -> String {
+/// The baseline comparison: a heading, the environment warning, one aligned line per group
+/// (regressions first, coloured like failures when `config.color` is set).
+pub fn baseline_section(comparison: &Comparison, config: &TextConfig) -> String {
     let mut out = format!(
         "\nBaseline comparison ({}): {}\n",
         comparison::settings_sentence(comparison),
@@ -160,8 +170,10 @@ pub fn baseline_section(comparison: &Comparison) -> String {
     if let Some(warning) = comparison::environment_warning(comparison) {
         let _ = writeln!(out, "  WARNING: {}", ascii(&warning));
     }
-    let rows: Vec<[String; 6]> = comparison::groups_in_display_order(comparison)
-        .into_iter()
+    let groups = comparison::groups_in_display_order(comparison);
+    let style = comparison::table_style(Symbols::Ascii, &groups);
+    let rows: Vec<[String; 6]> = groups
+        .iter()
         .map(|group| {
             [
                 format!(
@@ -171,8 +183,8 @@ pub fn baseline_section(comparison: &Comparison) -> String {
                 ascii(&comparison::group_label(group)),
                 format!(
                     "{} -> {}",
-                    comparison::milliseconds(group.baseline_value_ms),
-                    comparison::milliseconds(group.current_value_ms)
+                    comparison::value_text(group.baseline_value_ms, style),
+                    comparison::value_text(group.current_value_ms, style)
                 ),
                 comparison::change_text(group),
                 comparison::interval_text(group),
@@ -182,13 +194,22 @@ pub fn baseline_section(comparison: &Comparison) -> String {
         .collect();
     let widths: [usize; 6] =
         std::array::from_fn(|column| column_width(rows.iter().map(|row| row[column].as_str())));
-    for (row, group) in rows
-        .iter()
-        .zip(comparison::groups_in_display_order(comparison))
-    {
+    for (row, group) in rows.iter().zip(&groups) {
         let mut line = String::from("  ");
-        for (cell, width) in row.iter().zip(widths) {
-            let _ = write!(line, "{cell:<width$}  ");
+        let colour = match group.verdict {
+            ChangeVerdict::Regressed => RED,
+            ChangeVerdict::NotComparable => YELLOW,
+            ChangeVerdict::Improved => GREEN,
+            ChangeVerdict::Unchanged => "",
+        };
+        for (column, (cell, width)) in row.iter().zip(widths).enumerate() {
+            if column == 0 && !colour.is_empty() {
+                line.push_str(&paint(cell, colour, config));
+                line.push_str(&" ".repeat(width.saturating_sub(cell.len())));
+            } else {
+                let _ = write!(line, "{cell:<width$}");
+            }
+            line.push_str("  ");
         }
         line.push_str(&ascii(&comparison::reason_sentence(comparison, group)));
         let _ = writeln!(out, "{}", line.trim_end());
@@ -198,12 +219,13 @@ pub fn baseline_section(comparison: &Comparison) -> String {
 
 /// The `summarize` report as aligned ASCII text: the group left-aligned, numbers right-aligned, one line per group.
 pub fn render_summary(report: &SummaryReport) -> String {
+    let units = summary::column_units(report);
     let rows: Vec<Vec<String>> = std::iter::once(summary::HEADER.map(str::to_owned).to_vec())
         .chain(
             report
                 .groups
                 .iter()
-                .map(|group| summary::row(group, &ascii)),
+                .map(|group| summary::row(group, &ascii, &units, Symbols::Ascii)),
         )
         .collect();
     let widths: Vec<usize> = (0..summary::HEADER.len())

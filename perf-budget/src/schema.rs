@@ -1,0 +1,75 @@
+//! The JSON Schema of the budget file (feature `schemars`), beside the parser it describes.
+//!
+//! The budget file is read by a hand-written parser (errors with JSON paths, duplicate keys
+//! refused), not by serde, so its schema is written here from the same vocabulary: the entry
+//! options, the metric names of [`crate::Metric`] and the fraction grammar of
+//! [`crate::parse_fraction`]. `cargo xtask schemas` writes it to `schemas/budgets.schema.json`;
+//! a test there checks that every budget file in the repository validates and that
+//! [`crate::parse_budgets`] accepts it.
+
+use perf_stats::PERCENTILE_PATTERN;
+
+use crate::BUDGET_FILE_SCHEMA_VERSION;
+
+/// A fraction written as a string: a percentage (`"10%"`) or a plain decimal (`"0.1"`).
+const FRACTION_TEXT_PATTERN: &str = r"^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*%?\s*$";
+
+/// The schema of a budget file.
+pub fn budget_file_schema() -> schemars::Schema {
+    let fraction = schemars::json_schema!({
+        "anyOf": [
+            { "type": "number", "minimum": 0, "maximum": 1 },
+            { "type": "string", "pattern": FRACTION_TEXT_PATTERN }
+        ]
+    });
+    let milliseconds = schemars::json_schema!({ "type": "number", "minimum": 0 });
+    let entry = schemars::json_schema!({
+        "type": "object",
+        "description": "The limits of one tool/step: a check passes when observed <= limit.",
+        "minProperties": 1,
+        "properties": {
+            "avg": milliseconds.clone(),
+            "min": milliseconds.clone(),
+            "max": milliseconds.clone(),
+            "error_rate": fraction.clone(),
+            "min_samples": { "type": "integer", "minimum": 0 },
+            "severity": { "enum": ["fail", "warn"] },
+            "regression": {
+                "description": "Largest allowed relative growth against a baseline: \"10%\" or 0.1.",
+                "anyOf": [
+                    { "type": "number", "minimum": 0, "maximum": 1 },
+                    { "type": "string", "pattern": FRACTION_TEXT_PATTERN }
+                ]
+            }
+        },
+        "patternProperties": { PERCENTILE_PATTERN: milliseconds },
+        "additionalProperties": false
+    });
+    schemars::json_schema!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "perf-gate budget file",
+        "description": "tool -> step -> limits. Tool and step keys are names, globs (get_*) or *; the most specific entry wins whole.",
+        "type": "object",
+        "properties": {
+            "schema_version": { "const": BUDGET_FILE_SCHEMA_VERSION },
+            "defaults": {
+                "type": "object",
+                "properties": {
+                    "min_samples": { "type": "integer", "minimum": 0 },
+                    "quantile_method": {
+                        "anyOf": [
+                            { "type": "integer", "minimum": 1, "maximum": 9 },
+                            { "type": "string" }
+                        ]
+                    }
+                },
+                "additionalProperties": false
+            }
+        },
+        "additionalProperties": {
+            "type": "object",
+            "description": "The steps of one tool (or glob of tools).",
+            "additionalProperties": entry
+        }
+    })
+}
