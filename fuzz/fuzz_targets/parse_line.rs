@@ -1,17 +1,47 @@
 //! Any byte sequence: `parse_line` never panics, agrees with the serde_json reference parser,
-//! and every record it accepts writes back to a line that reads as the same record.
+//! and every record it accepts writes back to a line that reads as the same record; the same
+//! under a field mapping (`--field ms=duration_ms ...`), where the mapped fast scanner must agree
+//! with the mapped reference parser. Epoch timestamps, HTTP `status` outcomes, an absent
+//! `sessionId` and errors naming every problem are all on these paths.
 
 #![no_main]
 
+use std::sync::OnceLock;
+
 use libfuzzer_sys::fuzz_target;
-use perf_record::{Line, parse_line, parse_line_reference, record_to_line};
+use perf_record::{
+    FieldMap, Line, parse_line, parse_line_reference, parse_line_reference_with, parse_line_with,
+    record_to_line,
+};
+
+/// A service's spelling of the fields.
+fn service_map() -> &'static FieldMap {
+    static MAP: OnceLock<FieldMap> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mappings = ["ts=time", "ms=duration_ms", "tool=service", "step=endpoint", "status=code"]
+            .map(|text| text.parse().expect("a valid mapping"));
+        FieldMap::from_mappings(mappings).expect("a valid map")
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let parsed = parse_line(data);
     assert_eq!(parsed, parse_line_reference(data), "fast and reference parsers disagree");
+    if let Err(error) = &parsed {
+        // The message names every problem; it never panics on any of them.
+        let _ = error.to_string();
+    }
     if let Ok(Line::Record(record)) = parsed {
         let written = record_to_line(&record).expect("a parsed record is valid");
         assert_eq!(parse_line(written.as_bytes()), Ok(Line::Record(record)));
     }
+    let map = service_map();
+    let mapped = parse_line_with(data, map);
+    assert_eq!(
+        mapped,
+        parse_line_reference_with(data, map),
+        "mapped fast and reference parsers disagree"
+    );
     let _ = perf_record::normalize_line(data);
+    let _ = perf_record::normalize_line_with(data, map);
 });

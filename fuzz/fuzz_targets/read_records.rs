@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use perf_record::{ReadConfig, RecordReader};
 
 fuzz_target!(|data: &[u8]| {
-    let mut reader = RecordReader::new("fuzz", data, ReadConfig { max_line_bytes: 64 });
+    let mut reader = RecordReader::new("fuzz", data, ReadConfig { max_line_bytes: 64, ..ReadConfig::default() });
     let results = reader.by_ref().count() as u64;
     let counts = reader.counts();
     assert_eq!(results, counts.records + counts.rejected);

@@ -16,6 +16,9 @@ pub struct DiscoverConfig {
     /// Files never to read, typically the collector's own output file when it lies under a root.
     /// Compared by canonical path, so `./out/x.jsonl` and `out/x.jsonl` are the same file.
     pub exclude: Vec<Utf8PathBuf>,
+    /// More file patterns a directory walk reads besides [`is_log_file_name`] (`*.log`): a glob
+    /// matched against the file name, or, when it holds a `/`, against the path below the root.
+    pub include: Vec<String>,
 }
 
 /// How a log file is stored.
@@ -34,7 +37,7 @@ pub enum Origin {
     #[default]
     File,
     /// The process's standard input (the root `-`), read once, sequentially, and named
-    /// [`STDIN_NAME`] in every message.
+    /// [`STDIN_NAME`] in every message. gzip is recognised by its magic bytes.
     Stdin,
 }
 
@@ -57,6 +60,89 @@ pub struct SourceFile {
     pub origin: Origin,
 }
 
+/// The first two bytes of every gzip stream.
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+impl SourceFile {
+    /// Opens the whole input for sequential reading, decompressed: a `.gz` file, or standard
+    /// input that starts with gzip's magic bytes, is gunzipped (for a reader of its own, such as
+    /// `normalize`'s; [`crate::scan`] reads files in parallel chunks itself).
+    pub fn open(&self) -> std::io::Result<Box<dyn std::io::BufRead>> {
+        use std::io::{BufRead as _, BufReader};
+        let (reader, gzip): (Box<dyn std::io::Read>, bool) = match self.origin {
+            Origin::Stdin => {
+                let mut stdin = BufReader::new(std::io::stdin());
+                let gzip = stdin.fill_buf()?.starts_with(&GZIP_MAGIC);
+                (Box::new(stdin), gzip)
+            }
+            Origin::File => (
+                Box::new(std::fs::File::open(&self.path)?),
+                self.compression == Compression::Gzip,
+            ),
+        };
+        Ok(if gzip {
+            Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(reader)))
+        } else {
+            Box::new(BufReader::new(reader))
+        })
+    }
+}
+
+/// Why a file a walk found was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// Its name is not a log file name ([`is_log_file_name`]) and no `include` pattern matches.
+    OtherName,
+    /// A symbolic link, and following links was not asked for.
+    Symlink,
+    /// The command's own output ([`DiscoverConfig::exclude`]).
+    OwnOutput,
+}
+
+impl SkipReason {
+    /// How the reason reads in a message (`other file name`).
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::OtherName => "other file name (add --include GLOB)",
+            SkipReason::Symlink => "symbolic link (add --follow-symlinks)",
+            SkipReason::OwnOutput => "the command's own output",
+        }
+    }
+}
+
+/// The files a walk did not read, counted by reason, with the first few paths of each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// How many files were skipped for each reason.
+    pub counts: std::collections::BTreeMap<SkipReason, u64>,
+    /// The first [`Skipped::EXAMPLES`] paths skipped for each reason, in walk order.
+    pub examples: Vec<(SkipReason, Utf8PathBuf)>,
+}
+
+impl Skipped {
+    /// How many paths are kept per reason.
+    pub const EXAMPLES: u64 = 3;
+
+    /// All files skipped.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// How many files were skipped for `reason`.
+    pub fn count(&self, reason: SkipReason) -> u64 {
+        self.counts.get(&reason).copied().unwrap_or(0)
+    }
+
+    fn note(&mut self, reason: SkipReason, path: &std::path::Path) {
+        let count = self.counts.entry(reason).or_insert(0);
+        *count += 1;
+        if *count <= Self::EXAMPLES {
+            let path = Utf8PathBuf::from(path.to_string_lossy().into_owned());
+            self.examples.push((reason, path));
+        }
+    }
+}
+
 /// The files found under the roots, in the order they will be read, and what could not be walked.
 #[derive(Debug, Default)]
 pub struct Discovery {
@@ -67,8 +153,8 @@ pub struct Discovery {
     pub problems: Vec<CollectError>,
     /// How many roots were walked.
     pub roots_scanned: usize,
-    /// Symbolic links that were not followed because [`DiscoverConfig::follow_symlinks`] is off.
-    pub skipped_symlinks: u64,
+    /// Files a walk found and did not read, and why.
+    pub skipped: Skipped,
 }
 
 /// Whether a file name is one perf-gate reads when it finds it inside a directory root:
@@ -87,13 +173,99 @@ fn compression_of(path: &Utf8Path) -> Compression {
     }
 }
 
+/// Whether a root is a glob pattern rather than a path: it holds `*`, `?`, `[` or `{`.
+fn is_glob(root: &str) -> bool {
+    root.contains(['*', '?', '[', '{'])
+}
+
+/// A glob root split into the directory to walk (its components before the first one with glob
+/// syntax, `.` when none) and the matcher of the whole pattern.
+fn glob_root(root: &Utf8Path) -> Result<(Utf8PathBuf, globset::GlobMatcher), CollectError> {
+    let mut base = Utf8PathBuf::new();
+    for component in root.components() {
+        if is_glob(component.as_str()) {
+            break;
+        }
+        base.push(component);
+    }
+    let matcher = globset::GlobBuilder::new(root.as_str())
+        .literal_separator(true)
+        .build()
+        .map_err(|source| CollectError::Pattern {
+            field: "roots",
+            pattern: root.to_string(),
+            source,
+        })?
+        .compile_matcher();
+    if base.as_str().is_empty() {
+        base.push(".");
+    }
+    Ok((base, matcher))
+}
+
+/// The `include` patterns, compiled: a pattern with a `/` matches the path below the root,
+/// one without matches the file name.
+struct Includes {
+    names: globset::GlobSet,
+    paths: globset::GlobSet,
+}
+
+impl Includes {
+    fn new(patterns: &[String]) -> Result<Includes, CollectError> {
+        let mut names = globset::GlobSetBuilder::new();
+        let mut paths = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|source| CollectError::Pattern {
+                    field: "include",
+                    pattern: pattern.clone(),
+                    source,
+                })?;
+            if pattern.contains('/') {
+                paths.add(glob);
+            } else {
+                names.add(glob);
+            }
+        }
+        let build = |builder: globset::GlobSetBuilder| {
+            builder.build().map_err(|source| CollectError::Pattern {
+                field: "include",
+                pattern: patterns.join(","),
+                source,
+            })
+        };
+        Ok(Includes {
+            names: build(names)?,
+            paths: build(paths)?,
+        })
+    }
+
+    fn matches(&self, name: &str, below_root: &std::path::Path) -> bool {
+        self.names.is_match(name) || self.paths.is_match(below_root)
+    }
+}
+
+/// What a walk keeps.
+enum Wanted<'a> {
+    /// A directory root: log file names and `include` matches.
+    LogFiles(&'a Includes),
+    /// A glob root: whatever the pattern matches.
+    Pattern(&'a globset::GlobMatcher),
+}
+
 /// Lists the log files under `roots`.
 ///
-/// A root may be a directory (walked recursively, keeping only [`is_log_file_name`] files), a
-/// file (always read, whatever its name, even when it is also an excluded output: reading it and
-/// then replacing it atomically is safe, and skipping it would lose its records), or `-` for
-/// standard input (listed once however often it is given). A root that does not exist is an
-/// error; every problem below a root is recorded in [`Discovery::problems`] and the walk goes on.
+/// A root may be a directory (walked recursively, keeping [`is_log_file_name`] files and those
+/// an [`DiscoverConfig::include`] pattern matches), a file (always read, whatever its name, even
+/// when it is also an excluded output: reading it and then replacing it atomically is safe, and
+/// skipping it would lose its records), a glob such as `logs/**/*.log` (as a shell would expand
+/// it, for roots quoted in CI scripts: `*` stays within a directory, `**` crosses them; every
+/// file it matches is read, whatever its name) or `-` for standard input (listed once however
+/// often it is given). A root that does not exist, or a glob that matches no file, is an
+/// error; every problem below a root is recorded in [`Discovery::problems`] and the walk goes on;
+/// every file a walk finds and does not read is counted in [`Discovery::skipped`].
 pub fn discover(roots: &[Utf8PathBuf], config: &DiscoverConfig) -> Result<Discovery, CollectError> {
     let excluded: Vec<PathBuf> = config
         .exclude
@@ -105,8 +277,13 @@ pub fn discover(roots: &[Utf8PathBuf], config: &DiscoverConfig) -> Result<Discov
         .iter()
         .filter_map(|path| path.file_name())
         .collect();
+    let includes = Includes::new(&config.include)?;
     let mut discovery = Discovery::default();
     let mut seen: HashSet<PathBuf> = HashSet::new();
+    let exclusion = Exclusion {
+        canonical: &excluded,
+        names: &excluded_names,
+    };
 
     let mut stdin_listed = false;
     for root in roots {
@@ -122,79 +299,136 @@ pub fn discover(roots: &[Utf8PathBuf], config: &DiscoverConfig) -> Result<Discov
             }
             continue;
         }
-        let metadata = std::fs::metadata(root).map_err(|source| CollectError::Root {
-            path: root.clone(),
-            source,
-        })?;
+        let metadata = match std::fs::metadata(root) {
+            Ok(metadata) => metadata,
+            Err(error)
+                if error.kind() == std::io::ErrorKind::NotFound && is_glob(root.as_str()) =>
+            {
+                let (base, matcher) = glob_root(root)?;
+                discovery.roots_scanned += 1;
+                let before = discovery.files.len();
+                walk(
+                    &mut discovery,
+                    &mut seen,
+                    &exclusion,
+                    &base,
+                    &Wanted::Pattern(&matcher),
+                    config.follow_symlinks,
+                );
+                if discovery.files.len() == before {
+                    return Err(CollectError::NoMatch {
+                        pattern: root.clone(),
+                    });
+                }
+                continue;
+            }
+            Err(source) => {
+                return Err(CollectError::Root {
+                    path: root.clone(),
+                    source,
+                });
+            }
+        };
         discovery.roots_scanned += 1;
         if metadata.is_file() {
             // Named explicitly: read even when it is the output too (no exclusion).
+            let none = Exclusion {
+                canonical: &[],
+                names: &[],
+            };
             push_file(
                 &mut discovery,
                 &mut seen,
-                &[],
-                &[],
+                &none,
                 root.clone(),
                 metadata.len(),
             );
             continue;
         }
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(config.follow_symlinks)
-            .sort_by_file_name();
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
-                    discovery.problems.push(walk_problem(root, error));
-                    continue;
-                }
-            };
-            if entry.path_is_symlink() && entry.file_type().is_symlink() {
-                discovery.skipped_symlinks += 1;
-                continue;
-            }
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let Some(name) = entry.file_name().to_str() else {
-                discovery.problems.push(CollectError::NonUtf8Path {
-                    path: entry.path().to_string_lossy().into_owned(),
-                });
-                continue;
-            };
-            if !is_log_file_name(name) {
-                continue;
-            }
-            let path = match Utf8PathBuf::from_path_buf(entry.path().to_path_buf()) {
-                Ok(path) => path,
-                Err(path) => {
-                    discovery.problems.push(CollectError::NonUtf8Path {
-                        path: path.to_string_lossy().into_owned(),
-                    });
-                    continue;
-                }
-            };
-            // A file that vanished since the walk listed it is reported when it is opened.
-            let bytes = entry.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-            push_file(
-                &mut discovery,
-                &mut seen,
-                &excluded,
-                &excluded_names,
-                path,
-                bytes,
-            );
-        }
+        walk(
+            &mut discovery,
+            &mut seen,
+            &exclusion,
+            root,
+            &Wanted::LogFiles(&includes),
+            config.follow_symlinks,
+        );
     }
     Ok(discovery)
+}
+
+/// Walks `root` in file-name order and lists the files `wanted` keeps.
+fn walk(
+    discovery: &mut Discovery,
+    seen: &mut HashSet<PathBuf>,
+    exclusion: &Exclusion<'_>,
+    root: &Utf8Path,
+    wanted: &Wanted<'_>,
+    follow_symlinks: bool,
+) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(follow_symlinks)
+        .sort_by_file_name();
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                discovery.problems.push(walk_problem(root, error));
+                continue;
+            }
+        };
+        if entry.path_is_symlink() && entry.file_type().is_symlink() {
+            discovery.skipped.note(SkipReason::Symlink, entry.path());
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Some(name) = entry.file_name().to_str() else {
+            discovery.problems.push(CollectError::NonUtf8Path {
+                path: entry.path().to_string_lossy().into_owned(),
+            });
+            continue;
+        };
+        let keep = match wanted {
+            Wanted::LogFiles(includes) => {
+                let below_root = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                is_log_file_name(name) || includes.matches(name, below_root)
+            }
+            Wanted::Pattern(matcher) => matcher.is_match(entry.path()),
+        };
+        if !keep {
+            // Under a glob root, the files the pattern does not name were never asked for.
+            if matches!(wanted, Wanted::LogFiles(_)) {
+                discovery.skipped.note(SkipReason::OtherName, entry.path());
+            }
+            continue;
+        }
+        let path = match Utf8PathBuf::from_path_buf(entry.path().to_path_buf()) {
+            Ok(path) => path,
+            Err(path) => {
+                discovery.problems.push(CollectError::NonUtf8Path {
+                    path: path.to_string_lossy().into_owned(),
+                });
+                continue;
+            }
+        };
+        // A file that vanished since the walk listed it is reported when it is opened.
+        let bytes = entry.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+        push_file(discovery, seen, exclusion, path, bytes);
+    }
+}
+
+/// The files a walk must not read: the command's outputs.
+struct Exclusion<'a> {
+    canonical: &'a [PathBuf],
+    names: &'a [&'a str],
 }
 
 fn push_file(
     discovery: &mut Discovery,
     seen: &mut HashSet<PathBuf>,
-    excluded: &[PathBuf],
-    excluded_names: &[&str],
+    exclusion: &Exclusion<'_>,
     path: Utf8PathBuf,
     bytes: u64,
 ) {
@@ -203,8 +437,11 @@ fn push_file(
         .unwrap_or_else(|_| path.clone().into_std_path_buf());
     let may_be_excluded = path
         .file_name()
-        .is_some_and(|name| excluded_names.contains(&name));
-    if may_be_excluded && excluded.contains(&canonical) {
+        .is_some_and(|name| exclusion.names.contains(&name));
+    if may_be_excluded && exclusion.canonical.contains(&canonical) {
+        discovery
+            .skipped
+            .note(SkipReason::OwnOutput, path.as_std_path());
         return;
     }
     if !seen.insert(canonical) {
@@ -351,7 +588,7 @@ mod tests {
 
         let plain = discover(std::slice::from_ref(&root), &DiscoverConfig::default()).unwrap();
         assert_eq!(plain.files.len(), 1);
-        assert_eq!(plain.skipped_symlinks, 1);
+        assert_eq!(plain.skipped.count(SkipReason::Symlink), 1);
         assert!(plain.problems.is_empty());
 
         let followed = discover(

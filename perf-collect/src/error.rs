@@ -69,10 +69,35 @@ pub enum CollectError {
         /// The decoder's error.
         source: std::io::Error,
     },
-    /// A tool, step or session pattern of a [`crate::Filter`] is not a valid glob.
+    /// The input was not empty, yet not one record was accepted.
+    #[error(
+        "no record accepted from {lines} non-blank lines in {files} files: {rejected} rejected, \
+         {filtered_out} filtered out{}",
+        first.as_ref().map(|first| format!(" (first: {first})")).unwrap_or_default()
+    )]
+    NothingAccepted {
+        /// Lines that were not blank.
+        lines: u64,
+        /// Files read.
+        files: usize,
+        /// Lines rejected.
+        rejected: u64,
+        /// Records the filter dropped.
+        filtered_out: u64,
+        /// The first rejection, when there is one.
+        first: Option<String>,
+    },
+    /// A glob root matched no file.
+    #[error("{pattern}: no file matches this pattern")]
+    NoMatch {
+        /// The root as given.
+        pattern: Utf8PathBuf,
+    },
+    /// A tool, step or session pattern of a [`crate::Filter`] (or an include or root glob) is
+    /// not a valid glob.
     #[error("invalid {field} pattern {pattern:?}: {source}")]
     Pattern {
-        /// `tools`, `steps` or `sessions`.
+        /// `tools`, `steps`, `sessions`, `include` or `roots`.
         field: &'static str,
         /// The pattern as given.
         pattern: String,

@@ -64,14 +64,14 @@ pub use aggregate::{
 };
 pub use collect::{CollectingSink, Collection, CollectionSummary, SUMMARY_SCHEMA_VERSION, collect};
 pub use discover::{
-    Compression, DiscoverConfig, Discovery, Origin, STDIN_NAME, STDIN_ROOT, SourceFile, discover,
-    is_log_file_name,
+    Compression, DiscoverConfig, Discovery, Origin, STDIN_NAME, STDIN_ROOT, SkipReason, Skipped,
+    SourceFile, discover, is_log_file_name,
 };
 pub use error::CollectError;
 pub use filter::{CompiledFilter, Filter, OutcomeFilter};
 pub use scan::{
-    DEFAULT_MAX_LINE_BYTES, FileReport, LineCounts, Progress, RecordSink, Rejection, Scan,
-    ScanConfig, ScanReport,
+    DEFAULT_MAX_LINE_BYTES, FileReport, JSON_DOCUMENT_REASON, LineCounts, Progress, RecordSink,
+    Rejection, Scan, ScanConfig, ScanReport,
 };
 
 /// Everything [`collect`], [`aggregate`] and [`scan`] need to know besides the roots.
@@ -106,7 +106,7 @@ pub fn scan<S: RecordSink>(
     let discovery = discover(roots, &config.discover)?;
     let (mut report, sinks) = scan::scan_files(&discovery.files, &filter, &config.scan, make_sink);
     report.roots_scanned = discovery.roots_scanned;
-    report.skipped_symlinks = discovery.skipped_symlinks;
+    report.skipped = discovery.skipped;
     report.problems.splice(0..0, discovery.problems);
     strict_check(config, &report)?;
     Ok(Scan { sinks, report })

@@ -8,11 +8,11 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use camino::Utf8PathBuf;
-use perf_record::{ErrorKind, Line, Record, parse_line};
+use perf_record::{ErrorKind, FieldMap, Line, Record, parse_line_with};
 use rayon::prelude::*;
 
 use crate::CollectError;
-use crate::discover::{Compression, Origin, SourceFile};
+use crate::discover::{Compression, GZIP_MAGIC, Origin, SourceFile};
 use crate::filter::CompiledFilter;
 use crate::lines::{RawLine, ScanRange, scan_lines};
 
@@ -42,6 +42,8 @@ pub struct ScanConfig {
     pub chunk_bytes: u64,
     /// Who to tell how far the scan has got; `None` tells nobody.
     pub progress: Option<Arc<dyn Progress>>,
+    /// Which key of a line holds each field of the record (`--field ms=duration_ms`).
+    pub fields: FieldMap,
 }
 
 impl fmt::Debug for dyn Progress {
@@ -57,6 +59,7 @@ impl Default for ScanConfig {
             rejections_kept: 100,
             chunk_bytes: 8 * 1024 * 1024,
             progress: None,
+            fields: FieldMap::default(),
         }
     }
 }
@@ -139,9 +142,45 @@ pub struct ScanReport {
     pub rejections: Vec<Rejection>,
     /// Files and directories that could not be (fully) read; the run went on without them.
     pub problems: Vec<CollectError>,
-    /// Symbolic links skipped because following them was not asked for.
-    pub skipped_symlinks: u64,
+    /// Files the walk found and did not read (other names, symbolic links, own output).
+    pub skipped: crate::Skipped,
+    /// Rejected lines that one [`JSON_DOCUMENT_REASON`] rejection stands for, besides its own.
+    pub lines_in_documents: u64,
 }
+
+impl ScanReport {
+    /// Rejected lines that [`ScanReport::rejections`] does not list (beyond the cap), not
+    /// counting the lines of a JSON document, which its one rejection stands for.
+    pub fn unlisted_rejections(&self) -> u64 {
+        self.totals
+            .rejected
+            .saturating_sub(self.rejections.len() as u64 + self.lines_in_documents)
+    }
+
+    /// An error when the input held something (a line that is not blank) yet not one record
+    /// was accepted: every line rejected or every record filtered out. `summarize` and
+    /// `collect` stop with it, so that a schema mismatch is never a silent empty result.
+    pub fn check_something_accepted(&self) -> Result<(), CollectError> {
+        let totals = &self.totals;
+        let non_blank = totals.lines - totals.blank;
+        if totals.accepted > 0 || non_blank == 0 {
+            return Ok(());
+        }
+        Err(CollectError::NothingAccepted {
+            lines: non_blank,
+            files: self.files.len(),
+            rejected: totals.rejected,
+            filtered_out: totals.filtered_out,
+            first: self.rejections.first().map(ToString::to_string),
+        })
+    }
+}
+
+/// The one rejection kept for a file that is a single (pretty-printed) JSON document rather
+/// than JSON Lines, instead of one per line.
+pub const JSON_DOCUMENT_REASON: &str = "this is one JSON document, not JSON Lines (one record \
+    per line); if it is another tool's output (k6, hyperfine, JMeter, ...), read it with \
+    `perf-gate import` or `--from auto`";
 
 /// Receives the accepted records of one work unit.
 ///
@@ -194,6 +233,9 @@ enum UnitFailure {
 
 struct UnitResult<S> {
     file: usize,
+    /// The unit starts at the file's first byte and its first non-blank line opens a JSON
+    /// document that does not close on that line (`{` or `[` of a pretty-printed document).
+    opens_document: bool,
     counts: LineCounts,
     rejections: Vec<UnitRejection>,
     failure: Option<(u64, UnitFailure)>,
@@ -287,6 +329,7 @@ pub(crate) fn scan_files<S: RecordSink>(
     };
     let mut sinks = Vec::with_capacity(results.len());
     let mut failed_files = vec![false; files.len()];
+    let mut documents = vec![false; files.len()];
     for result in results {
         let file = &mut report.files[result.file];
         let line_offset = file.lines.lines;
@@ -319,9 +362,61 @@ pub(crate) fn scan_files<S: RecordSink>(
                 });
             }
         }
+        if result.opens_document {
+            documents[result.file] = true;
+        }
         sinks.push(result.sink);
     }
+    collapse_documents(&mut report, &documents);
     (report, sinks)
+}
+
+/// Replaces the line-by-line rejections of each file that is one JSON document (it opens one
+/// and no line of it was a record) with one rejection that says so. Every line stays counted.
+fn collapse_documents(report: &mut ScanReport, documents: &[bool]) {
+    for (index, file) in report.files.iter().enumerate() {
+        let counts = &file.lines;
+        if !documents[index] || counts.accepted + counts.filtered_out > 0 {
+            continue;
+        }
+        let Some(first) = report
+            .rejections
+            .iter()
+            .position(|rejection| rejection.path == file.path)
+        else {
+            continue;
+        };
+        let line = report.rejections[first].line;
+        report
+            .rejections
+            .retain(|rejection| rejection.path != file.path);
+        report.lines_in_documents += counts.rejected.saturating_sub(1);
+        report.rejections.insert(
+            first,
+            Rejection {
+                path: file.path.clone(),
+                line,
+                kind: ErrorKind::MalformedJson,
+                reason: format!(
+                    "{JSON_DOCUMENT_REASON}; its {} lines are counted as rejected",
+                    counts.rejected
+                ),
+            },
+        );
+    }
+}
+
+/// Whether a file's first non-blank line opens a JSON object or array that it does not close,
+/// the way a pretty-printer ends its lines (`{`, `[`, `[{`, `{ "results": [`, `{ "a": 1,`): the
+/// first line of a pretty-printed document, not a record cut short.
+fn opens_json_document(line: &[u8]) -> bool {
+    let trimmed = line.trim_ascii();
+    let opens = matches!(trimmed.first(), Some(b'{' | b'['));
+    let ends_like_a_printer = matches!(trimmed.last(), Some(b'{' | b'[' | b','));
+    opens
+        && ends_like_a_printer
+        && serde_json::from_slice::<serde::de::IgnoredAny>(trimmed)
+            .is_err_and(|error| error.is_eof())
 }
 
 fn read_unit<S: RecordSink>(
@@ -334,14 +429,23 @@ fn read_unit<S: RecordSink>(
 ) -> UnitResult<S> {
     let mut result = UnitResult {
         file: unit.file,
+        opens_document: false,
         counts: LineCounts::default(),
         rejections: Vec::new(),
         failure: None,
         sink,
     };
+    let mut compression = file.compression;
     let opened: io::Result<Box<dyn Read>> = match file.origin {
-        // Standard input is one unit (never chunked), read once.
-        Origin::Stdin => Ok(Box::new(io::stdin().lock())),
+        // Standard input is one unit (never chunked), read once; gzip by its magic bytes.
+        Origin::Stdin => {
+            let mut stdin = io::BufReader::with_capacity(256 * 1024, io::stdin().lock());
+            match io::BufRead::fill_buf(&mut stdin) {
+                Ok(head) if head.starts_with(&GZIP_MAGIC) => compression = Compression::Gzip,
+                _ => {}
+            }
+            Ok(Box::new(stdin))
+        }
         Origin::File => File::open(&file.path).and_then(|mut handle| {
             if unit.range.start > 0 {
                 handle.seek(SeekFrom::Start(unit.range.start))?;
@@ -358,15 +462,24 @@ fn read_unit<S: RecordSink>(
     };
     let max_line_bytes = config.max_line_bytes;
     let rejections_kept = config.rejections_kept;
+    let fields = &config.fields;
+    let at_file_start = unit.range.start == 0;
     let UnitResult {
         counts,
         rejections,
         sink,
+        opens_document,
         ..
     } = &mut result;
     let mut on_line = |raw: RawLine<'_>| {
         counts.lines += 1;
         let line = counts.lines;
+        if at_file_start
+            && counts.lines == counts.blank + 1
+            && let RawLine::Complete(bytes) | RawLine::Unterminated(bytes) = raw
+        {
+            *opens_document = opens_json_document(bytes);
+        }
         let mut reject = |kind: ErrorKind, reason: String| {
             counts.rejected += 1;
             if rejections.len() < rejections_kept {
@@ -386,7 +499,7 @@ fn read_unit<S: RecordSink>(
                 return;
             }
         };
-        match parse_line(bytes) {
+        match parse_line_with(bytes, fields) {
             Ok(Line::Blank) => counts.blank += 1,
             Ok(Line::Warmup(_)) if !filter.keeps_warmup() => counts.filtered_out += 1,
             Ok(Line::Record(record) | Line::Warmup(record)) => {
@@ -404,7 +517,7 @@ fn read_unit<S: RecordSink>(
             Err(error) => reject(error.kind, error.to_string()),
         }
     };
-    let scanned = match file.compression {
+    let scanned = match compression {
         Compression::None => scan_lines(
             handle,
             unit.range,

@@ -587,3 +587,210 @@ fn warmup_records_are_filtered_out_unless_asked_for() {
     assert_eq!(all.groups[&key("probe", "get")].latencies_ms, [2.0, 2.0]);
     assert_eq!(all.report.totals.accepted, 2);
 }
+
+/// A service's log line: epoch milliseconds, an HTTP status, its own field names, no session.
+fn service_line(
+    ts_ms: u64,
+    service: &str,
+    endpoint: &str,
+    duration_ms: f64,
+    status: u16,
+) -> String {
+    format!(
+        r#"{{"time":{ts_ms},"level":"info","service":"{service}","endpoint":"{endpoint}","duration_ms":{duration_ms},"status":{status}}}"#
+    )
+}
+
+#[test]
+fn include_patterns_glob_roots_and_skipped_files_are_accounted_for() {
+    let (_dir, root) = temp_root();
+    let line = record("2025-10-16T00:00:00Z", "s", "t", "x", 1.0, Some(true));
+    write(&root.join("a.jsonl"), format!("{line}\n").as_bytes());
+    write(
+        &root.join("svc/app.log"),
+        format!("{line}\n{line}\n").as_bytes(),
+    );
+    write(
+        &root.join("svc/old/app.log.gz"),
+        &gzip(format!("{line}\n").as_bytes()),
+    );
+    write(&root.join("notes.txt"), b"not a log\n");
+    write(&root.join("out.jsonl"), format!("{line}\n").as_bytes());
+
+    // A directory walk: `.log` files are skipped (and counted) until included.
+    let mut config = CollectConfig::default();
+    config.discover.exclude = vec![root.join("out.jsonl")];
+    let plain = collect(std::slice::from_ref(&root), &config).unwrap();
+    assert_eq!(plain.report.totals.accepted, 1);
+    let skipped = &plain.report.skipped;
+    assert_eq!(skipped.count(perf_collect::SkipReason::OtherName), 3);
+    assert_eq!(skipped.count(perf_collect::SkipReason::OwnOutput), 1);
+    assert_eq!(skipped.total(), 4);
+    assert!(
+        skipped
+            .examples
+            .iter()
+            .any(|(_, path)| path.ends_with("notes.txt"))
+    );
+
+    config.discover.include = vec!["*.log".into(), "svc/old/*.gz".into()];
+    let included = collect(std::slice::from_ref(&root), &config).unwrap();
+    assert_eq!(
+        included.report.totals.accepted, 4,
+        "{:?}",
+        included.report.files
+    );
+    assert_eq!(
+        included
+            .report
+            .skipped
+            .count(perf_collect::SkipReason::OtherName),
+        1
+    );
+
+    // A glob root, as a quoted CI argument: `**` crosses directories, `*` does not.
+    let glob = Utf8PathBuf::from(format!("{root}/**/*.log"));
+    let globbed = collect(&[glob], &CollectConfig::default()).unwrap();
+    assert_eq!(globbed.report.files.len(), 1);
+    assert!(globbed.report.files[0].path.ends_with("svc/app.log"));
+    let shallow = collect(
+        &[Utf8PathBuf::from(format!("{root}/*.log"))],
+        &CollectConfig::default(),
+    );
+    assert!(
+        matches!(&shallow, Err(CollectError::NoMatch { .. })),
+        "{:?}",
+        shallow.map(|c| c.report.files)
+    );
+    let error = shallow.err().unwrap().to_string();
+    assert!(
+        error.ends_with("*.log: no file matches this pattern"),
+        "{error}"
+    );
+    let bad = collect(
+        &[Utf8PathBuf::from(format!("{root}/[.log"))],
+        &CollectConfig::default(),
+    );
+    assert!(matches!(
+        bad,
+        Err(CollectError::Pattern { field: "roots", .. })
+    ));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_logs_are_counted_when_skipped_and_read_when_followed() {
+    let (_dir, root) = temp_root();
+    let (_elsewhere, other) = temp_root();
+    let line = record("2025-10-16T00:00:00Z", "s", "t", "x", 1.0, Some(true));
+    write(&root.join("a.jsonl"), format!("{line}\n").as_bytes());
+    write(
+        &other.join("b.jsonl"),
+        format!("{line}\n{line}\n").as_bytes(),
+    );
+    std::os::unix::fs::symlink(other.join("b.jsonl"), root.join("b.jsonl")).unwrap();
+    let plain = collect(std::slice::from_ref(&root), &CollectConfig::default()).unwrap();
+    assert_eq!(plain.report.totals.accepted, 1);
+    assert_eq!(
+        plain
+            .report
+            .skipped
+            .count(perf_collect::SkipReason::Symlink),
+        1
+    );
+    let mut config = CollectConfig::default();
+    config.discover.follow_symlinks = true;
+    let followed = collect(std::slice::from_ref(&root), &config).unwrap();
+    assert_eq!(followed.report.totals.accepted, 3);
+    assert_eq!(followed.report.skipped.total(), 0);
+}
+
+#[test]
+fn a_field_mapping_reads_a_services_own_log() {
+    let (_dir, root) = temp_root();
+    let log = [
+        service_line(1_760_657_686_422, "api", "get_cart", 12.5, 200),
+        service_line(1_760_657_687_000, "api", "get_cart", 30.0, 503),
+        service_line(1_760_657_688_000, "api", "get_cart", 14.0, 304),
+    ]
+    .join("\n");
+    write(&root.join("app.jsonl"), format!("{log}\n").as_bytes());
+    let mut config = CollectConfig::default();
+    config.scan.fields = perf_record::FieldMap::from_mappings(
+        ["ts=time", "ms=duration_ms", "tool=service", "step=endpoint"].map(|m| m.parse().unwrap()),
+    )
+    .unwrap();
+    let aggregation = aggregate(std::slice::from_ref(&root), &config, GroupBy::ToolStep).unwrap();
+    let group = &aggregation.groups[&key("api", "get_cart")];
+    assert_eq!(
+        (group.counts.ok, group.counts.errors, group.counts.unknown),
+        (2, 1, 0)
+    );
+    assert_eq!(group.latencies_ms, [12.5, 30.0, 14.0]);
+    // Without the mapping every line is rejected, each naming all it lacks.
+    let unmapped = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    assert_eq!(unmapped.report.totals.rejected, 3);
+    assert!(
+        unmapped.report.rejections[0]
+            .reason
+            .contains("missing ts, tool, step, ms"),
+        "{}",
+        unmapped.report.rejections[0].reason
+    );
+    let error = unmapped
+        .report
+        .check_something_accepted()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("no record accepted from 3 non-blank lines in 1 files: 3 rejected, 0 filtered out (first: "),
+        "{error}"
+    );
+    assert!(aggregation.report.check_something_accepted().is_ok());
+}
+
+#[test]
+fn a_pretty_printed_json_document_gets_one_message() {
+    let (_dir, root) = temp_root();
+    let document = "{\n  \"results\": [\n    {\"command\": \"sleep 0.1\", \"mean\": 0.1}\n  ]\n}\n";
+    write(&root.join("hyperfine.jsonl"), document.as_bytes());
+    write(
+        &root.join("array.jsonl"),
+        b"[\n  {\"a\": 1},\n  {\"b\": 2}\n]\n",
+    );
+    // A file of JSON Lines whose first record is cut short is not a document.
+    let cut = format!(
+        "{{\"ts\":\"2025-10-16T00:00:00Z\",\n{}\n",
+        record("2025-10-16T00:00:00Z", "s", "t", "x", 1.0, None)
+    );
+    write(&root.join("cut.jsonl"), cut.as_bytes());
+    let scan = collect(std::slice::from_ref(&root), &CollectConfig::default()).unwrap();
+    let reasons: Vec<String> = scan
+        .report
+        .rejections
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let documents: Vec<&String> = reasons
+        .iter()
+        .filter(|reason| reason.contains("this is one JSON document, not JSON Lines"))
+        .collect();
+    assert_eq!(documents.len(), 2, "{reasons:#?}");
+    assert!(documents[1].contains("hyperfine.jsonl:1: "), "{reasons:#?}");
+    assert!(documents[1].contains("perf-gate import"), "{reasons:#?}");
+    assert!(
+        documents[1].ends_with("its 5 lines are counted as rejected"),
+        "{reasons:#?}"
+    );
+    assert!(reasons.iter().any(
+        |reason| reason.starts_with(&format!("{root}/cut.jsonl:1: "))
+            && !reason.contains("JSON document")
+    ));
+    assert_eq!(scan.report.totals.rejected, 5 + 4 + 1);
+    assert!(scan.report.totals.adds_up());
+}

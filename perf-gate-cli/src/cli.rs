@@ -14,7 +14,7 @@ use perf_stats::Percentile;
     name = "perf-gate",
     version,
     max_term_width = 100,
-    after_help = "Example:\n  perf-gate gate examples/logs --budgets examples/budgets-pass.json"
+    after_help = "Log format (every field, its type, examples): perf-gate help format\n\nExample:\n  perf-gate gate examples/logs --budgets examples/budgets-pass.json"
 )]
 pub struct Cli {
     /// Options every command takes.
@@ -193,6 +193,28 @@ pub struct FilterArgs {
     /// (sniffed per file). Inputs are then files, not directories.
     #[arg(long, value_name = "FORMAT")]
     pub from: Option<perf_import::FormatChoice>,
+    /// How the roots are walked and their lines read.
+    #[command(flatten)]
+    pub roots: RootArgs,
+}
+
+/// How roots are walked and lines read, shared by every command that reads logs.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RootArgs {
+    /// Also read files matching this glob in directory roots (besides *.jsonl, *.ndjson and
+    /// their .gz forms): matched against the file name, or with a `/` against the path below
+    /// the root. Repeatable: --include '*.log' --include 'app/*.txt'.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Follow symbolic links inside directory roots (a root that is a link is always followed;
+    /// loops are reported, never walked twice).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Read a record field from another key of the log line: --field ms=duration_ms
+    /// --field tool=service --field step=endpoint. Fields: ts, sessionId, tool, step, ms, ok,
+    /// errorReason, status. Repeatable.
+    #[arg(long = "field", value_name = "FIELD=KEY")]
+    pub fields: Vec<perf_record::FieldMapping>,
 }
 
 /// An outcome to filter on.
@@ -209,7 +231,7 @@ pub enum OutcomeArg {
 /// `perf-gate collect`.
 #[derive(Debug, Args)]
 pub struct CollectArgs {
-    /// Log files or directories (`-` reads stdin).
+    /// Log files, directories or quoted globs such as 'logs/**/*.log' (`-` reads stdin).
     #[arg(required = true, value_name = "ROOT")]
     pub roots: Vec<Utf8PathBuf>,
     /// Where to write the merged JSONL (atomically).
@@ -279,7 +301,7 @@ pub enum SummaryFormat {
 /// `perf-gate summarize`.
 #[derive(Debug, Args)]
 pub struct SummarizeArgs {
-    /// Log files or directories (`-` reads stdin).
+    /// Log files, directories or quoted globs such as 'logs/**/*.log' (`-` reads stdin).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<Utf8PathBuf>,
     /// How to group records.
@@ -310,7 +332,7 @@ pub struct ReportFiles {
 /// `perf-gate evaluate`.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Log files or directories (`-` reads stdin).
+    /// Log files, directories or quoted globs such as 'logs/**/*.log' (`-` reads stdin).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<Utf8PathBuf>,
     /// The budget file (default: `perf-budgets.json` in the current directory, when it exists).
@@ -336,7 +358,7 @@ pub struct EvaluateArgs {
 /// `perf-gate gate`.
 #[derive(Debug, Args)]
 pub struct GateArgs {
-    /// Log files or directories (`-` reads stdin).
+    /// Log files, directories or quoted globs such as 'logs/**/*.log' (`-` reads stdin).
     #[arg(required_unless_present = "probe", value_name = "ROOT")]
     pub roots: Vec<Utf8PathBuf>,
     /// Probe the endpoints of this plan file first and gate what it measured (its records go to
@@ -405,11 +427,15 @@ pub struct MarkdownArgs {
 /// `perf-gate normalize`.
 #[derive(Debug, Args)]
 pub struct NormalizeArgs {
-    /// The JSONL file to normalize (`-` reads stdin).
-    pub input: Utf8PathBuf,
+    /// Log files, directories or globs to normalize, in order (`-` reads stdin).
+    #[arg(required = true, value_name = "ROOT")]
+    pub roots: Vec<Utf8PathBuf>,
     /// Where to write the normalized JSONL (`-` writes stdout).
     #[arg(long, value_name = "OUTPUT")]
     pub out: Utf8PathBuf,
+    /// How the roots are walked and their lines read.
+    #[command(flatten)]
+    pub read: RootArgs,
 }
 
 /// `perf-gate lint`.
@@ -489,7 +515,7 @@ pub enum BaselineCommand {
 /// `perf-gate baseline save`.
 #[derive(Debug, Args)]
 pub struct BaselineSaveArgs {
-    /// Log files or directories (`-` reads stdin).
+    /// Log files, directories or quoted globs such as 'logs/**/*.log' (`-` reads stdin).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<Utf8PathBuf>,
     /// Where to write the baseline.
@@ -503,7 +529,7 @@ pub struct BaselineSaveArgs {
 /// `perf-gate baseline compare`.
 #[derive(Debug, Args)]
 pub struct BaselineCompareArgs {
-    /// Log files or directories (`-` reads stdin).
+    /// Log files, directories or quoted globs such as 'logs/**/*.log' (`-` reads stdin).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<Utf8PathBuf>,
     /// The baseline file.

@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use camino::Utf8PathBuf;
-use perf_collect::{CollectConfig, Filter, OutcomeFilter, Progress, ScanReport};
+use perf_collect::{CollectConfig, DiscoverConfig, Filter, OutcomeFilter, Progress, ScanReport};
 use perf_gate::Scope;
-use perf_record::Timestamp;
+use perf_record::{FieldMap, Timestamp};
 use perf_report::render::escape::ascii;
 
-use crate::cli::{FilterArgs, OutcomeArg};
+use crate::cli::{FilterArgs, OutcomeArg, RootArgs};
 
 /// The collector configuration for these filter options; `exclude` names output files that a
 /// directory walk must not read back.
@@ -42,9 +42,25 @@ pub fn collect_config(
         strict: filter.strict,
         ..CollectConfig::default()
     };
-    config.discover.exclude = exclude;
+    config.discover = discover_config(&filter.roots, exclude);
+    config.scan.fields = field_map(&filter.roots)?;
     config.scan.progress = diagnostics.progress();
     Ok(config)
+}
+
+/// How `--include` and `--follow-symlinks` walk the roots; `exclude` names the outputs.
+pub fn discover_config(roots: &RootArgs, exclude: Vec<Utf8PathBuf>) -> DiscoverConfig {
+    DiscoverConfig {
+        follow_symlinks: roots.follow_symlinks,
+        exclude,
+        include: roots.include.clone(),
+    }
+}
+
+/// The field mapping of the `--field` options, checked (no field twice, no two fields from one
+/// key).
+pub fn field_map(roots: &RootArgs) -> Result<FieldMap> {
+    FieldMap::from_mappings(roots.fields.iter().cloned()).context("invalid --field mapping")
 }
 
 /// The tools and steps the run is about: `--tools` / `--steps` scope the budget checks too, not
@@ -129,13 +145,11 @@ impl Diagnostics {
         for rejection in &report.rejections {
             let _ = writeln!(stderr, "warning: {}", ascii(&rejection.to_string()));
         }
-        let unlisted = report
-            .totals
-            .rejected
-            .saturating_sub(report.rejections.len() as u64);
+        let unlisted = report.unlisted_rejections();
         if unlisted > 0 {
             let _ = writeln!(stderr, "warning: ... and {unlisted} more rejected lines");
         }
+        self.skipped(&report.skipped, report.files.is_empty());
         if self.verbose {
             for file in &report.files {
                 let counts = &file.lines;
@@ -162,6 +176,35 @@ impl Diagnostics {
             totals.rejected,
             totals.blank
         );
+    }
+
+    /// With `--verbose` (or when no file at all was read), how many files the walk skipped and
+    /// why, with the first few paths of each reason (escaped: they are names from disk).
+    pub fn skipped(self, skipped: &perf_collect::Skipped, nothing_read: bool) {
+        if self.quiet || skipped.total() == 0 || !(self.verbose || nothing_read) {
+            return;
+        }
+        let mut stderr = std::io::stderr().lock();
+        for (reason, count) in &skipped.counts {
+            let examples: Vec<String> = skipped
+                .examples
+                .iter()
+                .filter(|(example_reason, _)| example_reason == reason)
+                .map(|(_, path)| ascii(path.as_str()))
+                .collect();
+            let more = if *count > examples.len() as u64 {
+                ", ..."
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                stderr,
+                "skipped {count} {}: {}: {}{more}",
+                if *count == 1 { "file" } else { "files" },
+                reason.describe(),
+                examples.join(", ")
+            );
+        }
     }
 
     /// Prints a note on stderr unless quiet.

@@ -45,6 +45,12 @@ pub fn main() -> ExitCode {
         );
         std::process::exit(i32::from(Code::ERROR));
     }));
+    if is_help_format(std::env::args_os().skip(1)) {
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(perf_record::LOG_FORMAT.as_bytes());
+        return ExitCode::from(Code::PASS);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -67,6 +73,26 @@ pub fn main() -> ExitCode {
             ExitCode::from(Code::ERROR)
         }
     }
+}
+
+/// `perf-gate help format` (global options around it allowed): the log format, a help topic of
+/// its own rather than a command.
+fn is_help_format(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let mut words = Vec::new();
+    let mut takes_value = false;
+    for arg in args {
+        let text = arg.to_string_lossy();
+        if std::mem::replace(&mut takes_value, false) {
+            continue;
+        }
+        if text.starts_with('-') {
+            // `--color` is the one global option with a separate value.
+            takes_value = text == "--color";
+            continue;
+        }
+        words.push(text.into_owned());
+    }
+    words == ["help", "format"]
 }
 
 /// One clear line on stderr; with `--verbose`, every cause on its own line.
@@ -92,6 +118,23 @@ fn one_line(error: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn help_format_is_a_topic() {
+        let args = |words: &[&str]| {
+            words
+                .iter()
+                .map(std::ffi::OsString::from)
+                .collect::<Vec<_>>()
+        };
+        assert!(is_help_format(args(&["help", "format"]).into_iter()));
+        assert!(is_help_format(
+            args(&["--color", "never", "help", "format"]).into_iter()
+        ));
+        assert!(is_help_format(args(&["-q", "help", "format"]).into_iter()));
+        assert!(!is_help_format(args(&["help", "gate"]).into_iter()));
+        assert!(!is_help_format(args(&["format"]).into_iter()));
+    }
 
     #[test]
     fn one_line_adds_the_root_cause_once() {

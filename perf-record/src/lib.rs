@@ -6,7 +6,9 @@
 //! accounting for every line ([`RecordReader`], [`LineCounts`]), writes records back as compact
 //! JSONL in a stable field order ([`write_record`]) and normalizes outcomes
 //! ([`normalize_line`]). Every rejected line gets an error that names the line, the column where
-//! known, the field and the kind of problem.
+//! known, the field and the kind of problem, and every other problem of the line besides. Logs
+//! that spell the fields otherwise are read through a [`FieldMap`] ([`parse_line_with`]). The
+//! format is documented in [`LOG_FORMAT`] (`FORMAT.md`).
 //!
 //! Speed (`cargo bench -p perf-record --bench parse`, 1,000 lines of about 125 bytes, 2026-11-22,
 //! 2-vCPU AMD EPYC VM): [`parse_line`] about 145 ns a line with full validation (timestamps,
@@ -35,7 +37,12 @@
 //! assert_eq!((counts.lines(), counts.records, counts.blank, counts.rejected), (3, 1, 1, 1));
 //! ```
 
+/// The log format, every field with its type and whether it is required, and two example lines
+/// (Markdown; the README's "Log format" section and `perf-gate help format`).
+pub const LOG_FORMAT: &str = include_str!("../FORMAT.md");
+
 mod atomic;
+mod fields;
 mod group;
 mod normalize;
 mod parse;
@@ -47,10 +54,11 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use atomic::{WriteError, read_to_string_capped, write_atomically};
+pub use fields::{Field, FieldMap, FieldMapError, FieldMapping};
 pub use group::{GroupKey, GroupName, GroupSamples, OutcomeCounts, ReportedStatistics};
 pub use jiff::Timestamp;
-pub use normalize::{http_reason, normalize_line};
-pub use parse::{parse_line, parse_line_reference};
+pub use normalize::{http_reason, normalize_line, normalize_line_with};
+pub use parse::{parse_line, parse_line_reference, parse_line_reference_with, parse_line_with};
 pub use read::{
     DEFAULT_MAX_LINE_BYTES, LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom,
 };
@@ -72,7 +80,8 @@ pub enum Outcome<'a> {
 pub struct Record<'a> {
     /// When the operation happened (`ts`).
     pub ts: Timestamp,
-    /// `sessionId`.
+    /// `sessionId`, optional: empty when the line has none (a `sessionId` given in a line is
+    /// never empty).
     pub session_id: Cow<'a, str>,
     /// `tool`.
     pub tool: Cow<'a, str>,
@@ -113,7 +122,7 @@ pub enum ErrorKind {
     NonFiniteMs,
     /// `ms` does not fit an f64.
     MsOutOfRange,
-    /// `ts` is not an RFC 3339 timestamp with offset.
+    /// `ts` is neither an RFC 3339 timestamp with offset nor epoch seconds or milliseconds.
     BadTimestamp,
     /// The line is not UTF-8.
     InvalidUtf8,
@@ -128,11 +137,15 @@ pub enum ErrorKind {
 
 /// A rejected line, without its location.
 ///
-/// Displays as `field "ms": negative value -3.5` (or just the detail when no field is
-/// concerned); [`RecordError`] adds the source and line.
+/// `kind`, `field`, `column` and `detail` describe the line's first problem; `others` holds
+/// every further problem of the same line, so that one message names them all. With one
+/// problem it displays as `field "ms": negative value -3.5` (or just the detail when no field is
+/// concerned); with more, missing fields come first, then every other problem in line order:
+/// `missing ts, tool; ms: expected a number, found a string`. [`RecordError`] adds the source and
+/// line.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct LineError {
-    /// The kind of problem.
+    /// The kind of the first problem.
     pub kind: ErrorKind,
     /// The field concerned, when one is.
     pub field: Option<&'static str>,
@@ -140,21 +153,71 @@ pub struct LineError {
     pub column: Option<usize>,
     /// Human-readable detail.
     pub detail: String,
+    /// The line's other problems, besides the first (empty when it has one).
+    pub others: Vec<Problem>,
+}
+
+/// One more problem of a rejected line (see [`LineError::others`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The kind of problem.
+    pub kind: ErrorKind,
+    /// The field concerned, when one is.
+    pub field: Option<&'static str>,
+    /// Human-readable detail.
+    pub detail: String,
 }
 
 impl fmt::Display for LineError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&LineError::describe(self.field, &self.detail))
+        formatter.write_str(&LineError::describe(
+            self.field,
+            &self.detail,
+            self.kind,
+            &self.others,
+        ))
     }
 }
 
 impl LineError {
-    /// `field "ms": detail`, or just the detail when no field is concerned.
-    fn describe(field: Option<&str>, detail: &str) -> String {
-        match field {
-            Some(field) => format!("field {field:?}: {detail}"),
-            None => detail.to_owned(),
+    /// `field "ms": detail`, or just the detail when no field is concerned; with other problems,
+    /// `missing ts, tool; ms: detail; ...` (missing fields first, then the rest in order).
+    fn describe(field: Option<&str>, detail: &str, kind: ErrorKind, others: &[Problem]) -> String {
+        if others.is_empty() {
+            return match field {
+                Some(field) => format!("field {field:?}: {detail}"),
+                None => detail.to_owned(),
+            };
         }
+        let all = std::iter::once((kind, field, detail)).chain(
+            others
+                .iter()
+                .map(|problem| (problem.kind, problem.field, problem.detail.as_str())),
+        );
+        let mut missing = Vec::new();
+        let mut rest = Vec::new();
+        for (kind, field, detail) in all {
+            match (kind, field) {
+                (ErrorKind::MissingField, Some(field)) => missing.push(field),
+                (_, Some(field)) => rest.push(format!("{field}: {detail}")),
+                (_, None) => rest.push(detail.to_owned()),
+            }
+        }
+        let mut parts = Vec::with_capacity(rest.len() + 1);
+        if !missing.is_empty() {
+            parts.push(format!("missing {}", missing.join(", ")));
+        }
+        parts.extend(rest);
+        parts.join("; ")
+    }
+
+    /// The line's problems, first one first: `(kind, field, detail)`.
+    pub fn problems(&self) -> impl Iterator<Item = (ErrorKind, Option<&'static str>, &str)> {
+        std::iter::once((self.kind, self.field, self.detail.as_str())).chain(
+            self.others
+                .iter()
+                .map(|problem| (problem.kind, problem.field, problem.detail.as_str())),
+        )
     }
 }
 
@@ -226,13 +289,9 @@ impl Record<'_> {
     }
 
     /// Checks the rules a parsed record always satisfies (for records built in code):
-    /// non-empty `sessionId`, `tool`, `step`; finite `ms` >= 0.
+    /// non-empty `tool`, `step`; finite `ms` >= 0 (`sessionId` may be empty: none).
     pub fn validate(&self) -> Result<(), LineError> {
-        for (field, text) in [
-            ("sessionId", &self.session_id),
-            ("tool", &self.tool),
-            ("step", &self.step),
-        ] {
+        for (field, text) in [("tool", &self.tool), ("step", &self.step)] {
             parse::validate_required(field, Cow::Borrowed(text.as_ref()))
                 .map_err(|error| error.at(None))?;
         }

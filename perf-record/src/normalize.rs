@@ -2,13 +2,14 @@
 
 use crate::parse::KNOWN_FIELDS;
 use crate::write::{push_json, push_json_string, write_fields};
-use crate::{ErrorKind, Line, LineError, Outcome, parse_line};
+use crate::{ErrorKind, Field, FieldMap, Line, LineError, parse_line_with};
 
-/// Normalizes one line; `Ok(None)` for a blank line, the error of [`parse_line`] for a bad one.
+/// Normalizes one line; `Ok(None)` for a blank line, the error of [`parse_line`](crate::parse_line) for a bad one.
 ///
 /// - `ok:false` without a reason gets `"errorReason":"unspecified"`;
-/// - a record without `ok` but with an integer HTTP `status` gets `ok = status < 400` and, for
-///   an error, a reason naming the status (`"http 429 too many requests"`, see [`http_reason`]);
+/// - a record without `ok` but with an integer HTTP `status` from 100 to 599 gets
+///   `ok = status < 400` and, for an error without `errorReason`, a reason naming the status
+///   (`"http 429 too many requests"`, see [`http_reason`]), as every reader judges it;
 /// - an unknown outcome otherwise stays unknown;
 /// - the known fields are written in the stable order of [`crate::write_record`] (`err` becomes
 ///   `errorReason`), followed by every other field, unchanged, in key order.
@@ -23,7 +24,15 @@ use crate::{ErrorKind, Line, LineError, Outcome, parse_line};
 /// );
 /// ```
 pub fn normalize_line(line: &[u8]) -> Result<Option<String>, LineError> {
-    let mut record = match parse_line(line)? {
+    normalize_line_with(line, &FieldMap::default())
+}
+
+/// [`normalize_line`] reading each field from its key in `map`: the mapped keys are written
+/// under the record's own names (`duration_ms` becomes `ms`; a mapped `status` is kept as it
+/// is), and a key that is a field's own name but no longer read is dropped, since the output
+/// has its own.
+pub fn normalize_line_with(line: &[u8], map: &FieldMap) -> Result<Option<String>, LineError> {
+    let mut record = match parse_line_with(line, map)? {
         Line::Blank => return Ok(None),
         Line::Record(record) | Line::Warmup(record) => record,
     };
@@ -34,23 +43,17 @@ pub fn normalize_line(line: &[u8]) -> Result<Option<String>, LineError> {
             field: None,
             column: Some(error.column()),
             detail: format!("cannot keep the other fields: {error}"),
+            others: Vec::new(),
         })?;
-    let status = object
-        .get("status")
-        .and_then(serde_json::Value::as_u64)
-        .and_then(|status| u16::try_from(status).ok());
-    if let (Outcome::Unknown, Some(status)) = (&record.outcome, status) {
-        record.outcome = if status < 400 {
-            Outcome::Success
-        } else {
-            Outcome::Error(Some(http_reason(status).into()))
-        };
-    }
+    // The outcome of a record with an HTTP status and no `ok` was decided by the parser.
     record.outcome = record.outcome.normalized();
     let mut out = String::with_capacity(line.len() + 32);
     write_fields(&mut out, &record);
     for (key, value) in &object {
-        if KNOWN_FIELDS.contains(&key.as_str()) {
+        let read_as_field = map
+            .field_of(key)
+            .is_some_and(|field| field != Field::Status);
+        if KNOWN_FIELDS.contains(&key.as_str()) || read_as_field {
             continue;
         }
         out.push(',');
@@ -169,6 +172,7 @@ mod stream_tests {
         let input = format!("{}\n{RECORD}\n", "x".repeat(5000));
         let config = ReadConfig {
             max_line_bytes: 1024,
+            ..ReadConfig::default()
         };
         let mut reader = RecordReader::new("in", input.as_bytes(), config);
         let first = reader.next_normalized().unwrap().unwrap_err();

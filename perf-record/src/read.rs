@@ -7,14 +7,16 @@ use std::io::{self, BufRead, BufReader};
 use camino::Utf8Path;
 
 use crate::parse::{is_blank_bytes, parse_non_blank};
-use crate::{ErrorKind, LineError, Record};
+use crate::{ErrorKind, FieldMap, LineError, Record};
 
 /// How lines are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadConfig {
     /// Lines longer than this many bytes (without the `\n`) are rejected with
     /// [`ErrorKind::LineTooLong`] without being buffered whole.
     pub max_line_bytes: usize,
+    /// Which key holds each field of the record (`--field ms=duration_ms`).
+    pub fields: FieldMap,
 }
 
 /// The default line cap of every perf-gate reader: 1 MiB.
@@ -25,6 +27,7 @@ impl Default for ReadConfig {
     fn default() -> Self {
         ReadConfig {
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            fields: FieldMap::default(),
         }
     }
 }
@@ -58,7 +61,7 @@ impl LineCounts {
 /// A rejected line with its location. Displays as one line a producer can act on:
 /// `logs/a.jsonl:17:12: field "ms": negative value -3.5`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{input}:{line}{}: {}", column_suffix(*column), LineError::describe(*field, detail))]
+#[error("{input}:{line}{}: {}", column_suffix(*column), LineError::describe(*field, detail, *kind, others))]
 pub struct RecordError {
     /// Where the line came from: a path, or a name such as `<stdin>`.
     pub input: String,
@@ -72,6 +75,8 @@ pub struct RecordError {
     pub kind: ErrorKind,
     /// Human-readable detail (without the field).
     pub detail: String,
+    /// The line's other problems (see [`LineError::others`]).
+    pub others: Vec<crate::Problem>,
 }
 
 fn column_suffix(column: Option<usize>) -> String {
@@ -90,6 +95,7 @@ impl RecordError {
             field: error.field,
             kind: error.kind,
             detail: error.detail,
+            others: error.others,
         }
     }
 }
@@ -201,7 +207,7 @@ impl<R: BufRead> RecordReader<R> {
             Ok(content) => content,
             Err(error) => return Some(Err(error)),
         };
-        match parse_non_blank(&self.buffer[start..]) {
+        match parse_non_blank(&self.buffer[start..], &self.config.fields) {
             Ok(record) => {
                 self.counts.records += 1;
                 Some(Ok(record))
@@ -225,7 +231,7 @@ impl<R: BufRead> RecordReader<R> {
             Ok(content) => content,
             Err(error) => return Some(Err(error)),
         };
-        match crate::normalize_line(&self.buffer[start..]) {
+        match crate::normalize_line_with(&self.buffer[start..], &self.config.fields) {
             Ok(Some(line)) => {
                 self.counts.records += 1;
                 Some(Ok(line))
@@ -277,6 +283,7 @@ impl<R: BufRead> RecordReader<R> {
                         "line of {length} bytes is longer than the {}-byte limit",
                         self.config.max_line_bytes
                     ),
+                    others: Vec::new(),
                 };
                 return Some(Err(self.locate(error)));
             }
@@ -416,6 +423,7 @@ mod tests {
             reader,
             ReadConfig {
                 max_line_bytes: 1000,
+                ..ReadConfig::default()
             },
         );
         let results: Vec<_> = reader.by_ref().collect();

@@ -1,4 +1,5 @@
-//! RFC 3339 timestamps: a fast path for the common shape, jiff for everything else.
+//! Timestamps: RFC 3339 (a fast path for the common shape, jiff for everything else) and epoch
+//! seconds or milliseconds.
 
 use crate::{ErrorKind, Timestamp, parse::FieldError};
 
@@ -10,15 +11,76 @@ pub(crate) fn parse(text: &str) -> Result<Timestamp, FieldError> {
     }
 }
 
-/// Parses an RFC 3339 timestamp with offset with jiff.
+/// Parses an RFC 3339 timestamp with offset with jiff, or a string of digits (with at most one
+/// `.`) as epoch time ([`from_epoch`]).
 pub(crate) fn parse_with_jiff(text: &str) -> Result<Timestamp, FieldError> {
+    if is_plain_decimal(text) {
+        let value: f64 = text.parse().map_err(|_| bad_epoch(text))?;
+        return from_epoch(value);
+    }
     text.parse::<Timestamp>().map_err(|error| {
         FieldError::new(
             ErrorKind::BadTimestamp,
             "ts",
-            format!("{text:?} is not an RFC 3339 timestamp with offset: {error}"),
+            format!("{text:?} is not a timestamp ({error}); {ACCEPTED}"),
         )
     })
+}
+
+/// What `ts` may be, with examples, for every message about a bad one.
+const ACCEPTED: &str = "expected RFC 3339 with an offset such as \"2025-10-16T23:34:46.422Z\", \
+                        or epoch seconds or milliseconds such as 1760657686.422 or 1760657686422";
+
+/// Epoch times below this are seconds, from it milliseconds: 10^11 seconds is the year 5138,
+/// 10^11 milliseconds is 1973-03-03.
+pub(crate) const EPOCH_MILLISECONDS_FROM: f64 = 1e11;
+
+/// Epoch times from this on are refused (10^14 milliseconds is the year 5138; a larger number
+/// is probably micro- or nanoseconds).
+pub(crate) const EPOCH_LIMIT: f64 = 1e14;
+
+/// Epoch time as a number: below 10^11 seconds, from 10^11 to below 10^14 milliseconds (the
+/// magnitude tells them apart: every date from 1973 to 5138 has one reading only), rounded to
+/// the microsecond (an f64 holds no more of today's epoch times). Negative and larger numbers
+/// are refused.
+pub(crate) fn from_epoch(value: f64) -> Result<Timestamp, FieldError> {
+    if !(0.0..EPOCH_LIMIT).contains(&value) {
+        return Err(bad_epoch(&value.to_string()));
+    }
+    let micros = if value < EPOCH_MILLISECONDS_FROM {
+        value * 1e6
+    } else {
+        value * 1e3
+    };
+    // Below 10^17, so the conversion is exact and in range.
+    Timestamp::from_microsecond(micros.round() as i64).map_err(|_| bad_epoch(&value.to_string()))
+}
+
+fn bad_epoch(text: &str) -> FieldError {
+    FieldError::new(
+        ErrorKind::BadTimestamp,
+        "ts",
+        format!(
+            "epoch time {text} is out of range (seconds below 1e11, milliseconds below 1e14); \
+             {ACCEPTED}"
+        ),
+    )
+}
+
+/// `123`, `123.456`: digits with at most one `.` between them.
+fn is_plain_decimal(text: &str) -> bool {
+    let mut dots = 0;
+    !text.is_empty()
+        && !text.starts_with('.')
+        && !text.ends_with('.')
+        && text.bytes().all(|byte| match byte {
+            b'0'..=b'9' => true,
+            b'.' => {
+                dots += 1;
+                dots == 1
+            }
+            _ => false,
+        })
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm)` with a fraction of 1 to 9 digits, a valid
@@ -122,6 +184,60 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn epoch_seconds_and_milliseconds_are_told_apart_by_magnitude() {
+        let ts = |value: f64| {
+            from_epoch(value)
+                .map(|ts| ts.to_string())
+                .map_err(|e| e.detail)
+        };
+        assert_eq!(ts(1760657686.0).unwrap(), "2025-10-16T23:34:46Z");
+        assert_eq!(ts(1760657686.422).unwrap(), "2025-10-16T23:34:46.422Z");
+        assert_eq!(ts(1760657686422.0).unwrap(), "2025-10-16T23:34:46.422Z");
+        assert_eq!(ts(1760657686422.5).unwrap(), "2025-10-16T23:34:46.4225Z");
+        assert_eq!(ts(0.0).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(ts(99_999_999_999.0).unwrap(), "5138-11-16T09:46:39Z");
+        assert_eq!(ts(100_000_000_000.0).unwrap(), "1973-03-03T09:46:40Z");
+        for bad in [-1.0, 1e14, 1.7e15, f64::INFINITY, f64::NAN] {
+            let detail = ts(bad).unwrap_err();
+            assert!(detail.contains("out of range"), "{detail}");
+            assert!(detail.contains("2025-10-16T23:34:46.422Z"), "{detail}");
+        }
+    }
+
+    #[test]
+    fn digit_strings_are_epoch_times_and_a_bad_string_shows_what_is_accepted() {
+        assert_eq!(
+            parse("1760657686422")
+                .map(|ts| ts.to_string())
+                .ok()
+                .as_deref(),
+            Some("2025-10-16T23:34:46.422Z")
+        );
+        assert_eq!(
+            parse("1760657686.5")
+                .map(|ts| ts.to_string())
+                .ok()
+                .as_deref(),
+            Some("2025-10-16T23:34:46.5Z")
+        );
+        let Err(error) = parse("yesterday") else {
+            panic!("not a time")
+        };
+        assert_eq!(error.kind, ErrorKind::BadTimestamp);
+        assert!(
+            error
+                .detail
+                .starts_with("\"yesterday\" is not a timestamp ("),
+            "{}",
+            error.detail
+        );
+        assert!(error.detail.ends_with(ACCEPTED), "{}", error.detail);
+        for text in ["1.2.3", ".5", "5.", "", "-5"] {
+            assert!(!is_plain_decimal(text), "{text}");
+        }
+    }
 
     #[test]
     fn common_shapes() {

@@ -6,8 +6,8 @@ use crate::{Outcome, Record, Timestamp};
 
 /// Writes one record as a compact JSON line ending in `\n`.
 ///
-/// Fields come in the order `ts, sessionId, tool, step, ms, ok, errorReason`; `ok` is left out
-/// for an unknown outcome and `errorReason` when there is none. `ts` is written in UTC with
+/// Fields come in the order `ts, sessionId, tool, step, ms, ok, errorReason`; `sessionId` is left
+/// out when it is empty (none), `ok` for an unknown outcome and `errorReason` when there is none. `ts` is written in UTC with
 /// the shortest exact fraction, `ms` with the shortest digits that read back to the same `f64`,
 /// so [`crate::parse_line`] gives back an equal record. A record that breaks the schema (empty
 /// string, negative or non-finite `ms`) is refused with [`io::ErrorKind::InvalidInput`] and
@@ -46,8 +46,12 @@ pub fn record_to_line(record: &Record<'_>) -> io::Result<String> {
 pub(crate) fn write_fields(line: &mut String, record: &Record<'_>) {
     line.push_str("{\"ts\":\"");
     push_timestamp(line, record.ts);
-    line.push_str("\",\"sessionId\":");
-    push_json_string(line, &record.session_id);
+    line.push('"');
+    // An empty session id is none: the field is left out.
+    if !record.session_id.is_empty() {
+        line.push_str(",\"sessionId\":");
+        push_json_string(line, &record.session_id);
+    }
     line.push_str(",\"tool\":");
     push_json_string(line, &record.tool);
     line.push_str(",\"step\":");

@@ -7,7 +7,8 @@
 use std::borrow::Cow;
 
 use perf_record::{
-    Line, Outcome, Record, Timestamp, parse_line, parse_line_reference, record_to_line,
+    FieldMap, Line, Outcome, Record, Timestamp, parse_line, parse_line_reference,
+    parse_line_reference_with, parse_line_with, record_to_line,
 };
 use proptest::prelude::*;
 
@@ -52,6 +53,44 @@ fn number_value() -> impl Strategy<Value = String> {
         1 => Just("-0".to_owned()),
         1 => Just("\"12\"".to_owned()),
         1 => Just("true".to_owned()),
+    ]
+}
+
+/// `ts` as a number: epoch seconds and milliseconds, around the boundary between them, and out
+/// of range.
+fn epoch_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => (0u64..4_000_000_000).prop_map(|v| v.to_string()),
+        3 => (100_000_000_000u64..4_000_000_000_000).prop_map(|v| v.to_string()),
+        2 => (0.0f64..4e9).prop_map(|v| v.to_string()),
+        1 => (0.0f64..4e12).prop_map(|v| format!("{v:.3}")),
+        1 => prop_oneof![
+            Just("99999999999".to_owned()),
+            Just("100000000000".to_owned()),
+            Just("99999999999999".to_owned()),
+            Just("100000000000000".to_owned()),
+            Just("1.7e9".to_owned()),
+            Just("-1".to_owned()),
+            Just("-0".to_owned()),
+            Just("\"1760657686422\"".to_owned()),
+            Just("\"1760657686.5\"".to_owned()),
+        ],
+        1 => number_value(),
+    ]
+}
+
+/// `status`: HTTP statuses, numbers that are none, and other values.
+fn status_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => (100u32..600).prop_map(|v| v.to_string()),
+        1 => (0u32..1000).prop_map(|v| v.to_string()),
+        1 => Just("200.0".to_owned()),
+        1 => Just("2e2".to_owned()),
+        1 => Just("-404".to_owned()),
+        1 => Just("\"503\"".to_owned()),
+        1 => Just("null".to_owned()),
+        1 => Just("99999999999999999999999".to_owned()),
+        1 => number_value(),
     ]
 }
 
@@ -138,17 +177,40 @@ fn white_space() -> impl Strategy<Value = &'static str> {
 /// A line built from fields, most of them well formed, some of them broken in every way the
 /// parsers distinguish.
 fn adversarial_line() -> impl Strategy<Value = Vec<u8>> {
+    adversarial_line_with(["ts", "sessionId", "tool", "step", "ms"])
+}
+
+/// The mapping [`adversarial_line_with`] writes [`MAPPED_KEYS`] for.
+fn service_map() -> FieldMap {
+    FieldMap::from_mappings(
+        ["ms=duration_ms", "tool=service", "step=endpoint", "ts=time"]
+            .map(|text| text.parse().unwrap()),
+    )
+    .unwrap()
+}
+
+/// The keys of `ts`, `sessionId`, `tool`, `step`, `ms` under [`service_map`].
+const MAPPED_KEYS: [&str; 5] = ["time", "sessionId", "service", "endpoint", "duration_ms"];
+
+/// [`adversarial_line`] with the keys of `ts`, `sessionId`, `tool`, `step` and `ms` given, plus
+/// the record's own names as ordinary keys (they are other fields under a mapping).
+fn adversarial_line_with(keys: [&'static str; 5]) -> impl Strategy<Value = Vec<u8>> {
+    let [ts, session, tool, step, ms] = keys.map(str::to_owned);
     let field = prop_oneof![
-        3 => timestamp_text().prop_map(|t| ("ts".to_owned(), format!("\"{t}\""))),
-        3 => string_value().prop_map(|v| ("sessionId".to_owned(), v)),
-        3 => string_value().prop_map(|v| ("tool".to_owned(), v)),
-        3 => string_value().prop_map(|v| ("step".to_owned(), v)),
-        3 => number_value().prop_map(|v| ("ms".to_owned(), v)),
+        3 => timestamp_text().prop_map(move |t| (ts.clone(), format!("\"{t}\""))),
+        2 => epoch_value().prop_map({ let ts = keys[0].to_owned(); move |v| (ts.clone(), v) }),
+        2 => string_value().prop_map(move |v| (session.clone(), v)),
+        3 => string_value().prop_map(move |v| (tool.clone(), v)),
+        3 => string_value().prop_map(move |v| (step.clone(), v)),
+        3 => number_value().prop_map(move |v| (ms.clone(), v)),
         2 => bool_value().prop_map(|v| ("ok".to_owned(), v)),
+        2 => status_value().prop_map(|v| ("status".to_owned(), v)),
         1 => string_value().prop_map(|v| ("errorReason".to_owned(), v)),
         1 => string_value().prop_map(|v| ("err".to_owned(), v)),
         1 => other_value().prop_map(|v| ("extra".to_owned(), v)),
         1 => other_value().prop_map(|v| ("m\\u0073".to_owned(), v)),
+        1 => number_value().prop_map(|v| ("ms".to_owned(), v)),
+        1 => string_value().prop_map(|v| ("tool".to_owned(), v)),
     ];
     (
         proptest::collection::vec((field, white_space()), 0..10),
@@ -208,6 +270,31 @@ proptest! {
         prop_assert_eq!(parse_line(&line), parse_line_reference(&line));
     }
 
+    /// Under a field mapping too: the same record or the same error, every problem named.
+    #[test]
+    fn mapped_fast_path_agrees_with_reference(line in adversarial_line_with(MAPPED_KEYS)) {
+        let map = service_map();
+        prop_assert_eq!(parse_line_with(&line, &map), parse_line_reference_with(&line, &map));
+    }
+
+    /// A rejected line's error names each of its problems once, in a message that holds them all.
+    #[test]
+    fn every_problem_is_named_once(line in adversarial_line()) {
+        if let Err(error) = parse_line(&line) {
+            let message = error.to_string();
+            for (_, field, detail) in error.problems() {
+                match field {
+                    Some(field) => prop_assert!(message.contains(field), "{} lacks {}", message, field),
+                    None => prop_assert!(message.contains(detail), "{} lacks {}", message, detail),
+                }
+            }
+            let problems: Vec<_> = error.problems().collect();
+            for (index, problem) in problems.iter().enumerate() {
+                prop_assert!(!problems[index + 1..].contains(problem), "{:?} twice", problem);
+            }
+        }
+    }
+
     /// Nested values in a field the record does not use, valid or broken anywhere inside, and
     /// around both parsers' nesting limits: the fast scanner skips or defers, never disagrees.
     #[test]
@@ -237,6 +324,8 @@ proptest! {
 
 fn any_record() -> impl Strategy<Value = Record<'static>> {
     let text = || "\\PC{1,12}".prop_map(Cow::Owned);
+    // An empty session id is none: the line is written without `sessionId`.
+    let session = prop_oneof![4 => text(), 1 => Just(Cow::Borrowed(""))];
     let outcome = prop_oneof![
         Just(Outcome::Success),
         Just(Outcome::Unknown),
@@ -255,7 +344,7 @@ fn any_record() -> impl Strategy<Value = Record<'static>> {
     (
         -377_705_116_800i64..253_402_207_200,
         0i32..1_000_000_000,
-        text(),
+        session,
         text(),
         text(),
         ms,
@@ -309,7 +398,7 @@ proptest! {
         let mut reader = perf_record::RecordReader::new(
             "prop",
             std::io::BufReader::with_capacity(16, &data[..]),
-            perf_record::ReadConfig { max_line_bytes: cap },
+            perf_record::ReadConfig { max_line_bytes: cap, ..Default::default() },
         );
         let results = reader.by_ref().count() as u64;
         let counts = reader.counts();

@@ -349,7 +349,7 @@ fn collect_writes_sorted_jsonl_and_prints_a_summary() {
             "400 entries from 5 files in 1 roots\n",
         ))
         .stdout(predicate::str::contains(
-            "outcomes: 377 ok, 13 errors, 10 unknown",
+            "outcomes: 381 ok, 15 errors, 4 unknown",
         ));
     let written = std::fs::read_to_string(&out).expect("output");
     assert_eq!(written.lines().count(), 400);
@@ -412,7 +412,7 @@ fn normalize_makes_outcomes_explicit() {
         // The same `path:line:column: reason` as every other reader.
         .stderr(predicate::str::contains("raw.jsonl:4:1: "))
         .stderr(predicate::str::contains(
-            "normalized 2 records (1 rejected, 1 blank lines dropped)",
+            "normalized 2 records from 1 files (1 rejected, 1 blank lines dropped)",
         ));
     insta::assert_snapshot!(std::fs::read_to_string(&out).expect("output"));
     perf_gate!()

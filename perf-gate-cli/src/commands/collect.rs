@@ -16,6 +16,9 @@ pub fn run(args: &CollectArgs, context: Context) -> Result<u8> {
     let config = collect_config(&args.filter, vec![args.out.clone()], context.diagnostics)?;
     let collection = perf_collect::collect(&args.roots, &config)?;
     context.diagnostics.scan_report(&collection.report);
+    // Nothing accepted from a non-empty input is a mismatch with the log format, not an empty
+    // result: the previous output stays in place.
+    collection.report.check_something_accepted()?;
     collection.write_jsonl(&args.out)?;
     context.diagnostics.note(&format!(
         "wrote {} records to {}",

@@ -24,6 +24,7 @@ pub fn run(args: &SummarizeArgs, context: Context) -> Result<u8> {
         None => {
             let aggregation = perf_collect::aggregate(&args.inputs, &config, group_by)?;
             context.diagnostics.scan_report(&aggregation.report);
+            aggregation.report.check_something_accepted()?;
             aggregation.groups
         }
     };

@@ -7,17 +7,23 @@
 use std::borrow::Cow;
 
 use super::Phase;
-use crate::{Record, timestamp};
+use crate::{Field, FieldMap, Record, timestamp};
 
 /// Parses the common flat record shape, or returns `None` to defer to the reference parser.
-pub(crate) fn parse_record(text: &str) -> Option<(Record<'_>, Phase)> {
+///
+/// `MAPPED` is whether `map` reads any field from another key: without a mapping the keys are
+/// recognised by their bytes, and the mapping costs latency-only logs nothing.
+pub(crate) fn parse_record<'a, const MAPPED: bool>(
+    text: &'a str,
+    map: &FieldMap,
+) -> Option<(Record<'a>, Phase)> {
     let mut scanner = Scanner {
         text,
         bytes: text.as_bytes(),
         position: 0,
         phase: Phase::Measured,
     };
-    let record = scanner.record()?;
+    let record = scanner.record::<MAPPED>(map)?;
     Some((record, scanner.phase))
 }
 
@@ -29,8 +35,15 @@ struct Scanner<'a> {
     phase: Phase,
 }
 
+/// A `ts` value as written: RFC 3339 text, or the span of an epoch number.
+#[derive(Clone, Copy)]
+enum TsValue<'a> {
+    Text(&'a str),
+    Epoch((usize, usize)),
+}
+
 impl<'a> Scanner<'a> {
-    fn record(&mut self) -> Option<Record<'a>> {
+    fn record<const MAPPED: bool>(&mut self, map: &FieldMap) -> Option<Record<'a>> {
         let mut ts = None;
         let mut session_id = None;
         let mut tool = None;
@@ -39,17 +52,23 @@ impl<'a> Scanner<'a> {
         let mut ok = None;
         let mut error_reason: Option<Option<&'a str>> = None;
         let mut err: Option<Option<&'a str>> = None;
+        let mut status: Option<Option<u64>> = None;
         self.skip_white_space();
         self.expect(b'{')?;
         self.skip_white_space();
         if self.peek()? != b'}' {
             loop {
-                let key = self.key()?;
+                let key = if MAPPED {
+                    self.mapped_key(map)?
+                } else {
+                    self.key()?
+                };
                 self.skip_white_space();
                 self.expect(b':')?;
                 self.skip_white_space();
                 match key {
-                    Key::Ts => set_once(&mut ts, self.string()?)?,
+                    Key::Ts => set_once(&mut ts, self.ts_value()?)?,
+                    Key::Status => set_once(&mut status, self.status()?)?,
                     Key::SessionId => set_once(&mut session_id, self.string()?)?,
                     Key::Tool => set_once(&mut tool, self.string()?)?,
                     Key::Step => set_once(&mut step, self.string()?)?,
@@ -88,16 +107,69 @@ impl<'a> Scanner<'a> {
         let ms = super::validate_ms(self.parse_ms(ms?)?).ok()?;
         let required = |text: Option<&'a str>| text.filter(|text| !text.is_empty());
         let reason = error_reason.flatten().or(err.flatten()).map(Cow::Borrowed);
+        let ts = match ts? {
+            TsValue::Text(text) => timestamp::parse(text).ok()?,
+            TsValue::Epoch((start, end)) => {
+                timestamp::from_epoch(self.text.get(start..end)?.parse().ok()?).ok()?
+            }
+        };
+        let session_id = match session_id {
+            Some(id) => required(Some(id))?,
+            None => "",
+        };
         Some(Record {
-            ts: timestamp::parse(ts?).ok()?,
-            session_id: Cow::Borrowed(required(session_id)?),
+            ts,
+            session_id: Cow::Borrowed(session_id),
             tool: Cow::Borrowed(required(tool)?),
             step: Cow::Borrowed(required(step)?),
             ms,
-            outcome: super::outcome(ok.flatten(), reason),
+            outcome: super::outcome(ok.flatten(), reason, status.flatten()),
         })
     }
 
+    /// `ts`: a plain string, or a number (epoch time).
+    fn ts_value(&mut self) -> Option<TsValue<'a>> {
+        if self.peek()? == b'"' {
+            return self.string().map(TsValue::Text);
+        }
+        self.number().map(TsValue::Epoch)
+    }
+
+    /// `status`: a number, an HTTP status when it is a plain non-negative integer; any other
+    /// value defers to the reference parser.
+    fn status(&mut self) -> Option<Option<u64>> {
+        let (start, end) = self.number()?;
+        let digits = &self.bytes[start..end];
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return Some(None);
+        }
+        Some(self.text.get(start..end)?.parse().ok())
+    }
+
+    /// An object key under a field mapping: scanned as a string (an escaped key defers), then
+    /// looked up in the map.
+    fn mapped_key(&mut self, map: &FieldMap) -> Option<Key> {
+        let key = self.string()?;
+        Some(match map.field_of(key) {
+            Some(Field::Ts) => Key::Ts,
+            Some(Field::SessionId) => Key::SessionId,
+            Some(Field::Tool) => Key::Tool,
+            Some(Field::Step) => Key::Step,
+            Some(Field::Ms) => Key::Ms,
+            Some(Field::Ok) => Key::Ok,
+            Some(Field::ErrorReason) => Key::ErrorReason,
+            Some(Field::Status) => Key::Status,
+            None => match key {
+                "err" => Key::Err,
+                "phase" => Key::Phase,
+                "kind" => Key::Kind,
+                _ => Key::Other,
+            },
+        })
+    }
+
+    // Inlined: on its own it costs latency-only logs about 5% more instructions a line.
+    #[inline(always)]
     fn parse_ms(&self, (start, end): (usize, usize)) -> Option<f64> {
         if let Some(value) = exact_decimal(&self.bytes[start..end]) {
             return Some(value);
@@ -141,6 +213,7 @@ impl<'a> Scanner<'a> {
             [b'"', b's', b't', b'e', b'p', b'"', ..] => (Key::Step, 6),
             [b'"', b'p', b'h', b'a', b's', b'e', b'"', ..] => (Key::Phase, 7),
             [b'"', b'k', b'i', b'n', b'd', b'"', ..] => (Key::Kind, 6),
+            [b'"', b's', b't', b'a', b't', b'u', b's', b'"', ..] => (Key::Status, 8),
             [
                 b'"',
                 b's',
@@ -342,6 +415,7 @@ enum Key {
     Ok,
     ErrorReason,
     Err,
+    Status,
     Phase,
     Kind,
     Other,
@@ -518,7 +592,7 @@ mod tests {
             r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"x":{"a":[1,{"b":null},[]],"c":{}}}"#,
             r#"{"ts":"2025-10-16T23:34:46Z","x":[ { "a" : [ true , false ] } ] ,"sessionId":"s","tool":"t","step":"s","ms":1}"#,
         ] {
-            let record = parse_record(line);
+            let record = parse_record::<false>(line, &FieldMap::default());
             assert!(record.is_some(), "{line}");
         }
         let nested = |depth: usize| {
@@ -528,8 +602,14 @@ mod tests {
                 "]".repeat(depth)
             )
         };
-        assert!(parse_record(&nested(usize::from(MAX_NESTING))).is_some());
-        assert!(parse_record(&nested(usize::from(MAX_NESTING) + 1)).is_none());
+        assert!(
+            parse_record::<false>(&nested(usize::from(MAX_NESTING)), &FieldMap::default())
+                .is_some()
+        );
+        assert!(
+            parse_record::<false>(&nested(usize::from(MAX_NESTING) + 1), &FieldMap::default())
+                .is_none()
+        );
         for malformed in [
             r#"{"a" 1}"#,
             r#"{"a":1,}"#,
@@ -542,7 +622,10 @@ mod tests {
             let line = format!(
                 r#"{{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1,"x":{malformed}}}"#
             );
-            assert!(parse_record(&line).is_none(), "{line}");
+            assert!(
+                parse_record::<false>(&line, &FieldMap::default()).is_none(),
+                "{line}"
+            );
         }
     }
 
@@ -556,7 +639,10 @@ mod tests {
             r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":01}"#,
             r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"s","ms":1}x"#,
         ] {
-            assert!(parse_record(line).is_none(), "{line}");
+            assert!(
+                parse_record::<false>(line, &FieldMap::default()).is_none(),
+                "{line}"
+            );
         }
     }
 }

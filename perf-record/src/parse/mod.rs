@@ -6,15 +6,21 @@ mod reference;
 
 use std::borrow::Cow;
 
-use crate::{ErrorKind, Line, LineError, Outcome, Record};
+use crate::fields::IDENTITY;
+use crate::{ErrorKind, Field, FieldMap, Line, LineError, Outcome, Record};
 
 /// Parses one line (without its `\n`; a trailing `\r` is accepted).
 ///
 /// Blank lines (empty or only JSON white space) give [`Line::Blank`]. Strings without escapes
 /// are borrowed from `line`, so a typical record costs no allocation. Fields other than the
-/// known ones are allowed and ignored; `null` for an optional field (`ok`, `errorReason`, `err`)
-/// means the field is absent; `errorReason` wins over its alias `err` when both are present; a
-/// known field that appears twice is rejected.
+/// known ones are allowed and ignored; `null` for an optional field (`sessionId`, `ok`,
+/// `errorReason`, `err`) means the field is absent; `errorReason` wins over its alias `err` when
+/// both are present; a known field that appears twice is rejected. `ts` is RFC 3339 with an
+/// offset, or epoch time as a number (or a string of digits): below 10^11 seconds, from 10^11
+/// to below 10^14 milliseconds, read to the microsecond. A record without `ok` but with an HTTP
+/// `status` (an integer from 100 to 599) is a success below 400 and an error from 400, its reason
+/// the `errorReason` or else the status (`http 503 service unavailable`). A rejected line's error
+/// names every problem of the line.
 ///
 /// ```
 /// use perf_record::{parse_line, Line, Outcome};
@@ -25,19 +31,42 @@ use crate::{ErrorKind, Line, LineError, Outcome, Record};
 /// assert_eq!(record.ms, 24.723);
 /// assert_eq!(record.outcome, Outcome::Success);
 ///
+/// let service = br#"{"ts":1760657686.422,"tool":"api","step":"get_cart","ms":12,"status":503}"#;
+/// let Ok(Line::Record(record)) = parse_line(service) else { panic!("valid line") };
+/// assert_eq!(record.ts.to_string(), "2025-10-16T23:34:46.422Z");
+/// assert_eq!(record.session_id, "");
+/// assert_eq!(record.outcome, Outcome::Error(Some("http 503 service unavailable".into())));
+///
 /// let error = parse_line(br#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s1","tool":"t","step":"s","ms":-3.5}"#)
 ///     .unwrap_err();
 /// assert_eq!(error.to_string(), r#"field "ms": negative value -3.5"#);
+/// let error = parse_line(br#"{"step":"s","ms":"12"}"#).unwrap_err();
+/// assert_eq!(error.to_string(), "missing ts, tool; ms: expected a number, found a string");
 /// ```
 pub fn parse_line(line: &[u8]) -> Result<Line<'_>, LineError> {
     let text = line_text(line)?;
     if is_blank(text) {
         return Ok(Line::Blank);
     }
-    if let Some((record, phase)) = fast::parse_record(text) {
+    if let Some((record, phase)) = fast::parse_record::<false>(text, &IDENTITY) {
         return Ok(phase.line(record));
     }
-    reference::parse_record(text).map(|(record, phase)| phase.line(record))
+    reference::parse_record(text, &IDENTITY).map(|(record, phase)| phase.line(record))
+}
+
+/// [`parse_line`] reading each field from its key in `map` (`--field ms=duration_ms`).
+pub fn parse_line_with<'a>(line: &'a [u8], map: &FieldMap) -> Result<Line<'a>, LineError> {
+    if map.is_identity() {
+        return parse_line(line);
+    }
+    let text = line_text(line)?;
+    if is_blank(text) {
+        return Ok(Line::Blank);
+    }
+    if let Some((record, phase)) = fast::parse_record::<true>(text, map) {
+        return Ok(phase.line(record));
+    }
+    reference::parse_record(text, map).map(|(record, phase)| phase.line(record))
 }
 
 /// The value of `phase` that marks a warm-up record.
@@ -60,13 +89,18 @@ impl Phase {
     }
 }
 
-/// [`parse_line`] for a line the caller knows is not blank (it would be malformed JSON).
-pub(crate) fn parse_non_blank(line: &[u8]) -> Result<Record<'_>, LineError> {
+/// [`parse_line_with`] for a line the caller knows is not blank (it would be malformed JSON).
+pub(crate) fn parse_non_blank<'a>(line: &'a [u8], map: &FieldMap) -> Result<Record<'a>, LineError> {
     let text = line_text(line)?;
-    if let Some((record, _)) = fast::parse_record(text) {
+    let fast = if map.is_identity() {
+        fast::parse_record::<false>(text, map)
+    } else {
+        fast::parse_record::<true>(text, map)
+    };
+    if let Some((record, _)) = fast {
         return Ok(record);
     }
-    reference::parse_record(text).map(|(record, _)| record)
+    reference::parse_record(text, map).map(|(record, _)| record)
 }
 
 /// Parses one line with the serde_json reference parser only, skipping the fast scanner.
@@ -78,7 +112,19 @@ pub fn parse_line_reference(line: &[u8]) -> Result<Line<'_>, LineError> {
     if is_blank(text) {
         return Ok(Line::Blank);
     }
-    reference::parse_record(text).map(|(record, phase)| phase.line(record))
+    reference::parse_record(text, &IDENTITY).map(|(record, phase)| phase.line(record))
+}
+
+/// [`parse_line_with`] with the serde_json reference parser only (see [`parse_line_reference`]).
+pub fn parse_line_reference_with<'a>(
+    line: &'a [u8],
+    map: &FieldMap,
+) -> Result<Line<'a>, LineError> {
+    let text = line_text(line)?;
+    if is_blank(text) {
+        return Ok(Line::Blank);
+    }
+    reference::parse_record(text, map).map(|(record, phase)| phase.line(record))
 }
 
 /// The record's field names in their stable output order, plus the `err` alias (read as
@@ -94,6 +140,40 @@ pub(crate) const KNOWN_FIELDS: [&str; 8] = [
     "err",
 ];
 
+/// The keys the parsers read, by index: the known fields, then `status` (kept by `normalize`
+/// as an other field, so not in [`KNOWN_FIELDS`]).
+pub(crate) const READ_FIELDS: [&str; 9] = [
+    "ts",
+    "sessionId",
+    "tool",
+    "step",
+    "ms",
+    "ok",
+    "errorReason",
+    "err",
+    "status",
+];
+
+/// An index into [`READ_FIELDS`].
+pub(crate) type ReadField = usize;
+
+/// The index of the `err` alias in [`READ_FIELDS`].
+pub(crate) const ERR_ALIAS: ReadField = 7;
+
+/// The index of a mappable field in [`READ_FIELDS`].
+pub(crate) fn read_index(field: Field) -> ReadField {
+    match field {
+        Field::Ts => 0,
+        Field::SessionId => 1,
+        Field::Tool => 2,
+        Field::Step => 3,
+        Field::Ms => 4,
+        Field::Ok => 5,
+        Field::ErrorReason => 6,
+        Field::Status => 8,
+    }
+}
+
 /// Removes one trailing `\r` and checks UTF-8.
 fn line_text(line: &[u8]) -> Result<&str, LineError> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -105,6 +185,7 @@ fn line_text(line: &[u8]) -> Result<&str, LineError> {
             "invalid UTF-8 byte 0x{:02x}",
             line.get(error.valid_up_to()).copied().unwrap_or(0)
         ),
+        others: Vec::new(),
     })
 }
 
@@ -142,6 +223,7 @@ impl FieldError {
             field: self.field,
             column,
             detail: self.detail,
+            others: Vec::new(),
         }
     }
 }
@@ -180,12 +262,35 @@ pub(crate) fn validate_required<'a>(
     Ok(text)
 }
 
-/// The tri-state outcome from `ok` and the reason; an empty reason counts as no reason.
-pub(crate) fn outcome<'a>(ok: Option<bool>, reason: Option<Cow<'a, str>>) -> Outcome<'a> {
-    match ok {
-        Some(true) => Outcome::Success,
-        Some(false) => Outcome::Error(reason.filter(|reason| !reason.is_empty())),
-        None => Outcome::Unknown,
+/// The tri-state outcome from `ok`, the reason and an HTTP `status`; an empty reason counts as
+/// no reason. Without `ok`, a status from 100 to 399 is a success and one from 400 to 599 an
+/// error whose reason (unless given) names the status; any other number is no HTTP status.
+// Inlined, with the status out of line: the common `ok` records pay only for the `ok` match.
+#[inline]
+pub(crate) fn outcome<'a>(
+    ok: Option<bool>,
+    reason: Option<Cow<'a, str>>,
+    status: Option<u64>,
+) -> Outcome<'a> {
+    match (ok, status) {
+        (Some(true), _) => Outcome::Success,
+        (Some(false), _) => Outcome::Error(reason.filter(|reason| !reason.is_empty())),
+        (None, None) => Outcome::Unknown,
+        (None, Some(status)) => status_outcome(status, reason),
+    }
+}
+
+/// The outcome of a record without `ok` from its HTTP status (see [`outcome`]).
+#[inline(never)]
+fn status_outcome(status: u64, reason: Option<Cow<'_, str>>) -> Outcome<'_> {
+    match status {
+        100..=399 => Outcome::Success,
+        400..=599 => Outcome::Error(Some(
+            reason
+                .filter(|reason| !reason.is_empty())
+                .unwrap_or_else(|| Cow::Owned(crate::http_reason(status as u16))),
+        )),
+        _ => Outcome::Unknown,
     }
 }
 
@@ -328,7 +433,7 @@ mod tests {
     }
 
     #[test]
-    fn rejects_missing_fields_naming_the_first_missing_one() {
+    fn rejects_missing_fields_naming_the_first_missing_one_first() {
         let error =
             parse_error(br#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","step":"x","ms":1}"#);
         assert_eq!(
@@ -339,6 +444,207 @@ mod tests {
             error.to_string(),
             r#"field "tool": required field is missing"#
         );
+    }
+
+    /// Both parsers' answer, checked to be the same.
+    fn both(line: &str, map: &FieldMap) -> Result<Line<'static>, LineError> {
+        let fast = parse_line_with(line.as_bytes(), map);
+        let reference = parse_line_reference_with(line.as_bytes(), map);
+        assert_eq!(fast, reference, "{line}");
+        fast.map(|line| match line {
+            Line::Record(record) => Line::Record(record.into_owned()),
+            Line::Warmup(record) => Line::Warmup(record.into_owned()),
+            Line::Blank => Line::Blank,
+        })
+    }
+
+    fn both_record(line: &str, map: &FieldMap) -> Record<'static> {
+        match both(line, map) {
+            Ok(Line::Record(record)) => record,
+            other => panic!("expected a record from {line}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_rejected_line_names_every_problem_in_both_parsers() {
+        let error = both(r#"{"step":"x","ms":"12","ok":"yes"}"#, &IDENTITY).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "missing ts, tool; ms: expected a number, found a string; ok: expected a boolean, found a string"
+        );
+        // The first problem keeps its kind, field and column.
+        assert_eq!(
+            (error.kind, error.field),
+            (ErrorKind::WrongType, Some("ms"))
+        );
+        assert!(error.column.is_some());
+        assert_eq!(error.others.len(), 3);
+
+        let error = both(r#"{"sessionId":"s"}"#, &IDENTITY).unwrap_err();
+        assert_eq!(error.to_string(), "missing ts, tool, step, ms");
+        assert_eq!(
+            (error.kind, error.field),
+            (ErrorKind::MissingField, Some("ts"))
+        );
+
+        let error = both(
+            r#"{"ts":"x","tool":"","step":"s","ms":-1,"ms":2,"ms":3}"#,
+            &IDENTITY,
+        )
+        .unwrap_err();
+        let message = error.to_string();
+        for part in [
+            "ts: \"x\" is not a timestamp",
+            "tool: must not be empty",
+            "ms: negative value -1",
+            "ms: appears twice",
+        ] {
+            assert!(message.contains(part), "{message} lacks {part}");
+        }
+        assert_eq!(message.matches("appears twice").count(), 1, "{message}");
+        // One problem reads as it always did.
+        let error = both(
+            r#"{"ts":"2025-10-16T23:34:46Z","step":"s","ms":1}"#,
+            &IDENTITY,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"field "tool": required field is missing"#
+        );
+    }
+
+    #[test]
+    fn session_id_is_optional() {
+        let record = both_record(
+            r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"x","ms":1}"#,
+            &IDENTITY,
+        );
+        assert_eq!(record.session_id, "");
+        let null = both_record(
+            r#"{"ts":"2025-10-16T23:34:46Z","sessionId":null,"tool":"t","step":"x","ms":1}"#,
+            &IDENTITY,
+        );
+        assert_eq!(null.session_id, "");
+        let line = crate::record_to_line(&record).unwrap();
+        assert_eq!(
+            line,
+            r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"x","ms":1}"#
+        );
+    }
+
+    #[test]
+    fn epoch_timestamps_in_both_parsers() {
+        for (ts, expected) in [
+            ("1760657686", "2025-10-16T23:34:46Z"),
+            ("1760657686.422", "2025-10-16T23:34:46.422Z"),
+            ("1760657686422", "2025-10-16T23:34:46.422Z"),
+            ("1.760657686422e12", "2025-10-16T23:34:46.422Z"),
+            ("\"1760657686422\"", "2025-10-16T23:34:46.422Z"),
+        ] {
+            let line = format!(r#"{{"ts":{ts},"tool":"t","step":"x","ms":1}}"#);
+            assert_eq!(
+                both_record(&line, &IDENTITY).ts.to_string(),
+                expected,
+                "{ts}"
+            );
+        }
+        for ts in ["-5", "1e14", "1760657686422000", "true"] {
+            let line = format!(r#"{{"ts":{ts},"tool":"t","step":"x","ms":1}}"#);
+            let error = both(&line, &IDENTITY).unwrap_err();
+            assert_eq!(error.field, Some("ts"), "{ts}");
+            assert!(
+                error.detail.contains("1760657686422"),
+                "{ts}: {}",
+                error.detail
+            );
+        }
+    }
+
+    #[test]
+    fn an_http_status_without_ok_decides_the_outcome_in_both_parsers() {
+        let outcome = |extra: &str| {
+            let line =
+                format!(r#"{{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"x","ms":1{extra}}}"#);
+            both_record(&line, &IDENTITY).outcome
+        };
+        assert_eq!(outcome(r#","status":200"#), Outcome::Success);
+        assert_eq!(outcome(r#","status":304"#), Outcome::Success);
+        assert_eq!(
+            outcome(r#","status":503"#),
+            Outcome::Error(Some("http 503 service unavailable".into()))
+        );
+        assert_eq!(
+            outcome(r#","status":599"#),
+            Outcome::Error(Some("http 599".into()))
+        );
+        assert_eq!(
+            outcome(r#","status":404,"errorReason":"no cart""#),
+            Outcome::Error(Some("no cart".into()))
+        );
+        assert_eq!(
+            outcome(r#","status":500,"ok":true"#),
+            Outcome::Success,
+            "ok wins"
+        );
+        assert_eq!(
+            outcome(r#","status":200,"ok":false"#),
+            Outcome::Error(None),
+            "ok wins"
+        );
+        for not_http in [
+            r#","status":0"#,
+            r#","status":600"#,
+            r#","status":"503""#,
+            r#","status":503.0"#,
+            r#","status":null"#,
+        ] {
+            assert_eq!(outcome(not_http), Outcome::Unknown, "{not_http}");
+        }
+        let error = both(r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"x","ms":1,"status":200,"status":500}"#, &IDENTITY).unwrap_err();
+        assert_eq!(error.to_string(), r#"field "status": appears twice"#);
+    }
+
+    #[test]
+    fn field_mapping_in_both_parsers() {
+        let map = FieldMap::from_mappings(
+            [
+                "ms=duration_ms",
+                "tool=service",
+                "step=endpoint",
+                "status=code",
+            ]
+            .map(|text| text.parse().unwrap()),
+        )
+        .unwrap();
+        let record = both_record(
+            r#"{"ts":1760657686422,"service":"api","endpoint":"get_cart","duration_ms":12.5,"code":503,"ms":"ignored","tool":7}"#,
+            &map,
+        );
+        assert_eq!(
+            (&*record.tool, &*record.step, record.ms),
+            ("api", "get_cart", 12.5)
+        );
+        assert_eq!(
+            record.outcome,
+            Outcome::Error(Some("http 503 service unavailable".into()))
+        );
+        let error = both(
+            r#"{"ts":1760657686422,"tool":"api","step":"get","ms":1}"#,
+            &map,
+        )
+        .unwrap_err();
+        assert_eq!(error.to_string(), "missing tool, step, ms");
+        assert_eq!(
+            error.detail,
+            r#"required field is missing (read from the key "service")"#
+        );
+        // An escaped key is unescaped before it is looked up.
+        let escaped = both_record(
+            r#"{"ts":1760657686,"service":"api","endpoint":"e","duration_ms":1}"#,
+            &map,
+        );
+        assert_eq!(escaped.tool, "api");
     }
 
     #[test]
@@ -356,7 +662,7 @@ mod tests {
             (error.kind, error.field),
             (ErrorKind::WrongType, Some("ok"))
         );
-        let error = parse_error(br#"{"ts":1,"sessionId":"s","tool":"t","step":"x","ms":1}"#);
+        let error = parse_error(br#"{"ts":true,"sessionId":"s","tool":"t","step":"x","ms":1}"#);
         assert_eq!(
             (error.kind, error.field),
             (ErrorKind::WrongType, Some("ts"))

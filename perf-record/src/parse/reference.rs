@@ -10,33 +10,94 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{FieldError, KNOWN_FIELDS, Phase, validate_ms, validate_required};
-use crate::{ErrorKind, LineError, Record, timestamp};
+use super::{FieldError, Phase, READ_FIELDS, ReadField, validate_ms, validate_required};
+use crate::{ErrorKind, Field, FieldMap, LineError, Problem, Record, timestamp};
 
-/// Parses a whole line (already UTF-8, not blank, without line ending) with serde_json.
-pub(crate) fn parse_record(text: &str) -> Result<(Record<'_>, Phase), LineError> {
+/// Parses a whole line (already UTF-8, not blank, without line ending) with serde_json,
+/// reading each field from its key in `map`.
+///
+/// A line with field-level problems is read a second time, without stopping at the first one,
+/// so that the error names every problem of the line ([`LineError::others`]); the first pass
+/// gives the first problem its column.
+pub(crate) fn parse_record<'a>(
+    text: &'a str,
+    map: &FieldMap,
+) -> Result<(Record<'a>, Phase), LineError> {
     if let Some(position) = too_deep(text.as_bytes()) {
         return Err(LineError {
             kind: ErrorKind::MalformedJson,
             field: None,
             column: Some(position + 1),
             detail: format!("JSON nested deeper than {MAX_NESTING} levels"),
+            others: Vec::new(),
         });
     }
-    let state = RefCell::new(State::default());
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let result = RecordSeed { state: &state }
-        .deserialize(&mut deserializer)
-        .and_then(|fields| deserializer.end().map(|()| fields));
+    let (result, state) = read_fields(text, map, false);
     // Missing fields are checked only once the whole line is known to be JSON, so a truncated
     // or malformed line is reported as such rather than as a missing field.
-    result
-        .map_err(|error| classify(error, state.into_inner()))
-        .and_then(|fields| {
+    let error = match result {
+        Ok(fields) => {
             let phase = fields.phase;
-            let record = finish(fields).map_err(|error| error.at(None))?;
-            Ok((record, phase))
+            match finish(fields, map) {
+                Ok(record) => return Ok((record, phase)),
+                Err(error) => error.at(None),
+            }
+        }
+        Err(error) => {
+            let field_level = state.field_error.is_some();
+            let error = classify(error, state);
+            if !field_level {
+                return Err(error);
+            }
+            error
+        }
+    };
+    Err(with_other_problems(error, text, map))
+}
+
+/// Reads the line's fields; in `collect` mode a field-level problem is noted in
+/// [`State::problems`] and reading goes on.
+fn read_fields<'a>(
+    text: &'a str,
+    map: &FieldMap,
+    collect: bool,
+) -> (Result<Fields<'a>, serde_json::Error>, State) {
+    let state = RefCell::new(State::default());
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let result = RecordSeed {
+        state: &state,
+        map,
+        collect,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|fields| deserializer.end().map(|()| fields));
+    (result, state.into_inner())
+}
+
+/// `error` (the line's first problem) with every other problem of the line added, found by a
+/// second pass that does not stop at a field-level problem.
+fn with_other_problems(mut error: LineError, text: &str, map: &FieldMap) -> LineError {
+    let (result, state) = read_fields(text, map, true);
+    let mut problems = state.problems;
+    if let Ok(fields) = result {
+        problems.extend(missing_fields(&fields, map));
+    }
+    let mut first_skipped = false;
+    error.others = problems
+        .into_iter()
+        .filter(|problem| {
+            let is_first = problem.kind == error.kind
+                && problem.field == error.field
+                && problem.detail == error.detail;
+            !is_first || std::mem::replace(&mut first_skipped, true)
         })
+        .map(|problem| Problem {
+            kind: problem.kind,
+            field: problem.field,
+            detail: problem.detail,
+        })
+        .collect();
+    error
 }
 
 /// The deepest nesting of objects and arrays a line may have. serde_json skips the values of
@@ -84,6 +145,8 @@ struct State {
     reading: Option<&'static str>,
     /// A field-level problem the visitor found itself (serde_json only keeps its message).
     field_error: Option<FieldError>,
+    /// In collect mode, every field-level problem, in line order.
+    problems: Vec<FieldError>,
 }
 
 fn classify(error: serde_json::Error, state: State) -> LineError {
@@ -103,6 +166,7 @@ fn classify(error: serde_json::Error, state: State) -> LineError {
             field: Some("ms"),
             column,
             detail: "number does not fit a 64-bit float".to_owned(),
+            others: Vec::new(),
         };
     }
     let detail = if error.is_eof() {
@@ -115,12 +179,15 @@ fn classify(error: serde_json::Error, state: State) -> LineError {
         field: None,
         column,
         detail,
+        others: Vec::new(),
     }
 }
 
 /// A JSON value reduced to what validation needs: strings borrowed where possible.
 enum Scalar<'a> {
     Str(Cow<'a, str>),
+    /// A non-negative JSON integer that fits a u64 (an HTTP status is one).
+    Unsigned(u64),
     Number(f64),
     Bool(bool),
     Null,
@@ -132,7 +199,7 @@ impl Scalar<'_> {
     fn type_name(&self) -> &'static str {
         match self {
             Scalar::Str(_) => "a string",
-            Scalar::Number(_) => "a number",
+            Scalar::Unsigned(_) | Scalar::Number(_) => "a number",
             Scalar::Bool(_) => "a boolean",
             Scalar::Null => "null",
             Scalar::Array => "an array",
@@ -162,7 +229,7 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         Ok(Scalar::Number(value as f64))
     }
     fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(Scalar::Number(value as f64))
+        Ok(Scalar::Unsigned(value))
     }
     fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
         Ok(Scalar::Number(value))
@@ -200,7 +267,11 @@ struct Fields<'a> {
     ok: Option<bool>,
     error_reason: Option<Cow<'a, str>>,
     err: Option<Cow<'a, str>>,
-    seen: u8,
+    status: Option<u64>,
+    /// The [`READ_FIELDS`] seen, by bit.
+    seen: u16,
+    /// The [`READ_FIELDS`] seen more than once, by bit.
+    duplicated: u16,
     phase: Phase,
     /// `"kind": "summary"`: an import's summary record, not a sample.
     summary: bool,
@@ -208,6 +279,9 @@ struct Fields<'a> {
 
 struct RecordSeed<'s> {
     state: &'s RefCell<State>,
+    map: &'s FieldMap,
+    /// Note field-level problems and read on, instead of stopping at the first.
+    collect: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
@@ -223,6 +297,26 @@ impl RecordSeed<'_> {
         let message = error.detail.clone();
         self.state.borrow_mut().field_error = Some(error);
         E::custom(message)
+    }
+
+    /// A field-level problem: the end of reading, or in collect mode a note.
+    fn problem<E: de::Error>(&self, error: FieldError) -> Result<(), E> {
+        if self.collect {
+            self.state.borrow_mut().problems.push(error);
+            return Ok(());
+        }
+        Err(self.fail(error))
+    }
+
+    /// Which of the record's fields `key` holds under the map.
+    fn read_field(&self, key: &str) -> Option<ReadField> {
+        if self.map.is_identity() {
+            return READ_FIELDS.iter().position(|known| *known == key);
+        }
+        match self.map.field_of(key) {
+            Some(field) => Some(super::read_index(field)),
+            None => (key == "err").then_some(super::ERR_ALIAS),
+        }
     }
 }
 
@@ -253,23 +347,32 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 }
                 continue;
             }
-            let Some(index) = KNOWN_FIELDS.iter().position(|known| *known == key) else {
+            let Some(index) = self.read_field(&key) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            let name = KNOWN_FIELDS[index];
+            let name = READ_FIELDS[index];
             if fields.seen & (1 << index) != 0 {
-                return Err(self.fail(FieldError::new(
-                    ErrorKind::MalformedJson,
-                    name,
-                    "appears twice".to_owned(),
-                )));
+                // A field given three times is still one problem.
+                let first_duplicate = fields.duplicated & (1 << index) == 0;
+                fields.duplicated |= 1 << index;
+                if first_duplicate {
+                    self.problem(FieldError::new(
+                        ErrorKind::MalformedJson,
+                        name,
+                        "appears twice".to_owned(),
+                    ))?;
+                }
+                map.next_value::<IgnoredAny>()?;
+                continue;
             }
             fields.seen |= 1 << index;
             self.state.borrow_mut().reading = Some(name);
             let value = map.next_value::<Scalar<'de>>()?;
             self.state.borrow_mut().reading = None;
-            self.store(&mut fields, name, value)?;
+            if let Err(error) = store(&mut fields, name, value) {
+                self.problem(error)?;
+            }
         }
         Ok(fields)
     }
@@ -313,73 +416,101 @@ fn wrong_type(field: &'static str, expected: &str, found: &Scalar<'_>) -> FieldE
     )
 }
 
-impl RecordSeed<'_> {
-    fn store<'de, E: de::Error>(
-        &self,
-        fields: &mut Fields<'de>,
-        name: &'static str,
-        value: Scalar<'de>,
-    ) -> Result<(), E> {
-        match (name, value) {
-            ("ms", Scalar::Number(ms)) => {
-                fields.ms = Some(validate_ms(ms).map_err(|error| self.fail(error))?);
-            }
-            ("ms", other) => return Err(self.fail(wrong_type(name, "a number", &other))),
-            ("ok", Scalar::Bool(ok)) => fields.ok = Some(ok),
-            // `null` for an optional field means the same as leaving it out.
-            ("ok" | "errorReason" | "err", Scalar::Null) => {}
-            ("ok", other) => return Err(self.fail(wrong_type(name, "a boolean", &other))),
-            ("errorReason", Scalar::Str(reason)) => fields.error_reason = Some(reason),
-            ("err", Scalar::Str(reason)) => fields.err = Some(reason),
-            ("ts", Scalar::Str(text)) => {
-                let ts = timestamp::parse_with_jiff(&text).map_err(|error| self.fail(error))?;
-                fields.ts = Some(ts);
-            }
-            ("sessionId", Scalar::Str(text)) => {
-                fields.session_id = Some(validate_required(name, text).map_err(|e| self.fail(e))?);
-            }
-            ("tool", Scalar::Str(text)) => {
-                fields.tool = Some(validate_required(name, text).map_err(|e| self.fail(e))?);
-            }
-            ("step", Scalar::Str(text)) => {
-                fields.step = Some(validate_required(name, text).map_err(|e| self.fail(e))?);
-            }
-            (_, other) => return Err(self.fail(wrong_type(name, "a string", &other))),
+/// Stores one known field's value, or says what is wrong with it.
+fn store<'de>(
+    fields: &mut Fields<'de>,
+    name: &'static str,
+    value: Scalar<'de>,
+) -> Result<(), FieldError> {
+    match (name, value) {
+        ("ms", Scalar::Number(ms)) => fields.ms = Some(validate_ms(ms)?),
+        ("ms", Scalar::Unsigned(ms)) => fields.ms = Some(validate_ms(ms as f64)?),
+        ("ms", other) => return Err(wrong_type(name, "a number", &other)),
+        ("ok", Scalar::Bool(ok)) => fields.ok = Some(ok),
+        // `null` for an optional field means the same as leaving it out.
+        ("ok" | "errorReason" | "err" | "sessionId", Scalar::Null) => {}
+        ("ok", other) => return Err(wrong_type(name, "a boolean", &other)),
+        ("errorReason", Scalar::Str(reason)) => fields.error_reason = Some(reason),
+        ("err", Scalar::Str(reason)) => fields.err = Some(reason),
+        // Only a non-negative integer is an HTTP status; anything else is ignored, as it was
+        // before `status` meant anything.
+        ("status", Scalar::Unsigned(status)) => fields.status = Some(status),
+        ("status", _) => {}
+        ("ts", Scalar::Str(text)) => fields.ts = Some(timestamp::parse_with_jiff(&text)?),
+        ("ts", Scalar::Number(epoch)) => fields.ts = Some(timestamp::from_epoch(epoch)?),
+        ("ts", Scalar::Unsigned(epoch)) => {
+            fields.ts = Some(timestamp::from_epoch(epoch as f64)?);
         }
-        Ok(())
+        ("ts", other) => {
+            return Err(wrong_type(
+                name,
+                "an RFC 3339 string such as \"2025-10-16T23:34:46.422Z\" or epoch seconds or \
+                 milliseconds such as 1760657686.422 or 1760657686422",
+                &other,
+            ));
+        }
+        ("sessionId", Scalar::Str(text)) => {
+            fields.session_id = Some(validate_required(name, text)?);
+        }
+        ("tool", Scalar::Str(text)) => fields.tool = Some(validate_required(name, text)?),
+        ("step", Scalar::Str(text)) => fields.step = Some(validate_required(name, text)?),
+        (_, other) => return Err(wrong_type(name, "a string", &other)),
     }
+    Ok(())
 }
 
-fn finish(fields: Fields<'_>) -> Result<Record<'_>, FieldError> {
-    if fields.summary {
-        return Err(FieldError {
-            kind: ErrorKind::SummaryRecord,
-            field: None,
-            detail: "a summary record of a tool's own aggregates, not a sample: judge its figures \
-                     with --from FORMAT on the tool's file"
-                .to_owned(),
-        });
+/// The summary-record problem, if the line is one.
+fn summary_problem(fields: &Fields<'_>) -> Option<FieldError> {
+    fields.summary.then(|| FieldError {
+        kind: ErrorKind::SummaryRecord,
+        field: None,
+        detail: "a summary record of a tool's own aggregates, not a sample: judge its figures \
+                 with --from FORMAT on the tool's file"
+            .to_owned(),
+    })
+}
+
+/// The required fields the line lacks, in the record's field order (a field that is present
+/// with a bad value is not missing: its value's problem is reported).
+fn missing_fields(fields: &Fields<'_>, map: &FieldMap) -> Vec<FieldError> {
+    if let Some(summary) = summary_problem(fields) {
+        return vec![summary];
     }
-    let missing = |name: &'static str| {
-        FieldError::new(
+    [Field::Ts, Field::Tool, Field::Step, Field::Ms]
+        .into_iter()
+        .filter(|field| fields.seen & (1 << super::read_index(*field)) == 0)
+        .map(|field| {
+            let detail = match map.key(field) {
+                key if key == field.name() => "required field is missing".to_owned(),
+                key => format!("required field is missing (read from the key {key:?})"),
+            };
+            FieldError::new(ErrorKind::MissingField, field.name(), detail)
+        })
+        .collect()
+}
+
+fn finish<'a>(fields: Fields<'a>, map: &FieldMap) -> Result<Record<'a>, FieldError> {
+    if let Some(first) = missing_fields(&fields, map).into_iter().next() {
+        return Err(first);
+    }
+    let (Some(ts), Some(tool), Some(step), Some(ms)) =
+        (fields.ts, fields.tool, fields.step, fields.ms)
+    else {
+        // `missing_fields` names every absent one of these.
+        return Err(FieldError::new(
             ErrorKind::MissingField,
-            name,
+            "ts",
             "required field is missing".to_owned(),
-        )
+        ));
     };
-    let ts = fields.ts.ok_or_else(|| missing("ts"))?;
-    let session_id = fields.session_id.ok_or_else(|| missing("sessionId"))?;
-    let tool = fields.tool.ok_or_else(|| missing("tool"))?;
-    let step = fields.step.ok_or_else(|| missing("step"))?;
-    let ms = fields.ms.ok_or_else(|| missing("ms"))?;
     let reason = fields.error_reason.or(fields.err);
     Ok(Record {
         ts,
-        session_id,
+        session_id: fields.session_id.unwrap_or(Cow::Borrowed("")),
         tool,
         step,
         ms,
-        outcome: super::outcome(fields.ok, reason),
+        outcome: super::outcome(fields.ok, reason, fields.status),
     })
 }
 
@@ -396,7 +527,7 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
         let deep = with_extra(&format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
-        let error = parse_record(&deep).unwrap_err();
+        let error = parse_record(&deep, &FieldMap::default()).unwrap_err();
         assert_eq!(error.kind, ErrorKind::MalformedJson);
         assert_eq!(error.detail, "JSON nested deeper than 32 levels");
         // The record object is level 1, so the 32nd bracket (index 31 of the run) is level 33;
@@ -404,9 +535,9 @@ mod tests {
         assert_eq!(error.column, Some(deep.find('[').unwrap() + 31 + 1));
 
         let allowed = with_extra(&format!("{}{}", "[".repeat(31), "]".repeat(31)));
-        assert!(parse_record(&allowed).is_ok());
+        assert!(parse_record(&allowed, &FieldMap::default()).is_ok());
         // Brackets inside strings do not count.
         let in_string = with_extra(&format!("\"{}\\\"{}\"", "[".repeat(500), "{".repeat(500)));
-        assert!(parse_record(&in_string).is_ok());
+        assert!(parse_record(&in_string, &FieldMap::default()).is_ok());
     }
 }
