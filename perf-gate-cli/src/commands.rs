@@ -4,6 +4,7 @@
 mod baseline;
 mod collect;
 mod evaluate;
+mod history;
 mod import;
 mod lint;
 mod normalize;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Baseline(BaselineCommand::Save(args)) => baseline::save(&args, context),
         Command::Baseline(BaselineCommand::Compare(args)) => baseline::compare(&args, context),
         Command::Baseline(BaselineCommand::Ratchet(args)) => baseline::ratchet(&args, context),
+        Command::History(command) => history::run(&command, context),
     }
 }
 

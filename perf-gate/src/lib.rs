@@ -30,6 +30,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod history;
 mod import;
 mod probe;
 mod ratchet;
@@ -47,6 +48,7 @@ use perf_record::{GroupKey, GroupSamples, ReportedStatistics};
 use perf_report::{Report, ReportSettings};
 use perf_stats::{Percentile, QuantileMethod};
 
+pub use history::{Provenance, RecordHistoryError, record_gate_run, record_run};
 pub use import::{ImportGroupsError, Imported, import_groups};
 pub use probe::{Probed, probe};
 pub use ratchet::{RatchetChange, RatchetConfig, RatchetError, RatchetProposal, ratchet};

@@ -47,6 +47,7 @@
 //!
 //! The JSON report schema is documented in the crate's `README.md`.
 
+pub mod history;
 pub mod render;
 mod report;
 pub mod summary;

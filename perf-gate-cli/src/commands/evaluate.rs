@@ -78,27 +78,31 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         scope: scope(&args.filter),
         ..GateConfig::default()
     };
-    let report = match probed {
+    let (report, groups) = match probed {
         Some(mut probed) => {
             // Logs given beside the probe are judged with its groups.
             for (key, samples) in std::mem::take(&mut groups) {
                 probed.groups.entry(key).or_default().merge(&samples);
             }
-            perf_gate::gate_probed(
+            let report = perf_gate::gate_probed(
                 &budgets,
                 baseline.as_ref(),
                 &probed,
                 &reported,
                 &gate_config,
-            )?
+            )?;
+            (report, probed.groups)
         }
-        None => perf_gate::gate_with_reported(
-            &budgets,
-            baseline.as_ref(),
-            &groups,
-            &reported,
-            &gate_config,
-        )?,
+        None => {
+            let report = perf_gate::gate_with_reported(
+                &budgets,
+                baseline.as_ref(),
+                &groups,
+                &reported,
+                &gate_config,
+            )?;
+            (report, groups)
+        }
     };
 
     if let Some(collection) = &collection {
@@ -130,5 +134,15 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     context
         .diagnostics
         .note(&format!("artifacts written to {}", args.out_dir));
+    if args.record_history {
+        // After every report is written: the report is final, recording changes nothing in it.
+        let mut store = super::history::open(&args.history)?;
+        let provenance = super::history::provenance(&args.provenance, Some(&args.budgets))?;
+        let id = perf_gate::record_gate_run(&mut store, &report, &budgets, &groups, &provenance)?;
+        context.diagnostics.note(&format!(
+            "recorded run {id} in {}",
+            perf_report::render::escape::ascii(&store.location().to_string())
+        ));
+    }
     Ok(report.verdict().exit_code())
 }
