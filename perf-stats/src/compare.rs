@@ -78,31 +78,47 @@ pub struct MannWhitneyResult {
     pub method: MannWhitneyMethod,
 }
 
-/// Average ranks (one-based) of the concatenation of `first` and `second`, and the sizes of the
-/// groups of tied values.
-fn average_ranks(first: &[f64], second: &[f64]) -> (Vec<f64>, Vec<usize>) {
-    let combined: Vec<f64> = first.iter().chain(second).copied().collect();
-    let mut order: Vec<usize> = (0..combined.len()).collect();
-    order.sort_unstable_by(|&a, &b| combined[a].total_cmp(&combined[b]));
-    let mut ranks = vec![0.0; combined.len()];
+/// The sum of the average ranks (one-based, ties sharing their average) of `first`'s values in
+/// the combined sample, and the sizes of the groups of tied values, in increasing value order.
+///
+/// Sorts each sample on its own and walks the two in step: sorting contiguous `f64`s is several
+/// times faster than sorting indices into the concatenation, which matters for raw samples of a
+/// million values.
+fn first_rank_sum(first: &[f64], second: &[f64]) -> (f64, Vec<usize>) {
+    let sorted = |sample: &[f64]| {
+        let mut copy = sample.to_vec();
+        copy.sort_unstable_by(f64::total_cmp);
+        copy
+    };
+    let (first, second) = (sorted(first), sorted(second));
+    let (mut i, mut j) = (0, 0);
+    let mut rank_sum = 0.0;
     let mut tie_sizes = Vec::new();
-    let mut start = 0;
-    while start < order.len() {
-        let value = combined[order[start]];
-        let end = start
-            + order[start..]
-                .iter()
-                .take_while(|&&index| combined[index] == value)
-                .count();
-        // Ranks start+1 ..= end share their average.
-        let average = (start + 1 + end) as f64 / 2.0;
-        for &index in &order[start..end] {
-            ranks[index] = average;
-        }
-        tie_sizes.push(end - start);
-        start = end;
+    while i < first.len() || j < second.len() {
+        let value = match (first.get(i), second.get(j)) {
+            (Some(&a), Some(&b)) => {
+                if a.total_cmp(&b).is_le() {
+                    a
+                } else {
+                    b
+                }
+            }
+            (Some(&a), None) => a,
+            (None, Some(&b)) => b,
+            (None, None) => break,
+        };
+        let in_first = first[i..].iter().take_while(|&&v| v == value).count();
+        let in_second = second[j..].iter().take_while(|&&v| v == value).count();
+        let size = in_first + in_second;
+        // Ranks i+j+1 ..= i+j+size share their average. Ranks are half-integers and their sum
+        // stays far below 2^53, so this is exact.
+        let average = (2 * (i + j) + size + 1) as f64 / 2.0;
+        rank_sum += in_first as f64 * average;
+        tie_sizes.push(size);
+        i += in_first;
+        j += in_second;
     }
-    (ranks, tie_sizes)
+    (rank_sum, tie_sizes)
 }
 
 /// `P(U >= threshold)` under the null hypothesis of no difference, without ties, for samples of
@@ -165,8 +181,7 @@ pub fn mann_whitney_u(
     check_sample(first, "first sample")?;
     check_sample(second, "second sample")?;
     let (n1, n2) = (first.len(), second.len());
-    let (ranks, tie_sizes) = average_ranks(first, second);
-    let first_rank_sum = compensated_sum(ranks[..n1].iter().copied());
+    let (first_rank_sum, tie_sizes) = first_rank_sum(first, second);
     let n1_f = n1 as f64;
     let n2_f = n2 as f64;
     let u_first = first_rank_sum - n1_f * (n1_f + 1.0) / 2.0;
@@ -437,10 +452,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn average_ranks_share_ties() {
-        let (ranks, ties) = average_ranks(&[1.0, 2.0], &[2.0, 3.0]);
-        assert_eq!(ranks, vec![1.0, 2.5, 2.5, 4.0]);
-        assert_eq!(ties, vec![1, 2, 1]);
+    fn ranks_are_shared_by_ties() {
+        // Combined 1, 2, 2, 3: ranks 1, 2.5, 2.5, 4.
+        assert_eq!(
+            first_rank_sum(&[2.0, 1.0], &[3.0, 2.0]),
+            (3.5, vec![1, 2, 1])
+        );
+        assert_eq!(
+            first_rank_sum(&[3.0, 2.0], &[2.0, 1.0]),
+            (6.5, vec![1, 2, 1])
+        );
+        // Signed zeros are equal values, as with `==`.
+        assert_eq!(first_rank_sum(&[0.0], &[-0.0, 5.0]), (1.5, vec![2, 1]));
+        assert_eq!(first_rank_sum(&[4.0, 4.0, 4.0], &[4.0]), (7.5, vec![4]));
     }
 
     #[test]

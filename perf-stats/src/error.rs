@@ -132,6 +132,22 @@ pub enum StatsError {
         /// The number of trials (e.g. records with a known outcome).
         trials: u64,
     },
+    /// A change-point detection was configured with values it cannot honour.
+    #[error("invalid change-point configuration: {reason}")]
+    InvalidChangePointConfig {
+        /// Why the configuration is invalid.
+        reason: String,
+    },
+    /// A forced segment boundary does not fall strictly inside the series.
+    #[error(
+        "forced boundary {index} is outside 1..{length}: a boundary is the index of the first value of a new segment"
+    )]
+    BoundaryOutOfRange {
+        /// The offending boundary.
+        index: usize,
+        /// The length of the series.
+        length: usize,
+    },
     /// A summary's percentiles are not in increasing order.
     #[error(
         "not monotonic: {lower_name} = {lower_value} is greater than {higher_name} = {higher_value}"

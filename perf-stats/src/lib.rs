@@ -10,7 +10,10 @@
 //! - confidence intervals: distribution-free [`quantile_confidence_interval`]s, Student's t
 //!   [`mean_confidence_interval`] and the Wilson [`proportion_confidence_interval`] for error rates;
 //! - two-sample comparisons: [`mann_whitney_u`], [`welch_t_test`], [`relative_change`] of a
-//!   quantile with a confidence interval, and [`holm_bonferroni`] adjustment.
+//!   quantile with a confidence interval, and [`holm_bonferroni`] adjustment;
+//! - change points in a series of per-run values: [`detect_change_points`] (E-divisive means with
+//!   Otava's deterministic t-test, a magnitude floor, a minimum segment length and forced
+//!   boundaries) and [`confirm_change`] on the raw samples (one-sided Mann-Whitney).
 //!
 //! It is **not** for reading files, knowing about record types, or deciding whether a budget
 //! passes: it does no I/O and depends on no other perf-gate crate. Every function checks its
@@ -34,6 +37,7 @@
 //! # Ok::<(), perf_stats::StatsError>(())
 //! ```
 
+mod change_points;
 mod compare;
 mod error;
 mod interval;
@@ -43,6 +47,9 @@ mod quantile;
 mod sketch;
 mod summary;
 
+pub use change_points::{
+    ChangePoint, ChangePointConfig, Confirmation, Direction, confirm_change, detect_change_points,
+};
 pub use compare::{
     Alternative, MannWhitneyConfig, MannWhitneyMethod, MannWhitneyResult, RelativeChange,
     RelativeChangeConfig, WelchResult, holm_bonferroni, mann_whitney_u, relative_change,

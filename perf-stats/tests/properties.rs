@@ -151,3 +151,74 @@ proptest! {
 fn want_mean(moments: &Moments) -> f64 {
     moments.mean().unwrap_or(f64::NAN)
 }
+
+/// Series of per-run values: a few levels (so there are change points to find) plus noise,
+/// with coarse rounding now and then so that ties happen.
+fn level_series() -> impl Strategy<Value = Vec<f64>> {
+    (
+        prop::collection::vec((1usize..40, 50.0..150.0_f64), 1..6),
+        prop::collection::vec(-5.0..5.0_f64, 200),
+        any::<bool>(),
+    )
+        .prop_map(|(levels, noise, rounded)| {
+            levels
+                .iter()
+                .flat_map(|&(length, level)| std::iter::repeat_n(level, length))
+                .zip(noise.iter().cycle())
+                .map(|(level, noise)| {
+                    let value = level + noise;
+                    if rounded { value.round() } else { value }
+                })
+                .collect()
+        })
+}
+
+proptest! {
+    #[test]
+    fn change_points_respect_their_settings(
+        series in level_series(),
+        forced_seed in prop::collection::vec(any::<usize>(), 0..3),
+        min_segment in 1usize..6,
+        window in 2usize..60,
+        min_magnitude in 0.0..0.2_f64,
+    ) {
+        use perf_stats::{ChangePointConfig, detect_change_points};
+        let config = ChangePointConfig {
+            max_p_value: 0.01,
+            min_magnitude,
+            min_segment,
+            window,
+        };
+        let forced: Vec<usize> = if series.len() > 1 {
+            forced_seed.iter().map(|seed| 1 + seed % (series.len() - 1)).collect()
+        } else {
+            Vec::new()
+        };
+        let found = detect_change_points(&series, &forced, &config).unwrap();
+        prop_assert_eq!(&found, &detect_change_points(&series, &forced, &config).unwrap());
+        let mut expected_forced = forced.clone();
+        expected_forced.sort_unstable();
+        expected_forced.dedup();
+        let reported_forced: Vec<usize> =
+            found.iter().filter(|point| point.forced).map(|point| point.index).collect();
+        prop_assert_eq!(reported_forced, expected_forced);
+        let mut previous_end = 0;
+        for point in &found {
+            // Segments tile the series, in order.
+            prop_assert_eq!(point.before.start, previous_end);
+            prop_assert_eq!(point.before.end, point.index);
+            prop_assert_eq!(point.after.start, point.index);
+            previous_end = point.index;
+            prop_assert!(point.index >= 1 && point.index < series.len());
+            prop_assert!((0.0..=1.0).contains(&point.p_value));
+            if !point.forced {
+                prop_assert!(point.p_value < config.max_p_value, "{point:?}");
+                prop_assert!(point.magnitude() > min_magnitude, "{point:?}");
+                prop_assert!(point.after.len() >= min_segment && point.before.len() >= min_segment);
+            }
+        }
+        if let Some(last) = found.last() {
+            prop_assert_eq!(last.after.end, series.len());
+        }
+    }
+}

@@ -5,10 +5,13 @@
 //! - `cargo xtask perf-gate`: perf-gate gates its own performance with its own tool.
 //!
 //! - `cargo xtask bench`: generates the benchmark corpus and measures perf-collect on it.
+//! - `cargo xtask change-points`: the seeded change-point simulation (false alarms, shifts found).
 //!
 //! Needs nothing but cargo.
 
 mod bench;
+mod change_point_simulation;
+mod change_points;
 mod ci;
 mod examples;
 mod perf_gate;
@@ -39,6 +42,8 @@ enum Task {
     PerfGate(perf_gate::PerfGateArgs),
     /// Generates a deterministic corpus under target/bench-corpus/ and measures collection on it.
     Bench(bench::BenchArgs),
+    /// Simulates change-point detection on seeded series and prints the README's table.
+    ChangePoints(change_points::ChangePointArgs),
 }
 
 /// The workspace root: xtask lives one level below it.
@@ -56,6 +61,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::Examples => examples::run(&root.join("examples")).map(|()| ExitCode::SUCCESS),
         Task::PerfGate(args) => perf_gate::run(&root, &args),
         Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
+        Task::ChangePoints(args) => change_points::run(&args).map(|()| ExitCode::SUCCESS),
     }
 }
 
