@@ -41,8 +41,8 @@ mod json_tree;
 
 pub use budget::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, BudgetError, BudgetFileError, Budgets,
-    DEFAULT_MIN_SAMPLES, Defaults, EntryRef, Limit, Metric, Pattern, RegressionRule, Severity,
-    Unit, UnknownMetricName, parse_budgets, read_budgets,
+    ConsecutiveRule, DEFAULT_MIN_SAMPLES, Defaults, EntryRef, Limit, Metric, Pattern,
+    RegressionRule, Severity, TrendRule, Unit, UnknownMetricName, parse_budgets, read_budgets,
 };
 pub use evaluate::{EvaluateConfig, EvaluateError, evaluate, evaluate_with_reported, lint};
 pub use evaluation::{

@@ -64,18 +64,44 @@ pub fn record_gate_run(
             p_value: group.adjusted_p_value,
         }));
     }
+    let mut change_points = Vec::new();
+    if let Some(section) = report.history() {
+        for group in &section.groups {
+            verdicts.extend(group.rules.iter().map(|rule| VerdictRecord {
+                group: group.group.clone(),
+                rule: rule.rule,
+                metric: rule.metric.clone(),
+                status: snake_case(&rule.status),
+                severity: None,
+                observed: rule.observed,
+                limit: Some(rule.limit),
+                delta: None,
+                p_value: rule.p_value,
+            }));
+            change_points.extend(group.change_points.iter().map(|point| {
+                perf_history::ChangePointRecord {
+                    group: group.group.clone(),
+                    metric: section.metric.clone(),
+                    at_run: point.run,
+                    kind: point.kind,
+                    before: point.before,
+                    after: point.after,
+                    change: point.change,
+                    p_value: point.confirmation_p_value,
+                }
+            }));
+        }
+    }
     let baseline_hash = report
         .baseline()
         .map(|comparison| comparison.baseline_hash.clone());
-    record(
-        store,
-        budgets,
-        groups,
-        provenance,
-        RunSource::Gate,
+    let judged = Judged {
+        source: RunSource::Gate,
         baseline_hash,
         verdicts,
-    )
+        change_points,
+    };
+    record(store, budgets, groups, provenance, judged)
 }
 
 /// Records a run without gating it (`perf-gate history record`): statistics and raw samples,
@@ -89,15 +115,21 @@ pub fn record_run(
     groups: &BTreeMap<GroupKey, GroupSamples>,
     provenance: &Provenance,
 ) -> Result<RunId, RecordHistoryError> {
-    record(
-        store,
-        budgets,
-        groups,
-        provenance,
-        RunSource::Record,
-        None,
-        Vec::new(),
-    )
+    let judged = Judged {
+        source: RunSource::Record,
+        baseline_hash: None,
+        verdicts: Vec::new(),
+        change_points: Vec::new(),
+    };
+    record(store, budgets, groups, provenance, judged)
+}
+
+/// What the gate made of a run (nothing, for `history record`).
+struct Judged {
+    source: RunSource,
+    baseline_hash: Option<String>,
+    verdicts: Vec<VerdictRecord>,
+    change_points: Vec<perf_history::ChangePointRecord>,
 }
 
 fn record(
@@ -105,10 +137,14 @@ fn record(
     budgets: &Budgets,
     groups: &BTreeMap<GroupKey, GroupSamples>,
     provenance: &Provenance,
-    source: RunSource,
-    baseline_hash: Option<String>,
-    verdicts: Vec<VerdictRecord>,
+    judged: Judged,
 ) -> Result<RunId, RecordHistoryError> {
+    let Judged {
+        source,
+        baseline_hash,
+        verdicts,
+        change_points,
+    } = judged;
     let run_baseline = build_baseline(groups).map_err(RecordHistoryError::Baseline)?;
     let run = NewRun {
         metadata: RunMetadata {
@@ -123,7 +159,7 @@ fn record(
         },
         groups,
         verdicts,
-        change_points: Vec::new(),
+        change_points,
         config: record_config(budgets),
     };
     store.record(&run).map_err(RecordHistoryError::History)

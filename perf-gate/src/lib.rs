@@ -31,6 +31,7 @@
 //! ```
 
 mod history;
+mod history_rules;
 mod import;
 mod probe;
 mod ratchet;
@@ -126,6 +127,18 @@ pub enum GateError {
     /// The baseline could not be built or compared.
     #[error("cannot compare with the baseline")]
     Baseline(#[source] BaselineError),
+    /// The history the budgets' `trend` / `consecutive` rules need could not be read.
+    #[error("cannot read the run history")]
+    History(#[source] perf_history::HistoryError),
+    /// A group's series could not be searched for change points.
+    #[error("{group}: cannot search the history for change points")]
+    ChangePoints {
+        /// The group.
+        group: GroupKey,
+        /// What perf-stats said.
+        #[source]
+        source: perf_stats::StatsError,
+    },
 }
 
 /// The environment of this run, as baselines record it (with this perf-gate's version).
@@ -214,7 +227,15 @@ pub fn gate(
     groups: &BTreeMap<GroupKey, GroupSamples>,
     config: &GateConfig,
 ) -> Result<Report, GateError> {
-    judge(budgets, baseline, groups, &BTreeMap::new(), config, &[])
+    judge(
+        budgets,
+        baseline,
+        groups,
+        &BTreeMap::new(),
+        config,
+        &[],
+        None,
+    )
 }
 
 /// [`gate`] with the figures sources reported for groups they kept no raw samples of
@@ -231,7 +252,35 @@ pub fn gate_with_reported(
     reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &GateConfig,
 ) -> Result<Report, GateError> {
-    let report = judge(budgets, baseline, groups, reported, config, &[])?;
+    let report = judge(budgets, baseline, groups, reported, config, &[], None)?;
+    Ok(note_missing_raw_samples(report, groups, reported))
+}
+
+/// [`gate_with_reported`] with the budget entries' history rules judged over `history`
+/// (`"trend"`: the latest change point of the compared percentile's series within the window, a
+/// confirmed rise beyond `max_change`, fails; `"consecutive"`: a limit breach fails only when the
+/// last N runs all breached it, else it is a warning). The current run is not in the history yet:
+/// record it after the report is final ([`record_gate_run`]).
+///
+/// # Errors
+/// As [`gate`], and a history that cannot be read.
+pub fn gate_with_history(
+    budgets: &Budgets,
+    baseline: Option<&Baseline>,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    reported: &BTreeMap<GroupKey, ReportedStatistics>,
+    config: &GateConfig,
+    history: &mut perf_history::HistoryStore,
+) -> Result<Report, GateError> {
+    let report = judge(
+        budgets,
+        baseline,
+        groups,
+        reported,
+        config,
+        &[],
+        Some(history),
+    )?;
     Ok(note_missing_raw_samples(report, groups, reported))
 }
 
@@ -244,6 +293,7 @@ fn judge(
     reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &GateConfig,
     untrusted: &[GroupKey],
+    history: Option<&mut perf_history::HistoryStore>,
 ) -> Result<Report, GateError> {
     let budgets = scoped(budgets, &config.scope)?;
     let method = budgets.defaults().quantile_method;
@@ -271,12 +321,27 @@ fn judge(
             compare_with(baseline, groups, &compare)
         })
         .transpose()?;
+    let history = history
+        .map(|store| {
+            history_rules::judge_history(
+                store,
+                &budgets,
+                groups,
+                &mut evaluation.checks,
+                &config.comparison,
+                method,
+            )
+        })
+        .transpose()?
+        .flatten();
     let settings = ReportSettings {
         quantile_method: method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
     };
-    Ok(Report::new(settings, evaluation, comparison))
+    Ok(Report::new_with_history(
+        settings, evaluation, comparison, history,
+    ))
 }
 
 /// [`gate`] over what a probe measured: a group whose load the generator could not keep up with
@@ -301,6 +366,7 @@ pub fn gate_probed(
         reported,
         config,
         &bottlenecks,
+        None,
     )?;
     let report = note_missing_raw_samples(report, &probed.groups, reported);
     Ok(if bottlenecks.is_empty() {

@@ -64,6 +64,7 @@ mod error;
 mod location;
 mod migrations;
 mod model;
+mod section;
 mod sql;
 mod store;
 
@@ -79,5 +80,8 @@ pub use model::{
     NewAnnotation, NewRun, PruneOutcome, PrunePolicy, RecordConfig, Rule, Run, RunDetail, RunId,
     RunMetadata, RunSource, StoredPercentile, TrendMetric, TrendPoint, UnknownAnnotationKind,
     UnknownTrendMetric, VerdictRecord,
+};
+pub use section::{
+    GroupHistory, HistoryRuleVerdict, HistorySection, HistoryStatus, SeriesChangePoint, SeriesPoint,
 };
 pub use store::{HistoryStore, SQLITE_BUSY_TIMEOUT, content_hash, environment_hash};

@@ -176,8 +176,9 @@ pub struct ChangePointRecord {
     pub group: GroupKey,
     /// The metric of the series.
     pub metric: String,
-    /// The first run after the change.
-    pub at_run: RunId,
+    /// The first run after the change; `None` when recording means the run being recorded
+    /// (read back, it is always that run's id).
+    pub at_run: Option<RunId>,
     /// What it is.
     pub kind: ChangeKind,
     /// The metric's level before (mean of the segment).

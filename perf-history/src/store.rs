@@ -513,7 +513,7 @@ impl HistoryStore {
                         Value::text(point.group.tool.clone()),
                         Value::text(point.group.step.clone()),
                         Value::text(point.metric.clone()),
-                        Value::int(point.at_run.0),
+                        Value::int(point.at_run.map_or(id, |run| run.0)),
                         Value::text(point.kind.as_str()),
                         Value::real(Some(point.before)),
                         Value::real(Some(point.after)),
@@ -658,6 +658,44 @@ impl HistoryStore {
                 });
             }
             Ok(points)
+        })
+    }
+
+    /// The statuses of `rule` on `metric` of `group` in the newest `last` runs that checked it,
+    /// newest first.
+    ///
+    /// # Errors
+    /// A failed query or unexpected data.
+    pub fn verdict_history(
+        &mut self,
+        group: &GroupKey,
+        rule: crate::Rule,
+        metric: &str,
+        last: u64,
+    ) -> Result<Vec<(RunId, String)>, HistoryError> {
+        let failed = self.failed("read the verdict history");
+        let location = self.shown.clone();
+        let last = i64::try_from(last).unwrap_or(i64::MAX);
+        self.transaction(Mode::Read, "read the verdict history", |sql| {
+            let rows = sql
+                .query(
+                    "SELECT run_id, status FROM verdicts WHERE tool = $1 AND step = $2 AND rule = $3 \
+                     AND metric = $4 ORDER BY run_id DESC LIMIT $5",
+                    &[
+                        Value::text(group.tool.clone()),
+                        Value::text(group.step.clone()),
+                        Value::text(rule.as_str()),
+                        Value::text(metric),
+                        Value::int(last),
+                    ],
+                )
+                .map_err(&failed)?;
+            rows.iter()
+                .map(|row| {
+                    let reader = Reader { row, table: "verdicts", location: &location };
+                    Ok((RunId(reader.int(0)?), reader.text(1)?))
+                })
+                .collect()
         })
     }
 
@@ -1131,7 +1169,7 @@ fn run_detail(
         change_points.push(ChangePointRecord {
             group: GroupKey::new(reader.text(0)?, reader.text(1)?),
             metric: reader.text(2)?,
-            at_run: RunId(reader.int(3)?),
+            at_run: Some(RunId(reader.int(3)?)),
             kind,
             before: reader.real(5)?,
             after: reader.real(6)?,

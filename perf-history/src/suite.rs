@@ -401,7 +401,7 @@ fn records_a_run_and_reads_it_back(fixture: &Fixture) {
     new_run.change_points.push(ChangePointRecord {
         group: GroupKey::new("api", "get"),
         metric: "p95".into(),
-        at_run: RunId(1),
+        at_run: Some(RunId(1)),
         kind: ChangeKind::EnvironmentChange,
         before: 10.0,
         after: 12.0,

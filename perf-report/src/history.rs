@@ -226,7 +226,9 @@ pub fn run_text(detail: &RunDetail) -> String {
                 point.kind.as_str(),
                 ascii(&point.group.to_string()),
                 ascii(&point.metric),
-                point.at_run,
+                point
+                    .at_run
+                    .map_or_else(|| "-".to_owned(), |run| run.to_string()),
                 fixed(point.before, 2),
                 fixed(point.after, 2),
                 crate::render::signed(point.change * 100.0, 1)

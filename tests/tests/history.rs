@@ -247,3 +247,111 @@ fn recording_nothing_exits_2() {
         .assert()
         .code(2);
 }
+
+/// One gated run of 50 `svc/get` records at `level` ms (plus a little per-run jitter), recorded.
+fn gate_run(tree: &TempTree, location: &str, budgets: &str, run: u32, level: f64) -> (i32, String) {
+    let jitter = f64::from(run) * 0.01;
+    let logs = tree.write(
+        &format!("logs{run}/svc.jsonl"),
+        svc_get_lines(50, |i| level + f64::from(i % 5) + jitter),
+    );
+    let out_dir = tree.path().join(format!("out{run}"));
+    let output = perf_gate!()
+        .args([
+            "-q",
+            "gate",
+            logs.as_str(),
+            "--budgets",
+            budgets,
+            "--out-dir",
+            out_dir.as_str(),
+        ])
+        .args(["--record-history", "--history", location])
+        .output()
+        .unwrap_or_else(|error| panic!("perf-gate: {error}"));
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn trend_and_consecutive_rules_fail_only_when_the_history_confirms() {
+    let tree = TempTree::new();
+    let location = history(&tree);
+    let budgets = tree.write(
+        "budgets.json",
+        r#"{ "svc": { "get": { "p95": 20, "min_samples": 5,
+                               "trend": {"max_change": "10%", "window": 20}, "consecutive": 3 } } }"#,
+    );
+    for run in 1..=8 {
+        let (code, text) = gate_run(&tree, &location, budgets.as_str(), run, 10.0);
+        assert_eq!(code, 0, "run {run}: {text}");
+    }
+    // The first two breaches of p95 <= 20 are warnings ("1 of 3", "2 of 3"), and two slow runs
+    // are not yet a change point (a segment needs three).
+    for run in 9..=10 {
+        let (code, text) = gate_run(&tree, &location, budgets.as_str(), run, 20.0);
+        assert_eq!(code, 0, "run {run}: {text}");
+        assert!(
+            text.contains(&format!("consecutive p95 breaches: {} of 3", run - 8)),
+            "{text}"
+        );
+        assert!(text.contains("[PASS] trend over"), "{text}");
+    }
+    let (code, text) = gate_run(&tree, &location, budgets.as_str(), 11, 20.0);
+    assert_eq!(code, 3, "{text}");
+    assert!(
+        text.contains("[FAIL] consecutive p95 breaches: 3 of 3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[FAIL] trend over 11 run(s): latest change point +"),
+        "{text}"
+    );
+    assert!(text.contains("regression at run 9: "), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tree.path().join("out11/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["schema_version"], 3);
+    assert_eq!(report["verdict"], "fail");
+    let group = &report["history"]["groups"][0];
+    assert_eq!(group["series"].as_array().unwrap().len(), 11);
+    assert_eq!(group["change_points"][0]["index"], 8);
+    assert_eq!(group["change_points"][0]["kind"], "regression");
+    assert!(
+        group["change_points"][0]["confirmation_p_value"]
+            .as_f64()
+            .unwrap()
+            < 0.05
+    );
+    let junit = std::fs::read_to_string(tree.path().join("out11/junit.xml")).unwrap();
+    assert!(
+        junit.contains("<testsuite name=\"perf-gate history\" tests=\"2\" failures=\"2\""),
+        "{junit}"
+    );
+    let markdown = std::fs::read_to_string(tree.path().join("out11/report.md")).unwrap();
+    assert!(markdown.contains("### History"), "{markdown}");
+    // The rules' verdicts and the change point are recorded with the run.
+    let show = perf_gate!()
+        .args([
+            "history",
+            "show",
+            "11",
+            "--history",
+            &location,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let show: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    let rules: Vec<&str> = show["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|verdict| verdict["rule"].as_str())
+        .collect();
+    assert_eq!(rules, ["budget", "trend", "consecutive"]);
+    assert_eq!(show["change_points"][0]["at_run"], 9);
+}

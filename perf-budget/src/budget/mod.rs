@@ -8,7 +8,8 @@ mod parse;
 
 pub use error::{BudgetError, BudgetFileError};
 pub use model::{
-    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, DEFAULT_MIN_SAMPLES, Defaults, EntryRef,
-    Limit, Metric, Pattern, RegressionRule, Severity, Unit, UnknownMetricName,
+    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, ConsecutiveRule, DEFAULT_MIN_SAMPLES,
+    Defaults, EntryRef, Limit, Metric, Pattern, RegressionRule, Severity, TrendRule, Unit,
+    UnknownMetricName,
 };
 pub use parse::{parse_budgets, read_budgets};

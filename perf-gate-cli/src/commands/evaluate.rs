@@ -93,6 +93,19 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             )?;
             (report, probed.groups)
         }
+        None if has_history_rules(&budgets) => {
+            // The budgets' trend / consecutive rules read the history before the report.
+            let mut store = super::history::open(&args.history)?;
+            let report = perf_gate::gate_with_history(
+                &budgets,
+                baseline.as_ref(),
+                &groups,
+                &reported,
+                &gate_config,
+                &mut store,
+            )?;
+            (report, groups)
+        }
         None => {
             let report = perf_gate::gate_with_reported(
                 &budgets,
@@ -145,4 +158,12 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         ));
     }
     Ok(report.verdict().exit_code())
+}
+
+/// Whether any budget entry has a rule over the run history.
+fn has_history_rules(budgets: &perf_budget::Budgets) -> bool {
+    budgets
+        .entries()
+        .iter()
+        .any(|entry| entry.trend.is_some() || entry.consecutive.is_some())
 }

@@ -112,6 +112,9 @@ pub fn render(report: &Report, config: &MarkdownConfig) -> String {
     out.push_str(&list_section("Lint", &lint_items, kept_lint));
     out.push_str(&list_section("Warnings", &warning_items, kept_warnings));
     out.push_str(&baseline_section);
+    if let Some(section) = report.history() {
+        out.push_str(&history_section(section));
+    }
     out
 }
 
@@ -236,6 +239,46 @@ pub fn render_summary(report: &SummaryReport) -> String {
     }
     if report.groups.is_empty() {
         out.push_str("\n(no records)\n");
+    }
+    out
+}
+
+/// The history section: one table row per group and rule, the series and change points below.
+fn history_section(section: &perf_history::HistorySection) -> String {
+    use super::history as phrase;
+    let mut out = format!(
+        "\n### History\n\n{}\n\n| status | group | rule |\n|---|---|---|\n",
+        escape(&phrase::settings_sentence(section))
+    );
+    for group in &section.groups {
+        for verdict in &group.rules {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                phrase::status_label(verdict.status),
+                escape(&group.group.to_string()),
+                escape(&phrase::rule_sentence(section, verdict))
+            );
+        }
+    }
+    for group in section
+        .groups
+        .iter()
+        .filter(|group| !group.series.is_empty())
+    {
+        let _ = write!(
+            out,
+            "\n- {}: {}\n",
+            escape(&group.group.to_string()),
+            escape(&phrase::series_line(group))
+        );
+        for change in &group.change_points {
+            let _ = writeln!(
+                out,
+                "  - {}",
+                escape(&phrase::change_point_sentence(change))
+            );
+        }
     }
     out
 }

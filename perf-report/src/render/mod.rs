@@ -7,6 +7,7 @@
 mod comparison;
 pub mod escape;
 pub mod github;
+mod history;
 pub mod json;
 pub mod junit;
 pub mod markdown;
