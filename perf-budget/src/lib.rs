@@ -43,9 +43,9 @@ mod schema;
 
 pub use budget::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, BudgetError, BudgetFileError, Budgets,
-    DEFAULT_MIN_SAMPLES, Defaults, EntryRef, GlobPattern, Limit, MAX_BUDGET_FILE_BYTES, Metric,
-    Pattern, RegressionRule, Severity, Specificity, Unit, UnknownMetricName, parse_budgets,
-    read_budgets,
+    ConsecutiveRule, DEFAULT_MIN_SAMPLES, Defaults, EntryRef, GlobPattern, Limit,
+    MAX_BUDGET_FILE_BYTES, Metric, Pattern, RegressionRule, Severity, Specificity, TrendRule, Unit,
+    UnknownMetricName, parse_budgets, read_budgets,
 };
 pub use evaluate::{EvaluateConfig, EvaluateError, evaluate, evaluate_with_reported, lint};
 pub use evaluation::{

@@ -34,6 +34,20 @@ pub fn budget_file_schema() -> schemars::Schema {
             "error_rate": fraction.clone(),
             "min_samples": { "type": "integer", "minimum": 0 },
             "severity": { "enum": ["fail", "warn"] },
+            "trend": {
+                "description": "Fail when the latest change point within the last `window` runs rises by more than `max_change` (evaluated over the run history).",
+                "type": "object",
+                "properties": {
+                    "max_change": fraction.clone(),
+                    "window": { "type": "integer", "minimum": crate::TrendRule::MIN_WINDOW, "maximum": crate::TrendRule::MAX_WINDOW }
+                },
+                "required": ["max_change", "window"],
+                "additionalProperties": false
+            },
+            "consecutive": {
+                "description": "Fail only after this many consecutive runs breach a limit of the entry.",
+                "type": "integer", "minimum": 1, "maximum": crate::ConsecutiveRule::MAX_RUNS
+            },
             "regression": {
                 "description": "Largest allowed relative growth against a baseline: \"10%\" or 0.1.",
                 "anyOf": [

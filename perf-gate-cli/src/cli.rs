@@ -111,6 +111,13 @@ pub enum Command {
         after_help = "Example:\n  perf-gate baseline save examples/logs --out examples/baseline.json"
     )]
     Baseline(BaselineCommand),
+    /// Remember runs in a history (SQLite or PostgreSQL), list them, follow a group's trend,
+    /// annotate, prune and export.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  perf-gate history trend wsap/import --metric p95\n\nThe history is --history URL, else $PERF_GATE_HISTORY_URL, else .perf/history.sqlite."
+    )]
+    History(HistoryCommand),
     /// Push a metrics.txt written by `gate` to a Prometheus Pushgateway (HTTP PUT: replaces the
     /// group of the grouping key).
     #[command(
@@ -406,6 +413,16 @@ pub struct GateArgs {
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Record the run in the history once the report is final (a failed write exits 1, after
+    /// the reports are written).
+    #[arg(long)]
+    pub record_history: bool,
+    /// The history (with --record-history).
+    #[command(flatten)]
+    pub history: HistoryLocationArg,
+    /// The run's commit and branch (with --record-history).
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
     /// The Markdown report's size.
     #[command(flatten)]
     pub markdown: MarkdownArgs,
@@ -754,4 +771,201 @@ pub struct ImportArgs {
     /// JMeter: also import transaction-controller rows, which duplicate their children.
     #[arg(long)]
     pub include_transactions: bool,
+}
+
+/// Which history database to use.
+#[derive(Debug, Clone, Default, Args)]
+pub struct HistoryLocationArg {
+    /// The history: a postgres:// URL, a libpq `key=value` string, `sqlite:PATH` or a path
+    /// (default: $PERF_GATE_HISTORY_URL, else .perf/history.sqlite). Printed with its
+    /// password redacted.
+    #[arg(long = "history", value_name = "URL")]
+    pub location: Option<String>,
+}
+
+/// What the run measured, for the history.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProvenanceArgs {
+    /// The commit measured (default: $GITHUB_SHA).
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// The branch measured (default: $GITHUB_HEAD_REF, else $GITHUB_REF_NAME).
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+}
+
+/// A format of `perf-gate history list | show | trend | prune`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// Aligned ASCII text.
+    Text,
+    /// Versioned JSON.
+    Json,
+}
+
+/// A format of `perf-gate history export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    /// One JSON object per run and line.
+    Jsonl,
+    /// One row per run, group and statistic.
+    Csv,
+}
+
+/// `perf-gate history ...`.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Record logs as a run without gating them (statistics, raw samples, no verdicts).
+    ///
+    /// Exits 0 when a run was recorded, 2 when the logs had no group (nothing is recorded).
+    #[command(
+        after_help = "Example:\n  perf-gate history record logs/ --budgets perf-budgets.json --commit $(git rev-parse HEAD)"
+    )]
+    Record(HistoryRecordArgs),
+    /// The newest runs, newest first.
+    #[command(after_help = "Example:\n  perf-gate history list --limit 10")]
+    List(HistoryListArgs),
+    /// Everything recorded about one run.
+    #[command(after_help = "Example:\n  perf-gate history show 42")]
+    Show(HistoryShowArgs),
+    /// A group's series of one metric, oldest first, with environment changes marked.
+    #[command(
+        after_help = "Example:\n  perf-gate history trend wsap/import --metric p99 --last 30"
+    )]
+    Trend(HistoryTrendArgs),
+    /// Mark a run: an accepted regression, or a change of environment. Annotated runs are
+    /// never pruned.
+    #[command(
+        after_help = "Example:\n  perf-gate history annotate 42 --kind accepted-regression --group wsap/import --note \"new parser\""
+    )]
+    Annotate(HistoryAnnotateArgs),
+    /// Delete old runs, except those an annotation or a baseline refers to.
+    #[command(after_help = "Example:\n  perf-gate history prune --keep-runs 500 --keep-days 90")]
+    Prune(HistoryPruneArgs),
+    /// Write every run as JSON lines or CSV.
+    #[command(after_help = "Example:\n  perf-gate history export --format csv --out history.csv")]
+    Export(HistoryExportArgs),
+}
+
+/// `perf-gate history record`.
+#[derive(Debug, Args)]
+pub struct HistoryRecordArgs {
+    /// Log files or directories (`-` reads stdin).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<Utf8PathBuf>,
+    /// The budget file: its quantile method and percentiles are the ones stored, its hash is
+    /// recorded.
+    #[arg(long, value_name = "FILE")]
+    pub budgets: Utf8PathBuf,
+    /// The history.
+    #[command(flatten)]
+    pub history: HistoryLocationArg,
+    /// The run's commit and branch.
+    #[command(flatten)]
+    pub provenance: ProvenanceArgs,
+    /// Which records to keep.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+/// `perf-gate history list`.
+#[derive(Debug, Args)]
+pub struct HistoryListArgs {
+    /// How many runs to show.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+    /// The history.
+    #[command(flatten)]
+    pub history: HistoryLocationArg,
+}
+
+/// `perf-gate history show`.
+#[derive(Debug, Args)]
+pub struct HistoryShowArgs {
+    /// The run's id (see `history list`).
+    #[arg(value_name = "RUN")]
+    pub run: perf_history::RunId,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+    /// The history.
+    #[command(flatten)]
+    pub history: HistoryLocationArg,
+}
+
+/// `perf-gate history trend`.
+#[derive(Debug, Args)]
+pub struct HistoryTrendArgs {
+    /// The group, `TOOL/STEP` (split at the first `/`).
+    #[arg(value_name = "TOOL/STEP")]
+    pub group: String,
+    /// The metric: `p95` (any percentile), `avg`, `max` or `error_rate`.
+    #[arg(long, default_value = "p95")]
+    pub metric: perf_history::TrendMetric,
+    /// How many of the newest runs.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub last: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+    /// The history.
+    #[command(flatten)]
+    pub history: HistoryLocationArg,
+}
+
+/// `perf-gate history annotate`.
+#[derive(Debug, Args)]
+pub struct HistoryAnnotateArgs {
+    /// The run's id.
+    #[arg(value_name = "RUN")]
+    pub run: perf_history::RunId,
+    /// `accepted-regression` or `environment-changed`.
+    #[arg(long)]
+    pub kind: perf_history::AnnotationKind,
+    /// The group it is about, `TOOL/STEP` (default: the whole run).
+    #[arg(long, value_name = "TOOL/STEP")]
+    pub group: Option<String>,
+    /// Why, for the next reader.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// The history.
+    #[command(flatten)]
+    pub history: HistoryLocationArg,
+}
+
+/// `perf-gate history prune`.
+#[derive(Debug, Args)]
+pub struct HistoryPruneArgs {
+    /// Keep the newest N runs.
+    #[arg(long, value_name = "N", required_unless_present = "keep_days")]
+    pub keep_runs: Option<u64>,
+    /// Keep the runs of the last D days.
+    #[arg(long, value_name = "D")]
+    pub keep_days: Option<u64>,
+    /// The committed baseline file: the runs it was made from are kept.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<Utf8PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+    /// The history.
+    #[command(flatten)]
+    pub history: HistoryLocationArg,
+}
+
+/// `perf-gate history export`.
+#[derive(Debug, Args)]
+pub struct HistoryExportArgs {
+    /// The format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormatArg,
+    /// Where to write (atomically); default stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<Utf8PathBuf>,
+    /// The history.
+    #[command(flatten)]
+    pub history: HistoryLocationArg,
 }

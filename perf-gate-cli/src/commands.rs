@@ -4,6 +4,7 @@
 mod baseline;
 mod collect;
 mod evaluate;
+mod history;
 mod import;
 mod lint;
 mod normalize;
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Baseline(BaselineCommand::Compare(args)) => baseline::compare(&args, context),
         Command::Baseline(BaselineCommand::Ratchet(args)) => baseline::ratchet(&args, context),
         Command::Push(args) => push::run(&args, context),
+        Command::History(command) => history::run(&command, context),
     }
 }
 

@@ -30,6 +30,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod history;
+mod history_rules;
 mod import;
 mod probe;
 mod ratchet;
@@ -47,6 +49,7 @@ use perf_record::{GroupKey, GroupSamples, ReportedStatistics};
 use perf_report::{Report, ReportSettings};
 use perf_stats::{Percentile, QuantileMethod};
 
+pub use history::{Provenance, RecordHistoryError, record_gate_run, record_run};
 pub use import::{ImportGroupsError, Imported, import_groups};
 pub use probe::{Probed, probe};
 pub use ratchet::{RatchetChange, RatchetConfig, RatchetError, RatchetProposal, ratchet};
@@ -127,6 +130,18 @@ pub enum GateError {
     /// The distributions of the report's charts and exports could not be computed.
     #[error("cannot compute the latency distributions")]
     Distribution(#[source] perf_stats::StatsError),
+    /// The history the budgets' `trend` / `consecutive` rules need could not be read.
+    #[error("cannot read the run history")]
+    History(#[source] perf_history::HistoryError),
+    /// A group's series could not be searched for change points.
+    #[error("{group}: cannot search the history for change points")]
+    ChangePoints {
+        /// The group.
+        group: GroupKey,
+        /// What perf-stats said.
+        #[source]
+        source: perf_stats::StatsError,
+    },
 }
 
 /// The environment of this run, as baselines record it (with this perf-gate's version).
@@ -215,7 +230,15 @@ pub fn gate(
     groups: &BTreeMap<GroupKey, GroupSamples>,
     config: &GateConfig,
 ) -> Result<Report, GateError> {
-    judge(budgets, baseline, groups, &BTreeMap::new(), config, &[])
+    judge(
+        budgets,
+        baseline,
+        groups,
+        &BTreeMap::new(),
+        config,
+        &[],
+        None,
+    )
 }
 
 /// [`gate`] with the figures sources reported for groups they kept no raw samples of
@@ -232,7 +255,35 @@ pub fn gate_with_reported(
     reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &GateConfig,
 ) -> Result<Report, GateError> {
-    let report = judge(budgets, baseline, groups, reported, config, &[])?;
+    let report = judge(budgets, baseline, groups, reported, config, &[], None)?;
+    Ok(note_missing_raw_samples(report, groups, reported))
+}
+
+/// [`gate_with_reported`] with the budget entries' history rules judged over `history`
+/// (`"trend"`: the latest change point of the compared percentile's series within the window, a
+/// confirmed rise beyond `max_change`, fails; `"consecutive"`: a limit breach fails only when the
+/// last N runs all breached it, else it is a warning). The current run is not in the history yet:
+/// record it after the report is final ([`record_gate_run`]).
+///
+/// # Errors
+/// As [`gate`], and a history that cannot be read.
+pub fn gate_with_history(
+    budgets: &Budgets,
+    baseline: Option<&Baseline>,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    reported: &BTreeMap<GroupKey, ReportedStatistics>,
+    config: &GateConfig,
+    history: &mut perf_history::HistoryStore,
+) -> Result<Report, GateError> {
+    let report = judge(
+        budgets,
+        baseline,
+        groups,
+        reported,
+        config,
+        &[],
+        Some(history),
+    )?;
     Ok(note_missing_raw_samples(report, groups, reported))
 }
 
@@ -245,6 +296,7 @@ fn judge(
     reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &GateConfig,
     untrusted: &[GroupKey],
+    history: Option<&mut perf_history::HistoryStore>,
 ) -> Result<Report, GateError> {
     let budgets = scoped(budgets, &config.scope)?;
     let method = budgets.defaults().quantile_method;
@@ -272,12 +324,25 @@ fn judge(
             compare_with(baseline, groups, &compare)
         })
         .transpose()?;
+    let history = history
+        .map(|store| {
+            history_rules::judge_history(
+                store,
+                &budgets,
+                groups,
+                &mut evaluation.checks,
+                &config.comparison,
+                method,
+            )
+        })
+        .transpose()?
+        .flatten();
     let settings = ReportSettings {
         quantile_method: method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
     };
-    Report::new(settings, evaluation, comparison)
+    Report::new_with_history(settings, evaluation, comparison, history)
         .with_distributions(groups, baseline)
         .map_err(GateError::Distribution)
 }
@@ -304,6 +369,7 @@ pub fn gate_probed(
         reported,
         config,
         &bottlenecks,
+        None,
     )?;
     let report = note_missing_raw_samples(report, &probed.groups, reported);
     Ok(if bottlenecks.is_empty() {

@@ -50,6 +50,7 @@
 //! The JSON report schema is documented in the crate's `README.md`.
 
 pub mod distribution;
+pub mod history;
 pub mod render;
 mod report;
 pub mod summary;

@@ -15,6 +15,7 @@ use perf_stats::StatsError;
 
 use crate::distribution::{self, GroupDistribution};
 use perf_budget::{Check, CheckStatus, Evaluation, EvaluationWarning, LintFinding, Severity};
+use perf_history::HistorySection;
 use serde::{Deserialize, Serialize};
 
 /// The `schema_version` of the JSON report this crate writes. Bumped on any incompatible change.
@@ -22,7 +23,11 @@ use serde::{Deserialize, Serialize};
 /// Version 2: a baseline group's `reason` is a structured object (`{"kind": "tested", "size":
 /// "above_tolerance", "significant": true}`) instead of a sentence, and the `baseline` section
 /// names its `quantile_method`.
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+///
+/// Version 3: an optional `history` section (the budget entries' `trend` and `consecutive`
+/// rules judged over the run history: per group the series, its change points and each rule's
+/// verdict).
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// The process exit codes of the `perf-gate` command: the contract with CI, defined once.
 ///
@@ -90,12 +95,22 @@ impl Verdict {
     }
 
     /// The one computation of the overall verdict, from every section.
-    fn of_sections(checks: &[Check], baseline: Option<&Comparison>) -> Verdict {
-        // A run that judged nothing (no check, and no group compared with a baseline) has no
-        // data: a typo in `--tools`, empty budgets or empty logs must not pass the gate.
+    fn of_sections(
+        checks: &[Check],
+        baseline: Option<&Comparison>,
+        history: Option<&HistorySection>,
+    ) -> Verdict {
+        // A run that judged nothing (no check, no group compared with a baseline, no history
+        // rule) has no data: a typo in `--tools`, empty budgets or empty logs must not pass.
         let compared = baseline.is_some_and(|comparison| !comparison.groups.is_empty());
-        if checks.is_empty() && !compared {
+        let history_judged = history
+            .is_some_and(|section| section.groups.iter().any(|group| !group.rules.is_empty()));
+        if checks.is_empty() && !compared && !history_judged {
             return Verdict::Inconclusive;
+        }
+        // A history rule that fails fails the gate; not enough history never does.
+        if history.is_some_and(HistorySection::has_failure) {
+            return Verdict::Fail;
         }
         let checks = checks.iter().map(Verdict::of_check);
         // A regression fails the gate; improved, unchanged and not comparable groups do not
@@ -239,6 +254,8 @@ pub struct Report {
     /// Not part of the JSON report (see [`crate::distribution`]).
     #[serde(skip)]
     distributions: Vec<GroupDistribution>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<HistorySection>,
 }
 
 impl Report {
@@ -249,6 +266,17 @@ impl Report {
         evaluation: Evaluation,
         baseline: Option<Comparison>,
     ) -> Report {
+        Report::new_with_history(settings, evaluation, baseline, None)
+    }
+
+    /// [`Report::new`] with the history section (the budget entries' `trend` and `consecutive`
+    /// rules, judged by perf-gate over the run history), whose failures fail the verdict.
+    pub fn new_with_history(
+        settings: ReportSettings,
+        evaluation: Evaluation,
+        baseline: Option<Comparison>,
+        history: Option<HistorySection>,
+    ) -> Report {
         let Evaluation {
             checks,
             lint,
@@ -258,7 +286,7 @@ impl Report {
         warnings.sort();
         Report {
             schema_version: REPORT_SCHEMA_VERSION,
-            verdict: Verdict::of_sections(&checks, baseline.as_ref()),
+            verdict: Verdict::of_sections(&checks, baseline.as_ref(), history.as_ref()),
             settings,
             counts: CheckCounts::of(&checks),
             checks,
@@ -266,6 +294,7 @@ impl Report {
             warnings,
             baseline,
             distributions: Vec::new(),
+            history,
         }
     }
 
@@ -354,6 +383,12 @@ impl Report {
         }
         verdicts
     }
+
+    /// The history section, when the budgets have `trend` or `consecutive` rules and the run
+    /// was judged with a history.
+    pub fn history(&self) -> Option<&HistorySection> {
+        self.history.as_ref()
+    }
 }
 
 /// A report as read from JSON; the verdict and counts are recomputed from its sections, so a
@@ -368,6 +403,8 @@ struct ReportData {
     warnings: Vec<Warning>,
     #[serde(default)]
     baseline: Option<Comparison>,
+    #[serde(default)]
+    history: Option<HistorySection>,
 }
 
 /// A JSON report whose version this crate does not read.
@@ -388,7 +425,11 @@ impl TryFrom<ReportData> for Report {
         }
         Ok(Report {
             schema_version: data.schema_version,
-            verdict: Verdict::of_sections(&data.checks, data.baseline.as_ref()),
+            verdict: Verdict::of_sections(
+                &data.checks,
+                data.baseline.as_ref(),
+                data.history.as_ref(),
+            ),
             settings: data.settings,
             counts: CheckCounts::of(&data.checks),
             checks: data.checks,
@@ -396,6 +437,7 @@ impl TryFrom<ReportData> for Report {
             warnings: data.warnings,
             baseline: data.baseline,
             distributions: Vec::new(),
+            history: data.history,
         })
     }
 }

@@ -46,7 +46,7 @@ pub enum BudgetError {
     /// An entry key that is neither a metric nor an entry option.
     #[error(
         "{path}: unknown metric {name:?}{} (expected avg, min, max, error_rate, a percentile such as p95 or p99.9, \
-         or one of the options min_samples, severity, regression)",
+         or one of the options min_samples, severity, regression, trend, consecutive)",
         did_you_mean_text(did_you_mean.as_deref())
     )]
     UnknownMetric {

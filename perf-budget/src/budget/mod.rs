@@ -8,8 +8,8 @@ mod parse;
 
 pub use error::{BudgetError, BudgetFileError};
 pub use model::{
-    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, DEFAULT_MIN_SAMPLES, Defaults, EntryRef,
-    GlobPattern, Limit, Metric, Pattern, RegressionRule, Severity, Specificity, Unit,
-    UnknownMetricName,
+    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, ConsecutiveRule, DEFAULT_MIN_SAMPLES,
+    Defaults, EntryRef, GlobPattern, Limit, Metric, Pattern, RegressionRule, Severity, Specificity,
+    TrendRule, Unit, UnknownMetricName,
 };
 pub use parse::{MAX_BUDGET_FILE_BYTES, parse_budgets, read_budgets};

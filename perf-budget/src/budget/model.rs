@@ -191,6 +191,70 @@ impl RegressionRule {
     }
 }
 
+/// A rule on a group's history: fail when the latest change point within the last `window`
+/// runs (this one included) is a confirmed regression of more than `max_change`.
+///
+/// Written `"trend": {"max_change": "10%", "window": 20}`; evaluated by perf-gate over the run
+/// history, not by [`crate::evaluate`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrendRule {
+    max_change: f64,
+    window: u32,
+}
+
+impl TrendRule {
+    /// Fewest runs a trend window may span: two segments of three runs (the change-point
+    /// detector's minimum segment).
+    pub const MIN_WINDOW: u32 = 6;
+    /// Most runs a trend window may span.
+    pub const MAX_WINDOW: u32 = 1_000;
+
+    /// A rule, or `None` when `max_change` is not a finite fraction > 0 or `window` is outside
+    /// [`TrendRule::MIN_WINDOW`]`..=`[`TrendRule::MAX_WINDOW`].
+    pub fn new(max_change: f64, window: u32) -> Option<Self> {
+        (max_change.is_finite()
+            && max_change > 0.0
+            && (Self::MIN_WINDOW..=Self::MAX_WINDOW).contains(&window))
+        .then_some(TrendRule { max_change, window })
+    }
+
+    /// The largest relative rise of a change point that passes (`0.1` for 10%).
+    pub fn max_change(self) -> f64 {
+        self.max_change
+    }
+
+    /// How many of the newest runs (this one included) the rule looks at.
+    pub fn window(self) -> u32 {
+        self.window
+    }
+}
+
+/// The confirm-before-fail rule: a budget breach fails the gate only when the last `runs` runs
+/// (this one included) all breached it; until then the breach is a warning.
+///
+/// Written `"consecutive": 3`; evaluated by perf-gate over the run history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsecutiveRule {
+    runs: u32,
+}
+
+impl ConsecutiveRule {
+    /// Most runs the rule may ask for.
+    pub const MAX_RUNS: u32 = 1_000;
+
+    /// A rule, or `None` when `runs` is 0 or above [`ConsecutiveRule::MAX_RUNS`].
+    pub fn new(runs: u32) -> Option<Self> {
+        (1..=Self::MAX_RUNS)
+            .contains(&runs)
+            .then_some(ConsecutiveRule { runs })
+    }
+
+    /// How many runs in a row must breach.
+    pub fn runs(self) -> u32 {
+        self.runs
+    }
+}
+
 /// A tool or step name in a budget entry: an exact name, the `"*"` wildcard, or a glob.
 ///
 /// Keys use the same glob syntax as `--tools` / `--steps` (globset: `*`, `?`, `[abc]`, `{a,b}`;
@@ -377,6 +441,11 @@ pub struct BudgetEntry {
     pub severity: Severity,
     /// The relative rule against a baseline, when the entry has one.
     pub regression: Option<RegressionRule>,
+    /// The change-point rule over the run history (`"trend"`), when the entry has one.
+    pub trend: Option<TrendRule>,
+    /// The confirm-before-fail rule over the run history (`"consecutive"`), when the entry has
+    /// one.
+    pub consecutive: Option<ConsecutiveRule>,
 }
 
 impl BudgetEntry {

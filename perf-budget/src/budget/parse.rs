@@ -7,8 +7,8 @@ use perf_stats::QuantileMethod;
 
 use super::error::{BudgetError, BudgetFileError};
 use super::model::{
-    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, Defaults, Limit, Metric, Pattern,
-    RegressionRule, Severity, Unit,
+    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, ConsecutiveRule, Defaults, Limit, Metric,
+    Pattern, RegressionRule, Severity, TrendRule, Unit,
 };
 use crate::fraction::{self, FractionError};
 use crate::json_tree::{JsonPath, Node};
@@ -168,6 +168,8 @@ fn parse_entry(
         min_samples: None,
         severity: Severity::Fail,
         regression: None,
+        trend: None,
+        consecutive: None,
     };
     let mut metric_keys: Vec<(Metric, &str)> = Vec::new();
     for (key, value) in object(node, path, "an object of limits")? {
@@ -176,6 +178,8 @@ fn parse_entry(
             "min_samples" => entry.min_samples = Some(non_negative_integer(value, &key_path)?),
             "severity" => entry.severity = parse_severity(value, &key_path)?,
             "regression" => entry.regression = Some(parse_regression(value, &key_path)?),
+            "trend" => entry.trend = Some(parse_trend(value, &key_path)?),
+            "consecutive" => entry.consecutive = Some(parse_consecutive(value, &key_path)?),
             name => {
                 let metric: Metric = name.parse().map_err(|_| BudgetError::UnknownMetric {
                     path: key_path.to_string(),
@@ -195,9 +199,21 @@ fn parse_entry(
             }
         }
     }
-    if entry.limits.is_empty() && entry.regression.is_none() {
+    if entry.limits.is_empty() && entry.regression.is_none() && entry.trend.is_none() {
         return Err(BudgetError::EmptyEntry {
             path: path.to_string(),
+        });
+    }
+    if entry.consecutive.is_some() && entry.limits.is_empty() {
+        // The rule confirms limit breaches: with no limit it would never apply.
+        return Err(BudgetError::InvalidValue {
+            path: path.key("consecutive").to_string(),
+            value: entry
+                .consecutive
+                .map_or_else(String::new, |rule| rule.runs().to_string()),
+            reason:
+                "\"consecutive\" confirms breaches of this entry's limits, and the entry has none"
+                    .to_owned(),
         });
     }
     entry.limits.sort_by_key(|limit| limit.metric);
@@ -331,10 +347,136 @@ fn parse_regression(node: &Node, path: &JsonPath) -> Result<RegressionRule, Budg
     })
 }
 
+fn parse_trend(node: &Node, path: &JsonPath) -> Result<TrendRule, BudgetError> {
+    let mut max_change = None;
+    let mut window = None;
+    for (key, value) in object(node, path, "an object with max_change and window")? {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "max_change" => {
+                let rule = parse_regression(value, &key_path)?;
+                max_change = Some((rule.max_increase(), value.short_display()));
+            }
+            "window" => {
+                window = Some((
+                    non_negative_integer(value, &key_path)?,
+                    value.short_display(),
+                ))
+            }
+            other => {
+                return Err(BudgetError::UnknownKey {
+                    path: key_path.to_string(),
+                    name: other.to_owned(),
+                    allowed: "max_change, window",
+                });
+            }
+        }
+    }
+    let missing = |name: &str| BudgetError::InvalidValue {
+        path: path.to_string(),
+        value: node.short_display(),
+        reason: format!(
+            "a trend rule needs {name}, as in {{\"max_change\": \"10%\", \"window\": 20}}"
+        ),
+    };
+    let (max_change, max_change_text) = max_change.ok_or_else(|| missing("max_change"))?;
+    let (window, window_text) = window.ok_or_else(|| missing("window"))?;
+    if max_change <= 0.0 {
+        return Err(BudgetError::InvalidValue {
+            path: path.key("max_change").to_string(),
+            value: max_change_text,
+            reason:
+                "max_change is a rise above 0%: a trend rule of 0% would fail on every change point"
+                    .to_owned(),
+        });
+    }
+    u32::try_from(window)
+        .ok()
+        .and_then(|window| TrendRule::new(max_change, window))
+        .ok_or_else(|| BudgetError::InvalidValue {
+            path: path.key("window").to_string(),
+            value: window_text,
+            reason: format!(
+                "window is a number of runs from {} (two segments of three runs) to {}",
+                TrendRule::MIN_WINDOW,
+                TrendRule::MAX_WINDOW
+            ),
+        })
+}
+
+fn parse_consecutive(node: &Node, path: &JsonPath) -> Result<ConsecutiveRule, BudgetError> {
+    let runs = non_negative_integer(node, path)?;
+    u32::try_from(runs)
+        .ok()
+        .and_then(ConsecutiveRule::new)
+        .ok_or_else(|| BudgetError::InvalidValue {
+            path: path.to_string(),
+            value: node.short_display(),
+            reason: format!(
+                "consecutive is a number of runs from 1 to {}",
+                ConsecutiveRule::MAX_RUNS
+            ),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use perf_record::GroupKey;
+
+    #[test]
+    fn history_rules_parse_with_their_exact_keys() {
+        let budgets = parse_budgets(
+            r#"{ "a": { "b": { "p95": 80, "trend": {"max_change": "10%", "window": 20}, "consecutive": 3 } } }"#,
+        )
+        .unwrap();
+        let entry = &budgets.entries()[0];
+        let trend = entry.trend.unwrap();
+        assert_eq!((trend.max_change(), trend.window()), (0.1, 20));
+        assert_eq!(entry.consecutive.map(ConsecutiveRule::runs), Some(3));
+        // A trend rule alone is an entry.
+        let only_trend =
+            parse_budgets(r#"{ "a": { "b": { "trend": {"max_change": 0.05, "window": 6} } } }"#)
+                .unwrap();
+        assert_eq!(
+            only_trend.entries()[0].trend.map(TrendRule::max_change),
+            Some(0.05)
+        );
+    }
+
+    #[test]
+    fn history_rules_reject_nonsense_naming_the_path() {
+        for (text, path) in [
+            (r#"{"trend": {"max_change": "10%"}}"#, "$.a.b.trend: "),
+            (r#"{"trend": {"window": 20}}"#, "$.a.b.trend: "),
+            (
+                r#"{"trend": {"max_change": "10%", "window": 5}}"#,
+                "$.a.b.trend.window: ",
+            ),
+            (
+                r#"{"trend": {"max_change": "0%", "window": 20}}"#,
+                "$.a.b.trend.max_change: ",
+            ),
+            (
+                r#"{"trend": {"max_change": 2, "window": 20}}"#,
+                "$.a.b.trend.max_change: ",
+            ),
+            (
+                r#"{"trend": {"max_change": "10%", "window": 20, "alpha": 1}}"#,
+                "$.a.b.trend.alpha: ",
+            ),
+            (r#"{"trend": "10%"}"#, "$.a.b.trend: "),
+            (r#"{"p95": 1, "consecutive": 0}"#, "$.a.b.consecutive: "),
+            (r#"{"p95": 1, "consecutive": 2.5}"#, "$.a.b.consecutive: "),
+            (
+                r#"{"consecutive": 3, "trend": {"max_change": "10%", "window": 20}}"#,
+                "$.a.b.consecutive: ",
+            ),
+        ] {
+            let error = parse_budgets(&format!(r#"{{"a": {{"b": {text}}}}}"#)).unwrap_err();
+            assert!(error.to_string().starts_with(path), "{text}: {error}");
+        }
+    }
     use perf_stats::Percentile;
 
     fn key(tool: &str, step: &str) -> GroupKey {

@@ -136,27 +136,44 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         scope: scope(&args.filter),
         ..GateConfig::default()
     };
-    let report = match probed {
+    let (report, groups) = match probed {
         Some(mut probed) => {
             // Logs given beside the probe are judged with its groups.
             for (key, samples) in std::mem::take(&mut groups) {
                 probed.groups.entry(key).or_default().merge(&samples);
             }
-            perf_gate::gate_probed(
+            let report = perf_gate::gate_probed(
                 &budgets,
                 baseline.as_ref(),
                 &probed,
                 &reported,
                 &gate_config,
-            )?
+            )?;
+            (report, probed.groups)
         }
-        None => perf_gate::gate_with_reported(
-            &budgets,
-            baseline.as_ref(),
-            &groups,
-            &reported,
-            &gate_config,
-        )?,
+        None if has_history_rules(&budgets) => {
+            // The budgets' trend / consecutive rules read the history before the report.
+            let mut store = super::history::open(&args.history)?;
+            let report = perf_gate::gate_with_history(
+                &budgets,
+                baseline.as_ref(),
+                &groups,
+                &reported,
+                &gate_config,
+                &mut store,
+            )?;
+            (report, groups)
+        }
+        None => {
+            let report = perf_gate::gate_with_reported(
+                &budgets,
+                baseline.as_ref(),
+                &groups,
+                &reported,
+                &gate_config,
+            )?;
+            (report, groups)
+        }
     };
 
     if let Some(collection) = &collection {
@@ -207,6 +224,16 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     context
         .diagnostics
         .note(&format!("artifacts written to {}", args.out_dir));
+    if args.record_history {
+        // After every report is written: the report is final, recording changes nothing in it.
+        let mut store = super::history::open(&args.history)?;
+        let provenance = super::history::provenance(&args.provenance, Some(&budgets_file))?;
+        let id = perf_gate::record_gate_run(&mut store, &report, &budgets, &groups, &provenance)?;
+        context.diagnostics.note(&format!(
+            "recorded run {id} in {}",
+            perf_report::render::escape::ascii(&store.location().to_string())
+        ));
+    }
     if let Some(gateway) = &args.push_gateway {
         // Asked for explicitly, so a failed push fails the run (exit 1), after the report and
         // the artifacts are out.
@@ -219,4 +246,12 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         super::push::push_report(&target, &report, context)?;
     }
     Ok(report.verdict().exit_code())
+}
+
+/// Whether any budget entry has a rule over the run history.
+fn has_history_rules(budgets: &perf_budget::Budgets) -> bool {
+    budgets
+        .entries()
+        .iter()
+        .any(|entry| entry.trend.is_some() || entry.consecutive.is_some())
 }

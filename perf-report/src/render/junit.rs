@@ -105,6 +105,9 @@ pub fn render(report: &Report) -> String {
     });
     total.tests += baseline_tests;
     total.failures += baseline_failures;
+    let (history_tests, history_failures) = report.history().map_or((0, 0), history_counts);
+    total.tests += history_tests;
+    total.failures += history_failures;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     // `<testsuites>` carries no `skipped`: junit-10.xsd does not allow it there.
     let _ = writeln!(
@@ -118,6 +121,9 @@ pub fn render(report: &Report) -> String {
     }
     if let Some(comparison) = report.baseline() {
         out.push_str(&baseline_suite(comparison));
+    }
+    if let Some(section) = report.history() {
+        out.push_str(&history_suite(section));
     }
     out.push_str("</testsuites>\n");
     out
@@ -316,4 +322,51 @@ fn unchanged_detail(comparison: &Comparison, group: &GroupComparison) -> String 
         comparison::change_detail(comparison, group, Symbols::Unicode),
         comparison::reason_sentence(comparison, group)
     )
+}
+
+/// `(tests, failures)` of the JUnit `history` suite: one test per group and rule.
+fn history_counts(section: &perf_history::HistorySection) -> (usize, usize) {
+    let verdicts = || section.groups.iter().flat_map(|group| &group.rules);
+    let failures = verdicts()
+        .filter(|verdict| verdict.status == perf_history::HistoryStatus::Fail)
+        .count();
+    (verdicts().count(), failures)
+}
+
+/// A `perf-gate history` test suite: one test case per group and rule; a failed rule is a
+/// failure, anything else passes with its sentence in `system-out`.
+fn history_suite(section: &perf_history::HistorySection) -> String {
+    use super::history as phrase;
+    let (tests, failures) = history_counts(section);
+    let mut out = format!(
+        "  <testsuite name=\"perf-gate history\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n"
+    );
+    for group in &section.groups {
+        for verdict in &group.rules {
+            let sentence = escape(&phrase::rule_sentence(section, verdict));
+            let _ = write!(
+                out,
+                "    <testcase classname=\"history.{}\" name=\"{} {} {}\"",
+                escape(&group.group.tool),
+                escape(&group.group.to_string()),
+                verdict.rule.as_str(),
+                escape(&verdict.metric)
+            );
+            if verdict.status == perf_history::HistoryStatus::Fail {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure type=\"{}\" message=\"{sentence}\">{}</failure>\n    </testcase>",
+                    verdict.rule.as_str(),
+                    escape(&phrase::series_line(group))
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    ">\n      <system-out>{sentence}</system-out>\n    </testcase>"
+                );
+            }
+        }
+    }
+    out.push_str("  </testsuite>\n");
+    out
 }

@@ -105,6 +105,8 @@ struct Parts {
     lint: Vec<String>,
     passing_groups: Vec<String>,
     passing_checks: Vec<String>,
+    /// The history section (the series and the rules' verdicts); empty without one.
+    history: String,
 }
 
 struct Kept {
@@ -186,6 +188,7 @@ impl Parts {
         let baseline_first = report.baseline().is_some_and(Comparison::has_regression)
             && report.counts().failed == 0;
         Parts {
+            history: report.history().map(history_section).unwrap_or_default(),
             head,
             baseline_head,
             baseline_first,
@@ -228,7 +231,7 @@ impl Parts {
             passing_groups: 0,
             passing_checks: 0,
         };
-        let mut frame = self.head.len() + self.note(&none, max_bytes).len();
+        let mut frame = self.head.len() + self.history.len() + self.note(&none, max_bytes).len();
         if !self.attention_checks.is_empty() {
             frame += CHECKS_HEADING.len() + CHECK_HEADER.len();
         }
@@ -258,6 +261,7 @@ impl Parts {
             out.push_str(&checks);
             out.push_str(&baseline);
         }
+        out.push_str(&self.history);
         out.push_str(&list_section("Warnings", &self.warnings[..kept.warnings]));
         out.push_str(&list_section("Lint", &self.lint[..kept.lint]));
         out.push_str(&self.details(kept.passing_checks, kept.passing_groups));
@@ -502,6 +506,46 @@ pub fn render_summary(report: &SummaryReport) -> String {
     }
     if report.groups.is_empty() {
         out.push_str("\n(no records)\n");
+    }
+    out
+}
+
+/// The history section: one table row per group and rule, the series and change points below.
+fn history_section(section: &perf_history::HistorySection) -> String {
+    use super::history as phrase;
+    let mut out = format!(
+        "\n### History\n\n{}\n\n| status | group | rule |\n|---|---|---|\n",
+        escape(&phrase::settings_sentence(section))
+    );
+    for group in &section.groups {
+        for verdict in &group.rules {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                phrase::status_label(verdict.status),
+                escape(&group.group.to_string()),
+                escape(&phrase::rule_sentence(section, verdict))
+            );
+        }
+    }
+    for group in section
+        .groups
+        .iter()
+        .filter(|group| !group.series.is_empty())
+    {
+        let _ = write!(
+            out,
+            "\n- {}: {}\n",
+            escape(&group.group.to_string()),
+            escape(&phrase::series_line(group))
+        );
+        for change in &group.change_points {
+            let _ = writeln!(
+                out,
+                "  - {}",
+                escape(&phrase::change_point_sentence(change))
+            );
+        }
     }
     out
 }

@@ -9,6 +9,7 @@ pub mod duration;
 pub mod escape;
 pub mod github;
 mod headline;
+mod history;
 pub mod html;
 pub mod json;
 pub mod junit;

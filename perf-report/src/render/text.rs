@@ -48,6 +48,9 @@ pub fn render(report: &Report, config: &TextConfig) -> String {
     if let Some(comparison) = report.baseline() {
         out.push_str(&baseline_section(comparison, config));
     }
+    if let Some(section) = report.history() {
+        out.push_str(&history_section(section));
+    }
     out
 }
 
@@ -247,6 +250,30 @@ pub fn render_summary(report: &SummaryReport) -> String {
     }
     if report.groups.is_empty() {
         out.push_str("(no records)\n");
+    }
+    out
+}
+
+/// The history section: per group, each rule's verdict, the series and its change points.
+pub fn history_section(section: &perf_history::HistorySection) -> String {
+    use super::history as phrase;
+    let mut out = format!("\nHistory ({}):\n", phrase::settings_sentence(section));
+    for group in &section.groups {
+        let _ = writeln!(out, "  {}", ascii(&group.group.to_string()));
+        for verdict in &group.rules {
+            let _ = writeln!(
+                out,
+                "    [{}] {}",
+                phrase::status_label(verdict.status),
+                ascii(&phrase::rule_sentence(section, verdict))
+            );
+        }
+        if !group.series.is_empty() {
+            let _ = writeln!(out, "    series: {}", phrase::series_line(group));
+        }
+        for change in &group.change_points {
+            let _ = writeln!(out, "    {}", phrase::change_point_sentence(change));
+        }
     }
     out
 }
