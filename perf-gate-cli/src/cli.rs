@@ -821,7 +821,7 @@ pub enum HistoryCommand {
     #[command(
         after_help = "Example:\n  perf-gate history record logs/ --budgets perf-budgets.json --commit $(git rev-parse HEAD)"
     )]
-    Record(HistoryRecordArgs),
+    Record(Box<HistoryRecordArgs>),
     /// The newest runs, newest first.
     #[command(after_help = "Example:\n  perf-gate history list --limit 10")]
     List(HistoryListArgs),
