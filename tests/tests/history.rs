@@ -332,6 +332,14 @@ fn trend_and_consecutive_rules_fail_only_when_the_history_confirms() {
     );
     let markdown = std::fs::read_to_string(tree.path().join("out11/report.md")).unwrap();
     assert!(markdown.contains("### History"), "{markdown}");
+    // report.html draws the series, with its change point, in the group's section.
+    let page = std::fs::read_to_string(tree.path().join("out11/report.html")).unwrap();
+    assert!(page.contains("id=\"g0-series\""), "no series chart");
+    assert!(page.contains("over the run history"), "no series caption");
+    assert!(
+        page.contains(">change</text>"),
+        "the change point is not marked"
+    );
     // The rules' verdicts and the change point are recorded with the run.
     let show = perf_gate!()
         .args([

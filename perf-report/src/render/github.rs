@@ -99,7 +99,44 @@ pub fn render(report: &Report, config: &GithubConfig<'_>) -> String {
     if let Some(comparison) = report.baseline() {
         annotations.extend(baseline_annotations(comparison, config));
     }
+    if let Some(section) = report.history() {
+        annotations.extend(history_annotations(section, config));
+    }
     capped(annotations)
+}
+
+/// One `::error` per failed history rule (`trend`, `consecutive`); a breach `consecutive` has
+/// not confirmed yet is already a `warn` check, annotated with the checks.
+fn history_annotations(
+    section: &perf_history::HistorySection,
+    config: &GithubConfig<'_>,
+) -> Vec<Annotation> {
+    use perf_history::HistoryStatus;
+    let mut out = Vec::new();
+    for group in &section.groups {
+        for verdict in &group.rules {
+            if verdict.status != HistoryStatus::Fail {
+                continue;
+            }
+            let level = Level::Error;
+            out.push(Annotation {
+                level,
+                rank: (1, -verdict.observed.unwrap_or(0.0)),
+                line: command(
+                    level,
+                    config.budget_file,
+                    &format!(
+                        "perf-gate history {}: {} {}",
+                        verdict.rule.as_str(),
+                        group.group,
+                        verdict.metric
+                    ),
+                    &super::history::rule_sentence(section, verdict),
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// At most [`MAX_PER_LEVEL`] per level, best ranked first, and a last notice naming how many
@@ -288,6 +325,55 @@ mod tests {
             rank: (0, -size),
             line: command(level, None, "t", &format!("{size}")),
         }
+    }
+
+    #[test]
+    fn a_failed_history_rule_is_an_error_naming_the_budget_file() {
+        use perf_history::{
+            GroupHistory, HistoryRuleVerdict, HistorySection, HistoryStatus, Rule, SeriesPoint,
+        };
+        let verdict = |rule: Rule, status: HistoryStatus| HistoryRuleVerdict {
+            rule,
+            metric: "p95".to_owned(),
+            status,
+            observed: Some(0.5),
+            limit: 0.1,
+            p_value: Some(0.001),
+            runs: 11,
+        };
+        let section = HistorySection {
+            metric: "p95".to_owned(),
+            min_magnitude: 0.05,
+            alpha: 0.05,
+            groups: vec![GroupHistory {
+                group: perf_record::GroupKey::new("svc", "get"),
+                series: vec![SeriesPoint {
+                    run: None,
+                    value: 12.0,
+                    environment_changed: false,
+                }],
+                change_points: Vec::new(),
+                rules: vec![
+                    verdict(Rule::Trend, HistoryStatus::Fail),
+                    verdict(Rule::Consecutive, HistoryStatus::Pass),
+                ],
+            }],
+        };
+        let config = GithubConfig {
+            budget_file: Some("perf-budgets.json"),
+            baseline_file: None,
+        };
+        let lines: Vec<String> = history_annotations(&section, &config)
+            .into_iter()
+            .map(|annotation| annotation.line)
+            .collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].starts_with(
+                "::error file=perf-budgets.json,title=perf-gate history trend%3A svc/get p95::"
+            ),
+            "{lines:?}"
+        );
     }
 
     #[test]

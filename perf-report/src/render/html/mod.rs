@@ -300,6 +300,40 @@ fn budget_markers(checks: &[&Check]) -> Vec<BudgetMarker> {
         .collect()
 }
 
+/// The group's series from the report's history section, when it has one: runs numbered from 1
+/// in the order the history holds them, change points and environment changes at the run they
+/// start.
+fn history_series(report: &Report, key: &GroupKey) -> Option<Series> {
+    let section = report.history()?;
+    let group = section.groups.iter().find(|group| &group.group == key)?;
+    let run = |index: usize| (index + 1) as f64;
+    let points = group
+        .series
+        .iter()
+        .enumerate()
+        .map(|(index, point)| (run(index), point.value))
+        .collect();
+    let environment_changes = group
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, point)| point.environment_changed)
+        .map(|(index, _)| run(index))
+        .collect();
+    let change_points = group
+        .change_points
+        .iter()
+        .filter(|change| change.kind != perf_history::ChangeKind::EnvironmentChange)
+        .map(|change| run(change.index))
+        .collect();
+    Some(Series {
+        title: format!("{} of {key} over the run history", section.metric),
+        points,
+        change_points,
+        environment_changes,
+    })
+}
+
 fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupView<'_>) {
     let name = html(&view.key.to_string());
     let tag = view.verdict.map_or("[NOT CHECKED]", verdict_tag);
@@ -330,6 +364,15 @@ fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupVi
             ""
         }
     );
+    if let Some(series) = history_series(report, view.key) {
+        let _ = writeln!(
+            out,
+            "<figure>{}<figcaption>{}: one point per recorded run, this run last; solid \
+             verticals mark change points, dotted ones environment changes.</figcaption></figure>",
+            series_chart(&format!("g{index}-series"), &series),
+            html(&series.title)
+        );
+    }
     if let Some(distribution) = view.distribution {
         let counts = distribution.counts();
         let limit = view
