@@ -96,6 +96,14 @@ pub fn markdown(text: &str) -> String {
 /// U+FFFE, U+FFFF) and the other [`disguises`] characters (C1 controls, bidirectional overrides,
 /// zero-width characters, which a viewer would apply) become a visible `\u{..}`.
 pub fn xml(text: &str) -> String {
+    markup(text, "&apos;", true)
+}
+
+/// XML and HTML alike: `& < > "` and the apostrophe as entities; with
+/// `whitespace_as_references` tab, newline and carriage return as character references (XML
+/// attribute values keep them), otherwise as a visible `\u{..}` like every [`disguises`]
+/// character and U+FFFE, U+FFFF.
+fn markup(text: &str, apostrophe: &str, whitespace_as_references: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
         match character {
@@ -103,14 +111,11 @@ pub fn xml(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => {
+            '\'' => out.push_str(apostrophe),
+            '\t' | '\n' | '\r' if whitespace_as_references => {
                 let _ = write!(out, "&#{};", u32::from(character));
             }
-            '\u{fffe}' | '\u{ffff}' => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
-            }
-            other if disguises(other) => {
+            other if disguises(other) || matches!(other, '\u{fffe}' | '\u{ffff}') => {
                 let _ = write!(out, "\\u{{{:x}}}", u32::from(other));
             }
             other => out.push(other),
@@ -148,21 +153,7 @@ pub fn workflow_property(text: &str) -> String {
 /// `& < > " '` become entities; control, bidirectional-override and zero-width characters
 /// (which could disguise a name) become a visible `\u{..}`; other Unicode passes through.
 pub fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            control if disguises(control) || matches!(control, '\u{fffe}' | '\u{ffff}') => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(control));
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    markup(text, "&#39;", false)
 }
 
 /// Escapes a label value of the Prometheus text format and OpenMetrics: `\`, `"` and newline
