@@ -2,7 +2,7 @@
 # Debian's prometheus (promtool), prometheus-pushgateway and chromium, and pip's
 # prometheus_client (its OpenMetrics parser); starts a Pushgateway on a free loopback port,
 # exports its URL as PERF_GATE_TEST_PUSHGATEWAY for tests/tests/exports.rs, and stops it when
-# .ci/run exits (chained with any EXIT trap already set).
+# .ci/run exits (through ci_on_exit).
 ci_install promtool prometheus
 ci_install prometheus-pushgateway prometheus-pushgateway
 ci_install chromium chromium
@@ -14,9 +14,7 @@ perf_gate_pushgateway_dir=$(mktemp -d)
 prometheus-pushgateway --web.listen-address="127.0.0.1:${perf_gate_pushgateway_port}" \
   >"${perf_gate_pushgateway_dir}/pushgateway.log" 2>&1 &
 perf_gate_pushgateway_pid=$!
-perf_gate_exports_previous_trap=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
-# shellcheck disable=SC2064 # expand the pid and directory now
-trap "kill ${perf_gate_pushgateway_pid} 2>/dev/null; rm -rf '${perf_gate_pushgateway_dir}'; ${perf_gate_exports_previous_trap}" EXIT
+ci_on_exit "kill ${perf_gate_pushgateway_pid} 2>/dev/null; rm -rf '${perf_gate_pushgateway_dir}'"
 for _ in $(seq 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/${perf_gate_pushgateway_port}") 2>/dev/null && break
   sleep 0.1

@@ -18,11 +18,7 @@ perf_gate_pg_bin() {
 PERF_GATE_PG_BIN=$(perf_gate_pg_bin)
 if [ -z "$PERF_GATE_PG_BIN" ]; then
     echo "postgres.sh: no PostgreSQL server found, installing Debian's postgresql" >&2
-    if [ -z "${PERF_GATE_APT_UPDATED:-}" ]; then
-        apt-get update
-        export PERF_GATE_APT_UPDATED=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql
+    ci_apt_install postgresql
     PERF_GATE_PG_BIN=$(perf_gate_pg_bin)
     if [ -z "$PERF_GATE_PG_BIN" ]; then
         echo "postgres.sh: postgresql installed but no initdb under /usr/lib/postgresql" >&2
@@ -56,9 +52,7 @@ perf_gate_pg_stop() {
     fi
     rm -rf "${PERF_GATE_PG_DIR:-/nonexistent}"
 }
-# Run after whatever EXIT trap .ci/run already has, not instead of it.
-PERF_GATE_PREVIOUS_EXIT_TRAP=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//")
-trap "perf_gate_pg_stop; ${PERF_GATE_PREVIOUS_EXIT_TRAP:-:}" EXIT
+ci_on_exit perf_gate_pg_stop
 
 perf_gate_as_postgres "'$PERF_GATE_PG_BIN/initdb' -D '$PERF_GATE_PG_DIR/data' -A trust -U postgres --no-sync" >"$PERF_GATE_PG_DIR/initdb.log" 2>&1 \
     || { cat "$PERF_GATE_PG_DIR/initdb.log" >&2; return 1 2>/dev/null || exit 1; }
