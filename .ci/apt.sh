@@ -2,7 +2,6 @@
 # Debian's PACKAGE when COMMAND is missing (`apt-get update` at most once per run), and
 # `ci_on_exit COMMAND` runs COMMAND when .ci/run exits, the last registered first.
 #
-# Debian's PACKAGE when COMMAND is missing, running `apt-get update` at most once per CI run.
 ci_install() {
     local command=$1 package=$2
     if command -v "$command" >/dev/null 2>&1; then
