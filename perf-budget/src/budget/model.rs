@@ -514,7 +514,7 @@ pub struct Budgets {
 #[derive(Debug, Clone, Default, PartialEq)]
 struct EntryIndex {
     /// `tool/step` entries with an exact name on both sides, by (tool, step).
-    exact: std::collections::HashMap<(String, String), usize>,
+    exact: std::collections::HashMap<GroupKey, usize>,
     /// Every other entry (a `*` or a glob on either side), in entry order.
     patterned: Vec<usize>,
 }
@@ -525,9 +525,7 @@ impl EntryIndex {
         for (position, entry) in entries.iter().enumerate() {
             match (entry.tool.exact(), entry.step.exact()) {
                 (Some(tool), Some(step)) => {
-                    index
-                        .exact
-                        .insert((tool.to_owned(), step.to_owned()), position);
+                    index.exact.insert(GroupKey::new(tool, step), position);
                 }
                 _ => index.patterned.push(position),
             }
@@ -553,11 +551,7 @@ impl Budgets {
         &'a self,
         key: &'k GroupKey,
     ) -> impl Iterator<Item = (usize, &'a BudgetEntry)> + use<'a, 'k> {
-        let exact = self
-            .index
-            .exact
-            .get(&(key.tool.clone(), key.step.clone()))
-            .copied();
+        let exact = self.index.exact.get(key).copied();
         exact
             .into_iter()
             .chain(self.index.patterned.iter().copied())
