@@ -10,6 +10,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use perf_record::{parse_line, parse_line_reference};
 
 /// The derive a hand-rolled tool would write: what "plain serde_json" means here.
+#[path = "support/lines.rs"]
+mod corpus;
+use corpus::lines;
+
 #[derive(serde::Deserialize)]
 #[allow(dead_code)]
 struct Plain<'a> {
@@ -25,27 +29,6 @@ struct Plain<'a> {
     ok: Option<bool>,
     #[serde(rename = "errorReason", borrow)]
     error_reason: Option<Cow<'a, str>>,
-}
-
-fn lines() -> Vec<String> {
-    (0..1000)
-        .map(|i| {
-            let outcome = match i % 50 {
-                0 => r#","ok":false,"errorReason":"http 429 too many requests""#,
-                1 => "",
-                _ => r#","ok":true"#,
-            };
-            format!(
-                r#"{{"ts":"2025-10-16T23:{:02}:{:02}.{:03}Z","sessionId":"wsap-20251016233446","tool":"wsap","step":"step_{}","ms":{}.{:03}{outcome}}}"#,
-                i / 60 % 60,
-                i % 60,
-                i % 1000,
-                i % 24,
-                i * 7 % 900,
-                i * 37 % 1000
-            )
-        })
-        .collect()
 }
 
 fn bench(criterion: &mut Criterion) {

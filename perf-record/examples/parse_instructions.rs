@@ -11,26 +11,9 @@
 
 use std::hint::black_box;
 
-fn lines() -> Vec<String> {
-    (0..1000)
-        .map(|i| {
-            let outcome = match i % 50 {
-                0 => r#","ok":false,"errorReason":"http 429 too many requests""#,
-                1 => "",
-                _ => r#","ok":true"#,
-            };
-            format!(
-                r#"{{"ts":"2025-10-16T23:{:02}:{:02}.{:03}Z","sessionId":"wsap-20251016233446","tool":"wsap","step":"step_{}","ms":{}.{:03}{outcome}}}"#,
-                i / 60 % 60,
-                i % 60,
-                i % 1000,
-                i % 24,
-                i * 7 % 900,
-                i * 37 % 1000
-            )
-        })
-        .collect()
-}
+#[path = "../benches/support/lines.rs"]
+mod corpus;
+use corpus::lines;
 
 fn main() {
     let mapped = std::env::args().nth(1).as_deref() == Some("mapped");
