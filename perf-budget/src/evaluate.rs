@@ -8,7 +8,7 @@ use perf_stats::{
     proportion_confidence_interval, quantile_confidence_interval, summarize,
 };
 
-use crate::budget::{BudgetEntry, Budgets, EntryRef, Limit, Metric, Severity};
+use crate::budget::{BudgetEntry, Budgets, EntryRef, Limit, Metric, Severity, most_specific};
 use crate::evaluation::{
     Check, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning, LintFinding,
 };
@@ -336,7 +336,8 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
     let entries = budgets.entries();
     for (key, group) in groups {
         let sample_count = group.latencies_ms.len() as u64;
-        let Some(winner) = budgets.resolve(key) else {
+        let matching: Vec<(usize, &BudgetEntry)> = budgets.matching(key).collect();
+        let Some((winner_index, winner)) = most_specific(matching.iter().copied()) else {
             findings.push(LintFinding::UncoveredGroup {
                 tool: key.tool.clone(),
                 step: key.step.clone(),
@@ -344,11 +345,6 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
             });
             continue;
         };
-        let matching: Vec<(usize, &BudgetEntry)> = budgets.matching(key).collect();
-        let winner_index = matching
-            .iter()
-            .find(|(_, entry)| std::ptr::eq(*entry, winner))
-            .map_or(0, |(index, _)| *index);
         used[winner_index] = true;
         for &(index, entry) in &matching {
             if index == winner_index {

@@ -7,6 +7,7 @@ mod model;
 mod parse;
 
 pub use error::{BudgetError, BudgetFileError};
+pub(crate) use model::most_specific;
 pub use model::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, ConsecutiveRule, DEFAULT_MIN_SAMPLES,
     Defaults, EntryRef, GlobPattern, Limit, Metric, Pattern, RegressionRule, Severity, Specificity,

@@ -475,6 +475,20 @@ impl BudgetEntry {
     }
 }
 
+/// The entry of `matches` that wins: the most specific, the first of equally specific ones
+/// (what [`Budgets::resolve`] returns, with its position).
+pub(crate) fn most_specific<'a>(
+    matches: impl IntoIterator<Item = (usize, &'a BudgetEntry)>,
+) -> Option<(usize, &'a BudgetEntry)> {
+    let mut best: Option<(usize, &BudgetEntry)> = None;
+    for (position, entry) in matches {
+        if best.is_none_or(|(_, best)| entry.specificity() > best.specificity()) {
+            best = Some((position, entry));
+        }
+    }
+    best
+}
+
 /// How specific a budget entry is; see [`BudgetEntry::specificity`]. Greater is more specific.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Specificity {
@@ -573,13 +587,7 @@ impl Budgets {
     /// Of equally specific matches (two globs with as many literal characters) the first in
     /// [`Budgets::entries`] order wins; `lint` reports such ties as ambiguous.
     pub fn resolve(&self, key: &GroupKey) -> Option<&BudgetEntry> {
-        let mut best: Option<&BudgetEntry> = None;
-        for (_, entry) in self.matching(key) {
-            if best.is_none_or(|best| entry.specificity() > best.specificity()) {
-                best = Some(entry);
-            }
-        }
-        best
+        most_specific(self.matching(key)).map(|(_, entry)| entry)
     }
 
     /// The `min_samples` that applies to `entry`.
