@@ -119,6 +119,10 @@ fn main() {
     let rounds: u32 = args.next().and_then(|s| s.parse().ok()).unwrap_or(3);
     let ticks = clock_ticks();
     let server = common::start();
+    server
+        .state
+        .forget_paths
+        .store(true, std::sync::atomic::Ordering::Relaxed);
     let url = format!("{}/ok", server.base_url);
 
     let plan = Plan::quick(&QuickPlan {
