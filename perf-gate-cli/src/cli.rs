@@ -689,6 +689,14 @@ pub struct ProbeLoadArgs {
     /// The records' `sessionId` (default: one per run).
     #[arg(long, value_name = "ID")]
     pub session_id: Option<String>,
+    /// Self-check: a group whose lag p99 (open model) is over D is called a generator
+    /// bottleneck, exit 2 (default 10ms).
+    #[arg(long, value_name = "D", value_parser = perf_probe::parse_duration)]
+    pub max_lag_p99: Option<std::time::Duration>,
+    /// Self-check: a timer oversleep p99 over D (the generator's runtime woke late, e.g. on an
+    /// overloaded machine) calls every group a generator bottleneck, exit 2 (default 10ms).
+    #[arg(long, value_name = "D", value_parser = perf_probe::parse_duration)]
+    pub max_oversleep_p99: Option<std::time::Duration>,
 }
 
 /// `perf-gate probe`.

@@ -163,6 +163,12 @@ pub struct LoadArgs {
     pub connect_timeout: Option<Duration>,
     /// `--session-id S`.
     pub session_id: Option<String>,
+    /// `--max-lag-p99 D`: the self-check's limit on the lag p99 (default 10ms).
+    #[serde(default, deserialize_with = "serde_text::option")]
+    pub max_lag_p99: Option<Duration>,
+    /// `--max-oversleep-p99 D`: the self-check's limit on the timer oversleep p99 (default 10ms).
+    #[serde(default, deserialize_with = "serde_text::option")]
+    pub max_oversleep_p99: Option<Duration>,
 }
 
 impl LoadArgs {
@@ -188,6 +194,8 @@ impl LoadArgs {
         merged.timeout = overrides.timeout.or(merged.timeout);
         merged.connect_timeout = overrides.connect_timeout.or(merged.connect_timeout);
         merged.session_id = overrides.session_id.clone().or(merged.session_id);
+        merged.max_lag_p99 = overrides.max_lag_p99.or(merged.max_lag_p99);
+        merged.max_oversleep_p99 = overrides.max_oversleep_p99.or(merged.max_oversleep_p99);
         merged
     }
 }
@@ -223,7 +231,8 @@ pub enum UsageError {
     /// A zero duration.
     #[error("{option} must be longer than 0s")]
     ZeroDuration {
-        /// The option (`--duration`, `--timeout`, `--connect-timeout`, `--warmup`).
+        /// The option (`--duration`, `--timeout`, `--connect-timeout`, `--warmup`,
+        /// `--max-lag-p99`, `--max-oversleep-p99`).
         option: &'static str,
     },
     /// An empty `--session-id`.
@@ -339,6 +348,20 @@ pub fn validate(args: &LoadArgs) -> Result<RunConfig, UsageError> {
     if args.session_id.as_deref().is_some_and(str::is_empty) {
         return Err(UsageError::EmptySessionId);
     }
+    let limits = SelfCheckLimits {
+        max_lag_p99: args.max_lag_p99.unwrap_or(DEFAULT_MAX_LAG_P99),
+        max_oversleep_p99: args.max_oversleep_p99.unwrap_or(DEFAULT_MAX_OVERSLEEP_P99),
+    };
+    if limits.max_lag_p99.is_zero() {
+        return Err(UsageError::ZeroDuration {
+            option: "--max-lag-p99",
+        });
+    }
+    if limits.max_oversleep_p99.is_zero() {
+        return Err(UsageError::ZeroDuration {
+            option: "--max-oversleep-p99",
+        });
+    }
     Ok(RunConfig {
         load: LoadModel {
             arrival,
@@ -347,7 +370,7 @@ pub fn validate(args: &LoadArgs) -> Result<RunConfig, UsageError> {
             order,
         },
         timeouts,
-        limits: SelfCheckLimits::default(),
+        limits,
         session_id: args.session_id.clone(),
     })
 }
@@ -454,6 +477,37 @@ mod tests {
         let config = validate(&plan.overridden_by(&flags)).unwrap();
         assert_eq!(config.load.arrival, Arrival::Closed { concurrency: 2 });
         assert_eq!(config.load.amount, Amount::Duration(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn self_check_limits_default_to_ten_milliseconds_and_can_be_widened() {
+        assert_eq!(
+            validate(&samples(1)).unwrap().limits,
+            SelfCheckLimits {
+                max_lag_p99: Duration::from_millis(10),
+                max_oversleep_p99: Duration::from_millis(10),
+            }
+        );
+        let plan: LoadArgs =
+            toml::from_str("samples = 1\nmax-lag-p99 = \"50ms\"\nmax-oversleep-p99 = \"2s\"")
+                .unwrap();
+        let flags = LoadArgs {
+            max_oversleep_p99: Some(Duration::from_secs(1)),
+            ..LoadArgs::default()
+        };
+        let limits = validate(&plan.overridden_by(&flags)).unwrap().limits;
+        assert_eq!(limits.max_lag_p99, Duration::from_millis(50));
+        assert_eq!(limits.max_oversleep_p99, Duration::from_secs(1));
+        let zero = LoadArgs {
+            max_oversleep_p99: Some(Duration::ZERO),
+            ..samples(1)
+        };
+        assert_eq!(
+            validate(&zero),
+            Err(UsageError::ZeroDuration {
+                option: "--max-oversleep-p99"
+            })
+        );
     }
 
     #[test]

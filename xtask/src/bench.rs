@@ -26,9 +26,9 @@ pub struct BenchArgs {
     /// Also run the importers' benchmark (one criterion group per raw-sample format).
     #[arg(long)]
     pub import: bool,
-    /// Also measure the HTTP probe's sustained rate next to `wrk`'s on one local server
+    /// Also measure the HTTP probe's sustained rate next to `wrk -t1`'s on one local server
     /// (installs Debian's `wrk` with apt-get when it is missing and we are root; skips the
-    /// comparison with a message otherwise).
+    /// comparison with a message otherwise) and its memory per recorded request.
     #[arg(long)]
     pub probe: bool,
 }
@@ -127,20 +127,35 @@ pub fn run(root: &Utf8Path, args: &BenchArgs) -> Result<()> {
     }
     if args.probe {
         ensure_wrk();
-        println!("(d) probe vs wrk on one local server (target: probe >= 70% of wrk)");
-        let mut versus = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        versus.current_dir(root).args([
-            "run",
-            "--release",
-            "--quiet",
-            "-p",
-            "perf-probe",
-            "--example",
-            "versus_wrk",
-        ]);
-        run_checked(versus, "the probe's comparison with wrk")?;
+        println!(
+            "(d) probe vs wrk -t1 on one local server, alternating rounds (target: probe >= 70% of wrk)"
+        );
+        run_checked(
+            probe_example(root, "versus_wrk"),
+            "the probe's comparison with wrk",
+        )?;
+        println!("(e) probe memory per recorded request, from peak RSS at 100k and 1M requests");
+        run_checked(
+            probe_example(root, "memory"),
+            "the probe's memory measurement",
+        )?;
     }
     Ok(())
+}
+
+/// `cargo run --release -p perf-probe --example NAME`.
+fn probe_example(root: &Utf8Path, name: &str) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root).args([
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "perf-probe",
+        "--example",
+        name,
+    ]);
+    command
 }
 
 fn run_checked(mut command: Command, what: &str) -> Result<()> {

@@ -106,5 +106,7 @@ fn load_args(load: &ProbeLoadArgs) -> Result<LoadArgs> {
         timeout: load.timeout,
         connect_timeout: load.connect_timeout,
         session_id: load.session_id.clone(),
+        max_lag_p99: load.max_lag_p99,
+        max_oversleep_p99: load.max_oversleep_p99,
     })
 }

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,8 +22,11 @@ pub struct State {
     pub delay_ms: AtomicU64,
     /// `/stall` requests wait until this instant.
     pub stall_until: Mutex<Option<Instant>>,
-    /// Paths of every request seen.
+    /// Paths of every request seen (unless `forget_paths`).
     pub paths: Mutex<Vec<String>>,
+    /// Set by benchmarks: keep no path, so the server's memory and time per request stay
+    /// constant.
+    pub forget_paths: AtomicBool,
     /// Connections accepted.
     pub connections: AtomicU64,
 }
@@ -134,7 +137,9 @@ fn reply(status: u16, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
 
 async fn handle(state: &State, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
-    state.paths.lock().unwrap().push(path.clone());
+    if !state.forget_paths.load(Ordering::Relaxed) {
+        state.paths.lock().unwrap().push(path.clone());
+    }
     match path.as_str() {
         "/ok" | "/health" => reply(200, "hello"),
         "/json" => reply(200, r#"{"status":"ok","items":[1,2,3]}"#),
