@@ -789,7 +789,12 @@ pub struct RunArgs {
     #[command(flatten)]
     pub first: RunCommandArgs,
     /// The command and its arguments; `:::` starts another command with its own options.
-    #[arg(last = true, value_name = "CMD", conflicts_with = "plan", required_unless_present = "plan")]
+    #[arg(
+        last = true,
+        value_name = "CMD",
+        conflicts_with = "plan",
+        required_unless_present = "plan"
+    )]
     pub command: Vec<std::ffi::OsString>,
 }
 

@@ -40,7 +40,10 @@ pub fn main() -> ExitCode {
     // the panic hook or anything else allocates, so the helper stays small (its RSS is the
     // floor of the measured peak memory).
     let mut args = std::env::args_os();
-    if args.nth(1).is_some_and(|first| first == commands::run::HELPER_ARG) {
+    if args
+        .nth(1)
+        .is_some_and(|first| first == commands::run::HELPER_ARG)
+    {
         return perf_run::helper::main(args);
     }
     // A bug must still end in one `error:` line and the documented error code, not a Rust

@@ -84,12 +84,13 @@ impl CgroupParent {
     /// # Errors
     /// [`CgroupUnavailable`] saying why not.
     pub fn at(dir: PathBuf) -> Result<CgroupParent, CgroupUnavailable> {
-        let controllers = std::fs::read_to_string(dir.join("cgroup.controllers")).map_err(
-            |source| CgroupUnavailable::Proc {
-                path: dir.join("cgroup.controllers"),
-                source,
-            },
-        )?;
+        let controllers =
+            std::fs::read_to_string(dir.join("cgroup.controllers")).map_err(|source| {
+                CgroupUnavailable::Proc {
+                    path: dir.join("cgroup.controllers"),
+                    source,
+                }
+            })?;
         if !controllers.split_whitespace().any(|name| name == "memory") {
             return Err(CgroupUnavailable::NoMemoryController {
                 dir,
@@ -101,11 +102,12 @@ impl CgroupParent {
             .is_ok_and(|text| text.split_whitespace().any(|name| name == "memory"));
         if !enabled {
             // Refused for a non-root group that holds processes ("no internal processes").
-            std::fs::write(&subtree, "+memory")
-                .map_err(|source| CgroupUnavailable::CannotEnable {
+            std::fs::write(&subtree, "+memory").map_err(|source| {
+                CgroupUnavailable::CannotEnable {
                     dir: dir.clone(),
                     source,
-                })?;
+                }
+            })?;
         }
         Ok(CgroupParent { dir })
     }

@@ -104,7 +104,10 @@ impl CommandSpec {
     /// A command with the default tool, the program's file name as step, and the plan's runs,
     /// warm-up and timeout.
     pub fn new(argv: Vec<OsString>) -> CommandSpec {
-        let step = argv.first().map(|program| program_name(program)).unwrap_or_default();
+        let step = argv
+            .first()
+            .map(|program| program_name(program))
+            .unwrap_or_default();
         CommandSpec {
             tool: DEFAULT_TOOL.to_owned(),
             step,
@@ -259,7 +262,11 @@ impl Plan {
         let mut groups = BTreeSet::new();
         for (index, command) in self.commands.iter().enumerate() {
             let field = |name: &str| format!("command[{index}].{name}");
-            if command.argv.first().is_none_or(|program| program.is_empty()) {
+            if command
+                .argv
+                .first()
+                .is_none_or(|program| program.is_empty())
+            {
                 return invalid(field("argv"), "needs a program");
             }
             if command.tool.is_empty() {
@@ -380,7 +387,10 @@ mod tests {
         let [parse, sleep] = &plan.commands[..] else {
             panic!("two commands: {plan:?}")
         };
-        assert_eq!((parse.tool.as_str(), parse.step.as_str()), ("perf-gate", "parse"));
+        assert_eq!(
+            (parse.tool.as_str(), parse.step.as_str()),
+            ("perf-gate", "parse")
+        );
         assert_eq!(parse.cwd.as_deref(), Some(Path::new("/plans/work")));
         assert_eq!(parse.env, [(OsString::from("LANG"), OsString::from("C"))]);
         assert_eq!(plan.runs_of(parse), 50);
@@ -396,11 +406,26 @@ mod tests {
         let cases = [
             ("", "command: the plan has no command"),
             ("[[command]]\nargv = []", "command[0].argv: needs a program"),
-            ("[[command]]\nargv = [\"\"]", "command[0].argv: needs a program"),
-            ("[[command]]\nargv = [\"x\"]\ntool = \"\"", "command[0].tool: must not be empty"),
-            ("runs = 0\n[[command]]\nargv = [\"x\"]", "command[0].runs: needs at least one"),
-            ("timeout = \"0s\"\n[[command]]\nargv = [\"x\"]", "timeout: must be more than 0"),
-            ("[[command]]\nargv = [\"x\"]\ntimeout = \"soon\"", "command[0].timeout: invalid duration"),
+            (
+                "[[command]]\nargv = [\"\"]",
+                "command[0].argv: needs a program",
+            ),
+            (
+                "[[command]]\nargv = [\"x\"]\ntool = \"\"",
+                "command[0].tool: must not be empty",
+            ),
+            (
+                "runs = 0\n[[command]]\nargv = [\"x\"]",
+                "command[0].runs: needs at least one",
+            ),
+            (
+                "timeout = \"0s\"\n[[command]]\nargv = [\"x\"]",
+                "timeout: must be more than 0",
+            ),
+            (
+                "[[command]]\nargv = [\"x\"]\ntimeout = \"soon\"",
+                "command[0].timeout: invalid duration",
+            ),
             (
                 "[[command]]\nargv = [\"x\"]\nname = \"a\"\nstep = \"b\"",
                 "command[0].name: give name or step",

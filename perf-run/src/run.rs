@@ -206,12 +206,7 @@ pub fn run<W: Write + ?Sized>(
     for slot in schedule(plan) {
         let command = &plan.commands[slot.command];
         let ts = Timestamp::now();
-        let measured = launch(
-            config,
-            command,
-            plan.timeout_of(command),
-            cgroup.as_ref(),
-        )?;
+        let measured = launch(config, command, plan.timeout_of(command), cgroup.as_ref())?;
         let fields = RunFields {
             measured,
             method,
@@ -288,7 +283,9 @@ pub fn launch(
     let mut process = Command::new(&helper.program);
     process.args(&helper.leading_args);
     if let Some(timeout) = timeout {
-        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX).max(1);
+        let ms = u64::try_from(timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
         process.arg("--timeout-ms").arg(ms.to_string());
     }
     if let Some(group) = &group {
@@ -389,7 +386,11 @@ pub struct RunFields {
 /// # Errors
 /// [`io::ErrorKind::InvalidInput`] for a record that breaks the schema (see
 /// [`perf_record::write_record`]); nothing is appended then.
-pub fn write_run_record(line: &mut String, record: &Record<'_>, fields: &RunFields) -> io::Result<()> {
+pub fn write_run_record(
+    line: &mut String,
+    record: &Record<'_>,
+    fields: &RunFields,
+) -> io::Result<()> {
     let base = record_to_line(record)?;
     // `record_to_line` always closes the object with `}`; reopen it to append our fields.
     line.push_str(base.strip_suffix('}').unwrap_or(&base));
@@ -474,14 +475,20 @@ mod tests {
                 "\n"
             )
         );
-        assert_eq!(parse_line(line.trim_end().as_bytes()).unwrap(), Line::Record(record.clone()));
+        assert_eq!(
+            parse_line(line.trim_end().as_bytes()).unwrap(),
+            Line::Record(record.clone())
+        );
         line.clear();
         write_run_record(&mut line, &record, &fields(Exit::Timeout, true)).unwrap();
         assert!(
             line.ends_with(",\"signal\":9,\"run\":4,\"phase\":\"warmup\"}\n"),
             "{line}"
         );
-        assert_eq!(parse_line(line.trim_end().as_bytes()).unwrap(), Line::Warmup(record));
+        assert_eq!(
+            parse_line(line.trim_end().as_bytes()).unwrap(),
+            Line::Warmup(record)
+        );
     }
 
     #[test]
@@ -490,6 +497,9 @@ mod tests {
             helper: PathBuf::from("/x/helper"),
             source: io::Error::new(io::ErrorKind::NotFound, "gone"),
         };
-        assert_eq!(chain(&error), "cannot start the launch helper /x/helper: gone");
+        assert_eq!(
+            chain(&error),
+            "cannot start the launch helper /x/helper: gone"
+        );
     }
 }

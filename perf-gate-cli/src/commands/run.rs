@@ -87,19 +87,22 @@ fn run_to(plan: &Plan, config: &RunConfig, out: &Utf8Path, context: Context) -> 
         ran = Some(result?);
         Ok(())
     })
-    .map_err(|error| match error.source.downcast::<perf_run::RunError>() {
-        // The run failed, not the file: report the run's error, with its cause.
-        Ok(run_error) => anyhow::Error::new(run_error),
-        Err(source) => anyhow::Error::new(perf_record::WriteError {
-            path: error.path,
-            source,
-        }),
-    })?;
+    .map_err(
+        |error| match error.source.downcast::<perf_run::RunError>() {
+            // The run failed, not the file: report the run's error, with its cause.
+            Ok(run_error) => anyhow::Error::new(run_error),
+            Err(source) => anyhow::Error::new(perf_record::WriteError {
+                path: error.path,
+                source,
+            }),
+        },
+    )?;
     let ran = ran.context("the run wrote no records")?;
     note_summary(&ran.outcome, context);
-    context
-        .diagnostics
-        .note(&format!("run records written to {}", escape::line(out.as_str())));
+    context.diagnostics.note(&format!(
+        "run records written to {}",
+        escape::line(out.as_str())
+    ));
     Ok(ran)
 }
 
@@ -148,7 +151,11 @@ fn helper() -> Result<Helper> {
 }
 
 fn default_session_id() -> String {
-    format!("run-{}-{}", jiff::Timestamp::now().as_second(), std::process::id())
+    format!(
+        "run-{}-{}",
+        jiff::Timestamp::now().as_second(),
+        std::process::id()
+    )
 }
 
 /// The commands of the command line: the first with the options before `--`, then one per
@@ -218,7 +225,11 @@ fn render_summary(outcome: &RunOutcome) -> String {
         let name = escape::line(&format!("{}/{}", command.tool, command.step));
         let runs = command.wall_ms.len();
         let errors: u64 = command.errors.iter().map(|(_, count)| count).sum();
-        let _ = write!(out, "  {name}: {runs} runs, {} ok, {errors} errors", command.ok);
+        let _ = write!(
+            out,
+            "  {name}: {runs} runs, {} ok, {errors} errors",
+            command.ok
+        );
         if !command.errors.is_empty() {
             let reasons: Vec<String> = command
                 .errors
@@ -269,7 +280,12 @@ mod tests {
         let text = render_summary(&outcome);
         assert!(!text.contains('\u{1b}'), "{text}");
         assert_eq!(text.lines().count(), 2, "{text}");
-        assert!(text.starts_with("run: peak memory by helper-wait4 (cgroup v2 not used: no memory controller)"), "{text}");
+        assert!(
+            text.starts_with(
+                "run: peak memory by helper-wait4 (cgroup v2 not used: no memory controller)"
+            ),
+            "{text}"
+        );
         assert!(
             text.contains(": 3 runs, 1 ok, 2 errors (1x exit 3, 1x signal 9); wall p50 20.00 ms, p95 29.00 ms; peak memory max 2.2 MiB"),
             "{text}"
