@@ -1,5 +1,8 @@
 //! perf-run against real processes, through the real `perf-run-helper` binary.
 
+// Helpers outside #[test] functions may fail loudly: a failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::ffi::OsString;
 use std::time::Duration;
 
@@ -223,6 +226,7 @@ fn hold(mib: usize) -> Vec<u8> {
 
 /// `wait4`'s `ru_maxrss` (KiB) for `sleep 0.01` spawned straight from this process: the
 /// figure the helper exists to avoid.
+#[allow(clippy::zombie_processes)] // reaped by the wait4 below, not by Child::wait
 fn direct_wait4_max_rss_kib() -> i64 {
     let child = std::process::Command::new("sleep")
         .arg("0.01")

@@ -1,5 +1,8 @@
 //! `perf-gate run` and `perf-gate gate --run` with real commands.
 
+// Helpers outside #[test] functions may fail loudly: a failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use predicates::prelude::*;
 use tests::{TempTree, perf_gate};
 
