@@ -246,3 +246,31 @@ fn gate_runs_the_plan_and_judges_what_it_measured() {
         .code(3)
         .stdout(predicate::str::contains("failing"));
 }
+
+#[test]
+fn the_binary_itself_is_a_launch_helper() {
+    // `perf-gate run` falls back to `perf-gate __run-helper` when perf-gate-run-helper is not
+    // installed beside it: the same protocol line, from the same helper code.
+    let output = perf_gate!()
+        .args([
+            "__run-helper",
+            "--timeout-ms",
+            "60000",
+            "--",
+            "sh",
+            "-c",
+            "exit 3",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let line = String::from_utf8(output.stdout).unwrap();
+    let report = perf_run::helper::Report::parse(&line);
+    match report {
+        Some(perf_run::helper::Report::Done(usage)) => {
+            assert_eq!(usage.exit, perf_run::helper::Exit::Code(3));
+            assert!(usage.max_rss_kib > 0, "{line}");
+        }
+        other => panic!("{other:?} from {line:?}"),
+    }
+}
