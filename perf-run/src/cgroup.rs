@@ -237,6 +237,33 @@ mod tests {
     }
 
     #[test]
+    fn run_groups_are_created_read_and_removed_below_the_parent() {
+        // A stand-in for a cgroup v2 directory (the kernel's files are plain files here).
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("cgroup.controllers"), "cpu memory pids\n").unwrap();
+        std::fs::write(dir.path().join("cgroup.subtree_control"), "").unwrap();
+        let parent = CgroupParent::at(dir.path().to_owned()).unwrap();
+        // The memory controller was enabled for the children.
+        let subtree = std::fs::read_to_string(dir.path().join("cgroup.subtree_control")).unwrap();
+        assert_eq!(subtree, "+memory");
+        let first = parent.create_run_group().unwrap();
+        let second = parent.create_run_group().unwrap();
+        assert_ne!(first.dir(), second.dir());
+        assert_eq!(first.dir().parent(), Some(dir.path()));
+        std::fs::write(first.dir().join("memory.peak"), "209715200\n").unwrap();
+        assert_eq!(first.peak_bytes().unwrap(), 200 << 20);
+        std::fs::write(first.dir().join("memory.peak"), "max\n").unwrap();
+        assert!(first.peak_bytes().is_err());
+        std::fs::remove_file(first.dir().join("memory.peak")).unwrap();
+        let (first_dir, second_dir) = (first.dir().to_owned(), second.dir().to_owned());
+        drop((first, second));
+        assert!(
+            !first_dir.exists() && !second_dir.exists(),
+            "removed when dropped"
+        );
+    }
+
+    #[test]
     fn a_group_without_the_memory_controller_is_refused_with_its_controllers() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("cgroup.controllers"), "hugetlb\n").unwrap();
