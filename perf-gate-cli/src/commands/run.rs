@@ -42,14 +42,14 @@ pub fn run(args: &RunArgs, context: Context) -> Result<u8> {
     if let Some(seed) = args.seed {
         plan.shuffle_seed = Some(seed);
     }
-    let config = run_config(args.rss_method, args.cgroup_parent.clone(), args, context)?;
+    let config = run_config(args)?;
     match &args.out {
         Some(out) => {
             run_to(&plan, &config, out, context)?;
         }
         None => {
-            let stdout = std::io::stdout();
-            let mut stdout = std::io::BufWriter::new(stdout.lock());
+            // Line-buffered: each record reaches a reader as soon as its run ends.
+            let mut stdout = std::io::stdout().lock();
             let ran = perf_gate::run_plan(&plan, &config, &mut stdout);
             // A closed pipe (`perf-gate run ... | head`) ends the run, like any other reader.
             let ran = match ran {
@@ -106,13 +106,9 @@ fn run_to(plan: &Plan, config: &RunConfig, out: &Utf8Path, context: Context) -> 
     Ok(ran)
 }
 
-fn run_config(
-    method: RssMethodArg,
-    cgroup_parent: Option<std::path::PathBuf>,
-    args: &RunArgs,
-    _context: Context,
-) -> Result<RunConfig> {
-    let memory = match (method, cgroup_parent) {
+/// The run options of the command line.
+fn run_config(args: &RunArgs) -> Result<RunConfig> {
+    let memory = match (args.rss_method, args.cgroup_parent.clone()) {
         (RssMethodArg::Cgroup, Some(dir)) => MemoryChoice::CgroupAt(dir),
         (_, Some(_)) => bail!("--cgroup-parent needs --rss-method cgroup"),
         (RssMethodArg::Cgroup, None) => MemoryChoice::Cgroup,
