@@ -19,7 +19,7 @@ pub struct Ran {
 }
 
 /// Runs `plan`, writing every record (warm-up included) to `out`, and gathers the measured
-/// runs' groups from the same records as they are written (as [`crate::probe`] does).
+/// runs' groups from the same records as they are written (as [`probe`](crate::probe()) does).
 ///
 /// # Errors
 /// As [`perf_run::run`].
