@@ -105,6 +105,17 @@ pub enum Command {
         after_help = "Example:\n  perf-gate probe --base-url http://127.0.0.1:3000 --get /health --samples 50"
     )]
     Probe(ProbeArgs),
+    /// Run commands N times each, interleaved run by run: one record per run with wall time,
+    /// CPU time, the command's own peak memory and its exit status; a summary per command on
+    /// stderr.
+    ///
+    /// Several commands: `--name a -- cmd1 ARGS ::: --name b -- cmd2 ARGS`, or `--plan FILE`.
+    /// Exits 0 when every run was measured and recorded (a failing command is a record with
+    /// `ok: false`), 1 when a command cannot be started or on a usage or plan error.
+    #[command(
+        after_help = "Examples:\n  perf-gate run --runs 20 --out runs.jsonl -- ./target/release/app --input big.json\n  perf-gate run --name old -- ./app-old x.json ::: --name new -- ./app-new x.json\n  perf-gate run --plan perf-run.toml --out runs.jsonl && perf-gate summarize runs.jsonl"
+    )]
+    Run(RunArgs),
     /// Save, compare against, and ratchet a committed performance baseline.
     #[command(
         subcommand,
@@ -366,7 +377,7 @@ pub struct EvaluateArgs {
 #[derive(Debug, Args)]
 pub struct GateArgs {
     /// Log files, directories or quoted globs such as 'logs/**/*.log' (`-` reads stdin).
-    #[arg(required_unless_present = "probe", value_name = "ROOT")]
+    #[arg(required_unless_present_any = ["probe", "run_plan"], value_name = "ROOT")]
     pub roots: Vec<Utf8PathBuf>,
     /// Probe the endpoints of this plan file first and gate what it measured (its records go to
     /// `probe.jsonl` in the artifacts directory); logs given as roots are judged with them.
@@ -375,6 +386,11 @@ pub struct GateArgs {
     /// The probe's load options (with `--probe`; they override the plan's `[load]`).
     #[command(flatten)]
     pub probe_load: ProbeLoadArgs,
+    /// Run the commands of this plan file first (see `perf-gate run --plan`) and gate what they
+    /// measured (their records go to `run.jsonl` in the artifacts directory); logs given as
+    /// roots are judged with them.
+    #[arg(long = "run", value_name = "PLAN.toml")]
+    pub run_plan: Option<Utf8PathBuf>,
     /// The budget file (default: `perf-budgets.json` in the current directory, when it exists).
     #[arg(long, value_name = "FILE", env = "PERF_GATE_BUDGETS")]
     pub budgets: Option<Utf8PathBuf>,
@@ -738,6 +754,121 @@ pub struct ProbeArgs {
         value_name = "FILE"
     )]
     pub out: Utf8PathBuf,
+}
+
+/// `perf-gate run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A plan file (TOML): commands with name/tool/step, argv, env, cwd, runs, warm-up, timeout.
+    #[arg(long, value_name = "PLAN.toml")]
+    pub plan: Option<Utf8PathBuf>,
+    /// Measured runs of each command (default 10; over the plan's `runs`).
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+    /// Warm-up runs of each command before the measured ones (default 1; over the plan's
+    /// `warmup`); written with `"phase":"warmup"` and left out of the statistics.
+    #[arg(long, value_name = "W")]
+    pub warmup: Option<u32>,
+    /// Kill a run still going after this long and record it as `timeout` (default 10m; `none`
+    /// for no limit; over the plan's `timeout`).
+    #[arg(long, value_name = "D|none", value_parser = parse_timeout)]
+    pub timeout: Option<RunTimeout>,
+    /// Shuffle the commands' order in each round with this seed (default: the order given).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Where to write the records (atomically); default stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<Utf8PathBuf>,
+    /// The records' `sessionId` (default: `run-` and the start time).
+    #[arg(long, value_name = "ID")]
+    pub session_id: Option<String>,
+    /// How peak memory is measured: `cgroup` (cgroup v2 `memory.peak` of a group per run),
+    /// `helper` (`wait4` of the launch helper's one child), or `auto` (cgroup where available).
+    #[arg(long, value_enum, default_value_t = RssMethodArg::Auto)]
+    pub rss_method: RssMethodArg,
+    /// With `--rss-method cgroup`: create the per-run groups below this delegated cgroup v2
+    /// directory instead of perf-gate's own group.
+    #[arg(long, value_name = "DIR")]
+    pub cgroup_parent: Option<std::path::PathBuf>,
+    /// Send the commands' stdout and stderr to stderr (default: discarded).
+    #[arg(long)]
+    pub show_output: bool,
+    /// The first command's options.
+    #[command(flatten)]
+    pub first: RunCommandArgs,
+    /// The command and its arguments; `:::` starts another command with its own options.
+    #[arg(
+        last = true,
+        value_name = "CMD",
+        conflicts_with = "plan",
+        required_unless_present = "plan"
+    )]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// One command's own options on the `perf-gate run` command line.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunCommandArgs {
+    /// The command's name: its records' `step` (default: the program's file name).
+    #[arg(long, value_name = "NAME", conflicts_with = "step")]
+    pub name: Option<String>,
+    /// The records' `tool` (default `run`).
+    #[arg(long, value_name = "T")]
+    pub tool: Option<String>,
+    /// The records' `step` (the same as --name).
+    #[arg(long, value_name = "S")]
+    pub step: Option<String>,
+    /// Set an environment variable for the command (repeatable).
+    #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
+    /// Run the command in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<std::path::PathBuf>,
+}
+
+/// A command after `:::` on the `perf-gate run` command line.
+#[derive(Debug, Parser)]
+#[command(name = ":::", no_binary_name = true)]
+pub struct RunSegment {
+    /// Its options.
+    #[command(flatten)]
+    pub options: RunCommandArgs,
+    /// The command.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// `--timeout`: a duration or no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunTimeout(pub Option<std::time::Duration>);
+
+fn parse_timeout(text: &str) -> Result<RunTimeout, String> {
+    if text.trim() == "none" {
+        return Ok(RunTimeout(None));
+    }
+    let duration = perf_probe::parse_duration(text).map_err(|error| error.to_string())?;
+    if duration.is_zero() {
+        return Err("must be more than 0 (or `none`)".to_owned());
+    }
+    Ok(RunTimeout(Some(duration)))
+}
+
+fn parse_env(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("expected NAME=VALUE, got {text:?}")),
+    }
+}
+
+/// `perf-gate run --rss-method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RssMethodArg {
+    /// cgroup v2 where available, else the helper.
+    Auto,
+    /// cgroup v2 `memory.peak` (an error where unavailable).
+    Cgroup,
+    /// `wait4` of the launch helper's child.
+    Helper,
 }
 
 /// `perf-gate completions`.

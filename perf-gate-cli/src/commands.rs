@@ -10,6 +10,7 @@ mod lint;
 mod normalize;
 mod probe;
 mod push;
+pub(crate) mod run;
 mod summarize;
 
 use std::collections::BTreeMap;
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Normalize(args) => normalize::run(&args, context),
         Command::Lint(args) => lint::run(&args, context),
         Command::Probe(args) => probe::run(&args, context),
+        Command::Run(args) => run::run(&args, context),
         Command::Import(args) => import::run(&args, context),
         Command::Completions(args) => {
             let mut script = Vec::new();

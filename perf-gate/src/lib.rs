@@ -10,7 +10,7 @@
 //!
 //! It is not for command lines, terminals or environment variables (`perf-gate-cli`), nor for
 //! formats: render the report with `perf_report::render`. Programs that want the gate's answer
-//! in-process (xtask, a test, the probe) call these functions directly.
+//! in-process (xtask, a test, the probe, `perf-gate run`'s commands) call these functions directly.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -35,6 +35,7 @@ mod history_rules;
 mod import;
 mod probe;
 mod ratchet;
+mod run;
 
 use std::collections::BTreeMap;
 
@@ -53,6 +54,7 @@ pub use history::{Provenance, RecordHistoryError, record_gate_run, record_run};
 pub use import::{ImportGroupsError, Imported, import_groups};
 pub use probe::{Probed, probe};
 pub use ratchet::{RatchetChange, RatchetConfig, RatchetError, RatchetProposal, ratchet};
+pub use run::{Ran, run_plan};
 
 /// Which tools and steps a run is about (the CLI's `--tools` / `--steps`): exact names or globs.
 /// Empty means everything.

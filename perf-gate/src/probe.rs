@@ -26,11 +26,7 @@ pub fn probe<W: Write + ?Sized>(
     config: &RunConfig,
     out: &mut W,
 ) -> Result<Probed, ProbeError> {
-    let mut tee = GroupingWriter {
-        out,
-        pending: Vec::new(),
-        groups: BTreeMap::new(),
-    };
+    let mut tee = GroupingWriter::new(out);
     let outcome = perf_probe::run(plan, config, &mut tee)?;
     Ok(Probed {
         groups: tee.groups,
@@ -38,15 +34,24 @@ pub fn probe<W: Write + ?Sized>(
     })
 }
 
-/// Passes the probe's JSONL through to `out` and adds each complete measured record to its
-/// group.
-struct GroupingWriter<'a, W: ?Sized> {
+/// Passes a source's JSONL (the probe's, `perf-gate run`'s) through to `out` and adds each
+/// complete measured record to its group.
+pub(crate) struct GroupingWriter<'a, W: ?Sized> {
     out: &'a mut W,
     pending: Vec<u8>,
-    groups: BTreeMap<GroupKey, GroupSamples>,
+    pub(crate) groups: BTreeMap<GroupKey, GroupSamples>,
 }
 
-impl<W: Write + ?Sized> GroupingWriter<'_, W> {
+impl<'a, W: Write + ?Sized> GroupingWriter<'a, W> {
+    /// A writer into `out` with no groups yet.
+    pub(crate) fn new(out: &'a mut W) -> Self {
+        GroupingWriter {
+            out,
+            pending: Vec::new(),
+            groups: BTreeMap::new(),
+        }
+    }
+
     fn take_line(&mut self, line: &[u8]) {
         // Warm-up records (`Line::Warmup`) stay in the file and out of the statistics.
         if let Ok(Line::Record(record)) = perf_record::parse_line(line) {
@@ -89,11 +94,7 @@ mod tests {
     #[test]
     fn records_are_passed_through_and_grouped_without_warm_up() {
         let mut out = Vec::new();
-        let mut writer = GroupingWriter {
-            out: &mut out,
-            pending: Vec::new(),
-            groups: BTreeMap::new(),
-        };
+        let mut writer = GroupingWriter::new(&mut out);
         let measured = r#"{"ts":"2025-10-21T09:00:01Z","sessionId":"p","tool":"probe","step":"GET /health","ms":1.5,"ok":true,"status":200}"#;
         let warmup = r#"{"ts":"2025-10-21T09:00:00Z","sessionId":"p","tool":"probe","step":"GET /health","ms":9,"ok":true,"phase":"warmup"}"#;
         let text = format!("{warmup}\n{measured}\n");

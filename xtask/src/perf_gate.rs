@@ -1,19 +1,22 @@
 //! `cargo xtask perf-gate`: perf-gate gates its own performance with its own tool.
 //!
-//! 1. builds `perf-gate` in release;
+//! 1. builds `perf-gate` and its launch helper `perf-gate-run-helper` in release;
 //! 2. generates a deterministic corpus (and a 1,000-record file) under `target/perf-gate/`;
-//! 3. times several runs of each of perf-gate's own operations, process start included;
-//! 4. writes the timings as perf-gate JSONL records (tool `perf-gate`, step = operation) to
-//!    `target/perf-gate/records/` with `perf_record::write_record`;
-//! 5. gates them in-process with `perf_gate::gate` against the repository's `perf-budgets.json`,
-//!    prints the text report, writes `report.json` to `target/perf-gate/`, and exits with the
-//!    gate's code.
+//! 3. writes a `perf-gate run` plan (`target/perf-gate/plan.toml`) with one command per
+//!    operation of perf-gate's own (tool `perf-gate`, step = operation), one warm-up run each;
+//! 4. runs `perf-gate gate --run plan.toml --budgets perf-budgets.json`: the operations run
+//!    interleaved, each record carries the wall time (process start included), CPU time and the
+//!    run's own peak memory (`measures.peak_rss_mb`), the records and every report land in
+//!    `target/perf-gate/gate/` (`run.jsonl`, `report.json`, ...), and the gate's exit code is
+//!    this command's;
+//! 5. gates the same records against `xtask/perf-budgets-memory.json`, the peak-memory budget
+//!    (`"peak_rss_mb": {"max": ...}` per operation). A perf-gate whose budget parser does not
+//!    know measures yet refuses that file (exit 1); that is reported and does not fail the run.
+//!    The limits are about 2.5 times what a debug build measured on a 200,000-record, 21 MB
+//!    corpus through `perf-gate run` (2026-12-01): collect 52.6 MiB, summarize 20.3 MiB,
+//!    evaluate 21.0 MiB.
 
-use std::collections::BTreeMap;
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
-
-use perf_record::{GroupKey, GroupSamples, Outcome, Record};
 
 use anyhow::{Context as _, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -65,60 +68,83 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
         .with_context(|| format!("writing {corpus_budgets}"))?;
 
     let operations = operations(&corpus, &small, &corpus_budgets, &scratch, args);
-    let session = format!("xtask-perf-gate-{}", jiff::Timestamp::now().as_second());
-    let mut records = Vec::new();
-    let mut groups: BTreeMap<GroupKey, GroupSamples> = BTreeMap::new();
-    for operation in &operations {
-        let mut timings = Vec::with_capacity(operation.runs);
-        for _ in 0..operation.runs {
-            let (ms, ok) = time_once(&binary, &operation.args)?;
-            timings.push(ms);
-            let record = Record {
-                ts: jiff::Timestamp::now(),
-                session_id: session.as_str().into(),
-                tool: "perf-gate".into(),
-                step: operation.step.into(),
-                ms,
-                outcome: if ok {
-                    Outcome::Success
-                } else {
-                    Outcome::Error(Some("exit status".into()))
-                },
-            };
-            perf_record::write_record(&mut records, &record)?;
-            groups
-                .entry(record.group_key())
-                .or_default()
-                .add(&record.outcome, ms);
-        }
-        timings.sort_by(f64::total_cmp);
-        eprintln!(
-            "{:<12} runs={:<3} min={:.2}ms median={:.2}ms max={:.2}ms",
-            operation.step,
-            timings.len(),
-            timings.first().copied().unwrap_or(f64::NAN),
-            timings.get(timings.len() / 2).copied().unwrap_or(f64::NAN),
-            timings.last().copied().unwrap_or(f64::NAN),
-        );
-    }
-    let records_dir = work.join("records");
-    std::fs::create_dir_all(&records_dir)?;
-    let records_path = records_dir.join("perf-gate.jsonl");
-    std::fs::write(&records_path, records).with_context(|| format!("writing {records_path}"))?;
+    let plan = work.join("plan.toml");
+    std::fs::write(&plan, plan_toml(&binary, &operations))
+        .with_context(|| format!("writing {plan}"))?;
+    let out_dir = work.join("gate");
+    let budgets = workspace.join("perf-budgets.json");
+    eprintln!("running and gating {plan} against {budgets}");
+    let status = Command::new(&binary)
+        .args([
+            "gate",
+            "--run",
+            plan.as_str(),
+            "--budgets",
+            budgets.as_str(),
+        ])
+        .args(["--out-dir", out_dir.as_str()])
+        .status()
+        .with_context(|| format!("running {binary}"))?;
+    let code = status.code().context("perf-gate gate was killed")?;
 
-    let budgets_path = workspace.join("perf-budgets.json");
-    eprintln!("gating {records_path} against {budgets_path} (in-process)");
-    let budgets = perf_budget::read_budgets(&budgets_path)?;
-    let report = perf_gate::gate(&budgets, None, &groups, &perf_gate::GateConfig::default())?;
-    let text = perf_report::render::text::render(
-        &report,
-        &perf_report::render::text::TextConfig::default(),
-    );
-    print!("{text}");
-    let json = perf_report::render::json::render(&report)?;
-    let report_path = work.join("report.json");
-    perf_record::write_atomically(&report_path, |out| out.write_all(json.as_bytes()))?;
-    Ok(ExitCode::from(report.verdict().exit_code()))
+    let memory = workspace.join("xtask/perf-budgets-memory.json");
+    let records = out_dir.join("run.jsonl");
+    eprintln!("gating the peak memory in {records} against {memory}");
+    let memory_status = Command::new(&binary)
+        .args(["gate", records.as_str(), "--budgets", memory.as_str()])
+        .args(["--out-dir", out_dir.join("memory").as_str()])
+        .status()
+        .with_context(|| format!("running {binary}"))?;
+    let memory_code = match memory_status.code() {
+        Some(1) => {
+            eprintln!(
+                "note: this perf-gate cannot read {memory} (budgets over measures such as \
+                 peak_rss_mb need measures support, issue 16); the peak memory is recorded in \
+                 {records} but not gated"
+            );
+            0
+        }
+        Some(code) => code,
+        None => bail!("perf-gate gate (memory) was killed"),
+    };
+    Ok(ExitCode::from(worse(code, memory_code)))
+}
+
+/// The worse of two gate exit codes: an error (1) over a failure (3) over inconclusive (2) over
+/// a pass (0).
+fn worse(first: i32, second: i32) -> u8 {
+    let severity = |code: i32| match code {
+        0 => 0,
+        2 => 1,
+        3 => 2,
+        _ => 3,
+    };
+    let code = if severity(second) > severity(first) {
+        second
+    } else {
+        first
+    };
+    u8::try_from(code).unwrap_or(1)
+}
+
+/// The `perf-gate run` plan of the operations: tool `perf-gate`, step = operation, one warm-up
+/// run each (the first run pays for cold page cache), no shell.
+fn plan_toml(binary: &Utf8Path, operations: &[Operation]) -> String {
+    let quote = |text: &str| serde_json::Value::from(text).to_string();
+    let mut plan = String::from("warmup = 1\ntimeout = \"10m\"\n");
+    for operation in operations {
+        let argv: Vec<String> = std::iter::once(binary.as_str())
+            .chain(operation.args.iter().map(String::as_str))
+            .map(quote)
+            .collect();
+        plan.push_str(&format!(
+            "\n[[command]]\ntool = \"perf-gate\"\nname = {}\nruns = {}\nargv = [{}]\n",
+            quote(operation.step),
+            operation.runs,
+            argv.join(", ")
+        ));
+    }
+    plan
 }
 
 /// Budgets for the corpus that every run passes, so `evaluate` does its full work and exits 0.
@@ -188,19 +214,6 @@ fn operations(
     ]
 }
 
-/// Runs perf-gate once; returns wall-clock milliseconds (process start included) and whether
-/// it succeeded.
-fn time_once(binary: &Utf8Path, args: &[String]) -> Result<(f64, bool)> {
-    let start = Instant::now();
-    let status = Command::new(binary)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .with_context(|| format!("running {binary}"))?;
-    Ok((start.elapsed().as_secs_f64() * 1000.0, status.success()))
-}
-
 /// Cargo's target directory (honours `CARGO_TARGET_DIR` and config).
 fn target_directory(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
     let output = cargo()
@@ -232,6 +245,8 @@ fn build_release_binary(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
             "perf-gate-cli",
             "--bin",
             "perf-gate",
+            "--bin",
+            "perf-gate-run-helper",
         ])
         .arg("--message-format=json-render-diagnostics")
         .stderr(Stdio::inherit())
@@ -273,4 +288,62 @@ fn write_first_lines(corpus: &Utf8Path, path: &Utf8Path, count: usize) -> Result
         bail!("the corpus in {corpus} has only {taken} lines, {count} needed");
     }
     std::fs::write(path, lines).with_context(|| format!("writing {path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plan_is_a_perf_run_plan_of_every_operation() {
+        let operations = [
+            Operation {
+                step: "collect",
+                args: vec![
+                    "--quiet".to_owned(),
+                    "collect".to_owned(),
+                    "a \"b\"".to_owned(),
+                ],
+                runs: 5,
+            },
+            Operation {
+                step: "evaluate-1k",
+                args: vec!["evaluate".to_owned()],
+                runs: 50,
+            },
+        ];
+        let text = plan_toml(Utf8Path::new("/t/perf-gate"), &operations);
+        let plan = perf_run::Plan::parse(&text, std::path::Path::new("/")).unwrap();
+        assert_eq!(plan.warmup, 1);
+        let commands: Vec<(&str, &str, u32, usize)> = plan
+            .commands
+            .iter()
+            .map(|command| {
+                (
+                    command.tool.as_str(),
+                    command.step.as_str(),
+                    plan.runs_of(command),
+                    command.argv.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            commands,
+            [
+                ("perf-gate", "collect", 5, 4),
+                ("perf-gate", "evaluate-1k", 50, 2)
+            ]
+        );
+        assert_eq!(plan.commands[0].argv[3], "a \"b\"");
+        assert_eq!(plan.commands[0].argv[0], "/t/perf-gate");
+    }
+
+    #[test]
+    fn the_worse_exit_code_wins() {
+        assert_eq!(worse(0, 0), 0);
+        assert_eq!(worse(0, 2), 2);
+        assert_eq!(worse(3, 2), 3);
+        assert_eq!(worse(2, 3), 3);
+        assert_eq!(worse(3, 1), 1);
+    }
 }

@@ -11,7 +11,13 @@ mod tests {
     use crate::workspace_root;
 
     /// The sources: they make records.
-    const SOURCES: [&str; 4] = ["perf-collect", "perf-import", "perf-probe", "perf-recorder"];
+    const SOURCES: [&str; 5] = [
+        "perf-collect",
+        "perf-import",
+        "perf-probe",
+        "perf-recorder",
+        "perf-run",
+    ];
     /// The judges: they turn samples into a report section.
     const JUDGES: [&str; 3] = ["perf-budget", "perf-baseline", "perf-history"];
     /// Crates that know clap, terminals, colour or the process environment.
@@ -142,6 +148,13 @@ mod tests {
                 {
                     forbid(krate, dependency, "only perf-history opens a database");
                 }
+                if krate == "perf-run" && ours(dependency) && dependency != "perf-record" {
+                    forbid(
+                        krate,
+                        dependency,
+                        "perf-run depends only on perf-record (its helper binary stays small)",
+                    );
+                }
                 if krate == "perf-recorder"
                     && ours(dependency)
                     && !matches!(dependency, "perf-record" | "perf-stats")
@@ -208,6 +221,10 @@ mod tests {
                 "perf-import".to_owned(),
                 BTreeSet::from(["perf-budget".to_owned(), "perf-baseline".to_owned()]),
             ),
+            (
+                "perf-run".to_owned(),
+                BTreeSet::from(["perf-stats".to_owned(), "perf-report".to_owned()]),
+            ),
         ]);
         let found = violations(&graph);
         for expected in [
@@ -216,6 +233,8 @@ mod tests {
             "perf-budget -> clap",
             "perf-recorder -> perf-collect",
             "perf-import -> perf-budget + perf-baseline",
+            "perf-run -> perf-stats",
+            "perf-run -> perf-report",
         ] {
             assert!(
                 found.iter().any(|line| line.starts_with(expected)),

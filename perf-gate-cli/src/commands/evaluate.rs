@@ -109,9 +109,15 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             super::probe::probe_to(&plan, &args.probe_load, &probe_out, context)
         })
         .transpose()?;
+    let run_out = args.out_dir.join("run.jsonl");
+    let ran = args
+        .run_plan
+        .as_deref()
+        .map(|plan| super::run::run_plan_file(plan, &run_out, context))
+        .transpose()?;
     let config = collect_config(
         &args.filter,
-        vec![latest.clone(), probe_out.clone()],
+        vec![latest.clone(), probe_out.clone(), run_out.clone()],
         context.diagnostics,
     )?;
     // One pass over the logs, also for `--write-latest` (stdin can be read only once anyway).
@@ -131,6 +137,12 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         context.diagnostics.scan_report(&read.report);
         (read.groups, None)
     };
+    if let Some(ran) = ran {
+        // The commands' groups are judged with the logs' (and the probe's) like any others.
+        for (key, samples) in ran.groups {
+            groups.entry(key).or_default().merge(&samples);
+        }
+    }
     let gate_config = GateConfig {
         comparison: comparison_settings(&args.comparison),
         scope: scope(&args.filter),
