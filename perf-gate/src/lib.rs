@@ -22,6 +22,7 @@
 //! let samples = GroupSamples {
 //!     counts: OutcomeCounts { ok: 4, errors: 0, unknown: 0 },
 //!     latencies_ms: vec![10.0, 12.0, 11.0, 60.0],
+//!     ..Default::default()
 //! };
 //! let groups = BTreeMap::from([(GroupKey::new("api", "get"), samples)]);
 //! let report = gate(&budgets, None, &groups, &GateConfig::default())?;

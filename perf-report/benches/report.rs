@@ -38,6 +38,7 @@ fn groups() -> BTreeMap<GroupKey, GroupSamples> {
                     unknown: 0,
                 },
                 latencies_ms: latencies,
+                ..Default::default()
             };
             (key, samples)
         })

@@ -44,6 +44,7 @@ fn groups(count: usize, samples: usize, scale: f64, seed: u64) -> BTreeMap<Group
                 GroupSamples {
                     counts,
                     latencies_ms: latencies,
+                    ..Default::default()
                 },
             )
         })

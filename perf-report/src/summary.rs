@@ -249,6 +249,7 @@ mod tests {
         GroupSamples {
             counts: counts(ok, errors, unknown),
             latencies_ms: latencies.to_vec(),
+            ..Default::default()
         }
     }
 

@@ -35,6 +35,7 @@ fn group(tool: &str, step: &str, count: usize, scale: f64) -> (GroupKey, GroupSa
     let samples = GroupSamples {
         counts,
         latencies_ms: latencies,
+        ..Default::default()
     };
     (GroupKey::new(tool, step), samples)
 }

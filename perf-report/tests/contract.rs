@@ -21,6 +21,7 @@ fn exit_code(budgets: &str, latencies: &[f64]) -> u8 {
     let samples = GroupSamples {
         counts,
         latencies_ms: latencies.to_vec(),
+        ..Default::default()
     };
     let groups = BTreeMap::from([(GroupKey::new("t", "s"), samples)]);
     let config = EvaluateConfig {

@@ -48,6 +48,7 @@ fn group(
         GroupSamples {
             counts,
             latencies_ms: latencies,
+            ..Default::default()
         },
     )
 }

@@ -39,6 +39,7 @@ fn samples(scale: f64) -> GroupSamples {
             unknown: 0,
         },
         latencies_ms: latencies,
+        ..Default::default()
     }
 }
 

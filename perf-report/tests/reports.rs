@@ -44,6 +44,7 @@ fn group(
     let samples = GroupSamples {
         counts,
         latencies_ms: latencies,
+        ..Default::default()
     };
     (GroupKey::new(tool, step), samples)
 }

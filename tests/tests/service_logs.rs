@@ -363,7 +363,7 @@ fn a_bad_field_mapping_is_a_usage_error() {
         ));
 }
 
-/// The two example lines of the format documentation (the ```json block of FORMAT.md).
+/// The example lines of the format documentation (the ```json block of FORMAT.md).
 fn documented_examples(format: &str) -> Vec<&str> {
     let block = format
         .split("```json\n")
@@ -399,7 +399,7 @@ fn the_log_format_is_documented_once_and_its_examples_hold() {
     .expect("the schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     let examples = documented_examples(format);
-    assert_eq!(examples.len(), 2);
+    assert_eq!(examples.len(), 3);
     for line in &examples {
         let value: Value = serde_json::from_str(line).expect("an example is JSON");
         let problems: Vec<String> = validator
@@ -426,6 +426,11 @@ fn the_log_format_is_documented_once_and_its_examples_hold() {
         r#"{"ts":"yesterday","tool":"t","step":"s","ms":1}"#,
         r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"ok":"yes"}"#,
         r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"kind":"summary"}"#,
+        r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"measures":[1]}"#,
+        r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"measures":{"Rss":1}}"#,
+        r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"measures":{"ms":1}}"#,
+        r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"measures":{"a":-1}}"#,
+        r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"measures":{"a":"1"}}"#,
     ] {
         let value: Value = serde_json::from_str(bad).expect("JSON");
         assert!(!validator.is_valid(&value), "the schema accepts {bad}");
@@ -438,6 +443,8 @@ fn the_log_format_is_documented_once_and_its_examples_hold() {
         r#"{"ts":1760657686.422,"tool":"t","step":"s","ms":0,"status":"n/a","phase":3}"#,
         r#"{"ts":"1760657686","sessionId":null,"tool":"t","step":"s","ms":1,"ok":null,"err":"x"}"#,
         r#"{"ts":"2025-10-16T23:34:46+02:00","tool":"t","step":"s","ms":1e2,"extra":{"a":[1]}}"#,
+        r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"measures":null,"rssMethod":"x"}"#,
+        r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"measures":{"peak_rss_mb":0}}"#,
     ] {
         let value: Value = serde_json::from_str(good).expect("JSON");
         assert!(validator.is_valid(&value), "the schema refuses {good}");

@@ -84,6 +84,7 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
                 } else {
                     Outcome::Error(Some("exit status".into()))
                 },
+                measures: perf_record::Measures::new(),
             };
             perf_record::write_record(&mut records, &record)?;
             groups
