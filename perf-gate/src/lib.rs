@@ -46,7 +46,7 @@ use perf_collect::{
     Aggregation, CollectConfig, CollectError, CollectingSink, Collection, Filter, GroupBy,
     GroupingSink, ScanReport,
 };
-use perf_record::{GroupKey, GroupSamples, ReportedStatistics};
+use perf_record::{GroupKey, GroupSamples, LatencyOf, ReportedStatistics};
 use perf_report::{Report, ReportSettings};
 use perf_stats::{Percentile, QuantileMethod};
 
@@ -300,6 +300,14 @@ fn judge(
     history: Option<&mut perf_history::HistoryStore>,
 ) -> Result<Report, GateError> {
     let budgets = scoped(budgets, &config.scope)?;
+    let every_outcome;
+    let groups = match budgets.defaults().latency_of {
+        LatencyOf::Ok => groups,
+        LatencyOf::All => {
+            every_outcome = with_every_known_outcome(groups);
+            &every_outcome
+        }
+    };
     let method = budgets.defaults().quantile_method;
     let evaluate_config = EvaluateConfig {
         confidence_level: config.confidence_level,
@@ -342,10 +350,22 @@ fn judge(
         quantile_method: method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: budgets.defaults().latency_of,
     };
     Report::new_with_history(settings, evaluation, comparison, history)
         .with_distributions(groups, baseline)
         .map_err(GateError::Distribution)
+}
+
+/// The groups as `"latency_of": "all"` judges them: the error records' latencies and measures
+/// beside the successful ones (a copy; the default view needs none).
+fn with_every_known_outcome(
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+) -> BTreeMap<GroupKey, GroupSamples> {
+    groups
+        .iter()
+        .map(|(key, samples)| (key.clone(), samples.clone().latency_of(LatencyOf::All)))
+        .collect()
 }
 
 /// [`gate`] over what a probe measured: a group whose load the generator could not keep up with
@@ -415,6 +435,7 @@ pub fn compare_only(
         quantile_method: method,
         confidence_level: 0.95,
         default_min_samples: compare.min_samples,
+        latency_of: Default::default(),
     };
     let comparison = compare_with(baseline, groups, &compare)?;
     Report::new(report_settings, Evaluation::default(), Some(comparison))

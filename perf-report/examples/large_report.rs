@@ -80,6 +80,7 @@ fn main() {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     let step = Instant::now();
     let comparison = perf_baseline::compare(

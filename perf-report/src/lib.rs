@@ -38,6 +38,7 @@
 //!     quantile_method: config.quantile_method,
 //!     confidence_level: config.confidence_level,
 //!     default_min_samples: budgets.defaults().min_samples,
+//!     latency_of: Default::default(),
 //! };
 //! let report = Report::new(settings, evaluate(&budgets, &groups, &config)?, None);
 //! assert_eq!(report.verdict(), Verdict::Pass);

@@ -79,6 +79,7 @@ fn report() -> Report {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     let evaluation = evaluate(&budgets, &after, &config).unwrap();
     let without = Report::new(settings, evaluation.clone(), None);

@@ -60,6 +60,7 @@ fn report_of(budgets: &str, groups: BTreeMap<GroupKey, GroupSamples>) -> Report 
         quantile_method: CONFIG.quantile_method,
         confidence_level: CONFIG.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     Report::new(
         settings,
