@@ -314,6 +314,11 @@ pub struct SummarizeArgs {
     /// How to group records.
     #[arg(long, value_enum, default_value = "tool,step")]
     pub group_by: GroupBy,
+    /// Which records enter latency statistics: `ok` (successful records only, the default) or
+    /// `all` (every known outcome, errors included). The error rate is always over every known
+    /// outcome.
+    #[arg(long, value_name = "ok|all")]
+    pub latency_of: Option<perf_record::LatencyOf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,

@@ -4,11 +4,13 @@
 //! (`null` where the grouping has none), `session` (only when grouped by session), `count` (all
 //! records), `ok`, `errors`, `unknown`, `error_rate`, and in milliseconds `min`, `max`, `mean`,
 //! `stddev`, `p5`, `p50`, `p90`, `p95`, `p99`, plus `monotonic` (whether
-//! `min <= p5 <= ... <= p99 <= max` holds). Latency statistics and the error rate are computed
-//! over the records with a known outcome; unknown ones are only counted. A group without any
-//! known-outcome record has `null` statistics.
+//! `min <= p5 <= ... <= p99 <= max` holds). Latency statistics are computed over the successful
+//! records (`latency_of: "ok"`, the default) or every record with a known outcome
+//! (`--latency-of all`), as the top-level `latency_of` says; the error rate is over the records
+//! with a known outcome; unknown ones are only counted. A group without any such record has
+//! `null` statistics.
 
-use perf_record::{GroupName, GroupSamples};
+use perf_record::{GroupName, GroupSamples, LatencyOf};
 use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +31,10 @@ pub struct SummaryReport {
     pub schema_version: u32,
     /// `tool,step`, `tool` or `session`.
     pub group_by: String,
+    /// Which records entered the latency statistics: `ok` (successful records) or `all` (every
+    /// known outcome). A summary written before this key existed reads as `ok`.
+    #[serde(default)]
+    pub latency_of: LatencyOf,
     /// One entry per group, in input order.
     pub groups: Vec<GroupSummary>,
 }
@@ -106,6 +112,7 @@ pub struct SummaryError {
 /// A group whose latencies perf-stats rejects (NaN or infinite values).
 pub fn summarize_groups<'a>(
     group_by: &str,
+    latency_of: LatencyOf,
     groups: impl IntoIterator<Item = (&'a GroupName, &'a GroupSamples)>,
 ) -> Result<SummaryReport, SummaryError> {
     let config = SummaryConfig {
@@ -114,11 +121,17 @@ pub fn summarize_groups<'a>(
     };
     let groups = groups
         .into_iter()
-        .map(|(name, samples)| summarize_group(name, samples, &config))
+        .map(|(name, samples)| match latency_of {
+            LatencyOf::Ok => summarize_group(name, samples, &config),
+            LatencyOf::All => {
+                summarize_group(name, &samples.clone().latency_of(latency_of), &config)
+            }
+        })
         .collect::<Result<_, _>>()?;
     Ok(SummaryReport {
         schema_version: SUMMARY_SCHEMA_VERSION,
         group_by: group_by.to_owned(),
+        latency_of,
         groups,
     })
 }
@@ -269,9 +282,33 @@ mod tests {
         let unknown_samples = samples(0, 0, 2, &[]);
         summarize_groups(
             "tool,step",
+            LatencyOf::Ok,
             [(&named, &named_samples), (&only_unknown, &unknown_samples)],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn latency_of_all_adds_the_error_latencies_and_says_so() {
+        let name = GroupName::ToolStep(GroupKey::new("t", "s"));
+        let mut group = GroupSamples::default();
+        group.add(&perf_record::Outcome::Success, 10.0);
+        group.add(&perf_record::Outcome::Success, 20.0);
+        group.add(&perf_record::Outcome::Error(None), 90.0);
+        group.add(&perf_record::Outcome::Unknown, 500.0);
+        let ok = summarize_groups("tool,step", LatencyOf::Ok, [(&name, &group)]).unwrap();
+        let all = summarize_groups("tool,step", LatencyOf::All, [(&name, &group)]).unwrap();
+        assert_eq!(
+            (ok.latency_of, ok.groups[0].mean, ok.groups[0].max),
+            (LatencyOf::Ok, Some(15.0), Some(20.0))
+        );
+        assert_eq!(
+            (all.latency_of, all.groups[0].mean, all.groups[0].max),
+            (LatencyOf::All, Some(40.0), Some(90.0))
+        );
+        // The error rate is over the known outcomes either way; the unknown record is only counted.
+        assert_eq!(ok.groups[0].error_rate, all.groups[0].error_rate);
+        assert_eq!(all.groups[0].count, 4);
     }
 
     #[test]
@@ -323,7 +360,7 @@ mod tests {
     fn a_nan_latency_is_an_error_naming_the_group() {
         let identity = GroupName::Session("s-1".into());
         let group = samples(2, 0, 0, &[1.0, f64::NAN]);
-        let error = summarize_groups("session", [(&identity, &group)]).unwrap_err();
+        let error = summarize_groups("session", LatencyOf::Ok, [(&identity, &group)]).unwrap_err();
         assert!(error.to_string().contains("group s-1"), "{error}");
     }
 
