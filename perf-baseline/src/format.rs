@@ -571,6 +571,7 @@ mod tests {
         let samples = GroupSamples {
             counts,
             latencies_ms: latencies,
+            ..Default::default()
         };
         (GroupKey::new(tool, step), samples)
     }

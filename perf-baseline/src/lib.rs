@@ -30,7 +30,7 @@
 //!
 //! let groups = |ms: &[f64]| {
 //!     let counts = OutcomeCounts { ok: ms.len() as u64, errors: 0, unknown: 0 };
-//!     let samples = GroupSamples { counts, latencies_ms: ms.to_vec() };
+//!     let samples = GroupSamples { counts, latencies_ms: ms.to_vec(), ..Default::default() };
 //!     BTreeMap::from([(GroupKey::new("api", "get"), samples)])
 //! };
 //! let fingerprint = Fingerprint::current("0.1.0");

@@ -38,6 +38,7 @@ fn group(tool: &str, step: &str, latencies: Vec<f64>, errors: u64) -> (GroupKey,
     let samples = GroupSamples {
         counts,
         latencies_ms: latencies,
+        ..Default::default()
     };
     (GroupKey::new(tool, step), samples)
 }

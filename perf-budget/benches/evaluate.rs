@@ -31,6 +31,7 @@ fn budgets_and_groups(n: usize) -> (String, BTreeMap<GroupKey, GroupSamples>) {
                     unknown: 0,
                 },
                 latencies_ms: latencies,
+                ..Default::default()
             },
         );
     }

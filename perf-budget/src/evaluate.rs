@@ -58,6 +58,7 @@ pub enum EvaluateError {
 /// let group = GroupSamples {
 ///     counts: OutcomeCounts { ok: 3, errors: 0, unknown: 0 },
 ///     latencies_ms: vec![12.0, 14.0, 16.0],
+///     ..Default::default()
 /// };
 /// let groups = BTreeMap::from([(GroupKey::new("a2a", "echo"), group)]);
 /// let config = EvaluateConfig { confidence_level: 0.95, quantile_method: Default::default() };
@@ -433,6 +434,7 @@ mod tests {
                 unknown: 0,
             },
             latencies_ms: latencies.to_vec(),
+            ..Default::default()
         };
         (GroupKey::new(tool, step), samples)
     }

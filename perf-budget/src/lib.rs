@@ -21,6 +21,7 @@
 //! let group = GroupSamples {
 //!     counts: OutcomeCounts { ok: 5, errors: 0, unknown: 0 },
 //!     latencies_ms: vec![30.0, 35.0, 38.0, 39.0, 40.0],
+//!     ..Default::default()
 //! };
 //! let groups = BTreeMap::from([(GroupKey::new("wsap", "import"), group)]);
 //! let config = EvaluateConfig { confidence_level: 0.95, quantile_method: Default::default() };

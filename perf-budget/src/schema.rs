@@ -75,6 +75,10 @@ pub fn budget_file_schema() -> schemars::Schema {
                             { "type": "integer", "minimum": 1, "maximum": 9 },
                             { "type": "string" }
                         ]
+                    },
+                    "latency_of": {
+                        "description": "Which records enter latency statistics: ok (successful records, the default) or all (every known outcome). The error rate is always over every known outcome.",
+                        "enum": ["ok", "all"]
                     }
                 },
                 "additionalProperties": false

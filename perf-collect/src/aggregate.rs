@@ -147,6 +147,6 @@ impl RecordSink for GroupingSink {
             GroupBy::Tool => self.group(&record.tool, ""),
             GroupBy::Session => self.group(&record.session_id, ""),
         };
-        group.add(&record.outcome, record.ms);
+        group.add_record(record);
     }
 }

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use perf_record::{Outcome, OutcomeCounts, Record, Timestamp, write_atomically, write_record};
+use perf_record::{
+    Measures, Outcome, OutcomeCounts, Record, Timestamp, write_atomically, write_record,
+};
 use rayon::prelude::*;
 
 use crate::scan::{RecordSink, Scan, ScanReport};
@@ -243,6 +245,9 @@ pub struct CollectingSink {
     outcomes: OutcomeCounts,
     tool_counts: Vec<u64>,
     session_counts: Vec<u64>,
+    /// The measures of the rows that have any, by row index (ascending): kept beside the rows
+    /// so that latency-only records cost nothing more.
+    measures: Vec<(usize, Measures<'static>)>,
 }
 
 fn count(counts: &mut Vec<u64>, id: u32) {
@@ -254,8 +259,8 @@ fn count(counts: &mut Vec<u64>, id: u32) {
 }
 
 impl CollectingSink {
-    fn record(&self, row: usize) -> Record<'_> {
-        let row = &self.rows[row];
+    fn record(&self, index: usize) -> Record<'_> {
+        let row = &self.rows[index];
         let outcome = match row.outcome {
             RowOutcome::Success => Outcome::Success,
             RowOutcome::Error(NO_REASON) => Outcome::Error(None),
@@ -269,6 +274,17 @@ impl CollectingSink {
             step: self.strings.get(row.step).into(),
             ms: row.ms,
             outcome,
+            measures: self.measures_of(index),
+        }
+    }
+
+    fn measures_of(&self, index: usize) -> Measures<'static> {
+        if self.measures.is_empty() {
+            return Measures::new();
+        }
+        match self.measures.binary_search_by_key(&index, |(row, _)| *row) {
+            Ok(found) => self.measures[found].1.clone(),
+            Err(_) => Measures::new(),
         }
     }
 }
@@ -287,6 +303,10 @@ impl RecordSink for CollectingSink {
         self.outcomes.add(&record.outcome);
         count(&mut self.tool_counts, tool);
         count(&mut self.session_counts, session);
+        if !record.measures.is_empty() {
+            self.measures
+                .push((self.rows.len(), record.measures.clone().into_owned()));
+        }
         self.rows.push(Row {
             ts: record.ts,
             ms: record.ms,
@@ -312,9 +332,19 @@ mod tests {
             step: "t".into(),
             ms: 1.5,
             outcome: Outcome::Error(Some("http 429".into())),
+            measures: perf_record::Measures::new(),
         };
         table.accept(&record);
         assert_eq!(table.record(0), record);
         assert_eq!(table.strings.names.len(), 3);
+        // Measures come back with their row, and only with it.
+        let measured = Record {
+            measures: Measures::from_entries([("peak_rss_mb".into(), 12.5)]).unwrap(),
+            ..record.clone()
+        };
+        table.accept(&measured);
+        table.accept(&record);
+        assert_eq!(table.record(1), measured);
+        assert_eq!(table.record(2), record);
     }
 }

@@ -164,6 +164,7 @@ mod tests {
             step: Cow::Borrowed(step),
             ms: 1.0,
             outcome,
+            measures: perf_record::Measures::new(),
         }
     }
 

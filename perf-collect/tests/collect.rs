@@ -85,7 +85,9 @@ fn groups_samples_by_tool_step_and_counts_outcomes() {
     )
     .unwrap();
     let get = &aggregation.groups[&key("reg", "get")];
-    assert_eq!(get.latencies_ms, [10.0, 20.0]);
+    // Successful and error latencies are kept apart; the unknown outcome has no sample.
+    assert_eq!(get.latencies_ms, [10.0]);
+    assert_eq!(get.error_latencies_ms, [20.0]);
     assert_eq!(
         (get.counts.ok, get.counts.errors, get.counts.unknown),
         (1, 1, 1)
@@ -101,7 +103,7 @@ fn groups_samples_by_tool_step_and_counts_outcomes() {
     .unwrap();
     assert_eq!(
         by_tool.groups[&GroupName::Tool("reg".into())].latencies_ms,
-        [10.0, 20.0, 5.5]
+        [10.0, 5.5]
     );
     let by_session = aggregate(
         std::slice::from_ref(&root),
@@ -430,7 +432,10 @@ fn filters_count_what_they_drop() {
         ..CollectConfig::default()
     };
     let aggregation = aggregate(std::slice::from_ref(&root), &config, GroupBy::ToolStep).unwrap();
-    assert_eq!(aggregation.groups[&key("reg", "get")].latencies_ms, [2.0]);
+    assert_eq!(
+        aggregation.groups[&key("reg", "get")].error_latencies_ms,
+        [2.0]
+    );
     assert_eq!(aggregation.report.totals.filtered_out, 3);
     assert!(aggregation.report.totals.adds_up());
 }
@@ -726,7 +731,8 @@ fn a_field_mapping_reads_a_services_own_log() {
         (group.counts.ok, group.counts.errors, group.counts.unknown),
         (2, 1, 0)
     );
-    assert_eq!(group.latencies_ms, [12.5, 30.0, 14.0]);
+    assert_eq!(group.latencies_ms, [12.5, 14.0]);
+    assert_eq!(group.error_latencies_ms, [30.0]);
     // Without the mapping every line is rejected, each naming all it lacks.
     let unmapped = aggregate(
         std::slice::from_ref(&root),
@@ -793,4 +799,50 @@ fn a_pretty_printed_json_document_gets_one_message() {
     ));
     assert_eq!(scan.report.totals.rejected, 5 + 4 + 1);
     assert!(scan.report.totals.adds_up());
+}
+
+#[test]
+fn measures_are_grouped_by_name_and_kept_in_the_collected_file() {
+    let (_dir, root) = temp_root();
+    let head = |ts: &str| format!(r#"{{"ts":"{ts}","tool":"run","step":"build","ms":100"#);
+    let lines = [
+        format!(
+            r#"{},"ok":true,"measures":{{"peak_rss_mb":210.5,"allocs":900}},"rssMethod":"vmhwm"}}"#,
+            head("2025-01-01T00:00:02Z")
+        ),
+        format!(
+            r#"{},"ok":true,"measures":{{"peak_rss_mb":200}}}}"#,
+            head("2025-01-01T00:00:01Z")
+        ),
+        format!(r#"{},"ok":true}}"#, head("2025-01-01T00:00:03Z")),
+    ];
+    write(&root.join("a.jsonl"), (lines.join("\n") + "\n").as_bytes());
+    let aggregation = aggregate(
+        std::slice::from_ref(&root),
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    let group = &aggregation.groups[&key("run", "build")];
+    assert_eq!(group.latencies_ms.len(), 3);
+    assert_eq!(group.measure("peak_rss_mb").unwrap().values, [210.5, 200.0]);
+    // One record carried `allocs`: one sample, not three with zeros.
+    assert_eq!(group.measure("allocs").unwrap().values, [900.0]);
+
+    let out = root.join("latest.jsonl");
+    let collection =
+        perf_collect::collect(std::slice::from_ref(&root), &CollectConfig::default()).unwrap();
+    collection.write_jsonl(&out).unwrap();
+    let written = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(
+        lines[0],
+        r#"{"ts":"2025-01-01T00:00:01Z","tool":"run","step":"build","ms":100,"ok":true,"measures":{"peak_rss_mb":200}}"#
+    );
+    assert!(
+        lines[1].ends_with(r#""measures":{"allocs":900,"peak_rss_mb":210.5}}"#),
+        "{}",
+        lines[1]
+    );
+    assert!(!lines[2].contains("measures"), "{}", lines[2]);
 }

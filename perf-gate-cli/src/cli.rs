@@ -325,6 +325,11 @@ pub struct SummarizeArgs {
     /// How to group records.
     #[arg(long, value_enum, default_value = "tool,step")]
     pub group_by: GroupBy,
+    /// Which records enter latency statistics: `ok` (successful records only, the default) or
+    /// `all` (every known outcome, errors included). The error rate is always over every known
+    /// outcome.
+    #[arg(long, value_name = "ok|all")]
+    pub latency_of: Option<perf_record::LatencyOf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
@@ -359,6 +364,11 @@ pub struct EvaluateArgs {
     /// Override every budget's minimum sample count.
     #[arg(long, value_name = "N")]
     pub min_samples: Option<u64>,
+    /// Which records enter latency statistics: `ok` (successful records only, the default) or
+    /// `all` (every known outcome, errors included); overrides the budget file's
+    /// `defaults.latency_of`. The error rate is always over every known outcome.
+    #[arg(long, value_name = "ok|all")]
+    pub latency_of: Option<perf_record::LatencyOf>,
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -407,6 +417,11 @@ pub struct GateArgs {
     /// Override every budget's minimum sample count.
     #[arg(long, value_name = "N")]
     pub min_samples: Option<u64>,
+    /// Which records enter latency statistics: `ok` (successful records only, the default) or
+    /// `all` (every known outcome, errors included); overrides the budget file's
+    /// `defaults.latency_of`. The error rate is always over every known outcome.
+    #[arg(long, value_name = "ok|all")]
+    pub latency_of: Option<perf_record::LatencyOf>,
     /// Directory for report.json, report.md, junit.xml, metrics.txt, report.html (and
     /// latest.jsonl).
     #[arg(long, default_value = "artifacts/perf", value_name = "DIR")]

@@ -22,6 +22,7 @@
 //! let samples = GroupSamples {
 //!     counts: OutcomeCounts { ok: 4, errors: 0, unknown: 0 },
 //!     latencies_ms: vec![10.0, 12.0, 11.0, 60.0],
+//!     ..Default::default()
 //! };
 //! let groups = BTreeMap::from([(GroupKey::new("api", "get"), samples)]);
 //! let report = gate(&budgets, None, &groups, &GateConfig::default())?;
@@ -46,7 +47,7 @@ use perf_collect::{
     Aggregation, CollectConfig, CollectError, CollectingSink, Collection, Filter, GroupBy,
     GroupingSink, ScanReport,
 };
-use perf_record::{GroupKey, GroupSamples, ReportedStatistics};
+use perf_record::{GroupKey, GroupSamples, LatencyOf, ReportedStatistics};
 use perf_report::{Report, ReportSettings};
 use perf_stats::{Percentile, QuantileMethod};
 
@@ -301,6 +302,14 @@ fn judge(
     history: Option<&mut perf_history::HistoryStore>,
 ) -> Result<Report, GateError> {
     let budgets = scoped(budgets, &config.scope)?;
+    let every_outcome;
+    let groups = match budgets.defaults().latency_of {
+        LatencyOf::Ok => groups,
+        LatencyOf::All => {
+            every_outcome = with_every_known_outcome(groups);
+            &every_outcome
+        }
+    };
     let method = budgets.defaults().quantile_method;
     let evaluate_config = EvaluateConfig {
         confidence_level: config.confidence_level,
@@ -343,10 +352,22 @@ fn judge(
         quantile_method: method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: budgets.defaults().latency_of,
     };
     Report::new_with_history(settings, evaluation, comparison, history)
         .with_distributions(groups, baseline)
         .map_err(GateError::Distribution)
+}
+
+/// The groups as `"latency_of": "all"` judges them: the error records' latencies and measures
+/// beside the successful ones (a copy; the default view needs none).
+fn with_every_known_outcome(
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+) -> BTreeMap<GroupKey, GroupSamples> {
+    groups
+        .iter()
+        .map(|(key, samples)| (key.clone(), samples.clone().latency_of(LatencyOf::All)))
+        .collect()
 }
 
 /// [`gate`] over what a probe measured: a group whose load the generator could not keep up with
@@ -416,6 +437,7 @@ pub fn compare_only(
         quantile_method: method,
         confidence_level: 0.95,
         default_min_samples: compare.min_samples,
+        latency_of: Default::default(),
     };
     let comparison = compare_with(baseline, groups, &compare)?;
     Report::new(report_settings, Evaluation::default(), Some(comparison))

@@ -58,7 +58,7 @@ impl<'a, W: Write + ?Sized> GroupingWriter<'a, W> {
             self.groups
                 .entry(record.group_key())
                 .or_default()
-                .add(&record.outcome, record.ms);
+                .add_record(&record);
         }
     }
 }

@@ -210,3 +210,60 @@ fn the_fingerprint_names_this_perf_gate() {
     let fingerprint: Fingerprint = perf_gate::current_fingerprint();
     assert_eq!(fingerprint.perf_gate_version, env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn latency_statistics_are_of_successful_records_unless_the_budget_file_says_all() {
+    // 30% of requests fail in 1 ms while the successful ones got slower: the default judges the
+    // successful ones, so the slowdown cannot hide behind fast failures.
+    let mut samples = GroupSamples::default();
+    for ms in spread(700, 100.0, 1.0) {
+        samples.add(&perf_record::Outcome::Success, ms);
+    }
+    for _ in 0..300 {
+        samples.add(&perf_record::Outcome::Error(None), 1.0);
+    }
+    let data = groups([(GroupKey::new("api", "get"), samples)]);
+    let judged = |budgets: &str| {
+        let report = gate(
+            &parse_budgets(budgets).unwrap(),
+            None,
+            &data,
+            &GateConfig::default(),
+        )
+        .unwrap();
+        let avg = report
+            .checks()
+            .iter()
+            .find(|check| check.metric == Metric::Mean)
+            .unwrap()
+            .clone();
+        let errors = report
+            .checks()
+            .iter()
+            .find(|check| check.metric == Metric::ErrorRate)
+            .unwrap()
+            .clone();
+        (report.verdict(), report.settings().latency_of, avg, errors)
+    };
+    let limits = r#""api": { "get": { "avg": 110, "error_rate": 0.5 } }"#;
+    let (verdict, latency_of, avg, errors) = judged(&format!("{{ {limits} }}"));
+    assert_eq!(
+        (verdict, latency_of),
+        (Verdict::Fail, perf_record::LatencyOf::Ok)
+    );
+    assert_eq!((avg.status, avg.sample_count), (CheckStatus::Fail, 700));
+    assert!((avg.observed.unwrap() - 124.964_285_714_285_71).abs() < 1e-9);
+    // The error rate is over every known outcome either way.
+    assert_eq!(errors.observed, Some(0.3));
+
+    let (verdict, latency_of, avg, errors) = judged(&format!(
+        r#"{{ "defaults": {{ "latency_of": "all" }}, {limits} }}"#
+    ));
+    assert_eq!(
+        (verdict, latency_of),
+        (Verdict::Pass, perf_record::LatencyOf::All)
+    );
+    assert_eq!((avg.status, avg.sample_count), (CheckStatus::Pass, 1000));
+    assert!((avg.observed.unwrap() - (0.7 * 124.964_285_714_285_71 + 0.3)).abs() < 1e-9);
+    assert_eq!(errors.observed, Some(0.3));
+}

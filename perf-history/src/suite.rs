@@ -264,6 +264,7 @@ fn groups_at(level: f64, count: usize) -> BTreeMap<GroupKey, GroupSamples> {
                     unknown: 2,
                 },
                 latencies_ms: samples,
+                ..Default::default()
             },
         ),
     ])

@@ -213,6 +213,7 @@ mod tests {
                 step: Cow::Borrowed("POST"),
                 ms: 16.618053,
                 outcome: Outcome::Success,
+                measures: perf_record::Measures::new(),
             },
             source: Format::K6,
             source_line: Some(4),

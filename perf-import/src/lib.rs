@@ -368,6 +368,7 @@ impl<'s> Context<'s> {
             step: Cow::Borrowed(step),
             ms,
             outcome,
+            measures: perf_record::Measures::new(),
         };
         if let Err(error) = record.validate() {
             return self.reject(line, None, error.to_string());

@@ -32,6 +32,7 @@ fn overhead(criterion: &mut Criterion) {
                 step: Cow::Borrowed("GET /v1/registry/{urn}"),
                 ms: 1.234_567 + service.as_secs_f64() * 1e3,
                 outcome: Outcome::Success,
+                measures: perf_record::Measures::new(),
             };
             let fields = ProbeFields {
                 service_ms: 1.2,

@@ -35,6 +35,7 @@ pub struct ProbeFields {
 ///     step: Cow::Borrowed("GET /health"),
 ///     ms: 12.5,
 ///     outcome: Outcome::Error(Some(Cow::Borrowed("http_404"))),
+///     measures: perf_record::Measures::new(),
 /// };
 /// let fields = ProbeFields { service_ms: 2.25, lag_ms: Some(10.25), status: Some(404), bytes: 9, warmup: false };
 /// let mut line = String::new();
@@ -101,6 +102,7 @@ mod tests {
             step: Cow::Borrowed("GET /x"),
             ms: 1.5,
             outcome: Outcome::Success,
+            measures: perf_record::Measures::new(),
         };
         let fields = ProbeFields {
             service_ms: 1.25,

@@ -391,6 +391,7 @@ async fn run_async<W: Write>(
                         None => Outcome::Success,
                         Some(reason) => Outcome::Error(Some(reason.as_text())),
                     },
+                    measures: perf_record::Measures::new(),
                 };
                 let fields = ProbeFields {
                     service_ms: finished.service_ms,

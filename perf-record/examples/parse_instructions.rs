@@ -5,7 +5,8 @@
 //! It parses 200,000 typical latency-only lines (the shape of `benches/parse.rs`) once, so the
 //! instruction count per line is the total divided by 200,000 (less the start-up). With
 //! `mapped`, the same lines spell `ms`, `tool` and `step` as `duration_ms`, `service` and
-//! `endpoint` and are read through the matching `--field` mapping.
+//! `endpoint` and are read through the matching `--field` mapping. With `measures`, every line
+//! also carries `"measures":{"allocs":812,"peak_rss_mb":12.5}` (the cost of two measures).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,8 +17,15 @@ mod corpus;
 use corpus::lines;
 
 fn main() {
-    let mapped = std::env::args().nth(1).as_deref() == Some("mapped");
+    let mode = std::env::args().nth(1);
+    let mapped = mode.as_deref() == Some("mapped");
     let mut lines = lines();
+    if mode.as_deref() == Some("measures") {
+        for line in &mut lines {
+            let end = line.rfind('}').unwrap();
+            line.insert_str(end, r#","measures":{"allocs":812,"peak_rss_mb":12.5}"#);
+        }
+    }
     let mut map = perf_record::FieldMap::default();
     if mapped {
         for line in &mut lines {
@@ -41,6 +49,11 @@ fn main() {
             };
             if let Ok(perf_record::Line::Record(record)) = parsed {
                 total += record.ms;
+                // Read the measures only where there are some: the default workload stays the
+                // one earlier counts were taken with.
+                if !record.measures.is_empty() {
+                    total += record.measures.get("allocs").unwrap_or(0.0);
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::Outcome;
+use crate::{Outcome, Record};
 
 /// How many records of a group had each outcome.
 ///
@@ -44,7 +44,8 @@ impl OutcomeCounts {
         self.ok + self.errors + self.unknown
     }
 
-    /// Records with a known outcome (success or error): the ones latency statistics use.
+    /// Records with a known outcome (success or error): the ones the error rate uses (and
+    /// latency statistics under [`LatencyOf::All`]).
     pub fn known(&self) -> u64 {
         self.ok + self.errors
     }
@@ -112,17 +113,91 @@ impl fmt::Display for GroupName {
     }
 }
 
-/// What one group holds: the latencies statistics need, and how many records had each outcome.
+/// Which records enter latency (and measure) statistics: a documented choice of every report.
+///
+/// The error rate is always over records with a known outcome, and unknown outcomes are
+/// excluded everywhere.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum LatencyOf {
+    /// Successful records only (the default): a failure that returns fast cannot hide a
+    /// slowdown of the requests that work.
+    #[default]
+    Ok,
+    /// Every record with a known outcome, errors included.
+    All,
+}
+
+impl LatencyOf {
+    /// `ok` or `all`, as budget files and `--latency-of` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LatencyOf::Ok => "ok",
+            LatencyOf::All => "all",
+        }
+    }
+}
+
+impl fmt::Display for LatencyOf {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.name())
+    }
+}
+
+/// A `latency_of` value that is neither `ok` nor `all`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "latency_of must be \"ok\" (successful records) or \"all\" (every known outcome), not {0:?}"
+)]
+pub struct LatencyOfError(pub String);
+
+impl std::str::FromStr for LatencyOf {
+    type Err = LatencyOfError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "ok" => Ok(LatencyOf::Ok),
+            "all" => Ok(LatencyOf::All),
+            other => Err(LatencyOfError(other.to_owned())),
+        }
+    }
+}
+
+/// What one group holds: the latencies statistics need, the error records' latencies kept apart,
+/// the samples of each measure present, and how many records had each outcome.
 ///
 /// This is the one shape in which groups travel between the sources (collector, importers) and
-/// the judges (budgets, baselines, history).
+/// the judges (budgets, baselines, history). Judges read `latencies_ms` and `measures[..].values`;
+/// [`GroupSamples::latency_of`] turns the default view (successful records) into the
+/// every-known-outcome one without re-reading anything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupSamples {
     /// Records per outcome, unknown included.
     pub counts: OutcomeCounts,
-    /// Latencies in milliseconds of records with a known outcome (success or error), in source
-    /// order. Unknown-outcome records are counted in `counts` but have no sample here.
+    /// Latencies in milliseconds of successful records, in source order (with every known
+    /// outcome after [`GroupSamples::latency_of`] with [`LatencyOf::All`]).
     pub latencies_ms: Vec<f64>,
+    /// Latencies of error records, in source order (empty after `latency_of(All)`, which
+    /// moved them into `latencies_ms`). Unknown-outcome records have no sample anywhere.
+    pub error_latencies_ms: Vec<f64>,
+    /// One entry per measure that at least one record of the group carries, by name; a record
+    /// without a measure adds nothing to it (missing, never zero).
+    pub measures: Vec<MeasureSamples>,
+}
+
+/// The samples of one measure in one group, split by outcome like the latencies.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MeasureSamples {
+    /// The measure's name (`peak_rss_mb`).
+    pub name: String,
+    /// Its values in successful records (every known outcome after `latency_of(All)`), in
+    /// source order.
+    pub values: Vec<f64>,
+    /// Its values in error records.
+    pub error_values: Vec<f64>,
 }
 
 impl GroupSamples {
@@ -135,21 +210,102 @@ impl GroupSamples {
                 unknown: 0,
             },
             latencies_ms,
+            ..GroupSamples::default()
         }
     }
 
     /// Adds one record's outcome and, when the outcome is known, its latency.
     pub fn add(&mut self, outcome: &Outcome<'_>, ms: f64) {
         self.counts.add(outcome);
-        if !matches!(outcome, Outcome::Unknown) {
-            self.latencies_ms.push(ms);
+        match outcome {
+            Outcome::Success => self.latencies_ms.push(ms),
+            Outcome::Error(_) => self.error_latencies_ms.push(ms),
+            Outcome::Unknown => {}
         }
+    }
+
+    /// Adds one record: its outcome, its latency and its measures (both when the outcome is
+    /// known).
+    pub fn add_record(&mut self, record: &Record<'_>) {
+        self.add(&record.outcome, record.ms);
+        if !record.measures.is_empty() {
+            self.add_measures(&record.outcome, record);
+        }
+    }
+
+    // Out of line: latency-only records never get here.
+    #[inline(never)]
+    fn add_measures(&mut self, outcome: &Outcome<'_>, record: &Record<'_>) {
+        let error = match outcome {
+            Outcome::Success => false,
+            Outcome::Error(_) => true,
+            Outcome::Unknown => return,
+        };
+        for (name, value) in record.measures.iter() {
+            let samples = self.measure_mut(name);
+            if error {
+                samples.error_values.push(value);
+            } else {
+                samples.values.push(value);
+            }
+        }
+    }
+
+    /// The samples of measure `name`, created empty if the group has none yet.
+    fn measure_mut(&mut self, name: &str) -> &mut MeasureSamples {
+        let index = match self
+            .measures
+            .binary_search_by(|samples| samples.name.as_str().cmp(name))
+        {
+            Ok(index) => index,
+            Err(index) => {
+                self.measures.insert(
+                    index,
+                    MeasureSamples {
+                        name: name.to_owned(),
+                        ..MeasureSamples::default()
+                    },
+                );
+                index
+            }
+        };
+        &mut self.measures[index]
+    }
+
+    /// The samples of measure `name`, if any record of the group carried it.
+    pub fn measure(&self, name: &str) -> Option<&MeasureSamples> {
+        self.measures
+            .binary_search_by(|samples| samples.name.as_str().cmp(name))
+            .ok()
+            .map(|index| &self.measures[index])
     }
 
     /// Adds another shard of the same group.
     pub fn merge(&mut self, other: &GroupSamples) {
         self.counts.merge(&other.counts);
         self.latencies_ms.extend_from_slice(&other.latencies_ms);
+        self.error_latencies_ms
+            .extend_from_slice(&other.error_latencies_ms);
+        for measure in &other.measures {
+            let samples = self.measure_mut(&measure.name);
+            samples.values.extend_from_slice(&measure.values);
+            samples
+                .error_values
+                .extend_from_slice(&measure.error_values);
+        }
+    }
+
+    /// The group as judges should see it under `latency_of`: unchanged for [`LatencyOf::Ok`];
+    /// for [`LatencyOf::All`], the error records' latencies and measure values appended to the
+    /// successful ones.
+    pub fn latency_of(mut self, latency_of: LatencyOf) -> GroupSamples {
+        if latency_of == LatencyOf::All {
+            self.latencies_ms.append(&mut self.error_latencies_ms);
+            for measure in &mut self.measures {
+                measure.values.append(&mut measure.error_values);
+            }
+        }
+        self
     }
 }
 
@@ -210,10 +366,63 @@ mod tests {
         group.add(&Outcome::Success, 1.0);
         group.add(&Outcome::Error(None), 2.0);
         group.add(&Outcome::Unknown, 3.0);
-        assert_eq!(group.latencies_ms, [1.0, 2.0]);
+        assert_eq!(group.latencies_ms, [1.0]);
+        assert_eq!(group.error_latencies_ms, [2.0]);
         assert_eq!(group.counts.total(), 3);
         let mut other = GroupSamples::default();
         other.merge(&group);
         assert_eq!(other, group);
+        assert_eq!(group.latency_of(LatencyOf::All).latencies_ms, [1.0, 2.0]);
+    }
+
+    fn record(line: &str) -> Record<'_> {
+        match crate::parse_line(line.as_bytes()) {
+            Ok(crate::Line::Record(record)) => record,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn measures_are_kept_per_name_and_outcome_and_missing_is_not_zero() {
+        let head = r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1"#;
+        let lines = [
+            format!(r#"{head},"ok":true,"measures":{{"peak_rss_mb":10.5,"allocs":800}}}}"#),
+            format!(r#"{head},"ok":true,"measures":{{"peak_rss_mb":11}}}}"#),
+            format!(r#"{head},"ok":false,"measures":{{"peak_rss_mb":50}}}}"#),
+            format!(r#"{head},"measures":{{"peak_rss_mb":99}}}}"#),
+            format!(r#"{head},"ok":true}}"#),
+        ];
+        let mut group = GroupSamples::default();
+        for line in &lines {
+            group.add_record(&record(line));
+        }
+        let names: Vec<_> = group.measures.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["allocs", "peak_rss_mb"]);
+        let rss = group.measure("peak_rss_mb").unwrap();
+        assert_eq!(
+            (rss.values.as_slice(), rss.error_values.as_slice()),
+            (&[10.5, 11.0][..], &[50.0][..])
+        );
+        assert_eq!(group.measure("allocs").unwrap().values, [800.0]);
+        assert_eq!(group.measure("cpu_user_ms"), None);
+        let mut merged = GroupSamples::default();
+        merged.merge(&group);
+        merged.merge(&group);
+        assert_eq!(merged.measure("allocs").unwrap().values, [800.0, 800.0]);
+        let all = group.latency_of(LatencyOf::All);
+        assert_eq!(
+            all.measure("peak_rss_mb").unwrap().values,
+            [10.5, 11.0, 50.0]
+        );
+        assert_eq!(all.latencies_ms.len(), 4);
+        assert!(all.error_latencies_ms.is_empty());
+    }
+
+    #[test]
+    fn latency_of_reads_its_two_spellings() {
+        assert_eq!("ok".parse(), Ok(LatencyOf::Ok));
+        assert_eq!("all".parse(), Ok(LatencyOf::All));
+        assert!("errors".parse::<LatencyOf>().is_err());
+        assert_eq!(LatencyOf::default().to_string(), "ok");
     }
 }

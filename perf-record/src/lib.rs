@@ -44,6 +44,7 @@ pub const LOG_FORMAT: &str = include_str!("../FORMAT.md");
 mod atomic;
 mod fields;
 mod group;
+mod measure;
 mod normalize;
 mod parse;
 mod read;
@@ -55,8 +56,15 @@ use std::fmt;
 
 pub use atomic::{WriteError, read_to_string_capped, write_atomically};
 pub use fields::{Field, FieldMap, FieldMapError, FieldMapping};
-pub use group::{GroupKey, GroupName, GroupSamples, OutcomeCounts, ReportedStatistics};
+pub use group::{
+    GroupKey, GroupName, GroupSamples, LatencyOf, LatencyOfError, MeasureSamples, OutcomeCounts,
+    ReportedStatistics,
+};
 pub use jiff::Timestamp;
+pub use measure::{
+    MAX_MEASURE_NAME_BYTES, MeasureError, MeasureUnit, Measures, validate_measure,
+    validate_measure_name,
+};
 pub use normalize::{http_reason, normalize_line, normalize_line_with};
 pub use parse::{parse_line, parse_line_reference, parse_line_reference_with, parse_line_with};
 pub use read::{
@@ -91,6 +99,9 @@ pub struct Record<'a> {
     pub ms: f64,
     /// `ok` / `errorReason`.
     pub outcome: Outcome<'a>,
+    /// `measures`: further named numbers (peak memory, allocations, ...); empty when the line
+    /// has none.
+    pub measures: Measures<'a>,
 }
 
 /// What one line of a log is.
@@ -133,6 +144,9 @@ pub enum ErrorKind {
     /// A summary record (`"kind": "summary"`, written by `perf-gate import` for a tool that
     /// reports only aggregates): it has no raw sample to read as a record.
     SummaryRecord,
+    /// A measure in `measures` has a bad name (not `^[a-z][a-z0-9_]{0,63}$`, or `ms`), a
+    /// negative value or one that does not fit an f64, or appears twice.
+    InvalidMeasure,
 }
 
 /// A rejected line, without its location.
@@ -237,6 +251,7 @@ impl ErrorKind {
             ErrorKind::LineTooLong => "line-too-long",
             ErrorKind::TruncatedFinalLine => "truncated-final-line",
             ErrorKind::SummaryRecord => "summary-record",
+            ErrorKind::InvalidMeasure => "invalid-measure",
         }
     }
 }
@@ -277,6 +292,7 @@ impl Record<'_> {
             step: Cow::Owned(self.step.into_owned()),
             ms: self.ms,
             outcome: self.outcome.into_owned(),
+            measures: self.measures.into_owned(),
         }
     }
 

@@ -6,8 +6,9 @@ use crate::{Outcome, Record, Timestamp};
 
 /// Writes one record as a compact JSON line ending in `\n`.
 ///
-/// Fields come in the order `ts, sessionId, tool, step, ms, ok, errorReason`; `sessionId` is left
-/// out when it is empty (none), `ok` for an unknown outcome and `errorReason` when there is none. `ts` is written in UTC with
+/// Fields come in the order `ts, sessionId, tool, step, ms, ok, errorReason, measures`;
+/// `sessionId` is left out when it is empty (none), `ok` for an unknown outcome, `errorReason`
+/// when there is none and `measures` when there are none (measures by name). `ts` is written in UTC with
 /// the shortest exact fraction, `ms` with the shortest digits that read back to the same `f64`,
 /// so [`crate::parse_line`] gives back an equal record. A record that breaks the schema (empty
 /// string, negative or non-finite `ms`) is refused with [`io::ErrorKind::InvalidInput`] and
@@ -68,6 +69,18 @@ pub(crate) fn write_fields(line: &mut String, record: &Record<'_>) {
             }
         }
         Outcome::Unknown => {}
+    }
+    if !record.measures.is_empty() {
+        line.push_str(",\"measures\":{");
+        for (index, (name, value)) in record.measures.iter().enumerate() {
+            if index > 0 {
+                line.push(',');
+            }
+            push_json_string(line, name);
+            line.push(':');
+            push_ms(line, value);
+        }
+        line.push('}');
     }
 }
 
@@ -239,7 +252,22 @@ mod tests {
             step: Cow::Borrowed("get \"x\"\n"),
             ms: 131.2,
             outcome: Outcome::Error(Some(Cow::Borrowed("http 429 too many requests"))),
+            measures: crate::Measures::new(),
         }
+    }
+
+    #[test]
+    fn writes_measures_last_by_name_and_reads_them_back() {
+        let mut record = sample();
+        record.measures =
+            crate::Measures::from_entries([("peak_rss_mb".into(), 12.5), ("allocs".into(), 812.0)])
+                .unwrap();
+        let line = record_to_line(&record).unwrap();
+        assert!(
+            line.ends_with(r#""errorReason":"http 429 too many requests","measures":{"allocs":812,"peak_rss_mb":12.5}}"#),
+            "{line}"
+        );
+        assert_eq!(parse_line(line.as_bytes()), Ok(Line::Record(record)));
     }
 
     #[test]

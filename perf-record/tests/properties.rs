@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use perf_record::{
-    FieldMap, Line, Outcome, Record, Timestamp, parse_line, parse_line_reference,
+    FieldMap, Line, Measures, Outcome, Record, Timestamp, parse_line, parse_line_reference,
     parse_line_reference_with, parse_line_with, record_to_line,
 };
 use proptest::prelude::*;
@@ -159,6 +159,44 @@ fn nested_value() -> impl Strategy<Value = String> {
     .boxed()
 }
 
+/// A measure name: mostly valid, sometimes reserved, escaped, too long or badly spelled.
+fn measure_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => "[a-z][a-z0-9_]{0,10}",
+        1 => Just("peak_rss_mb".to_owned()),
+        1 => Just("ms".to_owned()),
+        1 => Just("Peak".to_owned()),
+        1 => Just("1a".to_owned()),
+        1 => Just("_a".to_owned()),
+        1 => Just("a-b".to_owned()),
+        1 => Just("".to_owned()),
+        1 => Just("\\u0061".to_owned()),
+        1 => Just("a".repeat(64)),
+        1 => Just("a".repeat(65)),
+    ]
+}
+
+/// The value of `measures`: objects of names and numbers, broken in every way the parsers
+/// distinguish (bad names, non-numbers, negative and out-of-range numbers, duplicates), `null`,
+/// and values that are not objects.
+fn measures_value() -> impl Strategy<Value = String> {
+    let member = (
+        measure_name(),
+        prop_oneof![4 => number_value(), 1 => other_value()],
+        white_space(),
+    )
+        .prop_map(|(name, value, space)| format!("{space}\"{name}\"{space}:{space}{value}"));
+    prop_oneof![
+        6 => proptest::collection::vec(member, 0..4)
+            .prop_map(|members| format!("{{{}}}", members.join(","))),
+        1 => Just(r#"{"a":1,"a":2}"#.to_owned()),
+        1 => Just(r#"{"b":1e400}"#.to_owned()),
+        1 => Just(r#"{"c":-0}"#.to_owned()),
+        1 => Just("null".to_owned()),
+        1 => other_value(),
+    ]
+}
+
 fn other_value() -> impl Strategy<Value = String> {
     prop_oneof![
         string_value(),
@@ -211,6 +249,7 @@ fn adversarial_line_with(keys: [&'static str; 5]) -> impl Strategy<Value = Vec<u
         1 => other_value().prop_map(|v| ("m\\u0073".to_owned(), v)),
         1 => number_value().prop_map(|v| ("ms".to_owned(), v)),
         1 => string_value().prop_map(|v| ("tool".to_owned(), v)),
+        2 => measures_value().prop_map(|v| ("measures".to_owned(), v)),
     ];
     (
         proptest::collection::vec((field, white_space()), 0..10),
@@ -245,8 +284,13 @@ fn valid_line() -> impl Strategy<Value = Vec<u8>> {
         0.0f64..1e5,
         proptest::option::of(any::<bool>()),
         any::<bool>(),
+        proptest::option::of(proptest::collection::btree_map(
+            "[a-z][a-z0-9_]{0,8}",
+            0.0f64..1e9,
+            0..4,
+        )),
     )
-        .prop_map(|(ts, session, tool, step, ms, ok, extra)| {
+        .prop_map(|(ts, session, tool, step, ms, ok, extra, measures)| {
             let mut line = format!(
                 r#"{{"ts":"{ts}","sessionId":"{session}","tool":"{tool}","step":"{step}","ms":{ms}"#
             );
@@ -255,6 +299,13 @@ fn valid_line() -> impl Strategy<Value = Vec<u8>> {
             }
             if extra {
                 line.push_str(r#","host":"ci-1","attempt":2"#);
+            }
+            if let Some(measures) = measures {
+                let members: Vec<String> = measures
+                    .iter()
+                    .map(|(name, value)| format!("\"{name}\":{value}"))
+                    .collect();
+                line.push_str(&format!(r#","measures":{{{}}}"#, members.join(",")));
             }
             line.push('}');
             line.into_bytes()
@@ -341,6 +392,19 @@ fn any_record() -> impl Strategy<Value = Record<'static>> {
         Just(f64::MIN_POSITIVE),
         Just(5e-324),
     ];
+    let measures = proptest::collection::btree_map(
+        "[a-z][a-z0-9_]{0,63}".prop_filter("not ms", |name| name != "ms"),
+        prop_oneof![0.0f64..1e9, Just(0.0), Just(f64::MAX), Just(5e-324)],
+        0..4,
+    )
+    .prop_map(|measures| {
+        Measures::from_entries(
+            measures
+                .into_iter()
+                .map(|(name, value)| (Cow::Owned(name), value)),
+        )
+        .unwrap()
+    });
     (
         -377_705_116_800i64..253_402_207_200,
         0i32..1_000_000_000,
@@ -349,15 +413,17 @@ fn any_record() -> impl Strategy<Value = Record<'static>> {
         text(),
         ms,
         outcome,
+        measures,
     )
         .prop_map(
-            |(seconds, nanos, session_id, tool, step, ms, outcome)| Record {
+            |(seconds, nanos, session_id, tool, step, ms, outcome, measures)| Record {
                 ts: Timestamp::new(seconds, nanos).unwrap(),
                 session_id,
                 tool,
                 step,
                 ms,
                 outcome,
+                measures,
             },
         )
 }

@@ -219,6 +219,7 @@ impl Writer {
             step: event.step,
             ms: event.ms,
             outcome: event.outcome,
+            measures: perf_record::Measures::new(),
         };
         self.output.append(&record);
     }
@@ -265,6 +266,7 @@ impl Writer {
                 outcome: Outcome::Error(Some(Cow::Owned(format!(
                     "dropped {dropped} records: the buffer was full"
                 )))),
+                measures: perf_record::Measures::new(),
             };
             self.output.append(&record);
         }

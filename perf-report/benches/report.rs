@@ -38,6 +38,7 @@ fn groups() -> BTreeMap<GroupKey, GroupSamples> {
                     unknown: 0,
                 },
                 latencies_ms: latencies,
+                ..Default::default()
             };
             (key, samples)
         })
@@ -55,6 +56,7 @@ fn bench(criterion: &mut Criterion) {
         quantile_method: CONFIG.quantile_method,
         confidence_level: CONFIG.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     let report = Report::new(
         settings,

@@ -44,6 +44,7 @@ fn groups(count: usize, samples: usize, scale: f64, seed: u64) -> BTreeMap<Group
                 GroupSamples {
                     counts,
                     latencies_ms: latencies,
+                    ..Default::default()
                 },
             )
         })
@@ -79,6 +80,7 @@ fn main() {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     let step = Instant::now();
     let comparison = perf_baseline::compare(

@@ -30,6 +30,7 @@
 //! let group = GroupSamples {
 //!     counts: OutcomeCounts { ok: 5, errors: 0, unknown: 0 },
 //!     latencies_ms: vec![30.0, 35.0, 38.0, 39.0, 40.0],
+//!     ..Default::default()
 //! };
 //! let groups = BTreeMap::from([(GroupKey::new("wsap", "import"), group)]);
 //! let config = EvaluateConfig { confidence_level: 0.95, quantile_method: Default::default() };
@@ -37,6 +38,7 @@
 //!     quantile_method: config.quantile_method,
 //!     confidence_level: config.confidence_level,
 //!     default_min_samples: budgets.defaults().min_samples,
+//!     latency_of: Default::default(),
 //! };
 //! let report = Report::new(settings, evaluate(&budgets, &groups, &config)?, None);
 //! assert_eq!(report.verdict(), Verdict::Pass);

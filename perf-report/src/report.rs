@@ -174,6 +174,11 @@ pub struct ReportSettings {
     pub confidence_level: f64,
     /// `min_samples` of entries that do not set their own.
     pub default_min_samples: u64,
+    /// Which records entered latency statistics: `ok` (successful records, the default) or
+    /// `all` (every known outcome). The error rate is always over every known outcome. A
+    /// report written before this setting existed reads as `ok`.
+    #[serde(default)]
+    pub latency_of: perf_record::LatencyOf,
 }
 
 /// A note for the reader that is neither a check nor a lint finding, phrased.

@@ -4,11 +4,18 @@
 //! (`null` where the grouping has none), `session` (only when grouped by session), `count` (all
 //! records), `ok`, `errors`, `unknown`, `error_rate`, and in milliseconds `min`, `max`, `mean`,
 //! `stddev`, `p5`, `p50`, `p90`, `p95`, `p99`, plus `monotonic` (whether
-//! `min <= p5 <= ... <= p99 <= max` holds). Latency statistics and the error rate are computed
-//! over the records with a known outcome; unknown ones are only counted. A group without any
-//! known-outcome record has `null` statistics.
+//! `min <= p5 <= ... <= p99 <= max` holds), and `measures` (only when the group's records carry
+//! any: per measure name its `unit` from the name's suffix, `count`, `min`, `max`, `mean`,
+//! `stddev`, `p50`, `p95`, `p99`, over the same records as the latencies; text and Markdown add a
+//! measures table). Latency statistics are computed over the successful
+//! records (`latency_of: "ok"`, the default) or every record with a known outcome
+//! (`--latency-of all`), as the top-level `latency_of` says; the error rate is over the records
+//! with a known outcome; unknown ones are only counted. A group without any such record has
+//! `null` statistics.
 
-use perf_record::{GroupName, GroupSamples};
+use std::collections::BTreeMap;
+
+use perf_record::{GroupName, GroupSamples, LatencyOf};
 use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +36,10 @@ pub struct SummaryReport {
     pub schema_version: u32,
     /// `tool,step`, `tool` or `session`.
     pub group_by: String,
+    /// Which records entered the latency statistics: `ok` (successful records) or `all` (every
+    /// known outcome). A summary written before this key existed reads as `ok`.
+    #[serde(default)]
+    pub latency_of: LatencyOf,
     /// One entry per group, in input order.
     pub groups: Vec<GroupSummary>,
 }
@@ -75,6 +86,44 @@ pub struct GroupSummary {
     /// Whether `min <= p5 <= p50 <= p90 <= p95 <= p99 <= max` holds (always, for correct
     /// statistics: a `false` here is a bug worth reporting).
     pub monotonic: bool,
+    /// The statistics of each measure the group's records carry (`peak_rss_mb`, `allocs`), by
+    /// name, over the same records as the latencies; absent when there are none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measures: BTreeMap<String, MeasureSummary>,
+}
+
+/// One measure's statistics in one group, in the measure's own unit (its name's suffix).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct MeasureSummary {
+    /// The unit the name says: `ms`, `us`, `s`, `B`, `KiB`, `MiB`, `GiB`, `/s`, or `count`.
+    pub unit: String,
+    /// How many records carried the measure.
+    pub count: u64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Mean value.
+    pub mean: f64,
+    /// Sample standard deviation; `null` for a single value.
+    pub stddev: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+}
+
+impl MeasureSummary {
+    /// The unit column of a measure: its symbol, `count` for a measure without a unit suffix.
+    fn unit_of(name: &str) -> String {
+        match perf_record::MeasureUnit::of(name) {
+            perf_record::MeasureUnit::Count => "count".to_owned(),
+            unit => unit.symbol().to_owned(),
+        }
+    }
 }
 
 impl GroupSummary {
@@ -106,6 +155,7 @@ pub struct SummaryError {
 /// A group whose latencies perf-stats rejects (NaN or infinite values).
 pub fn summarize_groups<'a>(
     group_by: &str,
+    latency_of: LatencyOf,
     groups: impl IntoIterator<Item = (&'a GroupName, &'a GroupSamples)>,
 ) -> Result<SummaryReport, SummaryError> {
     let config = SummaryConfig {
@@ -114,11 +164,17 @@ pub fn summarize_groups<'a>(
     };
     let groups = groups
         .into_iter()
-        .map(|(name, samples)| summarize_group(name, samples, &config))
+        .map(|(name, samples)| match latency_of {
+            LatencyOf::Ok => summarize_group(name, samples, &config),
+            LatencyOf::All => {
+                summarize_group(name, &samples.clone().latency_of(latency_of), &config)
+            }
+        })
         .collect::<Result<_, _>>()?;
     Ok(SummaryReport {
         schema_version: SUMMARY_SCHEMA_VERSION,
         group_by: group_by.to_owned(),
+        latency_of,
         groups,
     })
 }
@@ -152,7 +208,32 @@ fn summarize_group(
         p95: None,
         p99: None,
         monotonic: true,
+        measures: BTreeMap::new(),
     };
+    for measure in input
+        .measures
+        .iter()
+        .filter(|measure| !measure.values.is_empty())
+    {
+        let summary = summarize(&measure.values, config).map_err(|source| SummaryError {
+            group: name.to_string(),
+            source,
+        })?;
+        group.measures.insert(
+            measure.name.clone(),
+            MeasureSummary {
+                unit: MeasureSummary::unit_of(&measure.name),
+                count: measure.values.len() as u64,
+                min: summary.min,
+                max: summary.max,
+                mean: summary.mean,
+                stddev: summary.stddev,
+                p50: summary.percentile(50.0),
+                p95: summary.percentile(95.0),
+                p99: summary.percentile(99.0),
+            },
+        );
+    }
     if input.latencies_ms.is_empty() {
         return Ok(group);
     }
@@ -172,6 +253,37 @@ fn summarize_group(
     group.p95 = summary.percentile(95.0);
     group.p99 = summary.percentile(99.0);
     Ok(group)
+}
+
+/// The columns of the measures table of every rendering of the summary.
+pub(crate) const MEASURE_HEADER: [&str; 8] =
+    ["group", "measure", "unit", "n", "avg", "p50", "p95", "max"];
+
+/// One row per (group, measure), in group order then by name: the measures table. Values keep
+/// two decimals in the measure's own unit.
+pub(crate) fn measure_rows(
+    report: &SummaryReport,
+    name: &dyn Fn(&str) -> String,
+) -> Vec<[String; 8]> {
+    let value = |value: Option<f64>| value.map_or_else(|| "-".to_owned(), |value| fixed(value, 2));
+    report
+        .groups
+        .iter()
+        .flat_map(|group| {
+            group.measures.iter().map(move |(measure, summary)| {
+                [
+                    name(&group.label()),
+                    name(measure),
+                    summary.unit.clone(),
+                    summary.count.to_string(),
+                    value(Some(summary.mean)),
+                    value(summary.p50),
+                    value(summary.p95),
+                    value(Some(summary.max)),
+                ]
+            })
+        })
+        .collect()
 }
 
 /// The columns of every rendering of the summary.
@@ -249,6 +361,7 @@ mod tests {
         GroupSamples {
             counts: counts(ok, errors, unknown),
             latencies_ms: latencies.to_vec(),
+            ..Default::default()
         }
     }
 
@@ -268,9 +381,33 @@ mod tests {
         let unknown_samples = samples(0, 0, 2, &[]);
         summarize_groups(
             "tool,step",
+            LatencyOf::Ok,
             [(&named, &named_samples), (&only_unknown, &unknown_samples)],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn latency_of_all_adds_the_error_latencies_and_says_so() {
+        let name = GroupName::ToolStep(GroupKey::new("t", "s"));
+        let mut group = GroupSamples::default();
+        group.add(&perf_record::Outcome::Success, 10.0);
+        group.add(&perf_record::Outcome::Success, 20.0);
+        group.add(&perf_record::Outcome::Error(None), 90.0);
+        group.add(&perf_record::Outcome::Unknown, 500.0);
+        let ok = summarize_groups("tool,step", LatencyOf::Ok, [(&name, &group)]).unwrap();
+        let all = summarize_groups("tool,step", LatencyOf::All, [(&name, &group)]).unwrap();
+        assert_eq!(
+            (ok.latency_of, ok.groups[0].mean, ok.groups[0].max),
+            (LatencyOf::Ok, Some(15.0), Some(20.0))
+        );
+        assert_eq!(
+            (all.latency_of, all.groups[0].mean, all.groups[0].max),
+            (LatencyOf::All, Some(40.0), Some(90.0))
+        );
+        // The error rate is over the known outcomes either way; the unknown record is only counted.
+        assert_eq!(ok.groups[0].error_rate, all.groups[0].error_rate);
+        assert_eq!(all.groups[0].count, 4);
     }
 
     #[test]
@@ -322,7 +459,7 @@ mod tests {
     fn a_nan_latency_is_an_error_naming_the_group() {
         let identity = GroupName::Session("s-1".into());
         let group = samples(2, 0, 0, &[1.0, f64::NAN]);
-        let error = summarize_groups("session", [(&identity, &group)]).unwrap_err();
+        let error = summarize_groups("session", LatencyOf::Ok, [(&identity, &group)]).unwrap_err();
         assert!(error.to_string().contains("group s-1"), "{error}");
     }
 

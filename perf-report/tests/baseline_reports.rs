@@ -35,6 +35,7 @@ fn group(tool: &str, step: &str, count: usize, scale: f64) -> (GroupKey, GroupSa
     let samples = GroupSamples {
         counts,
         latencies_ms: latencies,
+        ..Default::default()
     };
     (GroupKey::new(tool, step), samples)
 }
@@ -78,6 +79,7 @@ fn report() -> Report {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     let evaluation = evaluate(&budgets, &after, &config).unwrap();
     let without = Report::new(settings, evaluation.clone(), None);

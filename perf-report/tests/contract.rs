@@ -21,6 +21,7 @@ fn exit_code(budgets: &str, latencies: &[f64]) -> u8 {
     let samples = GroupSamples {
         counts,
         latencies_ms: latencies.to_vec(),
+        ..Default::default()
     };
     let groups = BTreeMap::from([(GroupKey::new("t", "s"), samples)]);
     let config = EvaluateConfig {
@@ -32,6 +33,7 @@ fn exit_code(budgets: &str, latencies: &[f64]) -> u8 {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     let evaluation = evaluate(&budgets, &groups, &config).unwrap();
     Report::new(settings, evaluation, None)

@@ -48,6 +48,7 @@ fn group(
         GroupSamples {
             counts,
             latencies_ms: latencies,
+            ..Default::default()
         },
     )
 }
@@ -88,6 +89,7 @@ fn report() -> Report {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     Report::new(
         settings,
@@ -204,6 +206,7 @@ fn html_stays_small_for_a_large_group() {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     let report = Report::new(
         settings,

@@ -39,6 +39,7 @@ fn samples(scale: f64) -> GroupSamples {
             unknown: 0,
         },
         latencies_ms: latencies,
+        ..Default::default()
     }
 }
 
@@ -86,6 +87,7 @@ fn report_of(
         quantile_method: evaluate_config.quantile_method,
         confidence_level: evaluate_config.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     let evaluation = evaluate(&budgets, &current, &evaluate_config).unwrap();
     Report::new(settings, evaluation, Some(comparison))

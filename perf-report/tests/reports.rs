@@ -44,6 +44,7 @@ fn group(
     let samples = GroupSamples {
         counts,
         latencies_ms: latencies,
+        ..Default::default()
     };
     (GroupKey::new(tool, step), samples)
 }
@@ -59,6 +60,7 @@ fn report_of(budgets: &str, groups: BTreeMap<GroupKey, GroupSamples>) -> Report 
         quantile_method: CONFIG.quantile_method,
         confidence_level: CONFIG.confidence_level,
         default_min_samples: budgets.defaults().min_samples,
+        latency_of: Default::default(),
     };
     Report::new(
         settings,
@@ -432,4 +434,56 @@ fn the_verdict_is_the_worst_section_and_a_violation_outranks_insufficient_sample
         "a warn violation never fails the run"
     );
     assert_eq!(warn.counts().warned, 1);
+}
+
+/// `summarize` over records that carry two measures, one of them on some records only.
+fn measured_summary(latency_of: perf_record::LatencyOf) -> perf_report::summary::SummaryReport {
+    let mut group = GroupSamples::default();
+    for index in 0..20_u32 {
+        let ok = index % 10 != 9;
+        let allocs = if index % 2 == 0 {
+            format!(r#","allocs":{}"#, 800 + index)
+        } else {
+            String::new()
+        };
+        let line = format!(
+            r#"{{"ts":"2025-10-16T23:34:46Z","tool":"run","step":"build","ms":{},"ok":{ok},"measures":{{"peak_rss_mb":{}{allocs}}}}}"#,
+            100 + index,
+            200.0 + f64::from(index) * 0.5,
+        );
+        let Ok(perf_record::Line::Record(record)) = perf_record::parse_line(line.as_bytes()) else {
+            panic!("{line}")
+        };
+        group.add_record(&record);
+    }
+    let name = perf_record::GroupName::ToolStep(GroupKey::new("run", "build"));
+    perf_report::summary::summarize_groups("tool,step", latency_of, [(&name, &group)]).unwrap()
+}
+
+#[test]
+fn summary_with_two_measures() {
+    let report = measured_summary(perf_record::LatencyOf::Ok);
+    let group = &report.groups[0];
+    // 18 successful records carry peak_rss_mb; the 10 even ones allocs too (missing is not
+    // zero; the two errors, 9 and 19, are odd).
+    assert_eq!(group.measures["peak_rss_mb"].count, 18);
+    assert_eq!(group.measures["allocs"].count, 10);
+    assert_eq!(group.measures["peak_rss_mb"].unit, "MiB");
+    assert_eq!(group.measures["allocs"].unit, "count");
+    // numpy.mean([800, 802, ..., 818]) == 809.0
+    assert_eq!(group.measures["allocs"].mean, 809.0);
+    let all = measured_summary(perf_record::LatencyOf::All);
+    assert_eq!(all.groups[0].measures["peak_rss_mb"].count, 20);
+    insta::assert_snapshot!(
+        "summary_with_two_measures_text",
+        text::render_summary(&report)
+    );
+    insta::assert_snapshot!(
+        "summary_with_two_measures_markdown",
+        markdown::render_summary(&report)
+    );
+    insta::assert_snapshot!(
+        "summary_with_two_measures_json",
+        json::render_summary(&report).unwrap()
+    );
 }

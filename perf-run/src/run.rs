@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use perf_record::{Outcome, Record, Timestamp, record_to_line};
+use perf_record::{Measures, Outcome, Record, Timestamp, record_to_line};
 
 use crate::cgroup::{CgroupParent, CgroupUnavailable};
 use crate::helper::{Exit, Report, Usage};
@@ -363,7 +363,21 @@ fn record<'a>(
         step: Cow::Borrowed(&command.step),
         ms: measured.wall_ms(),
         outcome,
+        measures: run_measures(measured),
     }
+}
+
+/// `cpu_user_ms`, `cpu_sys_ms` and `peak_rss_mb` of a run.
+fn run_measures(measured: &Measured) -> Measures<'static> {
+    let usage = &measured.usage;
+    let entries = [
+        ("cpu_user_ms", usage.user_us as f64 / 1e3),
+        ("cpu_sys_ms", usage.sys_us as f64 / 1e3),
+        ("peak_rss_mb", measured.peak_rss_mb),
+    ];
+    // Counters converted from integers are finite and non-negative, so every entry is valid.
+    Measures::from_entries(entries.map(|(name, value)| (Cow::Borrowed(name), value)))
+        .unwrap_or_else(|_| Measures::new())
 }
 
 /// The fields a run record adds after perf-record's own.
@@ -379,8 +393,9 @@ pub struct RunFields {
     pub warmup: bool,
 }
 
-/// Appends the record as one JSON line (with `\n`) to `line`: perf-record's fields, then
-/// `measures` (`cpu_user_ms`, `cpu_sys_ms`, `peak_rss_mb`), `rssMethod`, `exitCode` or
+/// Appends the record as one JSON line (with `\n`) to `line`: perf-record's fields (its
+/// `measures` included: `cpu_sys_ms`, `cpu_user_ms`, `peak_rss_mb`), then
+/// `rssMethod`, `exitCode` or
 /// `signal`, `run` and, for a warm-up run, `"phase":"warmup"`.
 ///
 /// # Errors
@@ -395,14 +410,7 @@ pub fn write_run_record(
     // `record_to_line` always closes the object with `}`; reopen it to append our fields.
     line.push_str(base.strip_suffix('}').unwrap_or(&base));
     let usage = &fields.measured.usage;
-    let _ = write!(
-        line,
-        ",\"measures\":{{\"cpu_user_ms\":{},\"cpu_sys_ms\":{},\"peak_rss_mb\":{}}},\"rssMethod\":\"{}\"",
-        usage.user_us as f64 / 1e3,
-        usage.sys_us as f64 / 1e3,
-        fields.measured.peak_rss_mb,
-        fields.method.as_str()
-    );
+    let _ = write!(line, ",\"rssMethod\":\"{}\"", fields.method.as_str());
     match usage.exit {
         Exit::Code(code) => {
             let _ = write!(line, ",\"exitCode\":{code}");
@@ -464,6 +472,7 @@ mod tests {
             step: Cow::Borrowed("sleep"),
             ms: 12.5,
             outcome: Outcome::Error(Some(Cow::Borrowed("exit 3"))),
+            measures: run_measures(&fields(Exit::Code(3), false).measured),
         };
         let mut line = String::new();
         write_run_record(&mut line, &record, &fields(Exit::Code(3), false)).unwrap();
@@ -471,7 +480,7 @@ mod tests {
             line,
             concat!(
                 r#"{"ts":"2026-12-01T10:00:00Z","sessionId":"run-1","tool":"run","step":"sleep","ms":12.5,"ok":false,"errorReason":"exit 3","#,
-                r#""measures":{"cpu_user_ms":1.25,"cpu_sys_ms":0.5,"peak_rss_mb":2},"rssMethod":"helper-wait4","exitCode":3,"run":4}"#,
+                r#""measures":{"cpu_sys_ms":0.5,"cpu_user_ms":1.25,"peak_rss_mb":2},"rssMethod":"helper-wait4","exitCode":3,"run":4}"#,
                 "\n"
             )
         );

@@ -120,7 +120,7 @@ fn gate_records_the_final_report_and_history_reads_it_back() {
         .assert()
         .code(0)
         .stdout(predicate::str::starts_with("a2a/echo avg, 2 run(s)\n"))
-        .stdout(predicate::str::contains("18.84ms"));
+        .stdout(predicate::str::contains("18.91ms"));
     perf_gate!()
         .args([
             "history",

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use perf_record::GroupKey;
+use perf_record::{GroupKey, LatencyOf};
 use perf_stats::{Percentile, QuantileMethod};
 use serde::{Deserialize, Serialize};
 
@@ -503,6 +503,10 @@ pub struct Defaults {
     /// The quantile definition for every percentile (default Hyndman-Fan type 7, numpy's
     /// `linear`). Written as a type number `1`..`9` or a numpy name such as `"linear"`.
     pub quantile_method: QuantileMethod,
+    /// Which records enter latency statistics, for the whole run (default `"ok"`: successful
+    /// records only; `"all"`: every known outcome). The error rate is always over every known
+    /// outcome.
+    pub latency_of: LatencyOf,
 }
 
 impl Default for Defaults {
@@ -510,6 +514,7 @@ impl Default for Defaults {
         Defaults {
             min_samples: DEFAULT_MIN_SAMPLES,
             quantile_method: QuantileMethod::default(),
+            latency_of: LatencyOf::default(),
         }
     }
 }
@@ -608,6 +613,13 @@ impl Budgets {
             entry.tool.exact().is_none_or(&keeps_tool) && entry.step.exact().is_none_or(&keeps_step)
         });
         self.index = EntryIndex::of(&self.entries);
+        self
+    }
+
+    /// The same budgets with `defaults.latency_of` replaced (what the CLI's `--latency-of`
+    /// means).
+    pub fn with_latency_of(mut self, latency_of: LatencyOf) -> Budgets {
+        self.defaults.latency_of = latency_of;
         self
     }
 

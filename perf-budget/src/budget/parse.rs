@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use camino::Utf8Path;
+use perf_record::LatencyOf;
 use perf_stats::QuantileMethod;
 
 use super::error::{BudgetError, BudgetFileError};
@@ -119,16 +120,34 @@ fn parse_defaults(node: &Node, path: &JsonPath) -> Result<Defaults, BudgetError>
             "quantile_method" => {
                 defaults.quantile_method = parse_quantile_method(value, &key_path)?
             }
+            "latency_of" => defaults.latency_of = parse_latency_of(value, &key_path)?,
             _ => {
                 return Err(BudgetError::UnknownKey {
                     path: key_path.to_string(),
                     name: key.clone(),
-                    allowed: "min_samples, quantile_method",
+                    allowed: "min_samples, quantile_method, latency_of",
                 });
             }
         }
     }
     Ok(defaults)
+}
+
+fn parse_latency_of(node: &Node, path: &JsonPath) -> Result<LatencyOf, BudgetError> {
+    let Node::String(text) = node else {
+        return Err(BudgetError::WrongType {
+            path: path.to_string(),
+            expected: "\"ok\" or \"all\"",
+            found: node.type_name(),
+        });
+    };
+    text.parse().map_err(
+        |error: perf_record::LatencyOfError| BudgetError::InvalidValue {
+            path: path.to_string(),
+            value: node.short_display(),
+            reason: error.to_string(),
+        },
+    )
 }
 
 fn parse_quantile_method(node: &Node, path: &JsonPath) -> Result<QuantileMethod, BudgetError> {
@@ -622,6 +641,13 @@ mod tests {
             budgets.defaults().quantile_method,
             QuantileMethod::MedianUnbiased
         );
+        assert_eq!(budgets.defaults().latency_of, LatencyOf::Ok);
+        let all = parse_budgets(r#"{"defaults": {"latency_of": "all"}}"#).unwrap();
+        assert_eq!(all.defaults().latency_of, LatencyOf::All);
+        assert_eq!(
+            all.with_latency_of(LatencyOf::Ok).defaults().latency_of,
+            LatencyOf::Ok
+        );
         let by_number = parse_budgets(r#"{"defaults": {"quantile_method": 1}}"#).unwrap();
         assert_eq!(
             by_number.defaults().quantile_method,
@@ -746,6 +772,14 @@ mod tests {
             (
                 r#"{"defaults": {"quantile_method": 10}}"#,
                 "$.defaults.quantile_method: invalid value 10",
+            ),
+            (
+                r#"{"defaults": {"latency_of": "errors"}}"#,
+                "$.defaults.latency_of: invalid value \"errors\"",
+            ),
+            (
+                r#"{"defaults": {"latency_of": true}}"#,
+                "$.defaults.latency_of: expected \"ok\" or \"all\", found a boolean",
             ),
             (
                 r#"{"schema_version": 2}"#,

@@ -16,6 +16,10 @@ use perf_report::render::escape;
 pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
     let budgets_file = budgets_path(args.budgets.as_deref())?;
     let budgets = load_budgets(Some(&budgets_file), args.min_samples)?;
+    let budgets = match args.latency_of {
+        Some(latency_of) => budgets.with_latency_of(latency_of),
+        None => budgets,
+    };
     let groups = read_groups(&args.inputs, &args.filter, context)?;
     let config = GateConfig {
         scope: scope(&args.filter),
@@ -96,6 +100,10 @@ fn load_gate_baseline(
 pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     let budgets_file = budgets_path(args.budgets.as_deref())?;
     let budgets = load_budgets(Some(&budgets_file), args.min_samples)?;
+    let budgets = match args.latency_of {
+        Some(latency_of) => budgets.with_latency_of(latency_of),
+        None => budgets,
+    };
     // Load the baseline before reading logs: a bad baseline file is a configuration error that
     // should not wait for a long collection.
     let baseline = load_gate_baseline(args, context)?;

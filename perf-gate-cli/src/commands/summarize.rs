@@ -28,7 +28,11 @@ pub fn run(args: &SummarizeArgs, context: Context) -> Result<u8> {
             aggregation.groups
         }
     };
-    let report = perf_report::summary::summarize_groups(label, &groups)?;
+    let report = perf_report::summary::summarize_groups(
+        label,
+        args.latency_of.unwrap_or_default(),
+        &groups,
+    )?;
     let text = match args.format {
         SummaryFormat::Text => text::render_summary(&report),
         SummaryFormat::Markdown => markdown::render_summary(&report),

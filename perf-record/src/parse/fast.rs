@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use super::Phase;
-use crate::{Field, FieldMap, Record, timestamp};
+use crate::{Field, FieldMap, Measures, Record, timestamp};
 
 /// Parses the common flat record shape, or returns `None` to defer to the reference parser.
 ///
@@ -53,6 +53,7 @@ impl<'a> Scanner<'a> {
         let mut error_reason: Option<Option<&'a str>> = None;
         let mut err: Option<Option<&'a str>> = None;
         let mut status: Option<Option<u64>> = None;
+        let mut measures: Option<Measures<'a>> = None;
         self.skip_white_space();
         self.expect(b'{')?;
         self.skip_white_space();
@@ -76,6 +77,7 @@ impl<'a> Scanner<'a> {
                     Key::Ok => set_once(&mut ok, self.optional_bool()?)?,
                     Key::ErrorReason => set_once(&mut error_reason, self.optional_string()?)?,
                     Key::Err => set_once(&mut err, self.optional_string()?)?,
+                    Key::Measures => set_once(&mut measures, self.measures()?)?,
                     // Only a plain string is read here; any other value defers to the reference.
                     Key::Phase => {
                         if self.string()? == super::WARMUP {
@@ -124,7 +126,37 @@ impl<'a> Scanner<'a> {
             step: Cow::Borrowed(required(step)?),
             ms,
             outcome: super::outcome(ok.flatten(), reason, status.flatten()),
+            measures: measures.unwrap_or_default(),
         })
+    }
+
+    /// `measures`: `null` or a flat object of valid names with plain numbers >= 0; anything
+    /// else (a bad name or value, an escape, a duplicate) defers to the reference parser.
+    // Out of line: latency-only lines never reach it.
+    #[inline(never)]
+    fn measures(&mut self) -> Option<Measures<'a>> {
+        if self.literal(b"null") {
+            return Some(Measures::new());
+        }
+        self.expect(b'{')?;
+        self.skip_white_space();
+        let mut entries = Vec::new();
+        if self.close(b'}') {
+            return Some(Measures::new());
+        }
+        loop {
+            let name = self.string()?;
+            self.skip_white_space();
+            self.expect(b':')?;
+            self.skip_white_space();
+            let span = self.number()?;
+            let value = crate::validate_measure(name, self.parse_ms(span)?).ok()?;
+            entries.push((Cow::Borrowed(name), value));
+            if self.separator(b'}')? {
+                break;
+            }
+        }
+        Measures::from_checked(entries).ok()
     }
 
     /// `ts`: a plain string, or a number (epoch time).
@@ -161,6 +193,7 @@ impl<'a> Scanner<'a> {
             Some(Field::Status) => Key::Status,
             None => match key {
                 "err" => Key::Err,
+                "measures" => Key::Measures,
                 "phase" => Key::Phase,
                 "kind" => Key::Kind,
                 _ => Key::Other,
@@ -213,6 +246,19 @@ impl<'a> Scanner<'a> {
             [b'"', b's', b't', b'e', b'p', b'"', ..] => (Key::Step, 6),
             [b'"', b'p', b'h', b'a', b's', b'e', b'"', ..] => (Key::Phase, 7),
             [b'"', b'k', b'i', b'n', b'd', b'"', ..] => (Key::Kind, 6),
+            [
+                b'"',
+                b'm',
+                b'e',
+                b'a',
+                b's',
+                b'u',
+                b'r',
+                b'e',
+                b's',
+                b'"',
+                ..,
+            ] => (Key::Measures, 10),
             [b'"', b's', b't', b'a', b't', b'u', b's', b'"', ..] => (Key::Status, 8),
             [
                 b'"',
@@ -418,6 +464,7 @@ enum Key {
     Status,
     Phase,
     Kind,
+    Measures,
     Other,
 }
 

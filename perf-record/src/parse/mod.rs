@@ -129,7 +129,7 @@ pub fn parse_line_reference_with<'a>(
 
 /// The record's field names in their stable output order, plus the `err` alias (read as
 /// `errorReason`): the fields the parser reads and the writer emits itself.
-pub(crate) const KNOWN_FIELDS: [&str; 8] = [
+pub(crate) const KNOWN_FIELDS: [&str; 9] = [
     "ts",
     "sessionId",
     "tool",
@@ -138,11 +138,12 @@ pub(crate) const KNOWN_FIELDS: [&str; 8] = [
     "ok",
     "errorReason",
     "err",
+    "measures",
 ];
 
 /// The keys the parsers read, by index: the known fields, then `status` (kept by `normalize`
-/// as an other field, so not in [`KNOWN_FIELDS`]).
-pub(crate) const READ_FIELDS: [&str; 9] = [
+/// as an other field, so not in [`KNOWN_FIELDS`]), then `measures` (never mapped).
+pub(crate) const READ_FIELDS: [&str; 10] = [
     "ts",
     "sessionId",
     "tool",
@@ -152,6 +153,7 @@ pub(crate) const READ_FIELDS: [&str; 9] = [
     "errorReason",
     "err",
     "status",
+    "measures",
 ];
 
 /// An index into [`READ_FIELDS`].
@@ -159,6 +161,9 @@ pub(crate) type ReadField = usize;
 
 /// The index of the `err` alias in [`READ_FIELDS`].
 pub(crate) const ERR_ALIAS: ReadField = 7;
+
+/// The index of `measures` in [`READ_FIELDS`].
+pub(crate) const MEASURES: ReadField = 9;
 
 /// The index of a mappable field in [`READ_FIELDS`].
 pub(crate) fn read_index(field: Field) -> ReadField {
@@ -245,6 +250,11 @@ pub(crate) fn validate_ms(ms: f64) -> Result<f64, FieldError> {
         ));
     }
     Ok(ms + 0.0)
+}
+
+/// A problem of the `measures` field (the measure it concerns is named in the detail).
+pub(crate) fn measure_problem(error: &crate::MeasureError) -> FieldError {
+    FieldError::new(ErrorKind::InvalidMeasure, "measures", error.to_string())
 }
 
 /// Checks that a required string is not empty.
@@ -763,5 +773,123 @@ mod tests {
                 parse_line_reference(line.as_bytes())
             );
         }
+    }
+
+    const HEAD: &str = r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1,"ok":true"#;
+
+    #[test]
+    fn measures_take_the_fast_path_and_read_the_same_in_both_parsers() {
+        for (measures, expected) in [
+            (
+                r#"{"peak_rss_mb":12.5,"allocs":812}"#,
+                vec![("allocs", 812.0), ("peak_rss_mb", 12.5)],
+            ),
+            (
+                r#"{ "a" : 0 , "b" : 1e3 }"#,
+                vec![("a", 0.0), ("b", 1000.0)],
+            ),
+            ("{}", vec![]),
+            ("null", vec![]),
+        ] {
+            let line = format!(r#"{HEAD},"measures":{measures}}}"#);
+            let (fast, _) = fast::parse_record::<false>(&line, &IDENTITY).expect("fast path");
+            let got: Vec<_> = fast.measures.iter().collect();
+            assert_eq!(got, expected, "{line}");
+            assert_eq!(
+                parse_line_reference(line.as_bytes()),
+                Ok(Line::Record(fast))
+            );
+        }
+        // Under a field mapping too.
+        let map = FieldMap::from_mappings(["ms=duration_ms".parse().unwrap()]).unwrap();
+        let line = r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","duration_ms":1,"measures":{"allocs":3}}"#;
+        let parsed = parse_line_with(line.as_bytes(), &map).unwrap();
+        assert_eq!(
+            parsed,
+            parse_line_reference_with(line.as_bytes(), &map).unwrap()
+        );
+        let Line::Record(record) = parsed else {
+            panic!("a record")
+        };
+        assert_eq!(record.measures.get("allocs"), Some(3.0));
+    }
+
+    #[test]
+    fn a_malformed_measures_field_is_rejected_naming_it_in_both_parsers() {
+        for (measures, kind, detail) in [
+            (
+                "[1]",
+                ErrorKind::WrongType,
+                "expected an object of named numbers, found an array",
+            ),
+            (
+                "12",
+                ErrorKind::WrongType,
+                "expected an object of named numbers, found a number",
+            ),
+            (
+                r#"{"a":"1"}"#,
+                ErrorKind::WrongType,
+                r#"measure "a": expected a number, found a string"#,
+            ),
+            (
+                r#"{"a":null}"#,
+                ErrorKind::WrongType,
+                r#"measure "a": expected a number, found null"#,
+            ),
+            (
+                r#"{"Peak":1}"#,
+                ErrorKind::InvalidMeasure,
+                r#"measure name "Peak" is not"#,
+            ),
+            (
+                r#"{"ms":1}"#,
+                ErrorKind::InvalidMeasure,
+                r#""ms" is the record's latency field"#,
+            ),
+            (
+                r#"{"a":-1}"#,
+                ErrorKind::InvalidMeasure,
+                r#"measure "a": negative value -1"#,
+            ),
+            (
+                r#"{"a":1e400}"#,
+                ErrorKind::InvalidMeasure,
+                "does not fit a 64-bit float",
+            ),
+            (
+                r#"{"a":1,"a":2}"#,
+                ErrorKind::InvalidMeasure,
+                r#"measure "a" appears twice"#,
+            ),
+        ] {
+            let line = format!(r#"{HEAD},"measures":{measures}}}"#);
+            let error = parse_line(line.as_bytes()).unwrap_err();
+            assert_eq!(
+                Err(error.clone()),
+                parse_line_reference(line.as_bytes()),
+                "{line}"
+            );
+            assert_eq!(
+                (error.kind, error.field),
+                (kind, Some("measures")),
+                "{line}"
+            );
+            assert!(error.detail.contains(detail), "{line}: {}", error.detail);
+            assert!(
+                error.to_string().starts_with(r#"field "measures": "#),
+                "{error}"
+            );
+        }
+        let twice = format!(r#"{HEAD},"measures":{{}},"measures":{{}}}}"#);
+        let error = parse_line(twice.as_bytes()).unwrap_err();
+        assert_eq!(error.to_string(), r#"field "measures": appears twice"#);
+        // With other problems, every one is named.
+        let both =
+            r#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":-1,"measures":{"a":-2}}"#;
+        assert_eq!(
+            parse_line(both.as_bytes()).unwrap_err().to_string(),
+            r#"ms: negative value -1; measures: measure "a": negative value -2"#
+        );
     }
 }

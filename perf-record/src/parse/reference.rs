@@ -10,8 +10,11 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{FieldError, Phase, READ_FIELDS, ReadField, validate_ms, validate_required};
-use crate::{ErrorKind, Field, FieldMap, LineError, Problem, Record, timestamp};
+use super::{
+    FieldError, MEASURES, Phase, READ_FIELDS, ReadField, measure_problem, validate_ms,
+    validate_required,
+};
+use crate::{ErrorKind, Field, FieldMap, LineError, Measures, Problem, Record, timestamp};
 
 /// Parses a whole line (already UTF-8, not blank, without line ending) with serde_json,
 /// reading each field from its key in `map`.
@@ -169,6 +172,15 @@ fn classify(error: serde_json::Error, state: State) -> LineError {
             others: Vec::new(),
         };
     }
+    if state.reading == Some("measures") && detail.starts_with("number out of range") {
+        return LineError {
+            kind: ErrorKind::InvalidMeasure,
+            field: Some("measures"),
+            column,
+            detail: "a measure's number does not fit a 64-bit float".to_owned(),
+            others: Vec::new(),
+        };
+    }
     let detail = if error.is_eof() {
         format!("unexpected end of line: {detail}")
     } else {
@@ -268,6 +280,7 @@ struct Fields<'a> {
     error_reason: Option<Cow<'a, str>>,
     err: Option<Cow<'a, str>>,
     status: Option<u64>,
+    measures: Measures<'a>,
     /// The [`READ_FIELDS`] seen, by bit.
     seen: u16,
     /// The [`READ_FIELDS`] seen more than once, by bit.
@@ -315,7 +328,11 @@ impl RecordSeed<'_> {
         }
         match self.map.field_of(key) {
             Some(field) => Some(super::read_index(field)),
-            None => (key == "err").then_some(super::ERR_ALIAS),
+            None => match key {
+                "err" => Some(super::ERR_ALIAS),
+                "measures" => Some(MEASURES),
+                _ => None,
+            },
         }
     }
 }
@@ -367,6 +384,16 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 continue;
             }
             fields.seen |= 1 << index;
+            if index == MEASURES {
+                self.state.borrow_mut().reading = Some(name);
+                let value = map.next_value::<MeasuresValue<'de>>()?;
+                self.state.borrow_mut().reading = None;
+                match measures(value) {
+                    Ok(measures) => fields.measures = measures,
+                    Err(error) => self.problem(error)?,
+                }
+                continue;
+            }
             self.state.borrow_mut().reading = Some(name);
             let value = map.next_value::<Scalar<'de>>()?;
             self.state.borrow_mut().reading = None;
@@ -414,6 +441,101 @@ fn wrong_type(field: &'static str, expected: &str, found: &Scalar<'_>) -> FieldE
         field,
         format!("expected {expected}, found {}", found.type_name()),
     )
+}
+
+/// The value of `measures` as written, before validation.
+enum MeasuresValue<'a> {
+    Null,
+    /// An object: its members in line order.
+    Object(Vec<(Cow<'a, str>, Scalar<'a>)>),
+    /// Any other JSON value: its type, for the message.
+    Other(&'static str),
+}
+
+impl<'de> de::Deserialize<'de> for MeasuresValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(MeasuresVisitor)
+    }
+}
+
+struct MeasuresVisitor;
+
+impl<'de> Visitor<'de> for MeasuresVisitor {
+    type Value = MeasuresValue<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = map.next_key::<Scalar<'de>>()? {
+            let value = map.next_value::<Scalar<'de>>()?;
+            if let Scalar::Str(name) = key {
+                members.push((name, value));
+            }
+        }
+        Ok(MeasuresValue::Object(members))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(MeasuresValue::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(MeasuresValue::Other("an array"))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(MeasuresValue::Other("a boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(MeasuresValue::Other("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(MeasuresValue::Other("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(MeasuresValue::Other("a number"))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(MeasuresValue::Other("a string"))
+    }
+}
+
+/// Checks `measures`: `null` (none) or an object of valid names with finite numbers >= 0, each
+/// name once; the first problem names the measure.
+fn measures(value: MeasuresValue<'_>) -> Result<Measures<'_>, FieldError> {
+    let members = match value {
+        MeasuresValue::Null => return Ok(Measures::new()),
+        MeasuresValue::Other(found) => {
+            return Err(FieldError::new(
+                ErrorKind::WrongType,
+                "measures",
+                format!("expected an object of named numbers, found {found}"),
+            ));
+        }
+        MeasuresValue::Object(members) => members,
+    };
+    let mut entries = Vec::with_capacity(members.len());
+    for (name, value) in members {
+        crate::validate_measure_name(&name).map_err(|error| measure_problem(&error))?;
+        let number = match value {
+            Scalar::Number(number) => number,
+            Scalar::Unsigned(number) => number as f64,
+            other => {
+                return Err(FieldError::new(
+                    ErrorKind::WrongType,
+                    "measures",
+                    format!(
+                        "measure {name:?}: expected a number, found {}",
+                        other.type_name()
+                    ),
+                ));
+            }
+        };
+        let number =
+            crate::validate_measure(&name, number).map_err(|error| measure_problem(&error))?;
+        entries.push((name, number));
+    }
+    Measures::from_checked(entries).map_err(|error| measure_problem(&error))
 }
 
 /// Stores one known field's value, or says what is wrong with it.
@@ -511,6 +633,7 @@ fn finish<'a>(fields: Fields<'a>, map: &FieldMap) -> Result<Record<'a>, FieldErr
         step,
         ms,
         outcome: super::outcome(fields.ok, reason, fields.status),
+        measures: fields.measures,
     })
 }
 

@@ -157,6 +157,7 @@ fn settings_properties(report: &Report) -> String {
             "default_min_samples",
             settings.default_min_samples.to_string(),
         ),
+        ("latency_of", settings.latency_of.to_string()),
     ])
 }
 

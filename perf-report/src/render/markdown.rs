@@ -507,6 +507,17 @@ pub fn render_summary(report: &SummaryReport) -> String {
     if report.groups.is_empty() {
         out.push_str("\n(no records)\n");
     }
+    let measures = summary::measure_rows(report, &escape);
+    if !measures.is_empty() {
+        let _ = write!(
+            out,
+            "\n#### Measures\n\n| {} |\n| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n",
+            summary::MEASURE_HEADER.join(" | ")
+        );
+        for row in &measures {
+            let _ = writeln!(out, "| {} |", row.join(" | "));
+        }
+    }
     out
 }
 

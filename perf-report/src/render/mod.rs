@@ -18,6 +18,7 @@ pub mod openmetrics;
 pub mod text;
 
 use perf_budget::{Check, CheckStatus, LintFinding, Unit};
+use perf_record::LatencyOf;
 
 use self::duration::{Symbols, TimeUnit};
 use crate::report::Report;
@@ -312,25 +313,35 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
     }
 }
 
+/// Which records the latencies are of, as the count line says it.
+fn latency_of_phrase(latency_of: LatencyOf) -> &'static str {
+    match latency_of {
+        LatencyOf::Ok => "latencies of successful records",
+        LatencyOf::All => "latencies of every known outcome",
+    }
+}
+
 /// The identity name formatter, for formats that escape whole lines.
 fn verbatim(name: &str) -> String {
     name.to_owned()
 }
 
-/// The count line: `1 failed, 0 warned, 2 inconclusive, 30 passed (33 checks, 1 marginal)`.
-/// The headline counts; with a baseline comparison, its counts too, so a run failed only by a
+/// The count line: `1 failed, 0 warned, 2 inconclusive, 30 passed (33 checks, 1 marginal;
+/// latencies of successful records)`. The headline counts and which records the latencies are
+/// of (`latency_of`); with a baseline comparison, its counts too, so a run failed only by a
 /// regression says so in its first line.
 fn counts_sentence(report: &Report) -> String {
     let counts = report.counts();
     let mut sentence = format!(
-        "{} failed, {} warned, {} insufficient samples, {} no data, {} passed ({} checks, {} marginal)",
+        "{} failed, {} warned, {} insufficient samples, {} no data, {} passed ({} checks, {} marginal; {})",
         counts.failed,
         counts.warned,
         counts.insufficient_samples,
         counts.no_data,
         counts.passed,
         counts.total,
-        counts.marginal
+        counts.marginal,
+        latency_of_phrase(report.settings().latency_of)
     );
     if let Some(comparison) = report.baseline() {
         sentence.push_str("; baseline: ");

@@ -251,6 +251,33 @@ pub fn render_summary(report: &SummaryReport) -> String {
     if report.groups.is_empty() {
         out.push_str("(no records)\n");
     }
+    let measures = summary::measure_rows(report, &ascii);
+    if !measures.is_empty() {
+        let header = summary::MEASURE_HEADER.map(str::to_owned);
+        let widths: Vec<usize> = (0..header.len())
+            .map(|column| {
+                column_width(
+                    std::iter::once(&header)
+                        .chain(&measures)
+                        .map(|row| row[column].as_str()),
+                )
+            })
+            .collect();
+        out.push_str("\nMeasures:\n");
+        for row in std::iter::once(&header).chain(&measures) {
+            let mut line = String::new();
+            for (column, cell) in row.iter().enumerate() {
+                let width = widths[column];
+                if column < 3 {
+                    let _ = write!(line, "{cell:<width$}  ");
+                } else {
+                    let _ = write!(line, "{cell:>width$}  ");
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
     out
 }
 
