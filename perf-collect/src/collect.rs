@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use perf_record::{Outcome, OutcomeCounts, Record, Timestamp, write_atomically, write_record};
+use perf_record::{Outcome, OutcomeCounts, Record, Timestamp, push_record, write_atomically};
 use rayon::prelude::*;
 
 use crate::scan::{RecordSink, Scan, ScanReport};
@@ -169,21 +169,22 @@ impl Collection {
         let written = write_atomically(path, |out| {
             for batch in self.order.chunks(BATCH) {
                 // Formatting is the expensive part: do it in parallel, write in order.
-                let parts: Vec<Vec<u8>> = batch
+                // Each part's lines go into one buffer, no allocation a record.
+                let parts: Vec<String> = batch
                     .par_chunks(PART)
                     .map(|part| {
-                        let mut bytes = Vec::with_capacity(part.len() * 160);
+                        let mut text = String::with_capacity(part.len() * 160);
                         for &(_, table, row) in part {
                             let mut record = self.tables[table as usize].record(row as usize);
                             // An error without a reason says so explicitly in the collected file.
                             record.outcome = record.outcome.normalized();
-                            write_record(&mut bytes, &record)?;
+                            push_record(&mut text, &record)?;
                         }
-                        Ok(bytes)
+                        Ok(text)
                     })
                     .collect::<io::Result<_>>()?;
                 for part in parts {
-                    out.write_all(&part)?;
+                    out.write_all(part.as_bytes())?;
                 }
             }
             Ok(())

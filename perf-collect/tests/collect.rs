@@ -794,3 +794,55 @@ fn a_pretty_printed_json_document_gets_one_message() {
     assert_eq!(scan.report.totals.rejected, 5 + 4 + 1);
     assert!(scan.report.totals.adds_up());
 }
+
+/// The collected file is exactly `write_record` of every record in `ts` order (an error without
+/// a reason says `unspecified`), whichever way the input was cut: many small files batched into
+/// work units, or one file in tiny chunks.
+#[test]
+fn the_collected_file_is_write_record_of_every_record_in_order() {
+    let (_dir, root) = temp_root();
+    let mut all = String::new();
+    for file in 0..40 {
+        let mut text = String::new();
+        for index in 0..25 {
+            let second = (index * 37 + file * 11) % 60;
+            let ok = [Some(true), Some(false), None][(index + file) % 3];
+            let tool = format!("tool \"{}\"\t", file % 3);
+            text.push_str(&record(
+                &format!("2025-10-21T09:{:02}:{second:02}.{index:03}Z", file % 60),
+                &format!("s{file}"),
+                &tool.replace('"', "\\\"").replace('\t', "\\t"),
+                "step",
+                index as f64 * 1.25 + 1e-7,
+                ok,
+            ));
+            text.push('\n');
+        }
+        text.push_str(r#"{"ts":"2025-10-21T09:00:00Z","tool":"t","step":"s","ms":3,"ok":false}"#);
+        text.push('\n');
+        all.push_str(&text);
+        write(&root.join(format!("logs/{file:02}.jsonl")), text.as_bytes());
+    }
+    write(&root.join("one/all.jsonl"), all.as_bytes());
+    let outputs: Vec<Vec<u8>> = [
+        (root.join("logs"), CollectConfig::default()),
+        (root.join("one"), chunked(97)),
+    ]
+    .into_iter()
+    .map(|(input, config)| {
+        let collection = collect(&[input], &config).unwrap();
+        assert_eq!(collection.len(), 40 * 26);
+        let mut expected = Vec::new();
+        for mut record in collection.records() {
+            record.outcome = record.outcome.normalized();
+            perf_record::write_record(&mut expected, &record).unwrap();
+        }
+        let output = root.join("out/latest.jsonl");
+        collection.write_jsonl(&output).unwrap();
+        let written = std::fs::read(&output).unwrap();
+        assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&expected));
+        written
+    })
+    .collect();
+    assert_eq!(outputs[0], outputs[1], "batched files and tiny chunks collect alike");
+}

@@ -62,7 +62,7 @@ pub use parse::{parse_line, parse_line_reference, parse_line_reference_with, par
 pub use read::{
     DEFAULT_MAX_LINE_BYTES, LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom,
 };
-pub use write::{TimestampText, civil_from_days, record_to_line, write_record};
+pub use write::{TimestampText, civil_from_days, push_record, record_to_line, write_record};
 
 /// The outcome of one timed operation: a tri-state.
 #[derive(Debug, Clone, PartialEq)]

@@ -18,7 +18,7 @@ use perf_record::{GroupKey, GroupSamples, Outcome, Record};
 use anyhow::{Context as _, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::bench::ensure_corpus;
+use crate::bench::{CorpusSpec, ensure_corpus};
 use crate::ci::cargo;
 
 /// Options of `cargo xtask perf-gate`.
@@ -52,7 +52,7 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
     let binary = build_release_binary(workspace)?;
     // The benchmark's generator (`cargo xtask bench`), at a smaller size: a directory of files.
     let corpus = scratch.join("corpus");
-    let bytes = ensure_corpus(&corpus, args.records as u64)?;
+    let bytes = ensure_corpus(&corpus, CorpusSpec::standard(args.records as u64))?;
     eprintln!(
         "corpus: {} records, {:.1} MB in {corpus}",
         args.records,
@@ -122,7 +122,7 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
 }
 
 /// Budgets for the corpus that every run passes, so `evaluate` does its full work and exits 0.
-const CORPUS_BUDGETS: &str = r#"{
+pub(crate) const CORPUS_BUDGETS: &str = r#"{
   "defaults": { "min_samples": 1 },
   "*": { "*": { "p50": 100000, "p95": 100000, "p99": 100000, "avg": 100000, "error_rate": 1 } }
 }
@@ -222,7 +222,7 @@ fn target_directory(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
 }
 
 /// Builds perf-gate in release and returns the path of the binary cargo reports.
-fn build_release_binary(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
+pub(crate) fn build_release_binary(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
     let output = cargo()
         .current_dir(workspace)
         .args([
