@@ -193,12 +193,21 @@ pub const JSON_DOCUMENT_REASON: &str = "this is one JSON document, not JSON Line
 pub trait RecordSink: Send {
     /// Takes one record that passed the filter.
     fn accept(&mut self, record: &Record<'_>);
+
+    /// Its work unit is read to the end: no record comes after this. (A spilling sink may
+    /// write what it holds; the default does nothing.)
+    fn finish(&mut self) {}
 }
 
 impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
     fn accept(&mut self, record: &Record<'_>) {
         self.0.accept(record);
         self.1.accept(record);
+    }
+
+    fn finish(&mut self) {
+        self.0.finish();
+        self.1.finish();
     }
 }
 
@@ -505,6 +514,7 @@ fn read_unit<S: RecordSink>(
             )
         })
         .collect();
+    sink.finish();
     UnitResult { parts, sink }
 }
 

@@ -53,7 +53,7 @@ mod write;
 use std::borrow::Cow;
 use std::fmt;
 
-pub use atomic::{WriteError, read_to_string_capped, write_atomically};
+pub use atomic::{WriteError, read_to_string_capped, temporary_directory, write_atomically};
 pub use fields::{Field, FieldMap, FieldMapError, FieldMapping};
 pub use group::{GroupKey, GroupName, GroupSamples, OutcomeCounts, ReportedStatistics};
 pub use jiff::Timestamp;
