@@ -563,14 +563,13 @@ fn print_targets(rows: &[Row]) {
     };
     let two = CorpusSpec::standard(2_000_000);
     println!("\ntargets (issue 20; medians of this invocation)");
-    let mut line =
-        |what: &str, value: Option<f64>, target: &str, holds: fn(f64) -> bool| match value {
-            Some(value) => println!(
-                "    {what:<52} {value:>7.2}  ({target}: {})",
-                if holds(value) { "met" } else { "NOT met" }
-            ),
-            None => println!("    {what:<52}     n/a  ({target}: not measured)"),
-        };
+    let line = |what: &str, value: Option<f64>, target: &str, holds: fn(f64) -> bool| match value {
+        Some(value) => println!(
+            "    {what:<52} {value:>7.2}  ({target}: {})",
+            if holds(value) { "met" } else { "NOT met" }
+        ),
+        None => println!("    {what:<52}     n/a  ({target}: not measured)"),
+    };
     let node = find(two, Operation::Node);
     for operation in [Operation::Summarize, Operation::Evaluate, Operation::Gate] {
         let ours = find(two, operation);

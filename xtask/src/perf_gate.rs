@@ -4,7 +4,9 @@
 //! 2. generates a deterministic corpus (and a 1,000-record file) under `target/perf-gate/`;
 //! 3. times several runs of each of perf-gate's own operations, process start included;
 //! 4. writes the timings as perf-gate JSONL records (tool `perf-gate`, step = operation) to
-//!    `target/perf-gate/records/` with `perf_record::write_record`;
+//!    `target/perf-gate/records/` with `perf_record::write_record`, and each run's peak RSS
+//!    (GNU time's maximum resident set size) as a record of tool `perf-gate-memory` whose `ms`
+//!    field holds megabytes, so that the same budget file bounds memory;
 //! 5. gates them in-process with `perf_gate::gate` against the repository's `perf-budgets.json`,
 //!    prints the text report, writes `report.json` to `target/perf-gate/`, and exits with the
 //!    gate's code.
@@ -58,21 +60,86 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
         args.records,
         bytes as f64 / 1e6
     );
+    // The high-cardinality and many-files shapes of `cargo xtask bench`, at the same size.
+    let many_groups = scratch.join("corpus-10k-groups");
+    ensure_corpus(
+        &many_groups,
+        CorpusSpec {
+            groups: 10_000,
+            ..CorpusSpec::standard(args.records as u64)
+        },
+    )?;
+    let many_files = scratch.join("corpus-2k-files");
+    ensure_corpus(
+        &many_files,
+        CorpusSpec {
+            files: 2_000,
+            ..CorpusSpec::standard(args.records as u64)
+        },
+    )?;
+    let baseline = scratch.join("baseline.json");
+    let save = Command::new(&binary)
+        .args([
+            "--quiet",
+            "baseline",
+            "save",
+            corpus.as_str(),
+            "--out",
+            baseline.as_str(),
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .context("running perf-gate baseline save")?;
+    if !save.success() {
+        bail!("perf-gate baseline save failed ({save})");
+    }
+    let time = Utf8Path::new("/usr/bin/time");
+    let time = time.exists().then_some(time);
+    if time.is_none() {
+        eprintln!(
+            "/usr/bin/time (GNU time) is missing: no memory records, so the memory budgets \
+             have no data"
+        );
+    }
     let small = scratch.join("small.jsonl");
     write_first_lines(&corpus, &small, 1_000)?;
     let corpus_budgets = scratch.join("corpus-budgets.json");
     std::fs::write(&corpus_budgets, CORPUS_BUDGETS)
         .with_context(|| format!("writing {corpus_budgets}"))?;
 
-    let operations = operations(&corpus, &small, &corpus_budgets, &scratch, args);
+    let inputs = Inputs {
+        corpus: &corpus,
+        many_groups: &many_groups,
+        many_files: &many_files,
+        small: &small,
+        budgets: &corpus_budgets,
+        baseline: &baseline,
+        scratch: &scratch,
+    };
+    let operations = operations(&inputs, args);
     let session = format!("xtask-perf-gate-{}", jiff::Timestamp::now().as_second());
     let mut records = Vec::new();
     let mut groups: BTreeMap<GroupKey, GroupSamples> = BTreeMap::new();
     for operation in &operations {
         let mut timings = Vec::with_capacity(operation.runs);
         for _ in 0..operation.runs {
-            let (ms, ok) = time_once(&binary, &operation.args)?;
+            let (ms, ok, peak_rss_mb) = time_once(time, &binary, &operation.args)?;
             timings.push(ms);
+            if let Some(megabytes) = peak_rss_mb {
+                let record = Record {
+                    ts: jiff::Timestamp::now(),
+                    session_id: session.as_str().into(),
+                    tool: "perf-gate-memory".into(),
+                    step: operation.step.into(),
+                    ms: megabytes,
+                    outcome: Outcome::Success,
+                };
+                perf_record::write_record(&mut records, &record)?;
+                groups
+                    .entry(record.group_key())
+                    .or_default()
+                    .add(&record.outcome, megabytes);
+            }
             let record = Record {
                 ts: jiff::Timestamp::now(),
                 session_id: session.as_str().into(),
@@ -128,13 +195,27 @@ pub(crate) const CORPUS_BUDGETS: &str = r#"{
 }
 "#;
 
-fn operations(
-    corpus: &Utf8Path,
-    small: &Utf8Path,
-    budgets: &Utf8Path,
-    scratch: &Utf8Path,
-    args: &PerfGateArgs,
-) -> Vec<Operation> {
+/// The files the operations read.
+struct Inputs<'a> {
+    corpus: &'a Utf8Path,
+    many_groups: &'a Utf8Path,
+    many_files: &'a Utf8Path,
+    small: &'a Utf8Path,
+    budgets: &'a Utf8Path,
+    baseline: &'a Utf8Path,
+    scratch: &'a Utf8Path,
+}
+
+fn operations(inputs: &Inputs<'_>, args: &PerfGateArgs) -> Vec<Operation> {
+    let Inputs {
+        corpus,
+        many_groups,
+        many_files,
+        small,
+        budgets,
+        baseline,
+        scratch,
+    } = *inputs;
     let owned = |parts: &[&str]| {
         parts
             .iter()
@@ -173,6 +254,59 @@ fn operations(
             runs: args.runs,
         },
         Operation {
+            step: "gate-baseline",
+            args: owned(&[
+                "--quiet",
+                "gate",
+                corpus.as_str(),
+                "--budgets",
+                budgets.as_str(),
+                "--baseline",
+                baseline.as_str(),
+                "--format",
+                "json",
+                "--out-dir",
+                scratch.join("gate-artifacts").as_str(),
+            ]),
+            runs: args.runs,
+        },
+        Operation {
+            // A memory limit far below the corpus: the external sort's spill and merge.
+            step: "collect-spill",
+            args: owned(&[
+                "--quiet",
+                "collect",
+                corpus.as_str(),
+                "--out",
+                latest.as_str(),
+                "--memory-limit",
+                "2M",
+            ]),
+            runs: args.runs,
+        },
+        Operation {
+            step: "summarize-10k-groups",
+            args: owned(&[
+                "--quiet",
+                "summarize",
+                many_groups.as_str(),
+                "--format",
+                "json",
+            ]),
+            runs: args.runs,
+        },
+        Operation {
+            step: "summarize-2k-files",
+            args: owned(&[
+                "--quiet",
+                "summarize",
+                many_files.as_str(),
+                "--format",
+                "json",
+            ]),
+            runs: args.runs,
+        },
+        Operation {
             step: "evaluate-1k",
             args: owned(&[
                 "--quiet",
@@ -188,17 +322,47 @@ fn operations(
     ]
 }
 
-/// Runs perf-gate once; returns wall-clock milliseconds (process start included) and whether
-/// it succeeded.
-fn time_once(binary: &Utf8Path, args: &[String]) -> Result<(f64, bool)> {
+/// Runs perf-gate once (through GNU time when there is one); returns wall-clock milliseconds
+/// (process start included), whether it succeeded, and its peak RSS in megabytes.
+fn time_once(
+    time: Option<&Utf8Path>,
+    binary: &Utf8Path,
+    args: &[String],
+) -> Result<(f64, bool, Option<f64>)> {
+    let report = std::env::temp_dir().join(format!("perf-gate-self-{}.time", std::process::id()));
+    let mut command = match time {
+        Some(time) => {
+            let mut command = Command::new(time);
+            command
+                .arg("-o")
+                .arg(&report)
+                .args(["-f", "%M"])
+                .arg(binary.as_str());
+            command
+        }
+        None => Command::new(binary),
+    };
     let start = Instant::now();
-    let status = Command::new(binary)
+    let status = command
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .with_context(|| format!("running {binary}"))?;
-    Ok((start.elapsed().as_secs_f64() * 1000.0, status.success()))
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let peak_rss_mb = match time {
+        Some(_) => {
+            let text = std::fs::read_to_string(&report).context("reading GNU time's report")?;
+            let kib: f64 = text
+                .split_whitespace()
+                .last()
+                .context("GNU time wrote no peak RSS")?
+                .parse()?;
+            Some(kib * 1024.0 / 1e6)
+        }
+        None => None,
+    };
+    Ok((ms, status.success(), peak_rss_mb))
 }
 
 /// Cargo's target directory (honours `CARGO_TARGET_DIR` and config).
