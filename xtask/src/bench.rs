@@ -263,7 +263,7 @@ impl Row {
 fn median(sorted: &[f64]) -> f64 {
     match sorted.len() {
         0 => f64::NAN,
-        length if length % 2 == 1 => sorted[length / 2],
+        length if !length.is_multiple_of(2) => sorted[length / 2],
         length => (sorted[length / 2 - 1] + sorted[length / 2]) / 2.0,
     }
 }
@@ -721,7 +721,7 @@ fn callgrind_instructions(harness: &Utf8Path, args: &[&str]) -> Result<u64> {
 }
 
 fn millions(records: u64) -> String {
-    if records % 1_000_000 == 0 {
+    if records.is_multiple_of(1_000_000) {
         format!("{}M", records / 1_000_000)
     } else {
         format!("{}M", records as f64 / 1e6)
