@@ -2,11 +2,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use std::io;
+use std::io::{self, Write as _};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use perf_record::{
-    Measures, Outcome, OutcomeCounts, Record, Timestamp, write_atomically, write_record,
+    Measures, Outcome, OutcomeCounts, Record, Timestamp, push_record, write_atomically,
 };
 use rayon::prelude::*;
 
@@ -57,7 +59,10 @@ fn serialize_timestamp<S: serde::Serializer>(
 #[derive(Debug)]
 pub struct Collection {
     tables: Vec<CollectingSink>,
+    /// The records held in memory, sorted: (ts, table, row within the table's `rows`).
     order: Vec<(Timestamp, u32, u32)>,
+    /// The spill area, when some records went to sorted runs on disk.
+    spill: Option<Arc<SpillArea>>,
     /// Totals by tool, session and outcome, and the time range.
     pub summary: CollectionSummary,
     /// Lines, rejections and problems, per file and in total.
@@ -69,8 +74,112 @@ pub struct Collection {
 /// Errors: a missing root or an invalid filter pattern; in strict mode also any rejected line or
 /// unreadable file ([`CollectError::Strict`]).
 pub fn collect(roots: &[Utf8PathBuf], config: &CollectConfig) -> Result<Collection, CollectError> {
-    let scan = scan(roots, config, CollectingSink::default)?;
+    collect_with(roots, config, &SortConfig::default())
+}
+
+/// [`collect`] within a memory limit: beyond [`SortConfig::memory_limit`] the records go to
+/// sorted runs in a temporary directory, and [`Collection::write_jsonl`] merges them into the
+/// same bytes the in-memory sort writes.
+///
+/// Errors: as [`collect`].
+pub fn collect_with(
+    roots: &[Utf8PathBuf],
+    config: &CollectConfig,
+    sort: &SortConfig,
+) -> Result<Collection, CollectError> {
+    let area = Arc::new(SpillArea::new(sort));
+    let scan = scan(roots, config, || CollectingSink::spilling(&area))?;
     Ok(Collection::from_scan(scan))
+}
+
+/// How much memory `collect` may hold, and where it spills beyond it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortConfig {
+    /// Bytes of records held in memory before sorted runs are written to disk (256 MiB by
+    /// default; about 72 bytes a record).
+    pub memory_limit: u64,
+    /// The directory of the temporary directory for the runs (`None`: the system's, `$TMPDIR`).
+    pub temp_dir: Option<Utf8PathBuf>,
+}
+
+impl Default for SortConfig {
+    fn default() -> Self {
+        Self {
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            temp_dir: None,
+        }
+    }
+}
+
+/// The default [`SortConfig::memory_limit`]: 256 MiB.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// What one record held in memory costs: its row and its place in the sort order.
+const BYTES_PER_ROW: u64 =
+    (std::mem::size_of::<Row>() + std::mem::size_of::<(Timestamp, u32, u32)>()) as u64;
+
+/// The spill area that the sinks of one scan share: the limit, the rows held in memory by all of
+/// them, and the temporary directory, made on the first spill and removed when the collection
+/// is dropped (`TempDir`), or by the next run's stale-temporary rule when the process was killed.
+#[derive(Debug)]
+pub struct SpillArea {
+    limit_rows: usize,
+    run_rows: usize,
+    parent: Utf8PathBuf,
+    held: AtomicUsize,
+    runs: AtomicUsize,
+    directory: Mutex<Option<tempfile::TempDir>>,
+}
+
+impl SpillArea {
+    fn new(config: &SortConfig) -> SpillArea {
+        let limit_rows = usize::try_from(config.memory_limit / BYTES_PER_ROW)
+            .unwrap_or(usize::MAX)
+            .max(1);
+        let threads = rayon::current_num_threads();
+        SpillArea {
+            limit_rows,
+            // Each reading thread's sink spills a run when it holds this many rows, and a
+            // finished unit's rows stay in memory only while all held rows fit in half the limit.
+            run_rows: (limit_rows / (4 * threads)).max(1),
+            parent: config
+                .temp_dir
+                .clone()
+                .or_else(|| Utf8PathBuf::from_path_buf(std::env::temp_dir()).ok())
+                .unwrap_or_else(|| Utf8PathBuf::from(".")),
+            held: AtomicUsize::new(0),
+            runs: AtomicUsize::new(0),
+            directory: Mutex::new(None),
+        }
+    }
+
+    /// A new run file's path, making the directory on first use.
+    fn next_run_path(&self) -> io::Result<std::path::PathBuf> {
+        let mut directory = self
+            .directory
+            .lock()
+            .map_err(|_| io::Error::other("a thread panicked while spilling"))?;
+        if directory.is_none() {
+            *directory = Some(perf_record::temporary_directory(
+                &self.parent,
+                "collect-spill",
+            )?);
+        }
+        let run = self.runs.fetch_add(1, Ordering::Relaxed);
+        let path = directory
+            .as_ref()
+            .map(|directory| directory.path().join(format!("run-{run}")))
+            .ok_or_else(|| io::Error::other("no spill directory"))?;
+        Ok(path)
+    }
+
+    /// The temporary directory, when anything was spilled.
+    pub fn directory(&self) -> Option<std::path::PathBuf> {
+        let directory = self.directory.lock().ok()?;
+        directory
+            .as_ref()
+            .map(|directory| directory.path().to_path_buf())
+    }
 }
 
 impl Collection {
@@ -85,6 +194,10 @@ impl Collection {
 }
 
 fn sorted(tables: Vec<CollectingSink>, report: ScanReport) -> Collection {
+    let spill = tables
+        .iter()
+        .find(|table| !table.runs.is_empty() || table.spill_error.is_some())
+        .and_then(|table| table.spill.clone());
     let entries: usize = tables.iter().map(|table| table.rows.len()).sum();
     let mut order = Vec::with_capacity(entries);
     for (table_index, table) in tables.iter().enumerate() {
@@ -94,23 +207,20 @@ fn sorted(tables: Vec<CollectingSink>, report: ScanReport) -> Collection {
     }
     // (table, row) is source order, so an unstable sort on the whole tuple is a stable sort by ts.
     order.par_sort_unstable();
-    let summary = summarize(&tables, &order, &report);
+    let summary = summarize(&tables, &report);
     Collection {
         tables,
         order,
+        spill,
         summary,
         report,
     }
 }
 
-fn summarize(
-    tables: &[CollectingSink],
-    order: &[(Timestamp, u32, u32)],
-    report: &ScanReport,
-) -> CollectionSummary {
+fn summarize(tables: &[CollectingSink], report: &ScanReport) -> CollectionSummary {
     let mut summary = CollectionSummary {
         schema_version: SUMMARY_SCHEMA_VERSION,
-        entries: order.len() as u64,
+        entries: tables.iter().map(|table| table.outcomes.total()).sum(),
         files_scanned: report.files.len()
             - report
                 .problems
@@ -118,8 +228,8 @@ fn summarize(
                 .filter(|problem| matches!(problem, CollectError::Open { .. }))
                 .count(),
         roots_scanned: report.roots_scanned,
-        first_ts: order.first().map(|entry| entry.0),
-        last_ts: order.last().map(|entry| entry.0),
+        first_ts: tables.iter().filter_map(|table| table.first_ts).min(),
+        last_ts: tables.iter().filter_map(|table| table.last_ts).max(),
         by_tool: BTreeMap::new(),
         by_session: BTreeMap::new(),
         by_outcome: OutcomeCounts::default(),
@@ -149,43 +259,69 @@ fn summarize(
 impl Collection {
     /// How many records were collected.
     pub fn len(&self) -> usize {
-        self.order.len()
+        usize::try_from(self.summary.entries).unwrap_or(usize::MAX)
     }
 
     /// Whether nothing was collected.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.summary.entries == 0
     }
 
-    /// The records in `ts` order.
-    pub fn records(&self) -> impl ExactSizeIterator<Item = Record<'_>> + '_ {
-        self.order
-            .iter()
-            .map(|&(_, table, row)| self.tables[table as usize].record(row as usize))
+    /// The records in `ts` order, when they are all in memory; `None` when the collection went
+    /// beyond its memory limit and most records wait in sorted runs on disk, which only
+    /// [`Collection::write_jsonl`] reads.
+    pub fn records(&self) -> Option<impl ExactSizeIterator<Item = Record<'_>> + '_> {
+        self.spill.is_none().then(|| {
+            self.order
+                .iter()
+                .map(|&(_, table, row)| self.tables[table as usize].record(row as usize))
+        })
+    }
+
+    /// The temporary directory of the sorted runs, when the collection spilled (it is removed
+    /// when the collection is dropped).
+    pub fn spill_directory(&self) -> Option<std::path::PathBuf> {
+        self.spill.as_ref().and_then(|spill| spill.directory())
     }
 
     /// Writes the records as compact JSONL to `path`, atomically (see [`write_atomically`]).
     pub fn write_jsonl(&self, path: &Utf8Path) -> Result<(), CollectError> {
+        if let (Some(error), Some(spill)) = (
+            self.tables
+                .iter()
+                .find_map(|table| table.spill_error.as_ref()),
+            &self.spill,
+        ) {
+            return Err(CollectError::Spill {
+                directory: spill.parent.clone(),
+                source: Arc::clone(error),
+            });
+        }
+        if self.spill.is_some() {
+            return write_atomically(path, |out| merge_runs(&self.tables, &self.order, out))
+                .map_err(CollectError::Write);
+        }
         const BATCH: usize = 1 << 18;
         const PART: usize = 1 << 14;
         let written = write_atomically(path, |out| {
             for batch in self.order.chunks(BATCH) {
                 // Formatting is the expensive part: do it in parallel, write in order.
-                let parts: Vec<Vec<u8>> = batch
+                // Each part's lines go into one buffer, no allocation a record.
+                let parts: Vec<String> = batch
                     .par_chunks(PART)
                     .map(|part| {
-                        let mut bytes = Vec::with_capacity(part.len() * 160);
+                        let mut text = String::with_capacity(part.len() * 160);
                         for &(_, table, row) in part {
                             let mut record = self.tables[table as usize].record(row as usize);
                             // An error without a reason says so explicitly in the collected file.
                             record.outcome = record.outcome.normalized();
-                            write_record(&mut bytes, &record)?;
+                            push_record(&mut text, &record)?;
                         }
-                        Ok(bytes)
+                        Ok(text)
                     })
                     .collect::<io::Result<_>>()?;
                 for part in parts {
-                    out.write_all(&part)?;
+                    out.write_all(part.as_bytes())?;
                 }
             }
             Ok(())
@@ -238,6 +374,9 @@ struct Row {
 }
 
 /// The sink of collection: the records of one work unit, in source order, stored compactly.
+///
+/// A sink made by [`CollectingSink::spilling`] writes its rows as sorted runs to the spill
+/// area's directory when the scan holds more than the memory limit.
 #[derive(Debug, Default)]
 pub struct CollectingSink {
     strings: Strings,
@@ -245,8 +384,15 @@ pub struct CollectingSink {
     outcomes: OutcomeCounts,
     tool_counts: Vec<u64>,
     session_counts: Vec<u64>,
-    /// The measures of the rows that have any, by row index (ascending): kept beside the rows
-    /// so that latency-only records cost nothing more.
+    first_ts: Option<Timestamp>,
+    last_ts: Option<Timestamp>,
+    spill: Option<Arc<SpillArea>>,
+    /// Rows already written to runs: the row index of `rows[0]` within this sink.
+    spilled_rows: u32,
+    runs: Vec<std::path::PathBuf>,
+    spill_error: Option<Arc<io::Error>>,
+    /// The measures of the rows held in memory that have any, by index into `rows`
+    /// (ascending): kept beside the rows so that latency-only records cost nothing more.
     measures: Vec<(usize, Measures<'static>)>,
 }
 
@@ -259,6 +405,62 @@ fn count(counts: &mut Vec<u64>, id: u32) {
 }
 
 impl CollectingSink {
+    /// A sink that spills to `area` beyond its memory limit.
+    pub fn spilling(area: &Arc<SpillArea>) -> Self {
+        Self {
+            spill: Some(Arc::clone(area)),
+            ..Self::default()
+        }
+    }
+
+    /// Writes the rows held in memory as one sorted run: per record its `ts` (seconds, then
+    /// nanoseconds), its row index within this sink and its JSON line, so that merging the runs
+    /// by (ts, sink, row) gives exactly the in-memory order.
+    fn spill_rows(&mut self) {
+        let Some(area) = self.spill.clone() else {
+            return;
+        };
+        if self.rows.is_empty() || self.spill_error.is_some() {
+            return;
+        }
+        match self.write_run(&area) {
+            Ok(path) => self.runs.push(path),
+            Err(error) => self.spill_error = Some(Arc::new(error)),
+        }
+        let count = self.rows.len();
+        area.held.fetch_sub(count, Ordering::Relaxed);
+        self.spilled_rows = self.spilled_rows.saturating_add(count as u32);
+        self.rows.clear();
+        self.measures.clear();
+    }
+
+    fn write_run(&self, area: &SpillArea) -> io::Result<std::path::PathBuf> {
+        let mut order: Vec<(Timestamp, u32)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(index, row)| (row.ts, index as u32))
+            .collect();
+        order.sort_unstable();
+        let path = area.next_run_path()?;
+        let mut out = io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(&path)?);
+        let mut line = String::with_capacity(256);
+        for (ts, index) in order {
+            let mut record = self.record(index as usize);
+            record.outcome = record.outcome.normalized();
+            line.clear();
+            push_record(&mut line, &record)?;
+            let length = u32::try_from(line.len()).map_err(io::Error::other)?;
+            out.write_all(&ts.as_second().to_le_bytes())?;
+            out.write_all(&ts.subsec_nanosecond().to_le_bytes())?;
+            out.write_all(&(self.spilled_rows + index).to_le_bytes())?;
+            out.write_all(&length.to_le_bytes())?;
+            out.write_all(line.as_bytes())?;
+        }
+        out.flush()?;
+        Ok(path)
+    }
+
     fn record(&self, index: usize) -> Record<'_> {
         let row = &self.rows[index];
         let outcome = match row.outcome {
@@ -315,7 +517,127 @@ impl RecordSink for CollectingSink {
             step,
             outcome,
         });
+        self.first_ts = Some(
+            self.first_ts
+                .map_or(record.ts, |first| first.min(record.ts)),
+        );
+        self.last_ts = Some(self.last_ts.map_or(record.ts, |last| last.max(record.ts)));
+        if let Some(area) = &self.spill {
+            let held = area.held.fetch_add(1, Ordering::Relaxed) + 1;
+            if self.rows.len() >= area.run_rows && held > area.limit_rows / 2 {
+                self.spill_rows();
+            }
+        }
     }
+
+    fn finish(&mut self) {
+        // A finished unit's rows stay in memory only while all held rows fit in half the limit.
+        if let Some(area) = &self.spill
+            && area.held.load(Ordering::Relaxed) > area.limit_rows / 2
+        {
+            self.spill_rows();
+        }
+    }
+}
+
+/// The k-way merge of every sink's runs and the rows still in memory, in (ts, sink, row) order:
+/// the same order, and the same bytes, as the in-memory sort.
+fn merge_runs(
+    tables: &[CollectingSink],
+    in_memory: &[(Timestamp, u32, u32)],
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    use std::io::Read as _;
+
+    struct RunReader {
+        input: io::BufReader<std::fs::File>,
+        line: Vec<u8>,
+    }
+    /// The next entry of a run, or `None` at its end.
+    fn next_key(run: &mut RunReader) -> io::Result<Option<(i64, i32, u32)>> {
+        let mut header = [0u8; 20];
+        match run.input.read_exact(&mut header[..1]) {
+            Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            other => other?,
+        }
+        run.input.read_exact(&mut header[1..])?;
+        let seconds = i64::from_le_bytes(bytes_at(&header, 0));
+        let nanoseconds = i32::from_le_bytes(bytes_at(&header, 8));
+        let row = u32::from_le_bytes(bytes_at(&header, 12));
+        let length = u32::from_le_bytes(bytes_at(&header, 16));
+        run.line.resize(length as usize, 0);
+        run.input.read_exact(&mut run.line)?;
+        Ok(Some((seconds, nanoseconds, row)))
+    }
+
+    /// `N` bytes of `header` from `start` (the fixed layout of a run entry).
+    fn bytes_at<const N: usize>(header: &[u8; 20], start: usize) -> [u8; N] {
+        let mut bytes = [0u8; N];
+        bytes.copy_from_slice(&header[start..start + N]);
+        bytes
+    }
+
+    let mut runs: Vec<(u32, RunReader)> = Vec::new();
+    for (table_index, table) in tables.iter().enumerate() {
+        for path in &table.runs {
+            runs.push((
+                table_index as u32,
+                RunReader {
+                    input: io::BufReader::with_capacity(64 * 1024, std::fs::File::open(path)?),
+                    line: Vec::new(),
+                },
+            ));
+        }
+    }
+    // Heap entries: ((seconds, nanoseconds), table, row within the table, source); sources are
+    // the runs, then the in-memory rows (one source, already in order).
+    let memory_source = runs.len();
+    let mut heap = BinaryHeap::with_capacity(runs.len() + 1);
+    for (source, (table, run)) in runs.iter_mut().enumerate() {
+        if let Some((seconds, nanoseconds, row)) = next_key(run)? {
+            heap.push(Reverse(((seconds, nanoseconds), *table, row, source)));
+        }
+    }
+    let memory_key = |&(ts, table, row): &(Timestamp, u32, u32)| {
+        let spilled = tables[table as usize].spilled_rows;
+        (
+            (ts.as_second(), ts.subsec_nanosecond()),
+            table,
+            spilled + row,
+            memory_source,
+        )
+    };
+    let mut memory = in_memory.iter();
+    if let Some(entry) = memory.next() {
+        heap.push(Reverse(memory_key(entry)));
+    }
+    let mut memory_row = in_memory.first().map(|entry| entry.2);
+    let mut line = String::with_capacity(256);
+    while let Some(Reverse((_, table, _, source))) = heap.pop() {
+        if source == memory_source {
+            if let Some(row) = memory_row {
+                let mut record = tables[table as usize].record(row as usize);
+                record.outcome = record.outcome.normalized();
+                line.clear();
+                push_record(&mut line, &record)?;
+                out.write_all(line.as_bytes())?;
+            }
+            let next = memory.next();
+            memory_row = next.map(|entry| entry.2);
+            if let Some(entry) = next {
+                heap.push(Reverse(memory_key(entry)));
+            }
+            continue;
+        }
+        let run = &mut runs[source].1;
+        out.write_all(&run.line)?;
+        if let Some((seconds, nanoseconds, row)) = next_key(run)? {
+            heap.push(Reverse(((seconds, nanoseconds), table, row, source)));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

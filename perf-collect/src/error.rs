@@ -104,6 +104,16 @@ pub enum CollectError {
         /// Why globset refused it.
         source: globset::Error,
     },
+    /// Writing a sorted run to the spill directory failed (beyond the memory limit of
+    /// `collect`); nothing was written to the output.
+    #[error("cannot spill sorted records to a temporary directory in {directory}")]
+    Spill {
+        /// The directory the temporary directory is made in.
+        directory: camino::Utf8PathBuf,
+        /// What the file system said.
+        #[source]
+        source: std::sync::Arc<std::io::Error>,
+    },
     /// Writing the output file failed; the previous file at `path`, if any, is untouched.
     #[error("cannot write the output file")]
     Write(#[source] perf_record::WriteError),

@@ -62,7 +62,10 @@ mod scan;
 pub use aggregate::{
     Aggregation, GroupBy, GroupingSink, aggregate, into_tool_step_groups, merge_groups,
 };
-pub use collect::{CollectingSink, Collection, CollectionSummary, SUMMARY_SCHEMA_VERSION, collect};
+pub use collect::{
+    CollectingSink, Collection, CollectionSummary, DEFAULT_MEMORY_LIMIT, SUMMARY_SCHEMA_VERSION,
+    SortConfig, SpillArea, collect, collect_with,
+};
 pub use discover::{
     Compression, DiscoverConfig, Discovery, Origin, STDIN_NAME, STDIN_ROOT, SkipReason, Skipped,
     SourceFile, discover, is_log_file_name,

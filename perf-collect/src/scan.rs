@@ -193,12 +193,21 @@ pub const JSON_DOCUMENT_REASON: &str = "this is one JSON document, not JSON Line
 pub trait RecordSink: Send {
     /// Takes one record that passed the filter.
     fn accept(&mut self, record: &Record<'_>);
+
+    /// Its work unit is read to the end: no record comes after this. (A spilling sink may
+    /// write what it holds; the default does nothing.)
+    fn finish(&mut self) {}
 }
 
 impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
     fn accept(&mut self, record: &Record<'_>) {
         self.0.accept(record);
         self.1.accept(record);
+    }
+
+    fn finish(&mut self) {
+        self.0.finish();
+        self.1.finish();
     }
 }
 
@@ -211,10 +220,15 @@ pub struct Scan<S> {
     pub report: ScanReport,
 }
 
-/// One piece of work: a chunk of a plain file or a whole gzip file.
+/// One piece of work: a chunk of a plain file, a whole gzip file, or a batch of consecutive small
+/// plain files read whole one after another (so that many small files cost one sink, one
+/// buffer and one task, not one each).
 #[derive(Debug, Clone, Copy)]
 struct Unit {
+    /// The first (or only) file.
     file: usize,
+    /// How many consecutive files, from `file`, the unit reads whole (1 for a chunk).
+    files: usize,
     range: ScanRange,
     bytes: u64,
 }
@@ -231,7 +245,14 @@ enum UnitFailure {
     Read(io::Error),
 }
 
+/// What one work unit produced: the sink, and the accounting of each file it read.
 struct UnitResult<S> {
+    parts: Vec<FilePart>,
+    sink: S,
+}
+
+/// The accounting of one file (or one chunk of one) within a work unit.
+struct FilePart {
     file: usize,
     /// The unit starts at the file's first byte and its first non-blank line opens a JSON
     /// document that does not close on that line (`{` or `[` of a pretty-printed document).
@@ -239,23 +260,51 @@ struct UnitResult<S> {
     counts: LineCounts,
     rejections: Vec<UnitRejection>,
     failure: Option<(u64, UnitFailure)>,
-    sink: S,
 }
 
-fn plan_units(files: &[SourceFile], chunk_bytes: u64) -> Vec<Unit> {
+/// Cuts the files into work units: large plain files into chunks of `chunk_bytes`, runs of
+/// consecutive small plain files into batches of at most `batch_bytes` (at least one file each).
+fn plan_units(files: &[SourceFile], chunk_bytes: u64, batch_bytes: u64) -> Vec<Unit> {
     let chunk_bytes = chunk_bytes.max(1);
-    let mut units = Vec::new();
+    let whole = ScanRange {
+        start: 0,
+        skip_first_line: false,
+        owned_end: u64::MAX,
+        strip_bom: true,
+    };
+    let mut units: Vec<Unit> = Vec::new();
+    // The batch being filled: the last unit, while it holds small files only.
+    let mut batch_open = false;
     for (index, file) in files.iter().enumerate() {
-        let whole = ScanRange {
-            start: 0,
-            skip_first_line: false,
-            owned_end: u64::MAX,
-            strip_bom: true,
-        };
         let sequential = file.compression == Compression::Gzip || file.origin == Origin::Stdin;
+        let small = !sequential && file.bytes <= batch_bytes;
+        if small {
+            match units.last_mut() {
+                Some(batch)
+                    if batch_open
+                        && batch.file + batch.files == index
+                        && batch.bytes + file.bytes <= batch_bytes =>
+                {
+                    batch.files += 1;
+                    batch.bytes += file.bytes;
+                }
+                _ => {
+                    units.push(Unit {
+                        file: index,
+                        files: 1,
+                        range: whole,
+                        bytes: file.bytes,
+                    });
+                    batch_open = true;
+                }
+            }
+            continue;
+        }
+        batch_open = false;
         if sequential || file.bytes <= chunk_bytes {
             units.push(Unit {
                 file: index,
+                files: 1,
                 range: whole,
                 bytes: file.bytes,
             });
@@ -278,6 +327,7 @@ fn plan_units(files: &[SourceFile], chunk_bytes: u64) -> Vec<Unit> {
             };
             units.push(Unit {
                 file: index,
+                files: 1,
                 range,
                 bytes: end.min(file.bytes) - start,
             });
@@ -295,8 +345,13 @@ pub(crate) fn scan_files<S: RecordSink>(
     config: &ScanConfig,
     make_sink: impl Fn() -> S + Sync,
 ) -> (ScanReport, Vec<S>) {
-    let units = plan_units(files, config.chunk_bytes);
     let total_bytes: u64 = files.iter().map(|file| file.bytes).sum();
+    // Batches small enough that every thread gets several, and never larger than a chunk.
+    let threads = rayon::current_num_threads() as u64;
+    let batch_bytes = (total_bytes / (threads * 4).max(1))
+        .max(64 * 1024)
+        .min(config.chunk_bytes.max(1));
+    let units = plan_units(files, config.chunk_bytes, batch_bytes);
     let progress = config.progress.as_deref();
     if let Some(progress) = progress {
         progress.start(total_bytes);
@@ -305,7 +360,7 @@ pub(crate) fn scan_files<S: RecordSink>(
     let results: Vec<UnitResult<S>> = units
         .par_iter()
         .map_init(Vec::new, |buffer, unit| {
-            let result = read_unit(&files[unit.file], unit, filter, config, buffer, make_sink());
+            let result = read_unit(files, unit, filter, config, buffer, make_sink());
             if let Some(progress) = progress {
                 progress.advance(unit.bytes);
             }
@@ -331,44 +386,63 @@ pub(crate) fn scan_files<S: RecordSink>(
     let mut failed_files = vec![false; files.len()];
     let mut documents = vec![false; files.len()];
     for result in results {
-        let file = &mut report.files[result.file];
-        let line_offset = file.lines.lines;
-        file.lines.merge(&result.counts);
-        report.totals.merge(&result.counts);
-        for rejection in result.rejections {
-            if report.rejections.len() >= config.rejections_kept {
-                break;
-            }
-            report.rejections.push(Rejection {
-                path: file.path.clone(),
-                line: line_offset + rejection.line,
-                kind: rejection.kind,
-                reason: rejection.reason,
-            });
-        }
-        if let Some((line, failure)) = result.failure {
-            // Every chunk of a vanished file fails the same way: report the file once.
-            if !std::mem::replace(&mut failed_files[result.file], true) {
-                let path = file.path.clone();
-                let line = line_offset + line;
-                report.problems.push(match failure {
-                    UnitFailure::Open(source) => CollectError::Open { path, source },
-                    UnitFailure::Read(source)
-                        if files[result.file].compression == Compression::Gzip =>
-                    {
-                        CollectError::Gzip { path, line, source }
-                    }
-                    UnitFailure::Read(source) => CollectError::Read { path, line, source },
-                });
-            }
-        }
-        if result.opens_document {
-            documents[result.file] = true;
+        for part in result.parts {
+            absorb_part(
+                &mut report,
+                files,
+                config,
+                &mut failed_files,
+                &mut documents,
+                part,
+            );
         }
         sinks.push(result.sink);
     }
     collapse_documents(&mut report, &documents);
     (report, sinks)
+}
+
+/// Adds one file part's counts, rejections (numbered within the file) and failure to `report`.
+fn absorb_part(
+    report: &mut ScanReport,
+    files: &[SourceFile],
+    config: &ScanConfig,
+    failed_files: &mut [bool],
+    documents: &mut [bool],
+    part: FilePart,
+) {
+    let file = &mut report.files[part.file];
+    let line_offset = file.lines.lines;
+    file.lines.merge(&part.counts);
+    report.totals.merge(&part.counts);
+    for rejection in part.rejections {
+        if report.rejections.len() >= config.rejections_kept {
+            break;
+        }
+        report.rejections.push(Rejection {
+            path: file.path.clone(),
+            line: line_offset + rejection.line,
+            kind: rejection.kind,
+            reason: rejection.reason,
+        });
+    }
+    if let Some((line, failure)) = part.failure {
+        // Every chunk of a vanished file fails the same way: report the file once.
+        if !std::mem::replace(&mut failed_files[part.file], true) {
+            let path = file.path.clone();
+            let line = line_offset + line;
+            report.problems.push(match failure {
+                UnitFailure::Open(source) => CollectError::Open { path, source },
+                UnitFailure::Read(source) if files[part.file].compression == Compression::Gzip => {
+                    CollectError::Gzip { path, line, source }
+                }
+                UnitFailure::Read(source) => CollectError::Read { path, line, source },
+            });
+        }
+    }
+    if part.opens_document {
+        documents[part.file] = true;
+    }
 }
 
 /// Replaces the line-by-line rejections of each file that is one JSON document (it opens one
@@ -420,20 +494,46 @@ fn opens_json_document(line: &[u8]) -> bool {
 }
 
 fn read_unit<S: RecordSink>(
-    file: &SourceFile,
+    files: &[SourceFile],
     unit: &Unit,
     filter: &CompiledFilter,
     config: &ScanConfig,
     buffer: &mut Vec<u8>,
-    sink: S,
+    mut sink: S,
 ) -> UnitResult<S> {
-    let mut result = UnitResult {
-        file: unit.file,
+    let parts = (unit.file..unit.file + unit.files)
+        .map(|index| {
+            read_part(
+                &files[index],
+                index,
+                unit,
+                filter,
+                config,
+                buffer,
+                &mut sink,
+            )
+        })
+        .collect();
+    sink.finish();
+    UnitResult { parts, sink }
+}
+
+/// Reads one file of a unit (the unit's range of it) into `sink`.
+fn read_part<S: RecordSink>(
+    file: &SourceFile,
+    file_index: usize,
+    unit: &Unit,
+    filter: &CompiledFilter,
+    config: &ScanConfig,
+    buffer: &mut Vec<u8>,
+    sink: &mut S,
+) -> FilePart {
+    let mut result = FilePart {
+        file: file_index,
         opens_document: false,
         counts: LineCounts::default(),
         rejections: Vec::new(),
         failure: None,
-        sink,
     };
     let mut compression = file.compression;
     let opened: io::Result<Box<dyn Read>> = match file.origin {
@@ -464,10 +564,9 @@ fn read_unit<S: RecordSink>(
     let rejections_kept = config.rejections_kept;
     let fields = &config.fields;
     let at_file_start = unit.range.start == 0;
-    let UnitResult {
+    let FilePart {
         counts,
         rejections,
-        sink,
         opens_document,
         ..
     } = &mut result;
@@ -567,6 +666,7 @@ mod tests {
                 file(0, Compression::None),
             ],
             10,
+            0,
         );
         let summary: Vec<(usize, u64, bool, u64)> = units
             .iter()
@@ -596,6 +696,83 @@ mod tests {
                 .map(|unit| unit.bytes)
                 .sum::<u64>(),
             25
+        );
+    }
+
+    #[test]
+    fn batches_runs_of_small_plain_files_and_nothing_else() {
+        let files = [
+            file(4, Compression::None),
+            file(4, Compression::None),
+            file(4, Compression::None),
+            file(4, Compression::Gzip),
+            file(4, Compression::None),
+            file(30, Compression::None),
+            file(5, Compression::None),
+            file(5, Compression::None),
+        ];
+        let units = plan_units(&files, 20, 10);
+        let summary: Vec<(usize, usize, u64, u64)> = units
+            .iter()
+            .map(|unit| (unit.file, unit.files, unit.range.start, unit.bytes))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (0, 2, 0, 8),  // 4 + 4; a third would exceed 10 bytes
+                (2, 1, 0, 4),  // then the gzip file breaks the run
+                (3, 1, 0, 4),  // gzip: alone
+                (4, 1, 0, 4),  // small, but the 30-byte file after it is chunked
+                (5, 1, 0, 20), // chunks of 20
+                (5, 1, 19, 10),
+                (6, 2, 0, 10), // 5 + 5
+            ]
+        );
+    }
+
+    #[test]
+    fn a_batch_of_small_files_counts_each_file_and_numbers_its_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap();
+        let line = "{\"ts\":\"2025-01-01T00:00:00Z\",\"tool\":\"t\",\"step\":\"x\",\"ms\":1}\n";
+        let mut files = Vec::new();
+        for index in 0..5 {
+            let path = root.join(format!("{index}.jsonl"));
+            let text = format!("{line}{}bad {index}\n", line.repeat(index));
+            std::fs::write(&path, &text).unwrap();
+            files.push(SourceFile {
+                path,
+                bytes: text.len() as u64,
+                compression: Compression::None,
+                origin: Origin::File,
+            });
+        }
+        let (report, sinks) = scan_files(
+            &files,
+            &CompiledFilter::keep_all(),
+            &ScanConfig::default(),
+            || Count(0),
+        );
+        assert_eq!(sinks.len(), 1, "five tiny files are one unit");
+        assert_eq!(sinks[0].0, 15);
+        for (index, file) in report.files.iter().enumerate() {
+            assert_eq!(file.lines.accepted, index as u64 + 1);
+            assert_eq!(file.lines.rejected, 1);
+        }
+        let lines: Vec<String> = report
+            .rejections
+            .iter()
+            .map(|r| format!("{}:{}", r.path.file_name().unwrap(), r.line))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "0.jsonl:2",
+                "1.jsonl:3",
+                "2.jsonl:4",
+                "3.jsonl:5",
+                "4.jsonl:6"
+            ]
         );
     }
 

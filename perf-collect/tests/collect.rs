@@ -8,7 +8,8 @@ use std::io::Write;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use perf_collect::{
-    CollectConfig, CollectError, Filter, GroupBy, OutcomeFilter, ScanConfig, aggregate, collect,
+    CollectConfig, CollectError, Filter, GroupBy, OutcomeFilter, ScanConfig, SortConfig, aggregate,
+    collect, collect_with,
 };
 use perf_record::GroupName;
 use perf_record::{ErrorKind, GroupKey, Line, Outcome, parse_line};
@@ -508,6 +509,7 @@ fn collect_sorts_by_ts_stably_writes_atomically_and_skips_its_own_output() {
     let collection = collect(std::slice::from_ref(&root), &config).unwrap();
     let steps: Vec<String> = collection
         .records()
+        .unwrap()
         .map(|record| record.step.into_owned())
         .collect();
     assert_eq!(steps, ["x", "first-of-equal", "second-of-equal"]);
@@ -546,6 +548,7 @@ fn collect_sorts_by_ts_stably_writes_atomically_and_skips_its_own_output() {
         .collect();
     let originals: Vec<_> = collection
         .records()
+        .unwrap()
         .map(|record| record.into_owned())
         .collect();
     assert_eq!(reread.len(), 3);
@@ -845,4 +848,153 @@ fn measures_are_grouped_by_name_and_kept_in_the_collected_file() {
         lines[1]
     );
     assert!(!lines[2].contains("measures"), "{}", lines[2]);
+}
+
+/// The collected file is exactly `write_record` of every record in `ts` order (an error without
+/// a reason says `unspecified`), whichever way the input was cut: many small files batched into
+/// work units, or one file in tiny chunks.
+#[test]
+fn the_collected_file_is_write_record_of_every_record_in_order() {
+    let (_dir, root) = temp_root();
+    let mut all = String::new();
+    for file in 0..40 {
+        let mut text = String::new();
+        for index in 0..25 {
+            let second = (index * 37 + file * 11) % 60;
+            let ok = [Some(true), Some(false), None][(index + file) % 3];
+            let tool = format!("tool \"{}\"\t", file % 3);
+            text.push_str(&record(
+                &format!("2025-10-21T09:{:02}:{second:02}.{index:03}Z", file % 60),
+                &format!("s{file}"),
+                &tool.replace('"', "\\\"").replace('\t', "\\t"),
+                "step",
+                index as f64 * 1.25 + 1e-7,
+                ok,
+            ));
+            text.push('\n');
+        }
+        text.push_str(r#"{"ts":"2025-10-21T09:00:00Z","tool":"t","step":"s","ms":3,"ok":false}"#);
+        text.push('\n');
+        all.push_str(&text);
+        write(&root.join(format!("logs/{file:02}.jsonl")), text.as_bytes());
+    }
+    write(&root.join("one/all.jsonl"), all.as_bytes());
+    let outputs: Vec<Vec<u8>> = [
+        (root.join("logs"), CollectConfig::default()),
+        (root.join("one"), chunked(97)),
+    ]
+    .into_iter()
+    .map(|(input, config)| {
+        let collection = collect(&[input], &config).unwrap();
+        assert_eq!(collection.len(), 40 * 26);
+        let mut expected = Vec::new();
+        for mut record in collection.records().unwrap() {
+            record.outcome = record.outcome.normalized();
+            perf_record::write_record(&mut expected, &record).unwrap();
+        }
+        let output = root.join("out/latest.jsonl");
+        collection.write_jsonl(&output).unwrap();
+        let written = std::fs::read(&output).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&written),
+            String::from_utf8_lossy(&expected)
+        );
+        written
+    })
+    .collect();
+    assert_eq!(
+        outputs[0], outputs[1],
+        "batched files and tiny chunks collect alike"
+    );
+}
+
+/// A corpus of many files whose records interleave in time, with equal timestamps across files.
+fn interleaved_corpus(root: &Utf8Path) {
+    for file in 0..12 {
+        let mut text = String::new();
+        for index in 0..150 {
+            let millis = (index * 7 + file * 3) % 400;
+            let ok = [Some(true), Some(false), None][(index + file) % 3];
+            text.push_str(&record(
+                &format!("2025-10-21T09:00:00.{millis:03}Z"),
+                &format!("s{}", index % 5),
+                &format!("tool{}", file % 4),
+                &format!("step{}", index % 3),
+                (index * 13 % 97) as f64 + 0.5,
+                ok,
+            ));
+            text.push('\n');
+        }
+        write(&root.join(format!("logs/{file:02}.jsonl")), text.as_bytes());
+    }
+}
+
+#[test]
+fn the_spilling_sort_writes_the_bytes_of_the_in_memory_sort_and_removes_its_runs() {
+    let (_dir, root) = temp_root();
+    interleaved_corpus(&root);
+    let input = [root.join("logs")];
+    let in_memory = collect(&input, &chunked(1000)).unwrap();
+    assert!(in_memory.spill_directory().is_none());
+    in_memory.write_jsonl(&root.join("memory.jsonl")).unwrap();
+    let expected = std::fs::read(root.join("memory.jsonl")).unwrap();
+    let spill_parent = root.join("spill");
+    std::fs::create_dir_all(&spill_parent).unwrap();
+    // From one record a run to a few hundred: every limit gives the same bytes.
+    for rows in [1u64, 7, 100, 600, 100_000] {
+        let sort = SortConfig {
+            memory_limit: rows * 72,
+            temp_dir: Some(spill_parent.clone()),
+        };
+        let collection = collect_with(&input, &chunked(1000), &sort).unwrap();
+        assert_eq!(collection.len(), 12 * 150);
+        assert_eq!(
+            collection.summary, in_memory.summary,
+            "limit of {rows} rows"
+        );
+        let spilled = collection.spill_directory();
+        assert_eq!(spilled.is_some(), rows < 1000, "limit of {rows} rows");
+        if let Some(directory) = &spilled {
+            assert!(directory.starts_with(&spill_parent));
+            assert!(
+                std::fs::read_dir(directory).unwrap().count() > 0,
+                "runs were written"
+            );
+            assert!(collection.records().is_none());
+        }
+        let output = root.join(format!("spilled-{rows}.jsonl"));
+        collection.write_jsonl(&output).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&std::fs::read(&output).unwrap()),
+            String::from_utf8_lossy(&expected),
+            "limit of {rows} rows"
+        );
+        drop(collection);
+        assert_eq!(
+            std::fs::read_dir(&spill_parent).unwrap().count(),
+            0,
+            "the runs are removed with the collection"
+        );
+    }
+}
+
+#[test]
+fn a_spill_that_cannot_be_written_fails_without_output_or_leftovers() {
+    let (_dir, root) = temp_root();
+    interleaved_corpus(&root);
+    // A regular file where the spill directory's parent should be.
+    let not_a_directory = root.join("blocker");
+    write(&not_a_directory, b"x");
+    let sort = SortConfig {
+        memory_limit: 10 * 72,
+        temp_dir: Some(not_a_directory.join("spill")),
+    };
+    let collection = collect_with(&[root.join("logs")], &chunked(1000), &sort).unwrap();
+    let output = root.join("out/latest.jsonl");
+    let error = collection.write_jsonl(&output).unwrap_err();
+    assert!(matches!(error, CollectError::Spill { .. }), "{error}");
+    assert!(error.to_string().contains("blocker"), "{error}");
+    assert!(!output.exists());
+    drop(collection);
+    assert_eq!(std::fs::read(&not_a_directory).unwrap(), b"x");
 }

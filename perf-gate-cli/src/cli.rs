@@ -258,9 +258,46 @@ pub struct CollectArgs {
     /// Format of the collection summary on stdout.
     #[arg(long, value_enum, default_value_t = CollectFormat::Text)]
     pub format: CollectFormat,
+    /// Memory for sorting the records (`256M`, `1G`, `64MiB`; K, M, G and T are powers of 1024,
+    /// a plain number is bytes). Beyond it, sorted runs go to a temporary directory beside
+    /// --out (removed at the end) and are merged into the same file.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub memory_limit: u64,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// A size in bytes: a whole number with an optional binary unit (`K`, `M`, `G`, `T`, each
+/// optionally followed by `B` or `iB`; case-insensitive), such as `256M` or `1GiB`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let unit = unit.trim_start().to_ascii_lowercase();
+    let unit = unit
+        .strip_suffix("ib")
+        .or_else(|| unit.strip_suffix('b'))
+        .unwrap_or(&unit);
+    let shift = match unit {
+        "" => 0,
+        "k" => 10,
+        "m" => 20,
+        "g" => 30,
+        "t" => 40,
+        _ => {
+            return Err(format!(
+                "unknown unit in {text:?}: use K, M, G or T (powers of 1024)"
+            ));
+        }
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("expected a size such as 256M or 1G, not {text:?}"))?;
+    number
+        .checked_mul(1 << shift)
+        .filter(|bytes| *bytes > 0)
+        .ok_or_else(|| format!("{text:?} is not a size between 1 byte and 16 EiB"))
 }
 
 /// A collection summary format.
@@ -623,6 +660,20 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_read_binary_units() {
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("512 KB"), Ok(512 << 10));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12X").unwrap_err().contains("unknown unit"));
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("-1M").is_err());
+        assert!(parse_size("99999999T").is_err());
     }
 
     #[test]

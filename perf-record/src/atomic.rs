@@ -131,10 +131,37 @@ pub fn read_to_string_capped(path: &Utf8Path, limit: u64) -> io::Result<String> 
     Ok(text)
 }
 
+/// A new private directory for temporary files of `purpose` (such as `collect-spill`) in
+/// `directory`, named as [`write_atomically`] names its temporary files
+/// (`.PURPOSE.perf-gate-PID.RANDOM.tmp`) and removed with everything in it when the returned
+/// guard drops (success, error or panic). Directories (and files) of that name left by a run
+/// that was killed are removed first, by the same rule as [`write_atomically`]'s temporaries.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let root = camino::Utf8PathBuf::try_from(dir.path().to_path_buf())?;
+/// let spill = perf_record::temporary_directory(&root, "collect-spill")?;
+/// std::fs::write(spill.path().join("run-0"), b"...")?;
+/// drop(spill);
+/// assert_eq!(std::fs::read_dir(&root)?.count(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn temporary_directory(directory: &Utf8Path, purpose: &str) -> io::Result<tempfile::TempDir> {
+    std::fs::create_dir_all(directory)?;
+    let family = format!(".{purpose}.{TEMPORARY_MARK}");
+    remove_stale_temporaries(directory, &family);
+    let prefix = format!("{family}{}.", std::process::id());
+    tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempdir_in(directory)
+}
+
 /// What marks perf-gate's temporary files, after `.NAME.`.
 const TEMPORARY_MARK: &str = "perf-gate-";
 
-/// Removes `FAMILY<pid>.<random>.tmp` files in `directory` left by runs that are gone. Best
+/// Removes `FAMILY<pid>.<random>.tmp` files (and directories) in `directory` left by runs that
+/// are gone. Best
 /// effort: a file that cannot be listed or removed is left for the next run.
 fn remove_stale_temporaries(directory: &Utf8Path, family: &str) {
     let Ok(entries) = std::fs::read_dir(directory) else {
@@ -157,7 +184,12 @@ fn remove_stale_temporaries(directory: &Utf8Path, family: &str) {
             continue;
         };
         if pid != std::process::id() && writer_is_gone(pid, &entry) {
-            let _ = std::fs::remove_file(entry.path());
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                let _ = std::fs::remove_dir_all(path);
+            } else {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }
@@ -265,6 +297,34 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn temporary_directories_of_killed_runs_are_removed_and_live_ones_kept() {
+        let directory = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::from_path_buf(directory.path().to_path_buf()).unwrap();
+        // No process has pid 4,194,304 or more (Linux's pid_max ceiling).
+        let stale = root.join(".collect-spill.perf-gate-4194305.abc.tmp");
+        std::fs::create_dir_all(stale.join("inner")).unwrap();
+        std::fs::write(stale.join("inner/run"), b"x").unwrap();
+        let live = root.join(format!(
+            ".collect-spill.perf-gate-{}.abc.tmp",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&live).unwrap();
+        let spill = temporary_directory(&root, "collect-spill").unwrap();
+        assert!(!stale.exists(), "a dead run's directory is removed");
+        assert!(live.exists(), "this process's own directory is kept");
+        let name = spill
+            .path()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(name.starts_with(&format!(".collect-spill.perf-gate-{}.", std::process::id())));
+        drop(spill);
+        assert!(!root.join(name).exists());
+    }
+
     #[test]
     fn a_replaced_file_keeps_its_mode() {
         use std::os::unix::fs::PermissionsExt as _;

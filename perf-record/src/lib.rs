@@ -54,7 +54,7 @@ mod write;
 use std::borrow::Cow;
 use std::fmt;
 
-pub use atomic::{WriteError, read_to_string_capped, write_atomically};
+pub use atomic::{WriteError, read_to_string_capped, temporary_directory, write_atomically};
 pub use fields::{Field, FieldMap, FieldMapError, FieldMapping};
 pub use group::{
     GroupKey, GroupName, GroupSamples, LatencyOf, LatencyOfError, MeasureSamples, OutcomeCounts,
@@ -70,7 +70,7 @@ pub use parse::{parse_line, parse_line_reference, parse_line_reference_with, par
 pub use read::{
     DEFAULT_MAX_LINE_BYTES, LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom,
 };
-pub use write::{TimestampText, civil_from_days, record_to_line, write_record};
+pub use write::{TimestampText, civil_from_days, push_record, record_to_line, write_record};
 
 /// The outcome of one timed operation: a tri-state.
 #[derive(Debug, Clone, PartialEq)]

@@ -27,9 +27,36 @@ use crate::{Outcome, Record, Timestamp};
 /// );
 /// ```
 pub fn write_record<W: Write>(out: &mut W, record: &Record<'_>) -> io::Result<()> {
-    let mut line = record_to_line(record)?;
-    line.push('\n');
+    let mut line = String::with_capacity(128);
+    push_record(&mut line, record)?;
     out.write_all(line.as_bytes())
+}
+
+/// Appends the line [`write_record`] writes (`\n` included) to `line`, without allocating when
+/// `line` has room: the writer for many records into one reused buffer (`collect`). A record
+/// that breaks the schema is refused as [`write_record`] refuses it, and nothing is appended.
+///
+/// ```
+/// use perf_record::{parse_line, push_record, write_record, Line};
+///
+/// let Ok(Line::Record(record)) = parse_line(br#"{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"s","ms":1.5}"#)
+/// else { panic!("valid line") };
+/// let mut buffer = String::with_capacity(4096);
+/// push_record(&mut buffer, &record)?;
+/// push_record(&mut buffer, &record)?;
+/// let mut written = Vec::new();
+/// write_record(&mut written, &record)?;
+/// write_record(&mut written, &record)?;
+/// assert_eq!(buffer.as_bytes(), written);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn push_record(line: &mut String, record: &Record<'_>) -> io::Result<()> {
+    record
+        .validate()
+        .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+    write_fields(line, record);
+    line.push_str("}\n");
+    Ok(())
 }
 
 /// The record as one compact JSON object without a line ending (see [`write_record`]).

@@ -12,16 +12,15 @@
 //! 5. gates the same records against `xtask/perf-budgets-memory.json`, the peak-memory budget
 //!    (`"peak_rss_mb": {"max": ...}` per operation). A perf-gate whose budget parser does not
 //!    know measures yet refuses that file (exit 1); that is reported and does not fail the run.
-//!    The limits are about 2.5 times what a debug build measured on a 200,000-record, 21 MB
-//!    corpus through `perf-gate run` (2026-12-01): collect 52.6 MiB, summarize 20.3 MiB,
-//!    evaluate 21.0 MiB.
+//!    The limits are 1.2-2.5 times the peak RSS of release builds on the 200,000-record corpus
+//!    (measured with GNU time, 2026-12-01: see perf-collect/README.md).
 
 use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context as _, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::bench::ensure_corpus;
+use crate::bench::{CorpusSpec, ensure_corpus};
 use crate::ci::cargo;
 
 /// Options of `cargo xtask perf-gate`.
@@ -55,19 +54,61 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
     let binary = build_release_binary(workspace)?;
     // The benchmark's generator (`cargo xtask bench`), at a smaller size: a directory of files.
     let corpus = scratch.join("corpus");
-    let bytes = ensure_corpus(&corpus, args.records as u64)?;
+    let bytes = ensure_corpus(&corpus, CorpusSpec::standard(args.records as u64))?;
     eprintln!(
         "corpus: {} records, {:.1} MB in {corpus}",
         args.records,
         bytes as f64 / 1e6
     );
+    // The high-cardinality and many-files shapes of `cargo xtask bench`, at the same size.
+    let many_groups = scratch.join("corpus-10k-groups");
+    ensure_corpus(
+        &many_groups,
+        CorpusSpec {
+            groups: 10_000,
+            ..CorpusSpec::standard(args.records as u64)
+        },
+    )?;
+    let many_files = scratch.join("corpus-2k-files");
+    ensure_corpus(
+        &many_files,
+        CorpusSpec {
+            files: 2_000,
+            ..CorpusSpec::standard(args.records as u64)
+        },
+    )?;
+    let baseline = scratch.join("baseline.json");
+    let save = Command::new(&binary)
+        .args([
+            "--quiet",
+            "baseline",
+            "save",
+            corpus.as_str(),
+            "--out",
+            baseline.as_str(),
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .context("running perf-gate baseline save")?;
+    if !save.success() {
+        bail!("perf-gate baseline save failed ({save})");
+    }
     let small = scratch.join("small.jsonl");
     write_first_lines(&corpus, &small, 1_000)?;
     let corpus_budgets = scratch.join("corpus-budgets.json");
     std::fs::write(&corpus_budgets, CORPUS_BUDGETS)
         .with_context(|| format!("writing {corpus_budgets}"))?;
 
-    let operations = operations(&corpus, &small, &corpus_budgets, &scratch, args);
+    let inputs = Inputs {
+        corpus: &corpus,
+        many_groups: &many_groups,
+        many_files: &many_files,
+        small: &small,
+        budgets: &corpus_budgets,
+        baseline: &baseline,
+        scratch: &scratch,
+    };
+    let operations = operations(&inputs, args);
     let plan = work.join("plan.toml");
     std::fs::write(&plan, plan_toml(&binary, &operations))
         .with_context(|| format!("writing {plan}"))?;
@@ -148,19 +189,33 @@ fn plan_toml(binary: &Utf8Path, operations: &[Operation]) -> String {
 }
 
 /// Budgets for the corpus that every run passes, so `evaluate` does its full work and exits 0.
-const CORPUS_BUDGETS: &str = r#"{
+pub(crate) const CORPUS_BUDGETS: &str = r#"{
   "defaults": { "min_samples": 1 },
   "*": { "*": { "p50": 100000, "p95": 100000, "p99": 100000, "avg": 100000, "error_rate": 1 } }
 }
 "#;
 
-fn operations(
-    corpus: &Utf8Path,
-    small: &Utf8Path,
-    budgets: &Utf8Path,
-    scratch: &Utf8Path,
-    args: &PerfGateArgs,
-) -> Vec<Operation> {
+/// The files the operations read.
+struct Inputs<'a> {
+    corpus: &'a Utf8Path,
+    many_groups: &'a Utf8Path,
+    many_files: &'a Utf8Path,
+    small: &'a Utf8Path,
+    budgets: &'a Utf8Path,
+    baseline: &'a Utf8Path,
+    scratch: &'a Utf8Path,
+}
+
+fn operations(inputs: &Inputs<'_>, args: &PerfGateArgs) -> Vec<Operation> {
+    let Inputs {
+        corpus,
+        many_groups,
+        many_files,
+        small,
+        budgets,
+        baseline,
+        scratch,
+    } = *inputs;
     let owned = |parts: &[&str]| {
         parts
             .iter()
@@ -193,6 +248,59 @@ fn operations(
                 corpus.as_str(),
                 "--budgets",
                 budgets.as_str(),
+                "--format",
+                "json",
+            ]),
+            runs: args.runs,
+        },
+        Operation {
+            step: "gate-baseline",
+            args: owned(&[
+                "--quiet",
+                "gate",
+                corpus.as_str(),
+                "--budgets",
+                budgets.as_str(),
+                "--baseline",
+                baseline.as_str(),
+                "--format",
+                "json",
+                "--out-dir",
+                scratch.join("gate-artifacts").as_str(),
+            ]),
+            runs: args.runs,
+        },
+        Operation {
+            // A memory limit far below the corpus: the external sort's spill and merge.
+            step: "collect-spill",
+            args: owned(&[
+                "--quiet",
+                "collect",
+                corpus.as_str(),
+                "--out",
+                latest.as_str(),
+                "--memory-limit",
+                "2M",
+            ]),
+            runs: args.runs,
+        },
+        Operation {
+            step: "summarize-10k-groups",
+            args: owned(&[
+                "--quiet",
+                "summarize",
+                many_groups.as_str(),
+                "--format",
+                "json",
+            ]),
+            runs: args.runs,
+        },
+        Operation {
+            step: "summarize-2k-files",
+            args: owned(&[
+                "--quiet",
+                "summarize",
+                many_files.as_str(),
                 "--format",
                 "json",
             ]),
@@ -235,7 +343,7 @@ fn target_directory(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
 }
 
 /// Builds perf-gate in release and returns the path of the binary cargo reports.
-fn build_release_binary(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
+pub(crate) fn build_release_binary(workspace: &Utf8Path) -> Result<Utf8PathBuf> {
     let output = cargo()
         .current_dir(workspace)
         .args([

@@ -14,7 +14,15 @@ pub fn run(args: &CollectArgs, context: Context) -> Result<u8> {
     // The output is skipped when a directory walk finds it, but read when named as a root: it
     // is replaced atomically only after every record was read.
     let config = collect_config(&args.filter, vec![args.out.clone()], context.diagnostics)?;
-    let collection = perf_collect::collect(&args.roots, &config)?;
+    // Runs spill beside the output: the same file system, which has room for the output.
+    let sort = perf_collect::SortConfig {
+        memory_limit: args.memory_limit,
+        temp_dir: Some(match args.out.parent() {
+            Some(parent) if !parent.as_str().is_empty() => parent.to_path_buf(),
+            _ => ".".into(),
+        }),
+    };
+    let collection = perf_collect::collect_with(&args.roots, &config, &sort)?;
     context.diagnostics.scan_report(&collection.report);
     // Nothing accepted from a non-empty input is a mismatch with the log format, not an empty
     // result: the previous output stays in place.
