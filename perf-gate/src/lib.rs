@@ -317,7 +317,10 @@ fn judge(
     let comparison = baseline
         .map(|baseline| {
             let compare = CompareConfig {
-                min_samples: budgets.defaults().min_samples,
+                min_samples: budgets
+                    .defaults()
+                    .min_samples
+                    .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
                 tolerance_overrides: regression_tolerances(&budgets, baseline, groups),
                 ..compare_config(&config.comparison, method)
             };
@@ -340,7 +343,10 @@ fn judge(
     let settings = ReportSettings {
         quantile_method: method,
         confidence_level: config.confidence_level,
-        default_min_samples: budgets.defaults().min_samples,
+        default_min_samples: budgets
+            .defaults()
+            .min_samples
+            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
     };
     Report::new_with_history(settings, evaluation, comparison, history)
         .with_distributions(groups, baseline)
