@@ -27,7 +27,11 @@ use serde::{Deserialize, Serialize};
 /// Version 3: an optional `history` section (the budget entries' `trend` and `consecutive`
 /// rules judged over the run history: per group the series, its change points and each rule's
 /// verdict).
-pub const REPORT_SCHEMA_VERSION: u32 = 3;
+///
+/// Version 4 (issue 19): a check's `status` may be `low_confidence`, `counts` has
+/// `low_confidence`, and a check has `headroom_at_bound` (the limit minus the interval's upper
+/// bound on a pass); `min_samples` is the check's own (per metric by default).
+pub const REPORT_SCHEMA_VERSION: u32 = 4;
 
 /// The process exit codes of the `perf-gate` command: the contract with CI, defined once.
 ///
