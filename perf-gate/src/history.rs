@@ -11,7 +11,7 @@ use perf_history::{
 use perf_record::{GroupKey, GroupSamples};
 use perf_report::Report;
 
-use crate::{GateError, build_baseline, current_fingerprint};
+use crate::{GateError, build_baseline_with, current_fingerprint};
 
 /// Where a run comes from, as the command line knows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,7 +145,10 @@ fn record(
         verdicts,
         change_points,
     } = judged;
-    let run_baseline = build_baseline(groups).map_err(RecordHistoryError::Baseline)?;
+    // The run's own baseline in the budgets' quantile method, the one the history rules and
+    // later comparisons of these budgets use.
+    let run_baseline = build_baseline_with(groups, budgets.defaults().quantile_method)
+        .map_err(RecordHistoryError::Baseline)?;
     let run = NewRun {
         metadata: RunMetadata {
             time: provenance.time,

@@ -41,7 +41,11 @@ fn no_shown_interval_is_evidently_below_93_percent() {
                     assert!(!figure.shown(size));
                     continue;
                 };
-                println!("{} | {} | n={size} | {covered:.3}", figure.name(), distribution.name());
+                println!(
+                    "{} | {} | n={size} | {covered:.3}",
+                    figure.name(),
+                    distribution.name()
+                );
                 // 200 trials cannot tell 93% from 91%: below the floor is evidence of a shortfall.
                 let floor = simulation::monte_carlo_floor(trials);
                 if covered < floor {
@@ -105,5 +109,8 @@ fn the_true_values_are_right() {
     assert_eq!(Distribution::IntegerMs.quantile(0.5, 1.0), 20.0);
     // The integer mean is the rounded log-normal's: close to 20 e^(1/8).
     let integer_mean = Distribution::IntegerMs.mean(1.0);
-    assert!((integer_mean - 20.0 * 0.125f64.exp()).abs() < 0.05, "{integer_mean}");
+    assert!(
+        (integer_mean - 20.0 * 0.125f64.exp()).abs() < 0.05,
+        "{integer_mean}"
+    );
 }

@@ -17,9 +17,9 @@
 //! includes `rng.rs`) and runs a modest version under `cargo test`.
 
 use perf_stats::{
-    QuantileMethod, SortedSample, StatsError, error_rate_confidence_interval,
-    interval_sample_size, latency_mean_interval, min_sample_size, quantile_change_test,
-    quantile_confidence_interval, quantile_estimate,
+    QuantileMethod, SortedSample, StatsError, error_rate_confidence_interval, interval_sample_size,
+    latency_mean_interval, min_sample_size, quantile_change_test, quantile_confidence_interval,
+    quantile_estimate,
 };
 use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 
@@ -76,9 +76,9 @@ impl Distribution {
     pub fn draw(self, rng: &mut SplitMix64, scale: f64) -> f64 {
         match self {
             Distribution::LogNormalHalf => scale * 20.0 * (0.5 * rng.next_normal()).exp(),
-            Distribution::IntegerMs => {
-                (scale * 20.0 * (0.5 * rng.next_normal()).exp()).round().max(1.0)
-            }
+            Distribution::IntegerMs => (scale * 20.0 * (0.5 * rng.next_normal()).exp())
+                .round()
+                .max(1.0),
             Distribution::LogNormalOne => scale * 20.0 * rng.next_normal().exp(),
             Distribution::Pareto => scale * 10.0 * rng.next_unit().powf(-1.0 / 3.0),
             Distribution::Bimodal => {
@@ -271,9 +271,8 @@ pub fn coverage(
 /// The exact coverage of the 95% error-rate interval at `trials` known outcomes and a true rate
 /// `rate`: the probability of the error counts whose interval contains `rate`.
 pub fn error_rate_coverage(trials: u64, rate: f64) -> Result<f64, StatsError> {
-    let binomial = Binomial::new(rate, trials).map_err(|_| StatsError::EmptyInput {
-        what: "binomial",
-    })?;
+    let binomial =
+        Binomial::new(rate, trials).map_err(|_| StatsError::EmptyInput { what: "binomial" })?;
     let mut coverage = 0.0;
     for events in 0..=trials {
         let interval = error_rate_confidence_interval(events, trials, 0.95)?;
