@@ -194,9 +194,9 @@ fn the_python_openmetrics_parser_reads_every_family() {
         stdout.contains("perf_gate_latency_seconds summary 18\n"),
         "{stdout}"
     );
-    // The adversarial step's label survived escaping: its group has 60 latencies.
+    // The adversarial step's label survived escaping: its group has 80 latencies.
     assert!(
-        stdout.ends_with("[60]\n") || stdout.ends_with("[60.0]\n"),
+        stdout.ends_with("[80]\n") || stdout.ends_with("[80.0]\n"),
         "{stdout}"
     );
 }
@@ -327,7 +327,8 @@ fn push_reaches_a_real_pushgateway_and_reads_back() {
             "outcome=\"error\"",
         ],
     );
-    assert_eq!(evil.as_deref(), Some("3"), "{scraped}");
+    // 80 records, one in 20 an error.
+    assert_eq!(evil.as_deref(), Some("4"), "{scraped}");
 }
 
 #[test]

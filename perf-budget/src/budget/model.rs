@@ -542,7 +542,7 @@ pub struct Specificity {
 }
 
 /// The `defaults` section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Defaults {
     /// `min_samples` of entries that do not set their own; `None` (the default) picks each check's
     /// from its metric ([`automatic_min_samples`]).
@@ -550,15 +550,6 @@ pub struct Defaults {
     /// The quantile definition for every percentile (default Hyndman-Fan type 7, numpy's
     /// `linear`). Written as a type number `1`..`9` or a numpy name such as `"linear"`.
     pub quantile_method: QuantileMethod,
-}
-
-impl Default for Defaults {
-    fn default() -> Self {
-        Defaults {
-            min_samples: None,
-            quantile_method: QuantileMethod::default(),
-        }
-    }
 }
 
 /// A parsed, validated budget file.
