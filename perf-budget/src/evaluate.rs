@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use perf_record::{GroupKey, GroupSamples, ReportedStatistics};
 use perf_stats::{
-    QuantileMethod, StatsError, SummaryConfig, mean_confidence_interval,
-    proportion_confidence_interval, quantile_confidence_interval, summarize,
+    QuantileMethod, StatsError, SummaryConfig, error_rate_confidence_interval,
+    latency_mean_interval, quantile_confidence_interval, summarize,
 };
 
 use crate::budget::{BudgetEntry, Budgets, EntryRef, Limit, Metric, Severity, most_specific};
@@ -103,7 +103,7 @@ pub fn evaluate_with_reported(
             continue;
         }
         if let Some(entry) = budgets.resolve(key) {
-            checks.extend(check_reported(budgets, entry, key, statistics));
+            checks.extend(check_reported(budgets, entry, key, statistics, level));
         }
     }
     for entry in budgets.entries() {
@@ -123,7 +123,7 @@ pub fn evaluate_with_reported(
     warnings.sort();
     Ok(Evaluation {
         checks,
-        lint: lint(budgets, groups),
+        lint: lint_at(budgets, groups, level),
         warnings,
     })
 }
@@ -140,7 +140,6 @@ fn check_group(
     config: &EvaluateConfig,
 ) -> Result<Vec<Check>, EvaluateError> {
     let level = config.confidence_level;
-    let min_samples = budgets.min_samples_for(entry);
     // Every latency statistic of the entry in one pass over the data.
     let summary = if group.latencies_ms.is_empty() {
         None
@@ -172,27 +171,20 @@ fn check_group(
             let (sample_count, observed, interval) = match (limit.metric, &summary) {
                 (Metric::ErrorRate, _) => {
                     let known = group.counts.known();
-                    // Wilson interval: the error rate is a proportion of the known outcomes.
+                    let interval = error_rate_interval(group.counts.errors, known, level);
+                    (known, group.counts.error_rate(), interval)
+                }
+                (_, None) => (0, None, None),
+                (Metric::Mean, Some(summary)) => {
+                    // Bootstrap-t up to 2,000 values, Student's t beyond; none for one value.
                     let interval =
-                        proportion_confidence_interval(group.counts.errors, known, level)
+                        latency_mean_interval(&group.latencies_ms, level)
                             .ok()
                             .map(|interval| ConfidenceInterval {
                                 low: interval.lower,
                                 high: interval.upper,
                                 level,
                             });
-                    (known, group.counts.error_rate(), interval)
-                }
-                (_, None) => (0, None, None),
-                (Metric::Mean, Some(summary)) => {
-                    // Student's t interval; none for a single value.
-                    let interval = mean_confidence_interval(&group.latencies_ms, level)
-                        .ok()
-                        .map(|interval| ConfidenceInterval {
-                            low: interval.lower,
-                            high: interval.upper,
-                            level,
-                        });
                     (latency_count, Some(summary.mean), interval)
                 }
                 (Metric::Min, Some(summary)) => (latency_count, Some(summary.min), None),
@@ -218,14 +210,18 @@ fn check_group(
                     )
                 }
             };
+            let min_samples = budgets.min_samples_for(entry, limit.metric, level);
             build_check(
                 entry,
                 key,
                 limit,
-                sample_count,
-                min_samples,
-                observed,
-                interval,
+                Observation {
+                    sample_count,
+                    min_samples,
+                    value: observed,
+                    interval,
+                    interval_possible: true,
+                },
             )
         })
         .collect();
@@ -238,8 +234,8 @@ fn check_reported(
     entry: &BudgetEntry,
     key: &GroupKey,
     statistics: &ReportedStatistics,
+    level: f64,
 ) -> Vec<Check> {
-    let min_samples = budgets.min_samples_for(entry);
     let count = statistics.count.unwrap_or(0);
     entry
         .limits
@@ -252,28 +248,91 @@ fn check_reported(
                 Metric::Percentile(percentile) => statistics.percentile(percentile.percent()),
                 Metric::ErrorRate => statistics.error_rate(),
             };
-            build_check(entry, key, limit, count, min_samples, observed, None)
+            // The error rate's interval needs only the counts; the latency figures have none
+            // without raw samples, and are trusted from the size at which they would have one.
+            let interval = match (limit.metric, statistics.errors) {
+                (Metric::ErrorRate, Some(errors)) => error_rate_interval(errors, count, level),
+                _ => None,
+            };
+            let interval_possible = limit.metric == Metric::ErrorRate
+                || count < crate::automatic_min_samples(limit.metric, level);
+            let observation = Observation {
+                sample_count: count,
+                min_samples: budgets.min_samples_for(entry, limit.metric, level),
+                value: observed,
+                interval,
+                interval_possible,
+            };
+            build_check(entry, key, limit, observation)
         })
         .collect()
 }
 
+/// The error-rate interval (Wilson with continuity correction), `None` without known outcomes.
+fn error_rate_interval(errors: u64, known: u64, level: f64) -> Option<ConfidenceInterval> {
+    error_rate_confidence_interval(errors, known, level)
+        .ok()
+        .map(|interval| ConfidenceInterval {
+            low: interval.lower,
+            high: interval.upper,
+            level,
+        })
+}
+
+/// What a check observed, before it is judged.
+struct Observation {
+    /// Values the observation rests on.
+    sample_count: u64,
+    /// The check's `min_samples`.
+    min_samples: u64,
+    /// The observed figure, `None` without data.
+    value: Option<f64>,
+    /// Its confidence interval, when there is one.
+    interval: Option<ConfidenceInterval>,
+    /// Whether a missing interval means too little evidence: false for a figure a source reported
+    /// from enough values for an interval to exist, which perf-gate cannot recompute.
+    interval_possible: bool,
+}
+
+/// Judges one observation against its limit (the rules are in the crate README, "Small samples
+/// and confidence"):
+/// - no value: no data; fewer values than `min_samples`: insufficient samples;
+/// - a metric that has an interval but got none (an explicit `min_samples` let in fewer values
+///   than the interval needs): a pass is never plain, it is low confidence; a value over the
+///   limit is still a violation;
+/// - an error rate is violated only when its interval lies wholly above the limit (the lower
+///   bound, one-sided at `(1 + level) / 2`, exceeds it); over the limit with the interval
+///   reaching down to it is low confidence;
+/// - otherwise the observed value decides, and the check is marginal when the limit lies
+///   strictly inside the interval.
 fn build_check(
     entry: &BudgetEntry,
     key: &GroupKey,
     limit: &Limit,
-    sample_count: u64,
-    min_samples: u64,
-    observed: Option<f64>,
-    interval: Option<ConfidenceInterval>,
+    observation: Observation,
 ) -> Check {
+    let Observation {
+        sample_count,
+        min_samples,
+        value: observed,
+        interval,
+        interval_possible,
+    } = observation;
+    let violated = match entry.severity {
+        Severity::Fail => CheckStatus::Fail,
+        Severity::Warn => CheckStatus::Warn,
+    };
+    let without_interval = limit.metric.has_interval() && interval.is_none() && interval_possible;
     let status = match observed {
         None => CheckStatus::NoData,
         Some(_) if sample_count < min_samples => CheckStatus::InsufficientSamples,
+        Some(value) if value <= limit.value && without_interval => CheckStatus::LowConfidence,
         Some(value) if value <= limit.value => CheckStatus::Pass,
-        Some(_) => match entry.severity {
-            Severity::Fail => CheckStatus::Fail,
-            Severity::Warn => CheckStatus::Warn,
+        Some(_) if limit.metric == Metric::ErrorRate => match interval {
+            Some(interval) if interval.low <= limit.value => CheckStatus::LowConfidence,
+            _ => violated,
         },
+        Some(_) => violated,
     };
     let difference = observed.map(|value| value - limit.value);
     let relative_difference = difference
@@ -282,6 +341,9 @@ fn build_check(
     let headroom = observed
         .filter(|_| status == CheckStatus::Pass)
         .map(|value| limit.value - value);
+    let headroom_at_bound = interval
+        .filter(|_| status == CheckStatus::Pass)
+        .map(|interval| limit.value - interval.high);
     // Marginal: the limit lies strictly inside the interval, so the verdict could flip. Strictly,
     // so that a zero-tolerance rule (`error_rate: 0` with no error, whose interval starts at 0)
     // is not marginal.
@@ -303,6 +365,7 @@ fn build_check(
         difference,
         relative_difference,
         headroom,
+        headroom_at_bound,
         sample_count,
         min_samples,
         confidence_interval: interval,
@@ -326,7 +389,18 @@ fn outcome_warnings(groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec<Evaluation
 
 /// Lint findings alone (the `lint` command): budget entries no group used, groups no entry
 /// covers, and budgeted groups with fewer latencies than `min_samples`. Sorted.
+///
+/// A group is held to the most any limit of its entry needs at a 95% level (see
+/// [`Budgets::entry_min_samples`]); [`evaluate`] lints at its own level.
 pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec<LintFinding> {
+    lint_at(budgets, groups, 0.95)
+}
+
+fn lint_at(
+    budgets: &Budgets,
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    level: f64,
+) -> Vec<LintFinding> {
     let mut findings = Vec::new();
     let mut used = vec![false; budgets.entries().len()];
     let mut shadowed = vec![0_u64; budgets.entries().len()];
@@ -362,7 +436,7 @@ pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec
                 *groups += 1;
             }
         }
-        let min_samples = budgets.min_samples_for(winner);
+        let min_samples = budgets.entry_min_samples(winner, level);
         if sample_count < min_samples {
             findings.push(LintFinding::TooFewSamples {
                 tool: key.tool.clone(),
@@ -569,7 +643,7 @@ mod tests {
         let check = &report.checks[0];
         assert_eq!(
             (check.observed, check.sample_count, check.status),
-            (Some(0.25), 4, CheckStatus::Fail)
+            (Some(0.25), 4, CheckStatus::LowConfidence)
         );
         assert!(
             report
@@ -898,5 +972,146 @@ mod tests {
                 .iter()
                 .any(|warning| warning.code() == "nothing_checked")
         );
+    }
+    fn with_errors(step: &str, ok: u64, errors: u64) -> (GroupKey, GroupSamples) {
+        let mut sample = group("a", step, &one_to(usize::try_from(ok + errors).unwrap()));
+        sample.1.counts = OutcomeCounts {
+            ok,
+            errors,
+            unknown: 0,
+        };
+        sample
+    }
+
+    #[test]
+    fn min_samples_default_to_what_the_percentile_interval_needs() {
+        let budget = r#"{"a": {"b": {"p95": 1000, "p99": 1000, "avg": 1000}}}"#;
+        let status = |report: &Evaluation| -> Vec<(String, CheckStatus, u64)> {
+            report
+                .checks
+                .iter()
+                .map(|check| (check.metric.to_string(), check.status, check.min_samples))
+                .collect()
+        };
+        let report = run(budget, &[group("a", "b", &one_to(100))]);
+        assert_eq!(
+            status(&report),
+            [
+                ("avg".to_owned(), CheckStatus::Pass, 50),
+                ("p95".to_owned(), CheckStatus::Pass, 72),
+                ("p99".to_owned(), CheckStatus::InsufficientSamples, 368),
+            ]
+        );
+        // 71 latencies are enough for the mean but not for a p95 interval.
+        let report = run(budget, &[group("a", "b", &one_to(71))]);
+        assert_eq!(report.checks[1].status, CheckStatus::InsufficientSamples);
+        assert!(report.lint.iter().any(|finding| matches!(
+            finding,
+            LintFinding::TooFewSamples {
+                sample_count: 71,
+                min_samples: 368,
+                ..
+            }
+        )));
+        // At 90% the p95 interval exists from 59 values.
+        let lower = run_with(
+            budget,
+            &[group("a", "b", &one_to(60))],
+            &EvaluateConfig {
+                confidence_level: 0.9,
+                ..CONFIG
+            },
+        );
+        assert_eq!(
+            (lower.checks[1].status, lower.checks[1].min_samples),
+            (CheckStatus::Pass, 59)
+        );
+    }
+
+    #[test]
+    fn a_check_without_its_interval_is_never_a_plain_pass() {
+        // min_samples 10 is explicit and wins, but 30 values give no 95% interval of a p95.
+        let data = one_to(30);
+        let under = run(
+            r#"{"a": {"b": {"p95": 100, "max": 100, "min_samples": 10}}}"#,
+            &[group("a", "b", &data)],
+        );
+        let by_metric = |report: &Evaluation, metric: &str| {
+            report
+                .checks
+                .iter()
+                .find(|check| check.metric.to_string() == metric)
+                .unwrap()
+                .clone()
+        };
+        let p95 = by_metric(&under, "p95");
+        assert_eq!(
+            (p95.status, p95.min_samples, p95.confidence_interval),
+            (CheckStatus::LowConfidence, 10, None)
+        );
+        assert_eq!(p95.headroom, None);
+        // max is the sample's own extreme: no interval to miss.
+        assert_eq!(by_metric(&under, "max").status, CheckStatus::Pass);
+        // Over the limit is still a violation, and warn severity is low confidence too.
+        let over = run(
+            r#"{"a": {"b": {"p95": 20, "min_samples": 10}}}"#,
+            &[group("a", "b", &data)],
+        );
+        assert_eq!(over.checks[0].status, CheckStatus::Fail);
+        let warn = run(
+            r#"{"a": {"b": {"p95": 100, "min_samples": 10, "severity": "warn"}}}"#,
+            &[group("a", "b", &data)],
+        );
+        assert_eq!(warn.checks[0].status, CheckStatus::LowConfidence);
+    }
+
+    #[test]
+    fn headroom_is_also_given_at_the_upper_bound_of_the_interval() {
+        let data = one_to(1000);
+        let report = run(r#"{"a": {"b": {"p50": 600}}}"#, &[group("a", "b", &data)]);
+        let check = &report.checks[0];
+        let interval = check.confidence_interval.unwrap();
+        assert_eq!(check.headroom, Some(600.0 - 500.5));
+        assert_eq!(check.headroom_at_bound, Some(600.0 - interval.high));
+        assert!(check.headroom_at_bound.unwrap() < check.headroom.unwrap());
+        let fail = run(r#"{"a": {"b": {"p50": 300}}}"#, &[group("a", "b", &data)]);
+        assert_eq!(fail.checks[0].headroom_at_bound, None);
+    }
+
+    #[test]
+    fn an_error_rate_is_violated_only_when_its_interval_is_above_the_limit() {
+        let budget = r#"{"a": {"*": {"error_rate": 0.01, "min_samples": 1}}}"#;
+        let report = run(
+            budget,
+            &[
+                // 2 in 100: 2% over the 1% limit, but the interval reaches down to 0.35%.
+                with_errors("few", 98, 2),
+                // 20 in 200: 10%, the interval starts near 6%.
+                with_errors("many", 180, 20),
+                with_errors("clean", 100, 0),
+            ],
+        );
+        let status: Vec<(&str, CheckStatus)> = report
+            .checks
+            .iter()
+            .map(|check| (check.group.step.as_str(), check.status))
+            .collect();
+        assert_eq!(
+            status,
+            [
+                ("clean", CheckStatus::Pass),
+                ("few", CheckStatus::LowConfidence),
+                ("many", CheckStatus::Fail),
+            ]
+        );
+        let few = &report.checks[1];
+        assert!(few.confidence_interval.unwrap().low < 0.01);
+        // Zero tolerance stays zero tolerance: one error in 1,000 has a lower bound above 0.
+        let zero = run(
+            r#"{"a": {"*": {"error_rate": 0}}}"#,
+            &[with_errors("one", 999, 1), with_errors("none", 1000, 0)],
+        );
+        let status: Vec<CheckStatus> = zero.checks.iter().map(|check| check.status).collect();
+        assert_eq!(status, [CheckStatus::Pass, CheckStatus::Fail]);
     }
 }

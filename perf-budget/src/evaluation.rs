@@ -17,6 +17,12 @@ pub enum CheckStatus {
     Warn,
     /// The group has fewer latencies than the entry's `min_samples`.
     InsufficientSamples,
+    /// Not enough evidence either way, so never a plain pass: a check that should have a
+    /// confidence interval has none (an explicit `min_samples` let fewer values in than the
+    /// percentile's interval needs), or an error rate is over its limit while its interval still
+    /// reaches down to the limit. Inconclusive like [`CheckStatus::InsufficientSamples`] (exit 2
+    /// at `severity: fail`, a warning at `warn`).
+    LowConfidence,
     /// The budget names a group with no data (no records, or none with a known outcome).
     NoData,
     /// The observed value is within the limit.
@@ -64,12 +70,19 @@ pub struct Check {
     pub relative_difference: Option<f64>,
     /// `limit - observed` on a pass.
     pub headroom: Option<f64>,
+    /// `limit - upper bound of the confidence interval` on a pass with an interval: how much room
+    /// is left at the interval's pessimistic end (negative when the limit lies inside it).
+    #[serde(default)]
+    pub headroom_at_bound: Option<f64>,
     /// How many values the observation is based on (latencies, or known outcomes for
     /// `error_rate`).
     pub sample_count: u64,
-    /// The entry's `min_samples`.
+    /// The `min_samples` of this check: the budget file's, else the metric's automatic one
+    /// ([`automatic_min_samples`](crate::automatic_min_samples)).
     pub min_samples: u64,
-    /// Confidence interval of an observed percentile, when it exists for this sample size.
+    /// Confidence interval of the observed value (percentile: order statistics; mean: bootstrap-t
+    /// up to 2,000 values, Student's t beyond; error rate: Wilson with continuity correction),
+    /// when it exists for this sample size.
     pub confidence_interval: Option<ConfidenceInterval>,
     /// The verdict could flip inside the confidence interval (the limit lies within it).
     pub marginal: bool,

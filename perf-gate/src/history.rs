@@ -11,7 +11,7 @@ use perf_history::{
 use perf_record::{GroupKey, GroupSamples};
 use perf_report::Report;
 
-use crate::{GateError, build_baseline, current_fingerprint};
+use crate::{GateError, build_baseline_with, current_fingerprint};
 
 /// Where a run comes from, as the command line knows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,7 +145,10 @@ fn record(
         verdicts,
         change_points,
     } = judged;
-    let run_baseline = build_baseline(groups).map_err(RecordHistoryError::Baseline)?;
+    // The run's own baseline in the budgets' quantile method, the one the history rules and
+    // later comparisons of these budgets use.
+    let run_baseline = build_baseline_with(groups, budgets.defaults().quantile_method)
+        .map_err(RecordHistoryError::Baseline)?;
     let run = NewRun {
         metadata: RunMetadata {
             time: provenance.time,
@@ -244,9 +247,10 @@ mod tests {
             .iter()
             .map(|verdict| (verdict.metric.as_str(), verdict.status.as_str()))
             .collect();
+        // Four latencies give a p97 no interval: within its limit, but low confidence.
         assert_eq!(
             statuses,
-            [("avg", "fail"), ("p95", "fail"), ("p97", "pass")]
+            [("avg", "fail"), ("p95", "fail"), ("p97", "low_confidence")]
         );
         assert_eq!(detail.verdicts[0].severity.as_deref(), Some("fail"));
         // The budgets' p97 is stored beside the standard percentiles.

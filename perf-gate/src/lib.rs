@@ -335,7 +335,10 @@ fn judge(
     let comparison = baseline
         .map(|baseline| {
             let compare = CompareConfig {
-                min_samples: budgets.defaults().min_samples,
+                min_samples: budgets
+                    .defaults()
+                    .min_samples
+                    .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
                 tolerance_overrides: regression_tolerances(&budgets, baseline, groups),
                 ..compare_config(&config.comparison, method)
             };
@@ -358,7 +361,10 @@ fn judge(
     let settings = ReportSettings {
         quantile_method: method,
         confidence_level: config.confidence_level,
-        default_min_samples: budgets.defaults().min_samples,
+        default_min_samples: budgets
+            .defaults()
+            .min_samples
+            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
         latency_of: budgets.defaults().latency_of,
     };
     Report::new_with_history(settings, evaluation, comparison, history)
@@ -499,11 +505,24 @@ pub fn lint(
 /// # Errors
 /// Latencies a baseline cannot hold (negative, not finite).
 pub fn build_baseline(groups: &BTreeMap<GroupKey, GroupSamples>) -> Result<Baseline, GateError> {
+    build_baseline_with(groups, QuantileMethod::default())
+}
+
+/// [`build_baseline`] with the exact percentiles computed by `method`: a run judged with a budget
+/// file's `defaults.quantile_method` keeps its exact percentiles usable by later comparisons of
+/// the same budgets (a comparison reads stored exact percentiles only when the methods agree).
+///
+/// # Errors
+/// As [`build_baseline`].
+pub fn build_baseline_with(
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+    method: QuantileMethod,
+) -> Result<Baseline, GateError> {
     let config = BuildConfig {
         fingerprint: current_fingerprint(),
         created_at: None,
         max_points: perf_baseline::DEFAULT_MAX_POINTS,
-        quantile_method: QuantileMethod::default(),
+        quantile_method: method,
     };
     perf_baseline::build(groups, &config).map_err(GateError::Baseline)
 }

@@ -116,7 +116,7 @@ pub struct VerdictRecord {
     /// The metric (`p95`, `avg`, `error_rate`, ...).
     pub metric: String,
     /// The status in the JSON report's spelling (`pass`, `fail`, `warn`,
-    /// `insufficient_samples`, `no_data`; `regressed`, `improved`, `unchanged`,
+    /// `insufficient_samples`, `low_confidence`, `no_data`; `regressed`, `improved`, `unchanged`,
     /// `not_comparable` for the baseline).
     pub status: String,
     /// The entry's severity (`fail`, `warn`), for budget rules.

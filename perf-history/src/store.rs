@@ -151,7 +151,7 @@ fn prepare_group<'a>(
             .map_err(|source| HistoryError::Export(ExportError::Io(source)))?,
     };
     if samples.counts.known() > 0 {
-        let interval = perf_stats::proportion_confidence_interval(
+        let interval = perf_stats::error_rate_confidence_interval(
             samples.counts.errors,
             samples.counts.known(),
             config.confidence_level,
@@ -174,7 +174,7 @@ fn prepare_group<'a>(
     prepared.min = Some(summary.min);
     prepared.max = Some(summary.max);
     if latencies.len() >= 2 {
-        let interval = perf_stats::mean_confidence_interval(latencies, config.confidence_level)
+        let interval = perf_stats::latency_mean_interval(latencies, config.confidence_level)
             .map_err(statistics)?;
         prepared.mean_ci = Some((interval.lower, interval.upper));
     }

@@ -55,7 +55,10 @@ fn bench(criterion: &mut Criterion) {
     let settings = ReportSettings {
         quantile_method: CONFIG.quantile_method,
         confidence_level: CONFIG.confidence_level,
-        default_min_samples: budgets.defaults().min_samples,
+        default_min_samples: budgets
+            .defaults()
+            .min_samples
+            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
         latency_of: Default::default(),
     };
     let report = Report::new(

@@ -79,7 +79,10 @@ fn main() {
     let settings = ReportSettings {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
-        default_min_samples: budgets.defaults().min_samples,
+        default_min_samples: budgets
+            .defaults()
+            .min_samples
+            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
         latency_of: Default::default(),
     };
     let step = Instant::now();

@@ -26,7 +26,7 @@
 //! use perf_report::render::text::{TextConfig, render};
 //! use perf_report::{Report, ReportSettings, Verdict};
 //!
-//! let budgets = parse_budgets(r#"{ "wsap": { "import": { "avg": 40, "p95": 80, "min_samples": 5 } } }"#)?;
+//! let budgets = parse_budgets(r#"{ "wsap": { "import": { "avg": 40, "max": 80, "min_samples": 5 } } }"#)?;
 //! let group = GroupSamples {
 //!     counts: OutcomeCounts { ok: 5, errors: 0, unknown: 0 },
 //!     latencies_ms: vec![30.0, 35.0, 38.0, 39.0, 40.0],
@@ -37,7 +37,7 @@
 //! let settings = ReportSettings {
 //!     quantile_method: config.quantile_method,
 //!     confidence_level: config.confidence_level,
-//!     default_min_samples: budgets.defaults().min_samples,
+//!     default_min_samples: perf_budget::DEFAULT_MIN_SAMPLES,
 //!     latency_of: Default::default(),
 //! };
 //! let report = Report::new(settings, evaluate(&budgets, &groups, &config)?, None);
@@ -45,7 +45,7 @@
 //! assert_eq!(report.verdict().exit_code(), 0);
 //! let text = render(&report, &TextConfig { color: false });
 //! assert!(text.starts_with("perf-gate PASS: 0 budget violations (2 checks)"));
-//! assert!(text.contains("[ OK ] wsap/import  p95  39.80 ms <= 80.00 ms (40.20 ms headroom)  n=5"));
+//! assert!(text.contains("[ OK ] wsap/import  max  40.00 ms <= 80.00 ms (40.00 ms headroom)"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

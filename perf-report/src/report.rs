@@ -27,7 +27,11 @@ use serde::{Deserialize, Serialize};
 /// Version 3: an optional `history` section (the budget entries' `trend` and `consecutive`
 /// rules judged over the run history: per group the series, its change points and each rule's
 /// verdict).
-pub const REPORT_SCHEMA_VERSION: u32 = 3;
+///
+/// Version 4 (issue 19): a check's `status` may be `low_confidence`, `counts` has
+/// `low_confidence`, and a check has `headroom_at_bound` (the limit minus the interval's upper
+/// bound on a pass); `min_samples` is the check's own (per metric by default).
+pub const REPORT_SCHEMA_VERSION: u32 = 4;
 
 /// The process exit codes of the `perf-gate` command: the contract with CI, defined once.
 ///
@@ -82,14 +86,16 @@ impl Verdict {
     }
 
     /// What one check does to the overall verdict: a `fail` check fails the run; an
-    /// insufficient-samples or no-data check of a `severity: fail` entry makes it inconclusive;
+    /// insufficient-samples, low-confidence or no-data check of a `severity: fail` entry makes it
+    /// inconclusive;
     /// `warn` checks never change the verdict.
     fn of_check(check: &Check) -> Verdict {
         match (check.status, check.severity) {
             (CheckStatus::Fail, _) => Verdict::Fail,
-            (CheckStatus::InsufficientSamples | CheckStatus::NoData, Severity::Fail) => {
-                Verdict::Inconclusive
-            }
+            (
+                CheckStatus::InsufficientSamples | CheckStatus::LowConfidence | CheckStatus::NoData,
+                Severity::Fail,
+            ) => Verdict::Inconclusive,
             _ => Verdict::Pass,
         }
     }
@@ -136,6 +142,9 @@ pub struct CheckCounts {
     pub warned: u64,
     /// [`CheckStatus::InsufficientSamples`].
     pub insufficient_samples: u64,
+    /// [`CheckStatus::LowConfidence`].
+    #[serde(default)]
+    pub low_confidence: u64,
     /// [`CheckStatus::NoData`].
     pub no_data: u64,
     /// Checks flagged marginal, whatever their status.
@@ -154,6 +163,7 @@ impl CheckCounts {
                 CheckStatus::Fail => &mut counts.failed,
                 CheckStatus::Warn => &mut counts.warned,
                 CheckStatus::InsufficientSamples => &mut counts.insufficient_samples,
+                CheckStatus::LowConfidence => &mut counts.low_confidence,
                 CheckStatus::NoData => &mut counts.no_data,
             };
             *counter += 1;
@@ -172,7 +182,9 @@ pub struct ReportSettings {
     pub quantile_method: perf_stats::QuantileMethod,
     /// Confidence level of the intervals.
     pub confidence_level: f64,
-    /// `min_samples` of entries that do not set their own.
+    /// `min_samples` of entries that do not set their own: the budget file's `defaults`, else
+    /// 50, the floor of the per-metric automatic value (a p95 check needs 72 at 95%, a p99 368:
+    /// each check states its own `min_samples`).
     pub default_min_samples: u64,
     /// Which records entered latency statistics: `ok` (successful records, the default) or
     /// `all` (every known outcome). The error rate is always over every known outcome. A

@@ -32,7 +32,10 @@ fn exit_code(budgets: &str, latencies: &[f64]) -> u8 {
     let settings = ReportSettings {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
-        default_min_samples: budgets.defaults().min_samples,
+        default_min_samples: budgets
+            .defaults()
+            .min_samples
+            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
         latency_of: Default::default(),
     };
     let evaluation = evaluate(&budgets, &groups, &config).unwrap();

@@ -88,7 +88,10 @@ fn report() -> Report {
     let settings = ReportSettings {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
-        default_min_samples: budgets.defaults().min_samples,
+        default_min_samples: budgets
+            .defaults()
+            .min_samples
+            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
         latency_of: Default::default(),
     };
     Report::new(
@@ -205,7 +208,10 @@ fn html_stays_small_for_a_large_group() {
     let settings = ReportSettings {
         quantile_method: config.quantile_method,
         confidence_level: config.confidence_level,
-        default_min_samples: budgets.defaults().min_samples,
+        default_min_samples: budgets
+            .defaults()
+            .min_samples
+            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
         latency_of: Default::default(),
     };
     let report = Report::new(

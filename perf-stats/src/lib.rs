@@ -8,7 +8,10 @@
 //! - a [`Summary`] (count, min, max, mean, standard deviation, any percentiles, p99.9 included);
 //! - mergeable accumulators: exact [`Moments`] and a bounded-memory [`QuantileSketch`];
 //! - confidence intervals: distribution-free [`quantile_confidence_interval`]s, Student's t
-//!   [`mean_confidence_interval`] and the Wilson [`proportion_confidence_interval`] for error rates;
+//!   [`mean_confidence_interval`], the seeded bootstrap-t [`bootstrap_t_mean_interval`] (shown
+//!   for means through [`latency_mean_interval`]), the Wilson [`proportion_confidence_interval`] and, for error
+//!   rates, Wilson with continuity correction ([`error_rate_confidence_interval`], coverage
+//!   measured in `COVERAGE.md`); [`interval_sample_size`] says from which n a quantile has one;
 //! - two-sample comparisons: [`mann_whitney_u`], [`welch_t_test`], [`relative_change`] of a
 //!   quantile with a confidence interval, [`holm_bonferroni`] adjustment, and a one-sided
 //!   [`quantile_change_test`] of one quantile's relative change (standard errors from
@@ -62,8 +65,9 @@ pub use compare::{
 };
 pub use error::StatsError;
 pub use interval::{
-    Interval, QuantileInterval, mean_confidence_interval, proportion_confidence_interval,
-    quantile_confidence_interval,
+    BOOTSTRAP_MAX_SAMPLES, BootstrapConfig, Interval, QuantileInterval, bootstrap_t_mean_interval,
+    error_rate_confidence_interval, interval_sample_size, latency_mean_interval,
+    mean_confidence_interval, proportion_confidence_interval, quantile_confidence_interval,
 };
 pub use moments::Moments;
 #[cfg(feature = "schemars")]

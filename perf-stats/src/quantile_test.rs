@@ -106,7 +106,7 @@ impl<'a> SortedSample<'a> {
 /// the asymptotic standard error of [`quantile_estimate`] is not to be trusted either (the
 /// estimate leans on the last few order statistics), so a caller should refuse to test.
 pub fn min_sample_size(quantile: f64) -> u64 {
-    crate::interval::smallest_sample(quantile, 0.95) as u64
+    crate::interval::interval_sample_size(quantile, 0.95)
 }
 
 /// A quantile's point estimate and its standard error.

@@ -7,8 +7,8 @@
 
 use perf_stats::{
     Alternative, MannWhitneyConfig, MannWhitneyMethod, QuantileMethod, SummaryConfig,
-    mann_whitney_u, mean_confidence_interval, proportion_confidence_interval, quantiles, summarize,
-    welch_t_test,
+    error_rate_confidence_interval, mann_whitney_u, mean_confidence_interval,
+    proportion_confidence_interval, quantiles, summarize, welch_t_test,
 };
 use serde_json::Value;
 
@@ -234,6 +234,31 @@ fn proportion_interval_matches_statsmodels_wilson() {
             assert!(
                 (got - want).abs() <= 1e-9 * want.abs() + 1e-15,
                 "{context}: got {got:e}, statsmodels says {want:e}"
+            );
+        }
+    }
+}
+
+/// Wilson with continuity correction against scipy's `proportion_ci(method="wilsoncc")`
+/// (`fixtures/error_rate.py`).
+#[test]
+fn error_rate_interval_matches_scipy_wilsoncc() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/error_rate.json")).unwrap();
+    let cases = fixture["cases"].as_array().unwrap();
+    assert!(cases.len() >= 150);
+    for case in cases {
+        let events = case["events"].as_u64().unwrap();
+        let trials = case["trials"].as_u64().unwrap();
+        let confidence = case["confidence"].as_f64().unwrap();
+        let interval = error_rate_confidence_interval(events, trials, confidence).unwrap();
+        for (got, want) in [
+            (interval.lower, case["lower"].as_f64().unwrap()),
+            (interval.upper, case["upper"].as_f64().unwrap()),
+        ] {
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs() + 1e-15,
+                "{events}/{trials} at {confidence}: got {got:e}, scipy says {want:e}"
             );
         }
     }

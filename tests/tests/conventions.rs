@@ -5,7 +5,7 @@
 use predicates::prelude::*;
 use tests::{TempTree, perf_gate, svc_get_lines, workspace_path};
 
-const PASSING_BUDGETS: &str = r#"{ "svc": { "get": { "p95": 1000, "min_samples": 10 } } }"#;
+const PASSING_BUDGETS: &str = r#"{ "svc": { "get": { "max": 1000, "min_samples": 10 } } }"#;
 
 #[test]
 fn without_budgets_a_perf_budgets_json_in_the_current_directory_is_used() {

@@ -658,7 +658,7 @@ fn gate_write_latest_reads_stdin_once_for_both() {
     let tree = TempTree::new();
     let budgets = tree.write(
         "budgets.json",
-        r#"{"svc": {"get": {"p95": 1000, "min_samples": 5}}}"#,
+        r#"{"svc": {"get": {"max": 1000, "min_samples": 5}}}"#,
     );
     let out_dir = tree.path().join("out");
     perf_gate!()
@@ -692,7 +692,7 @@ fn a_seventy_thousand_character_name_is_reported_not_a_crash() {
     let log = tree.write("long.jsonl", line.repeat(3));
     let budgets = tree.write(
         "budgets.json",
-        r#"{"*": {"*": {"p95": 100, "min_samples": 1}}}"#,
+        r#"{"*": {"*": {"max": 100, "min_samples": 1}}}"#,
     );
     perf_gate!()
         .args(["gate", log.as_str(), "--budgets", budgets.as_str()])

@@ -82,13 +82,14 @@ fn service_tree() -> (TempTree, camino::Utf8PathBuf) {
 #[test]
 fn a_services_own_logs_are_gated_to_the_right_verdict() {
     let (tree, logs) = service_tree();
-    // get_cart: 60 requests, 3 errors (5%); checkout: 30 requests, no error, p95 127.55 ms.
+    // get_cart: 60 requests, 3 errors (5%, its 95% interval from 1.3%: over the 0.5% budget);
+    // checkout: 30 requests, no error, p95 127.55 ms.
     let budgets = tree.write(
         "budgets.json",
         r#"{
   "defaults": { "min_samples": 20 },
   "shop": {
-    "get_cart": { "p95": 100, "error_rate": 0.02 },
+    "get_cart": { "p95": 100, "error_rate": 0.005 },
     "checkout": { "p95": 150, "error_rate": 0.01 }
   }
 }"#,
@@ -127,7 +128,9 @@ fn a_services_own_logs_are_gated_to_the_right_verdict() {
     assert_eq!(errors["sample_count"], 60);
     assert_eq!(errors["observed"], 0.05);
     let latency = check("get_cart", "p95");
-    assert_eq!(latency["status"], "pass", "{latency}");
+    // Within its limit, but 57 latencies give a p95 no 95% interval (72 would): the explicit
+    // min_samples 20 lets it be judged, never as a plain pass (issue 19).
+    assert_eq!(latency["status"], "low_confidence", "{latency}");
     // The latencies are of the 57 successful requests (the default `latency_of`): 10..=69
     // without the errors' 17, 41 and 53 ms. numpy.percentile of them at 95 (type 7) is 66.2.
     assert_eq!(latency["sample_count"], 57);
@@ -136,7 +139,7 @@ fn a_services_own_logs_are_gated_to_the_right_verdict() {
         "{latency}"
     );
     let checkout = check("checkout", "p95");
-    assert_eq!(checkout["status"], "pass");
+    assert_eq!(checkout["status"], "low_confidence");
     assert!(
         (checkout["observed"].as_f64().expect("p95") - 127.55).abs() < 1e-9,
         "{checkout}"

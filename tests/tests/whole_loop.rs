@@ -107,7 +107,7 @@ path = "/openapi.json"
     // Both sides, gated against the same budgets: the probe's file and the service's tree.
     let budgets = tree.write(
         "budgets.json",
-        r#"{"registry": {"*": {"p95": 2000, "error_rate": 0, "min_samples": 40}}}"#,
+        r#"{"registry": {"*": {"max": 2000, "error_rate": 0, "min_samples": 40}}}"#,
     );
     for root in [probe_out.as_str(), server_dir.as_str()] {
         perf_gate!()

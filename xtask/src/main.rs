@@ -6,6 +6,8 @@
 //!
 //! - `cargo xtask bench`: generates the benchmark corpus and measures perf-collect on it.
 //! - `cargo xtask change-points`: the seeded change-point simulation (false alarms, shifts found).
+//! - `cargo xtask coverage [--write]`: the coverage of every interval a report shows
+//!   (`perf-stats/COVERAGE.md`).
 //! - `cargo xtask schemas [--check]`: writes (or checks) the JSON Schemas in `schemas/`.
 //! - `cargo xtask man`: writes the man pages of `perf-gate` (clap_mangen) to `target/man/`.
 //!
@@ -15,6 +17,8 @@ mod bench;
 mod change_point_simulation;
 mod change_points;
 mod ci;
+mod coverage;
+mod coverage_simulation;
 mod examples;
 mod man;
 mod perf_gate;
@@ -48,6 +52,9 @@ enum Task {
     Bench(bench::BenchArgs),
     /// Simulates change-point detection on seeded series and prints the README's table.
     ChangePoints(change_points::ChangePointArgs),
+    /// Simulates the coverage of every interval a report shows and prints (or writes)
+    /// perf-stats/COVERAGE.md.
+    Coverage(coverage::CoverageArgs),
     /// Writes the JSON Schemas in schemas/ from the Rust types (or, with --check, fails when
     /// a committed one is stale).
     Schemas {
@@ -79,6 +86,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::PerfGate(args) => perf_gate::run(&root, &args),
         Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
         Task::ChangePoints(args) => change_points::run(&args).map(|()| ExitCode::SUCCESS),
+        Task::Coverage(args) => coverage::run(&root, &args).map(|()| ExitCode::SUCCESS),
         Task::Schemas { check } => {
             schemas::run(&root.join("schemas"), check).map(|()| ExitCode::SUCCESS)
         }

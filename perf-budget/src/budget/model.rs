@@ -12,8 +12,31 @@ use perf_record::{GroupKey, LatencyOf};
 use perf_stats::{Percentile, QuantileMethod};
 use serde::{Deserialize, Serialize};
 
-/// `defaults.min_samples` when the file does not set it.
+/// The least `min_samples` of a check when the budget file sets none: the floor under
+/// [`automatic_min_samples`].
 pub const DEFAULT_MIN_SAMPLES: u64 = 50;
+
+/// The `min_samples` of a check of `metric` when neither its entry nor `defaults` sets one: the
+/// sample size from which a two-sided order-statistic interval of the percentile exists at
+/// `confidence` (perf-stats' [`interval_sample_size`](perf_stats::interval_sample_size): 72 for
+/// a p95 and 368 for a p99 at 95%, 3,688 for a p99.9), never less than
+/// [`DEFAULT_MIN_SAMPLES`]. Every other metric (and `p0`/`p100`) needs [`DEFAULT_MIN_SAMPLES`].
+///
+/// ```
+/// use perf_budget::{Metric, automatic_min_samples};
+/// assert_eq!(automatic_min_samples(Metric::Mean, 0.95), 50);
+/// assert_eq!(automatic_min_samples("p50".parse()?, 0.95), 50);
+/// assert_eq!(automatic_min_samples("p95".parse()?, 0.95), 72);
+/// assert_eq!(automatic_min_samples("p99".parse()?, 0.95), 368);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn automatic_min_samples(metric: Metric, confidence: f64) -> u64 {
+    let needed = match metric.interval_quantile() {
+        Some(quantile) => perf_stats::interval_sample_size(quantile, confidence),
+        None => 0,
+    };
+    needed.max(DEFAULT_MIN_SAMPLES)
+}
 
 /// The only `schema_version` of the budget file format this crate reads (the key is optional).
 pub const BUDGET_FILE_SCHEMA_VERSION: u32 = 1;
@@ -62,6 +85,29 @@ impl Metric {
         match self {
             Metric::ErrorRate => Unit::Fraction,
             Metric::Mean | Metric::Min | Metric::Max | Metric::Percentile(_) => Unit::Milliseconds,
+        }
+    }
+
+    /// The quantile (strictly between 0 and 1) whose order-statistic interval a check of this
+    /// metric shows: `Some` for every percentile but `p0` and `p100`, `None` otherwise.
+    pub fn interval_quantile(self) -> Option<f64> {
+        match self {
+            Metric::Percentile(percentile) => {
+                let quantile = percentile.probability();
+                (quantile > 0.0 && quantile < 1.0).then_some(quantile)
+            }
+            Metric::Mean | Metric::Min | Metric::Max | Metric::ErrorRate => None,
+        }
+    }
+
+    /// Whether a check of this metric has a confidence interval when the sample is large
+    /// enough: the mean, the error rate and every percentile but `p0`/`p100`. `min` and `max` are
+    /// the sample's own extremes, limits on what was observed, with no interval.
+    pub fn has_interval(self) -> bool {
+        match self {
+            Metric::Mean | Metric::ErrorRate => true,
+            Metric::Percentile(_) => self.interval_quantile().is_some(),
+            Metric::Min | Metric::Max => false,
         }
     }
 
@@ -496,10 +542,11 @@ pub struct Specificity {
 }
 
 /// The `defaults` section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Defaults {
-    /// `min_samples` of entries that do not set their own (default 50).
-    pub min_samples: u64,
+    /// `min_samples` of entries that do not set their own; `None` (the default) picks each check's
+    /// from its metric ([`automatic_min_samples`]).
+    pub min_samples: Option<u64>,
     /// The quantile definition for every percentile (default Hyndman-Fan type 7, numpy's
     /// `linear`). Written as a type number `1`..`9` or a numpy name such as `"linear"`.
     pub quantile_method: QuantileMethod,
@@ -507,16 +554,6 @@ pub struct Defaults {
     /// records only; `"all"`: every known outcome). The error rate is always over every known
     /// outcome.
     pub latency_of: LatencyOf,
-}
-
-impl Default for Defaults {
-    fn default() -> Self {
-        Defaults {
-            min_samples: DEFAULT_MIN_SAMPLES,
-            quantile_method: QuantileMethod::default(),
-            latency_of: LatencyOf::default(),
-        }
-    }
 }
 
 /// A parsed, validated budget file.
@@ -595,9 +632,30 @@ impl Budgets {
         most_specific(self.matching(key)).map(|(_, entry)| entry)
     }
 
-    /// The `min_samples` that applies to `entry`.
-    pub fn min_samples_for(&self, entry: &BudgetEntry) -> u64 {
-        entry.min_samples.unwrap_or(self.defaults.min_samples)
+    /// The `min_samples` the budget file sets for `entry` (its own, else `defaults`), if any.
+    pub fn explicit_min_samples(&self, entry: &BudgetEntry) -> Option<u64> {
+        entry.min_samples.or(self.defaults.min_samples)
+    }
+
+    /// The `min_samples` of `entry`'s check of `metric` at `confidence`: the budget file's
+    /// ([`Budgets::explicit_min_samples`]), which always wins, else [`automatic_min_samples`].
+    pub fn min_samples_for(&self, entry: &BudgetEntry, metric: Metric, confidence: f64) -> u64 {
+        self.explicit_min_samples(entry)
+            .unwrap_or_else(|| automatic_min_samples(metric, confidence))
+    }
+
+    /// The most any check of `entry` needs ([`Budgets::min_samples_for`] over its limits;
+    /// [`DEFAULT_MIN_SAMPLES`] for an entry without limits): what `lint` holds a group to.
+    pub fn entry_min_samples(&self, entry: &BudgetEntry, confidence: f64) -> u64 {
+        entry
+            .limits
+            .iter()
+            .map(|limit| self.min_samples_for(entry, limit.metric, confidence))
+            .max()
+            .unwrap_or_else(|| {
+                self.explicit_min_samples(entry)
+                    .unwrap_or(DEFAULT_MIN_SAMPLES)
+            })
     }
 
     /// The budgets a scoped run applies (the CLI's `--tools` / `--steps`): entries whose exact tool
@@ -626,7 +684,7 @@ impl Budgets {
     /// The same budgets with `min_samples` replaced everywhere: in the defaults and in every entry
     /// that sets its own (what the CLI's `--min-samples` means).
     pub fn with_min_samples(mut self, min_samples: u64) -> Budgets {
-        self.defaults.min_samples = min_samples;
+        self.defaults.min_samples = Some(min_samples);
         for entry in &mut self.entries {
             if entry.min_samples.is_some() {
                 entry.min_samples = Some(min_samples);

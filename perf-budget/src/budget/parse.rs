@@ -38,7 +38,7 @@ pub fn read_budgets(path: &Utf8Path) -> Result<Budgets, BudgetFileError> {
 /// ```
 /// let budgets = perf_budget::parse_budgets(r#"{ "wsap": { "import": { "avg": 40, "p95": 80 } } }"#)?;
 /// assert_eq!(budgets.entries().len(), 1);
-/// assert_eq!(budgets.defaults().min_samples, 50);
+/// assert_eq!(budgets.defaults().min_samples, None);
 /// # Ok::<(), perf_budget::BudgetError>(())
 /// ```
 pub fn parse_budgets(text: &str) -> Result<Budgets, BudgetError> {
@@ -116,7 +116,7 @@ fn parse_defaults(node: &Node, path: &JsonPath) -> Result<Defaults, BudgetError>
     for (key, value) in object(node, path, "an object")? {
         let key_path = path.key(key);
         match key.as_str() {
-            "min_samples" => defaults.min_samples = non_negative_integer(value, &key_path)?,
+            "min_samples" => defaults.min_samples = Some(non_negative_integer(value, &key_path)?),
             "quantile_method" => {
                 defaults.quantile_method = parse_quantile_method(value, &key_path)?
             }
@@ -636,7 +636,7 @@ mod tests {
                                "min_samples": 5, "severity": "warn", "regression": "12.5%" } } }"#,
         )
         .unwrap();
-        assert_eq!(budgets.defaults().min_samples, 20);
+        assert_eq!(budgets.defaults().min_samples, Some(20));
         assert_eq!(
             budgets.defaults().quantile_method,
             QuantileMethod::MedianUnbiased
@@ -661,7 +661,7 @@ mod tests {
             .collect();
         assert_eq!(names, ["min", "p50", "p99.9", "max", "error_rate"]);
         assert_eq!(entry.min_samples, Some(5));
-        assert_eq!(budgets.min_samples_for(entry), 5);
+        assert_eq!(budgets.min_samples_for(entry, Metric::ErrorRate, 0.95), 5);
         assert_eq!(entry.severity, Severity::Warn);
         assert_eq!(entry.regression.unwrap().max_increase(), 0.125);
     }
@@ -847,9 +847,50 @@ mod tests {
         )
         .unwrap()
         .with_min_samples(7);
-        assert_eq!(budgets.defaults().min_samples, 7);
+        assert_eq!(budgets.defaults().min_samples, Some(7));
         for entry in budgets.entries() {
-            assert_eq!(budgets.min_samples_for(entry), 7, "{entry:?}");
+            assert_eq!(budgets.explicit_min_samples(entry), Some(7), "{entry:?}");
         }
+    }
+
+    #[test]
+    fn min_samples_follow_the_percentile_unless_the_file_sets_them() {
+        let budgets = parse_budgets(
+            r#"{"a": {"auto": {"p50": 1, "p95": 1, "p99": 1, "avg": 1, "max": 1},
+                       "own": {"p99": 1, "min_samples": 20}}}"#,
+        )
+        .unwrap();
+        let auto = &budgets.entries()[0];
+        let needed: Vec<(String, u64)> = auto
+            .limits
+            .iter()
+            .map(|limit| {
+                let metric = limit.metric;
+                (
+                    metric.to_string(),
+                    budgets.min_samples_for(auto, metric, 0.95),
+                )
+            })
+            .collect();
+        let expected = [
+            ("avg", 50),
+            ("p50", 50),
+            ("p95", 72),
+            ("p99", 368),
+            ("max", 50),
+        ];
+        let expected: Vec<(String, u64)> = expected
+            .iter()
+            .map(|(name, count)| ((*name).to_owned(), *count))
+            .collect();
+        assert_eq!(needed, expected);
+        assert_eq!(budgets.entry_min_samples(auto, 0.95), 368);
+        // At 90% a p95 interval exists from 59 samples, a p99 from 299.
+        assert_eq!(budgets.entry_min_samples(auto, 0.9), 299);
+        let own = &budgets.entries()[1];
+        assert_eq!(budgets.entry_min_samples(own, 0.95), 20);
+        let defaults =
+            parse_budgets(r#"{"defaults": {"min_samples": 10}, "a": {"b": {"p99": 1}}}"#).unwrap();
+        assert_eq!(defaults.entry_min_samples(&defaults.entries()[0], 0.95), 10);
     }
 }

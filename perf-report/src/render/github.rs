@@ -217,9 +217,15 @@ fn command(level: Level, file: Option<&str>, title: &str, message: &str) -> Stri
 fn check_annotation(check: &Check, config: &GithubConfig<'_>) -> Option<Annotation> {
     let level = match (check.status, check.severity) {
         (CheckStatus::Fail, _) => Level::Error,
-        (CheckStatus::InsufficientSamples | CheckStatus::NoData, Severity::Fail) => Level::Error,
         (
-            CheckStatus::Warn | CheckStatus::InsufficientSamples | CheckStatus::NoData,
+            CheckStatus::InsufficientSamples | CheckStatus::LowConfidence | CheckStatus::NoData,
+            Severity::Fail,
+        ) => Level::Error,
+        (
+            CheckStatus::Warn
+            | CheckStatus::InsufficientSamples
+            | CheckStatus::LowConfidence
+            | CheckStatus::NoData,
             Severity::Warn,
         ) => Level::Warning,
         (CheckStatus::Warn, Severity::Fail) => Level::Warning,
@@ -229,7 +235,7 @@ fn check_annotation(check: &Check, config: &GithubConfig<'_>) -> Option<Annotati
     let kind = match check.status {
         CheckStatus::Fail | CheckStatus::Warn => 0,
         CheckStatus::Pass => 1,
-        CheckStatus::InsufficientSamples | CheckStatus::NoData => 2,
+        CheckStatus::InsufficientSamples | CheckStatus::LowConfidence | CheckStatus::NoData => 2,
     };
     let title = format!(
         "perf-gate {}: {} {}",
@@ -257,6 +263,7 @@ fn status_word(status: CheckStatus) -> &'static str {
         CheckStatus::Fail => "budget exceeded",
         CheckStatus::Warn => "budget exceeded (warning)",
         CheckStatus::InsufficientSamples => "insufficient samples",
+        CheckStatus::LowConfidence => "low confidence",
         CheckStatus::NoData => "no data",
         CheckStatus::Pass => "marginal pass",
     }

@@ -151,6 +151,16 @@ fn inconclusive_cause(report: &Report, name: &dyn Fn(&str) -> String) -> String 
             )
         })
         .collect();
+    let unsure: Vec<String> = blocking(CheckStatus::LowConfidence)
+        .map(|check| {
+            format!(
+                "{} {} n={}",
+                name(&check.group.to_string()),
+                check.metric,
+                check.sample_count
+            )
+        })
+        .collect();
     let none: Vec<String> = blocking(CheckStatus::NoData)
         .map(|check| format!("{} {}", name(&check.group.to_string()), check.metric))
         .collect();
@@ -160,6 +170,13 @@ fn inconclusive_cause(report: &Report, name: &dyn Fn(&str) -> String) -> String 
             "{} with too few samples{}",
             count_of(few.len(), "check", "checks"),
             examples(&few)
+        ));
+    }
+    if !unsure.is_empty() {
+        causes.push(format!(
+            "{} with low confidence{}",
+            count_of(unsure.len(), "check", "checks"),
+            examples(&unsure)
         ));
     }
     if !none.is_empty() {

@@ -54,10 +54,14 @@ fn case_kind(check: &Check) -> CaseKind {
         (CheckStatus::Pass, _) => CaseKind::Passed,
         (CheckStatus::Warn, _) => CaseKind::PassedWithWarning,
         (CheckStatus::Fail, _) => CaseKind::Failure,
-        (CheckStatus::InsufficientSamples | CheckStatus::NoData, Severity::Fail) => CaseKind::Error,
-        (CheckStatus::InsufficientSamples | CheckStatus::NoData, Severity::Warn) => {
-            CaseKind::Skipped
-        }
+        (
+            CheckStatus::InsufficientSamples | CheckStatus::LowConfidence | CheckStatus::NoData,
+            Severity::Fail,
+        ) => CaseKind::Error,
+        (
+            CheckStatus::InsufficientSamples | CheckStatus::LowConfidence | CheckStatus::NoData,
+            Severity::Warn,
+        ) => CaseKind::Skipped,
     }
 }
 
@@ -179,6 +183,11 @@ fn check_message(check: &Check) -> String {
             "{} {observed} against a {limit} budget is not judged: {} samples, min_samples {}",
             check.metric, check.sample_count, check.min_samples
         ),
+        CheckStatus::LowConfidence => format!(
+            "{} {observed} against a {limit} budget is not judged ({})",
+            check.metric,
+            detail_text(check, style)
+        ),
         CheckStatus::NoData => format!(
             "{} has no data to judge against its {limit} budget",
             check.metric
@@ -247,6 +256,7 @@ fn suite(tool: &str, checks: &[&Check], properties: &str) -> String {
 fn status_type(status: CheckStatus) -> &'static str {
     match status {
         CheckStatus::NoData => "no_data",
+        CheckStatus::LowConfidence => "low_confidence",
         _ => "insufficient_samples",
     }
 }

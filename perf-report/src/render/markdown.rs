@@ -442,6 +442,7 @@ fn check_row(check: &Check, style: Style) -> String {
         CheckStatus::Fail => "**FAIL**",
         CheckStatus::Warn => "**WARN**",
         CheckStatus::InsufficientSamples => "too few samples",
+        CheckStatus::LowConfidence => "low confidence",
         CheckStatus::NoData => "no data",
         CheckStatus::Pass => "ok",
     };

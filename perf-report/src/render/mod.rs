@@ -29,8 +29,9 @@ fn status_rank(status: CheckStatus) -> u8 {
         CheckStatus::Fail => 0,
         CheckStatus::Warn => 1,
         CheckStatus::InsufficientSamples => 2,
-        CheckStatus::NoData => 3,
-        CheckStatus::Pass => 4,
+        CheckStatus::LowConfidence => 3,
+        CheckStatus::NoData => 4,
+        CheckStatus::Pass => 5,
     }
 }
 
@@ -163,8 +164,9 @@ fn comparison_text(check: &Check, style: Style) -> String {
     )
 }
 
-/// What the check's numbers mean, without parentheses: `+8.30 ms, +83.0%`, `40.20 ms headroom`,
-/// `insufficient samples: 10 < 50`, `no data`.
+/// What the check's numbers mean, without parentheses: `+8.30 ms, +83.0%`, `40.20 ms headroom`
+/// (`, 1.00 ms at the upper bound` when there is an interval), `insufficient samples: 10 < 50`,
+/// `low confidence: ...`, `no data`.
 fn detail_text(check: &Check, style: Style) -> String {
     match check.status {
         CheckStatus::NoData => "no data".to_owned(),
@@ -174,9 +176,33 @@ fn detail_text(check: &Check, style: Style) -> String {
                 check.sample_count, check.min_samples
             )
         }
-        CheckStatus::Pass => match check.headroom {
-            Some(headroom) => format!("{} headroom", format_value(headroom, check.unit, style)),
-            None => "within budget".to_owned(),
+        CheckStatus::LowConfidence => match check.confidence_interval {
+            Some(interval) => format!(
+                "low confidence: over the budget, but the {}% CI {}..{} reaches down to it",
+                fixed(interval.level * 100.0, 0),
+                format_value(interval.low, check.unit, style),
+                format_value(interval.high, check.unit, style)
+            ),
+            None => format!(
+                "low confidence: no confidence interval from {} samples",
+                check.sample_count
+            ),
+        },
+        CheckStatus::Pass => match (check.headroom, check.headroom_at_bound) {
+            (Some(headroom), Some(at_bound)) if at_bound >= 0.0 => format!(
+                "{} headroom, {} at the upper bound",
+                format_value(headroom, check.unit, style),
+                format_value(at_bound, check.unit, style)
+            ),
+            (Some(headroom), Some(at_bound)) => format!(
+                "{} headroom, the upper bound {} over",
+                format_value(headroom, check.unit, style),
+                format_value(-at_bound, check.unit, style)
+            ),
+            (Some(headroom), None) => {
+                format!("{} headroom", format_value(headroom, check.unit, style))
+            }
+            (None, _) => "within budget".to_owned(),
         },
         CheckStatus::Fail | CheckStatus::Warn => {
             let absolute = check.difference.map_or_else(String::new, |value| {
@@ -332,8 +358,15 @@ fn verbatim(name: &str) -> String {
 /// regression says so in its first line.
 fn counts_sentence(report: &Report) -> String {
     let counts = report.counts();
+    // "low confidence" appears only when a check has that status, so reports of budgets that
+    // never lower `min_samples` read as before.
+    let low_confidence = if counts.low_confidence > 0 {
+        format!(", {} low confidence", counts.low_confidence)
+    } else {
+        String::new()
+    };
     let mut sentence = format!(
-        "{} failed, {} warned, {} insufficient samples, {} no data, {} passed ({} checks, {} marginal; {})",
+        "{} failed, {} warned, {} insufficient samples{low_confidence}, {} no data, {} passed ({} checks, {} marginal; {})",
         counts.failed,
         counts.warned,
         counts.insufficient_samples,

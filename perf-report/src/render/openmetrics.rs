@@ -138,6 +138,7 @@ fn status_name(status: CheckStatus) -> &'static str {
         CheckStatus::Fail => "fail",
         CheckStatus::Warn => "warn",
         CheckStatus::InsufficientSamples => "insufficient_samples",
+        CheckStatus::LowConfidence => "low_confidence",
         CheckStatus::NoData => "no_data",
         CheckStatus::Pass => "pass",
     }

@@ -98,6 +98,7 @@ pub fn checks_section(report: &Report, config: &TextConfig) -> String {
             CheckStatus::Fail => ("[FAIL]", RED),
             CheckStatus::Warn => ("[WARN]", YELLOW),
             CheckStatus::InsufficientSamples => ("[FEW ]", YELLOW),
+            CheckStatus::LowConfidence => ("[LOW ]", YELLOW),
             CheckStatus::NoData => ("[NONE]", YELLOW),
             CheckStatus::Pass => ("[ OK ]", GREEN),
         };

@@ -87,6 +87,7 @@ fn status_tag(status: CheckStatus) -> &'static str {
         CheckStatus::Fail => "[FAIL]",
         CheckStatus::Warn => "[WARN]",
         CheckStatus::InsufficientSamples => "[INSUFFICIENT]",
+        CheckStatus::LowConfidence => "[LOW CONFIDENCE]",
         CheckStatus::NoData => "[NO DATA]",
         CheckStatus::Pass => "[OK]",
     }
@@ -212,7 +213,9 @@ fn causes(out: &mut String, report: &Report, views: &[GroupView<'_>]) {
                     (check.status, verdict),
                     (CheckStatus::Fail, Verdict::Fail)
                         | (
-                            CheckStatus::InsufficientSamples | CheckStatus::NoData,
+                            CheckStatus::InsufficientSamples
+                                | CheckStatus::LowConfidence
+                                | CheckStatus::NoData,
                             Verdict::Inconclusive
                         )
                 )
