@@ -55,7 +55,9 @@ use std::fmt;
 
 pub use atomic::{WriteError, read_to_string_capped, write_atomically};
 pub use fields::{Field, FieldMap, FieldMapError, FieldMapping};
-pub use group::{GroupKey, GroupName, GroupSamples, OutcomeCounts, ReportedStatistics};
+pub use group::{
+    GroupKey, GroupKeyError, GroupName, GroupSamples, OutcomeCounts, ReportedStatistics,
+};
 pub use jiff::Timestamp;
 pub use normalize::{http_reason, normalize_line, normalize_line_with};
 pub use parse::{parse_line, parse_line_reference, parse_line_reference_with, parse_line_with};
