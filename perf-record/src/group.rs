@@ -59,16 +59,18 @@ impl OutcomeCounts {
 /// The identity of a budgeted group: one step of one tool.
 ///
 /// Its [`Display`](fmt::Display) form, `tool/step`, is the one way every report spells a group.
-/// A `/` or `\` inside a name is written with a backslash before it (`\/`, `\\`), so that
-/// tool `a/b` with step `c` (`a\/b/c`) and tool `a` with step `b/c` (`a/b\/c`) never read
-/// the same; [`FromStr`](std::str::FromStr) reads the form back (a `TOOL/STEP` argument).
+/// The first unescaped `/` ends the tool: a `/` or `\` inside the tool is written with a
+/// backslash before it (`\/`, `\\`), the step is written as it is (HTTP steps such as
+/// `GET /api/users` keep their slashes). So tool `a/b` with step `c` (`a\/b/c`) and tool `a`
+/// with step `b/c` (`a/b/c`) never read the same; [`FromStr`](std::str::FromStr) reads the
+/// form back (a `TOOL/STEP` argument).
 ///
 /// ```
 /// use perf_record::GroupKey;
 ///
 /// assert_eq!(GroupKey::new("wsap", "import").to_string(), "wsap/import");
 /// assert_eq!(GroupKey::new("a/b", "c").to_string(), r"a\/b/c");
-/// assert_eq!(GroupKey::new("a", "b/c").to_string(), r"a/b\/c");
+/// assert_eq!(GroupKey::new("a", "b/c").to_string(), "a/b/c");
 /// assert_eq!(r"a\/b/c".parse(), Ok(GroupKey::new("a/b", "c")));
 /// assert_eq!("api/v1/users".parse(), Ok(GroupKey::new("api", "v1/users")));
 /// ```
@@ -95,15 +97,15 @@ impl GroupKey {
 
 impl fmt::Display for GroupKey {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_name(formatter, &self.tool)?;
+        write_tool(formatter, &self.tool)?;
         formatter.write_str("/")?;
-        write_name(formatter, &self.step)
+        formatter.write_str(&self.step)
     }
 }
 
-/// A name with `/` and `\` escaped by a backslash; the common name without either is written
+/// A tool with `/` and `\` escaped by a backslash; the common name without either is written
 /// in one piece.
-fn write_name(formatter: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+fn write_tool(formatter: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
     if !name.contains(['/', '\\']) {
         return formatter.write_str(name);
     }
@@ -125,40 +127,37 @@ pub enum GroupKeyError {
     /// The tool or the step is empty.
     #[error("the tool and the step must not be empty")]
     EmptyName,
-    /// A backslash before something other than `/` or `\`, or at the end.
-    #[error("a backslash must come before `/` or `\\`")]
+    /// A backslash in the tool before something other than `/` or `\`, or at its end.
+    #[error("a backslash in the tool must come before `/` or `\\`")]
     BadEscape,
 }
 
 impl std::str::FromStr for GroupKey {
     type Err = GroupKeyError;
 
-    /// Reads the [`Display`](fmt::Display) form. The tool ends at the first unescaped `/`; in
-    /// the step, an unescaped `/` is kept as it is (`api/v1/users` is step `v1/users`), so a
-    /// name typed by hand needs no escape after the first `/`.
+    /// Reads the [`Display`](fmt::Display) form: the tool, unescaped, up to the first
+    /// unescaped `/`; the step is the rest as it is (`api/v1/users` is step `v1/users`).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let mut tool = String::new();
-        let mut step = String::new();
-        let mut in_step = false;
-        let mut characters = text.chars();
-        while let Some(character) = characters.next() {
-            let target = if in_step { &mut step } else { &mut tool };
-            match character {
-                '\\' => match characters.next() {
-                    Some(escaped @ ('/' | '\\')) => target.push(escaped),
+        let mut characters = text.char_indices();
+        let step = loop {
+            match characters.next() {
+                Some((_, '\\')) => match characters.next() {
+                    Some((_, escaped @ ('/' | '\\'))) => tool.push(escaped),
                     _ => return Err(GroupKeyError::BadEscape),
                 },
-                '/' if !in_step => in_step = true,
-                other => target.push(other),
+                Some((index, '/')) => break &text[index + 1..],
+                Some((_, other)) => tool.push(other),
+                None => return Err(GroupKeyError::NoSeparator),
             }
-        }
-        if !in_step {
-            return Err(GroupKeyError::NoSeparator);
-        }
+        };
         if tool.is_empty() || step.is_empty() {
             return Err(GroupKeyError::EmptyName);
         }
-        Ok(GroupKey { tool, step })
+        Ok(GroupKey {
+            tool,
+            step: step.to_owned(),
+        })
     }
 }
 
@@ -270,10 +269,15 @@ mod tests {
         let first = GroupKey::new("a/b", "c");
         let second = GroupKey::new("a", "b/c");
         assert_eq!(first.to_string(), r"a\/b/c");
-        assert_eq!(second.to_string(), r"a/b\/c");
-        // A backslash is escaped too, so `a\` + `/b` and `a\/` + `b` differ as well.
-        assert_eq!(GroupKey::new(r"a\", "/b").to_string(), r"a\\/\/b");
+        assert_eq!(second.to_string(), "a/b/c");
+        // A backslash in the tool is escaped too, so `a\` + `/b` and `a\/` + `b` differ.
+        assert_eq!(GroupKey::new(r"a\", "/b").to_string(), r"a\\//b");
         assert_eq!(GroupKey::new(r"a\/", "b").to_string(), r"a\\\//b");
+        // Steps keep their slashes and backslashes.
+        assert_eq!(
+            GroupKey::new("api", r"GET /x\y").to_string(),
+            r"api/GET /x\y"
+        );
         for key in [
             first,
             second,
@@ -281,6 +285,7 @@ mod tests {
             GroupKey::new(r"a\/", "b"),
             GroupKey::new("/", "/"),
             GroupKey::new(r"\", r"\"),
+            GroupKey::new("api", r"GET /x\y"),
             GroupKey::new("wsap", "import"),
         ] {
             assert_eq!(key.to_string().parse(), Ok(key.clone()), "{key}");
@@ -295,7 +300,8 @@ mod tests {
         assert_eq!("api".parse::<GroupKey>(), Err(GroupKeyError::NoSeparator));
         assert_eq!(r"a\/b".parse::<GroupKey>(), Err(GroupKeyError::NoSeparator));
         assert_eq!(r"a\x/b".parse::<GroupKey>(), Err(GroupKeyError::BadEscape));
-        assert_eq!(r"a/b\".parse::<GroupKey>(), Err(GroupKeyError::BadEscape));
+        assert_eq!(r"a\".parse::<GroupKey>(), Err(GroupKeyError::BadEscape));
+        assert_eq!(r"a/b\".parse(), Ok(GroupKey::new("a", r"b\")));
     }
 
     #[test]

@@ -627,7 +627,7 @@ impl Budgets {
 /// Which budget entry produced a check: its tool and step as written, wildcards included.
 ///
 /// Displays as `tool/step` (`*/import`, `wsap/*`, `api/get_*`), spelled as
-/// [`perf_record::GroupKey`] spells a group (a `/` inside a key written `\/`).
+/// [`perf_record::GroupKey`] spells a group (a `/` inside the tool key written `\/`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct EntryRef {

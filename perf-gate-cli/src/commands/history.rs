@@ -171,7 +171,8 @@ fn is_broken_pipe(error: &perf_history::HistoryError) -> bool {
     }
 }
 
-/// `TOOL/STEP` as reports spell it (`GroupKey`'s form: a `/` inside the tool written `\/`).
+/// `TOOL/STEP` as reports spell it (`GroupKey`'s form: a `/` inside the tool written `\/`,
+/// the step as it is).
 fn group_key(text: &str) -> Result<GroupKey> {
     match text.parse::<GroupKey>() {
         Ok(key) => Ok(key),
