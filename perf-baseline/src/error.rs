@@ -69,7 +69,7 @@ pub enum BaselineError {
         computed: String,
     },
     /// A value in an input group or a baseline file breaks the format's rules.
-    #[error("{source_name}: group {tool}/{step}: field `{field}`: {problem}")]
+    #[error("{source_name}: group {}: field `{field}`: {problem}", perf_record::GroupKey::new(.tool.as_str(), .step.as_str()))]
     InvalidGroup {
         /// Where the group came from (a file name, or `input`).
         source_name: String,
@@ -83,7 +83,7 @@ pub enum BaselineError {
         problem: String,
     },
     /// The same (tool, step) appears twice.
-    #[error("{source_name}: group {tool}/{step} appears more than once")]
+    #[error("{source_name}: group {} appears more than once", perf_record::GroupKey::new(.tool.as_str(), .step.as_str()))]
     DuplicateGroup {
         /// Where the groups came from.
         source_name: String,

@@ -39,6 +39,10 @@ pub enum Origin {
     /// The process's standard input (the root `-`), read once, sequentially, and named
     /// [`STDIN_NAME`] in every message. gzip is recognised by its magic bytes.
     Stdin,
+    /// A root that is neither a regular file nor a directory: a named pipe (`mkfifo`, a shell's
+    /// `<(...)`, which is `/dev/fd/N`), `/dev/stdin` on a pipe, or a character device. Read
+    /// once, sequentially, by its path, like standard input; gzip by its magic bytes.
+    Stream,
 }
 
 /// The root that means standard input.
@@ -52,7 +56,9 @@ pub const STDIN_NAME: &str = "<stdin>";
 pub struct SourceFile {
     /// The path as found under its root, or [`STDIN_NAME`].
     pub path: Utf8PathBuf,
-    /// Its size on disk when it was listed (compressed size for gzip; 0 for stdin).
+    /// Its size on disk when it was listed (compressed size for gzip; 0 for stdin and
+    /// streams). A file is read up to this size only: what is appended while the run reads it
+    /// belongs to the next run.
     pub bytes: u64,
     /// Plain or gzip.
     pub compression: Compression,
@@ -68,6 +74,7 @@ impl SourceFile {
     /// input that starts with gzip's magic bytes, is gunzipped (for a reader of its own, such as
     /// `normalize`'s; [`crate::scan`] reads files in parallel chunks itself).
     pub fn open(&self) -> std::io::Result<Box<dyn std::io::BufRead>> {
+        use std::io::Read as _;
         use std::io::{BufRead as _, BufReader};
         let (reader, gzip): (Box<dyn std::io::Read>, bool) = match self.origin {
             Origin::Stdin => {
@@ -75,8 +82,14 @@ impl SourceFile {
                 let gzip = stdin.fill_buf()?.starts_with(&GZIP_MAGIC);
                 (Box::new(stdin), gzip)
             }
+            Origin::Stream => {
+                let mut stream = BufReader::new(std::fs::File::open(&self.path)?);
+                let gzip = stream.fill_buf()?.starts_with(&GZIP_MAGIC);
+                (Box::new(stream), gzip)
+            }
             Origin::File => (
-                Box::new(std::fs::File::open(&self.path)?),
+                // Up to the size it had when listed: a file appended while it is read ends.
+                Box::new(std::fs::File::open(&self.path)?.take(self.bytes)),
                 self.compression == Compression::Gzip,
             ),
         };
@@ -330,6 +343,19 @@ pub fn discover(roots: &[Utf8PathBuf], config: &DiscoverConfig) -> Result<Discov
             }
         };
         discovery.roots_scanned += 1;
+        if !metadata.is_file() && !metadata.is_dir() {
+            // A pipe or a device named as a root (`<(zcat logs.gz)`, `/dev/stdin`, a FIFO) is
+            // read as a stream, once, even when named twice.
+            if !discovery.files.iter().any(|file| file.path == *root) {
+                discovery.files.push(SourceFile {
+                    path: root.clone(),
+                    bytes: 0,
+                    compression: Compression::None,
+                    origin: Origin::Stream,
+                });
+            }
+            continue;
+        }
         if metadata.is_file() {
             // Named explicitly: read even when it is the output too (no exclusion).
             let none = Exclusion {

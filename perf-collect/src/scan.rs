@@ -276,7 +276,7 @@ fn plan_units(files: &[SourceFile], chunk_bytes: u64, batch_bytes: u64) -> Vec<U
     // The batch being filled: the last unit, while it holds small files only.
     let mut batch_open = false;
     for (index, file) in files.iter().enumerate() {
-        let sequential = file.compression == Compression::Gzip || file.origin == Origin::Stdin;
+        let sequential = file.compression == Compression::Gzip || file.origin != Origin::File;
         let small = !sequential && file.bytes <= batch_bytes;
         if small {
             match units.last_mut() {
@@ -313,7 +313,7 @@ fn plan_units(files: &[SourceFile], chunk_bytes: u64, batch_bytes: u64) -> Vec<U
         let mut start = 0u64;
         while start < file.bytes {
             let end = start + chunk_bytes;
-            // The last chunk owns everything to the end, in case the file grew since it was listed.
+            // The last chunk owns everything to the listed size (the reader stops there).
             let owned_end = if end >= file.bytes { u64::MAX } else { end };
             let range = if start == 0 {
                 ScanRange { owned_end, ..whole }
@@ -546,11 +546,23 @@ fn read_part<S: RecordSink>(
             }
             Ok(Box::new(stdin))
         }
+        // A pipe or device root: one unit, read once; gzip by its magic bytes.
+        Origin::Stream => File::open(&file.path).map(|handle| {
+            let mut stream = io::BufReader::with_capacity(256 * 1024, handle);
+            match io::BufRead::fill_buf(&mut stream) {
+                Ok(head) if head.starts_with(&GZIP_MAGIC) => compression = Compression::Gzip,
+                _ => {}
+            }
+            Box::new(stream) as Box<dyn Read>
+        }),
         Origin::File => File::open(&file.path).and_then(|mut handle| {
             if unit.range.start > 0 {
                 handle.seek(SeekFrom::Start(unit.range.start))?;
             }
-            Ok(Box::new(handle) as Box<dyn Read>)
+            // Up to the size the file had when it was listed, never what a writer appends
+            // while it is read (which would never end against a fast writer).
+            let listed_rest = file.bytes.saturating_sub(unit.range.start);
+            Ok(Box::new(handle.take(listed_rest)) as Box<dyn Read>)
         }),
     };
     let handle = match opened {

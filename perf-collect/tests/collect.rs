@@ -998,3 +998,108 @@ fn a_spill_that_cannot_be_written_fails_without_output_or_leftovers() {
     drop(collection);
     assert_eq!(std::fs::read(&not_a_directory).unwrap(), b"x");
 }
+
+/// Appends lines to a file when the scan starts (after the file was listed, before a byte of it
+/// is read): a writer that outruns the reader.
+struct AppendOnStart {
+    path: Utf8PathBuf,
+    lines: String,
+}
+
+impl perf_collect::Progress for AppendOnStart {
+    fn start(&self, _total_bytes: u64) {
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .unwrap();
+        file.write_all(self.lines.as_bytes()).unwrap();
+    }
+
+    fn advance(&self, _bytes: u64) {}
+
+    fn finish(&self) {}
+}
+
+#[test]
+fn a_file_appended_while_read_is_read_up_to_its_size_when_listed() {
+    let (_dir, root) = temp_root();
+    let path = root.join("app.jsonl");
+    let line = record("2025-10-16T00:00:00Z", "s", "t", "x", 1.0, Some(true));
+    let appended = format!("{line}\n").repeat(1000);
+    // Whole-file reading and chunked reading both stop at the listed size.
+    for chunk_bytes in [8 * 1024 * 1024, 7] {
+        write(&path, format!("{line}\n{line}\n{line}\n").as_bytes());
+        let mut config = chunked(chunk_bytes);
+        config.scan.progress = Some(std::sync::Arc::new(AppendOnStart {
+            path: path.clone(),
+            lines: appended.clone(),
+        }));
+        let aggregation =
+            aggregate(std::slice::from_ref(&root), &config, GroupBy::ToolStep).unwrap();
+        assert_eq!(
+            aggregation.report.totals.lines, 3,
+            "chunks of {chunk_bytes} bytes"
+        );
+        assert_eq!(aggregation.report.totals.accepted, 3);
+        assert_eq!(aggregation.groups[&key("t", "x")].counts.ok, 3);
+    }
+    // The next run reads what was appended.
+    let aggregation = aggregate(&[root], &CollectConfig::default(), GroupBy::ToolStep).unwrap();
+    assert_eq!(aggregation.report.totals.accepted, 1003);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_root_is_read_as_a_stream_not_as_zero_files() {
+    let (_dir, root) = temp_root();
+    let fifo = root.join("pipe");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mkfifo failed");
+    let line = record("2025-10-16T00:00:00Z", "s", "t", "x", 2.5, Some(true));
+    let body = format!("{line}\n").repeat(500);
+    // gzip is recognised by its magic bytes, as on stdin.
+    for (name, bytes) in [
+        ("plain", body.clone().into_bytes()),
+        ("gzip", gzip(body.as_bytes())),
+    ] {
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                // Opening a FIFO for writing blocks until the reader opens it.
+                std::fs::write(&fifo, bytes).unwrap();
+            })
+        };
+        let aggregation = aggregate(
+            &[fifo.clone(), fifo.clone()],
+            &CollectConfig::default(),
+            GroupBy::ToolStep,
+        )
+        .unwrap();
+        writer.join().unwrap();
+        assert_eq!(
+            aggregation.report.files.len(),
+            1,
+            "{name}: named twice, read once"
+        );
+        assert_eq!(aggregation.report.files[0].path, fifo, "{name}");
+        assert_eq!(aggregation.report.totals.accepted, 500, "{name}");
+        assert_eq!(aggregation.groups[&key("t", "x")].counts.ok, 500, "{name}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_character_device_root_is_read_as_a_stream() {
+    let aggregation = aggregate(
+        &[Utf8PathBuf::from("/dev/null")],
+        &CollectConfig::default(),
+        GroupBy::ToolStep,
+    )
+    .unwrap();
+    assert_eq!(aggregation.report.files.len(), 1);
+    assert_eq!(aggregation.report.files[0].path, "/dev/null");
+    assert_eq!(aggregation.report.totals.lines, 0);
+}

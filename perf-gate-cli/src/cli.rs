@@ -38,6 +38,10 @@ pub struct GlobalArgs {
     /// CLICOLOR=0, CLICOLOR_FORCE and TERM=dumb.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+    /// Print at most N rejected lines (or import items) on stderr, then "... and M more"; 0
+    /// prints all of them. Every rejected line is counted either way.
+    #[arg(long, global = true, default_value_t = 100, value_name = "N")]
+    pub max_errors: u64,
 }
 
 /// When to colour output.

@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         diagnostics: Diagnostics {
             quiet: cli.global.quiet,
             verbose: cli.global.verbose,
+            max_errors: cli.global.max_errors,
         },
         color: use_color(cli.global.color),
     };

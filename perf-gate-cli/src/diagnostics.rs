@@ -45,6 +45,7 @@ pub fn collect_config(
     config.discover = discover_config(&filter.roots, exclude);
     config.scan.fields = field_map(&filter.roots)?;
     config.scan.progress = diagnostics.progress();
+    config.scan.rejections_kept = diagnostics.rejections_kept();
     Ok(config)
 }
 
@@ -89,6 +90,8 @@ pub struct Diagnostics {
     pub quiet: bool,
     /// `--verbose`: per-file accounting too.
     pub verbose: bool,
+    /// `--max-errors`: how many rejected lines to print, 0 for all.
+    pub max_errors: u64,
 }
 
 /// Inputs smaller than this never get a progress bar: they are done before it would be seen.
@@ -116,6 +119,35 @@ impl Progress for ProgressBar {
 }
 
 impl Diagnostics {
+    /// How many rejected lines (or items) to keep for printing: `--max-errors`, 0 meaning all.
+    pub fn rejections_kept(self) -> usize {
+        match self.max_errors {
+            0 => usize::MAX,
+            limit => usize::try_from(limit).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// Prints the kept rejections (at most [`Diagnostics::rejections_kept`] of them) and, when
+    /// `total` is more, `... and N more rejected {what}`.
+    pub fn rejections<'a>(self, kept: impl IntoIterator<Item = &'a str>, total: u64, what: &str) {
+        if self.quiet {
+            return;
+        }
+        let mut stderr = std::io::stderr().lock();
+        let mut printed = 0u64;
+        for rejection in kept.into_iter().take(self.rejections_kept()) {
+            let _ = writeln!(stderr, "warning: {}", ascii(rejection));
+            printed += 1;
+        }
+        if total > printed {
+            let _ = writeln!(
+                stderr,
+                "warning: ... and {} more rejected {what} (--max-errors 0 prints all)",
+                total - printed
+            );
+        }
+    }
+
     /// The progress bar of a scan: none when quiet or when stderr is not a terminal.
     pub fn progress(self) -> Option<Arc<dyn Progress>> {
         if self.quiet || !std::io::stderr().is_terminal() {
@@ -147,7 +179,10 @@ impl Diagnostics {
         }
         let unlisted = report.unlisted_rejections();
         if unlisted > 0 {
-            let _ = writeln!(stderr, "warning: ... and {unlisted} more rejected lines");
+            let _ = writeln!(
+                stderr,
+                "warning: ... and {unlisted} more rejected lines (--max-errors 0 prints all)"
+            );
         }
         self.skipped(&report.skipped, report.files.is_empty());
         if self.verbose {
@@ -242,6 +277,7 @@ mod tests {
     const QUIET: Diagnostics = Diagnostics {
         quiet: true,
         verbose: false,
+        max_errors: 100,
     };
 
     #[test]

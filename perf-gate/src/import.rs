@@ -7,9 +7,6 @@ use perf_collect::{CollectError, CompiledFilter, Filter, GroupBy};
 use perf_import::{FormatChoice, ImportConfig, ImportError, ImportReport, Item};
 use perf_record::{GroupKey, GroupName, GroupSamples, Record, ReportedStatistics};
 
-/// How many rejections are kept for printing; all are counted.
-const REJECTIONS_KEPT: usize = 100;
-
 /// What the imports of a run read.
 #[derive(Debug, Default)]
 pub struct Imported {
@@ -23,7 +20,8 @@ pub struct Imported {
     /// records); the first summary of a group wins. Budgets are checked against these figures,
     /// nothing that needs raw samples is computed from them.
     pub reported: BTreeMap<GroupKey, ReportedStatistics>,
-    /// The first rejected items, `input:line: path: reason`.
+    /// The first rejected items (at most the `rejections_kept` of [`import_groups`]),
+    /// `input:line: path: reason`; every one is counted in its report.
     pub rejections: Vec<String>,
 }
 
@@ -47,7 +45,7 @@ pub enum ImportGroupsError {
 
 /// Imports every input with `format` (`auto` sniffs each one) and groups the raw samples that
 /// `filter` keeps by `group_by`. Summary records (aggregate-only formats) are counted, never
-/// turned into samples.
+/// turned into samples; the first `rejections_kept` rejected items are kept for printing.
 ///
 /// # Errors
 /// An invalid filter pattern, or an input that cannot be imported at all (unreadable, wrong
@@ -58,12 +56,13 @@ pub fn import_groups(
     config: &ImportConfig,
     filter: &Filter,
     group_by: GroupBy,
+    rejections_kept: usize,
 ) -> Result<Imported, ImportGroupsError> {
     let filter = filter.compile().map_err(ImportGroupsError::Filter)?;
     let mut imported = Imported::default();
     for input in inputs {
         let report = perf_import::import_path(format, input, config, |item| {
-            take(&mut imported, &filter, group_by, item);
+            take(&mut imported, &filter, group_by, rejections_kept, item);
             Ok(())
         })
         .map_err(|source| ImportGroupsError::Import {
@@ -75,7 +74,13 @@ pub fn import_groups(
     Ok(imported)
 }
 
-fn take(imported: &mut Imported, filter: &CompiledFilter, group_by: GroupBy, item: Item<'_>) {
+fn take(
+    imported: &mut Imported,
+    filter: &CompiledFilter,
+    group_by: GroupBy,
+    rejections_kept: usize,
+    item: Item<'_>,
+) {
     match item {
         Item::Sample(sample) => {
             if !filter.matches(&sample.record) {
@@ -108,7 +113,7 @@ fn take(imported: &mut Imported, filter: &CompiledFilter, group_by: GroupBy, ite
                 .or_insert(statistics);
         }
         Item::Rejected(rejection) => {
-            if imported.rejections.len() < REJECTIONS_KEPT {
+            if imported.rejections.len() < rejections_kept {
                 imported.rejections.push(rejection.to_string());
             }
         }

@@ -401,7 +401,8 @@ pub fn render_summary(outcome: &ProbeOutcome) -> String {
         // unclamped (it accepts at most 65,535).
         .min(80);
     for endpoint in &outcome.endpoints {
-        let name = format!("{}/{}", endpoint.tool, endpoint.step);
+        let name =
+            perf_record::GroupKey::new(endpoint.tool.as_str(), endpoint.step.as_str()).to_string();
         let mut errors = String::new();
         if let (Some(lag), Some(service)) = (endpoint.lag_p99_ms, endpoint.service) {
             // Open model: the uncorrected service time and the lag, beside the corrected `ms`.

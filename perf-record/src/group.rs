@@ -60,11 +60,20 @@ impl OutcomeCounts {
 /// The identity of a budgeted group: one step of one tool.
 ///
 /// Its [`Display`](fmt::Display) form, `tool/step`, is the one way every report spells a group.
+/// The first unescaped `/` ends the tool: a `/` or `\` inside the tool is written with a
+/// backslash before it (`\/`, `\\`), the step is written as it is (HTTP steps such as
+/// `GET /api/users` keep their slashes). So tool `a/b` with step `c` (`a\/b/c`) and tool `a`
+/// with step `b/c` (`a/b/c`) never read the same; [`FromStr`](std::str::FromStr) reads the
+/// form back (a `TOOL/STEP` argument).
 ///
 /// ```
 /// use perf_record::GroupKey;
 ///
 /// assert_eq!(GroupKey::new("wsap", "import").to_string(), "wsap/import");
+/// assert_eq!(GroupKey::new("a/b", "c").to_string(), r"a\/b/c");
+/// assert_eq!(GroupKey::new("a", "b/c").to_string(), "a/b/c");
+/// assert_eq!(r"a\/b/c".parse(), Ok(GroupKey::new("a/b", "c")));
+/// assert_eq!("api/v1/users".parse(), Ok(GroupKey::new("api", "v1/users")));
 /// ```
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
@@ -89,7 +98,67 @@ impl GroupKey {
 
 impl fmt::Display for GroupKey {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}/{}", self.tool, self.step)
+        write_tool(formatter, &self.tool)?;
+        formatter.write_str("/")?;
+        formatter.write_str(&self.step)
+    }
+}
+
+/// A tool with `/` and `\` escaped by a backslash; the common name without either is written
+/// in one piece.
+fn write_tool(formatter: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+    if !name.contains(['/', '\\']) {
+        return formatter.write_str(name);
+    }
+    for character in name.chars() {
+        if matches!(character, '/' | '\\') {
+            formatter.write_str("\\")?;
+        }
+        fmt::Write::write_char(formatter, character)?;
+    }
+    Ok(())
+}
+
+/// Why a text is not a `TOOL/STEP` group.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GroupKeyError {
+    /// No unescaped `/` separates a tool from a step.
+    #[error("expected TOOL/STEP (a `/` inside a name written `\\/`)")]
+    NoSeparator,
+    /// The tool or the step is empty.
+    #[error("the tool and the step must not be empty")]
+    EmptyName,
+    /// A backslash in the tool before something other than `/` or `\`, or at its end.
+    #[error("a backslash in the tool must come before `/` or `\\`")]
+    BadEscape,
+}
+
+impl std::str::FromStr for GroupKey {
+    type Err = GroupKeyError;
+
+    /// Reads the [`Display`](fmt::Display) form: the tool, unescaped, up to the first
+    /// unescaped `/`; the step is the rest as it is (`api/v1/users` is step `v1/users`).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut tool = String::new();
+        let mut characters = text.char_indices();
+        let step = loop {
+            match characters.next() {
+                Some((_, '\\')) => match characters.next() {
+                    Some((_, escaped @ ('/' | '\\'))) => tool.push(escaped),
+                    _ => return Err(GroupKeyError::BadEscape),
+                },
+                Some((index, '/')) => break &text[index + 1..],
+                Some((_, other)) => tool.push(other),
+                None => return Err(GroupKeyError::NoSeparator),
+            }
+        };
+        if tool.is_empty() || step.is_empty() {
+            return Err(GroupKeyError::EmptyName);
+        }
+        Ok(GroupKey {
+            tool,
+            step: step.to_owned(),
+        })
     }
 }
 
@@ -350,6 +419,46 @@ impl ReportedStatistics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slash_inside_a_name_never_makes_two_groups_read_the_same() {
+        let first = GroupKey::new("a/b", "c");
+        let second = GroupKey::new("a", "b/c");
+        assert_eq!(first.to_string(), r"a\/b/c");
+        assert_eq!(second.to_string(), "a/b/c");
+        // A backslash in the tool is escaped too, so `a\` + `/b` and `a\/` + `b` differ.
+        assert_eq!(GroupKey::new(r"a\", "/b").to_string(), r"a\\//b");
+        assert_eq!(GroupKey::new(r"a\/", "b").to_string(), r"a\\\//b");
+        // Steps keep their slashes and backslashes.
+        assert_eq!(
+            GroupKey::new("api", r"GET /x\y").to_string(),
+            r"api/GET /x\y"
+        );
+        for key in [
+            first,
+            second,
+            GroupKey::new(r"a\", "/b"),
+            GroupKey::new(r"a\/", "b"),
+            GroupKey::new("/", "/"),
+            GroupKey::new(r"\", r"\"),
+            GroupKey::new("api", r"GET /x\y"),
+            GroupKey::new("wsap", "import"),
+        ] {
+            assert_eq!(key.to_string().parse(), Ok(key.clone()), "{key}");
+        }
+    }
+
+    #[test]
+    fn a_typed_tool_step_needs_no_escape_after_the_first_slash() {
+        assert_eq!("api/v1/users".parse(), Ok(GroupKey::new("api", "v1/users")));
+        assert_eq!("api/".parse::<GroupKey>(), Err(GroupKeyError::EmptyName));
+        assert_eq!("/x".parse::<GroupKey>(), Err(GroupKeyError::EmptyName));
+        assert_eq!("api".parse::<GroupKey>(), Err(GroupKeyError::NoSeparator));
+        assert_eq!(r"a\/b".parse::<GroupKey>(), Err(GroupKeyError::NoSeparator));
+        assert_eq!(r"a\x/b".parse::<GroupKey>(), Err(GroupKeyError::BadEscape));
+        assert_eq!(r"a\".parse::<GroupKey>(), Err(GroupKeyError::BadEscape));
+        assert_eq!(r"a/b\".parse(), Ok(GroupKey::new("a", r"b\")));
+    }
 
     #[test]
     fn group_names_display_as_reports_spell_them() {

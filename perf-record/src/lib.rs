@@ -57,8 +57,8 @@ use std::fmt;
 pub use atomic::{WriteError, read_to_string_capped, temporary_directory, write_atomically};
 pub use fields::{Field, FieldMap, FieldMapError, FieldMapping};
 pub use group::{
-    GroupKey, GroupName, GroupSamples, LatencyOf, LatencyOfError, MeasureSamples, OutcomeCounts,
-    ReportedStatistics,
+    GroupKey, GroupKeyError, GroupName, GroupSamples, LatencyOf, LatencyOfError, MeasureSamples,
+    OutcomeCounts, ReportedStatistics,
 };
 pub use jiff::Timestamp;
 pub use measure::{
@@ -71,6 +71,12 @@ pub use read::{
     DEFAULT_MAX_LINE_BYTES, LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom,
 };
 pub use write::{TimestampText, civil_from_days, push_record, record_to_line, write_record};
+
+/// The largest `ms` a record may hold: 10^12 ms, about 31.7 years. A larger latency is a rejected
+/// line (`ms-out-of-range`), so that no sum, moment or interval bound of a group's latencies can
+/// overflow to infinity (10^12 squared times any realistic sample count is far below
+/// `f64::MAX`).
+pub const MAX_MS: f64 = 1e12;
 
 /// The outcome of one timed operation: a tri-state.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,7 +137,7 @@ pub enum ErrorKind {
     NegativeMs,
     /// `ms` is not finite.
     NonFiniteMs,
-    /// `ms` does not fit an f64.
+    /// `ms` does not fit an f64, or is above [`MAX_MS`].
     MsOutOfRange,
     /// `ts` is neither an RFC 3339 timestamp with offset nor epoch seconds or milliseconds.
     BadTimestamp,
@@ -305,13 +311,14 @@ impl Record<'_> {
     }
 
     /// Checks the rules a parsed record always satisfies (for records built in code):
-    /// non-empty `tool`, `step`; finite `ms` >= 0 (`sessionId` may be empty: none).
+    /// non-empty `tool`, `step`; finite `ms` from 0 to [`MAX_MS`]; `ts` from 0000-01-01T00:00:00Z on (`sessionId` may be empty: none).
     pub fn validate(&self) -> Result<(), LineError> {
         for (field, text) in [("tool", &self.tool), ("step", &self.step)] {
             parse::validate_required(field, Cow::Borrowed(text.as_ref()))
                 .map_err(|error| error.at(None))?;
         }
         parse::validate_ms(self.ms).map_err(|error| error.at(None))?;
+        timestamp::validate(self.ts).map_err(|error| error.at(None))?;
         Ok(())
     }
 }

@@ -79,7 +79,7 @@ fn reports_every_bad_line_and_counts_add_up() {
             10,
             ErrorKind::BadTimestamp,
             Some("ts"),
-            ":10:24: field \"ts\": \"2025-10-16 23:34\" is not a timestamp (failed to find offset component, which is required for parsing a timestamp); expected RFC 3339 with an offset such as \"2025-10-16T23:34:46.422Z\", or epoch seconds or milliseconds such as 1760657686.422 or 1760657686422",
+            ":10:24: field \"ts\": \"2025-10-16 23:34\" is not a timestamp (expected ':' after the minutes at character 17); expected RFC 3339 with an offset such as \"2025-10-16T23:34:46.422Z\", or epoch seconds or milliseconds such as 1760657686.422 or 1760657686422",
         ),
         (
             11,

@@ -696,7 +696,8 @@ impl Budgets {
 
 /// Which budget entry produced a check: its tool and step as written, wildcards included.
 ///
-/// Displays as `tool/step` (`*/import`, `wsap/*`, `api/get_*`).
+/// Displays as `tool/step` (`*/import`, `wsap/*`, `api/get_*`), spelled as
+/// [`perf_record::GroupKey`] spells a group (a `/` inside the tool key written `\/`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct EntryRef {
@@ -708,6 +709,6 @@ pub struct EntryRef {
 
 impl fmt::Display for EntryRef {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}/{}", self.tool, self.step)
+        perf_record::GroupKey::new(self.tool.as_str(), self.step.as_str()).fmt(formatter)
     }
 }

@@ -171,10 +171,11 @@ fn is_broken_pipe(error: &perf_history::HistoryError) -> bool {
     }
 }
 
-/// `TOOL/STEP`, split at the first `/`.
+/// `TOOL/STEP` as reports spell it (`GroupKey`'s form: a `/` inside the tool written `\/`,
+/// the step as it is).
 fn group_key(text: &str) -> Result<GroupKey> {
-    match text.split_once('/') {
-        Some((tool, step)) if !tool.is_empty() && !step.is_empty() => Ok(GroupKey::new(tool, step)),
-        _ => bail!("{} is not TOOL/STEP", ascii(text)),
+    match text.parse::<GroupKey>() {
+        Ok(key) => Ok(key),
+        Err(error) => bail!("{} is not TOOL/STEP: {error}", ascii(text)),
     }
 }

@@ -11,9 +11,6 @@ use perf_report::ExitCode;
 use super::{Context, print_stdout};
 use crate::cli::ImportArgs;
 
-/// How many rejected items are printed; all are counted.
-const REJECTIONS_PRINTED: usize = 100;
-
 /// `perf-gate import`: every input's records (and summary records of aggregate-only formats)
 /// into one JSONL file, written atomically; the accounting of every input on stderr.
 pub fn run(args: &ImportArgs, context: Context) -> Result<u8> {
@@ -38,7 +35,7 @@ pub fn run(args: &ImportArgs, context: Context) -> Result<u8> {
                 Item::Summary(summary) => perf_import::write_summary(&mut out, &summary),
                 Item::Rejected(rejection) => {
                     rejected += 1;
-                    if rejections.len() < REJECTIONS_PRINTED {
+                    if rejections.len() < context.diagnostics.rejections_kept() {
                         rejections.push(rejection.to_string());
                     }
                     Ok(())
@@ -60,15 +57,9 @@ pub fn run(args: &ImportArgs, context: Context) -> Result<u8> {
         }
         None => anyhow::Error::new(error),
     })?;
-    for rejection in &rejections {
-        context.diagnostics.note(&format!("warning: {rejection}"));
-    }
-    if rejected > rejections.len() as u64 {
-        let more = rejected - rejections.len() as u64;
-        context
-            .diagnostics
-            .note(&format!("warning: ... and {more} more rejected items"));
-    }
+    context
+        .diagnostics
+        .rejections(rejections.iter().map(String::as_str), rejected, "items");
     for report in &reports {
         note_report(report, context);
     }
@@ -90,10 +81,20 @@ pub fn import_inputs(
     context: Context,
 ) -> Result<Imported> {
     let config = ImportConfig::new(Timestamp::now());
-    let imported = perf_gate::import_groups(format, inputs, &config, filter, group_by)?;
-    for rejection in &imported.rejections {
-        context.diagnostics.note(&format!("warning: {rejection}"));
-    }
+    let imported = perf_gate::import_groups(
+        format,
+        inputs,
+        &config,
+        filter,
+        group_by,
+        context.diagnostics.rejections_kept(),
+    )?;
+    let rejected = imported.reports.iter().map(|report| report.rejected).sum();
+    context.diagnostics.rejections(
+        imported.rejections.iter().map(String::as_str),
+        rejected,
+        "items",
+    );
     for report in &imported.reports {
         note_report(report, context);
     }

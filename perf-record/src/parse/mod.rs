@@ -233,7 +233,7 @@ impl FieldError {
     }
 }
 
-/// Checks `ms` and turns `-0` into `0` so that every zero is written the same way.
+/// Checks `ms` (finite, from 0 to [`crate::MAX_MS`]) and turns `-0` into `0` so that every zero is written the same way.
 pub(crate) fn validate_ms(ms: f64) -> Result<f64, FieldError> {
     if !ms.is_finite() {
         return Err(FieldError::new(
@@ -247,6 +247,13 @@ pub(crate) fn validate_ms(ms: f64) -> Result<f64, FieldError> {
             ErrorKind::NegativeMs,
             "ms",
             format!("negative value {ms}"),
+        ));
+    }
+    if ms > crate::MAX_MS {
+        return Err(FieldError::new(
+            ErrorKind::MsOutOfRange,
+            "ms",
+            format!("value {ms} is above the maximum 1e12 (about 31.7 years)"),
         ));
     }
     Ok(ms + 0.0)
@@ -709,6 +716,31 @@ mod tests {
             r#"{"ts":"2025-10-16T23:34:46Z","sessionId":"s","tool":"t","step":"x","ms":-0.0}"#,
         );
         assert!(record.ms == 0.0 && record.ms.is_sign_positive());
+    }
+
+    #[test]
+    fn rejects_ms_above_the_documented_maximum_in_both_parsers() {
+        let line = |ms: &str| {
+            format!(r#"{{"ts":"2025-10-16T23:34:46Z","tool":"t","step":"x","ms":{ms},"ok":true}}"#)
+        };
+        let largest = line("1e12");
+        let accepted = parse_line(largest.as_bytes());
+        assert!(matches!(&accepted, Ok(Line::Record(record)) if record.ms == crate::MAX_MS));
+        assert_eq!(accepted, parse_line_reference(largest.as_bytes()));
+        for ms in ["1000000000000.001", "1.7976931348623157e308", "1e13"] {
+            let error = parse_error(line(ms).as_bytes());
+            assert_eq!(
+                (error.kind, error.field),
+                (ErrorKind::MsOutOfRange, Some("ms")),
+                "{ms}"
+            );
+            assert!(
+                error.detail.contains("above the maximum 1e12"),
+                "{}",
+                error.detail
+            );
+            assert_eq!(Err(error), parse_line_reference(line(ms).as_bytes()));
+        }
     }
 
     #[test]

@@ -558,7 +558,7 @@ fn store<'de>(
         // before `status` meant anything.
         ("status", Scalar::Unsigned(status)) => fields.status = Some(status),
         ("status", _) => {}
-        ("ts", Scalar::Str(text)) => fields.ts = Some(timestamp::parse_with_jiff(&text)?),
+        ("ts", Scalar::Str(text)) => fields.ts = Some(timestamp::parse_text(&text)?),
         ("ts", Scalar::Number(epoch)) => fields.ts = Some(timestamp::from_epoch(epoch)?),
         ("ts", Scalar::Unsigned(epoch)) => {
             fields.ts = Some(timestamp::from_epoch(epoch as f64)?);

@@ -255,19 +255,14 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
             entry,
             shadowed_groups: 0,
         } => {
-            format!(
-                "budget entry {}/{} matched no data",
-                name(&entry.tool.to_string()),
-                name(&entry.step.to_string())
-            )
+            format!("budget entry {} matched no data", name(&entry.to_string()))
         }
         LintFinding::UnusedEntry {
             entry,
             shadowed_groups,
         } => format!(
-            "budget entry {}/{} is never used: a more specific entry wins for all {shadowed_groups} group(s) it matches",
-            name(&entry.tool.to_string()),
-            name(&entry.step.to_string())
+            "budget entry {} is never used: a more specific entry wins for all {shadowed_groups} group(s) it matches",
+            name(&entry.to_string())
         ),
         LintFinding::UncoveredGroup {
             tool,
@@ -275,9 +270,8 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
             sample_count,
         } => {
             format!(
-                "group {}/{} ({sample_count} samples) is not covered by any budget entry",
-                name(tool),
-                name(step)
+                "group {} ({sample_count} samples) is not covered by any budget entry",
+                name(&perf_record::GroupKey::new(tool.as_str(), step.as_str()).to_string())
             )
         }
         LintFinding::ShadowedMetrics {
@@ -291,22 +285,15 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
             let mut names: Vec<String> = winners
                 .iter()
                 .take(SHOWN)
-                .map(|winner| {
-                    format!(
-                        "{}/{}",
-                        name(winner.tool.as_str()),
-                        name(winner.step.as_str())
-                    )
-                })
+                .map(|winner| name(&winner.to_string()))
                 .collect();
             if winners.len() > SHOWN {
                 names.push(format!("{} more", winners.len() - SHOWN));
             }
             format!(
-                "the {} limit(s) of budget entry {}/{} do not apply to {groups} group(s) where a more specific entry wins without them ({}); entries replace, never merge: copy the limits there if they should apply",
+                "the {} limit(s) of budget entry {} do not apply to {groups} group(s) where a more specific entry wins without them ({}); entries replace, never merge: copy the limits there if they should apply",
                 metrics.join(", "),
-                name(shadowed.tool.as_str()),
-                name(shadowed.step.as_str()),
+                name(&shadowed.to_string()),
                 names.join(", "),
             )
         }
@@ -315,13 +302,10 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
             other,
             groups,
         } => format!(
-            "budget entries {}/{} and {}/{} are equally specific and both match {groups} group(s); {}/{} wins because it sorts first (make one of them more specific)",
-            name(winner.tool.as_str()),
-            name(winner.step.as_str()),
-            name(other.tool.as_str()),
-            name(other.step.as_str()),
-            name(winner.tool.as_str()),
-            name(winner.step.as_str()),
+            "budget entries {} and {} are equally specific and both match {groups} group(s); {} wins because it sorts first (make one of them more specific)",
+            name(&winner.to_string()),
+            name(&other.to_string()),
+            name(&winner.to_string()),
         ),
         LintFinding::TooFewSamples {
             tool,
@@ -330,11 +314,9 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
             sample_count,
             min_samples,
         } => format!(
-            "group {}/{} has {sample_count} samples, fewer than min_samples {min_samples} of entry {}/{}",
-            name(tool),
-            name(step),
-            name(&entry.tool.to_string()),
-            name(&entry.step.to_string())
+            "group {} has {sample_count} samples, fewer than min_samples {min_samples} of entry {}",
+            name(&perf_record::GroupKey::new(tool.as_str(), step.as_str()).to_string()),
+            name(&entry.to_string())
         ),
     }
 }

@@ -1,0 +1,172 @@
+//! Hostile inputs and faults (issue 18): rejected lines beyond `--max-errors`, pipe roots,
+//! `normalize` streaming in bounded memory.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests: a failed unwrap is a failed test"
+)]
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use tests::{TempTree, perf_gate, svc_get_lines, workspace_root};
+
+fn bad_lines(count: usize) -> String {
+    (0..count).map(|i| format!("{{\"bad\":{i}}}\n")).collect()
+}
+
+/// The stderr of `perf-gate arguments...` (its exit code checked).
+fn stderr_of(arguments: &[&str], code: i32) -> String {
+    let output = perf_gate!().args(arguments).output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(code), "{arguments:?}: {stderr}");
+    stderr
+}
+
+fn rejection_lines(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .filter(|line| line.starts_with("warning: ") && line.contains(".jsonl:"))
+        .count()
+}
+
+#[test]
+fn rejected_lines_beyond_max_errors_say_how_many_more_and_zero_prints_all() {
+    let tree = TempTree::new();
+    let logs = tree.write(
+        "logs/app.jsonl",
+        format!("{}{}", svc_get_lines(3, |_| 1.0), bad_lines(266)),
+    );
+    let logs = logs.as_str();
+    for command in [
+        vec!["summarize", logs],
+        vec!["normalize", logs, "--out", "-"],
+    ] {
+        let name = command[0];
+        let stderr = stderr_of(&command, 0);
+        assert_eq!(rejection_lines(&stderr), 100, "{name}: {stderr}");
+        assert!(
+            stderr.contains("warning: ... and 166 more rejected lines (--max-errors 0 prints all)"),
+            "{name}: {stderr}"
+        );
+        let all = [&["--max-errors", "0"][..], &command].concat();
+        let stderr = stderr_of(&all, 0);
+        assert_eq!(rejection_lines(&stderr), 266, "{name}: {stderr}");
+        assert!(!stderr.contains("more rejected"), "{name}: {stderr}");
+        let five = [&command[..], &["--max-errors", "5"][..]].concat();
+        let stderr = stderr_of(&five, 0);
+        assert_eq!(rejection_lines(&stderr), 5, "{name}: {stderr}");
+        assert!(
+            stderr.contains("... and 261 more rejected lines"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_dev_stdin_root_on_a_pipe_is_read_as_a_stream() {
+    let output = perf_gate!()
+        .args(["summarize", "/dev/stdin", "--format", "json"])
+        .write_stdin(svc_get_lines(40, f64::from))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("read 40 lines from 1 files: 40 accepted"),
+        "{stderr}"
+    );
+}
+
+fn spawn_normalize(out: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_perf-gate-dup"))
+        .current_dir(workspace_root())
+        .args(["-q", "normalize", "-", "--out", out])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn normalize_writes_its_output_while_the_input_is_still_open() {
+    let mut child = spawn_normalize("-");
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().map(Result::unwrap);
+        sender.send(first).unwrap();
+        lines.count()
+    });
+    // 20,000 lines (2.2 MB, more than any read buffer); stdin stays open after them, so a
+    // normalize that held its output until the end of its input would print nothing yet.
+    stdin
+        .write_all(svc_get_lines(20_000, f64::from).as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let first = receiver
+        .recv_timeout(Duration::from_secs(120))
+        .expect("no output line while the input was still open: normalize buffers");
+    assert!(
+        first
+            .as_deref()
+            .is_some_and(|line| line.contains("\"tool\":\"svc\"")),
+        "{first:?}"
+    );
+    drop(stdin);
+    let rest = reader.join().unwrap();
+    assert_eq!(rest + 1, 20_000);
+    assert!(child.wait().unwrap().success());
+}
+
+/// The peak resident set size of a running process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmHWM:"))
+        .expect("a VmHWM line");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn normalize_memory_stays_bounded_on_a_large_input() {
+    let tree = TempTree::new();
+    let out = tree.path().join("normalized.jsonl");
+    let mut child = spawn_normalize(out.as_str());
+    let mut stdin = child.stdin.take().unwrap();
+    // 64 MiB of records, generated as they are written: the child holds at most a buffer's
+    // worth of them at any time.
+    let block = svc_get_lines(10_000, f64::from);
+    let mut written = 0usize;
+    while written < 64 << 20 {
+        stdin.write_all(block.as_bytes()).unwrap();
+        written += block.len();
+    }
+    stdin.flush().unwrap();
+    // Everything but the pipe's buffer has been read; the process is still running.
+    let peak_kib = peak_rss_kib(child.id());
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let size = std::fs::metadata(&out).unwrap().len();
+    assert!(
+        size > 60 << 20,
+        "the output holds every record: {size} bytes"
+    );
+    println!("normalize of {written} bytes: peak RSS {peak_kib} KiB");
+    // Holding the output in memory would take more than 64 MiB.
+    assert!(
+        peak_kib < 32 * 1024,
+        "peak RSS {peak_kib} KiB for a {written}-byte input"
+    );
+}
