@@ -62,7 +62,7 @@ pub use group::{
 };
 pub use jiff::Timestamp;
 pub use measure::{
-    MAX_MEASURE_NAME_BYTES, MeasureError, MeasureUnit, Measures, validate_measure,
+    MAX_MEASURE, MAX_MEASURE_NAME_BYTES, MeasureError, MeasureUnit, Measures, validate_measure,
     validate_measure_name,
 };
 pub use normalize::{http_reason, normalize_line, normalize_line_with};

@@ -62,10 +62,22 @@ pub enum MeasureError {
         /// Its value.
         value: f64,
     },
+    /// The value is above [`MAX_MEASURE`].
+    #[error("measure {name:?}: value {value} is above the maximum {max:e}", max = MAX_MEASURE)]
+    TooLarge {
+        /// The measure.
+        name: String,
+        /// Its value.
+        value: f64,
+    },
     /// The same name twice.
     #[error("measure {0:?} appears twice")]
     Duplicate(String),
 }
+
+/// The largest value a measure may have (1e15: a petabyte in bytes, 31 years in microseconds), so
+/// that every statistic and interval of measures stays finite; a larger one is a rejected line.
+pub const MAX_MEASURE: f64 = 1e15;
 
 impl<'a> Measures<'a> {
     /// No measures.
@@ -166,8 +178,8 @@ pub fn validate_measure_name(name: &str) -> Result<(), MeasureError> {
     Ok(())
 }
 
-/// Checks one measure (its name, see [`validate_measure_name`], and a finite value >= 0) and
-/// turns `-0` into `0`.
+/// Checks one measure (its name, see [`validate_measure_name`], and a finite value from 0 to
+/// [`MAX_MEASURE`]) and turns `-0` into `0`.
 pub fn validate_measure(name: &str, value: f64) -> Result<f64, MeasureError> {
     validate_measure_name(name)?;
     if !value.is_finite() {
@@ -178,6 +190,12 @@ pub fn validate_measure(name: &str, value: f64) -> Result<f64, MeasureError> {
     }
     if value < 0.0 {
         return Err(MeasureError::Negative {
+            name: name.to_owned(),
+            value,
+        });
+    }
+    if value > MAX_MEASURE {
+        return Err(MeasureError::TooLarge {
             name: name.to_owned(),
             value,
         });
@@ -281,6 +299,15 @@ impl fmt::Display for MeasureUnit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_measure_above_the_maximum_is_refused() {
+        assert_eq!(validate_measure("allocs", MAX_MEASURE), Ok(MAX_MEASURE));
+        assert!(matches!(
+            validate_measure("allocs", MAX_MEASURE * 10.0),
+            Err(MeasureError::TooLarge { .. })
+        ));
+    }
 
     #[test]
     fn names_follow_the_grammar() {

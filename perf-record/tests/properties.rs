@@ -192,6 +192,7 @@ fn measures_value() -> impl Strategy<Value = String> {
         1 => Just(r#"{"a":1,"a":2}"#.to_owned()),
         1 => Just(r#"{"b":1e400}"#.to_owned()),
         1 => Just(r#"{"c":-0}"#.to_owned()),
+        1 => Just(r#"{"d":2e15}"#.to_owned()),
         1 => Just("null".to_owned()),
         1 => other_value(),
     ]
@@ -396,7 +397,12 @@ fn any_record() -> impl Strategy<Value = Record<'static>> {
     ];
     let measures = proptest::collection::btree_map(
         "[a-z][a-z0-9_]{0,63}".prop_filter("not ms", |name| name != "ms"),
-        prop_oneof![0.0f64..1e9, Just(0.0), Just(f64::MAX), Just(5e-324)],
+        prop_oneof![
+            0.0f64..1e9,
+            Just(0.0),
+            Just(perf_record::MAX_MEASURE),
+            Just(5e-324)
+        ],
         0..4,
     )
     .prop_map(|measures| {
