@@ -10,9 +10,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(budgets) = perf_budget::parse_budgets(text) {
-        // A parsed file resolves every entry it holds.
+        // A parsed file resolves every entry's sample minimum for each of its limits.
         for entry in budgets.entries() {
-            let _ = budgets.min_samples_for(entry);
+            for limit in &entry.limits {
+                let _ = budgets.min_samples_for(entry, limit.metric, 0.95);
+            }
         }
     }
     let _ = perf_baseline::parse(text, "fuzz");
