@@ -110,7 +110,21 @@ pub enum SkipReason {
     Symlink,
     /// The command's own output ([`DiscoverConfig::exclude`]).
     OwnOutput,
+    /// A directory of perf-gate's artifacts (it holds [`ARTIFACTS_TAG`]) below a root: its files
+    /// are perf-gate's own outputs (`latest.jsonl`, `probe.jsonl`, `run.jsonl`, reports), which
+    /// would otherwise count every record a second time. Counted once per directory.
+    ArtifactsDirectory,
 }
+
+/// The file that marks a directory as perf-gate's artifacts directory (the `--out-dir` of
+/// `gate` and `evaluate`): a walk that meets it below a root skips the whole directory. A root
+/// named explicitly is read whatever it holds.
+pub const ARTIFACTS_TAG: &str = "PERF-GATE.TAG";
+
+/// The text of [`ARTIFACTS_TAG`].
+pub const ARTIFACTS_TAG_TEXT: &str = "Signature: perf-gate artifacts\n\
+# This directory holds perf-gate's reports and records (report.json, latest.jsonl, ...).\n\
+# perf-gate skips it when it walks a log tree, so its own outputs are never read twice.\n";
 
 impl SkipReason {
     /// How the reason reads in a message (`other file name`).
@@ -119,6 +133,9 @@ impl SkipReason {
             SkipReason::OtherName => "other file name (add --include GLOB)",
             SkipReason::Symlink => "symbolic link (add --follow-symlinks)",
             SkipReason::OwnOutput => "the command's own output",
+            SkipReason::ArtifactsDirectory => {
+                "perf-gate's artifacts directory (holds PERF-GATE.TAG)"
+            }
         }
     }
 }
@@ -395,7 +412,8 @@ fn walk(
     let walker = walkdir::WalkDir::new(root)
         .follow_links(follow_symlinks)
         .sort_by_file_name();
-    for entry in walker {
+    let mut entries = walker.into_iter();
+    while let Some(entry) = entries.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
@@ -403,6 +421,16 @@ fn walk(
                 continue;
             }
         };
+        if entry.depth() > 0
+            && entry.file_type().is_dir()
+            && entry.path().join(ARTIFACTS_TAG).is_file()
+        {
+            discovery
+                .skipped
+                .note(SkipReason::ArtifactsDirectory, entry.path());
+            entries.skip_current_dir();
+            continue;
+        }
         if entry.path_is_symlink() && entry.file_type().is_symlink() {
             discovery.skipped.note(SkipReason::Symlink, entry.path());
             continue;

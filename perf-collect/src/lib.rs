@@ -67,8 +67,8 @@ pub use collect::{
     SortConfig, SpillArea, collect, collect_with,
 };
 pub use discover::{
-    Compression, DiscoverConfig, Discovery, Origin, STDIN_NAME, STDIN_ROOT, SkipReason, Skipped,
-    SourceFile, discover, is_log_file_name,
+    ARTIFACTS_TAG, ARTIFACTS_TAG_TEXT, Compression, DiscoverConfig, Discovery, Origin, STDIN_NAME,
+    STDIN_ROOT, SkipReason, Skipped, SourceFile, discover, is_log_file_name,
 };
 pub use error::CollectError;
 pub use filter::{CompiledFilter, Filter, OutcomeFilter};

@@ -91,6 +91,17 @@ pub fn write_artifacts(
     Ok(())
 }
 
+/// Marks `out_dir` as perf-gate's artifacts directory ([`perf_collect::ARTIFACTS_TAG`]), so
+/// that a walk of the tree never reads the records written there (`latest.jsonl`,
+/// `probe.jsonl`, `run.jsonl`) as logs. Written before any of them.
+pub fn tag_artifacts_directory(out_dir: &Utf8Path) -> Result<()> {
+    let tag = out_dir.join(perf_collect::ARTIFACTS_TAG);
+    if !tag.is_file() {
+        write_file(&tag, perf_collect::ARTIFACTS_TAG_TEXT)?;
+    }
+    Ok(())
+}
+
 /// The Markdown of the GitHub job summary: up to GitHub's 1 MiB, whatever `--max-bytes` says
 /// for `report.md`.
 pub fn job_summary(report: &Report) -> String {

@@ -170,3 +170,78 @@ fn normalize_memory_stays_bounded_on_a_large_input() {
         "peak RSS {peak_kib} KiB for a {written}-byte input"
     );
 }
+
+/// The number of records `summarize ROOT` reads, from its JSON summary.
+fn records_read(root: &str) -> u64 {
+    let output = perf_gate!()
+        .args(["summarize", root, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    summary["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["count"].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn the_artifacts_directory_is_skipped_by_every_walk_so_no_record_counts_twice() {
+    let tree = TempTree::new();
+    tree.write("logs/app.jsonl", svc_get_lines(1030, |i| f64::from(i % 40)));
+    tree.write(
+        "budgets.json",
+        r#"{"svc": {"get": {"p50": 1000, "error_rate": 0.5}}}"#,
+    );
+    let root = tree.path().as_str();
+    let budgets = tree.path().join("budgets.json");
+    let artifacts = tree.path().join("artifacts/perf");
+    assert_eq!(records_read(root), 1030);
+    stderr_of(
+        &[
+            "gate",
+            root,
+            "--budgets",
+            budgets.as_str(),
+            "--out-dir",
+            artifacts.as_str(),
+            "--write-latest",
+        ],
+        0,
+    );
+    assert!(artifacts.join("latest.jsonl").is_file());
+    assert!(artifacts.join("PERF-GATE.TAG").is_file());
+    // Walking the tree again skips the artifacts (latest.jsonl holds the same 1030 records) and
+    // says so under -v; every command reads the same 1030.
+    assert_eq!(records_read(root), 1030);
+    let verbose = stderr_of(&["-v", "summarize", root], 0);
+    assert!(
+        verbose.contains("perf-gate's artifacts directory"),
+        "{verbose}"
+    );
+    let baseline = tree.path().join("baseline.json");
+    stderr_of(
+        &["baseline", "save", root, "--out", baseline.as_str()],
+        0,
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert!(saved.to_string().contains("1030"), "{saved}");
+    let other = tree.path().join("other");
+    let stderr = stderr_of(
+        &[
+            "gate",
+            root,
+            "--budgets",
+            budgets.as_str(),
+            "--out-dir",
+            other.as_str(),
+        ],
+        0,
+    );
+    assert!(stderr.contains("1030 accepted"), "{stderr}");
+    // Named explicitly, the artifacts directory is read like any root.
+    assert_eq!(records_read(artifacts.as_str()), 1030);
+}

@@ -7,8 +7,8 @@ use super::{Context, budgets_path, comparison_settings, load_budgets, print_stdo
 use crate::cli::{EvaluateArgs, GateArgs, ReportFormat};
 use crate::diagnostics::{collect_config, scope};
 use crate::output::{
-    GithubActions, Rendering, annotation_path, job_summary, render_report, write_artifacts,
-    write_file,
+    GithubActions, Rendering, annotation_path, job_summary, render_report, tag_artifacts_directory,
+    write_artifacts, write_file,
 };
 use perf_report::render::escape;
 
@@ -107,6 +107,7 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     // Load the baseline before reading logs: a bad baseline file is a configuration error that
     // should not wait for a long collection.
     let baseline = load_gate_baseline(args, context)?;
+    tag_artifacts_directory(&args.out_dir)?;
     let latest = args.out_dir.join("latest.jsonl");
     let probe_out = args.out_dir.join("probe.jsonl");
     let probed = args
