@@ -2,15 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use perf_record::{GroupKey, GroupSamples, ReportedStatistics};
+use perf_record::{GroupKey, GroupSamples, MeasureUnit, ReportedStatistics};
 use perf_stats::{
-    QuantileMethod, StatsError, SummaryConfig, mean_confidence_interval,
+    QuantileMethod, StatsError, Summary, SummaryConfig, mean_confidence_interval,
     proportion_confidence_interval, quantile_confidence_interval, summarize,
 };
 
-use crate::budget::{BudgetEntry, Budgets, EntryRef, Limit, Metric, Severity, most_specific};
+use crate::budget::{
+    BudgetEntry, Budgets, Direction, EntryRef, Limit, MeasureLimits, Metric, Severity, Unit,
+    most_specific,
+};
 use crate::evaluation::{
-    Check, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning, LintFinding,
+    Check, CheckMeasure, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning,
+    LintFinding,
 };
 
 /// How to evaluate.
@@ -115,7 +119,10 @@ pub fn evaluate_with_reported(
             }
         }
     }
-    checks.sort_by(|left, right| (&left.group, left.metric).cmp(&(&right.group, right.metric)));
+    checks.sort_by(|left, right| {
+        let measure = |check: &Check| check.measure.as_ref().map(|measure| measure.name.clone());
+        (&left.group, measure(left), left.metric).cmp(&(&right.group, measure(right), right.metric))
+    });
     let mut warnings = outcome_warnings(groups);
     if checks.is_empty() {
         warnings.push(EvaluationWarning::NothingChecked);
@@ -141,95 +148,129 @@ fn check_group(
 ) -> Result<Vec<Check>, EvaluateError> {
     let level = config.confidence_level;
     let min_samples = budgets.min_samples_for(entry);
-    // Every latency statistic of the entry in one pass over the data.
-    let summary = if group.latencies_ms.is_empty() {
-        None
-    } else {
-        let config = SummaryConfig {
-            percentiles: entry
-                .limits
-                .iter()
-                .filter_map(|limit| match limit.metric {
-                    Metric::Percentile(percentile) => Some(percentile.percent()),
-                    _ => None,
-                })
-                .collect(),
-            method: config.quantile_method,
-        };
-        let summary = summarize(&group.latencies_ms, &config).map_err(|source| {
-            EvaluateError::Statistics {
-                group: key.clone(),
-                source,
-            }
-        })?;
-        Some(summary)
-    };
-    let latency_count = group.latencies_ms.len() as u64;
-    let checks = entry
-        .limits
-        .iter()
-        .map(|limit| {
-            let (sample_count, observed, interval) = match (limit.metric, &summary) {
-                (Metric::ErrorRate, _) => {
-                    let known = group.counts.known();
-                    // Wilson interval: the error rate is a proportion of the known outcomes.
-                    let interval =
-                        proportion_confidence_interval(group.counts.errors, known, level)
-                            .ok()
-                            .map(|interval| ConfidenceInterval {
-                                low: interval.lower,
-                                high: interval.upper,
-                                level,
-                            });
-                    (known, group.counts.error_rate(), interval)
-                }
-                (_, None) => (0, None, None),
-                (Metric::Mean, Some(summary)) => {
-                    // Student's t interval; none for a single value.
-                    let interval = mean_confidence_interval(&group.latencies_ms, level)
-                        .ok()
-                        .map(|interval| ConfidenceInterval {
-                            low: interval.lower,
-                            high: interval.upper,
-                            level,
-                        });
-                    (latency_count, Some(summary.mean), interval)
-                }
-                (Metric::Min, Some(summary)) => (latency_count, Some(summary.min), None),
-                (Metric::Max, Some(summary)) => (latency_count, Some(summary.max), None),
-                (Metric::Percentile(percentile), Some(summary)) => {
-                    // No interval for p0/p100 or a sample too small to reach the level: the
-                    // check is then never marginal, which the report shows as no interval.
-                    let interval = quantile_confidence_interval(
-                        &group.latencies_ms,
-                        percentile.probability(),
-                        level,
-                    )
+    let mut checks = Vec::new();
+    let latency = ValueChecks::of(&group.latencies_ms, &entry.limits, key, config)?;
+    for limit in &entry.limits {
+        let (sample_count, observed, interval) = match limit.metric {
+            Metric::ErrorRate => {
+                let known = group.counts.known();
+                // Wilson interval: the error rate is a proportion of the known outcomes.
+                let interval = proportion_confidence_interval(group.counts.errors, known, level)
                     .ok()
                     .map(|interval| ConfidenceInterval {
                         low: interval.lower,
                         high: interval.upper,
                         level,
                     });
-                    (
-                        latency_count,
-                        summary.percentile(percentile.percent()),
-                        interval,
-                    )
-                }
-            };
-            build_check(
+                (known, group.counts.error_rate(), interval)
+            }
+            metric => latency.observe(metric, level),
+        };
+        checks.push(build_check(
+            entry,
+            None,
+            key,
+            limit,
+            sample_count,
+            min_samples,
+            observed,
+            interval,
+        ));
+    }
+    for measure in &entry.measures {
+        // A group without the measure has no data for it, never 0.
+        let values = group
+            .measure(&measure.name)
+            .map_or(&[][..], |samples| samples.values.as_slice());
+        let statistics = ValueChecks::of(values, &measure.limits, key, config)?;
+        for limit in &measure.limits {
+            let (sample_count, observed, interval) = statistics.observe(limit.metric, level);
+            checks.push(build_check(
                 entry,
+                Some(measure),
                 key,
                 limit,
                 sample_count,
                 min_samples,
                 observed,
                 interval,
-            )
-        })
-        .collect();
+            ));
+        }
+    }
     Ok(checks)
+}
+
+/// The values a group's limits on one quantity (its latencies, or one measure) are checked on,
+/// with every statistic those limits need computed in one pass.
+struct ValueChecks<'a> {
+    values: &'a [f64],
+    summary: Option<Summary>,
+}
+
+impl<'a> ValueChecks<'a> {
+    fn of(
+        values: &'a [f64],
+        limits: &[Limit],
+        key: &GroupKey,
+        config: &EvaluateConfig,
+    ) -> Result<Self, EvaluateError> {
+        let summary = if values.is_empty() {
+            None
+        } else {
+            let summary_config = SummaryConfig {
+                percentiles: limits
+                    .iter()
+                    .filter_map(|limit| match limit.metric {
+                        Metric::Percentile(percentile) => Some(percentile.percent()),
+                        _ => None,
+                    })
+                    .collect(),
+                method: config.quantile_method,
+            };
+            Some(summarize(values, &summary_config).map_err(|source| {
+                EvaluateError::Statistics {
+                    group: key.clone(),
+                    source,
+                }
+            })?)
+        };
+        Ok(ValueChecks { values, summary })
+    }
+
+    /// `(sample count, observed value, confidence interval)` of `metric` (not `error_rate`).
+    fn observe(
+        &self,
+        metric: Metric,
+        level: f64,
+    ) -> (u64, Option<f64>, Option<ConfidenceInterval>) {
+        let Some(summary) = &self.summary else {
+            return (0, None, None);
+        };
+        let count = self.values.len() as u64;
+        let to_interval = |(low, high): (f64, f64)| ConfidenceInterval { low, high, level };
+        match metric {
+            // Student's t interval; none for a single value.
+            Metric::Mean => (
+                count,
+                Some(summary.mean),
+                mean_confidence_interval(self.values, level)
+                    .ok()
+                    .map(|interval| to_interval((interval.lower, interval.upper))),
+            ),
+            Metric::Min => (count, Some(summary.min), None),
+            Metric::Max => (count, Some(summary.max), None),
+            // No interval for p0/p100 or a sample too small to reach the level: the check is
+            // then never marginal, which the report shows as no interval.
+            Metric::Percentile(percentile) => (
+                count,
+                summary.percentile(percentile.percent()),
+                quantile_confidence_interval(self.values, percentile.probability(), level)
+                    .ok()
+                    .map(|interval| to_interval((interval.lower, interval.upper))),
+            ),
+            Metric::ErrorRate => (0, None, None),
+        }
+    }
 }
 
 /// The checks of a group known only by a source's reported figures.
@@ -252,13 +293,15 @@ fn check_reported(
                 Metric::Percentile(percentile) => statistics.percentile(percentile.percent()),
                 Metric::ErrorRate => statistics.error_rate(),
             };
-            build_check(entry, key, limit, count, min_samples, observed, None)
+            build_check(entry, None, key, limit, count, min_samples, observed, None)
         })
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build_check(
     entry: &BudgetEntry,
+    measure: Option<&MeasureLimits>,
     key: &GroupKey,
     limit: &Limit,
     sample_count: u64,
@@ -266,10 +309,11 @@ fn build_check(
     observed: Option<f64>,
     interval: Option<ConfidenceInterval>,
 ) -> Check {
+    let direction = measure.map_or(Direction::HigherIsWorse, |measure| measure.direction);
     let status = match observed {
         None => CheckStatus::NoData,
         Some(_) if sample_count < min_samples => CheckStatus::InsufficientSamples,
-        Some(value) if value <= limit.value => CheckStatus::Pass,
+        Some(value) if direction.within(value, limit.value) => CheckStatus::Pass,
         Some(_) => match entry.severity {
             Severity::Fail => CheckStatus::Fail,
             Severity::Warn => CheckStatus::Warn,
@@ -281,7 +325,10 @@ fn build_check(
         .map(|difference| difference / limit.value);
     let headroom = observed
         .filter(|_| status == CheckStatus::Pass)
-        .map(|value| limit.value - value);
+        .map(|value| match direction {
+            Direction::HigherIsWorse => limit.value - value,
+            Direction::HigherIsBetter => value - limit.value,
+        });
     // Marginal: the limit lies strictly inside the interval, so the verdict could flip. Strictly,
     // so that a zero-tolerance rule (`error_rate: 0` with no error, whose interval starts at 0)
     // is not marginal.
@@ -295,7 +342,16 @@ fn build_check(
         group: key.clone(),
         entry: entry_ref(entry),
         metric: limit.metric,
-        unit: limit.metric.unit(),
+        measure: measure.map(|measure| CheckMeasure {
+            name: measure.name.clone(),
+            unit: MeasureUnit::of(&measure.name).symbol().to_owned(),
+            direction: measure.direction,
+        }),
+        unit: if measure.is_some() {
+            Unit::Measure
+        } else {
+            limit.metric.unit()
+        },
         status,
         severity: entry.severity,
         observed,
@@ -454,6 +510,169 @@ mod tests {
 
     fn one_to(n: usize) -> Vec<f64> {
         (1..=n).map(|value| value as f64).collect()
+    }
+
+    fn with_measure(
+        (key, mut samples): (GroupKey, GroupSamples),
+        name: &str,
+        values: &[f64],
+    ) -> (GroupKey, GroupSamples) {
+        samples.measures.push(perf_record::MeasureSamples {
+            name: name.to_owned(),
+            values: values.to_vec(),
+            error_values: vec![1e9],
+        });
+        // GroupSamples keeps its measures sorted by name.
+        samples
+            .measures
+            .sort_by(|left, right| left.name.cmp(&right.name));
+        (key, samples)
+    }
+
+    const MEMORY_BUDGET: &str = r#"{"a": {"b": {"p95": 1000, "min_samples": 3,
+        "peak_rss_mb": {"max": 10}, "allocs": {"p50": 1000}}}}"#;
+
+    #[test]
+    fn measure_limits_check_the_measure_values() {
+        let group = with_measure(
+            group("a", "b", &[1.0, 2.0, 3.0]),
+            "peak_rss_mb",
+            &[8.0, 12.5, 9.0],
+        );
+        let group = with_measure(group, "allocs", &[700.0, 800.0, 900.0]);
+        let evaluation = run(MEMORY_BUDGET, &[group]);
+        let found: Vec<(String, CheckStatus, Option<f64>, Unit)> = evaluation
+            .checks
+            .iter()
+            .map(|check| {
+                (
+                    check.metric_label(),
+                    check.status,
+                    check.observed,
+                    check.unit,
+                )
+            })
+            .collect();
+        // Error records' values (1e9) stay out under the default latency_of.
+        assert_eq!(
+            found,
+            [
+                (
+                    "p95".to_owned(),
+                    CheckStatus::Pass,
+                    Some(2.9),
+                    Unit::Milliseconds
+                ),
+                (
+                    "allocs p50".to_owned(),
+                    CheckStatus::Pass,
+                    Some(800.0),
+                    Unit::Measure
+                ),
+                (
+                    "peak_rss_mb max".to_owned(),
+                    CheckStatus::Fail,
+                    Some(12.5),
+                    Unit::Measure
+                ),
+            ]
+        );
+        let memory = &evaluation.checks[2];
+        assert_eq!(memory.difference, Some(2.5));
+        assert_eq!(
+            memory.measure,
+            Some(CheckMeasure {
+                name: "peak_rss_mb".into(),
+                unit: "MiB".into(),
+                direction: Direction::HigherIsWorse,
+            })
+        );
+        let json = serde_json::to_value(memory).unwrap();
+        assert_eq!(json["measure"]["unit"], "MiB");
+        assert_eq!(json["unit"], "measure");
+        assert!(
+            serde_json::to_value(&evaluation.checks[0])
+                .unwrap()
+                .get("measure")
+                .is_none()
+        );
+        let back: Check = serde_json::from_value(json).unwrap();
+        assert_eq!(&back, memory);
+    }
+
+    #[test]
+    fn a_group_without_the_measure_has_no_data_for_it_never_zero() {
+        let evaluation = run(MEMORY_BUDGET, &[group("a", "b", &[1.0, 2.0, 3.0])]);
+        let memory: Vec<_> = evaluation
+            .checks
+            .iter()
+            .filter(|check| check.measure.is_some())
+            .map(|check| (check.status, check.observed, check.sample_count))
+            .collect();
+        assert_eq!(memory, [(CheckStatus::NoData, None, 0); 2]);
+        // Under the limit passes, with its headroom.
+        let group = with_measure(group("a", "b", &[1.0, 2.0, 3.0]), "peak_rss_mb", &[4.0; 3]);
+        let evaluation = run(
+            r#"{"a": {"b": {"min_samples": 3, "peak_rss_mb": {"max": 10}}}}"#,
+            &[group],
+        );
+        assert_eq!(evaluation.checks.len(), 1);
+        assert_eq!(evaluation.checks[0].status, CheckStatus::Pass);
+        assert_eq!(evaluation.checks[0].headroom, Some(6.0));
+    }
+
+    #[test]
+    fn higher_is_better_flips_the_comparison() {
+        let budgets = r#"{"a": {"b": {"min_samples": 1,
+            "throughput_rps": {"min": 100, "avg": 150, "direction": "higher_is_better"}}}}"#;
+        let group = with_measure(group("a", "b", &[1.0]), "throughput_rps", &[120.0, 140.0]);
+        let evaluation = run(budgets, &[group]);
+        let found: Vec<_> = evaluation
+            .checks
+            .iter()
+            .map(|check| {
+                (
+                    check.metric_label(),
+                    check.status,
+                    check.headroom,
+                    check.difference,
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "throughput_rps min".to_owned(),
+                    CheckStatus::Pass,
+                    Some(20.0),
+                    Some(20.0)
+                ),
+                (
+                    "throughput_rps avg".to_owned(),
+                    CheckStatus::Fail,
+                    None,
+                    Some(-20.0)
+                ),
+            ]
+        );
+        assert_eq!(
+            evaluation.checks[0].measure.as_ref().map(|m| m.direction),
+            Some(Direction::HigherIsBetter)
+        );
+    }
+
+    #[test]
+    fn measure_checks_need_min_samples_like_latency() {
+        let group = with_measure(group("a", "b", &[1.0, 2.0, 3.0]), "peak_rss_mb", &[20.0]);
+        let evaluation = run(MEMORY_BUDGET, &[group]);
+        let memory = evaluation
+            .checks
+            .iter()
+            .find(|check| check.metric_label() == "peak_rss_mb max")
+            .unwrap();
+        assert_eq!(memory.status, CheckStatus::InsufficientSamples);
+        assert_eq!(memory.sample_count, 1);
     }
 
     #[test]

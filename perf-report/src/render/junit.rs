@@ -202,7 +202,7 @@ fn suite(tool: &str, checks: &[&Check], properties: &str) -> String {
         let name = escape(&format!("{} {}", check.group.step, check.metric));
         let time = match check.unit {
             Unit::Milliseconds => seconds(check.observed),
-            Unit::Fraction => seconds(None),
+            Unit::Fraction | Unit::Measure => seconds(None),
         };
         let _ = write!(
             out,

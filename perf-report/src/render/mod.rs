@@ -131,6 +131,7 @@ fn format_value(value: f64, unit: Unit, style: Style) -> String {
     match unit {
         Unit::Milliseconds => style.duration(value),
         Unit::Fraction => format!("{}%", fixed(value * 100.0, 2)),
+        Unit::Measure => fixed(value, 2),
     }
 }
 
@@ -140,6 +141,7 @@ fn format_difference(value: f64, unit: Unit, style: Style) -> String {
     match unit {
         Unit::Milliseconds => style.signed_duration(value),
         Unit::Fraction => format!("{}pp", signed(value * 100.0, 2)),
+        Unit::Measure => signed(value, 2),
     }
 }
 

@@ -257,27 +257,30 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
         "The status of a budget check.",
     );
     for check in report.checks() {
-        let metric = check.metric.to_string();
+        let metric = check.metric_label();
         let labels = [
             ("tool", check.group.tool.as_str()),
             ("step", check.group.step.as_str()),
             ("metric", metric.as_str()),
         ];
-        let (limit, observed, value) = match check.unit {
-            Unit::Milliseconds => (
+        let families = match check.unit {
+            Unit::Milliseconds => Some((
                 &mut limit_seconds,
                 &mut observed_seconds,
                 seconds as fn(f64) -> String,
-            ),
-            Unit::Fraction => (
+            )),
+            Unit::Fraction => Some((
                 &mut limit_ratio,
                 &mut observed_ratio,
                 number as fn(f64) -> String,
-            ),
+            )),
+            Unit::Measure => None,
         };
-        limit.push("", &labels, value(check.limit));
-        if let Some(observed_value) = check.observed {
-            observed.push("", &labels, value(observed_value));
+        if let Some((limit, observed, value)) = families {
+            limit.push("", &labels, value(check.limit));
+            if let Some(observed_value) = check.observed {
+                observed.push("", &labels, value(observed_value));
+            }
         }
         if let Some(relative) = check.relative_difference {
             headroom.push("", &labels, number(-relative));
