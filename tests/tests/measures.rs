@@ -39,8 +39,9 @@ fn a_memory_budget_fails_when_exceeded() {
     let tree = TempTree::new();
     gate(&tree, &records(Some(|i| if i == 7 { 12.5 } else { 8.0 })))
         .code(3)
-        .stdout(predicate::str::contains("svc/get"))
-        .stdout(predicate::str::contains("12.50"));
+        .stdout(predicate::str::starts_with(
+            "perf-gate FAIL: 1 budget violation (svc/get peak_rss_mb max 12.50 MiB > 10.00 MiB)",
+        ));
 }
 
 #[test]
@@ -48,7 +49,10 @@ fn a_memory_budget_passes_when_under() {
     let tree = TempTree::new();
     gate(&tree, &records(Some(|i| 4.0 + f64::from(i) / 10.0)))
         .code(0)
-        .stdout(predicate::str::contains("svc/get"));
+        .stdout(predicate::str::contains("peak_rss_mb max"))
+        .stdout(predicate::str::contains(
+            "5.90 MiB <= 10.00 MiB (4.10 MiB headroom)",
+        ));
 }
 
 #[test]
@@ -56,7 +60,9 @@ fn a_memory_budget_has_no_data_without_the_measure() {
     let tree = TempTree::new();
     gate(&tree, &records(None))
         .code(2)
-        .stdout(predicate::str::contains("svc/get"));
+        .stdout(predicate::str::contains(
+            "1 check without data (svc/get peak_rss_mb max)",
+        ));
 }
 
 #[test]
