@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use perf_baseline::ChangeVerdict;
-use perf_budget::{CheckStatus, Unit};
+use perf_budget::{CheckStatus, Direction, Unit};
 
 use super::escape::exposition_label;
 use crate::report::{Report, Verdict};
@@ -283,7 +283,17 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
             }
         }
         if let Some(relative) = check.relative_difference {
-            headroom.push("", &labels, number(-relative));
+            // Headroom is positive within the limit, whichever way the measure gets worse.
+            let higher_is_better = check
+                .measure
+                .as_ref()
+                .is_some_and(|measure| measure.direction == Direction::HigherIsBetter);
+            let headroom_ratio = if higher_is_better {
+                relative
+            } else {
+                -relative
+            };
+            headroom.push("", &labels, number(headroom_ratio));
         }
         check_status.push_states(&labels, "status", &CHECK_STATES, status_name(check.status));
     }
