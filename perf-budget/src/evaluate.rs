@@ -120,7 +120,9 @@ pub fn evaluate_with_reported(
         }
     }
     checks.sort_by(|left, right| {
-        let measure = |check: &Check| check.measure.as_ref().map(|measure| measure.name.clone());
+        fn measure(check: &Check) -> Option<&str> {
+            check.measure.as_ref().map(|measure| measure.name.as_str())
+        }
         (&left.group, measure(left), left.metric).cmp(&(&right.group, measure(right), right.metric))
     });
     let mut warnings = outcome_warnings(groups);
