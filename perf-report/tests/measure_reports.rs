@@ -127,5 +127,18 @@ fn measure_openmetrics_report() {
         rendered.contains(r#"metric="peak_rss_mb max""#),
         "{rendered}"
     );
+    // 12.5 MiB in bytes; 2 ms in seconds.
+    assert!(
+        rendered.contains(
+            r#"perf_gate_measure_observed_bytes{tool="svc",step="get",metric="peak_rss_mb max"} 13107200"#
+        ),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains(
+            r#"perf_gate_measure_limit_seconds{tool="svc",step="get",metric="cpu_user_ms avg"} 0.002"#
+        ),
+        "{rendered}"
+    );
     insta::assert_snapshot!(rendered);
 }

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use perf_baseline::ChangeVerdict;
 use perf_budget::{CheckStatus, Direction, Unit};
+use perf_record::MeasureUnit;
 
 use super::escape::exposition_label;
 use crate::report::{Report, Verdict};
@@ -220,6 +221,44 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
         }
     }
 
+    // Measure checks, in the OpenMetrics base unit of the measure's name (`_mb` -> bytes,
+    // `_ms` -> seconds), or unitless for a count or a rate.
+    let mut measure_limit_bytes = Family::new(
+        "perf_gate_measure_limit_bytes",
+        Gauge,
+        Some("bytes"),
+        "The budget limit of a check on a memory measure such as peak_rss_mb.",
+    );
+    let mut measure_limit_seconds = Family::new(
+        "perf_gate_measure_limit_seconds",
+        Gauge,
+        Some("seconds"),
+        "The budget limit of a check on a time measure such as cpu_user_ms.",
+    );
+    let mut measure_limit = Family::new(
+        "perf_gate_measure_limit",
+        Gauge,
+        None,
+        "The budget limit of a check on a count or rate measure (allocs, throughput_rps).",
+    );
+    let mut measure_observed_bytes = Family::new(
+        "perf_gate_measure_observed_bytes",
+        Gauge,
+        Some("bytes"),
+        "The value a check on a memory measure observed.",
+    );
+    let mut measure_observed_seconds = Family::new(
+        "perf_gate_measure_observed_seconds",
+        Gauge,
+        Some("seconds"),
+        "The value a check on a time measure observed.",
+    );
+    let mut measure_observed = Family::new(
+        "perf_gate_measure_observed",
+        Gauge,
+        None,
+        "The value a check on a count or rate measure observed.",
+    );
     let mut limit_seconds = Family::new(
         "perf_gate_budget_limit_seconds",
         Gauge,
@@ -280,6 +319,25 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
             limit.push("", &labels, value(check.limit));
             if let Some(observed_value) = check.observed {
                 observed.push("", &labels, value(observed_value));
+            }
+        } else if let Some(measure) = &check.measure {
+            let base = MeasureUnit::of(&measure.name).base_unit();
+            let (limit, observed, factor) = match base {
+                Some(("bytes", factor)) => (
+                    &mut measure_limit_bytes,
+                    &mut measure_observed_bytes,
+                    factor,
+                ),
+                Some((_, factor)) => (
+                    &mut measure_limit_seconds,
+                    &mut measure_observed_seconds,
+                    factor,
+                ),
+                None => (&mut measure_limit, &mut measure_observed, 1.0),
+            };
+            limit.push("", &labels, number(check.limit * factor));
+            if let Some(observed_value) = check.observed {
+                observed.push("", &labels, number(observed_value * factor));
             }
         }
         if let Some(relative) = check.relative_difference {
@@ -371,6 +429,12 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
         &limit_ratio,
         &observed_seconds,
         &observed_ratio,
+        &measure_limit_bytes,
+        &measure_limit_seconds,
+        &measure_limit,
+        &measure_observed_bytes,
+        &measure_observed_seconds,
+        &measure_observed,
         &headroom,
         &check_status,
         &group_verdict,
