@@ -46,14 +46,14 @@ pub enum BaselineError {
     },
     /// The file was written by a perf-gate with a baseline format this one does not know.
     #[error(
-        "{source_name}: baseline schema_version {found} is not supported (this perf-gate reads version {supported}); re-create the baseline with `perf-gate baseline save`"
+        "{source_name}: baseline schema_version {found} is not supported (this perf-gate reads versions 1 to {supported}); re-create the baseline with `perf-gate baseline save`"
     )]
     UnsupportedSchemaVersion {
         /// The file name the text came from.
         source_name: String,
         /// The version in the file.
         found: u64,
-        /// The version this code reads.
+        /// The newest version this code reads (it reads every one from 1).
         supported: u32,
     },
     /// The stored content hash does not match the content: the file was edited or damaged.

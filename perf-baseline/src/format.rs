@@ -13,8 +13,13 @@ use crate::error::BaselineError;
 use crate::fingerprint::Fingerprint;
 use crate::numbers;
 
-/// The version of the baseline format this code writes and reads.
-pub const BASELINE_SCHEMA_VERSION: u32 = 1;
+/// The newest version of the baseline format, the one this code writes for a baseline whose
+/// groups carry record measures (`groups[].measures`). A baseline without measures is written
+/// as version 1, byte for byte what earlier perf-gates wrote; both versions are read.
+pub const BASELINE_SCHEMA_VERSION: u32 = 2;
+
+/// The version written when no group carries a measure: the format before measures.
+const BASELINE_SCHEMA_VERSION_WITHOUT_MEASURES: u32 = 1;
 
 /// The `format` marker every baseline file carries, so another JSON file is not mistaken for one.
 pub const BASELINE_FORMAT: &str = "perf-gate-baseline";
@@ -75,6 +80,11 @@ pub struct BaselineGroup {
     pub counts: OutcomeCounts,
     /// Latency statistics, `None` when no record had a known outcome.
     pub latency: Option<LatencyStats>,
+    /// The same statistics of each record measure the group's records carry (`peak_rss_mb`),
+    /// by name, over the values `latency_of` selected; in the measure's unit. Absent (and
+    /// schema_version 1) when there is none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measures: BTreeMap<String, LatencyStats>,
 }
 
 impl BaselineGroup {
@@ -199,9 +209,14 @@ pub fn build(
     for (key, sample) in samples {
         groups.push(build_group(key, sample, config)?);
     }
+    let schema_version = if groups.iter().any(|group| !group.measures.is_empty()) {
+        BASELINE_SCHEMA_VERSION
+    } else {
+        BASELINE_SCHEMA_VERSION_WITHOUT_MEASURES
+    };
     let mut file = BaselineFile {
         format: BASELINE_FORMAT.to_owned(),
-        schema_version: BASELINE_SCHEMA_VERSION,
+        schema_version,
         created_at: config.created_at.clone(),
         content_hash: String::new(),
         fingerprint: config.fingerprint.clone(),
@@ -245,11 +260,25 @@ fn build_group(
         })?;
         Some(stats)
     };
+    let mut measures = BTreeMap::new();
+    for measure in &sample.measures {
+        let sorted = numbers::sorted_latencies(&measure.values)
+            .map_err(|problem| invalid("measures", format!("{}: {problem}", measure.name)))?;
+        if sorted.is_empty() {
+            continue;
+        }
+        let stats = latency_stats(&sorted, config).map_err(|source| BaselineError::Statistics {
+            group: format!("{key} {}", measure.name),
+            source,
+        })?;
+        measures.insert(measure.name.clone(), stats);
+    }
     Ok(BaselineGroup {
         tool: key.tool.clone(),
         step: key.step.clone(),
         counts: sample.counts,
         latency,
+        measures,
     })
 }
 
@@ -371,7 +400,9 @@ pub fn parse(text: &str, source_name: &str) -> Result<Baseline, BaselineError> {
     let (Some(BASELINE_FORMAT), Some(version)) = (format, version) else {
         return Err(not_a_baseline());
     };
-    if version != u64::from(BASELINE_SCHEMA_VERSION) {
+    if !(u64::from(BASELINE_SCHEMA_VERSION_WITHOUT_MEASURES)..=u64::from(BASELINE_SCHEMA_VERSION))
+        .contains(&version)
+    {
         return Err(BaselineError::UnsupportedSchemaVersion {
             source_name: source_name.to_owned(),
             found: version,
@@ -477,48 +508,70 @@ fn validate_groups(groups: &[BaselineGroup], source_name: &str) -> Result<(), Ba
             field,
             problem,
         };
-        let Some(latency) = &group.latency else {
-            continue;
-        };
-        if latency.sample_count == 0 || latency.sample_count > group.counts.known() {
-            return Err(invalid(
-                "latency.sample_count",
-                format!(
-                    "{} is not between 1 and the {} records with a known outcome",
-                    latency.sample_count,
-                    group.counts.known()
-                ),
-            ));
+        // The latency statistics, then each measure's, checked alike (a measure's problems
+        // name it: `measure peak_rss_mb: ...`).
+        let all_stats = group.latency.iter().map(|stats| ("", stats)).chain(
+            group
+                .measures
+                .iter()
+                .map(|(name, stats)| (name.as_str(), stats)),
+        );
+        for (measure, latency) in all_stats {
+            let invalid = |field: &'static str, problem: String| {
+                if measure.is_empty() {
+                    invalid(field, problem)
+                } else {
+                    invalid(field, format!("measure {measure}: {problem}"))
+                }
+            };
+            if !measure.is_empty() && perf_record::validate_measure_name(measure).is_err() {
+                return Err(invalid(
+                    "measures",
+                    "is not a measure name (a lower-case letter, then lower-case letters, \
+                     digits or _)"
+                        .to_owned(),
+                ));
+            }
+            if latency.sample_count == 0 || latency.sample_count > group.counts.known() {
+                return Err(invalid(
+                    "latency.sample_count",
+                    format!(
+                        "{} is not between 1 and the {} records with a known outcome",
+                        latency.sample_count,
+                        group.counts.known()
+                    ),
+                ));
+            }
+            let points = &latency.order_statistics;
+            if points.is_empty() || points.len() as u64 > latency.sample_count {
+                return Err(invalid(
+                    "latency.order_statistics",
+                    format!(
+                        "has {} values; expected between 1 and sample_count ({})",
+                        points.len(),
+                        latency.sample_count
+                    ),
+                ));
+            }
+            if let Some(bad) = points.iter().find(|ms| !ms.is_finite() || **ms < 0.0) {
+                return Err(invalid(
+                    "latency.order_statistics",
+                    format!("contains {bad}, not a finite non-negative latency"),
+                ));
+            }
+            if let Some(index) = points.windows(2).position(|pair| pair[0] > pair[1]) {
+                return Err(invalid(
+                    "latency.order_statistics",
+                    format!(
+                        "not ascending at index {}: {} > {}",
+                        index,
+                        points[index],
+                        points[index + 1]
+                    ),
+                ));
+            }
+            validate_summary(latency).map_err(|(field, problem)| invalid(field, problem))?;
         }
-        let points = &latency.order_statistics;
-        if points.is_empty() || points.len() as u64 > latency.sample_count {
-            return Err(invalid(
-                "latency.order_statistics",
-                format!(
-                    "has {} values; expected between 1 and sample_count ({})",
-                    points.len(),
-                    latency.sample_count
-                ),
-            ));
-        }
-        if let Some(bad) = points.iter().find(|ms| !ms.is_finite() || **ms < 0.0) {
-            return Err(invalid(
-                "latency.order_statistics",
-                format!("contains {bad}, not a finite non-negative latency"),
-            ));
-        }
-        if let Some(index) = points.windows(2).position(|pair| pair[0] > pair[1]) {
-            return Err(invalid(
-                "latency.order_statistics",
-                format!(
-                    "not ascending at index {}: {} > {}",
-                    index,
-                    points[index],
-                    points[index + 1]
-                ),
-            ));
-        }
-        validate_summary(latency).map_err(|(field, problem)| invalid(field, problem))?;
     }
     // Lookups binary-search the groups, so their order is part of the format.
     if let Some(pair) = groups
@@ -574,6 +627,41 @@ mod tests {
             ..Default::default()
         };
         (GroupKey::new(tool, step), samples)
+    }
+
+    #[test]
+    fn measures_are_stored_beside_latency_and_read_back() {
+        let (key, mut with_measures) = sample("svc", "get", vec![5.0, 6.0, 7.0, 8.0]);
+        with_measures.measures = vec![perf_record::MeasureSamples {
+            name: "peak_rss_mb".into(),
+            values: vec![12.0, 10.0, 11.0, 13.0],
+            error_values: vec![500.0],
+        }];
+        let baseline = build(&groups([(key, with_measures)]), &config()).unwrap();
+        let group = &baseline.groups()[0];
+        let memory = &group.measures["peak_rss_mb"];
+        assert_eq!(
+            (memory.sample_count, memory.min, memory.max),
+            (4, 10.0, 13.0)
+        );
+        assert_eq!(memory.mean, 11.5);
+        assert_eq!(memory.percentiles["p50"], 11.5);
+        assert_eq!(memory.order_statistics, [10.0, 11.0, 12.0, 13.0]);
+        let text = baseline.to_json();
+        assert!(text.contains("\"schema_version\": 2"), "{text}");
+        assert_eq!(parse(&text, "b.json").unwrap(), baseline);
+        // Without measures: version 1 and no `measures` key, what earlier perf-gates wrote.
+        let plain = build(&groups([sample("svc", "get", vec![5.0])]), &config()).unwrap();
+        let plain_text = plain.to_json();
+        assert!(plain_text.contains("\"schema_version\": 1"), "{plain_text}");
+        assert!(!plain_text.contains("measures"), "{plain_text}");
+        assert_eq!(parse(&plain_text, "b.json").unwrap(), plain);
+        // A version this perf-gate does not know is refused with a version message.
+        let future = plain_text.replace("\"schema_version\": 1", "\"schema_version\": 3");
+        assert!(matches!(
+            parse(&future, "b.json"),
+            Err(BaselineError::UnsupportedSchemaVersion { found: 3, .. })
+        ));
     }
 
     fn groups<const N: usize>(

@@ -185,11 +185,11 @@ fn rejects_a_newer_schema_version() {
     let built = baseline::build(&samples(), &config("2025-01-01T00:00:00Z")).unwrap();
     let text = built
         .to_json()
-        .replace("\"schema_version\": 1", "\"schema_version\": 2");
+        .replace("\"schema_version\": 1", "\"schema_version\": 3");
     let error = baseline::parse(&text, "perf-baseline.json").unwrap_err();
     assert_eq!(
         error.to_string(),
-        "perf-baseline.json: baseline schema_version 2 is not supported (this perf-gate reads version 1); re-create the baseline with `perf-gate baseline save`"
+        "perf-baseline.json: baseline schema_version 3 is not supported (this perf-gate reads versions 1 to 2); re-create the baseline with `perf-gate baseline save`"
     );
 }
 

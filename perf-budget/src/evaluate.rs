@@ -2,15 +2,19 @@
 
 use std::collections::BTreeMap;
 
-use perf_record::{GroupKey, GroupSamples, ReportedStatistics};
+use perf_record::{GroupKey, GroupSamples, MeasureUnit, ReportedStatistics};
 use perf_stats::{
-    QuantileMethod, StatsError, SummaryConfig, error_rate_confidence_interval,
+    QuantileMethod, StatsError, Summary, SummaryConfig, error_rate_confidence_interval,
     latency_mean_interval, quantile_confidence_interval, summarize,
 };
 
-use crate::budget::{BudgetEntry, Budgets, EntryRef, Limit, Metric, Severity, most_specific};
+use crate::budget::{
+    BudgetEntry, Budgets, Direction, EntryRef, Limit, MeasureLimits, Metric, Severity, Unit,
+    most_specific,
+};
 use crate::evaluation::{
-    Check, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning, LintFinding,
+    Check, CheckMeasure, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning,
+    LintFinding,
 };
 
 /// How to evaluate.
@@ -115,7 +119,12 @@ pub fn evaluate_with_reported(
             }
         }
     }
-    checks.sort_by(|left, right| (&left.group, left.metric).cmp(&(&right.group, right.metric)));
+    checks.sort_by(|left, right| {
+        fn measure(check: &Check) -> Option<&str> {
+            check.measure.as_ref().map(|measure| measure.name.as_str())
+        }
+        (&left.group, measure(left), left.metric).cmp(&(&right.group, measure(right), right.metric))
+    });
     let mut warnings = outcome_warnings(groups);
     if checks.is_empty() {
         warnings.push(EvaluationWarning::NothingChecked);
@@ -140,92 +149,118 @@ fn check_group(
     config: &EvaluateConfig,
 ) -> Result<Vec<Check>, EvaluateError> {
     let level = config.confidence_level;
-    // Every latency statistic of the entry in one pass over the data.
-    let summary = if group.latencies_ms.is_empty() {
-        None
-    } else {
-        let config = SummaryConfig {
-            percentiles: entry
-                .limits
-                .iter()
-                .filter_map(|limit| match limit.metric {
-                    Metric::Percentile(percentile) => Some(percentile.percent()),
-                    _ => None,
-                })
-                .collect(),
-            method: config.quantile_method,
-        };
-        let summary = summarize(&group.latencies_ms, &config).map_err(|source| {
-            EvaluateError::Statistics {
-                group: key.clone(),
-                source,
+    let mut checks = Vec::new();
+    let latency = ValueChecks::of(&group.latencies_ms, &entry.limits, key, config)?;
+    for limit in &entry.limits {
+        let (sample_count, value, interval) = match limit.metric {
+            Metric::ErrorRate => {
+                let known = group.counts.known();
+                let interval = error_rate_interval(group.counts.errors, known, level);
+                (known, group.counts.error_rate(), interval)
             }
-        })?;
-        Some(summary)
-    };
-    let latency_count = group.latencies_ms.len() as u64;
-    let checks = entry
-        .limits
-        .iter()
-        .map(|limit| {
-            let (sample_count, observed, interval) = match (limit.metric, &summary) {
-                (Metric::ErrorRate, _) => {
-                    let known = group.counts.known();
-                    let interval = error_rate_interval(group.counts.errors, known, level);
-                    (known, group.counts.error_rate(), interval)
-                }
-                (_, None) => (0, None, None),
-                (Metric::Mean, Some(summary)) => {
-                    // Bootstrap-t up to 2,000 values, Student's t beyond; none for one value.
-                    let interval =
-                        latency_mean_interval(&group.latencies_ms, level)
-                            .ok()
-                            .map(|interval| ConfidenceInterval {
-                                low: interval.lower,
-                                high: interval.upper,
-                                level,
-                            });
-                    (latency_count, Some(summary.mean), interval)
-                }
-                (Metric::Min, Some(summary)) => (latency_count, Some(summary.min), None),
-                (Metric::Max, Some(summary)) => (latency_count, Some(summary.max), None),
-                (Metric::Percentile(percentile), Some(summary)) => {
-                    // No interval for p0/p100 or a sample too small to reach the level: the
-                    // check is then never marginal, which the report shows as no interval.
-                    let interval = quantile_confidence_interval(
-                        &group.latencies_ms,
-                        percentile.probability(),
-                        level,
-                    )
-                    .ok()
-                    .map(|interval| ConfidenceInterval {
-                        low: interval.lower,
-                        high: interval.upper,
-                        level,
-                    });
-                    (
-                        latency_count,
-                        summary.percentile(percentile.percent()),
-                        interval,
-                    )
-                }
+            metric => latency.observe(metric, level),
+        };
+        let observation = Observation {
+            sample_count,
+            min_samples: budgets.min_samples_for(entry, limit.metric, level),
+            value,
+            interval,
+            interval_possible: true,
+        };
+        checks.push(build_check(entry, None, key, limit, observation));
+    }
+    for measure in &entry.measures {
+        // A group without the measure has no data for it, never 0.
+        let values = group
+            .measure(&measure.name)
+            .map_or(&[][..], |samples| samples.values.as_slice());
+        let statistics = ValueChecks::of(values, &measure.limits, key, config)?;
+        for limit in &measure.limits {
+            let (sample_count, value, interval) = statistics.observe(limit.metric, level);
+            let observation = Observation {
+                sample_count,
+                min_samples: budgets.min_samples_for(entry, limit.metric, level),
+                value,
+                interval,
+                interval_possible: true,
             };
-            let min_samples = budgets.min_samples_for(entry, limit.metric, level);
-            build_check(
-                entry,
-                key,
-                limit,
-                Observation {
-                    sample_count,
-                    min_samples,
-                    value: observed,
-                    interval,
-                    interval_possible: true,
-                },
-            )
-        })
-        .collect();
+            checks.push(build_check(entry, Some(measure), key, limit, observation));
+        }
+    }
     Ok(checks)
+}
+
+/// The values a group's limits on one quantity (its latencies, or one measure) are checked on,
+/// with every statistic those limits need computed in one pass.
+struct ValueChecks<'a> {
+    values: &'a [f64],
+    summary: Option<Summary>,
+}
+
+impl<'a> ValueChecks<'a> {
+    fn of(
+        values: &'a [f64],
+        limits: &[Limit],
+        key: &GroupKey,
+        config: &EvaluateConfig,
+    ) -> Result<Self, EvaluateError> {
+        let summary = if values.is_empty() {
+            None
+        } else {
+            let summary_config = SummaryConfig {
+                percentiles: limits
+                    .iter()
+                    .filter_map(|limit| match limit.metric {
+                        Metric::Percentile(percentile) => Some(percentile.percent()),
+                        _ => None,
+                    })
+                    .collect(),
+                method: config.quantile_method,
+            };
+            Some(summarize(values, &summary_config).map_err(|source| {
+                EvaluateError::Statistics {
+                    group: key.clone(),
+                    source,
+                }
+            })?)
+        };
+        Ok(ValueChecks { values, summary })
+    }
+
+    /// `(sample count, observed value, confidence interval)` of `metric` (not `error_rate`).
+    fn observe(
+        &self,
+        metric: Metric,
+        level: f64,
+    ) -> (u64, Option<f64>, Option<ConfidenceInterval>) {
+        let Some(summary) = &self.summary else {
+            return (0, None, None);
+        };
+        let count = self.values.len() as u64;
+        let to_interval = |(low, high): (f64, f64)| ConfidenceInterval { low, high, level };
+        match metric {
+            // Bootstrap-t up to 2,000 values, Student's t beyond; none for one value.
+            Metric::Mean => (
+                count,
+                Some(summary.mean),
+                latency_mean_interval(self.values, level)
+                    .ok()
+                    .map(|interval| to_interval((interval.lower, interval.upper))),
+            ),
+            Metric::Min => (count, Some(summary.min), None),
+            Metric::Max => (count, Some(summary.max), None),
+            // No interval for p0/p100 or a sample too small to reach the level: the check is
+            // then never marginal, which the report shows as no interval.
+            Metric::Percentile(percentile) => (
+                count,
+                summary.percentile(percentile.percent()),
+                quantile_confidence_interval(self.values, percentile.probability(), level)
+                    .ok()
+                    .map(|interval| to_interval((interval.lower, interval.upper))),
+            ),
+            Metric::ErrorRate => (0, None, None),
+        }
+    }
 }
 
 /// The checks of a group known only by a source's reported figures.
@@ -263,7 +298,7 @@ fn check_reported(
                 interval,
                 interval_possible,
             };
-            build_check(entry, key, limit, observation)
+            build_check(entry, None, key, limit, observation)
         })
         .collect()
 }
@@ -307,6 +342,7 @@ struct Observation {
 ///   strictly inside the interval.
 fn build_check(
     entry: &BudgetEntry,
+    measure: Option<&MeasureLimits>,
     key: &GroupKey,
     limit: &Limit,
     observation: Observation,
@@ -318,6 +354,8 @@ fn build_check(
         interval,
         interval_possible,
     } = observation;
+    let direction = measure.map_or(Direction::HigherIsWorse, |measure| measure.direction);
+    let within = |value: f64| direction.within(value, limit.value);
     let violated = match entry.severity {
         Severity::Fail => CheckStatus::Fail,
         Severity::Warn => CheckStatus::Warn,
@@ -326,8 +364,8 @@ fn build_check(
     let status = match observed {
         None => CheckStatus::NoData,
         Some(_) if sample_count < min_samples => CheckStatus::InsufficientSamples,
-        Some(value) if value <= limit.value && without_interval => CheckStatus::LowConfidence,
-        Some(value) if value <= limit.value => CheckStatus::Pass,
+        Some(value) if within(value) && without_interval => CheckStatus::LowConfidence,
+        Some(value) if within(value) => CheckStatus::Pass,
         Some(_) if limit.metric == Metric::ErrorRate => match interval {
             Some(interval) if interval.low <= limit.value => CheckStatus::LowConfidence,
             _ => violated,
@@ -340,10 +378,17 @@ fn build_check(
         .map(|difference| difference / limit.value);
     let headroom = observed
         .filter(|_| status == CheckStatus::Pass)
-        .map(|value| limit.value - value);
+        .map(|value| match direction {
+            Direction::HigherIsWorse => limit.value - value,
+            Direction::HigherIsBetter => value - limit.value,
+        });
+    // The headroom left at the interval's far bound: the upper one when higher is worse.
     let headroom_at_bound = interval
         .filter(|_| status == CheckStatus::Pass)
-        .map(|interval| limit.value - interval.high);
+        .map(|interval| match direction {
+            Direction::HigherIsWorse => limit.value - interval.high,
+            Direction::HigherIsBetter => interval.low - limit.value,
+        });
     // Marginal: the limit lies strictly inside the interval, so the verdict could flip. Strictly,
     // so that a zero-tolerance rule (`error_rate: 0` with no error, whose interval starts at 0)
     // is not marginal.
@@ -357,7 +402,16 @@ fn build_check(
         group: key.clone(),
         entry: entry_ref(entry),
         metric: limit.metric,
-        unit: limit.metric.unit(),
+        measure: measure.map(|measure| CheckMeasure {
+            name: measure.name.clone(),
+            unit: MeasureUnit::of(&measure.name).symbol().to_owned(),
+            direction: measure.direction,
+        }),
+        unit: if measure.is_some() {
+            Unit::Measure
+        } else {
+            limit.metric.unit()
+        },
         status,
         severity: entry.severity,
         observed,
@@ -528,6 +582,169 @@ mod tests {
 
     fn one_to(n: usize) -> Vec<f64> {
         (1..=n).map(|value| value as f64).collect()
+    }
+
+    fn with_measure(
+        (key, mut samples): (GroupKey, GroupSamples),
+        name: &str,
+        values: &[f64],
+    ) -> (GroupKey, GroupSamples) {
+        samples.measures.push(perf_record::MeasureSamples {
+            name: name.to_owned(),
+            values: values.to_vec(),
+            error_values: vec![1e9],
+        });
+        // GroupSamples keeps its measures sorted by name.
+        samples
+            .measures
+            .sort_by(|left, right| left.name.cmp(&right.name));
+        (key, samples)
+    }
+
+    const MEMORY_BUDGET: &str = r#"{"a": {"b": {"p95": 1000, "min_samples": 3,
+        "peak_rss_mb": {"max": 10}, "allocs": {"p50": 1000}}}}"#;
+
+    #[test]
+    fn measure_limits_check_the_measure_values() {
+        let group = with_measure(
+            group("a", "b", &[1.0, 2.0, 3.0]),
+            "peak_rss_mb",
+            &[8.0, 12.5, 9.0],
+        );
+        let group = with_measure(group, "allocs", &[700.0, 800.0, 900.0]);
+        let evaluation = run(MEMORY_BUDGET, &[group]);
+        let found: Vec<(String, CheckStatus, Option<f64>, Unit)> = evaluation
+            .checks
+            .iter()
+            .map(|check| {
+                (
+                    check.metric_label(),
+                    check.status,
+                    check.observed,
+                    check.unit,
+                )
+            })
+            .collect();
+        // Error records' values (1e9) stay out under the default latency_of.
+        assert_eq!(
+            found,
+            [
+                (
+                    "p95".to_owned(),
+                    CheckStatus::Pass,
+                    Some(2.9),
+                    Unit::Milliseconds
+                ),
+                (
+                    "allocs p50".to_owned(),
+                    CheckStatus::Pass,
+                    Some(800.0),
+                    Unit::Measure
+                ),
+                (
+                    "peak_rss_mb max".to_owned(),
+                    CheckStatus::Fail,
+                    Some(12.5),
+                    Unit::Measure
+                ),
+            ]
+        );
+        let memory = &evaluation.checks[2];
+        assert_eq!(memory.difference, Some(2.5));
+        assert_eq!(
+            memory.measure,
+            Some(CheckMeasure {
+                name: "peak_rss_mb".into(),
+                unit: "MiB".into(),
+                direction: Direction::HigherIsWorse,
+            })
+        );
+        let json = serde_json::to_value(memory).unwrap();
+        assert_eq!(json["measure"]["unit"], "MiB");
+        assert_eq!(json["unit"], "measure");
+        assert!(
+            serde_json::to_value(&evaluation.checks[0])
+                .unwrap()
+                .get("measure")
+                .is_none()
+        );
+        let back: Check = serde_json::from_value(json).unwrap();
+        assert_eq!(&back, memory);
+    }
+
+    #[test]
+    fn a_group_without_the_measure_has_no_data_for_it_never_zero() {
+        let evaluation = run(MEMORY_BUDGET, &[group("a", "b", &[1.0, 2.0, 3.0])]);
+        let memory: Vec<_> = evaluation
+            .checks
+            .iter()
+            .filter(|check| check.measure.is_some())
+            .map(|check| (check.status, check.observed, check.sample_count))
+            .collect();
+        assert_eq!(memory, [(CheckStatus::NoData, None, 0); 2]);
+        // Under the limit passes, with its headroom.
+        let group = with_measure(group("a", "b", &[1.0, 2.0, 3.0]), "peak_rss_mb", &[4.0; 3]);
+        let evaluation = run(
+            r#"{"a": {"b": {"min_samples": 3, "peak_rss_mb": {"max": 10}}}}"#,
+            &[group],
+        );
+        assert_eq!(evaluation.checks.len(), 1);
+        assert_eq!(evaluation.checks[0].status, CheckStatus::Pass);
+        assert_eq!(evaluation.checks[0].headroom, Some(6.0));
+    }
+
+    #[test]
+    fn higher_is_better_flips_the_comparison() {
+        let budgets = r#"{"a": {"b": {"min_samples": 1,
+            "throughput_rps": {"min": 100, "avg": 150, "direction": "higher_is_better"}}}}"#;
+        let group = with_measure(group("a", "b", &[1.0]), "throughput_rps", &[120.0, 140.0]);
+        let evaluation = run(budgets, &[group]);
+        let found: Vec<_> = evaluation
+            .checks
+            .iter()
+            .map(|check| {
+                (
+                    check.metric_label(),
+                    check.status,
+                    check.headroom,
+                    check.difference,
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "throughput_rps min".to_owned(),
+                    CheckStatus::Pass,
+                    Some(20.0),
+                    Some(20.0)
+                ),
+                (
+                    "throughput_rps avg".to_owned(),
+                    CheckStatus::Fail,
+                    None,
+                    Some(-20.0)
+                ),
+            ]
+        );
+        assert_eq!(
+            evaluation.checks[0].measure.as_ref().map(|m| m.direction),
+            Some(Direction::HigherIsBetter)
+        );
+    }
+
+    #[test]
+    fn measure_checks_need_min_samples_like_latency() {
+        let group = with_measure(group("a", "b", &[1.0, 2.0, 3.0]), "peak_rss_mb", &[20.0]);
+        let evaluation = run(MEMORY_BUDGET, &[group]);
+        let memory = evaluation
+            .checks
+            .iter()
+            .find(|check| check.metric_label() == "peak_rss_mb max")
+            .unwrap();
+        assert_eq!(memory.status, CheckStatus::InsufficientSamples);
+        assert_eq!(memory.sample_count, 1);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use perf_record::GroupKey;
 use serde::{Deserialize, Serialize};
 
-use crate::budget::{EntryRef, Metric, Severity, Unit};
+use crate::budget::{Direction, EntryRef, Metric, Severity, Unit};
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -50,9 +50,13 @@ pub struct Check {
     pub group: GroupKey,
     /// The budget entry that applied (the most specific match).
     pub entry: EntryRef,
-    /// What is checked.
+    /// What is checked: the statistic (of the latencies, or of [`Check::measure`]).
     pub metric: Metric,
-    /// `ms` for latencies, `fraction` for `error_rate`.
+    /// The record measure checked (`peak_rss_mb`), absent for a latency or error-rate check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<CheckMeasure>,
+    /// `ms` for latencies, `fraction` for `error_rate`, `measure` for a measure (its unit is
+    /// [`CheckMeasure::unit`]).
     #[serde(with = "unit_name")]
     #[cfg_attr(feature = "schemars", schemars(with = "unit_name::UnitName"))]
     pub unit: Unit,
@@ -86,6 +90,31 @@ pub struct Check {
     pub confidence_interval: Option<ConfidenceInterval>,
     /// The verdict could flip inside the confidence interval (the limit lies within it).
     pub marginal: bool,
+}
+
+/// The record measure a check is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct CheckMeasure {
+    /// Its name (`peak_rss_mb`).
+    pub name: String,
+    /// The unit its name says, as reports write it (`MiB`, `ms`; empty for a count): see
+    /// [`perf_record::MeasureUnit::symbol`].
+    pub unit: String,
+    /// Which way it gets worse: with `higher_is_better` a check passes when
+    /// `observed >= limit`, and `headroom` is `observed - limit`.
+    pub direction: Direction,
+}
+
+impl Check {
+    /// What the check is about, as reports name it: the metric (`p95`, `error_rate`), or the
+    /// measure and its statistic (`peak_rss_mb max`).
+    pub fn metric_label(&self) -> String {
+        match &self.measure {
+            Some(measure) => format!("{} {}", measure.name, self.metric),
+            None => self.metric.to_string(),
+        }
+    }
 }
 
 /// Something the evaluation noticed that is neither a check nor a lint finding.
@@ -202,12 +231,15 @@ mod unit_name {
         Ms,
         /// A fraction in 0..=1.
         Fraction,
+        /// A record measure, in the unit of the check's `measure`.
+        Measure,
     }
 
     pub(super) fn serialize<S: Serializer>(unit: &Unit, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(match unit {
             Unit::Milliseconds => "ms",
             Unit::Fraction => "fraction",
+            Unit::Measure => "measure",
         })
     }
 
@@ -217,6 +249,7 @@ mod unit_name {
         match String::deserialize(deserializer)?.as_str() {
             "ms" => Ok(Unit::Milliseconds),
             "fraction" => Ok(Unit::Fraction),
+            "measure" => Ok(Unit::Measure),
             other => Err(serde::de::Error::custom(format!("unknown unit {other:?}"))),
         }
     }

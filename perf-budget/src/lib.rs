@@ -45,13 +45,14 @@ mod schema;
 
 pub use budget::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, BudgetError, BudgetFileError, Budgets,
-    ConsecutiveRule, DEFAULT_MIN_SAMPLES, Defaults, EntryRef, GlobPattern, Limit,
-    MAX_BUDGET_FILE_BYTES, Metric, Pattern, RegressionRule, Severity, Specificity, TrendRule, Unit,
-    UnknownMetricName, automatic_min_samples, parse_budgets, read_budgets,
+    ConsecutiveRule, DEFAULT_MIN_SAMPLES, Defaults, Direction, EntryRef, GlobPattern, Limit,
+    MAX_BUDGET_FILE_BYTES, MeasureLimits, Metric, Pattern, RegressionRule, Severity, Specificity,
+    TrendRule, Unit, UnknownMetricName, automatic_min_samples, parse_budgets, read_budgets,
 };
 pub use evaluate::{EvaluateConfig, EvaluateError, evaluate, evaluate_with_reported, lint};
 pub use evaluation::{
-    Check, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning, LintFinding,
+    Check, CheckMeasure, CheckStatus, ConfidenceInterval, Evaluation, EvaluationWarning,
+    LintFinding,
 };
 pub use fraction::{FractionError, fraction_from_number, parse_fraction};
 #[cfg(feature = "schemars")]

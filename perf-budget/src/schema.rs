@@ -2,7 +2,8 @@
 //!
 //! The budget file is read by a hand-written parser (errors with JSON paths, duplicate keys
 //! refused), not by serde, so its schema is written here from the same vocabulary: the entry
-//! options, the metric names of [`crate::Metric`] and the fraction grammar of
+//! options, the metric names of [`crate::Metric`], the measure names of
+//! `perf_record::validate_measure_name` and the fraction grammar of
 //! [`crate::parse_fraction`]. `cargo xtask schemas` writes it to `schemas/budgets.schema.json`;
 //! a test there checks that every budget file in the repository validates and that
 //! [`crate::parse_budgets`] accepts it.
@@ -14,6 +15,9 @@ use crate::BUDGET_FILE_SCHEMA_VERSION;
 /// A fraction written as a string: a percentage (`"10%"`) or a plain decimal (`"0.1"`).
 const FRACTION_TEXT_PATTERN: &str = r"^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*%?\s*$";
 
+/// A record measure's name (`perf_record::validate_measure_name`; `ms` aside).
+const MEASURE_NAME_PATTERN: &str = "^[a-z][a-z0-9_]{0,63}$";
+
 /// The schema of a budget file.
 pub fn budget_file_schema() -> schemars::Schema {
     let fraction = schemars::json_schema!({
@@ -23,6 +27,19 @@ pub fn budget_file_schema() -> schemars::Schema {
         ]
     });
     let milliseconds = schemars::json_schema!({ "type": "number", "minimum": 0 });
+    let measure = schemars::json_schema!({
+        "type": "object",
+        "description": "The limits of one record measure (a key that is a measure name, such as peak_rss_mb or allocs): avg, min, max and percentiles in the measure's unit, and its direction (higher_is_worse, the default: observed <= limit passes; higher_is_better: observed >= limit passes).",
+        "minProperties": 1,
+        "properties": {
+            "avg": milliseconds.clone(),
+            "min": milliseconds.clone(),
+            "max": milliseconds.clone(),
+            "direction": { "enum": ["higher_is_worse", "higher_is_better"] }
+        },
+        "patternProperties": { PERCENTILE_PATTERN: milliseconds.clone() },
+        "additionalProperties": false
+    });
     let entry = schemars::json_schema!({
         "type": "object",
         "description": "The limits of one tool/step: a check passes when observed <= limit.",
@@ -57,7 +74,13 @@ pub fn budget_file_schema() -> schemars::Schema {
             }
         },
         "patternProperties": { PERCENTILE_PATTERN: milliseconds },
-        "additionalProperties": false
+        "propertyNames": {
+            "anyOf": [
+                { "pattern": PERCENTILE_PATTERN },
+                { "pattern": MEASURE_NAME_PATTERN }
+            ]
+        },
+        "additionalProperties": measure
     });
     schemars::json_schema!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",

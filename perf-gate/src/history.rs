@@ -192,7 +192,7 @@ fn check_verdict(check: &perf_budget::Check) -> VerdictRecord {
     VerdictRecord {
         group: check.group.clone(),
         rule: Rule::Budget,
-        metric: check.metric.to_string(),
+        metric: check.metric_label(),
         status: snake_case(&check.status),
         severity: Some(snake_case(&check.severity)),
         observed: check.observed,

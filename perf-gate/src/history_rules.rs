@@ -174,7 +174,7 @@ pub(crate) fn judge_history(
         if let Some(rule) = entry.consecutive {
             for check in checks.iter_mut().filter(|check| &check.group == key) {
                 let breached = matches!(check.status, CheckStatus::Fail | CheckStatus::Warn);
-                let metric = check.metric.to_string();
+                let metric = check.metric_label();
                 let mut streak = u64::from(breached);
                 if breached {
                     let past = store

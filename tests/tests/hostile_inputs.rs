@@ -222,10 +222,7 @@ fn the_artifacts_directory_is_skipped_by_every_walk_so_no_record_counts_twice() 
         "{verbose}"
     );
     let baseline = tree.path().join("baseline.json");
-    stderr_of(
-        &["baseline", "save", root, "--out", baseline.as_str()],
-        0,
-    );
+    stderr_of(&["baseline", "save", root, "--out", baseline.as_str()], 0);
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
     assert!(saved.to_string().contains("1030"), "{saved}");

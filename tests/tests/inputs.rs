@@ -198,7 +198,10 @@ fn gate_writes_every_artifact_matching_evaluate() {
         })
         .collect();
     // The six artifacts and the tag that keeps walks out of them (PERF-GATE.TAG).
-    assert!(names.iter().any(|name| name == "PERF-GATE.TAG"), "{names:?}");
+    assert!(
+        names.iter().any(|name| name == "PERF-GATE.TAG"),
+        "{names:?}"
+    );
     assert_eq!(names.len(), 7, "no temporary files left behind: {names:?}");
 }
 

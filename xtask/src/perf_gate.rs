@@ -8,12 +8,10 @@
 //!    interleaved, each record carries the wall time (process start included), CPU time and the
 //!    run's own peak memory (`measures.peak_rss_mb`), the records and every report land in
 //!    `target/perf-gate/gate/` (`run.jsonl`, `report.json`, ...), and the gate's exit code is
-//!    this command's;
-//! 5. gates the same records against `xtask/perf-budgets-memory.json`, the peak-memory budget
-//!    (`"peak_rss_mb": {"max": ...}` per operation). A perf-gate whose budget parser does not
-//!    know measures yet refuses that file (exit 1); that is reported and does not fail the run.
-//!    The limits are 1.2-2.5 times the peak RSS of release builds on the 200,000-record corpus
-//!    (measured with GNU time, 2026-12-01: see perf-collect/README.md).
+//!    this command's. The budgets limit the times and the peak memory of each operation
+//!    (`"peak_rss_mb": {"max": ...}`): a run over either fails. The memory limits are 1.2-2.5
+//!    times the peak RSS of release builds on the 200,000-record corpus (measured with GNU time,
+//!    2026-12-01: see perf-collect/README.md).
 
 use std::process::{Command, ExitCode, Stdio};
 
@@ -129,44 +127,8 @@ pub fn run(workspace: &Utf8Path, args: &PerfGateArgs) -> Result<ExitCode> {
         .with_context(|| format!("running {binary}"))?;
     let code = status.code().context("perf-gate gate was killed")?;
 
-    let memory = workspace.join("xtask/perf-budgets-memory.json");
-    let records = out_dir.join("run.jsonl");
-    eprintln!("gating the peak memory in {records} against {memory}");
-    let memory_status = Command::new(&binary)
-        .args(["gate", records.as_str(), "--budgets", memory.as_str()])
-        .args(["--out-dir", out_dir.join("memory").as_str()])
-        .status()
-        .with_context(|| format!("running {binary}"))?;
-    let memory_code = match memory_status.code() {
-        Some(1) => {
-            eprintln!(
-                "note: this perf-gate cannot read {memory} (budgets over measures such as \
-                 peak_rss_mb need measures support, issue 16); the peak memory is recorded in \
-                 {records} but not gated"
-            );
-            0
-        }
-        Some(code) => code,
-        None => bail!("perf-gate gate (memory) was killed"),
-    };
-    Ok(ExitCode::from(worse(code, memory_code)))
-}
-
-/// The worse of two gate exit codes: an error (1) over a failure (3) over inconclusive (2) over
-/// a pass (0).
-fn worse(first: i32, second: i32) -> u8 {
-    let severity = |code: i32| match code {
-        0 => 0,
-        2 => 1,
-        3 => 2,
-        _ => 3,
-    };
-    let code = if severity(second) > severity(first) {
-        second
-    } else {
-        first
-    };
-    u8::try_from(code).unwrap_or(1)
+    // A budget file this perf-gate cannot read is exit 1: a failure, like a breach (3).
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
 /// The `perf-gate run` plan of the operations: tool `perf-gate`, step = operation, one warm-up
@@ -445,14 +407,5 @@ mod tests {
         );
         assert_eq!(plan.commands[0].argv[3], "a \"b\"");
         assert_eq!(plan.commands[0].argv[0], "/t/perf-gate");
-    }
-
-    #[test]
-    fn the_worse_exit_code_wins() {
-        assert_eq!(worse(0, 0), 0);
-        assert_eq!(worse(0, 2), 2);
-        assert_eq!(worse(3, 2), 3);
-        assert_eq!(worse(2, 3), 3);
-        assert_eq!(worse(3, 1), 1);
     }
 }

@@ -10,7 +10,8 @@ pub use error::{BudgetError, BudgetFileError};
 pub(crate) use model::most_specific;
 pub use model::{
     BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, ConsecutiveRule, DEFAULT_MIN_SAMPLES,
-    Defaults, EntryRef, GlobPattern, Limit, Metric, Pattern, RegressionRule, Severity, Specificity,
-    TrendRule, Unit, UnknownMetricName, automatic_min_samples,
+    Defaults, Direction, EntryRef, GlobPattern, Limit, MeasureLimits, Metric, Pattern,
+    RegressionRule, Severity, Specificity, TrendRule, Unit, UnknownMetricName,
+    automatic_min_samples,
 };
 pub use parse::{MAX_BUDGET_FILE_BYTES, parse_budgets, read_budgets};

@@ -77,6 +77,9 @@ pub enum Unit {
     Milliseconds,
     /// A fraction in `0 ..= 1`, shown as a percentage.
     Fraction,
+    /// The unit of a record measure, which its name says (`peak_rss_mb`: MiB; see
+    /// [`perf_record::MeasureUnit::of`]).
+    Measure,
 }
 
 impl Metric {
@@ -213,6 +216,49 @@ pub struct Limit {
     pub metric: Metric,
     /// The largest acceptable value (ms, or a fraction for `error_rate`).
     pub value: f64,
+}
+
+/// Which way a measure gets worse.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub enum Direction {
+    /// More is worse (memory, allocations, CPU time): a check passes when `observed <= limit`.
+    #[default]
+    HigherIsWorse,
+    /// More is better (throughput): a check passes when `observed >= limit`.
+    HigherIsBetter,
+}
+
+impl Direction {
+    /// The spelling of the budget file and the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::HigherIsWorse => "higher_is_worse",
+            Direction::HigherIsBetter => "higher_is_better",
+        }
+    }
+
+    /// Whether `observed` is within `limit` in this direction.
+    pub fn within(self, observed: f64, limit: f64) -> bool {
+        match self {
+            Direction::HigherIsWorse => observed <= limit,
+            Direction::HigherIsBetter => observed >= limit,
+        }
+    }
+}
+
+/// The limits an entry sets on one record measure (`"peak_rss_mb": {"max": 10}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureLimits {
+    /// The measure's name (`peak_rss_mb`), valid by [`perf_record::validate_measure_name`].
+    pub name: String,
+    /// Which way the measure gets worse (`"direction"`, default higher is worse).
+    pub direction: Direction,
+    /// Its limits, sorted by metric; never `error_rate`, values in the measure's unit.
+    pub limits: Vec<Limit>,
 }
 
 /// A relative rule against a baseline: the metric may not grow by more than this fraction.
@@ -481,6 +527,8 @@ pub struct BudgetEntry {
     pub step: Pattern,
     /// Absolute limits, sorted by metric (min, avg, percentiles, max, error_rate).
     pub limits: Vec<Limit>,
+    /// Limits on record measures, sorted by measure name.
+    pub measures: Vec<MeasureLimits>,
     /// Fewer latencies than this make the entry's checks inconclusive; `None` uses the default.
     pub min_samples: Option<u64>,
     /// What a violation does.

@@ -8,8 +8,8 @@ use perf_stats::QuantileMethod;
 
 use super::error::{BudgetError, BudgetFileError};
 use super::model::{
-    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, ConsecutiveRule, Defaults, Limit, Metric,
-    Pattern, RegressionRule, Severity, TrendRule, Unit,
+    BUDGET_FILE_SCHEMA_VERSION, BudgetEntry, Budgets, ConsecutiveRule, Defaults, Direction, Limit,
+    MeasureLimits, Metric, Pattern, RegressionRule, Severity, TrendRule, Unit,
 };
 use crate::fraction::{self, FractionError};
 use crate::json_tree::{JsonPath, Node};
@@ -184,6 +184,7 @@ fn parse_entry(
         tool: Pattern::from_key(tool),
         step: Pattern::from_key(step),
         limits: Vec::new(),
+        measures: Vec::new(),
         min_samples: None,
         severity: Severity::Fail,
         regression: None,
@@ -199,6 +200,9 @@ fn parse_entry(
             "regression" => entry.regression = Some(parse_regression(value, &key_path)?),
             "trend" => entry.trend = Some(parse_trend(value, &key_path)?),
             "consecutive" => entry.consecutive = Some(parse_consecutive(value, &key_path)?),
+            name if is_measure_key(name, value) => {
+                entry.measures.push(parse_measure(name, value, &key_path)?);
+            }
             name => {
                 let metric: Metric = name.parse().map_err(|_| BudgetError::UnknownMetric {
                     path: key_path.to_string(),
@@ -218,12 +222,13 @@ fn parse_entry(
             }
         }
     }
-    if entry.limits.is_empty() && entry.regression.is_none() && entry.trend.is_none() {
+    let has_limits = !entry.limits.is_empty() || !entry.measures.is_empty();
+    if !has_limits && entry.regression.is_none() && entry.trend.is_none() {
         return Err(BudgetError::EmptyEntry {
             path: path.to_string(),
         });
     }
-    if entry.consecutive.is_some() && entry.limits.is_empty() {
+    if entry.consecutive.is_some() && !has_limits {
         // The rule confirms limit breaches: with no limit it would never apply.
         return Err(BudgetError::InvalidValue {
             path: path.key("consecutive").to_string(),
@@ -236,7 +241,95 @@ fn parse_entry(
         });
     }
     entry.limits.sort_by_key(|limit| limit.metric);
+    entry
+        .measures
+        .sort_by(|left, right| left.name.cmp(&right.name));
     Ok(entry)
+}
+
+/// Whether an entry key names a record measure: its value is an object of limits, the key is a
+/// valid measure name, and it does not look like a latency metric (`p59`, `median`, `mean`: those
+/// stay unknown-metric errors with their did-you-mean, so a typo never becomes a measure that no
+/// record carries).
+fn is_measure_key(name: &str, value: &Node) -> bool {
+    let looks_like_latency = name.parse::<Metric>().is_ok()
+        || suggest_metric(name).is_some()
+        || (name.starts_with('p') && name[1..].starts_with(|c: char| c.is_ascii_digit()));
+    matches!(value, Node::Object(_))
+        && perf_record::validate_measure_name(name).is_ok()
+        && !looks_like_latency
+}
+
+/// `"peak_rss_mb": {"max": 10, "p95": 8, "direction": "higher_is_better"}`: the limits of one
+/// measure, in the latency vocabulary (`avg`, `min`, `max`, `pN`; no `error_rate`).
+fn parse_measure(name: &str, node: &Node, path: &JsonPath) -> Result<MeasureLimits, BudgetError> {
+    let mut measure = MeasureLimits {
+        name: name.to_owned(),
+        direction: Direction::default(),
+        limits: Vec::new(),
+    };
+    let mut metric_keys: Vec<(Metric, &str)> = Vec::new();
+    for (key, value) in object(node, path, "an object of limits")? {
+        let key_path = path.key(key);
+        if key == "direction" {
+            measure.direction = parse_direction(value, &key_path)?;
+            continue;
+        }
+        let metric = key
+            .parse::<Metric>()
+            .ok()
+            .filter(|metric| *metric != Metric::ErrorRate)
+            .ok_or_else(|| BudgetError::UnknownKey {
+                path: key_path.to_string(),
+                name: key.clone(),
+                allowed: "avg, min, max, a percentile such as p95, direction",
+            })?;
+        if let Some((_, first)) = metric_keys.iter().find(|(known, _)| *known == metric) {
+            return Err(BudgetError::DuplicateMetric {
+                path: key_path.to_string(),
+                metric: metric.to_string(),
+                first: (*first).to_owned(),
+            });
+        }
+        metric_keys.push((metric, key));
+        let limit = number(value, &key_path, "a number in the measure's unit")?;
+        if !(limit.is_finite() && limit >= 0.0) {
+            return Err(BudgetError::InvalidValue {
+                path: key_path.to_string(),
+                value: value.short_display(),
+                reason: "a measure limit is a finite number >= 0 in the measure's unit".to_owned(),
+            });
+        }
+        measure.limits.push(Limit {
+            metric,
+            value: limit,
+        });
+    }
+    if measure.limits.is_empty() {
+        return Err(BudgetError::EmptyEntry {
+            path: path.to_string(),
+        });
+    }
+    measure.limits.sort_by_key(|limit| limit.metric);
+    Ok(measure)
+}
+
+fn parse_direction(node: &Node, path: &JsonPath) -> Result<Direction, BudgetError> {
+    match node {
+        Node::String(text) if text == "higher_is_worse" => Ok(Direction::HigherIsWorse),
+        Node::String(text) if text == "higher_is_better" => Ok(Direction::HigherIsBetter),
+        Node::String(_) => Err(BudgetError::InvalidValue {
+            path: path.to_string(),
+            value: node.short_display(),
+            reason: "direction is \"higher_is_worse\" (the default) or \"higher_is_better\""
+                .to_owned(),
+        }),
+        other => Err(BudgetError::WrongType {
+            path: path.to_string(),
+            expected: "\"higher_is_worse\" or \"higher_is_better\"",
+            found: other.type_name(),
+        }),
+    }
 }
 
 /// The budget-file spelling of a metric written the way another tool writes it: k6 (`p(95)`,
@@ -276,7 +369,7 @@ fn number(node: &Node, path: &JsonPath, expected: &'static str) -> Result<f64, B
 
 fn parse_limit(metric: Metric, node: &Node, path: &JsonPath) -> Result<f64, BudgetError> {
     let (expected, reason) = match metric.unit() {
-        Unit::Milliseconds => (
+        Unit::Milliseconds | Unit::Measure => (
             "a number of milliseconds",
             "a limit is a finite number of milliseconds >= 0",
         ),
@@ -297,7 +390,7 @@ fn parse_limit(metric: Metric, node: &Node, path: &JsonPath) -> Result<f64, Budg
         _ => number(node, path, expected)?,
     };
     let in_range = match metric.unit() {
-        Unit::Milliseconds => value.is_finite() && value >= 0.0,
+        Unit::Milliseconds | Unit::Measure => value.is_finite() && value >= 0.0,
         Unit::Fraction => (0.0..=1.0).contains(&value),
     };
     if !in_range {
@@ -538,6 +631,121 @@ mod tests {
             }
         ));
         assert!(!error.to_string().contains("did you mean"));
+    }
+
+    #[test]
+    fn measure_keys_hold_the_measures_limits() {
+        let budgets = parse_budgets(
+            r#"{"a": {"b": {"p95": 80, "peak_rss_mb": {"max": 10}, "allocs": {"p50": 1000, "avg": 900},
+                "throughput_rps": {"min": 5, "direction": "higher_is_better"}}}}"#,
+        )
+        .unwrap();
+        let entry = &budgets.entries()[0];
+        assert_eq!(entry.limits.len(), 1);
+        let measures: Vec<(&str, Direction, Vec<String>)> = entry
+            .measures
+            .iter()
+            .map(|measure| {
+                (
+                    measure.name.as_str(),
+                    measure.direction,
+                    measure
+                        .limits
+                        .iter()
+                        .map(|limit| format!("{}={}", limit.metric, limit.value))
+                        .collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            measures,
+            [
+                (
+                    "allocs",
+                    Direction::HigherIsWorse,
+                    vec!["avg=900".to_owned(), "p50=1000".to_owned()]
+                ),
+                (
+                    "peak_rss_mb",
+                    Direction::HigherIsWorse,
+                    vec!["max=10".to_owned()]
+                ),
+                (
+                    "throughput_rps",
+                    Direction::HigherIsBetter,
+                    vec!["min=5".to_owned()]
+                ),
+            ]
+        );
+        // A measure alone is an entry's limit.
+        assert!(parse_budgets(r#"{"a": {"b": {"peak_rss_mb": {"max": 10}}}}"#).is_ok());
+        assert!(
+            parse_budgets(r#"{"a": {"b": {"peak_rss_mb": {"max": 10}, "consecutive": 2}}}"#)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn measure_limits_reject_nonsense_and_latency_typos_stay_unknown_metrics() {
+        for (text, expected) in [
+            (
+                r#"{"peak_rss_mb": {}}"#,
+                "$.a.b.peak_rss_mb: entry has no limits",
+            ),
+            (
+                r#"{"peak_rss_mb": {"max": -1}}"#,
+                "$.a.b.peak_rss_mb.max: invalid value -1",
+            ),
+            (
+                r#"{"peak_rss_mb": {"max": "10"}}"#,
+                "$.a.b.peak_rss_mb.max: expected a number",
+            ),
+            (
+                r#"{"peak_rss_mb": {"error_rate": 0.1}}"#,
+                "$.a.b.peak_rss_mb.error_rate: unknown key",
+            ),
+            (
+                r#"{"peak_rss_mb": {"median": 1}}"#,
+                "$.a.b.peak_rss_mb.median: unknown key",
+            ),
+            (
+                r#"{"peak_rss_mb": {"max": 1, "max": 2}}"#,
+                "$.a.b.peak_rss_mb.max: duplicate key",
+            ),
+            (
+                r#"{"peak_rss_mb": {"p95": 1, "p95.0": 2}}"#,
+                "$.a.b.peak_rss_mb[\"p95.0\"]: metric p95 is already",
+            ),
+            (
+                r#"{"peak_rss_mb": {"max": 1, "direction": "up"}}"#,
+                "$.a.b.peak_rss_mb.direction: invalid value",
+            ),
+            (
+                r#"{"peak_rss_mb": 10}"#,
+                "$.a.b.peak_rss_mb: unknown metric",
+            ),
+            (
+                r#"{"Peak_RSS": {"max": 1}}"#,
+                "$.a.b.Peak_RSS: unknown metric",
+            ),
+            (
+                r#"{"median": {"max": 1}}"#,
+                "$.a.b.median: unknown metric \"median\"; did you mean \"p50\"?",
+            ),
+            (r#"{"p9x": {"max": 1}}"#, "$.a.b.p9x: unknown metric"),
+            (
+                r#"{"p95": {"max": 1}}"#,
+                "$.a.b.p95: expected a number of milliseconds",
+            ),
+        ] {
+            let error = parse_budgets(&format!(r#"{{"a": {{"b": {text}}}}}"#))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.starts_with(expected),
+                "{text}\n  got: {error}\n want: {expected}"
+            );
+        }
     }
 
     #[test]

@@ -241,7 +241,7 @@ fn check_annotation(check: &Check, config: &GithubConfig<'_>) -> Option<Annotati
         "perf-gate {}: {} {}",
         status_word(check.status),
         check.group,
-        check.metric
+        check.metric_label()
     );
     Some(Annotation {
         level,

@@ -8,7 +8,7 @@ use perf_baseline::{ChangeVerdict, Comparison, GroupComparison};
 use perf_budget::{Check, CheckStatus, Severity};
 
 use super::duration::Symbols;
-use super::{Style, comparison, format_value};
+use super::{Style, ValueUnit, comparison, comparison_text, format_value};
 use crate::report::{Report, Verdict};
 
 /// `n thing` or `n things`.
@@ -62,14 +62,14 @@ pub(super) fn why(report: &Report, symbols: Symbols, name: &dyn Fn(&str) -> Stri
         .iter()
         .map(|check| {
             format!(
-                "{} {} {} > {}",
+                "{} {} {} {}",
                 name(&check.group.to_string()),
-                check.metric,
+                check.metric_label(),
                 check.observed.map_or_else(
                     || "--".to_owned(),
-                    |observed| format_value(observed, check.unit, style)
+                    |observed| format_value(observed, ValueUnit::of(check), style)
                 ),
-                format_value(check.limit, check.unit, style)
+                comparison_text(check, style)
             )
         })
         .collect();
@@ -145,7 +145,7 @@ fn inconclusive_cause(report: &Report, name: &dyn Fn(&str) -> String) -> String 
             format!(
                 "{} {} n={} < {}",
                 name(&check.group.to_string()),
-                check.metric,
+                check.metric_label(),
                 check.sample_count,
                 check.min_samples
             )
@@ -156,13 +156,19 @@ fn inconclusive_cause(report: &Report, name: &dyn Fn(&str) -> String) -> String 
             format!(
                 "{} {} n={}",
                 name(&check.group.to_string()),
-                check.metric,
+                check.metric_label(),
                 check.sample_count
             )
         })
         .collect();
     let none: Vec<String> = blocking(CheckStatus::NoData)
-        .map(|check| format!("{} {}", name(&check.group.to_string()), check.metric))
+        .map(|check| {
+            format!(
+                "{} {}",
+                name(&check.group.to_string()),
+                check.metric_label()
+            )
+        })
         .collect();
     let mut causes = Vec::new();
     if !few.is_empty() {

@@ -30,7 +30,9 @@ use perf_budget::{Check, CheckStatus, Severity, Unit};
 
 use super::duration::Symbols;
 use super::escape::xml as escape;
-use super::{Style, check_sentence, comparison, detail_text, fixed, format_value};
+use super::{
+    Style, ValueUnit, check_sentence, comparison, comparison_text, detail_text, fixed, format_value,
+};
 use crate::report::Report;
 
 #[derive(Debug, Default)]
@@ -170,29 +172,36 @@ fn check_message(check: &Check) -> String {
     let style = Style::sentence(Symbols::Unicode);
     let observed = check.observed.map_or_else(
         || "--".to_owned(),
-        |value| format_value(value, check.unit, style),
+        |value| format_value(value, ValueUnit::of(check), style),
     );
-    let limit = format_value(check.limit, check.unit, style);
+    let limit = format_value(check.limit, ValueUnit::of(check), style);
     match check.status {
         CheckStatus::Fail | CheckStatus::Warn => format!(
-            "{} {observed} > {limit} budget ({})",
-            check.metric,
+            "{} {observed} {} budget ({})",
+            check.metric_label(),
+            comparison_text(check, style),
             detail_text(check, style)
         ),
         CheckStatus::InsufficientSamples => format!(
             "{} {observed} against a {limit} budget is not judged: {} samples, min_samples {}",
-            check.metric, check.sample_count, check.min_samples
+            check.metric_label(),
+            check.sample_count,
+            check.min_samples
         ),
         CheckStatus::LowConfidence => format!(
             "{} {observed} against a {limit} budget is not judged ({})",
-            check.metric,
+            check.metric_label(),
             detail_text(check, style)
         ),
         CheckStatus::NoData => format!(
             "{} has no data to judge against its {limit} budget",
-            check.metric
+            check.metric_label()
         ),
-        CheckStatus::Pass => format!("{} {observed} <= {limit} budget", check.metric),
+        CheckStatus::Pass => format!(
+            "{} {observed} {} budget",
+            check.metric_label(),
+            comparison_text(check, style)
+        ),
     }
 }
 
@@ -208,10 +217,10 @@ fn suite(tool: &str, checks: &[&Check], properties: &str) -> String {
     );
     out.push_str(properties);
     for check in checks {
-        let name = escape(&format!("{} {}", check.group.step, check.metric));
+        let name = escape(&format!("{} {}", check.group.step, check.metric_label()));
         let time = match check.unit {
             Unit::Milliseconds => seconds(check.observed),
-            Unit::Fraction => seconds(None),
+            Unit::Fraction | Unit::Measure => seconds(None),
         };
         let _ = write!(
             out,

@@ -456,9 +456,9 @@ fn check_row(check: &Check, style: Style) -> String {
     format!(
         "| {status} | {} | {} | {} | {} | {difference} | {} |\n",
         escape(&check.group.to_string()),
-        check.metric,
+        check.metric_label(),
         observed_text(check, style),
-        super::format_value(check.limit, check.unit, style),
+        super::format_value(check.limit, super::ValueUnit::of(check), style),
         check.sample_count
     )
 }

@@ -17,8 +17,8 @@ pub mod markdown;
 pub mod openmetrics;
 pub mod text;
 
-use perf_budget::{Check, CheckStatus, LintFinding, Unit};
-use perf_record::LatencyOf;
+use perf_budget::{Check, CheckStatus, Direction, LintFinding, Unit};
+use perf_record::{LatencyOf, MeasureUnit};
 
 use self::duration::{Symbols, TimeUnit};
 use crate::report::Report;
@@ -127,20 +127,61 @@ impl Style {
     }
 }
 
-/// A metric value with its unit: `18.30 ms`, or `1.25%` for a fraction.
-fn format_value(value: f64, unit: Unit, style: Style) -> String {
-    match unit {
-        Unit::Milliseconds => style.duration(value),
-        Unit::Fraction => format!("{}%", fixed(value * 100.0, 2)),
+/// The unit a value of a check is written in: a latency or error-rate [`Unit`], or the unit the
+/// name of a record measure says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueUnit {
+    /// Milliseconds or a fraction.
+    Plain(Unit),
+    /// A record measure's unit.
+    Measure(MeasureUnit),
+}
+
+impl From<Unit> for ValueUnit {
+    fn from(unit: Unit) -> Self {
+        ValueUnit::Plain(unit)
     }
 }
 
-/// A signed difference with its unit: `+8.30 ms`, or `+0.25pp` (percentage points) for a
-/// fraction.
-fn format_difference(value: f64, unit: Unit, style: Style) -> String {
-    match unit {
-        Unit::Milliseconds => style.signed_duration(value),
-        Unit::Fraction => format!("{}pp", signed(value * 100.0, 2)),
+impl ValueUnit {
+    /// The unit of `check`'s observed value and limit.
+    pub(crate) fn of(check: &Check) -> ValueUnit {
+        match &check.measure {
+            Some(measure) => ValueUnit::Measure(MeasureUnit::of(&measure.name)),
+            None => ValueUnit::Plain(check.unit),
+        }
+    }
+}
+
+/// A metric value with its unit: `18.30 ms`, `1.25%` for a fraction, `12.50 MiB` or `812.00`
+/// (a count) for a measure.
+fn format_value(value: f64, unit: impl Into<ValueUnit>, style: Style) -> String {
+    match unit.into() {
+        ValueUnit::Plain(Unit::Milliseconds)
+        | ValueUnit::Plain(Unit::Measure)
+        | ValueUnit::Measure(MeasureUnit::Milliseconds) => style.duration(value),
+        ValueUnit::Plain(Unit::Fraction) => format!("{}%", fixed(value * 100.0, 2)),
+        ValueUnit::Measure(measure) => with_symbol(fixed(value, 2), measure),
+    }
+}
+
+/// A signed difference with its unit: `+8.30 ms`, `+0.25pp` (percentage points) for a
+/// fraction, `+2.50 MiB` for a measure.
+fn format_difference(value: f64, unit: impl Into<ValueUnit>, style: Style) -> String {
+    match unit.into() {
+        ValueUnit::Plain(Unit::Milliseconds)
+        | ValueUnit::Plain(Unit::Measure)
+        | ValueUnit::Measure(MeasureUnit::Milliseconds) => style.signed_duration(value),
+        ValueUnit::Plain(Unit::Fraction) => format!("{}pp", signed(value * 100.0, 2)),
+        ValueUnit::Measure(measure) => with_symbol(signed(value, 2), measure),
+    }
+}
+
+/// `12.50 MiB`; a count has no symbol.
+fn with_symbol(number: String, unit: MeasureUnit) -> String {
+    match unit.symbol() {
+        "" => number,
+        symbol => format!("{number} {symbol}"),
     }
 }
 
@@ -148,19 +189,25 @@ fn format_difference(value: f64, unit: Unit, style: Style) -> String {
 fn observed_text(check: &Check, style: Style) -> String {
     check.observed.map_or_else(
         || "--".to_owned(),
-        |value| format_value(value, check.unit, style),
+        |value| format_value(value, ValueUnit::of(check), style),
     )
 }
 
 /// `> 10.00 ms` or `<= 80.00 ms` (`<= 80.00 ms` too when nothing was observed).
 fn comparison_text(check: &Check, style: Style) -> String {
-    let operator = match check.observed {
-        Some(observed) if observed > check.limit => ">",
-        _ => "<=",
+    let higher_is_better = check
+        .measure
+        .as_ref()
+        .is_some_and(|measure| measure.direction == Direction::HigherIsBetter);
+    let operator = match (check.observed, higher_is_better) {
+        (Some(observed), false) if observed > check.limit => ">",
+        (_, false) => "<=",
+        (Some(observed), true) if observed < check.limit => "<",
+        (_, true) => ">=",
     };
     format!(
         "{operator} {}",
-        format_value(check.limit, check.unit, style)
+        format_value(check.limit, ValueUnit::of(check), style)
     )
 }
 
@@ -180,8 +227,8 @@ fn detail_text(check: &Check, style: Style) -> String {
             Some(interval) => format!(
                 "low confidence: over the budget, but the {}% CI {}..{} reaches down to it",
                 fixed(interval.level * 100.0, 0),
-                format_value(interval.low, check.unit, style),
-                format_value(interval.high, check.unit, style)
+                format_value(interval.low, ValueUnit::of(check), style),
+                format_value(interval.high, ValueUnit::of(check), style)
             ),
             None => format!(
                 "low confidence: no confidence interval from {} samples",
@@ -191,22 +238,25 @@ fn detail_text(check: &Check, style: Style) -> String {
         CheckStatus::Pass => match (check.headroom, check.headroom_at_bound) {
             (Some(headroom), Some(at_bound)) if at_bound >= 0.0 => format!(
                 "{} headroom, {} at the upper bound",
-                format_value(headroom, check.unit, style),
-                format_value(at_bound, check.unit, style)
+                format_value(headroom, ValueUnit::of(check), style),
+                format_value(at_bound, ValueUnit::of(check), style)
             ),
             (Some(headroom), Some(at_bound)) => format!(
                 "{} headroom, the upper bound {} over",
-                format_value(headroom, check.unit, style),
-                format_value(-at_bound, check.unit, style)
+                format_value(headroom, ValueUnit::of(check), style),
+                format_value(-at_bound, ValueUnit::of(check), style)
             ),
             (Some(headroom), None) => {
-                format!("{} headroom", format_value(headroom, check.unit, style))
+                format!(
+                    "{} headroom",
+                    format_value(headroom, ValueUnit::of(check), style)
+                )
             }
             (None, _) => "within budget".to_owned(),
         },
         CheckStatus::Fail | CheckStatus::Warn => {
             let absolute = check.difference.map_or_else(String::new, |value| {
-                format_difference(value, check.unit, style)
+                format_difference(value, ValueUnit::of(check), style)
             });
             match check.relative_difference {
                 Some(relative) => format!("{absolute}, {}%", signed(relative * 100.0, 1)),
@@ -222,8 +272,8 @@ fn marginal_text(check: &Check, style: Style) -> Option<String> {
     Some(format!(
         "marginal: {}% CI {}..{}",
         fixed(interval.level * 100.0, 0),
-        format_value(interval.low, check.unit, style),
-        format_value(interval.high, check.unit, style)
+        format_value(interval.low, ValueUnit::of(check), style),
+        format_value(interval.high, ValueUnit::of(check), style)
     ))
 }
 
@@ -234,7 +284,7 @@ fn check_sentence(check: &Check, symbols: Symbols) -> String {
     let mut sentence = format!(
         "{} {} {} {} ({}) n={}",
         check.group,
-        check.metric,
+        check.metric_label(),
         observed_text(check, style),
         comparison_text(check, style),
         detail_text(check, style),

@@ -12,7 +12,8 @@
 use std::fmt::Write as _;
 
 use perf_baseline::ChangeVerdict;
-use perf_budget::{CheckStatus, Unit};
+use perf_budget::{CheckStatus, Direction, Unit};
+use perf_record::MeasureUnit;
 
 use super::escape::exposition_label;
 use crate::report::{Report, Verdict};
@@ -221,6 +222,44 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
         }
     }
 
+    // Measure checks, in the OpenMetrics base unit of the measure's name (`_mb` -> bytes,
+    // `_ms` -> seconds), or unitless for a count or a rate.
+    let mut measure_limit_bytes = Family::new(
+        "perf_gate_measure_limit_bytes",
+        Gauge,
+        Some("bytes"),
+        "The budget limit of a check on a memory measure such as peak_rss_mb.",
+    );
+    let mut measure_limit_seconds = Family::new(
+        "perf_gate_measure_limit_seconds",
+        Gauge,
+        Some("seconds"),
+        "The budget limit of a check on a time measure such as cpu_user_ms.",
+    );
+    let mut measure_limit = Family::new(
+        "perf_gate_measure_limit",
+        Gauge,
+        None,
+        "The budget limit of a check on a count or rate measure (allocs, throughput_rps).",
+    );
+    let mut measure_observed_bytes = Family::new(
+        "perf_gate_measure_observed_bytes",
+        Gauge,
+        Some("bytes"),
+        "The value a check on a memory measure observed.",
+    );
+    let mut measure_observed_seconds = Family::new(
+        "perf_gate_measure_observed_seconds",
+        Gauge,
+        Some("seconds"),
+        "The value a check on a time measure observed.",
+    );
+    let mut measure_observed = Family::new(
+        "perf_gate_measure_observed",
+        Gauge,
+        None,
+        "The value a check on a count or rate measure observed.",
+    );
     let mut limit_seconds = Family::new(
         "perf_gate_budget_limit_seconds",
         Gauge,
@@ -258,30 +297,62 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
         "The status of a budget check.",
     );
     for check in report.checks() {
-        let metric = check.metric.to_string();
+        let metric = check.metric_label();
         let labels = [
             ("tool", check.group.tool.as_str()),
             ("step", check.group.step.as_str()),
             ("metric", metric.as_str()),
         ];
-        let (limit, observed, value) = match check.unit {
-            Unit::Milliseconds => (
+        let families = match check.unit {
+            Unit::Milliseconds => Some((
                 &mut limit_seconds,
                 &mut observed_seconds,
                 seconds as fn(f64) -> String,
-            ),
-            Unit::Fraction => (
+            )),
+            Unit::Fraction => Some((
                 &mut limit_ratio,
                 &mut observed_ratio,
                 number as fn(f64) -> String,
-            ),
+            )),
+            Unit::Measure => None,
         };
-        limit.push("", &labels, value(check.limit));
-        if let Some(observed_value) = check.observed {
-            observed.push("", &labels, value(observed_value));
+        if let Some((limit, observed, value)) = families {
+            limit.push("", &labels, value(check.limit));
+            if let Some(observed_value) = check.observed {
+                observed.push("", &labels, value(observed_value));
+            }
+        } else if let Some(measure) = &check.measure {
+            let base = MeasureUnit::of(&measure.name).base_unit();
+            let (limit, observed, factor) = match base {
+                Some(("bytes", factor)) => (
+                    &mut measure_limit_bytes,
+                    &mut measure_observed_bytes,
+                    factor,
+                ),
+                Some((_, factor)) => (
+                    &mut measure_limit_seconds,
+                    &mut measure_observed_seconds,
+                    factor,
+                ),
+                None => (&mut measure_limit, &mut measure_observed, 1.0),
+            };
+            limit.push("", &labels, number(check.limit * factor));
+            if let Some(observed_value) = check.observed {
+                observed.push("", &labels, number(observed_value * factor));
+            }
         }
         if let Some(relative) = check.relative_difference {
-            headroom.push("", &labels, number(-relative));
+            // Headroom is positive within the limit, whichever way the measure gets worse.
+            let higher_is_better = check
+                .measure
+                .as_ref()
+                .is_some_and(|measure| measure.direction == Direction::HigherIsBetter);
+            let headroom_ratio = if higher_is_better {
+                relative
+            } else {
+                -relative
+            };
+            headroom.push("", &labels, number(headroom_ratio));
         }
         check_status.push_states(&labels, "status", &CHECK_STATES, status_name(check.status));
     }
@@ -359,6 +430,12 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
         &limit_ratio,
         &observed_seconds,
         &observed_ratio,
+        &measure_limit_bytes,
+        &measure_limit_seconds,
+        &measure_limit,
+        &measure_observed_bytes,
+        &measure_observed_seconds,
+        &measure_observed,
         &headroom,
         &check_status,
         &group_verdict,

@@ -82,7 +82,7 @@ pub fn checks_section(report: &Report, config: &TextConfig) -> String {
         .map(|check| {
             [
                 ascii(&check.group.to_string()),
-                check.metric.to_string(),
+                check.metric_label(),
                 observed_text(check, style),
                 comparison_text(check, style),
                 format!("({})", detail_text(check, style)),

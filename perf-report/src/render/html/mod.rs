@@ -24,7 +24,7 @@ pub use lttb::lttb;
 
 use super::duration::Symbols;
 use super::escape::html;
-use super::{Style, check_sentence, comparison, counts_sentence, fixed, format_value};
+use super::{Style, ValueUnit, check_sentence, comparison, counts_sentence, fixed, format_value};
 
 /// HTML is UTF-8: `µs`, and each value in its own unit (a page is read value by value).
 const VALUES: Style = Style {
@@ -285,8 +285,8 @@ fn budget_markers(checks: &[&Check]) -> Vec<BudgetMarker> {
         .map(|check| BudgetMarker {
             label: format!(
                 "{} <= {}",
-                check.metric,
-                format_value(check.limit, check.unit, VALUES)
+                check.metric_label(),
+                format_value(check.limit, ValueUnit::of(check), VALUES)
             ),
             limit_ms: check.limit,
             whisker: match (check.metric, check.observed, check.confidence_interval) {
@@ -418,8 +418,8 @@ fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupVi
                     format!(
                         "; {}% CI {}..{}",
                         fixed(interval.level * 100.0, 0),
-                        format_value(interval.low, check.unit, VALUES),
-                        format_value(interval.high, check.unit, VALUES)
+                        format_value(interval.low, ValueUnit::of(check), VALUES),
+                        format_value(interval.high, ValueUnit::of(check), VALUES)
                     )
                 });
             let _ = writeln!(
@@ -427,9 +427,9 @@ fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupVi
                 "<tr><td class=\"tag\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
                  <td>{}{}{}</td><td class=\"n\">{}</td></tr>",
                 status_tag(check.status),
-                html(&check.metric.to_string()),
+                html(&check.metric_label()),
                 html(&super::observed_text(check, VALUES)),
-                html(&format_value(check.limit, check.unit, VALUES)),
+                html(&format_value(check.limit, ValueUnit::of(check), VALUES)),
                 html(&super::detail_text(check, VALUES)),
                 html(&interval),
                 if check.marginal { " (marginal)" } else { "" },

@@ -1,0 +1,147 @@
+//! Checks on record measures (issue 16) in every format: the measure and its statistic name the
+//! check (`peak_rss_mb max`), values carry the measure's unit (`MiB`, a duration for `_ms`, none
+//! for a count), and a `higher_is_better` measure reads `>=` / `<`.
+
+// Test helpers outside #[test] functions may unwrap: a failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use perf_budget::{EvaluateConfig, evaluate, parse_budgets};
+use perf_record::{GroupKey, GroupSamples, MeasureSamples, OutcomeCounts};
+use perf_report::render::openmetrics::{self, ExpositionFormat};
+use perf_report::render::{github, json, junit, markdown, text};
+use perf_report::{Report, ReportSettings};
+use perf_stats::QuantileMethod;
+
+const BUDGETS: &str = r#"{
+  "defaults": { "min_samples": 3 },
+  "svc": {
+    "get": { "p95": 50, "peak_rss_mb": { "max": 10 }, "allocs": { "p50": 1000 },
+             "cpu_user_ms": { "avg": 2 } },
+    "put": { "peak_rss_mb": { "max": 10 },
+             "throughput_rps": { "min": 100, "direction": "higher_is_better" } }
+  }
+}"#;
+
+const CONFIG: EvaluateConfig = EvaluateConfig {
+    confidence_level: 0.95,
+    quantile_method: QuantileMethod::Linear,
+};
+
+fn measure(name: &str, values: &[f64]) -> MeasureSamples {
+    MeasureSamples {
+        name: name.to_owned(),
+        values: values.to_vec(),
+        error_values: Vec::new(),
+    }
+}
+
+fn report() -> Report {
+    let counts = OutcomeCounts {
+        ok: 4,
+        errors: 0,
+        unknown: 0,
+    };
+    let get = GroupSamples {
+        counts,
+        latencies_ms: vec![5.0, 6.0, 7.0, 8.0],
+        measures: vec![
+            measure("allocs", &[700.0, 812.0, 900.0, 950.0]),
+            measure("cpu_user_ms", &[1.5, 1.75, 2.0, 2.25]),
+            measure("peak_rss_mb", &[8.0, 12.5, 9.0, 9.5]),
+        ],
+        ..Default::default()
+    };
+    // put carries no peak_rss_mb: no data, never 0.
+    let put = GroupSamples {
+        counts,
+        latencies_ms: vec![5.0, 6.0, 7.0, 8.0],
+        measures: vec![measure("throughput_rps", &[90.0, 120.0, 130.0, 140.0])],
+        ..Default::default()
+    };
+    let groups = BTreeMap::from([
+        (GroupKey::new("svc", "get"), get),
+        (GroupKey::new("svc", "put"), put),
+    ]);
+    let budgets = parse_budgets(BUDGETS).unwrap();
+    let settings = ReportSettings {
+        quantile_method: CONFIG.quantile_method,
+        confidence_level: CONFIG.confidence_level,
+        default_min_samples: budgets
+            .defaults()
+            .min_samples
+            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
+        latency_of: Default::default(),
+    };
+    Report::new(
+        settings,
+        evaluate(&budgets, &groups, &CONFIG).unwrap(),
+        None,
+    )
+}
+
+#[test]
+fn measure_text_report() {
+    let rendered = text::render(&report(), &text::TextConfig { color: false });
+    assert!(rendered.contains("peak_rss_mb max"), "{rendered}");
+    assert!(rendered.contains("12.50 MiB > 10.00 MiB"), "{rendered}");
+    assert!(rendered.contains("90.00 /s < 100.00 /s"), "{rendered}");
+    insta::assert_snapshot!(rendered);
+}
+
+#[test]
+fn measure_markdown_report() {
+    insta::assert_snapshot!(markdown::render(
+        &report(),
+        &markdown::MarkdownConfig::default()
+    ));
+}
+
+#[test]
+fn measure_json_report() {
+    let rendered = json::render(&report()).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&rendered).unwrap();
+    let memory = value["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["measure"]["name"] == "peak_rss_mb" && check["step"] == "get")
+        .unwrap();
+    assert_eq!(memory["measure"]["unit"], "MiB");
+    assert_eq!(memory["observed"], 12.5);
+    insta::assert_snapshot!(rendered);
+}
+
+#[test]
+fn measure_junit_report() {
+    insta::assert_snapshot!(junit::render(&report()));
+}
+
+#[test]
+fn measure_github_annotations() {
+    insta::assert_snapshot!(github::render(&report(), &github::GithubConfig::default()));
+}
+
+#[test]
+fn measure_openmetrics_report() {
+    let rendered = openmetrics::render(&report(), ExpositionFormat::OpenMetrics);
+    assert!(
+        rendered.contains(r#"metric="peak_rss_mb max""#),
+        "{rendered}"
+    );
+    // 12.5 MiB in bytes; 2 ms in seconds.
+    assert!(
+        rendered.contains(
+            r#"perf_gate_measure_observed_bytes{tool="svc",step="get",metric="peak_rss_mb max"} 13107200"#
+        ),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains(
+            r#"perf_gate_measure_limit_seconds{tool="svc",step="get",metric="cpu_user_ms avg"} 0.002"#
+        ),
+        "{rendered}"
+    );
+    insta::assert_snapshot!(rendered);
+}
