@@ -358,15 +358,7 @@ fn judge(
         })
         .transpose()?
         .flatten();
-    let settings = ReportSettings {
-        quantile_method: method,
-        confidence_level: config.confidence_level,
-        default_min_samples: budgets
-            .defaults()
-            .min_samples
-            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-        latency_of: budgets.defaults().latency_of,
-    };
+    let settings = ReportSettings::of_budgets(&budgets, config.confidence_level);
     Report::new_with_history(settings, evaluation, comparison, history)
         .with_distributions(groups, baseline)
         .map_err(GateError::Distribution)

@@ -52,15 +52,7 @@ fn bench(criterion: &mut Criterion) {
         "evaluate 200 groups x 5000 latencies, 3 limits",
         |bencher| bencher.iter(|| evaluate(&budgets, &groups, &CONFIG).unwrap()),
     );
-    let settings = ReportSettings {
-        quantile_method: CONFIG.quantile_method,
-        confidence_level: CONFIG.confidence_level,
-        default_min_samples: budgets
-            .defaults()
-            .min_samples
-            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-        latency_of: Default::default(),
-    };
+    let settings = ReportSettings::of_budgets(&budgets, CONFIG.confidence_level);
     let report = Report::new(
         settings,
         evaluate(&budgets, &groups, &CONFIG).unwrap(),

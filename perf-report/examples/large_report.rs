@@ -76,15 +76,7 @@ fn main() {
         confidence_level: 0.95,
         quantile_method: QuantileMethod::Linear,
     };
-    let settings = ReportSettings {
-        quantile_method: config.quantile_method,
-        confidence_level: config.confidence_level,
-        default_min_samples: budgets
-            .defaults()
-            .min_samples
-            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-        latency_of: Default::default(),
-    };
+    let settings = ReportSettings::of_budgets(&budgets, config.confidence_level);
     let step = Instant::now();
     let comparison = perf_baseline::compare(
         &baseline,

@@ -34,12 +34,7 @@
 //! };
 //! let groups = BTreeMap::from([(GroupKey::new("wsap", "import"), group)]);
 //! let config = EvaluateConfig { confidence_level: 0.95, quantile_method: Default::default() };
-//! let settings = ReportSettings {
-//!     quantile_method: config.quantile_method,
-//!     confidence_level: config.confidence_level,
-//!     default_min_samples: perf_budget::DEFAULT_MIN_SAMPLES,
-//!     latency_of: Default::default(),
-//! };
+//! let settings = ReportSettings::of_budgets(&budgets, config.confidence_level);
 //! let report = Report::new(settings, evaluate(&budgets, &groups, &config)?, None);
 //! assert_eq!(report.verdict(), Verdict::Pass);
 //! assert_eq!(report.verdict().exit_code(), 0);

@@ -193,6 +193,23 @@ pub struct ReportSettings {
     pub latency_of: perf_record::LatencyOf,
 }
 
+impl ReportSettings {
+    /// The settings of a run judged by `budgets` at `confidence_level`: the budget file's
+    /// quantile method, default `min_samples` (else [`perf_budget::DEFAULT_MIN_SAMPLES`]) and
+    /// `latency_of`.
+    pub fn of_budgets(budgets: &perf_budget::Budgets, confidence_level: f64) -> ReportSettings {
+        let defaults = budgets.defaults();
+        ReportSettings {
+            quantile_method: defaults.quantile_method,
+            confidence_level,
+            default_min_samples: defaults
+                .min_samples
+                .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
+            latency_of: defaults.latency_of,
+        }
+    }
+}
+
 /// A note for the reader that is neither a check nor a lint finding, phrased.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]

@@ -29,15 +29,7 @@ fn exit_code(budgets: &str, latencies: &[f64]) -> u8 {
         quantile_method: QuantileMethod::Linear,
     };
     let budgets = parse_budgets(budgets).unwrap();
-    let settings = ReportSettings {
-        quantile_method: config.quantile_method,
-        confidence_level: config.confidence_level,
-        default_min_samples: budgets
-            .defaults()
-            .min_samples
-            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-        latency_of: Default::default(),
-    };
+    let settings = ReportSettings::of_budgets(&budgets, config.confidence_level);
     let evaluation = evaluate(&budgets, &groups, &config).unwrap();
     Report::new(settings, evaluation, None)
         .verdict()

@@ -85,15 +85,7 @@ fn report() -> Report {
         confidence_level: 0.95,
         quantile_method: QuantileMethod::Linear,
     };
-    let settings = ReportSettings {
-        quantile_method: config.quantile_method,
-        confidence_level: config.confidence_level,
-        default_min_samples: budgets
-            .defaults()
-            .min_samples
-            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-        latency_of: Default::default(),
-    };
+    let settings = ReportSettings::of_budgets(&budgets, config.confidence_level);
     Report::new(
         settings,
         evaluate(&budgets, &after, &config).unwrap(),
@@ -205,15 +197,7 @@ fn html_stays_small_for_a_large_group() {
         confidence_level: 0.95,
         quantile_method: QuantileMethod::Linear,
     };
-    let settings = ReportSettings {
-        quantile_method: config.quantile_method,
-        confidence_level: config.confidence_level,
-        default_min_samples: budgets
-            .defaults()
-            .min_samples
-            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-        latency_of: Default::default(),
-    };
+    let settings = ReportSettings::of_budgets(&budgets, config.confidence_level);
     let report = Report::new(
         settings,
         evaluate(&budgets, &groups, &config).unwrap(),

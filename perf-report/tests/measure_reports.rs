@@ -65,15 +65,7 @@ fn report() -> Report {
         (GroupKey::new("svc", "put"), put),
     ]);
     let budgets = parse_budgets(BUDGETS).unwrap();
-    let settings = ReportSettings {
-        quantile_method: CONFIG.quantile_method,
-        confidence_level: CONFIG.confidence_level,
-        default_min_samples: budgets
-            .defaults()
-            .min_samples
-            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-        latency_of: Default::default(),
-    };
+    let settings = ReportSettings::of_budgets(&budgets, CONFIG.confidence_level);
     Report::new(
         settings,
         evaluate(&budgets, &groups, &CONFIG).unwrap(),

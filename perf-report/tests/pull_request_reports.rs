@@ -83,15 +83,7 @@ fn report_of(
         confidence_level: 0.95,
         quantile_method: QuantileMethod::Linear,
     };
-    let settings = ReportSettings {
-        quantile_method: evaluate_config.quantile_method,
-        confidence_level: evaluate_config.confidence_level,
-        default_min_samples: budgets
-            .defaults()
-            .min_samples
-            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-        latency_of: Default::default(),
-    };
+    let settings = ReportSettings::of_budgets(&budgets, evaluate_config.confidence_level);
     let evaluation = evaluate(&budgets, &current, &evaluate_config).unwrap();
     Report::new(settings, evaluation, Some(comparison))
 }

@@ -56,15 +56,7 @@ const CONFIG: EvaluateConfig = EvaluateConfig {
 
 fn report_of(budgets: &str, groups: BTreeMap<GroupKey, GroupSamples>) -> Report {
     let budgets = parse_budgets(budgets).unwrap();
-    let settings = ReportSettings {
-        quantile_method: CONFIG.quantile_method,
-        confidence_level: CONFIG.confidence_level,
-        default_min_samples: budgets
-            .defaults()
-            .min_samples
-            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-        latency_of: Default::default(),
-    };
+    let settings = ReportSettings::of_budgets(&budgets, CONFIG.confidence_level);
     Report::new(
         settings,
         evaluate(&budgets, &groups, &CONFIG).unwrap(),
