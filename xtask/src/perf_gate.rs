@@ -9,9 +9,9 @@
 //!    run's own peak memory (`measures.peak_rss_mb`), the records and every report land in
 //!    `target/perf-gate/gate/` (`run.jsonl`, `report.json`, ...), and the gate's exit code is
 //!    this command's. The budgets limit the times and the peak memory of each operation
-//!    (`"peak_rss_mb": {"max": ...}`): a run over either fails. The memory limits are 1.2-2.5
-//!    times the peak RSS of release builds on the 200,000-record corpus (measured with GNU time,
-//!    2026-12-01: see perf-collect/README.md).
+//!    (`"peak_rss_mb": {"max": ...}`): a run over either fails. The memory limits (20-100 MiB)
+//!    are about 2-3 times the peak RSS of release builds on the 200,000-record corpus, measured
+//!    with GNU time on 2026-12-01 (collect 50 MB, collect with `--memory-limit 2M` 16 MB).
 
 use std::process::{Command, ExitCode, Stdio};
 
