@@ -152,9 +152,11 @@ fn plan_toml(binary: &Utf8Path, operations: &[Operation]) -> String {
 }
 
 /// Budgets for the corpus that every run passes, so `evaluate` does its full work and exits 0.
+/// At warn severity: the 1,000-record file gives a group about 40 latencies, too few for a p95
+/// or p99 interval, and a low-confidence check at fail severity would exit 2.
 pub(crate) const CORPUS_BUDGETS: &str = r#"{
   "defaults": { "min_samples": 1 },
-  "*": { "*": { "p50": 100000, "p95": 100000, "p99": 100000, "avg": 100000, "error_rate": 1 } }
+  "*": { "*": { "p50": 100000, "p95": 100000, "p99": 100000, "avg": 100000, "error_rate": 1, "severity": "warn" } }
 }
 "#;
 
