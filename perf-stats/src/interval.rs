@@ -233,16 +233,7 @@ pub fn proportion_confidence_interval(
     trials: u64,
     confidence: f64,
 ) -> Result<Interval, StatsError> {
-    check_confidence(confidence)?;
-    if trials == 0 {
-        return Err(StatsError::EmptyInput { what: "trials" });
-    }
-    if events > trials {
-        return Err(StatsError::EventsExceedTrials { events, trials });
-    }
-    let z = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
-    let n = trials as f64;
-    let proportion = events as f64 / n;
+    let (z, n, proportion) = proportion_inputs(events, trials, confidence)?;
     let z_squared = z * z;
     let denominator = 1.0 + z_squared / n;
     let centre = (proportion + z_squared / (2.0 * n)) / denominator;
@@ -265,6 +256,25 @@ pub fn proportion_confidence_interval(
         lower,
         upper,
     })
+}
+
+/// The inputs both proportion intervals check: a confidence in range, trials, no more events
+/// than trials. Returns the two-sided normal quantile `z`, `n` and the proportion.
+fn proportion_inputs(
+    events: u64,
+    trials: u64,
+    confidence: f64,
+) -> Result<(f64, f64, f64), StatsError> {
+    check_confidence(confidence)?;
+    if trials == 0 {
+        return Err(StatsError::EmptyInput { what: "trials" });
+    }
+    if events > trials {
+        return Err(StatsError::EventsExceedTrials { events, trials });
+    }
+    let z = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+    let n = trials as f64;
+    Ok((z, n, events as f64 / n))
 }
 
 /// The error-rate interval: Wilson's score interval with continuity correction (Newcombe 1998,
@@ -291,16 +301,7 @@ pub fn error_rate_confidence_interval(
     trials: u64,
     confidence: f64,
 ) -> Result<Interval, StatsError> {
-    check_confidence(confidence)?;
-    if trials == 0 {
-        return Err(StatsError::EmptyInput { what: "trials" });
-    }
-    if events > trials {
-        return Err(StatsError::EventsExceedTrials { events, trials });
-    }
-    let z = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
-    let n = trials as f64;
-    let proportion = events as f64 / n;
+    let (z, n, proportion) = proportion_inputs(events, trials, confidence)?;
     let complement = 1.0 - proportion;
     let z_squared = z * z;
     let denominator = 2.0 * (n + z_squared);
