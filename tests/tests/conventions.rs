@@ -159,3 +159,20 @@ fn comparison_options_without_a_baseline_warn_and_bad_values_fail_before_reading
         ))
         .stderr(predicate::str::contains("no/such/logs").not());
 }
+
+/// The README's first command is `cargo run -p perf-gate-cli -- gate ...`; the package also
+/// builds the launch helper `perf-gate-run-helper`, so without `default-run` cargo refuses to
+/// pick a binary.
+#[test]
+fn cargo_run_of_the_cli_package_runs_perf_gate() {
+    let readme = std::fs::read_to_string(workspace_path("README.md")).expect("README");
+    assert!(readme.contains("cargo run --release -p perf-gate-cli -- gate"));
+    let manifest =
+        std::fs::read_to_string(workspace_path("perf-gate-cli/Cargo.toml")).expect("manifest");
+    assert!(
+        manifest
+            .lines()
+            .any(|line| line.trim() == r#"default-run = "perf-gate""#),
+        "perf-gate-cli/Cargo.toml must say default-run = \"perf-gate\""
+    );
+}
