@@ -464,7 +464,7 @@ pub struct GateArgs {
     #[arg(long, value_name = "ok|all")]
     pub latency_of: Option<perf_record::LatencyOf>,
     /// Directory for report.json, report.md, junit.xml, metrics.txt, report.html (and
-    /// latest.jsonl).
+    /// latest.jsonl, probe.jsonl, run.jsonl), replaced as one set when the reports are done.
     #[arg(long, default_value = "artifacts/perf", value_name = "DIR")]
     pub out_dir: Utf8PathBuf,
     /// Also push the metrics to this Prometheus Pushgateway (as `perf-gate push` does).

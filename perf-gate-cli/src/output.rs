@@ -91,15 +91,61 @@ pub fn write_artifacts(
     Ok(())
 }
 
-/// Marks `out_dir` as perf-gate's artifacts directory ([`perf_collect::ARTIFACTS_TAG`]), so
-/// that a walk of the tree never reads the records written there (`latest.jsonl`,
-/// `probe.jsonl`, `run.jsonl`) as logs. Written before any of them.
-pub fn tag_artifacts_directory(out_dir: &Utf8Path) -> Result<()> {
-    let tag = out_dir.join(perf_collect::ARTIFACTS_TAG);
-    if !tag.is_file() {
-        write_file(&tag, perf_collect::ARTIFACTS_TAG_TEXT)?;
+/// The `--out-dir` of `gate`: the run's files (reports, `latest.jsonl`, `probe.jsonl`,
+/// `run.jsonl`) are written into a fresh sibling directory and swapped in as one set at
+/// [`commit`](Self::commit) ([`perf_record::StagedDirectory`]), so the reports never disagree
+/// with each other, whatever fails or kills the run. A run that fails before the commit leaves
+/// the previous set in place.
+///
+/// The staged directory holds [`perf_collect::ARTIFACTS_TAG`] from the start, so that a walk of
+/// the tree never reads the records written there as logs, before or after the swap.
+pub struct ArtifactsDirectory {
+    out_dir: Utf8PathBuf,
+    staged: perf_record::StagedDirectory,
+}
+
+impl ArtifactsDirectory {
+    /// Starts the set that will replace `out_dir`'s.
+    pub fn stage(out_dir: &Utf8Path) -> Result<Self> {
+        let staged = perf_record::StagedDirectory::new(out_dir)?;
+        write_file(
+            &staged.path().join(perf_collect::ARTIFACTS_TAG),
+            perf_collect::ARTIFACTS_TAG_TEXT,
+        )?;
+        Ok(ArtifactsDirectory {
+            out_dir: out_dir.to_path_buf(),
+            staged,
+        })
     }
-    Ok(())
+
+    /// Where the run writes the artifact `name` (in the staged set).
+    pub fn staged(&self, name: &str) -> Utf8PathBuf {
+        self.staged.path().join(name)
+    }
+
+    /// The staged set's directory.
+    pub fn staged_directory(&self) -> &Utf8Path {
+        self.staged.path()
+    }
+
+    /// Where the artifact `name` is once committed (what messages show).
+    pub fn committed(&self, name: &str) -> Utf8PathBuf {
+        self.out_dir.join(name)
+    }
+
+    /// Swaps the staged set in; says so on stderr when the file system allowed only a file
+    /// by file replacement.
+    pub fn commit(self, diagnostics: crate::diagnostics::Diagnostics) -> Result<()> {
+        let shown = perf_report::render::escape::line(self.out_dir.as_str());
+        match self.staged.commit()? {
+            perf_record::Replacement::Swapped => {}
+            perf_record::Replacement::FileByFile(refusal) => diagnostics.note(&format!(
+                "note: the artifacts in {shown} were replaced file by file, not as one set: {}",
+                perf_report::render::escape::line(&refusal.to_string())
+            )),
+        }
+        Ok(())
+    }
 }
 
 /// The Markdown of the GitHub job summary: up to GitHub's 1 MiB, whatever `--max-bytes` says

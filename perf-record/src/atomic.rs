@@ -158,12 +158,12 @@ pub fn temporary_directory(directory: &Utf8Path, purpose: &str) -> io::Result<te
 }
 
 /// What marks perf-gate's temporary files, after `.NAME.`.
-const TEMPORARY_MARK: &str = "perf-gate-";
+pub(crate) const TEMPORARY_MARK: &str = "perf-gate-";
 
 /// Removes `FAMILY<pid>.<random>.tmp` files (and directories) in `directory` left by runs that
 /// are gone. Best
 /// effort: a file that cannot be listed or removed is left for the next run.
-fn remove_stale_temporaries(directory: &Utf8Path, family: &str) {
+pub(crate) fn remove_stale_temporaries(directory: &Utf8Path, family: &str) {
     let Ok(entries) = std::fs::read_dir(directory) else {
         return;
     };

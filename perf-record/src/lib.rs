@@ -42,6 +42,7 @@
 pub const LOG_FORMAT: &str = include_str!("../FORMAT.md");
 
 mod atomic;
+mod directory;
 mod fields;
 mod group;
 mod measure;
@@ -55,6 +56,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 pub use atomic::{WriteError, read_to_string_capped, temporary_directory, write_atomically};
+pub use directory::{Replacement, StagedDirectory, SwapRefusal};
 pub use fields::{Field, FieldMap, FieldMapError, FieldMapping};
 pub use group::{
     GroupKey, GroupKeyError, GroupName, GroupSamples, LatencyOf, LatencyOfError, MeasureSamples,

@@ -206,6 +206,13 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 fn serve(request: &Request) -> Report {
+    // perf-gate killed (a cancelled CI job) takes the helper with it, and the helper its
+    // command (below): nothing keeps running after the run is gone.
+    if let Err(error) =
+        rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+    {
+        return Report::Error(format!("cannot tie the helper to perf-gate: {error}"));
+    }
     if let Some(dir) = &request.cgroup {
         // `0` is the writing process; the command started below is born inside.
         if let Err(error) = std::fs::write(dir.join("cgroup.procs"), "0") {
@@ -214,6 +221,20 @@ fn serve(request: &Request) -> Report {
     }
     let mut command = Command::new(&request.program);
     command.args(&request.args).stdin(Stdio::null());
+    {
+        use std::os::unix::process::CommandExt as _;
+        // SAFETY: the closure runs in the forked child before exec and only calls prctl(2),
+        // which is async-signal-safe; it allocates nothing and touches no lock.
+        #[allow(unsafe_code)]
+        unsafe {
+            command.pre_exec(|| {
+                rustix::process::set_parent_process_death_signal(Some(
+                    rustix::process::Signal::KILL,
+                ))
+                .map_err(io::Error::from)
+            });
+        }
+    }
     if request.show_output {
         match io::stderr().as_fd().try_clone_to_owned() {
             Ok(stderr) => command.stdout(Stdio::from(stderr)),

@@ -242,3 +242,183 @@ fn the_artifacts_directory_is_skipped_by_every_walk_so_no_record_counts_twice() 
     // Named explicitly, the artifacts directory is read like any root.
     assert_eq!(records_read(artifacts.as_str()), 1030);
 }
+
+/// The entries of `directory`, sorted.
+fn entries(directory: &camino::Utf8Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// What every artifact of a gate run says: (report.json's verdict, junit.xml's failure count
+/// attribute, report.md's headline).
+fn artifact_verdicts(artifacts: &camino::Utf8Path) -> (String, bool, bool) {
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(artifacts.join("report.json")).unwrap())
+            .unwrap();
+    let junit = std::fs::read_to_string(artifacts.join("junit.xml")).unwrap();
+    let markdown = std::fs::read_to_string(artifacts.join("report.md")).unwrap();
+    (
+        json["verdict"].as_str().unwrap().to_owned(),
+        junit.contains("<failure"),
+        markdown.contains("FAIL"),
+    )
+}
+
+#[test]
+fn the_artifact_set_is_replaced_as_a_set_and_other_files_are_kept() {
+    let tree = TempTree::new();
+    tree.write("logs/app.jsonl", svc_get_lines(200, |i| f64::from(i % 40)));
+    tree.write("pass.json", r#"{"svc": {"get": {"p50": 1000}}}"#);
+    tree.write("fail.json", r#"{"svc": {"get": {"p50": 1}}}"#);
+    let logs = tree.path().join("logs");
+    let artifacts = tree.path().join("out/perf");
+    let gate = |budgets: &str, code: i32| {
+        let budgets = tree.path().join(budgets);
+        stderr_of(
+            &[
+                "gate",
+                logs.as_str(),
+                "--budgets",
+                budgets.as_str(),
+                "--out-dir",
+                artifacts.as_str(),
+            ],
+            code,
+        )
+    };
+    gate("pass.json", 0);
+    assert_eq!(
+        artifact_verdicts(&artifacts),
+        ("pass".to_owned(), false, false)
+    );
+    std::fs::write(artifacts.join("notes.txt"), "mine").unwrap();
+    gate("fail.json", 3);
+    assert_eq!(
+        artifact_verdicts(&artifacts),
+        ("fail".to_owned(), true, true),
+        "every file of the set says the same"
+    );
+    assert_eq!(
+        std::fs::read_to_string(artifacts.join("notes.txt")).unwrap(),
+        "mine",
+        "a file the gate does not write is kept"
+    );
+    assert_eq!(
+        entries(&tree.path().join("out")),
+        ["perf"],
+        "no staged or previous set is left beside it"
+    );
+    // A run that fails before its reports (a root that does not exist) leaves the last set.
+    let before = std::fs::read(artifacts.join("report.json")).unwrap();
+    let missing = tree.path().join("no-such-logs");
+    let budgets = tree.path().join("pass.json");
+    stderr_of(
+        &[
+            "gate",
+            missing.as_str(),
+            "--budgets",
+            budgets.as_str(),
+            "--out-dir",
+            artifacts.as_str(),
+        ],
+        1,
+    );
+    assert_eq!(
+        std::fs::read(artifacts.join("report.json")).unwrap(),
+        before
+    );
+    assert_eq!(entries(&tree.path().join("out")), ["perf"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_gate_killed_mid_run_leaves_the_previous_set_and_the_next_run_cleans_up() {
+    let tree = TempTree::new();
+    tree.write("pass.json", r#"{"self": {"slow": {"max": 100000}}}"#);
+    tree.write(
+        "plan.toml",
+        "runs = 1\n\n[[command]]\ntool = \"self\"\nname = \"slow\"\nargv = [\"sleep\", \"30.0123\"]\n",
+    );
+    tree.write(
+        "quick.toml",
+        "runs = 2\n\n[[command]]\ntool = \"self\"\nname = \"slow\"\nargv = [\"true\"]\n",
+    );
+    let artifacts = tree.path().join("out/perf");
+    let budgets = tree.path().join("pass.json");
+    let gate_args = |plan: &str| {
+        [
+            "gate".to_owned(),
+            "--run".to_owned(),
+            tree.path().join(plan).to_string(),
+            "--budgets".to_owned(),
+            budgets.to_string(),
+            "--min-samples".to_owned(),
+            "1".to_owned(),
+            "--out-dir".to_owned(),
+            artifacts.to_string(),
+        ]
+    };
+    let quick = gate_args("quick.toml");
+    let quick: Vec<&str> = quick.iter().map(String::as_str).collect();
+    stderr_of(&quick, 0);
+    let before = std::fs::read(artifacts.join("report.json")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perf-gate-dup"))
+        .args(gate_args("plan.toml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the staged set exists and the command runs, then kill the gate.
+    let out = tree.path().join("out");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while entries(&out).len() < 2 || sleeping_commands("30.0123") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no staged set appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The command dies with the gate (the helper's parent-death signal), not 30 s later.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sleeping_commands("30.0123") > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command outlived the killed gate"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        std::fs::read(artifacts.join("report.json")).unwrap(),
+        before,
+        "the killed run changed nothing visible"
+    );
+    let left = entries(&out);
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(
+        left[0].starts_with(".perf.perf-gate-") && left[0].ends_with(".tmp"),
+        "{left:?}"
+    );
+    stderr_of(&quick, 0);
+    assert_eq!(
+        entries(&out),
+        ["perf"],
+        "the next run removed the stale set"
+    );
+}
+
+/// How many processes run `sleep SECONDS`.
+#[cfg(target_os = "linux")]
+fn sleeping_commands(seconds: &str) -> usize {
+    let wanted = format!("sleep\0{seconds}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| std::fs::read(entry.ok()?.path().join("cmdline")).ok())
+        .filter(|cmdline| cmdline == wanted.as_bytes())
+        .count()
+}

@@ -7,7 +7,7 @@ use super::{Context, budgets_path, comparison_settings, load_budgets, print_stdo
 use crate::cli::{EvaluateArgs, GateArgs, ReportFormat};
 use crate::diagnostics::{collect_config, scope};
 use crate::output::{
-    GithubActions, Rendering, annotation_path, job_summary, render_report, tag_artifacts_directory,
+    ArtifactsDirectory, GithubActions, Rendering, annotation_path, job_summary, render_report,
     write_artifacts, write_file,
 };
 use perf_report::render::escape;
@@ -107,26 +107,41 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     // Load the baseline before reading logs: a bad baseline file is a configuration error that
     // should not wait for a long collection.
     let baseline = load_gate_baseline(args, context)?;
-    tag_artifacts_directory(&args.out_dir)?;
-    let latest = args.out_dir.join("latest.jsonl");
-    let probe_out = args.out_dir.join("probe.jsonl");
+    // Every file of the run goes into one staged set, swapped in after the reports.
+    let artifacts = ArtifactsDirectory::stage(&args.out_dir)?;
     let probed = args
         .probe
         .as_deref()
         .map(|plan| {
             let plan = perf_probe::Plan::load(plan.as_std_path())?;
-            super::probe::probe_to(&plan, &args.probe_load, &probe_out, context)
+            super::probe::probe_to(
+                &plan,
+                &args.probe_load,
+                &artifacts.staged("probe.jsonl"),
+                &artifacts.committed("probe.jsonl"),
+                context,
+            )
         })
         .transpose()?;
-    let run_out = args.out_dir.join("run.jsonl");
     let ran = args
         .run_plan
         .as_deref()
-        .map(|plan| super::run::run_plan_file(plan, &run_out, context))
+        .map(|plan| {
+            super::run::run_plan_file(
+                plan,
+                &artifacts.staged("run.jsonl"),
+                &artifacts.committed("run.jsonl"),
+                context,
+            )
+        })
         .transpose()?;
+    // The staged set is tagged, so a walk skips it; the committed names are excluded for an
+    // artifacts directory an older version wrote without the tag.
     let config = collect_config(
         &args.filter,
-        vec![latest.clone(), probe_out.clone(), run_out.clone()],
+        ["latest.jsonl", "probe.jsonl", "run.jsonl"]
+            .map(|name| artifacts.committed(name))
+            .into(),
         context.diagnostics,
     )?;
     // One pass over the logs, also for `--write-latest` (stdin can be read only once anyway).
@@ -198,7 +213,7 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     };
 
     if let Some(collection) = &collection {
-        collection.write_jsonl(&latest)?;
+        collection.write_jsonl(&artifacts.staged("latest.jsonl"))?;
     }
     let budget_file = annotation_path(&budgets_file);
     let baseline_file = args
@@ -214,7 +229,8 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             baseline_file: baseline_file.as_deref(),
         },
     };
-    write_artifacts(&args.out_dir, &report, rendering)?;
+    write_artifacts(artifacts.staged_directory(), &report, rendering)?;
+    artifacts.commit(context.diagnostics)?;
     print_stdout(&render_report(&report, args.format, rendering)?)?;
 
     if let Some(github) = GithubActions::detect() {
@@ -242,9 +258,10 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             }
         }
     }
-    context
-        .diagnostics
-        .note(&format!("artifacts written to {}", args.out_dir));
+    context.diagnostics.note(&format!(
+        "artifacts written to {}",
+        escape::line(args.out_dir.as_str())
+    ));
     if args.record_history {
         // After every report is written: the report is final, recording changes nothing in it.
         let mut store = super::history::open(&args.history)?;

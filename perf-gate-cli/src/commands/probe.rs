@@ -15,7 +15,7 @@ pub fn run(args: &ProbeArgs, context: Context) -> Result<u8> {
         Some(path) => Plan::load(path.as_std_path())?,
         None => Plan::quick(&quick_plan(args))?,
     };
-    let probed = probe_to(&plan, &args.load, &args.out, context)?;
+    let probed = probe_to(&plan, &args.load, &args.out, &args.out, context)?;
     Ok(if probed.outcome.self_check.generator_bottleneck {
         ExitCode::INCONCLUSIVE
     } else {
@@ -24,11 +24,13 @@ pub fn run(args: &ProbeArgs, context: Context) -> Result<u8> {
 }
 
 /// Runs the plan with the command line's load options over the plan's, writes every record to
-/// `out` atomically, and prints the probe's summary on stderr.
+/// `out` atomically, and prints the probe's summary on stderr (naming the file `shown`: where
+/// `out` ends up).
 pub fn probe_to(
     plan: &Plan,
     load: &ProbeLoadArgs,
     out: &Utf8Path,
+    shown: &Utf8Path,
     context: Context,
 ) -> Result<Probed> {
     let config = perf_probe::validate(&plan.load.overridden_by(&load_args(load)?))?;
@@ -52,9 +54,10 @@ pub fn probe_to(
     context
         .diagnostics
         .note(&perf_probe::render_summary(&probed.outcome));
-    context
-        .diagnostics
-        .note(&format!("probe records written to {out}"));
+    context.diagnostics.note(&format!(
+        "probe records written to {}",
+        perf_report::render::escape::line(shown.as_str())
+    ));
     Ok(probed)
 }
 

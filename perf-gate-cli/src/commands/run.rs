@@ -45,7 +45,7 @@ pub fn run(args: &RunArgs, context: Context) -> Result<u8> {
     let config = run_config(args)?;
     match &args.out {
         Some(out) => {
-            run_to(&plan, &config, out, context)?;
+            run_to(&plan, &config, out, out, context)?;
         }
         None => {
             // Line-buffered: each record reaches a reader as soon as its run ends.
@@ -68,7 +68,12 @@ pub fn run(args: &RunArgs, context: Context) -> Result<u8> {
 }
 
 /// `gate --run PLAN`: the plan as written, with the default memory method and helper.
-pub fn run_plan_file(plan: &Utf8Path, out: &Utf8Path, context: Context) -> Result<Ran> {
+pub fn run_plan_file(
+    plan: &Utf8Path,
+    out: &Utf8Path,
+    shown: &Utf8Path,
+    context: Context,
+) -> Result<Ran> {
     let plan = Plan::load(plan.as_std_path())?;
     let config = RunConfig {
         helper: helper()?,
@@ -76,11 +81,18 @@ pub fn run_plan_file(plan: &Utf8Path, out: &Utf8Path, context: Context) -> Resul
         session_id: default_session_id(),
         show_output: false,
     };
-    run_to(&plan, &config, out, context)
+    run_to(&plan, &config, out, shown, context)
 }
 
-/// Runs `plan`, writes every record to `out` atomically, and prints the summary on stderr.
-fn run_to(plan: &Plan, config: &RunConfig, out: &Utf8Path, context: Context) -> Result<Ran> {
+/// Runs `plan`, writes every record to `out` atomically, and prints the summary on stderr
+/// (naming the file `shown`: where `out` ends up).
+fn run_to(
+    plan: &Plan,
+    config: &RunConfig,
+    out: &Utf8Path,
+    shown: &Utf8Path,
+    context: Context,
+) -> Result<Ran> {
     let mut ran = None;
     perf_record::write_atomically(out, |writer| {
         let result = perf_gate::run_plan(plan, config, writer).map_err(std::io::Error::other);
@@ -101,7 +113,7 @@ fn run_to(plan: &Plan, config: &RunConfig, out: &Utf8Path, context: Context) -> 
     note_summary(&ran.outcome, context);
     context.diagnostics.note(&format!(
         "run records written to {}",
-        escape::line(out.as_str())
+        escape::line(shown.as_str())
     ));
     Ok(ran)
 }
