@@ -422,3 +422,42 @@ fn sleeping_commands(seconds: &str) -> usize {
         .filter(|cmdline| cmdline == wanted.as_bytes())
         .count()
 }
+
+#[test]
+fn concurrent_gates_leave_one_runs_set_whole() {
+    let tree = TempTree::new();
+    tree.write("logs/app.jsonl", svc_get_lines(200, |i| f64::from(i % 40)));
+    tree.write("pass.json", r#"{"svc": {"get": {"p50": 1000}}}"#);
+    tree.write("fail.json", r#"{"svc": {"get": {"p50": 1}}}"#);
+    let logs = tree.path().join("logs");
+    let artifacts = tree.path().join("out/perf");
+    for round in 0..3 {
+        let gates: Vec<_> = (0..6)
+            .map(|i| {
+                let budgets = tree.path().join(if (i + round) % 2 == 0 {
+                    "pass.json"
+                } else {
+                    "fail.json"
+                });
+                Command::new(env!("CARGO_BIN_EXE_perf-gate-dup"))
+                    .args(["gate", logs.as_str(), "--budgets", budgets.as_str()])
+                    .args(["--out-dir", artifacts.as_str()])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut gate in gates {
+            let code = gate.wait().unwrap().code();
+            assert!(matches!(code, Some(0 | 3)), "{code:?}");
+        }
+        let (verdict, junit_fails, markdown_fails) = artifact_verdicts(&artifacts);
+        assert_eq!(
+            (verdict == "fail", verdict == "fail"),
+            (junit_fails, markdown_fails),
+            "round {round}: the files disagree"
+        );
+        assert_eq!(entries(&tree.path().join("out")), ["perf"]);
+    }
+}
