@@ -147,23 +147,39 @@ pub fn read_to_string_capped(path: &Utf8Path, limit: u64) -> io::Result<String> 
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn temporary_directory(directory: &Utf8Path, purpose: &str) -> io::Result<tempfile::TempDir> {
+    named_temporary_directory(directory, purpose, None)
+}
+
+/// [`temporary_directory`] with the mode given to mkdir(2) (less the umask); private (0700,
+/// tempfile's default) without one.
+pub(crate) fn named_temporary_directory(
+    directory: &Utf8Path,
+    purpose: &str,
+    mode: Option<u32>,
+) -> io::Result<tempfile::TempDir> {
     std::fs::create_dir_all(directory)?;
     let family = format!(".{purpose}.{TEMPORARY_MARK}");
     remove_stale_temporaries(directory, &family);
     let prefix = format!("{family}{}.", std::process::id());
-    tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempdir_in(directory)
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder.tempdir_in(directory)
 }
 
 /// What marks perf-gate's temporary files, after `.NAME.`.
-pub(crate) const TEMPORARY_MARK: &str = "perf-gate-";
+const TEMPORARY_MARK: &str = "perf-gate-";
 
 /// Removes `FAMILY<pid>.<random>.tmp` files (and directories) in `directory` left by runs that
 /// are gone. Best
 /// effort: a file that cannot be listed or removed is left for the next run.
-pub(crate) fn remove_stale_temporaries(directory: &Utf8Path, family: &str) {
+fn remove_stale_temporaries(directory: &Utf8Path, family: &str) {
     let Ok(entries) = std::fs::read_dir(directory) else {
         return;
     };

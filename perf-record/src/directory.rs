@@ -12,7 +12,7 @@ use std::io;
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::WriteError;
-use crate::atomic::{TEMPORARY_MARK, remove_stale_temporaries};
+use crate::atomic::named_temporary_directory;
 
 /// A directory being prepared beside the one it will replace.
 ///
@@ -85,21 +85,10 @@ impl StagedDirectory {
         let parent = target
             .parent()
             .ok_or_else(|| failed(io::Error::other("a root directory cannot be replaced")))?;
-        std::fs::create_dir_all(parent).map_err(failed)?;
         let name = target.file_name().unwrap_or("artifacts");
-        let family = format!(".{name}.{TEMPORARY_MARK}");
-        remove_stale_temporaries(parent, &family);
-        let prefix = format!("{family}{}.", std::process::id());
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
         // mkdir(2) applies the umask, as for any new directory; a replaced directory's own mode
         // is copied at the commit.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            builder.permissions(std::fs::Permissions::from_mode(0o755));
-        }
-        let staging = builder.tempdir_in(parent).map_err(failed)?;
+        let staging = named_temporary_directory(parent, name, Some(0o755)).map_err(failed)?;
         let staging_path = Utf8PathBuf::try_from(staging.path().to_path_buf())
             .map_err(|error| failed(error.into_io_error()))?;
         Ok(StagedDirectory {

@@ -268,14 +268,21 @@ fn artifact_verdicts(artifacts: &camino::Utf8Path) -> (String, bool, bool) {
     )
 }
 
-#[test]
-fn the_artifact_set_is_replaced_as_a_set_and_other_files_are_kept() {
+/// 200 `svc/get` records in `logs/`, budgets `pass.json` and `fail.json`, and the artifacts
+/// directory `out/perf` (not created).
+fn pass_and_fail_tree() -> (TempTree, camino::Utf8PathBuf, camino::Utf8PathBuf) {
     let tree = TempTree::new();
     tree.write("logs/app.jsonl", svc_get_lines(200, |i| f64::from(i % 40)));
     tree.write("pass.json", r#"{"svc": {"get": {"p50": 1000}}}"#);
     tree.write("fail.json", r#"{"svc": {"get": {"p50": 1}}}"#);
     let logs = tree.path().join("logs");
     let artifacts = tree.path().join("out/perf");
+    (tree, logs, artifacts)
+}
+
+#[test]
+fn the_artifact_set_is_replaced_as_a_set_and_other_files_are_kept() {
+    let (tree, logs, artifacts) = pass_and_fail_tree();
     let gate = |budgets: &str, code: i32| {
         let budgets = tree.path().join(budgets);
         stderr_of(
@@ -425,12 +432,7 @@ fn sleeping_commands(seconds: &str) -> usize {
 
 #[test]
 fn concurrent_gates_leave_one_runs_set_whole() {
-    let tree = TempTree::new();
-    tree.write("logs/app.jsonl", svc_get_lines(200, |i| f64::from(i % 40)));
-    tree.write("pass.json", r#"{"svc": {"get": {"p50": 1000}}}"#);
-    tree.write("fail.json", r#"{"svc": {"get": {"p50": 1}}}"#);
-    let logs = tree.path().join("logs");
-    let artifacts = tree.path().join("out/perf");
+    let (tree, logs, artifacts) = pass_and_fail_tree();
     for round in 0..3 {
         let gates: Vec<_> = (0..6)
             .map(|i| {
