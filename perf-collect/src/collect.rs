@@ -132,7 +132,9 @@ pub struct SpillArea {
 }
 
 impl SpillArea {
-    fn new(config: &SortConfig) -> SpillArea {
+    /// The area [`CollectingSink::spilling`] sinks share, for a scan of one's own
+    /// ([`collect_with`] makes one for its scan).
+    pub fn new(config: &SortConfig) -> SpillArea {
         let limit_rows = usize::try_from(config.memory_limit / BYTES_PER_ROW)
             .unwrap_or(usize::MAX)
             .max(1);

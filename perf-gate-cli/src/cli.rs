@@ -482,6 +482,10 @@ pub struct GateArgs {
     /// Also write the merged records as latest.jsonl in the artifacts directory.
     #[arg(long, conflicts_with = "from")]
     pub write_latest: bool,
+    /// With --write-latest: memory for sorting the records, as `collect --memory-limit`
+    /// (beyond it, sorted runs spill into the artifacts directory's staged set and are merged).
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size, requires = "write_latest")]
+    pub memory_limit: u64,
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

@@ -175,18 +175,21 @@ pub fn read_groups(roots: &[Utf8PathBuf], config: &CollectConfig) -> Result<Grou
 
 /// Reads the (tool, step) groups and every record of the logs under `roots`, in the same single
 /// pass (what `gate --write-latest` needs): each work unit feeds a grouping sink and a collecting
-/// sink at once.
+/// sink at once. The records are sorted within `sort`'s memory limit, spilling sorted runs
+/// beyond it, as `collect` does.
 ///
 /// # Errors
 /// As [`perf_collect::scan`].
 pub fn read_groups_and_records(
     roots: &[Utf8PathBuf],
     config: &CollectConfig,
+    sort: &perf_collect::SortConfig,
 ) -> Result<(BTreeMap<GroupKey, GroupSamples>, Collection), CollectError> {
+    let area = std::sync::Arc::new(perf_collect::SpillArea::new(sort));
     let scan = perf_collect::scan(roots, config, || {
         (
             GroupingSink::new(GroupBy::ToolStep),
-            CollectingSink::default(),
+            CollectingSink::spilling(&area),
         )
     })?;
     let (grouping, collecting): (Vec<GroupingSink>, Vec<CollectingSink>) =

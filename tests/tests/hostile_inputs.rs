@@ -463,3 +463,36 @@ fn concurrent_gates_leave_one_runs_set_whole() {
         assert_eq!(entries(&tree.path().join("out")), ["perf"]);
     }
 }
+
+#[test]
+fn gate_write_latest_spills_beyond_its_memory_limit_into_the_same_bytes_as_collect() {
+    let (tree, logs, artifacts) = pass_and_fail_tree();
+    tree.write("logs/more.jsonl", svc_get_lines(3000, |i| f64::from(i % 97)));
+    let collected = tree.path().join("collected.jsonl");
+    stderr_of(&["collect", logs.as_str(), "--out", collected.as_str()], 0);
+    let budgets = tree.path().join("pass.json");
+    stderr_of(
+        &[
+            "gate",
+            logs.as_str(),
+            "--budgets",
+            budgets.as_str(),
+            "--out-dir",
+            artifacts.as_str(),
+            "--write-latest",
+            "--memory-limit",
+            "16K",
+        ],
+        0,
+    );
+    assert_eq!(
+        std::fs::read(artifacts.join("latest.jsonl")).unwrap(),
+        std::fs::read(&collected).unwrap()
+    );
+    let left = entries(&artifacts);
+    assert!(
+        left.iter().all(|name| !name.starts_with('.')),
+        "the spilled runs are gone: {left:?}"
+    );
+    assert_eq!(entries(&tree.path().join("out")), ["perf"]);
+}

@@ -153,7 +153,15 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         reported = input.reported;
         (input.groups, None)
     } else if args.write_latest {
-        let (groups, collection) = perf_gate::read_groups_and_records(&args.roots, &config)?;
+        let (groups, collection) = perf_gate::read_groups_and_records(
+            &args.roots,
+            &config,
+            &perf_collect::SortConfig {
+                memory_limit: args.memory_limit,
+                // The same file system as latest.jsonl, tagged, removed at the commit.
+                temp_dir: Some(artifacts.staged_directory().to_path_buf()),
+            },
+        )?;
         context.diagnostics.scan_report(&collection.report);
         (groups, Some(collection))
     } else {
@@ -212,8 +220,9 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
         }
     };
 
-    if let Some(collection) = &collection {
+    if let Some(collection) = collection {
         collection.write_jsonl(&artifacts.staged("latest.jsonl"))?;
+        // Dropped here: its spilled runs leave the staged set before the commit.
     }
     let budget_file = annotation_path(&budgets_file);
     let baseline_file = args
