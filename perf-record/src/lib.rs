@@ -58,7 +58,7 @@ pub use atomic::{WriteError, read_to_string_capped, temporary_directory, write_a
 pub use fields::{Field, FieldMap, FieldMapError, FieldMapping};
 pub use group::{
     GroupKey, GroupKeyError, GroupName, GroupSamples, LatencyOf, LatencyOfError, MeasureSamples,
-    OutcomeCounts, ReportedStatistics,
+    NoThroughput, OutcomeCounts, ReportedStatistics, THROUGHPUT_MEASURE, TimeSpan,
 };
 pub use jiff::Timestamp;
 pub use measure::{
