@@ -288,11 +288,11 @@ impl TimeSpan {
     /// Widens the span to hold `ts`.
     #[inline]
     pub fn extend(&mut self, ts: Timestamp) {
-        if ts < self.first {
-            self.first = ts;
-        }
+        // Logs are mostly in time order: the common case is one comparison.
         if ts > self.last {
             self.last = ts;
+        } else if ts < self.first {
+            self.first = ts;
         }
     }
 
