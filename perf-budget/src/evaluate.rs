@@ -656,13 +656,13 @@ fn measure_limits_lost(winner: &BudgetEntry, shadowed: &BudgetEntry) -> Vec<Stri
         .collect()
 }
 
-/// The name among `candidates` a typo of `name` most likely meant: the nearest by edit distance,
-/// at most a third of the longer name away (and at most 3 edits).
+/// The name among `candidates` a typo of `name` most likely meant: the nearest other name by edit
+/// distance, at most a third of the longer name away (and at most 3 edits).
 fn closest_name<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     candidates
         .map(|candidate| (strsim::levenshtein(name, candidate), candidate))
         .filter(|(distance, candidate)| {
-            *distance <= 3 && *distance * 3 <= name.len().max(candidate.len())
+            (1..=3).contains(distance) && *distance * 3 <= name.len().max(candidate.len())
         })
         .min()
         .map(|(_, candidate)| candidate.to_owned())
@@ -1280,7 +1280,13 @@ mod tests {
             "allocs": {"p50": 5}, "cpu_user_ms": {"max": 5}, "throughput_rps": {"min": 1}}}}"#;
         let data = with_measure(group("api", "get", &[1.0]), "peak_rss_mb", &[4.0]);
         let data = with_measure(data, "allocs", &[3.0]);
-        let report = run(budgets, &[data]);
+        // Another entry's group carries cpu_user_ms: this entry's groups still do not, and the
+        // name is never its own suggestion.
+        let other = with_measure(group("web", "x", &[1.0]), "cpu_user_ms", &[1.0]);
+        let with_web = r#"{"api": {"get": {"min_samples": 1, "peak_rss_md": {"max": 10},
+            "allocs": {"p50": 5}, "cpu_user_ms": {"max": 5}, "throughput_rps": {"min": 1}}},
+            "web": {"x": {"p95": 1}}}"#;
+        let report = run(with_web, &[data, other]);
         let unknown: Vec<_> = report
             .lint
             .iter()

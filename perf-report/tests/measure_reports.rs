@@ -20,7 +20,7 @@ const BUDGETS: &str = r#"{
     "get": { "p95": 50, "peak_rss_mb": { "max": 10 }, "allocs": { "p50": 1000 },
              "cpu_user_ms": { "avg": 2 } },
     "put": { "peak_rss_mb": { "max": 10 },
-             "throughput_rps": { "min": 100, "direction": "higher_is_better" } }
+             "throughput_rps": { "min": 100 } }
   }
 }"#;
 
@@ -53,11 +53,15 @@ fn report() -> Report {
         ],
         ..Default::default()
     };
-    // put carries no peak_rss_mb: no data, never 0.
+    // put carries no peak_rss_mb: no data, never 0. Its 4 records span 40 ms: a derived
+    // throughput_rps of 3 / 0.04 s = 75 per second.
     let put = GroupSamples {
         counts,
         latencies_ms: vec![5.0, 6.0, 7.0, 8.0],
-        measures: vec![measure("throughput_rps", &[90.0, 120.0, 130.0, 140.0])],
+        span: Some(perf_record::TimeSpan {
+            first: "2025-10-16T10:00:00Z".parse().unwrap(),
+            last: "2025-10-16T10:00:00.04Z".parse().unwrap(),
+        }),
         ..Default::default()
     };
     let groups = BTreeMap::from([
@@ -78,7 +82,7 @@ fn measure_text_report() {
     let rendered = text::render(&report(), &text::TextConfig { color: false });
     assert!(rendered.contains("peak_rss_mb max"), "{rendered}");
     assert!(rendered.contains("12.50 MiB > 10.00 MiB"), "{rendered}");
-    assert!(rendered.contains("90.00 /s < 100.00 /s"), "{rendered}");
+    assert!(rendered.contains("75.00 /s < 100.00 /s"), "{rendered}");
     insta::assert_snapshot!(rendered);
 }
 

@@ -333,12 +333,16 @@ fn parse_throughput(node: &Node, path: &JsonPath) -> Result<MeasureLimits, Budge
         let metric = match key.as_str() {
             "min" => Metric::Min,
             "max" => Metric::Max,
+            // The direction throughput improves in: allowed, and changes nothing.
+            "direction" if matches!(value, Node::String(text) if text == "higher_is_better") => {
+                continue;
+            }
             "direction" => {
                 return Err(BudgetError::InvalidValue {
                     path: key_path.to_string(),
                     value: value.short_display(),
-                    reason: "throughput_rps's bounds say their direction: \"min\" is a floor, \
-                             \"max\" a ceiling"
+                    reason: "throughput_rps is higher_is_better, and its bounds say their \
+                             direction: \"min\" is a floor, \"max\" a ceiling"
                         .to_owned(),
                 });
             }
@@ -750,6 +754,12 @@ mod tests {
         let budgets =
             parse_budgets(r#"{"a": {"b": {"throughput_rps": {"max": 5000, "min": 100}}}}"#)
                 .unwrap();
+        // The direction it has anyway may be written.
+        let explicit = parse_budgets(
+            r#"{"a": {"b": {"throughput_rps": {"max": 5000, "min": 100, "direction": "higher_is_better"}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(explicit.entries(), budgets.entries());
         let throughput = &budgets.entries()[0].measures[0];
         assert_eq!(throughput.direction, Direction::HigherIsBetter);
         let bounds: Vec<_> = throughput

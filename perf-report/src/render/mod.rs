@@ -327,11 +327,16 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
         LintFinding::ShadowedMetrics {
             shadowed,
             metrics,
+            measures,
             winners,
             groups,
         } => {
             const SHOWN: usize = 5;
-            let metrics: Vec<String> = metrics.iter().map(ToString::to_string).collect();
+            let metrics: Vec<String> = metrics
+                .iter()
+                .map(ToString::to_string)
+                .chain(measures.iter().cloned())
+                .collect();
             let mut names: Vec<String> = winners
                 .iter()
                 .take(SHOWN)
@@ -357,6 +362,20 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
             name(&other.to_string()),
             name(&winner.to_string()),
         ),
+        LintFinding::UnknownMeasure {
+            entry,
+            measure,
+            did_you_mean,
+        } => {
+            let suggestion = did_you_mean
+                .as_ref()
+                .map(|meant| format!(" (did you mean {meant}?)"))
+                .unwrap_or_default();
+            format!(
+                "budget entry {} limits measure {measure}, which no group it applies to carries{suggestion}",
+                name(&entry.to_string())
+            )
+        }
         LintFinding::TooFewSamples {
             tool,
             step,
