@@ -141,3 +141,37 @@ fn measure_openmetrics_report() {
     );
     insta::assert_snapshot!(rendered);
 }
+
+#[test]
+fn measure_html_report() {
+    let page = perf_report::render::html::render(&report());
+    // The checks table: the measure and its statistic, values in the measure's unit, a floor
+    // marked as one.
+    for row in [
+        "<td>peak_rss_mb max</td><td class=\"n\">12.50 MiB</td><td class=\"n\">10.00 MiB</td>",
+        "<td>throughput_rps min</td><td class=\"n\">75.00 /s</td><td class=\"n\">\u{2265} 100.00 /s</td>",
+        "<td>cpu_user_ms avg</td><td class=\"n\">1.88 ms</td><td class=\"n\">2.00 ms</td>",
+    ] {
+        assert!(page.contains(row), "{row}\n{page}");
+    }
+    // One figure per measure check with a value (the no-data one has none), its interval as a
+    // whisker where it has one.
+    assert_eq!(
+        page.matches("<svg class=\"chart measure\"").count(),
+        4,
+        "{page}"
+    );
+    assert!(page.contains("<desc id=\"g1-m1-d\">throughput_rps min 75.00 /s of svc/put</desc>"));
+    assert_eq!(
+        page.matches("<figure class=\"measure\">").count(),
+        4,
+        "{page}"
+    );
+    let cpu = page
+        .split("<figure class=\"measure\">")
+        .skip(1)
+        .find(|figure| figure.contains("cpu_user_ms avg"))
+        .unwrap();
+    assert!(cpu.contains("<g class=\"whisker\">"), "{cpu}");
+    insta::assert_snapshot!(page);
+}
