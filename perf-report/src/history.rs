@@ -361,7 +361,7 @@ pub fn trend_text(group: &GroupKey, metric: &HistoryMetric, points: &[TrendPoint
 /// A measure's value with its unit's symbol (`12.50 MiB`, `125.00/s`, `812.00` for a count).
 fn with_unit(value: f64, unit: MeasureUnit) -> String {
     match unit {
-        MeasureUnit::PerSecond => format!("{}/s", fixed(value, 2)),
+        MeasureUnit::PerSecond => format!("{}/s", crate::render::rate(value)),
         MeasureUnit::Count => fixed(value, 2),
         unit => format!("{} {}", fixed(value, 2), unit.symbol()),
     }

@@ -22,7 +22,7 @@ use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize}
 use serde::{Deserialize, Serialize};
 
 use crate::render::duration::{self, Symbols, TimeUnit};
-use crate::render::fixed;
+use crate::render::{self, fixed};
 
 /// Version of the summary JSON; bumped on any incompatible change.
 pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
@@ -348,9 +348,10 @@ pub(crate) fn row(
             || "-".to_owned(),
             |rate| format!("{}%", fixed(rate * 100.0, 1)),
         ),
-        group
-            .throughput_rps
-            .map_or_else(|| "-".to_owned(), |rate| format!("{}/s", fixed(rate, 2))),
+        group.throughput_rps.map_or_else(
+            || "-".to_owned(),
+            |rate| format!("{}/s", render::rate(rate)),
+        ),
     ];
     cells.extend(latencies(group).iter().zip(units).map(|(value, unit)| {
         value.map_or_else(

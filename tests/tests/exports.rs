@@ -469,7 +469,7 @@ fn chromium_renders_measure_checks_with_their_units_and_figures() {
     );
     for row in [
         "<td>peak_rss_mb max</td><td class=\"n\">49.00 MiB</td><td class=\"n\">64.00 MiB</td>",
-        "<td>throughput_rps min</td><td class=\"n\">1.00 /s</td><td class=\"n\">\u{2265} 0.50 /s</td>",
+        "<td>throughput_rps min</td><td class=\"n\">1.00 /s</td><td class=\"n\">\u{2265} 0.500 /s</td>",
     ] {
         assert!(dom.contains(row), "{row}\n{dom}");
     }
