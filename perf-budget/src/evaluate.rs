@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use perf_record::{GroupKey, GroupSamples, MeasureUnit, ReportedStatistics};
+use perf_record::{GroupKey, GroupSamples, MeasureUnit, ReportedStatistics, THROUGHPUT_MEASURE};
 use perf_stats::{
     QuantileMethod, StatsError, Summary, SummaryConfig, error_rate_confidence_interval,
     latency_mean_interval, quantile_confidence_interval, summarize,
@@ -126,10 +126,12 @@ pub fn evaluate_with_reported(
         (&left.group, measure(left), left.metric).cmp(&(&right.group, measure(right), right.metric))
     });
     let mut warnings = outcome_warnings(groups);
+    warnings.extend(throughput_warnings(&checks, groups));
     if checks.is_empty() {
         warnings.push(EvaluationWarning::NothingChecked);
     }
     warnings.sort();
+    warnings.dedup();
     Ok(Evaluation {
         checks,
         lint: lint_at(budgets, groups, level),
@@ -170,6 +172,14 @@ fn check_group(
         checks.push(build_check(entry, None, key, limit, observation));
     }
     for measure in &entry.measures {
+        if measure.name == THROUGHPUT_MEASURE {
+            for limit in &measure.limits {
+                checks.push(throughput_check(
+                    budgets, entry, measure, key, group, limit, level,
+                ));
+            }
+            continue;
+        }
         // A group without the measure has no data for it, never 0.
         let values = group
             .measure(&measure.name)
@@ -188,6 +198,62 @@ fn check_group(
         }
     }
     Ok(checks)
+}
+
+/// A bound on the group's derived throughput ([`GroupSamples::throughput_rps`]): one figure,
+/// resting on every record of the group, with no interval; `min` is a floor and `max` a ceiling,
+/// so each check carries its bound's direction. No throughput (fewer than two records, a zero
+/// span) is no data, with an [`EvaluationWarning::NoThroughput`] saying why.
+fn throughput_check(
+    budgets: &Budgets,
+    entry: &BudgetEntry,
+    measure: &MeasureLimits,
+    key: &GroupKey,
+    group: &GroupSamples,
+    limit: &Limit,
+    level: f64,
+) -> Check {
+    let bound = MeasureLimits {
+        name: measure.name.clone(),
+        direction: match limit.metric {
+            Metric::Max => Direction::HigherIsWorse,
+            _ => Direction::HigherIsBetter,
+        },
+        limits: Vec::new(),
+    };
+    let observation = Observation {
+        sample_count: group.counts.total(),
+        min_samples: budgets.min_samples_for(entry, limit.metric, level),
+        value: group.throughput_rps().ok(),
+        interval: None,
+        interval_possible: false,
+    };
+    build_check(entry, Some(&bound), key, limit, observation)
+}
+
+/// Why the throughput checks of groups with records have no value.
+fn throughput_warnings(
+    checks: &[Check],
+    groups: &BTreeMap<GroupKey, GroupSamples>,
+) -> Vec<EvaluationWarning> {
+    checks
+        .iter()
+        .filter(|check| {
+            check.observed.is_none()
+                && check
+                    .measure
+                    .as_ref()
+                    .is_some_and(|measure| measure.name == THROUGHPUT_MEASURE)
+        })
+        .filter_map(|check| {
+            let reason = groups.get(&check.group)?.throughput_rps().err()?;
+            Some(EvaluationWarning::NoThroughput {
+                tool: check.group.tool.clone(),
+                step: check.group.step.clone(),
+                reason,
+            })
+        })
+        .collect()
 }
 
 /// The values a group's limits on one quantity (its latencies, or one measure) are checked on,
@@ -458,11 +524,16 @@ fn lint_at(
     let mut findings = Vec::new();
     let mut used = vec![false; budgets.entries().len()];
     let mut shadowed = vec![0_u64; budgets.entries().len()];
-    // (loser, metrics it lost) -> (winners, groups); (winner, other) ties -> groups.
-    let mut lost_metrics: BTreeMap<(usize, Vec<Metric>), (std::collections::BTreeSet<usize>, u64)> =
+    // (loser, metrics and measure limits it lost) -> (winners, groups); (winner, other) ties ->
+    // groups.
+    type Lost = (usize, (Vec<Metric>, Vec<String>));
+    let mut lost_metrics: BTreeMap<Lost, (std::collections::BTreeSet<usize>, u64)> =
         BTreeMap::new();
     let mut ties: BTreeMap<(usize, usize), u64> = BTreeMap::new();
     let entries = budgets.entries();
+    // Per entry, the measures of the groups it won.
+    let mut won_measures: Vec<std::collections::BTreeSet<&str>> =
+        vec![std::collections::BTreeSet::new(); entries.len()];
     for (key, group) in groups {
         let sample_count = group.latencies_ms.len() as u64;
         let matching: Vec<(usize, &BudgetEntry)> = budgets.matching(key).collect();
@@ -475,6 +546,7 @@ fn lint_at(
             continue;
         };
         used[winner_index] = true;
+        won_measures[winner_index].extend(group.measures.iter().map(|m| m.name.as_str()));
         for &(index, entry) in &matching {
             if index == winner_index {
                 continue;
@@ -483,8 +555,11 @@ fn lint_at(
             if entry.specificity() == winner.specificity() {
                 *ties.entry((winner_index, index)).or_default() += 1;
             }
-            let lost = metrics_lost(winner, entry);
-            if !lost.is_empty() {
+            let lost = (
+                metrics_lost(winner, entry),
+                measure_limits_lost(winner, entry),
+            );
+            if !lost.0.is_empty() || !lost.1.is_empty() {
                 let (winners, groups) = lost_metrics.entry((index, lost)).or_default();
                 winners.insert(winner_index);
                 *groups += 1;
@@ -501,7 +576,7 @@ fn lint_at(
             });
         }
     }
-    for ((loser, metrics), (winners, groups)) in lost_metrics {
+    for ((loser, (metrics, measures)), (winners, groups)) in lost_metrics {
         let mut winners: Vec<EntryRef> = winners
             .iter()
             .map(|&index| entry_ref(&entries[index]))
@@ -510,6 +585,7 @@ fn lint_at(
         findings.push(LintFinding::ShadowedMetrics {
             shadowed: entry_ref(&entries[loser]),
             metrics,
+            measures,
             winners,
             groups,
         });
@@ -521,6 +597,31 @@ fn lint_at(
             groups,
         });
     }
+    let every_measure: std::collections::BTreeSet<&str> = groups
+        .values()
+        .flat_map(|group| group.measures.iter().map(|m| m.name.as_str()))
+        .collect();
+    for (index, entry) in entries.iter().enumerate() {
+        if !used[index] {
+            continue;
+        }
+        for measure in &entry.measures {
+            let name = measure.name.as_str();
+            if name == THROUGHPUT_MEASURE || won_measures[index].contains(name) {
+                continue;
+            }
+            let candidates = if won_measures[index].is_empty() {
+                &every_measure
+            } else {
+                &won_measures[index]
+            };
+            findings.push(LintFinding::UnknownMeasure {
+                entry: entry_ref(entry),
+                measure: name.to_owned(),
+                did_you_mean: closest_name(name, candidates.iter().copied()),
+            });
+        }
+    }
     for (index, entry) in entries.iter().enumerate() {
         if !used[index] {
             findings.push(LintFinding::UnusedEntry {
@@ -531,6 +632,40 @@ fn lint_at(
     }
     findings.sort();
     findings
+}
+
+/// The measure limits (`peak_rss_mb max`, as [`Check::metric_label`] spells them) that `shadowed`
+/// sets and `winner` does not.
+fn measure_limits_lost(winner: &BudgetEntry, shadowed: &BudgetEntry) -> Vec<String> {
+    let labels = |entry: &BudgetEntry| -> Vec<String> {
+        entry
+            .measures
+            .iter()
+            .flat_map(|measure| {
+                measure
+                    .limits
+                    .iter()
+                    .map(move |limit| format!("{} {}", measure.name, limit.metric))
+            })
+            .collect()
+    };
+    let kept = labels(winner);
+    labels(shadowed)
+        .into_iter()
+        .filter(|label| !kept.contains(label))
+        .collect()
+}
+
+/// The name among `candidates` a typo of `name` most likely meant: the nearest other name by edit
+/// distance, at most a third of the longer name away (and at most 3 edits).
+fn closest_name<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .map(|candidate| (strsim::levenshtein(name, candidate), candidate))
+        .filter(|(distance, candidate)| {
+            (1..=3).contains(distance) && *distance * 3 <= name.len().max(candidate.len())
+        })
+        .min()
+        .map(|(_, candidate)| candidate.to_owned())
 }
 
 /// The metrics `shadowed` limits that `winner` does not.
@@ -698,8 +833,8 @@ mod tests {
     #[test]
     fn higher_is_better_flips_the_comparison() {
         let budgets = r#"{"a": {"b": {"min_samples": 1,
-            "throughput_rps": {"min": 100, "avg": 150, "direction": "higher_is_better"}}}}"#;
-        let group = with_measure(group("a", "b", &[1.0]), "throughput_rps", &[120.0, 140.0]);
+            "client_rps": {"min": 100, "avg": 150, "direction": "higher_is_better"}}}}"#;
+        let group = with_measure(group("a", "b", &[1.0]), "client_rps", &[120.0, 140.0]);
         let evaluation = run(budgets, &[group]);
         let found: Vec<_> = evaluation
             .checks
@@ -717,13 +852,13 @@ mod tests {
             found,
             [
                 (
-                    "throughput_rps min".to_owned(),
+                    "client_rps min".to_owned(),
                     CheckStatus::Pass,
                     Some(20.0),
                     Some(20.0)
                 ),
                 (
-                    "throughput_rps avg".to_owned(),
+                    "client_rps avg".to_owned(),
                     CheckStatus::Fail,
                     None,
                     Some(-20.0)
@@ -734,6 +869,123 @@ mod tests {
             evaluation.checks[0].measure.as_ref().map(|m| m.direction),
             Some(Direction::HigherIsBetter)
         );
+    }
+
+    /// A group of `records` successful records, `spacing` seconds apart.
+    fn timed(records: usize, spacing: f64) -> (GroupKey, GroupSamples) {
+        let (key, mut samples) = group("a", "b", &vec![1.0; records]);
+        let first: perf_record::Timestamp = "2025-10-16T10:00:00Z".parse().unwrap();
+        let span = std::time::Duration::from_secs_f64(spacing * records.saturating_sub(1) as f64);
+        samples.span = Some(perf_record::TimeSpan {
+            first,
+            last: first + span,
+        });
+        (key, samples)
+    }
+
+    #[test]
+    fn throughput_bounds_check_the_derived_rate_each_in_its_direction() {
+        let budgets = r#"{"a": {"b": {"throughput_rps": {"min": 100, "max": 150}}}}"#;
+        // 501 records 8 ms apart: 500 intervals over 4 s, 125 per second.
+        let evaluation = run(budgets, &[timed(501, 0.008)]);
+        let found: Vec<_> = evaluation
+            .checks
+            .iter()
+            .map(|check| {
+                (
+                    check.metric_label(),
+                    check.status,
+                    check.observed.map(|value| (value * 1e6).round() / 1e6),
+                    check.headroom.map(|value| (value * 1e6).round() / 1e6),
+                    check
+                        .measure
+                        .as_ref()
+                        .map(|m| (m.unit.clone(), m.direction)),
+                    check.sample_count,
+                )
+            })
+            .collect();
+        let per_second = Some(("/s".to_owned(), Direction::HigherIsBetter));
+        let ceiling = Some(("/s".to_owned(), Direction::HigherIsWorse));
+        assert_eq!(
+            found,
+            [
+                (
+                    "throughput_rps min".to_owned(),
+                    CheckStatus::Pass,
+                    Some(125.0),
+                    Some(25.0),
+                    per_second,
+                    501
+                ),
+                (
+                    "throughput_rps max".to_owned(),
+                    CheckStatus::Pass,
+                    Some(125.0),
+                    Some(25.0),
+                    ceiling,
+                    501
+                ),
+            ]
+        );
+        assert!(evaluation.warnings.is_empty(), "{:?}", evaluation.warnings);
+        // 20 ms apart: 50 per second, under the floor.
+        let slow = run(budgets, &[timed(501, 0.02)]);
+        assert_eq!(slow.checks[0].status, CheckStatus::Fail);
+        assert_eq!(slow.checks[0].difference.map(f64::round), Some(-50.0));
+        assert_eq!(slow.checks[1].status, CheckStatus::Pass);
+        // 4 ms apart: 250 per second, over the ceiling.
+        let fast = run(budgets, &[timed(501, 0.004)]);
+        assert_eq!(
+            (fast.checks[0].status, fast.checks[1].status),
+            (CheckStatus::Pass, CheckStatus::Fail)
+        );
+    }
+
+    #[test]
+    fn no_throughput_is_no_data_with_its_reason_never_a_made_up_rate() {
+        let budgets = r#"{"a": {"b": {"throughput_rps": {"min": 1}}}}"#;
+        for (group, reason) in [
+            (timed(1, 1.0), perf_record::NoThroughput::TooFewRecords),
+            (timed(50, 0.0), perf_record::NoThroughput::ZeroSpan),
+            (
+                group("a", "b", &[1.0, 2.0]),
+                perf_record::NoThroughput::NoTimestamps,
+            ),
+        ] {
+            let evaluation = run(budgets, &[group]);
+            assert_eq!(evaluation.checks[0].status, CheckStatus::NoData);
+            assert_eq!(evaluation.checks[0].observed, None);
+            assert_eq!(
+                evaluation.warnings,
+                [EvaluationWarning::NoThroughput {
+                    tool: "a".into(),
+                    step: "b".into(),
+                    reason
+                }]
+            );
+            let json = serde_json::to_value(&evaluation.warnings[0]).unwrap();
+            assert_eq!(json["code"], "no_throughput");
+            assert_eq!(json["reason"], reason.code());
+        }
+        // A budgeted group absent from the data is no data without a throughput warning.
+        assert!(
+            run(budgets, &[])
+                .warnings
+                .iter()
+                .all(|warning| !matches!(warning, EvaluationWarning::NoThroughput { .. }))
+        );
+    }
+
+    #[test]
+    fn throughput_needs_min_samples_records() {
+        let budgets = r#"{"a": {"b": {"min_samples": 600, "throughput_rps": {"min": 1}}}}"#;
+        let evaluation = run(budgets, &[timed(501, 0.008)]);
+        assert_eq!(
+            evaluation.checks[0].status,
+            CheckStatus::InsufficientSamples
+        );
+        assert_eq!(evaluation.checks[0].sample_count, 501);
     }
 
     #[test]
@@ -919,11 +1171,16 @@ mod tests {
                 LintFinding::ShadowedMetrics {
                     shadowed,
                     metrics,
+                    measures,
                     winners,
                     groups,
                 } => Some(format!(
                     "{shadowed} loses {:?} to {:?} in {groups} group(s)",
-                    metrics.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    metrics
+                        .iter()
+                        .map(ToString::to_string)
+                        .chain(measures.iter().cloned())
+                        .collect::<Vec<_>>(),
                     winners.iter().map(ToString::to_string).collect::<Vec<_>>()
                 )),
                 _ => None,
@@ -957,6 +1214,114 @@ mod tests {
             )),
             "{:?}",
             tie.lint
+        );
+    }
+
+    #[test]
+    fn lint_names_the_measure_limits_a_catch_all_loses() {
+        let report = run(
+            r#"{"api": {"*": {"p95": 900, "peak_rss_mb": {"max": 10, "p95": 8},
+                              "throughput_rps": {"min": 5}, "min_samples": 1},
+                        "get": {"p95": 50, "peak_rss_mb": {"max": 12}, "min_samples": 1}}}"#,
+            &[group("api", "get", &[10.0])],
+        );
+        let lost: Vec<_> = report
+            .lint
+            .iter()
+            .filter_map(|finding| match finding {
+                LintFinding::ShadowedMetrics {
+                    metrics, measures, ..
+                } => Some((metrics.clone(), measures.clone())),
+                _ => None,
+            })
+            .collect();
+        // p95 and `peak_rss_mb max` are in the winner; `peak_rss_mb p95` and the throughput
+        // floor are not.
+        assert_eq!(
+            lost,
+            [(
+                vec![],
+                vec![
+                    "peak_rss_mb p95".to_owned(),
+                    "throughput_rps min".to_owned()
+                ]
+            )]
+        );
+        let json = serde_json::to_value(
+            report
+                .lint
+                .iter()
+                .find(|finding| matches!(finding, LintFinding::ShadowedMetrics { .. }))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["measures"][0], "peak_rss_mb p95");
+        // A latency-only loss keeps its JSON as it was: no `measures` key.
+        let latency_only = run(
+            r#"{"api": {"*": {"p99": 900, "min_samples": 1}, "get": {"p95": 50, "min_samples": 1}}}"#,
+            &[group("api", "get", &[10.0])],
+        );
+        let finding = latency_only
+            .lint
+            .iter()
+            .find(|finding| matches!(finding, LintFinding::ShadowedMetrics { .. }))
+            .unwrap();
+        assert!(
+            serde_json::to_value(finding)
+                .unwrap()
+                .get("measures")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn lint_flags_a_measure_no_group_of_the_entry_carries_with_a_did_you_mean() {
+        let budgets = r#"{"api": {"get": {"min_samples": 1, "peak_rss_md": {"max": 10},
+            "allocs": {"p50": 5}, "cpu_user_ms": {"max": 5}, "throughput_rps": {"min": 1}}}}"#;
+        let data = with_measure(group("api", "get", &[1.0]), "peak_rss_mb", &[4.0]);
+        let data = with_measure(data, "allocs", &[3.0]);
+        // Another entry's group carries cpu_user_ms: this entry's groups still do not, and the
+        // name is never its own suggestion.
+        let other = with_measure(group("web", "x", &[1.0]), "cpu_user_ms", &[1.0]);
+        let with_web = r#"{"api": {"get": {"min_samples": 1, "peak_rss_md": {"max": 10},
+            "allocs": {"p50": 5}, "cpu_user_ms": {"max": 5}, "throughput_rps": {"min": 1}}},
+            "web": {"x": {"p95": 1}}}"#;
+        let report = run(with_web, &[data, other]);
+        let unknown: Vec<_> = report
+            .lint
+            .iter()
+            .filter_map(|finding| match finding {
+                LintFinding::UnknownMeasure {
+                    entry,
+                    measure,
+                    did_you_mean,
+                } => Some((entry.to_string(), measure.clone(), did_you_mean.clone())),
+                _ => None,
+            })
+            .collect();
+        // allocs is carried; the derived throughput is never unknown; cpu_user_ms is nothing
+        // like a carried name.
+        assert_eq!(
+            unknown,
+            [
+                ("api/get".to_owned(), "cpu_user_ms".to_owned(), None),
+                (
+                    "api/get".to_owned(),
+                    "peak_rss_md".to_owned(),
+                    Some("peak_rss_mb".to_owned())
+                ),
+            ]
+        );
+        // The lint command finds the same.
+        let budgets = crate::budget::parse_budgets(budgets).unwrap();
+        let data = with_measure(group("api", "get", &[1.0]), "peak_rss_mb", &[4.0]);
+        let findings = lint(&budgets, &[data].into_iter().collect());
+        assert_eq!(
+            findings
+                .iter()
+                .filter(|finding| matches!(finding, LintFinding::UnknownMeasure { .. }))
+                .count(),
+            3
         );
     }
 

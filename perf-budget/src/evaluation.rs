@@ -132,6 +132,15 @@ pub enum EvaluationWarning {
     },
     /// No budget entry applies to any group in the data: nothing was checked.
     NothingChecked,
+    /// A group whose `throughput_rps` is limited has no throughput (its checks are no data).
+    NoThroughput {
+        /// The group's tool.
+        tool: String,
+        /// The group's step.
+        step: String,
+        /// Why: too few records, or every record at the same instant.
+        reason: perf_record::NoThroughput,
+    },
 }
 
 impl EvaluationWarning {
@@ -140,6 +149,7 @@ impl EvaluationWarning {
         match self {
             EvaluationWarning::UnknownOutcomes { .. } => "unknown_outcomes",
             EvaluationWarning::NothingChecked => "nothing_checked",
+            EvaluationWarning::NoThroughput { .. } => "no_throughput",
         }
     }
 }
@@ -174,6 +184,10 @@ pub enum LintFinding {
         shadowed: EntryRef,
         /// The metrics it limits that the winners lack.
         metrics: Vec<crate::Metric>,
+        /// The measure limits it sets that the winners lack, as
+        /// [`Check::metric_label`] spells them (`peak_rss_mb max`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        measures: Vec<String>,
         /// The more specific entries that won without those metrics, sorted.
         winners: Vec<EntryRef>,
         /// Groups the limits did not reach.
@@ -188,6 +202,16 @@ pub enum LintFinding {
         other: EntryRef,
         /// Groups both match.
         groups: u64,
+    },
+    /// An entry limits a record measure that none of the groups it applies to carries: a typo,
+    /// or a measure the source no longer writes. Its checks are no data.
+    UnknownMeasure {
+        /// The entry.
+        entry: EntryRef,
+        /// The measure it names.
+        measure: String,
+        /// The nearest measure the data has, when one is close.
+        did_you_mean: Option<String>,
     },
     /// A budgeted group with fewer latencies than its entry's `min_samples`.
     TooFewSamples {

@@ -40,11 +40,23 @@ pub fn budget_file_schema() -> schemars::Schema {
         "patternProperties": { PERCENTILE_PATTERN: milliseconds.clone() },
         "additionalProperties": false
     });
+    let throughput = schemars::json_schema!({
+        "type": "object",
+        "description": "Bounds on the group's derived throughput, (N - 1) / T records per second over the span of its records' ts: min is a floor (observed >= min passes), max a ceiling. One figure per group, so no avg or percentiles; its direction is higher_is_better.",
+        "minProperties": 1,
+        "properties": {
+            "min": milliseconds.clone(),
+            "max": milliseconds.clone(),
+            "direction": { "const": "higher_is_better" }
+        },
+        "additionalProperties": false
+    });
     let entry = schemars::json_schema!({
         "type": "object",
         "description": "The limits of one tool/step: a check passes when observed <= limit.",
         "minProperties": 1,
         "properties": {
+            "throughput_rps": throughput,
             "avg": milliseconds.clone(),
             "min": milliseconds.clone(),
             "max": milliseconds.clone(),

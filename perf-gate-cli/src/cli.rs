@@ -1115,9 +1115,11 @@ pub struct HistoryTrendArgs {
     /// The group, `TOOL/STEP` (split at the first `/`).
     #[arg(value_name = "TOOL/STEP")]
     pub group: String,
-    /// The metric: `p95` (any percentile), `avg`, `max` or `error_rate`.
+    /// The metric: `p95` (any percentile), `avg`, `max` or `error_rate` of the latencies; a
+    /// record measure and its statistic, `"peak_rss_mb p95"` (`avg`, `max`, `pNN`); or
+    /// `throughput_rps`, the group's records per second.
     #[arg(long, default_value = "p95")]
-    pub metric: perf_history::TrendMetric,
+    pub metric: perf_history::HistoryMetric,
     /// How many of the newest runs.
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub last: u64,

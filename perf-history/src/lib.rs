@@ -77,9 +77,9 @@ pub use location::{DEFAULT_HISTORY_FILE, HistoryLocation};
 pub use migrations::SCHEMA_VERSION;
 pub use model::{
     Annotation, AnnotationKind, ChangeKind, ChangePointRecord, ExportFormat, GroupRecord,
-    NewAnnotation, NewRun, PruneOutcome, PrunePolicy, RecordConfig, Rule, Run, RunDetail, RunId,
-    RunMetadata, RunSource, StoredPercentile, TrendMetric, TrendPoint, UnknownAnnotationKind,
-    UnknownTrendMetric, VerdictRecord,
+    HistoryMetric, MeasureRecord, NewAnnotation, NewRun, PruneOutcome, PrunePolicy, RecordConfig,
+    Rule, Run, RunDetail, RunId, RunMetadata, RunSource, StoredPercentile, TrendMetric, TrendPoint,
+    UnknownAnnotationKind, UnknownTrendMetric, VerdictRecord,
 };
 pub use section::{
     GroupHistory, HistoryRuleVerdict, HistorySection, HistoryStatus, SeriesChangePoint, SeriesPoint,

@@ -60,10 +60,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_budget_violations.sql"),
         postgres: include_str!("../migrations/postgres/0002_budget_violations.sql"),
     },
+    Migration {
+        version: 3,
+        name: "measures",
+        sqlite: include_str!("../migrations/sqlite/0003_measures.sql"),
+        postgres: include_str!("../migrations/postgres/0003_measures.sql"),
+    },
 ];
 
 /// The schema version this crate writes: the newest migration's.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
     version    BIGINT NOT NULL PRIMARY KEY,

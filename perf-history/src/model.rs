@@ -295,6 +295,34 @@ pub struct GroupRecord {
     pub error_rate_ci: Option<(f64, f64)>,
     /// Stored percentiles, by rank.
     pub percentiles: Vec<StoredPercentile>,
+    /// Records per second over the group's records' time span
+    /// (`perf_record::GroupSamples::throughput_rps`); `None` when the group had none, or for a
+    /// run recorded before schema version 3.
+    #[serde(default)]
+    pub throughput_rps: Option<f64>,
+    /// The record measures of the group, by name (schema version 3).
+    #[serde(default)]
+    pub measures: Vec<MeasureRecord>,
+}
+
+/// The statistics of one record measure of one group in one run, in the measure's unit (its
+/// name's suffix), of the same records as the latency statistics (`latency_of`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasureRecord {
+    /// The measure (`peak_rss_mb`).
+    pub name: String,
+    /// Values stored.
+    pub sample_count: u64,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// Its confidence interval (bootstrap-t up to 2,000 values, Student's t beyond).
+    pub mean_ci: Option<(f64, f64)>,
+    /// Smallest value.
+    pub min: Option<f64>,
+    /// Largest value.
+    pub max: Option<f64>,
+    /// Stored percentiles, by rank (values in the measure's unit).
+    pub percentiles: Vec<StoredPercentile>,
 }
 
 /// What annotates a run.
@@ -424,9 +452,80 @@ impl FromStr for TrendMetric {
     }
 }
 
+/// What a history series follows: a latency statistic, a statistic of a record measure, or the
+/// group's derived throughput.
+///
+/// Written as reports name checks (`perf_budget::Check::metric_label`): `p95`, `avg`, `max`,
+/// `error_rate`; `peak_rss_mb p95`, `allocs avg`; `throughput_rps`.
+///
+/// ```
+/// use perf_history::{HistoryMetric, TrendMetric};
+///
+/// let rss: HistoryMetric = "peak_rss_mb p95".parse()?;
+/// assert_eq!(rss, HistoryMetric::Measure { name: "peak_rss_mb".into(), statistic: "p95".parse()? });
+/// assert_eq!(rss.to_string(), "peak_rss_mb p95");
+/// assert_eq!("p95".parse::<HistoryMetric>()?, HistoryMetric::Latency("p95".parse()?));
+/// assert_eq!("throughput_rps".parse::<HistoryMetric>()?, HistoryMetric::Throughput);
+/// assert!("peak_rss_mb error_rate".parse::<HistoryMetric>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum HistoryMetric {
+    /// A statistic of the latencies (or the error rate).
+    Latency(TrendMetric),
+    /// A statistic of one record measure; never the error rate.
+    Measure {
+        /// The measure (`peak_rss_mb`).
+        name: String,
+        /// Its statistic.
+        statistic: TrendMetric,
+    },
+    /// Records per second over the group's time span.
+    Throughput,
+}
+
+impl fmt::Display for HistoryMetric {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HistoryMetric::Latency(metric) => metric.fmt(formatter),
+            HistoryMetric::Measure { name, statistic } => write!(formatter, "{name} {statistic}"),
+            HistoryMetric::Throughput => formatter.write_str(perf_record::THROUGHPUT_MEASURE),
+        }
+    }
+}
+
+impl FromStr for HistoryMetric {
+    type Err = UnknownTrendMetric;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let unknown = || UnknownTrendMetric(text.to_owned());
+        let trimmed = text.trim();
+        if trimmed == perf_record::THROUGHPUT_MEASURE {
+            return Ok(HistoryMetric::Throughput);
+        }
+        match trimmed.split_once(char::is_whitespace) {
+            None => trimmed.parse().map(HistoryMetric::Latency),
+            Some((name, statistic)) => {
+                perf_record::validate_measure_name(name).map_err(|_| unknown())?;
+                let statistic: TrendMetric = statistic.parse().map_err(|_| unknown())?;
+                if statistic == TrendMetric::ErrorRate {
+                    return Err(unknown());
+                }
+                Ok(HistoryMetric::Measure {
+                    name: name.to_owned(),
+                    statistic,
+                })
+            }
+        }
+    }
+}
+
 /// A metric name a trend cannot follow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown metric {0:?} (expected pNN such as p95, avg, max or error_rate)")]
+#[error(
+    "unknown metric {0:?} (expected pNN such as p95, avg, max or error_rate; a measure and its \
+     statistic such as \"peak_rss_mb p95\"; or throughput_rps)"
+)]
 pub struct UnknownTrendMetric(pub String);
 
 /// One run's value in a group's series.

@@ -13,9 +13,9 @@ use crate::error::{BackendError, ExportError, HistoryError};
 use crate::location::HistoryLocation;
 use crate::migrations::{self, Dialect, SCHEMA_VERSION};
 use crate::model::{
-    Annotation, ChangeKind, ChangePointRecord, ExportFormat, GroupRecord, NewAnnotation, NewRun,
-    PruneOutcome, PrunePolicy, RecordConfig, Run, RunDetail, RunId, StoredPercentile, TrendMetric,
-    TrendPoint, VerdictRecord,
+    Annotation, ChangeKind, ChangePointRecord, ExportFormat, GroupRecord, HistoryMetric,
+    MeasureRecord, NewAnnotation, NewRun, PruneOutcome, PrunePolicy, RecordConfig, Run, RunDetail,
+    RunId, StoredPercentile, TrendMetric, TrendPoint, VerdictRecord,
 };
 use crate::sql::{PostgresSql, Row, Sql, SqliteSql, Value};
 
@@ -111,89 +111,128 @@ pub fn content_hash(bytes: &[u8]) -> String {
 struct PreparedGroup<'a> {
     key: &'a GroupKey,
     counts: OutcomeCounts,
+    latency: ValueStatistics,
+    error_rate: Option<f64>,
+    error_rate_ci: Option<(f64, f64)>,
+    throughput_rps: Option<f64>,
+    measures: Vec<(&'a str, ValueStatistics)>,
+}
+
+/// The statistics of one set of values (the latencies, or one measure's) as the history stores
+/// them, with the values encoded.
+struct ValueStatistics {
     sample_count: u64,
     mean: Option<f64>,
     mean_ci: Option<(f64, f64)>,
     min: Option<f64>,
     max: Option<f64>,
-    error_rate: Option<f64>,
-    error_rate_ci: Option<(f64, f64)>,
     percentiles: Vec<StoredPercentile>,
     samples: Vec<u8>,
 }
 
+impl ValueStatistics {
+    fn of(
+        values: &[f64],
+        ranks: &[f64],
+        config: &RecordConfig,
+    ) -> Result<ValueStatistics, ValueError> {
+        let mut prepared = ValueStatistics {
+            sample_count: values.len() as u64,
+            mean: None,
+            mean_ci: None,
+            min: None,
+            max: None,
+            percentiles: Vec::new(),
+            samples: encode_samples(values).map_err(ValueError::Encode)?,
+        };
+        if values.is_empty() {
+            return Ok(prepared);
+        }
+        let summary = perf_stats::summarize(
+            values,
+            &SummaryConfig {
+                percentiles: ranks.to_vec(),
+                method: config.quantile_method,
+            },
+        )
+        .map_err(ValueError::Statistics)?;
+        prepared.mean = Some(summary.mean);
+        prepared.min = Some(summary.min);
+        prepared.max = Some(summary.max);
+        if values.len() >= 2 {
+            let interval = perf_stats::latency_mean_interval(values, config.confidence_level)
+                .map_err(ValueError::Statistics)?;
+            prepared.mean_ci = Some((interval.lower, interval.upper));
+        }
+        for value in &summary.percentiles {
+            // An interval exists only when the sample is large enough for the rank and level.
+            let interval = perf_stats::quantile_confidence_interval(
+                values,
+                value.percent / 100.0,
+                config.confidence_level,
+            )
+            .ok();
+            prepared.percentiles.push(StoredPercentile {
+                rank: value.percent,
+                value: value.value,
+                ci_low: interval.map(|interval| interval.lower),
+                ci_high: interval.map(|interval| interval.upper),
+            });
+        }
+        Ok(prepared)
+    }
+}
+
+/// Why [`ValueStatistics::of`] failed.
+enum ValueError {
+    Encode(std::io::Error),
+    Statistics(perf_stats::StatsError),
+}
+
 fn prepare_group<'a>(
     key: &'a GroupKey,
-    samples: &GroupSamples,
+    samples: &'a GroupSamples,
     config: &RecordConfig,
 ) -> Result<PreparedGroup<'a>, HistoryError> {
-    let statistics = |source| HistoryError::Statistics {
-        group: key.clone(),
-        source,
+    let failed = |error| match error {
+        ValueError::Encode(source) => HistoryError::Export(ExportError::Io(source)),
+        ValueError::Statistics(source) => HistoryError::Statistics {
+            group: key.clone(),
+            source,
+        },
     };
-    let latencies = &samples.latencies_ms;
     let mut ranks: Vec<f64> = RecordConfig::STANDARD_PERCENTILES.to_vec();
     ranks.extend(config.percentiles.iter().map(|p| p.percent()));
     ranks.sort_by(f64::total_cmp);
     ranks.dedup();
-    let mut prepared = PreparedGroup {
-        key,
-        counts: samples.counts,
-        sample_count: latencies.len() as u64,
-        mean: None,
-        mean_ci: None,
-        min: None,
-        max: None,
-        error_rate: samples.counts.error_rate(),
-        error_rate_ci: None,
-        percentiles: Vec::new(),
-        samples: encode_samples(latencies)
-            .map_err(|source| HistoryError::Export(ExportError::Io(source)))?,
-    };
+    let mut error_rate_ci = None;
     if samples.counts.known() > 0 {
         let interval = perf_stats::error_rate_confidence_interval(
             samples.counts.errors,
             samples.counts.known(),
             config.confidence_level,
         )
-        .map_err(statistics)?;
-        prepared.error_rate_ci = Some((interval.lower, interval.upper));
+        .map_err(|source| failed(ValueError::Statistics(source)))?;
+        error_rate_ci = Some((interval.lower, interval.upper));
     }
-    if latencies.is_empty() {
-        return Ok(prepared);
-    }
-    let summary = perf_stats::summarize(
-        latencies,
-        &SummaryConfig {
-            percentiles: ranks.clone(),
-            method: config.quantile_method,
-        },
-    )
-    .map_err(statistics)?;
-    prepared.mean = Some(summary.mean);
-    prepared.min = Some(summary.min);
-    prepared.max = Some(summary.max);
-    if latencies.len() >= 2 {
-        let interval = perf_stats::latency_mean_interval(latencies, config.confidence_level)
-            .map_err(statistics)?;
-        prepared.mean_ci = Some((interval.lower, interval.upper));
-    }
-    for value in &summary.percentiles {
-        // An interval exists only when the sample is large enough for the rank and level.
-        let interval = perf_stats::quantile_confidence_interval(
-            latencies,
-            value.percent / 100.0,
-            config.confidence_level,
-        )
-        .ok();
-        prepared.percentiles.push(StoredPercentile {
-            rank: value.percent,
-            value: value.value,
-            ci_low: interval.map(|interval| interval.lower),
-            ci_high: interval.map(|interval| interval.upper),
-        });
-    }
-    Ok(prepared)
+    let measures = samples
+        .measures
+        .iter()
+        .map(|measure| {
+            ValueStatistics::of(&measure.values, &ranks, config)
+                .map(|statistics| (measure.name.as_str(), statistics))
+        })
+        .collect::<Result<_, _>>()
+        .map_err(failed)?;
+    Ok(PreparedGroup {
+        key,
+        counts: samples.counts,
+        latency: ValueStatistics::of(&samples.latencies_ms, &ranks, config).map_err(failed)?,
+        error_rate: samples.counts.error_rate(),
+        error_rate_ci,
+        throughput_rps: samples.throughput_rps().ok(),
+        measures,
+    })
 }
 
 /// Reads typed values from a result row, naming the table when a value has the wrong shape.
@@ -661,6 +700,112 @@ impl HistoryStore {
         })
     }
 
+    /// The series of any [`HistoryMetric`] of `group` over its newest `last` runs, oldest
+    /// first: a latency statistic as [`HistoryStore::trend`]; a measure's statistic from the
+    /// runs that stored the measure (a percentile a run did not store computed from its raw
+    /// values, with the run's quantile method), `sample_count` the measure's values; the
+    /// throughput from every run of the group, `None` where it had none, `sample_count` the
+    /// group's records.
+    ///
+    /// # Errors
+    /// A failed query or unexpected data.
+    pub fn series(
+        &mut self,
+        group: &GroupKey,
+        metric: &HistoryMetric,
+        last: u64,
+    ) -> Result<Vec<TrendPoint>, HistoryError> {
+        let (name, statistic) = match metric {
+            HistoryMetric::Latency(metric) => return self.trend(group, *metric, last),
+            HistoryMetric::Measure { name, statistic } => (Some(name.as_str()), *statistic),
+            HistoryMetric::Throughput => (None, TrendMetric::Mean),
+        };
+        let failed = self.failed("read the trend");
+        let location = self.shown.clone();
+        let last = i64::try_from(last).unwrap_or(i64::MAX);
+        self.transaction(Mode::Read, "read the trend", |sql| {
+            let mut params = vec![
+                Value::text(group.tool.clone()),
+                Value::text(group.step.clone()),
+            ];
+            let (table, query) = match name {
+                None => (
+                    "group_stats",
+                    "SELECT r.id, r.time, r.commit_sha, r.environment, \
+                     g.count_ok + g.count_errors + g.count_unknown, g.throughput_rps, NULL, NULL, \
+                     r.quantile_method \
+                     FROM runs r JOIN group_stats g ON g.run_id = r.id AND g.tool = $1 AND g.step = $2 \
+                     ORDER BY r.id DESC LIMIT $3"
+                        .to_owned(),
+                ),
+                Some(name) => {
+                    params.push(Value::text(name));
+                    let (value, low, high, join) = match statistic {
+                        TrendMetric::Percentile(_) => (
+                            "p.value",
+                            "p.ci_low",
+                            "p.ci_high",
+                            "LEFT JOIN measure_percentiles p ON p.run_id = r.id AND p.tool = $1 \
+                             AND p.step = $2 AND p.measure = $3 AND p.rank = $4",
+                        ),
+                        TrendMetric::Mean => ("m.mean", "m.mean_ci_low", "m.mean_ci_high", ""),
+                        TrendMetric::Max => ("m.max", "NULL", "NULL", ""),
+                        // A measure has no error rate (the parser refuses it).
+                        TrendMetric::ErrorRate => ("NULL", "NULL", "NULL", ""),
+                    };
+                    let limit = match statistic {
+                        TrendMetric::Percentile(percentile) => {
+                            params.push(Value::real(Some(percentile.percent())));
+                            "$5"
+                        }
+                        _ => "$4",
+                    };
+                    (
+                        "measure_stats",
+                        format!(
+                            "SELECT r.id, r.time, r.commit_sha, r.environment, m.sample_count, \
+                             {value}, {low}, {high}, r.quantile_method \
+                             FROM runs r JOIN measure_stats m ON m.run_id = r.id AND m.tool = $1 \
+                             AND m.step = $2 AND m.measure = $3 \
+                             {join} ORDER BY r.id DESC LIMIT {limit}"
+                        ),
+                    )
+                }
+            };
+            params.push(Value::int(last));
+            let rows = sql.query(&query, &params).map_err(&failed)?;
+            let mut points = Vec::with_capacity(rows.len());
+            for row in rows.iter().rev() {
+                let reader = Reader { row, table, location: &location };
+                let run = RunId(reader.int(0)?);
+                let sample_count = reader.count(4)?;
+                let mut value = reader.optional_real(5)?;
+                if let (Some(name), TrendMetric::Percentile(percentile), None, true) =
+                    (name, statistic, value, sample_count > 0)
+                {
+                    // Not stored: from the raw values, with the run's quantile method.
+                    let method: QuantileMethod = reader.text(8)?.parse().unwrap_or_default();
+                    if let Some(values) =
+                        read_measure_samples(sql, run, group, name, &location, &failed)?
+                    {
+                        value = perf_stats::quantile(&values, percentile.percent() / 100.0, method)
+                            .ok();
+                    }
+                }
+                points.push(TrendPoint {
+                    run,
+                    time: reader.text(1)?,
+                    commit: reader.optional_text(2)?,
+                    environment: reader.text(3)?,
+                    value,
+                    interval: reader.pair(6, 7)?,
+                    sample_count,
+                });
+            }
+            Ok(points)
+        })
+    }
+
     /// The statuses of `rule` on `metric` of `group` in the newest `last` runs that checked it,
     /// newest first.
     ///
@@ -832,6 +977,9 @@ impl HistoryStore {
                 let ids: Vec<String> = chunk.iter().map(|id| id.0.to_string()).collect();
                 let ids = ids.join(", ");
                 for table in [
+                    "measure_samples",
+                    "measure_percentiles",
+                    "measure_stats",
                     "samples",
                     "percentiles",
                     "group_stats",
@@ -939,29 +1087,32 @@ fn insert_group(sql: &mut dyn Sql, id: i64, group: &PreparedGroup<'_>) -> Result
     let step = Value::text(group.key.step.clone());
     let low = |pair: Option<(f64, f64)>| Value::real(pair.map(|(low, _)| low));
     let high = |pair: Option<(f64, f64)>| Value::real(pair.map(|(_, high)| high));
+    let latency = &group.latency;
     sql.execute(
         "INSERT INTO group_stats (run_id, tool, step, count_ok, count_errors, count_unknown, \
          sample_count, mean, mean_ci_low, mean_ci_high, min, max, error_rate, error_rate_ci_low, \
-         error_rate_ci_high) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         error_rate_ci_high, throughput_rps) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         &[
             Value::int(id),
             tool.clone(),
             step.clone(),
-            Value::int(i64::try_from(group.counts.ok).unwrap_or(i64::MAX)),
-            Value::int(i64::try_from(group.counts.errors).unwrap_or(i64::MAX)),
-            Value::int(i64::try_from(group.counts.unknown).unwrap_or(i64::MAX)),
-            Value::int(i64::try_from(group.sample_count).unwrap_or(i64::MAX)),
-            Value::real(group.mean),
-            low(group.mean_ci),
-            high(group.mean_ci),
-            Value::real(group.min),
-            Value::real(group.max),
+            count_value(group.counts.ok),
+            count_value(group.counts.errors),
+            count_value(group.counts.unknown),
+            count_value(latency.sample_count),
+            Value::real(latency.mean),
+            low(latency.mean_ci),
+            high(latency.mean_ci),
+            Value::real(latency.min),
+            Value::real(latency.max),
             Value::real(group.error_rate),
             low(group.error_rate_ci),
             high(group.error_rate_ci),
+            Value::real(group.throughput_rps),
         ],
     )?;
-    for percentile in &group.percentiles {
+    for percentile in &latency.percentiles {
         sql.execute(
             "INSERT INTO percentiles (run_id, tool, step, rank, value, ci_low, ci_high) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -981,14 +1132,68 @@ fn insert_group(sql: &mut dyn Sql, id: i64, group: &PreparedGroup<'_>) -> Result
          VALUES ($1, $2, $3, $4, $5, $6)",
         &[
             Value::int(id),
-            tool,
-            step,
+            tool.clone(),
+            step.clone(),
             Value::text(SAMPLES_ENCODING),
-            Value::int(i64::try_from(group.sample_count).unwrap_or(i64::MAX)),
-            Value::Blob(Some(group.samples.clone())),
+            count_value(latency.sample_count),
+            Value::Blob(Some(latency.samples.clone())),
         ],
     )?;
+    for (name, measure) in &group.measures {
+        let name = Value::text(*name);
+        sql.execute(
+            "INSERT INTO measure_stats (run_id, tool, step, measure, sample_count, mean, \
+             mean_ci_low, mean_ci_high, min, max) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                Value::int(id),
+                tool.clone(),
+                step.clone(),
+                name.clone(),
+                count_value(measure.sample_count),
+                Value::real(measure.mean),
+                low(measure.mean_ci),
+                high(measure.mean_ci),
+                Value::real(measure.min),
+                Value::real(measure.max),
+            ],
+        )?;
+        for percentile in &measure.percentiles {
+            sql.execute(
+                "INSERT INTO measure_percentiles (run_id, tool, step, measure, rank, value, \
+                 ci_low, ci_high) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    Value::int(id),
+                    tool.clone(),
+                    step.clone(),
+                    name.clone(),
+                    Value::real(Some(percentile.rank)),
+                    Value::real(Some(percentile.value)),
+                    Value::real(percentile.ci_low),
+                    Value::real(percentile.ci_high),
+                ],
+            )?;
+        }
+        sql.execute(
+            "INSERT INTO measure_samples (run_id, tool, step, measure, encoding, sample_count, \
+             data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                Value::int(id),
+                tool.clone(),
+                step.clone(),
+                name,
+                Value::text(SAMPLES_ENCODING),
+                count_value(measure.sample_count),
+                Value::Blob(Some(measure.samples.clone())),
+            ],
+        )?;
+    }
     Ok(())
+}
+
+/// A count as the databases' signed 64-bit integer.
+fn count_value(count: u64) -> Value {
+    Value::int(i64::try_from(count).unwrap_or(i64::MAX))
 }
 
 fn read_run(row: &Row, location: &str) -> Result<Run, HistoryError> {
@@ -1051,6 +1256,115 @@ fn read_samples(
     Ok(Some(samples))
 }
 
+/// The measures of every group of a run, by group and name, their percentiles by rank.
+fn read_measures(
+    sql: &mut dyn Sql,
+    run_id: &[Value],
+    location: &str,
+    failed: &dyn Fn(BackendError) -> HistoryError,
+) -> Result<BTreeMap<GroupKey, Vec<MeasureRecord>>, HistoryError> {
+    let mut percentiles: BTreeMap<(GroupKey, String), Vec<StoredPercentile>> = BTreeMap::new();
+    for row in sql
+        .query(
+            "SELECT tool, step, measure, rank, value, ci_low, ci_high FROM measure_percentiles \
+             WHERE run_id = $1 ORDER BY tool, step, measure, rank",
+            run_id,
+        )
+        .map_err(failed)?
+        .iter()
+    {
+        let reader = Reader {
+            row,
+            table: "measure_percentiles",
+            location,
+        };
+        percentiles
+            .entry((
+                GroupKey::new(reader.text(0)?, reader.text(1)?),
+                reader.text(2)?,
+            ))
+            .or_default()
+            .push(StoredPercentile {
+                rank: reader.real(3)?,
+                value: reader.real(4)?,
+                ci_low: reader.optional_real(5)?,
+                ci_high: reader.optional_real(6)?,
+            });
+    }
+    let mut measures: BTreeMap<GroupKey, Vec<MeasureRecord>> = BTreeMap::new();
+    for row in sql
+        .query(
+            "SELECT tool, step, measure, sample_count, mean, mean_ci_low, mean_ci_high, min, max \
+             FROM measure_stats WHERE run_id = $1 ORDER BY tool, step, measure",
+            run_id,
+        )
+        .map_err(failed)?
+        .iter()
+    {
+        let reader = Reader {
+            row,
+            table: "measure_stats",
+            location,
+        };
+        let group = GroupKey::new(reader.text(0)?, reader.text(1)?);
+        let name = reader.text(2)?;
+        let stored = percentiles
+            .remove(&(group.clone(), name.clone()))
+            .unwrap_or_default();
+        measures.entry(group).or_default().push(MeasureRecord {
+            name,
+            sample_count: reader.count(3)?,
+            mean: reader.optional_real(4)?,
+            mean_ci: reader.pair(5, 6)?,
+            min: reader.optional_real(7)?,
+            max: reader.optional_real(8)?,
+            percentiles: stored,
+        });
+    }
+    Ok(measures)
+}
+
+/// The raw values of measure `name` of `group` in run `id`, sorted ascending, or `None` when
+/// the run has no such measure.
+fn read_measure_samples(
+    sql: &mut dyn Sql,
+    id: RunId,
+    group: &GroupKey,
+    name: &str,
+    location: &str,
+    failed: &dyn Fn(BackendError) -> HistoryError,
+) -> Result<Option<Vec<f64>>, HistoryError> {
+    let rows = sql
+        .query(
+            "SELECT encoding, sample_count, data FROM measure_samples \
+             WHERE run_id = $1 AND tool = $2 AND step = $3 AND measure = $4",
+            &[
+                Value::int(id.0),
+                Value::text(group.tool.clone()),
+                Value::text(group.step.clone()),
+                Value::text(name),
+            ],
+        )
+        .map_err(failed)?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let reader = Reader {
+        row,
+        table: "measure_samples",
+        location,
+    };
+    let samples =
+        decode_samples(&reader.text(0)?, &reader.blob(2)?, reader.count(1)?).map_err(|source| {
+            HistoryError::Samples {
+                run: id,
+                group: group.clone(),
+                source,
+            }
+        })?;
+    Ok(Some(samples))
+}
+
 fn run_detail(
     sql: &mut dyn Sql,
     id: RunId,
@@ -1094,12 +1408,13 @@ fn run_detail(
                 ci_high: reader.optional_real(5)?,
             });
     }
+    let mut measures = read_measures(sql, &run_id, location, failed)?;
     let mut groups = Vec::new();
     for row in sql
         .query(
             "SELECT tool, step, count_ok, count_errors, count_unknown, sample_count, mean, \
-             mean_ci_low, mean_ci_high, min, max, error_rate, error_rate_ci_low, error_rate_ci_high \
-             FROM group_stats WHERE run_id = $1 ORDER BY tool, step",
+             mean_ci_low, mean_ci_high, min, max, error_rate, error_rate_ci_low, error_rate_ci_high, \
+             throughput_rps FROM group_stats WHERE run_id = $1 ORDER BY tool, step",
             &run_id,
         )
         .map_err(failed)?
@@ -1109,6 +1424,7 @@ fn run_detail(
         let group = GroupKey::new(reader.text(0)?, reader.text(1)?);
         groups.push(GroupRecord {
             percentiles: percentiles.remove(&group).unwrap_or_default(),
+            measures: measures.remove(&group).unwrap_or_default(),
             group,
             counts: OutcomeCounts {
                 ok: reader.count(2)?,
@@ -1122,6 +1438,7 @@ fn run_detail(
             max: reader.optional_real(10)?,
             error_rate: reader.optional_real(11)?,
             error_rate_ci: reader.pair(12, 13)?,
+            throughput_rps: reader.optional_real(14)?,
         });
     }
     let mut verdicts = Vec::new();
@@ -1214,7 +1531,10 @@ fn csv_rows(detail: &RunDetail) -> Vec<Vec<String>> {
     let run = &detail.run;
     let mut rows = Vec::new();
     for group in &detail.groups {
-        let mut push = |statistic: String, value: Option<f64>, interval: Option<(f64, f64)>| {
+        let mut push = |statistic: String,
+                        value: Option<f64>,
+                        interval: Option<(f64, f64)>,
+                        sample_count: u64| {
             rows.push(vec![
                 run.id.to_string(),
                 run.time.clone(),
@@ -1228,33 +1548,69 @@ fn csv_rows(detail: &RunDetail) -> Vec<Vec<String>> {
                 number(value),
                 number(interval.map(|(low, _)| low)),
                 number(interval.map(|(_, high)| high)),
-                group.sample_count.to_string(),
+                sample_count.to_string(),
             ]);
         };
-        push("count_ok".into(), Some(group.counts.ok as f64), None);
+        let count = group.sample_count;
+        push("count_ok".into(), Some(group.counts.ok as f64), None, count);
         push(
             "count_errors".into(),
             Some(group.counts.errors as f64),
             None,
+            count,
         );
         push(
             "count_unknown".into(),
             Some(group.counts.unknown as f64),
             None,
+            count,
         );
-        push("avg".into(), group.mean, group.mean_ci);
-        push("min".into(), group.min, None);
-        push("max".into(), group.max, None);
-        push("error_rate".into(), group.error_rate, group.error_rate_ci);
+        push("avg".into(), group.mean, group.mean_ci, count);
+        push("min".into(), group.min, None, count);
+        push("max".into(), group.max, None, count);
+        push(
+            "error_rate".into(),
+            group.error_rate,
+            group.error_rate_ci,
+            count,
+        );
         for percentile in &group.percentiles {
-            let name = perf_stats::Percentile::new(percentile.rank)
-                .map_or_else(|| format!("p{}", percentile.rank), |p| p.to_string());
             push(
-                name,
+                percentile_name(percentile.rank),
                 Some(percentile.value),
                 percentile.ci_low.zip(percentile.ci_high),
+                count,
             );
+        }
+        // The derived throughput rests on every record; a measure's rows on its own values.
+        if let Some(throughput) = group.throughput_rps {
+            push(
+                perf_record::THROUGHPUT_MEASURE.to_owned(),
+                Some(throughput),
+                None,
+                group.counts.total(),
+            );
+        }
+        for measure in &group.measures {
+            let name = &measure.name;
+            let count = measure.sample_count;
+            push(format!("{name} avg"), measure.mean, measure.mean_ci, count);
+            push(format!("{name} min"), measure.min, None, count);
+            push(format!("{name} max"), measure.max, None, count);
+            for percentile in &measure.percentiles {
+                push(
+                    format!("{name} {}", percentile_name(percentile.rank)),
+                    Some(percentile.value),
+                    percentile.ci_low.zip(percentile.ci_high),
+                    count,
+                );
+            }
         }
     }
     rows
+}
+
+/// `p95`, or `pRANK` for a rank the percentile grammar does not name.
+fn percentile_name(rank: f64) -> String {
+    perf_stats::Percentile::new(rank).map_or_else(|| format!("p{rank}"), |p| p.to_string())
 }

@@ -206,6 +206,7 @@ suite!(
     refuses_a_newer_schema_without_touching_it,
     refuses_a_changed_migration,
     records_a_run_and_reads_it_back,
+    records_measures_and_throughput_and_trends_them,
     concurrent_writers_never_lose_or_interleave_runs,
     a_killed_writer_leaves_no_partial_run,
     budget_violations_is_plain_sql,
@@ -304,7 +305,8 @@ fn migrates_an_empty_database_to_the_current_version(fixture: &Fixture) {
     let versions = fixture.plain_query("SELECT version, name FROM schema_version ORDER BY version");
     assert_eq!(
         versions,
-        [["1", "runs"], ["2", "budget_violations"]].map(|row| row.map(str::to_owned).to_vec())
+        [["1", "runs"], ["2", "budget_violations"], ["3", "measures"]]
+            .map(|row| row.map(str::to_owned).to_vec())
     );
     assert!(
         fixture
@@ -316,22 +318,25 @@ fn migrates_an_empty_database_to_the_current_version(fixture: &Fixture) {
     assert_eq!(fixture.open().schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(
         fixture.plain_query("SELECT COUNT(*) FROM schema_version"),
-        [["2"]]
+        [["3"]]
     );
 }
 
 fn migrates_from_the_previous_version_keeping_the_runs(fixture: &Fixture) {
-    let groups = groups_at(10.0, 50);
-    {
-        let mut old = HistoryStore::open_at(&fixture.location, SCHEMA_VERSION - 1).unwrap();
-        assert_eq!(old.schema_version().unwrap(), SCHEMA_VERSION - 1);
-        old.record(&run(
-            metadata("old"),
-            &groups,
-            vec![budget_verdict("get", "fail", 20.0, 15.0)],
-        ))
-        .unwrap();
-    }
+    // A database as the previous perf-gate left it: schema 2, one run written with the
+    // statements of that version (today's writer fills version 3's columns).
+    drop(HistoryStore::open_at(&fixture.location, SCHEMA_VERSION - 1).unwrap());
+    fixture.plain_execute(
+        "INSERT INTO runs (time, commit_sha, branch, source, environment, environment_json, \
+         perf_gate_version, quantile_method, confidence_level) VALUES \
+         ('2026-05-28T20:26:40.000000Z', 'old', 'main', 'gate', 'sha256:env', '{}', '0.1.0', \
+         'linear', 0.95);
+         INSERT INTO group_stats (run_id, tool, step, count_ok, count_errors, count_unknown, \
+         sample_count, mean, min, max, error_rate) VALUES (1, 'api', 'get', 50, 0, 0, 50, 14.5, \
+         10, 19, 0);
+         INSERT INTO verdicts (run_id, position, tool, step, rule, metric, status, severity, \
+         observed, limit_value) VALUES (1, 0, 'api', 'get', 'budget', 'p95', 'fail', 'fail', 20, 15);",
+    );
     let mut store = fixture.open();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let runs = store.runs(None).unwrap();
@@ -341,6 +346,175 @@ fn migrates_from_the_previous_version_keeping_the_runs(fixture: &Fixture) {
         fixture.plain_query("SELECT run, tool, step, metric FROM budget_violations"),
         [["1", "api", "get", "p95"].map(str::to_owned).to_vec()]
     );
+    // The old run has no throughput and no measures; a new one records both.
+    let old = store.run(RunId(1)).unwrap();
+    assert_eq!(old.groups[0].mean, Some(14.5));
+    assert_eq!(old.groups[0].throughput_rps, None);
+    assert!(old.groups[0].measures.is_empty());
+    let groups = measured_groups();
+    let id = store
+        .record(&run(metadata("new"), &groups, Vec::new()))
+        .unwrap();
+    let new = store.run(id).unwrap();
+    assert_eq!(new.groups[0].throughput_rps, Some(1.0));
+    assert_eq!(new.groups[0].measures.len(), 2);
+}
+
+/// One group of 11 records a second apart, with two measures (one absent from two records).
+fn measured_groups() -> BTreeMap<GroupKey, GroupSamples> {
+    let mut group = GroupSamples::all_ok((1..=11).map(f64::from).collect());
+    group.measures = vec![
+        perf_record::MeasureSamples {
+            name: "allocs".into(),
+            values: (1..=9).map(|i| f64::from(i) * 100.0).collect(),
+            error_values: Vec::new(),
+        },
+        perf_record::MeasureSamples {
+            name: "peak_rss_mb".into(),
+            values: (0..11).map(|i| 10.0 + f64::from(i)).collect(),
+            error_values: Vec::new(),
+        },
+    ];
+    let first = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+    group.span = Some(perf_record::TimeSpan {
+        first,
+        last: jiff::Timestamp::from_second(1_780_000_010).unwrap(),
+    });
+    BTreeMap::from([(GroupKey::new("cmd", "build"), group)])
+}
+
+fn records_measures_and_throughput_and_trends_them(fixture: &Fixture) {
+    let mut store = fixture.open();
+    let groups = measured_groups();
+    let mut ids = Vec::new();
+    for commit in ["a", "b"] {
+        ids.push(
+            store
+                .record(&run(metadata(commit), &groups, Vec::new()))
+                .unwrap(),
+        );
+    }
+    // A later run where the group has one record: no throughput, and no measures.
+    let lone = BTreeMap::from([(
+        GroupKey::new("cmd", "build"),
+        GroupSamples::all_ok(vec![5.0]),
+    )]);
+    ids.push(
+        store
+            .record(&run(metadata("c"), &lone, Vec::new()))
+            .unwrap(),
+    );
+    let detail = store.run(ids[0]).unwrap();
+    let group = &detail.groups[0];
+    // 11 records over 10 s: 10 intervals, one per second.
+    assert_eq!(group.throughput_rps, Some(1.0));
+    let names: Vec<&str> = group.measures.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["allocs", "peak_rss_mb"]);
+    let rss = &group.measures[1];
+    assert_eq!(
+        (rss.sample_count, rss.mean, rss.min, rss.max),
+        (11, Some(15.0), Some(10.0), Some(20.0))
+    );
+    let expected_p95 = perf_stats::quantile(
+        &groups[&GroupKey::new("cmd", "build")].measures[1].values,
+        0.95,
+        perf_stats::QuantileMethod::Linear,
+    )
+    .unwrap();
+    let stored_p95 = rss.percentiles.iter().find(|p| p.rank == 95.0).unwrap();
+    assert_eq!(stored_p95.value, expected_p95);
+    assert!(rss.mean_ci.is_some());
+    assert_eq!(group.measures[0].sample_count, 9);
+    assert_eq!(store.run(ids[2]).unwrap().groups[0].throughput_rps, None);
+
+    let key = GroupKey::new("cmd", "build");
+    let series = |store: &mut HistoryStore, metric: &str| {
+        store
+            .series(&key, &metric.parse().unwrap(), 10)
+            .unwrap()
+            .iter()
+            .map(|point| (point.run, point.value, point.sample_count))
+            .collect::<Vec<_>>()
+    };
+    // A measure's series: the runs that stored it, its own value count.
+    assert_eq!(
+        series(&mut store, "peak_rss_mb p95"),
+        [
+            (ids[0], Some(expected_p95), 11),
+            (ids[1], Some(expected_p95), 11)
+        ]
+    );
+    assert_eq!(
+        series(&mut store, "allocs max"),
+        [(ids[0], Some(900.0), 9), (ids[1], Some(900.0), 9)]
+    );
+    // p97 is not stored: computed from the stored raw values.
+    let p97 = perf_stats::quantile(
+        &groups[&key].measures[1].values,
+        0.97,
+        perf_stats::QuantileMethod::Linear,
+    )
+    .unwrap();
+    assert_eq!(series(&mut store, "peak_rss_mb p97")[0].1, Some(p97));
+    // The throughput's series: every run of the group, `None` where it had none.
+    assert_eq!(
+        series(&mut store, "throughput_rps"),
+        [
+            (ids[0], Some(1.0), 11),
+            (ids[1], Some(1.0), 11),
+            (ids[2], None, 1)
+        ]
+    );
+    // A latency metric goes through the latency trend.
+    assert_eq!(series(&mut store, "max")[0].1, Some(11.0));
+    assert!(series(&mut store, "cpu_user_ms avg").is_empty());
+
+    // Exported with the runs.
+    let mut jsonl = Vec::new();
+    store.export(ExportFormat::Jsonl, &mut jsonl).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8(jsonl).unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!(first["groups"][0]["throughput_rps"], 1.0);
+    assert_eq!(first["groups"][0]["measures"][1]["name"], "peak_rss_mb");
+    let mut csv_bytes = Vec::new();
+    store.export(ExportFormat::Csv, &mut csv_bytes).unwrap();
+    let records: Vec<csv::StringRecord> = csv::Reader::from_reader(csv_bytes.as_slice())
+        .records()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let row = |run: RunId, statistic: &str| {
+        records
+            .iter()
+            .find(|record| record[0] == *run.to_string() && &record[8] == statistic)
+            .map(|record| (record[9].to_owned(), record[12].to_owned()))
+    };
+    assert_eq!(
+        row(ids[0], "throughput_rps"),
+        Some(("1".into(), "11".into()))
+    );
+    assert_eq!(
+        row(ids[0], "peak_rss_mb max"),
+        Some(("20".into(), "11".into()))
+    );
+    assert_eq!(row(ids[0], "allocs avg"), Some(("500".into(), "9".into())));
+    assert_eq!(row(ids[2], "throughput_rps"), None);
+
+    // Pruning a run removes its measures with it.
+    store
+        .prune(&PrunePolicy {
+            keep_runs: Some(1),
+            keep_days: None,
+            now: jiff::Timestamp::now(),
+            protected_baselines: Vec::new(),
+        })
+        .unwrap();
+    for table in ["measure_stats", "measure_percentiles", "measure_samples"] {
+        assert_eq!(
+            fixture.plain_query(&format!("SELECT COUNT(*) FROM {table}")),
+            [["0"]],
+            "{table}"
+        );
+    }
 }
 
 fn refuses_a_newer_schema_without_touching_it(fixture: &Fixture) {

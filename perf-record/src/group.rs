@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::{Outcome, Record};
+use crate::{Outcome, Record, Timestamp};
 
 /// How many records of a group had each outcome.
 ///
@@ -255,6 +255,102 @@ pub struct GroupSamples {
     /// One entry per measure that at least one record of the group carries, by name; a record
     /// without a measure adds nothing to it (missing, never zero).
     pub measures: Vec<MeasureSamples>,
+    /// The earliest and the latest `ts` of the records added with
+    /// [`GroupSamples::add_record`] (every outcome, unknown included); `None` for a group built
+    /// without timestamps. [`GroupSamples::throughput_rps`] is derived from it.
+    pub span: Option<TimeSpan>,
+}
+
+/// The name of the derived measure [`GroupSamples::throughput_rps`]: budgets name it like a record
+/// measure, and a record may not carry a measure of this name (see
+/// [`crate::validate_measure_name`]), so the name has one meaning.
+pub const THROUGHPUT_MEASURE: &str = "throughput_rps";
+
+/// The earliest and the latest `ts` of a group's records: the group's wall time, on the records'
+/// own clock (so it holds for logs read long after the run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeSpan {
+    /// The earliest `ts`.
+    pub first: Timestamp,
+    /// The latest `ts`.
+    pub last: Timestamp,
+}
+
+impl TimeSpan {
+    /// The span of one instant.
+    pub fn at(ts: Timestamp) -> TimeSpan {
+        TimeSpan {
+            first: ts,
+            last: ts,
+        }
+    }
+
+    /// Widens the span to hold `ts`.
+    #[inline]
+    pub fn extend(&mut self, ts: Timestamp) {
+        // Logs are mostly in time order: the common case is one comparison.
+        if ts > self.last {
+            self.last = ts;
+        } else if ts < self.first {
+            self.first = ts;
+        }
+    }
+
+    /// The span holding both.
+    pub fn union(self, other: TimeSpan) -> TimeSpan {
+        TimeSpan {
+            first: self.first.min(other.first),
+            last: self.last.max(other.last),
+        }
+    }
+
+    /// `last - first` in seconds (nanosecond resolution).
+    pub fn seconds(self) -> f64 {
+        let seconds = self.last.as_second() - self.first.as_second();
+        let nanoseconds =
+            i64::from(self.last.subsec_nanosecond()) - i64::from(self.first.subsec_nanosecond());
+        seconds as f64 + nanoseconds as f64 * 1e-9
+    }
+}
+
+/// Why a group has no throughput.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    thiserror::Error,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum NoThroughput {
+    /// The group's records carried no timestamps (a group built from figures, not records).
+    #[error("the group's records have no timestamps")]
+    NoTimestamps,
+    /// Fewer than two records: a rate needs an interval between two of them.
+    #[error("fewer than two records")]
+    TooFewRecords,
+    /// Every record has the same `ts` (a clock of whole seconds, or one burst).
+    #[error("every record has the same timestamp")]
+    ZeroSpan,
+}
+
+impl NoThroughput {
+    /// A stable token for JSON and the history (`no-timestamps`, `too-few-records`,
+    /// `zero-span`).
+    pub fn code(self) -> &'static str {
+        match self {
+            NoThroughput::NoTimestamps => "no-timestamps",
+            NoThroughput::TooFewRecords => "too-few-records",
+            NoThroughput::ZeroSpan => "zero-span",
+        }
+    }
 }
 
 /// The samples of one measure in one group, split by outcome like the latencies.
@@ -297,6 +393,10 @@ impl GroupSamples {
     /// known).
     pub fn add_record(&mut self, record: &Record<'_>) {
         self.add(&record.outcome, record.ms);
+        match &mut self.span {
+            Some(span) => span.extend(record.ts),
+            None => self.span = Some(TimeSpan::at(record.ts)),
+        }
         if !record.measures.is_empty() {
             self.add_measures(&record.outcome, record);
         }
@@ -349,9 +449,46 @@ impl GroupSamples {
             .map(|index| &self.measures[index])
     }
 
+    /// The group's throughput, records per second of its wall time: `(N - 1) / T` for `N`
+    /// records (every outcome, unknown included) whose timestamps span `T` seconds
+    /// ([`GroupSamples::span`]).
+    ///
+    /// `N - 1`, not `N`: `N` records at a steady rate `r` are `(N - 1) / r` apart from the first
+    /// to the last, so `(N - 1) / T` is `r` exactly, where `N / T` would overstate it (two records
+    /// a second apart are one per second, not two). Fewer than two records or a zero span have
+    /// no throughput, never a made-up one.
+    ///
+    /// ```
+    /// use perf_record::{GroupSamples, NoThroughput, TimeSpan, Timestamp};
+    ///
+    /// let first: Timestamp = "2025-10-16T10:00:00Z".parse()?;
+    /// let last: Timestamp = "2025-10-16T10:00:10Z".parse()?;
+    /// let mut group = GroupSamples::all_ok(vec![1.0; 101]);
+    /// assert_eq!(group.throughput_rps(), Err(NoThroughput::NoTimestamps));
+    /// group.span = Some(TimeSpan { first, last });
+    /// assert_eq!(group.throughput_rps(), Ok(10.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn throughput_rps(&self) -> Result<f64, NoThroughput> {
+        let span = self.span.ok_or(NoThroughput::NoTimestamps)?;
+        let records = self.counts.total();
+        if records < 2 {
+            return Err(NoThroughput::TooFewRecords);
+        }
+        let seconds = span.seconds();
+        if seconds <= 0.0 {
+            return Err(NoThroughput::ZeroSpan);
+        }
+        Ok((records - 1) as f64 / seconds)
+    }
+
     /// Adds another shard of the same group.
     pub fn merge(&mut self, other: &GroupSamples) {
         self.counts.merge(&other.counts);
+        self.span = match (self.span, other.span) {
+            (Some(mine), Some(theirs)) => Some(mine.union(theirs)),
+            (mine, theirs) => mine.or(theirs),
+        };
         self.latencies_ms.extend_from_slice(&other.latencies_ms);
         self.error_latencies_ms
             .extend_from_slice(&other.error_latencies_ms);
@@ -525,6 +662,60 @@ mod tests {
         );
         assert_eq!(all.latencies_ms.len(), 4);
         assert!(all.error_latencies_ms.is_empty());
+    }
+
+    #[test]
+    fn throughput_is_records_less_one_over_the_span_of_every_outcome() {
+        let line =
+            |ts: &str, ok: &str| format!(r#"{{"ts":"{ts}","tool":"t","step":"s","ms":1{ok}}}"#);
+        let lines = [
+            line("2025-10-16T10:00:02.5Z", r#","ok":true"#),
+            line("2025-10-16T10:00:00.5Z", r#","ok":false"#),
+            line("2025-10-16T10:00:01Z", ""),
+            line("2025-10-16T10:00:04.5Z", r#","ok":true"#),
+        ];
+        let mut group = GroupSamples::default();
+        assert_eq!(group.throughput_rps(), Err(NoThroughput::NoTimestamps));
+        group.add_record(&record(&lines[0]));
+        // One record: no interval to measure a rate over.
+        assert_eq!(group.throughput_rps(), Err(NoThroughput::TooFewRecords));
+        for line in &lines[1..] {
+            group.add_record(&record(line));
+        }
+        let span = group.span.unwrap();
+        assert_eq!(span.first.to_string(), "2025-10-16T10:00:00.5Z");
+        assert_eq!(span.last.to_string(), "2025-10-16T10:00:04.5Z");
+        assert_eq!(span.seconds(), 4.0);
+        // Four records (an error and an unknown outcome among them) over 4 s: 3 intervals.
+        assert_eq!(group.throughput_rps(), Ok(0.75));
+        // Shards merge to the union of their spans, in either order.
+        let (mut left, mut right) = (GroupSamples::default(), GroupSamples::default());
+        left.add_record(&record(&lines[3]));
+        right.add_record(&record(&lines[1]));
+        right.add_record(&record(&lines[2]));
+        let mut merged = left.clone();
+        merged.merge(&right);
+        assert_eq!(merged.span, Some(span));
+        right.merge(&left);
+        assert_eq!(right.span, Some(span));
+        let mut empty = GroupSamples::default();
+        empty.merge(&GroupSamples::default());
+        assert_eq!(empty.span, None);
+        // The same instant twice is no rate, never an infinite one.
+        let mut burst = GroupSamples::default();
+        burst.add_record(&record(&lines[0]));
+        burst.add_record(&record(&lines[0]));
+        assert_eq!(burst.throughput_rps(), Err(NoThroughput::ZeroSpan));
+        assert_eq!(NoThroughput::ZeroSpan.code(), "zero-span");
+    }
+
+    #[test]
+    fn a_span_across_a_second_boundary_keeps_its_nanoseconds() {
+        let span = TimeSpan {
+            first: "2025-10-16T10:00:00.9Z".parse().unwrap(),
+            last: "2025-10-16T10:00:01.1Z".parse().unwrap(),
+        };
+        assert!((span.seconds() - 0.2).abs() < 1e-12);
     }
 
     #[test]

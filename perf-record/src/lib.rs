@@ -60,7 +60,7 @@ pub use directory::{Replacement, StagedDirectory, SwapRefusal};
 pub use fields::{Field, FieldMap, FieldMapError, FieldMapping};
 pub use group::{
     GroupKey, GroupKeyError, GroupName, GroupSamples, LatencyOf, LatencyOfError, MeasureSamples,
-    OutcomeCounts, ReportedStatistics,
+    NoThroughput, OutcomeCounts, ReportedStatistics, THROUGHPUT_MEASURE, TimeSpan,
 };
 pub use jiff::Timestamp;
 pub use measure::{

@@ -46,6 +46,13 @@ pub enum MeasureError {
     /// `ms` is the record's latency field, not a measure.
     #[error("\"ms\" is the record's latency field, not a measure")]
     ReservedName,
+    /// `throughput_rps` is derived per group from the records' timestamps
+    /// ([`crate::GroupSamples::throughput_rps`]); a record cannot carry it.
+    #[error(
+        "\"throughput_rps\" is derived per group from the records' timestamps, not a record \
+         measure (log a rate under another name, such as client_rps)"
+    )]
+    DerivedName,
     /// The value is negative.
     #[error("measure {name:?}: negative value {value}")]
     Negative {
@@ -161,7 +168,8 @@ impl<'a> Measures<'a> {
     }
 }
 
-/// Checks a measure name: `^[a-z][a-z0-9_]{0,63}$` and not `ms`.
+/// Checks a record measure's name: `^[a-z][a-z0-9_]{0,63}$`, not `ms` (the latency) and not
+/// `throughput_rps` (derived per group, [`crate::THROUGHPUT_MEASURE`]).
 pub fn validate_measure_name(name: &str) -> Result<(), MeasureError> {
     let bytes = name.as_bytes();
     let valid = matches!(bytes.first(), Some(b'a'..=b'z'))
@@ -174,6 +182,9 @@ pub fn validate_measure_name(name: &str) -> Result<(), MeasureError> {
     }
     if name == "ms" {
         return Err(MeasureError::ReservedName);
+    }
+    if name == crate::THROUGHPUT_MEASURE {
+        return Err(MeasureError::DerivedName);
     }
     Ok(())
 }
@@ -321,6 +332,12 @@ mod tests {
             );
         }
         assert_eq!(validate_measure_name("ms"), Err(MeasureError::ReservedName));
+        assert_eq!(
+            validate_measure_name("throughput_rps"),
+            Err(MeasureError::DerivedName)
+        );
+        // Another rate is a record measure like any other.
+        assert_eq!(validate_measure_name("client_rps"), Ok(()));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use perf_history::{PruneOutcome, Run, RunDetail, TrendMetric, TrendPoint};
-use perf_record::GroupKey;
+use perf_history::{HistoryMetric, PruneOutcome, Run, RunDetail, TrendMetric, TrendPoint};
+use perf_record::{GroupKey, MeasureUnit};
 use serde::Serialize;
 
 use crate::render::escape::ascii;
@@ -56,7 +56,7 @@ struct TrendBody<'a> {
 
 /// `history trend --format json`: `{"schema_version", "group": {"tool", "step"}, "metric",
 /// "points": [...]}`, oldest first.
-pub fn trend_json(group: &GroupKey, metric: TrendMetric, points: &[TrendPoint]) -> String {
+pub fn trend_json(group: &GroupKey, metric: &HistoryMetric, points: &[TrendPoint]) -> String {
     json(&TrendBody {
         group,
         metric: metric.to_string(),
@@ -195,6 +195,60 @@ pub fn run_text(detail: &RunDetail) -> String {
             let _ = writeln!(out, "  {line}");
         }
     }
+    let measured = detail
+        .groups
+        .iter()
+        .any(|group| group.throughput_rps.is_some() || !group.measures.is_empty());
+    if measured {
+        out.push_str("\nmeasures\n");
+        let mut rows = vec![
+            ["group", "measure", "n", "avg", "p50", "p95", "p99", "max"]
+                .map(str::to_owned)
+                .to_vec(),
+        ];
+        for group in &detail.groups {
+            let name = ascii(&group.group.to_string());
+            if let Some(throughput) = group.throughput_rps {
+                let none = || "-".to_owned();
+                rows.push(vec![
+                    name.clone(),
+                    perf_record::THROUGHPUT_MEASURE.to_owned(),
+                    group.counts.total().to_string(),
+                    with_unit(throughput, MeasureUnit::PerSecond),
+                    none(),
+                    none(),
+                    none(),
+                    none(),
+                ]);
+            }
+            for measure in &group.measures {
+                let unit = MeasureUnit::of(&measure.name);
+                let shown = |value: Option<f64>| {
+                    value.map_or_else(|| "-".to_owned(), |v| with_unit(v, unit))
+                };
+                let rank = |percent: f64| {
+                    measure
+                        .percentiles
+                        .iter()
+                        .find(|p| (p.rank - percent).abs() < 1e-9)
+                        .map(|p| p.value)
+                };
+                rows.push(vec![
+                    name.clone(),
+                    ascii(&measure.name),
+                    measure.sample_count.to_string(),
+                    shown(measure.mean),
+                    shown(rank(50.0)),
+                    shown(rank(95.0)),
+                    shown(rank(99.0)),
+                    shown(measure.max),
+                ]);
+            }
+        }
+        for line in table(&rows).lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     if !detail.verdicts.is_empty() {
         out.push_str("\nverdicts\n");
         let number = |value: Option<f64>| value.map_or_else(|| "-".to_owned(), |v| fixed(v, 2));
@@ -256,14 +310,16 @@ pub fn run_text(detail: &RunDetail) -> String {
 }
 
 /// `history trend TOOL/STEP`: one line per run, oldest first.
-pub fn trend_text(group: &GroupKey, metric: TrendMetric, points: &[TrendPoint]) -> String {
+pub fn trend_text(group: &GroupKey, metric: &HistoryMetric, points: &[TrendPoint]) -> String {
     let name = ascii(&group.to_string());
     if points.is_empty() {
         return format!("no runs recorded for {name}\n");
     }
     let value = |value: f64| match metric {
-        TrendMetric::ErrorRate => format!("{}%", fixed(value * 100.0, 2)),
-        _ => format!("{}ms", fixed(value, 2)),
+        HistoryMetric::Latency(TrendMetric::ErrorRate) => format!("{}%", fixed(value * 100.0, 2)),
+        HistoryMetric::Latency(_) => format!("{}ms", fixed(value, 2)),
+        HistoryMetric::Measure { name, .. } => with_unit(value, MeasureUnit::of(name)),
+        HistoryMetric::Throughput => with_unit(value, MeasureUnit::PerSecond),
     };
     let mut rows = vec![
         [
@@ -300,6 +356,15 @@ pub fn trend_text(group: &GroupKey, metric: TrendMetric, points: &[TrendPoint]) 
         ]);
     }
     format!("{name} {metric}, {} run(s)\n{}", points.len(), table(&rows))
+}
+
+/// A measure's value with its unit's symbol (`12.50 MiB`, `125.00/s`, `812.00` for a count).
+fn with_unit(value: f64, unit: MeasureUnit) -> String {
+    match unit {
+        MeasureUnit::PerSecond => format!("{}/s", crate::render::rate(value)),
+        MeasureUnit::Count => fixed(value, 2),
+        unit => format!("{} {}", fixed(value, 2), unit.symbol()),
+    }
 }
 
 /// `history prune`: what was deleted and what was kept because something refers to it.
@@ -378,7 +443,7 @@ mod tests {
         let points = [point(1, 10.0, "sha256:aaa"), point(2, 12.5, "sha256:bbb")];
         let text = trend_text(
             &GroupKey::new("api", "get"),
-            "p95".parse().unwrap(),
+            &"p95".parse().unwrap(),
             &points,
         );
         assert!(text.starts_with("api/get p95, 2 run(s)\n"), "{text}");
@@ -388,12 +453,40 @@ mod tests {
         );
         let json = trend_json(
             &GroupKey::new("api", "get"),
-            "p95".parse().unwrap(),
+            &"p95".parse().unwrap(),
             &points,
         );
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["schema_version"], 1);
         assert_eq!(value["metric"], "p95");
         assert_eq!(value["points"][1]["value"], 12.5);
+        // A measure's trend speaks its unit, the throughput per second.
+        let rss = trend_text(
+            &GroupKey::new("api", "get"),
+            &"peak_rss_mb p95".parse().unwrap(),
+            &points,
+        );
+        assert!(
+            rss.starts_with("api/get peak_rss_mb p95, 2 run(s)\n"),
+            "{rss}"
+        );
+        assert!(
+            rss.lines()
+                .any(|line| line.contains(" 12.50 MiB ") && line.contains("[11.50 MiB, 13.50 MiB]")),
+            "{rss}"
+        );
+        let throughput = trend_text(
+            &GroupKey::new("api", "get"),
+            &perf_history::HistoryMetric::Throughput,
+            &points,
+        );
+        assert!(throughput.contains("12.50/s"), "{throughput}");
+        let json = trend_json(
+            &GroupKey::new("api", "get"),
+            &"allocs avg".parse().unwrap(),
+            &points,
+        );
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["metric"], "allocs avg");
     }
 }

@@ -260,6 +260,10 @@ impl Warning {
             EvaluationWarning::NothingChecked => {
                 "no budget entry applies to any group in the data: nothing was checked".to_owned()
             }
+            EvaluationWarning::NoThroughput { tool, step, reason } => format!(
+                "{} has no throughput_rps: {reason} (it needs two records with different `ts`)",
+                perf_record::GroupKey::new(tool.as_str(), step.as_str())
+            ),
             // A warning added later is still shown, by its data.
             #[allow(unreachable_patterns)]
             other => format!("{other:?}"),

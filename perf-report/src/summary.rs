@@ -4,7 +4,9 @@
 //! (`null` where the grouping has none), `session` (only when grouped by session), `count` (all
 //! records), `ok`, `errors`, `unknown`, `error_rate`, and in milliseconds `min`, `max`, `mean`,
 //! `stddev`, `p5`, `p50`, `p90`, `p95`, `p99`, plus `monotonic` (whether
-//! `min <= p5 <= ... <= p99 <= max` holds), and `measures` (only when the group's records carry
+//! `min <= p5 <= ... <= p99 <= max` holds), `throughput_rps` (records per second over the
+//! group's `ts` span, `(N - 1) / T` of every record; `null` with fewer than two records or a zero
+//! span: `perf_record::GroupSamples::throughput_rps`), and `measures` (only when the group's records carry
 //! any: per measure name its `unit` from the name's suffix, `count`, `min`, `max`, `mean`,
 //! `stddev`, `p50`, `p95`, `p99`, over the same records as the latencies; text and Markdown add a
 //! measures table). Latency statistics are computed over the successful
@@ -20,7 +22,7 @@ use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize}
 use serde::{Deserialize, Serialize};
 
 use crate::render::duration::{self, Symbols, TimeUnit};
-use crate::render::fixed;
+use crate::render::{self, fixed};
 
 /// Version of the summary JSON; bumped on any incompatible change.
 pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
@@ -65,6 +67,10 @@ pub struct GroupSummary {
     pub unknown: u64,
     /// `errors / (ok + errors)`; `null` without a known outcome.
     pub error_rate: Option<f64>,
+    /// Records (every outcome) per second over the span of their `ts`, `(N - 1) / T`; `null`
+    /// with fewer than two records or a zero span.
+    #[serde(default)]
+    pub throughput_rps: Option<f64>,
     /// Smallest latency.
     pub min: Option<f64>,
     /// Largest latency.
@@ -198,6 +204,7 @@ fn summarize_group(
         errors: input.counts.errors,
         unknown: input.counts.unknown,
         error_rate: input.counts.error_rate(),
+        throughput_rps: input.throughput_rps().ok(),
         min: None,
         max: None,
         mean: None,
@@ -287,13 +294,14 @@ pub(crate) fn measure_rows(
 }
 
 /// The columns of every rendering of the summary.
-pub(crate) const HEADER: [&str; 13] = [
+pub(crate) const HEADER: [&str; 14] = [
     "group",
     "records",
     "ok",
     "errors",
     "unknown",
     "error%",
+    "rate",
     "avg",
     "p50",
     "p90",
@@ -340,6 +348,10 @@ pub(crate) fn row(
             || "-".to_owned(),
             |rate| format!("{}%", fixed(rate * 100.0, 1)),
         ),
+        group.throughput_rps.map_or_else(
+            || "-".to_owned(),
+            |rate| format!("{}/s", render::rate(rate)),
+        ),
     ];
     cells.extend(latencies(group).iter().zip(units).map(|(value, unit)| {
         value.map_or_else(
@@ -385,6 +397,35 @@ mod tests {
             [(&named, &named_samples), (&only_unknown, &unknown_samples)],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_summary_shows_each_groups_throughput_in_every_format() {
+        let name = GroupName::ToolStep(GroupKey::new("t", "s"));
+        let mut group = samples(40, 1, 0, &[1.0; 40]);
+        // 41 records over 8 s: 40 intervals, 5 per second.
+        group.span = Some(perf_record::TimeSpan {
+            first: "2025-10-16T10:00:00Z".parse().unwrap(),
+            last: "2025-10-16T10:00:08Z".parse().unwrap(),
+        });
+        let lone = GroupName::ToolStep(GroupKey::new("t", "lone"));
+        let lone_samples = samples(1, 0, 0, &[1.0]);
+        let report = summarize_groups(
+            "tool,step",
+            LatencyOf::Ok,
+            [(&name, &group), (&lone, &lone_samples)],
+        )
+        .unwrap();
+        assert_eq!(report.groups[0].throughput_rps, Some(5.0));
+        assert_eq!(report.groups[1].throughput_rps, None);
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["groups"][0]["throughput_rps"], 5.0);
+        assert!(json["groups"][1]["throughput_rps"].is_null());
+        let text = crate::render::text::render_summary(&report);
+        assert!(text.lines().next().unwrap().contains("rate"), "{text}");
+        assert!(text.contains("5.00/s"), "{text}");
+        let markdown = crate::render::markdown::render_summary(&report);
+        assert!(markdown.contains("| 5.00/s |"), "{markdown}");
     }
 
     #[test]

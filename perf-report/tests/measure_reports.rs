@@ -20,7 +20,7 @@ const BUDGETS: &str = r#"{
     "get": { "p95": 50, "peak_rss_mb": { "max": 10 }, "allocs": { "p50": 1000 },
              "cpu_user_ms": { "avg": 2 } },
     "put": { "peak_rss_mb": { "max": 10 },
-             "throughput_rps": { "min": 100, "direction": "higher_is_better" } }
+             "throughput_rps": { "min": 100 } }
   }
 }"#;
 
@@ -53,11 +53,15 @@ fn report() -> Report {
         ],
         ..Default::default()
     };
-    // put carries no peak_rss_mb: no data, never 0.
+    // put carries no peak_rss_mb: no data, never 0. Its 4 records span 40 ms: a derived
+    // throughput_rps of 3 / 0.04 s = 75 per second.
     let put = GroupSamples {
         counts,
         latencies_ms: vec![5.0, 6.0, 7.0, 8.0],
-        measures: vec![measure("throughput_rps", &[90.0, 120.0, 130.0, 140.0])],
+        span: Some(perf_record::TimeSpan {
+            first: "2025-10-16T10:00:00Z".parse().unwrap(),
+            last: "2025-10-16T10:00:00.04Z".parse().unwrap(),
+        }),
         ..Default::default()
     };
     let groups = BTreeMap::from([
@@ -78,7 +82,7 @@ fn measure_text_report() {
     let rendered = text::render(&report(), &text::TextConfig { color: false });
     assert!(rendered.contains("peak_rss_mb max"), "{rendered}");
     assert!(rendered.contains("12.50 MiB > 10.00 MiB"), "{rendered}");
-    assert!(rendered.contains("90.00 /s < 100.00 /s"), "{rendered}");
+    assert!(rendered.contains("75.00 /s < 100.00 /s"), "{rendered}");
     insta::assert_snapshot!(rendered);
 }
 
@@ -136,4 +140,38 @@ fn measure_openmetrics_report() {
         "{rendered}"
     );
     insta::assert_snapshot!(rendered);
+}
+
+#[test]
+fn measure_html_report() {
+    let page = perf_report::render::html::render(&report());
+    // The checks table: the measure and its statistic, values in the measure's unit, a floor
+    // marked as one.
+    for row in [
+        "<td>peak_rss_mb max</td><td class=\"n\">12.50 MiB</td><td class=\"n\">10.00 MiB</td>",
+        "<td>throughput_rps min</td><td class=\"n\">75.00 /s</td><td class=\"n\">\u{2265} 100.00 /s</td>",
+        "<td>cpu_user_ms avg</td><td class=\"n\">1.88 ms</td><td class=\"n\">2.00 ms</td>",
+    ] {
+        assert!(page.contains(row), "{row}\n{page}");
+    }
+    // One figure per measure check with a value (the no-data one has none), its interval as a
+    // whisker where it has one.
+    assert_eq!(
+        page.matches("<svg class=\"chart measure\"").count(),
+        4,
+        "{page}"
+    );
+    assert!(page.contains("<desc id=\"g1-m1-d\">throughput_rps min 75.00 /s of svc/put</desc>"));
+    assert_eq!(
+        page.matches("<figure class=\"measure\">").count(),
+        4,
+        "{page}"
+    );
+    let cpu = page
+        .split("<figure class=\"measure\">")
+        .skip(1)
+        .find(|figure| figure.contains("cpu_user_ms avg"))
+        .unwrap();
+    assert!(cpu.contains("<g class=\"whisker\">"), "{cpu}");
+    insta::assert_snapshot!(page);
 }

@@ -379,14 +379,9 @@ fn a_refused_push_shows_the_status_and_the_gateway_answer() {
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }
 
-#[test]
-fn chromium_renders_the_report_offline() {
-    let Some(chromium) = tool("chromium") else {
-        return;
-    };
-    let run = gate_run(&[], 0);
+/// The DOM headless Chromium builds from `page`, offline, with a profile of its own.
+fn dump_dom(chromium: &std::path::Path, page: &Utf8PathBuf) -> String {
     let profile = TempTree::new();
-    let page = run.out_dir.join("report.html");
     let output = Command::new(chromium)
         .args([
             "--headless",
@@ -407,7 +402,16 @@ fn chromium_renders_the_report_offline() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let dom = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn chromium_renders_the_report_offline() {
+    let Some(chromium) = tool("chromium") else {
+        return;
+    };
+    let run = gate_run(&[], 0);
+    let dom = dump_dom(&chromium, &run.out_dir.join("report.html"));
     assert!(
         dom.contains("<h1 id=\"verdict\" class=\"pass\">perf-gate: PASS</h1>"),
         "{dom}"
@@ -417,4 +421,61 @@ fn chromium_renders_the_report_offline() {
     assert_eq!(dom.matches("<section class=\"group\"").count(), 2);
     assert!(!dom.contains("<script"), "{dom}");
     assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+}
+
+#[test]
+fn chromium_renders_measure_checks_with_their_units_and_figures() {
+    let Some(chromium) = tool("chromium") else {
+        return;
+    };
+    let tree = TempTree::new();
+    // 200 records a second apart with a peak memory each: 199 intervals over 199 s, 1 per second.
+    let logs: String = svc_get_lines(200, |i| 10.0 + f64::from(i % 50) * 0.5)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let rss = 40.0 + (i % 10) as f64;
+            format!(
+                "{},\"measures\":{{\"peak_rss_mb\":{rss}}}}}\n",
+                line.trim_end_matches('}')
+            )
+        })
+        .collect();
+    tree.write("logs/run.jsonl", logs);
+    let budgets = tree.write(
+        "budgets.json",
+        r#"{ "defaults": { "min_samples": 10 }, "svc": { "get": { "p95": 100,
+             "peak_rss_mb": { "max": 64 }, "throughput_rps": { "min": 0.5 } } } }"#,
+    );
+    let out_dir = tree.path().join("out");
+    let logs = tree.path().join("logs");
+    tests::stdout_of(
+        perf_gate!(),
+        &[
+            "gate",
+            logs.as_str(),
+            "--budgets",
+            budgets.as_str(),
+            "--out-dir",
+            out_dir.as_str(),
+            "--quiet",
+        ],
+        0,
+    );
+    let dom = dump_dom(&chromium, &out_dir.join("report.html"));
+    assert!(
+        dom.contains("<h1 id=\"verdict\" class=\"pass\">perf-gate: PASS</h1>"),
+        "{dom}"
+    );
+    for row in [
+        "<td>peak_rss_mb max</td><td class=\"n\">49.00 MiB</td><td class=\"n\">64.00 MiB</td>",
+        "<td>throughput_rps min</td><td class=\"n\">1.00 /s</td><td class=\"n\">\u{2265} 0.500 /s</td>",
+    ] {
+        assert!(dom.contains(row), "{row}\n{dom}");
+    }
+    assert_eq!(
+        dom.matches("<svg class=\"chart measure\"").count(),
+        2,
+        "{dom}"
+    );
 }

@@ -364,3 +364,112 @@ fn trend_and_consecutive_rules_fail_only_when_the_history_confirms() {
     assert_eq!(rules, ["budget", "trend", "consecutive"]);
     assert_eq!(show["change_points"][0]["at_run"], 9);
 }
+
+#[test]
+fn history_stores_measures_and_throughput_and_trends_them() {
+    let tree = TempTree::new();
+    let location = history(&tree);
+    for (run, base) in [(0, 40.0), (1, 48.0)] {
+        // 20 records a second apart: 19 intervals over 19 s, one per second.
+        let logs: String = svc_get_lines(20, |_| 5.0)
+            .lines()
+            .enumerate()
+            .map(|(index, line)| {
+                format!(
+                    "{},\"measures\":{{\"peak_rss_mb\":{}}}}}\n",
+                    line.trim_end_matches('}'),
+                    base + index as f64
+                )
+            })
+            .collect();
+        let log = tree.write(&format!("logs-{run}/run.jsonl"), logs);
+        let budgets = tree.write(
+            "budgets.json",
+            r#"{ "svc": { "get": { "max": 50, "min_samples": 10, "peak_rss_mb": { "max": 100 },
+                 "throughput_rps": { "min": 0.5 } } } }"#,
+        );
+        let out_dir = tree.path().join(format!("out-{run}"));
+        perf_gate!()
+            .args(["-q", "gate", log.as_str(), "--budgets", budgets.as_str()])
+            .args(["--out-dir", out_dir.as_str(), "--record-history"])
+            .args(["--history", &location, "--commit", &format!("c{run}")])
+            .assert()
+            .code(0);
+    }
+    let trend = |metric: &str, format: &str| {
+        let output = perf_gate!()
+            .args(["history", "trend", "svc/get", "--metric", metric])
+            .args(["--history", &location, "--format", format])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(output).unwrap()
+    };
+    let rss: serde_json::Value = serde_json::from_str(&trend("peak_rss_mb max", "json")).unwrap();
+    assert_eq!(rss["metric"], "peak_rss_mb max");
+    let values: Vec<f64> = rss["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|point| point["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [59.0, 67.0]);
+    let text = trend("peak_rss_mb max", "text");
+    assert!(text.contains("67.00 MiB"), "{text}");
+    let throughput = trend("throughput_rps", "text");
+    assert!(
+        throughput.starts_with("svc/get throughput_rps, 2 run(s)"),
+        "{throughput}"
+    );
+    assert_eq!(throughput.matches("1.00/s").count(), 2, "{throughput}");
+    // `history show` lists the measures; a statistic a measure cannot have is a usage error.
+    perf_gate!()
+        .args(["history", "show", "2", "--history", &location])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("\nmeasures\n")
+                .and(predicate::str::contains("throughput_rps"))
+                .and(predicate::str::contains("67.00 MiB")),
+        );
+    perf_gate!()
+        .args([
+            "history",
+            "trend",
+            "svc/get",
+            "--metric",
+            "peak_rss_mb error_rate",
+        ])
+        .args(["--history", &location])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("peak_rss_mb p95"));
+    // The measure verdicts are recorded beside the latency ones, by their label.
+    let show = perf_gate!()
+        .args([
+            "history",
+            "show",
+            "2",
+            "--history",
+            &location,
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let show: serde_json::Value = serde_json::from_slice(&show).unwrap();
+    let metrics: Vec<&str> = show["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|verdict| verdict["metric"].as_str())
+        .collect();
+    assert!(metrics.contains(&"peak_rss_mb max"), "{metrics:?}");
+    assert!(metrics.contains(&"throughput_rps min"), "{metrics:?}");
+    assert_eq!(show["groups"][0]["throughput_rps"], 1.0);
+}

@@ -256,13 +256,17 @@ fn is_measure_key(name: &str, value: &Node) -> bool {
         || suggest_metric(name).is_some()
         || (name.starts_with('p') && name[1..].starts_with(|c: char| c.is_ascii_digit()));
     matches!(value, Node::Object(_))
-        && perf_record::validate_measure_name(name).is_ok()
+        && (perf_record::validate_measure_name(name).is_ok()
+            || name == perf_record::THROUGHPUT_MEASURE)
         && !looks_like_latency
 }
 
 /// `"peak_rss_mb": {"max": 10, "p95": 8, "direction": "higher_is_better"}`: the limits of one
 /// measure, in the latency vocabulary (`avg`, `min`, `max`, `pN`; no `error_rate`).
 fn parse_measure(name: &str, node: &Node, path: &JsonPath) -> Result<MeasureLimits, BudgetError> {
+    if name == perf_record::THROUGHPUT_MEASURE {
+        return parse_throughput(node, path);
+    }
     let mut measure = MeasureLimits {
         name: name.to_owned(),
         direction: Direction::default(),
@@ -298,6 +302,66 @@ fn parse_measure(name: &str, node: &Node, path: &JsonPath) -> Result<MeasureLimi
                 path: key_path.to_string(),
                 value: value.short_display(),
                 reason: "a measure limit is a finite number >= 0 in the measure's unit".to_owned(),
+            });
+        }
+        measure.limits.push(Limit {
+            metric,
+            value: limit,
+        });
+    }
+    if measure.limits.is_empty() {
+        return Err(BudgetError::EmptyEntry {
+            path: path.to_string(),
+        });
+    }
+    measure.limits.sort_by_key(|limit| limit.metric);
+    Ok(measure)
+}
+
+/// `"throughput_rps": {"min": 100, "max": 5000}`: bounds on the group's derived throughput, one
+/// figure per group (`perf_record::GroupSamples::throughput_rps`), so the statistics of a sample
+/// (`avg`, `pN`) do not apply: `min` is a floor (`observed >= min` passes), `max` a ceiling
+/// (`observed <= max` passes), and each bound says its direction, so `direction` is refused.
+fn parse_throughput(node: &Node, path: &JsonPath) -> Result<MeasureLimits, BudgetError> {
+    let mut measure = MeasureLimits {
+        name: perf_record::THROUGHPUT_MEASURE.to_owned(),
+        direction: Direction::HigherIsBetter,
+        limits: Vec::new(),
+    };
+    for (key, value) in object(node, path, "an object of limits")? {
+        let key_path = path.key(key);
+        let metric = match key.as_str() {
+            "min" => Metric::Min,
+            "max" => Metric::Max,
+            // The direction throughput improves in: allowed, and changes nothing.
+            "direction" if matches!(value, Node::String(text) if text == "higher_is_better") => {
+                continue;
+            }
+            "direction" => {
+                return Err(BudgetError::InvalidValue {
+                    path: key_path.to_string(),
+                    value: value.short_display(),
+                    reason: "throughput_rps is higher_is_better, and its bounds say their \
+                             direction: \"min\" is a floor, \"max\" a ceiling"
+                        .to_owned(),
+                });
+            }
+            _ => {
+                return Err(BudgetError::UnknownKey {
+                    path: key_path.to_string(),
+                    name: key.clone(),
+                    allowed: "min (a floor), max (a ceiling): throughput_rps is one figure per \
+                              group, records per second over its records' time span",
+                });
+            }
+        };
+        let limit = number(value, &key_path, "a number of records per second")?;
+        if !(limit.is_finite() && limit >= 0.0) {
+            return Err(BudgetError::InvalidValue {
+                path: key_path.to_string(),
+                value: value.short_display(),
+                reason: "a throughput bound is a finite number >= 0 of records per second"
+                    .to_owned(),
             });
         }
         measure.limits.push(Limit {
@@ -637,7 +701,7 @@ mod tests {
     fn measure_keys_hold_the_measures_limits() {
         let budgets = parse_budgets(
             r#"{"a": {"b": {"p95": 80, "peak_rss_mb": {"max": 10}, "allocs": {"p50": 1000, "avg": 900},
-                "throughput_rps": {"min": 5, "direction": "higher_is_better"}}}}"#,
+                "throughput_rps": {"min": 5}}}}"#,
         )
         .unwrap();
         let entry = &budgets.entries()[0];
@@ -683,6 +747,52 @@ mod tests {
             parse_budgets(r#"{"a": {"b": {"peak_rss_mb": {"max": 10}, "consecutive": 2}}}"#)
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn throughput_takes_a_floor_and_a_ceiling_and_nothing_else() {
+        let budgets =
+            parse_budgets(r#"{"a": {"b": {"throughput_rps": {"max": 5000, "min": 100}}}}"#)
+                .unwrap();
+        // The direction it has anyway may be written.
+        let explicit = parse_budgets(
+            r#"{"a": {"b": {"throughput_rps": {"max": 5000, "min": 100, "direction": "higher_is_better"}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(explicit.entries(), budgets.entries());
+        let throughput = &budgets.entries()[0].measures[0];
+        assert_eq!(throughput.direction, Direction::HigherIsBetter);
+        let bounds: Vec<_> = throughput
+            .limits
+            .iter()
+            .map(|limit| (limit.metric, limit.value))
+            .collect();
+        assert_eq!(bounds, [(Metric::Min, 100.0), (Metric::Max, 5000.0)]);
+        for (text, expected) in [
+            (
+                r#"{"throughput_rps": {"p95": 10}}"#,
+                "$.a.b.throughput_rps.p95: unknown key \"p95\" (allowed here: min (a floor)",
+            ),
+            (
+                r#"{"throughput_rps": {"avg": 10}}"#,
+                "$.a.b.throughput_rps.avg: unknown key",
+            ),
+            (
+                r#"{"throughput_rps": {"min": 1, "direction": "higher_is_worse"}}"#,
+                "$.a.b.throughput_rps.direction: invalid value",
+            ),
+            (
+                r#"{"throughput_rps": {"min": -1}}"#,
+                "$.a.b.throughput_rps.min: invalid value -1",
+            ),
+            (
+                r#"{"throughput_rps": {}}"#,
+                "$.a.b.throughput_rps: entry has no limits",
+            ),
+        ] {
+            let error = parse_budgets(&format!(r#"{{"a": {{"b": {text}}}}}"#)).unwrap_err();
+            assert!(error.to_string().starts_with(expected), "{text}: {error}");
+        }
     }
 
     #[test]

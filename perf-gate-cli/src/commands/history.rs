@@ -54,10 +54,10 @@ pub fn run(command: &HistoryCommand, context: Context) -> Result<u8> {
         }
         HistoryCommand::Trend(args) => {
             let group = group_key(&args.group)?;
-            let points = open(&args.history)?.trend(&group, args.metric, args.last)?;
+            let points = open(&args.history)?.series(&group, &args.metric, args.last)?;
             print_stdout(&match args.format {
-                HistoryFormat::Text => render::trend_text(&group, args.metric, &points),
-                HistoryFormat::Json => render::trend_json(&group, args.metric, &points),
+                HistoryFormat::Text => render::trend_text(&group, &args.metric, &points),
+                HistoryFormat::Json => render::trend_json(&group, &args.metric, &points),
             })?;
             Ok(ExitCode::PASS)
         }

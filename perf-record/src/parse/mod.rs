@@ -880,6 +880,11 @@ mod tests {
                 r#""ms" is the record's latency field"#,
             ),
             (
+                r#"{"throughput_rps":120}"#,
+                ErrorKind::InvalidMeasure,
+                r#""throughput_rps" is derived per group"#,
+            ),
+            (
                 r#"{"a":-1}"#,
                 ErrorKind::InvalidMeasure,
                 r#"measure "a": negative value -1"#,

@@ -62,6 +62,16 @@ pub(crate) fn fixed(value: f64, decimals: usize) -> String {
     }
 }
 
+/// A rate: two decimals, or three significant digits below 1, so that a slow rate (a few records
+/// an hour) never reads `0.00`.
+pub(crate) fn rate(value: f64) -> String {
+    if value != 0.0 && value.abs() < 1.0 && value.is_finite() {
+        let decimals = (2.0 - value.abs().log10().floor()).clamp(2.0, 12.0) as usize;
+        return fixed(value, decimals);
+    }
+    fixed(value, 2)
+}
+
 /// `fixed` with an explicit `+` on non-negative values.
 pub(crate) fn signed(value: f64, decimals: usize) -> String {
     let text = fixed(value, decimals);
@@ -161,6 +171,9 @@ fn format_value(value: f64, unit: impl Into<ValueUnit>, style: Style) -> String 
         | ValueUnit::Plain(Unit::Measure)
         | ValueUnit::Measure(MeasureUnit::Milliseconds) => style.duration(value),
         ValueUnit::Plain(Unit::Fraction) => format!("{}%", fixed(value * 100.0, 2)),
+        ValueUnit::Measure(MeasureUnit::PerSecond) => {
+            with_symbol(rate(value), MeasureUnit::PerSecond)
+        }
         ValueUnit::Measure(measure) => with_symbol(fixed(value, 2), measure),
     }
 }
@@ -327,11 +340,16 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
         LintFinding::ShadowedMetrics {
             shadowed,
             metrics,
+            measures,
             winners,
             groups,
         } => {
             const SHOWN: usize = 5;
-            let metrics: Vec<String> = metrics.iter().map(ToString::to_string).collect();
+            let metrics: Vec<String> = metrics
+                .iter()
+                .map(ToString::to_string)
+                .chain(measures.iter().cloned())
+                .collect();
             let mut names: Vec<String> = winners
                 .iter()
                 .take(SHOWN)
@@ -357,6 +375,20 @@ fn lint_sentence(finding: &LintFinding, name: &dyn Fn(&str) -> String) -> String
             name(&other.to_string()),
             name(&winner.to_string()),
         ),
+        LintFinding::UnknownMeasure {
+            entry,
+            measure,
+            did_you_mean,
+        } => {
+            let suggestion = did_you_mean
+                .as_ref()
+                .map(|meant| format!(" (did you mean {meant}?)"))
+                .unwrap_or_default();
+            format!(
+                "budget entry {} limits measure {measure}, which no group it applies to carries{suggestion}",
+                name(&entry.to_string())
+            )
+        }
         LintFinding::TooFewSamples {
             tool,
             step,
@@ -418,6 +450,15 @@ fn counts_sentence(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slow_rate_keeps_three_significant_digits() {
+        assert_eq!(rate(0.000_903_9), "0.000904");
+        assert_eq!(rate(0.038_876), "0.0389");
+        assert_eq!(rate(0.5), "0.500");
+        assert_eq!(rate(125.0), "125.00");
+        assert_eq!(rate(0.0), "0.00");
+    }
 
     #[test]
     fn fixed_never_prints_negative_zero() {

@@ -392,6 +392,59 @@ pub(super) fn error_chart(
     out
 }
 
+/// One measure check as a bar (`peak_rss_mb max`, `throughput_rps min`): the observed value, its
+/// confidence interval as a whisker when it has one, the limit as a line. `caption` and
+/// `limit_label` are the caller's formatted texts (value with unit, the comparison).
+pub(super) fn measure_chart(
+    id: &str,
+    title: &str,
+    observed: f64,
+    interval: Option<(f64, f64)>,
+    limit: f64,
+    caption: &str,
+    limit_label: &str,
+) -> String {
+    let top = interval.map_or(observed, |(_, high)| high.max(observed));
+    let high = top.max(limit) * 1.25;
+    let x = Axis {
+        low: 0.0,
+        high: if high > 0.0 { high } else { 1.0 },
+        from: LEFT,
+        to: WIDTH - RIGHT,
+    };
+    let mut out = String::new();
+    open_svg(&mut out, id, "chart measure", 34.0, title, caption);
+    let _ = write!(
+        out,
+        "<rect class=\"track\" x=\"{}\" y=\"4\" width=\"{}\" height=\"14\"/>\
+         <rect class=\"bar\" x=\"{}\" y=\"4\" width=\"{}\" height=\"14\"/>",
+        coordinate(x.from),
+        coordinate(x.to - x.from),
+        coordinate(x.from),
+        coordinate(x.at(observed) - x.from),
+    );
+    if let Some((low, high)) = interval {
+        let _ = write!(
+            out,
+            "<g class=\"whisker\"><line x1=\"{low_x}\" y1=\"11\" x2=\"{high_x}\" y2=\"11\"/>\
+             <line x1=\"{low_x}\" y1=\"7\" x2=\"{low_x}\" y2=\"15\"/>\
+             <line x1=\"{high_x}\" y1=\"7\" x2=\"{high_x}\" y2=\"15\"/></g>",
+            low_x = coordinate(x.at(low)),
+            high_x = coordinate(x.at(high)),
+        );
+    }
+    let position = coordinate(x.at(limit));
+    let _ = write!(
+        out,
+        "<text x=\"{}\" y=\"30\">{}</text><g class=\"budget\"><line x1=\"{position}\" y1=\"1\" \
+         x2=\"{position}\" y2=\"21\"/><text x=\"{position}\" y=\"30\" dx=\"3\">{}</text></g></svg>",
+        coordinate(x.from),
+        html(caption),
+        html(limit_label),
+    );
+    out
+}
+
 /// One metric's history: a value per run, the runs where a change point was detected and the
 /// runs whose environment differed from the one before. The input of [`series_chart`].
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -15,10 +15,10 @@ mod lttb;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use perf_budget::{Check, CheckStatus, Metric, Unit};
+use perf_budget::{Check, CheckStatus, Direction, Metric, Unit};
 use perf_record::GroupKey;
 
-use chart::{BudgetMarker, Whisker, ecdf_chart, error_chart};
+use chart::{BudgetMarker, Whisker, ecdf_chart, error_chart, measure_chart};
 pub use chart::{SERIES_MAX_POINTS, Series, series_chart};
 pub use lttb::lttb;
 
@@ -429,7 +429,7 @@ fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupVi
                 status_tag(check.status),
                 html(&check.metric_label()),
                 html(&super::observed_text(check, VALUES)),
-                html(&format_value(check.limit, ValueUnit::of(check), VALUES)),
+                html(&limit_text(check)),
                 html(&super::detail_text(check, VALUES)),
                 html(&interval),
                 if check.marginal { " (marginal)" } else { "" },
@@ -437,6 +437,33 @@ fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupVi
             );
         }
         out.push_str("</table>\n");
+        for (position, check) in view.checks.iter().enumerate() {
+            let (Some(measure), Some(observed)) = (&check.measure, check.observed) else {
+                continue;
+            };
+            let unit = ValueUnit::of(check);
+            let caption = format!(
+                "{} {} of {}",
+                check.metric_label(),
+                format_value(observed, unit, VALUES),
+                view.key
+            );
+            let _ = writeln!(
+                out,
+                "<figure class=\"measure\">{}</figure>",
+                measure_chart(
+                    &format!("g{index}-m{position}"),
+                    &format!("{} of {} against its budget", measure.name, view.key),
+                    observed,
+                    check
+                        .confidence_interval
+                        .map(|interval| (interval.low, interval.high)),
+                    check.limit,
+                    &caption,
+                    &limit_text(check),
+                )
+            );
+        }
     }
     if let (Some(group), Some(section)) = (view.comparison, report.baseline()) {
         let _ = writeln!(
@@ -454,6 +481,18 @@ fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupVi
         );
     }
     out.push_str("</section>\n");
+}
+
+/// A check's limit with its unit; a `higher_is_better` one (a throughput floor) says `>=`, so the
+/// column reads which side passes.
+fn limit_text(check: &Check) -> String {
+    let limit = format_value(check.limit, ValueUnit::of(check), VALUES);
+    match &check.measure {
+        Some(measure) if measure.direction == Direction::HigherIsBetter => {
+            format!("\u{2265} {limit}")
+        }
+        _ => limit,
+    }
 }
 
 /// `p0`, `p50`, `p99.9`, `p100` for a probability.
