@@ -7,16 +7,17 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{Request, Uri};
+use http::{HeaderMap, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use perf_record::{Outcome, Record, Timestamp};
 use tokio::sync::mpsc;
 
-use crate::client::{ClientError, HttpClient, build_client};
+use crate::client::{ClientError, Connection, Connector};
 use crate::load::{Amount, Arrival, Order, RunConfig, Warmup};
 use crate::outcome::{Collector, Oversleep, ProbeOutcome};
 use crate::plan::{Endpoint, Plan};
-use crate::reason::{ErrorReason, classify_client_error};
+use crate::reason::{ErrorReason, classify_transport_error};
 use crate::record::{ProbeFields, write_probe_record};
 
 /// Why a run could not be carried out. A failed *request* is never an error: it is a record.
@@ -94,68 +95,127 @@ pub fn run<W: Write>(
         .enable_all()
         .build()
         .map_err(ProbeError::Runtime)?;
-    let client = build_client(plan, &config.timeouts)?;
+    let connector = Connector::new(plan, &config.timeouts)?;
     let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, run_async(plan, config, client, sink))
+    local.block_on(&runtime, run_async(plan, config, connector, sink))
 }
 
 /// What every request task shares.
 struct Shared {
-    client: HttpClient,
+    connector: Connector,
     endpoints: Vec<Prepared>,
     request_timeout: Duration,
     open: bool,
     in_flight: Cell<usize>,
 }
 
-/// An endpoint with its request parts ready to clone.
+/// An endpoint with its request parts built once, ready to clone for every request.
 struct Prepared {
     method: http::Method,
-    /// The full URI when the path has no placeholder.
-    fixed_uri: Option<Uri>,
-    /// `scheme://authority/prefix`, for paths with placeholders.
+    /// The URIs when the path has no placeholder (or always renders the same).
+    fixed: Option<Uris>,
+    /// `scheme://authority` and the base URL's path prefix, for paths with placeholders.
     origin: String,
+    prefix: String,
     template: crate::plan::PathTemplate,
-    headers: http::HeaderMap,
+    /// HTTP/1.1 headers: the endpoint's plus `host` (unless the plan sets one).
+    headers_http1: HeaderMap,
+    /// HTTP/2 headers: the endpoint's (the authority travels as `:authority`).
+    headers_http2: HeaderMap,
     body: Bytes,
     expect: crate::plan::Expect,
     checks: Vec<crate::plan::Check>,
 }
 
+/// The two forms of a request's URI.
+struct Uris {
+    /// HTTP/1.1's origin form, `/prefix/path?query`.
+    origin_form: Uri,
+    /// HTTP/2's absolute form, `scheme://authority/prefix/path?query`.
+    absolute: Uri,
+}
+
 impl Prepared {
     fn new(plan: &Plan, endpoint: &Endpoint) -> Prepared {
-        let origin = plan.base_url();
+        let origin = format!("{}://{}", plan.base.scheme, plan.base.authority);
+        let prefix = plan.base.prefix.clone();
         // A path whose placeholders (if any) always give the same value is built once.
         let first = endpoint.path.render(0);
-        let fixed_uri = if first == endpoint.path.render(1) {
-            Uri::try_from(format!("{origin}{first}")).ok()
+        let fixed = if first == endpoint.path.render(1) {
+            uris(&origin, &prefix, &first)
         } else {
             None
         };
+        let mut headers_http1 = endpoint.headers.clone();
+        if !headers_http1.contains_key(http::header::HOST)
+            && let Ok(host) = HeaderValue::try_from(host_header(plan))
+        {
+            headers_http1.insert(http::header::HOST, host);
+        }
         Prepared {
             method: endpoint.method.clone(),
-            fixed_uri,
+            fixed,
             origin,
+            prefix,
             template: endpoint.path.clone(),
-            headers: endpoint.headers.clone(),
+            headers_http1,
+            headers_http2: endpoint.headers.clone(),
             body: endpoint.body.clone(),
             expect: endpoint.expect.clone(),
             checks: endpoint.checks.clone(),
         }
     }
 
-    fn request(&self, index: u64) -> Option<Request<Full<Bytes>>> {
-        let uri = match &self.fixed_uri {
-            Some(uri) => uri.clone(),
+    /// Request number `index` of this endpoint, in the form `http2` or HTTP/1.1 needs.
+    fn request(&self, index: u64, http2: bool) -> Option<Request<Full<Bytes>>> {
+        let uri = match &self.fixed {
+            Some(uris) if http2 => uris.absolute.clone(),
+            Some(uris) => uris.origin_form.clone(),
             None => {
-                Uri::try_from(format!("{}{}", self.origin, self.template.render(index))).ok()?
+                let uris = uris(&self.origin, &self.prefix, &self.template.render(index))?;
+                if http2 {
+                    uris.absolute
+                } else {
+                    uris.origin_form
+                }
             }
         };
         let mut request = Request::new(Full::new(self.body.clone()));
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = uri;
-        *request.headers_mut() = self.headers.clone();
+        *request.headers_mut() = if http2 {
+            self.headers_http2.clone()
+        } else {
+            self.headers_http1.clone()
+        };
         Some(request)
+    }
+}
+
+fn uris(origin: &str, prefix: &str, path: &str) -> Option<Uris> {
+    let origin_form = if prefix.is_empty() {
+        Uri::try_from(path).ok()?
+    } else {
+        Uri::try_from(format!("{prefix}{path}")).ok()?
+    };
+    Some(Uris {
+        absolute: Uri::try_from(format!("{origin}{origin_form}")).ok()?,
+        origin_form,
+    })
+}
+
+/// The `host` header of HTTP/1.1 requests: the host, and the port unless it is the scheme's
+/// default (as browsers and hyper-util's client write it).
+fn host_header(plan: &Plan) -> String {
+    let authority = &plan.base.authority;
+    let default_port = if plan.base.scheme == http::uri::Scheme::HTTPS {
+        443
+    } else {
+        80
+    };
+    match authority.port_u16() {
+        Some(port) if port != default_port => format!("{}:{port}", authority.host()),
+        _ => authority.host().to_owned(),
     }
 }
 
@@ -302,11 +362,11 @@ impl Dispatcher {
 async fn run_async<W: Write>(
     plan: &Plan,
     config: &RunConfig,
-    client: HttpClient,
+    connector: Connector,
     sink: &mut W,
 ) -> Result<ProbeOutcome, ProbeError> {
     let shared = Rc::new(Shared {
-        client,
+        connector,
         endpoints: plan
             .endpoints
             .iter()
@@ -453,7 +513,12 @@ async fn pace(
         let shared = Rc::clone(&shared);
         let sender = sender.clone();
         tokio::task::spawn_local(async move {
-            let finished = execute(&shared, slot, Some(due)).await;
+            // An idle connection, the shared HTTP/2 one, or a new one (in `exchange`).
+            let mut connection = None;
+            let finished = execute(&shared, slot, Some(due), &mut connection).await;
+            if let Some(connection) = connection {
+                shared.connector.give_back(connection);
+            }
             shared
                 .in_flight
                 .set(shared.in_flight.get().saturating_sub(1));
@@ -462,12 +527,14 @@ async fn pace(
     }
 }
 
-/// One closed-model worker: sends its next request when the previous one ended.
+/// One closed-model worker: sends its next request when the previous one ended, on its own
+/// connection (opened again when it closed or failed).
 async fn work(
     shared: Rc<Shared>,
     dispatcher: Rc<RefCell<Dispatcher>>,
     sender: mpsc::UnboundedSender<Event>,
 ) {
+    let mut connection = None;
     loop {
         let slot = {
             let mut dispatcher = dispatcher.borrow_mut();
@@ -475,7 +542,7 @@ async fn work(
             dispatcher.next(offset)
         };
         let Some(slot) = slot else { break };
-        let finished = execute(&shared, slot, None).await;
+        let finished = execute(&shared, slot, None, &mut connection).await;
         if sender.send(Event::Finished(finished)).is_err() {
             break;
         }
@@ -500,22 +567,39 @@ struct Response {
     reason: Option<ErrorReason>,
 }
 
-async fn execute(shared: &Shared, slot: Slot, intended: Option<Instant>) -> Finished {
+impl Response {
+    fn failed(reason: ErrorReason) -> Response {
+        Response {
+            status: None,
+            bytes: 0,
+            reason: Some(reason),
+        }
+    }
+}
+
+/// Sends slot's request on `connection` (or a reusable or new one) and reads the response.
+/// `connection` is left holding the connection when it may carry another request.
+async fn execute(
+    shared: &Shared,
+    slot: Slot,
+    intended: Option<Instant>,
+    connection: &mut Option<Connection>,
+) -> Finished {
     let actual = Instant::now();
     // Slots only name endpoints of the (non-empty) plan.
     let endpoint = &shared.endpoints[slot.endpoint];
-    let response = match endpoint.request(slot.index) {
-        Some(request) => {
-            tokio::time::timeout(shared.request_timeout, send(shared, endpoint, request))
-                .await
-                .ok()
+    let response = match tokio::time::timeout(
+        shared.request_timeout,
+        exchange(shared, endpoint, slot.index, connection.take()),
+    )
+    .await
+    {
+        Ok((response, kept)) => {
+            *connection = kept.filter(|kept| shared.connector.keeps(kept));
+            Some(response)
         }
-        // Paths are validated with the plan, so this cannot happen; count it, never panic.
-        None => Some(Response {
-            status: None,
-            bytes: 0,
-            reason: Some(ErrorReason::Protocol),
-        }),
+        // The connection, mid-exchange, was dropped with the future.
+        Err(_elapsed) => None,
     };
     let end = Instant::now();
     let lag = intended.map(|intended| actual.saturating_duration_since(intended));
@@ -525,11 +609,7 @@ async fn execute(shared: &Shared, slot: Slot, intended: Option<Instant>) -> Fini
         // A timed-out request is a failed sample whose service time is the timeout.
         None => (
             shared.request_timeout,
-            Response {
-                status: None,
-                bytes: 0,
-                reason: Some(ErrorReason::Timeout),
-            },
+            Response::failed(ErrorReason::Timeout),
         ),
     };
     let total = service + lag.unwrap_or_default();
@@ -550,21 +630,92 @@ async fn execute(shared: &Shared, slot: Slot, intended: Option<Instant>) -> Fini
     }
 }
 
+/// One request/response exchange, connecting first when there is no open connection. A
+/// request a reused connection could not take (it had closed; the request was not written)
+/// is sent once more on a new connection, as browsers and hyper-util's client do. Returns the
+/// connection when it is still usable.
+async fn exchange(
+    shared: &Shared,
+    endpoint: &Prepared,
+    index: u64,
+    connection: Option<Connection>,
+) -> (Response, Option<Connection>) {
+    let reused = connection
+        .filter(|connection| !connection.is_closed())
+        .or_else(|| shared.connector.reusable());
+    let (mut connection, mut retry) = match reused {
+        Some(connection) => (connection, true),
+        None => match shared.connector.connect().await {
+            Ok(connection) => (connection, false),
+            Err(reason) => return (Response::failed(reason), None),
+        },
+    };
+    // Paths are validated with the plan, so this cannot fail; count it, never panic.
+    let Some(mut request) = endpoint.request(index, connection.is_http2()) else {
+        return (Response::failed(ErrorReason::Protocol), Some(connection));
+    };
+    loop {
+        match send_on(&mut connection, request).await {
+            Ok(response) => {
+                let response = read_response(endpoint, response).await;
+                return (response, Some(connection));
+            }
+            Err(mut error) => {
+                let unsent = error.take_message();
+                match unsent {
+                    Some(unsent) if retry => {
+                        retry = false;
+                        connection = match shared.connector.connect().await {
+                            Ok(connection) => connection,
+                            Err(reason) => return (Response::failed(reason), None),
+                        };
+                        // HTTP/1.1 and HTTP/2 want different URI forms and headers.
+                        request = if connection.is_http2() == unsent.uri().scheme().is_some() {
+                            unsent
+                        } else {
+                            match endpoint.request(index, connection.is_http2()) {
+                                Some(request) => request,
+                                None => return (Response::failed(ErrorReason::Protocol), None),
+                            }
+                        };
+                    }
+                    _ => {
+                        let reason = classify_transport_error(&error.into_error());
+                        return (Response::failed(reason), None);
+                    }
+                }
+            }
+        }
+    }
+}
+
+type SendError = hyper::client::conn::TrySendError<Request<Full<Bytes>>>;
+
+/// Sends on an open connection, once it can take a request. When it closed instead, the
+/// send fails at once and hands the request back (as it does whenever the request was not
+/// written), so the wait's own error says nothing more.
+async fn send_on(
+    connection: &mut Connection,
+    request: Request<Full<Bytes>>,
+) -> Result<http::Response<Incoming>, SendError> {
+    match connection {
+        Connection::Http1(sender) => {
+            let _closed = sender.ready().await;
+            sender.try_send_request(request).await
+        }
+        Connection::Http2(sender) => {
+            let _closed = sender.ready().await;
+            sender.try_send_request(request).await
+        }
+    }
+}
+
 /// Checks see at most this much of a body (16 MiB), so a huge response cannot exhaust memory;
 /// the rest is still read and counted in `bytes`.
 const MAX_CHECKED_BODY_BYTES: usize = 16 << 20;
 
-async fn send(shared: &Shared, endpoint: &Prepared, request: Request<Full<Bytes>>) -> Response {
-    let response = match shared.client.request(request).await {
-        Ok(response) => response,
-        Err(error) => {
-            return Response {
-                status: None,
-                bytes: 0,
-                reason: Some(classify_client_error(&error)),
-            };
-        }
-    };
+/// Reads the body to its end, counting its bytes, and decides `ok`.
+async fn read_response(endpoint: &Prepared, response: http::Response<Incoming>) -> Response {
     let status = response.status().as_u16();
     let mut body = response.into_body();
     let keep = !endpoint.checks.is_empty() && endpoint.expect.allows(status);
