@@ -2,8 +2,11 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::io::Write;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,7 +14,7 @@ use http::{HeaderMap, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use perf_record::{Outcome, Record, Timestamp};
-use tokio::sync::mpsc;
+use tokio::time::Sleep;
 
 use crate::client::{ClientError, Connection, Connector};
 use crate::load::{Amount, Arrival, Order, RunConfig, Warmup};
@@ -68,11 +71,6 @@ pub(crate) struct Finished {
     pub(crate) reason: Option<ErrorReason>,
 }
 
-pub(crate) enum Event {
-    Finished(Finished),
-    Dropped { endpoint: usize, phase: Phase },
-}
-
 /// Probes the plan's endpoints under `config`'s load model, writing one record per request to
 /// `sink` (in completion order) and returning the per-endpoint summaries and the generator's
 /// self-check.
@@ -107,10 +105,21 @@ struct Shared {
     request_timeout: Duration,
     open: bool,
     in_flight: Cell<usize>,
+    recorder: RefCell<Recorder>,
+}
+
+impl Shared {
+    fn record(&self, finished: &Finished) {
+        // Slots only name endpoints of the (non-empty) plan.
+        let endpoint = &self.endpoints[finished.endpoint];
+        self.recorder.borrow_mut().finished(endpoint, finished);
+    }
 }
 
 /// An endpoint with its request parts built once, ready to clone for every request.
 struct Prepared {
+    tool: String,
+    step: String,
     method: http::Method,
     /// The URIs when the path has no placeholder (or always renders the same).
     fixed: Option<Uris>,
@@ -153,6 +162,8 @@ impl Prepared {
             headers_http1.insert(http::header::HOST, host);
         }
         Prepared {
+            tool: endpoint.tool.clone(),
+            step: endpoint.step.clone(),
             method: endpoint.method.clone(),
             fixed,
             origin,
@@ -359,12 +370,101 @@ impl Dispatcher {
     }
 }
 
+/// The formatted records wait in the recorder until they reach this many bytes (64 KiB), so
+/// the sink is written, and the run's own future woken, once per few hundred requests.
+const FLUSH_AT: usize = 64 << 10;
+
+/// Formats every finished request into a buffer and keeps the statistics; shared by the tasks
+/// (one thread), so a request's record needs no channel and no wake-up.
+struct Recorder {
+    session_id: String,
+    start: Instant,
+    start_wall: Timestamp,
+    collector: Collector,
+    /// Formatted records not yet written to the sink.
+    buffer: String,
+    /// The first record that could not be formatted; the run stops with it.
+    failed: Option<std::io::Error>,
+    /// Tasks still sending (workers, the pacer, open-model requests).
+    live: usize,
+    /// The run's own future, to wake when the buffer is full, a record failed or the last
+    /// task ended.
+    waiting: Option<Waker>,
+}
+
+impl Recorder {
+    fn finished(&mut self, endpoint: &Prepared, finished: &Finished) {
+        let ts = self
+            .start_wall
+            .checked_add(finished.anchor.saturating_duration_since(self.start))
+            .unwrap_or(self.start_wall);
+        let record = Record {
+            ts,
+            session_id: Cow::Borrowed(&self.session_id),
+            tool: Cow::Borrowed(&endpoint.tool),
+            step: Cow::Borrowed(&endpoint.step),
+            ms: finished.ms,
+            outcome: match &finished.reason {
+                None => Outcome::Success,
+                Some(reason) => Outcome::Error(Some(reason.as_text())),
+            },
+            measures: perf_record::Measures::new(),
+        };
+        let fields = ProbeFields {
+            service_ms: finished.service_ms,
+            lag_ms: finished.lag_ms,
+            status: finished.status,
+            bytes: finished.bytes,
+            warmup: finished.phase == Phase::Warmup,
+        };
+        if let Err(error) = write_probe_record(&mut self.buffer, &record, &fields) {
+            self.failed.get_or_insert(error);
+        }
+        self.collector.add(finished);
+        if self.buffer.len() >= FLUSH_AT || self.failed.is_some() {
+            self.wake();
+        }
+    }
+
+    fn wake(&mut self) {
+        if let Some(waker) = self.waiting.take() {
+            waker.wake();
+        }
+    }
+}
+
+/// Counts a task as live while it exists; the last one to end wakes the run.
+struct Live(Rc<Shared>);
+
+impl Live {
+    fn new(shared: &Rc<Shared>) -> Live {
+        shared.recorder.borrow_mut().live += 1;
+        Live(Rc::clone(shared))
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let mut recorder = self.0.recorder.borrow_mut();
+        recorder.live = recorder.live.saturating_sub(1);
+        if recorder.live == 0 {
+            recorder.wake();
+        }
+    }
+}
+
 async fn run_async<W: Write>(
     plan: &Plan,
     config: &RunConfig,
     connector: Connector,
     sink: &mut W,
 ) -> Result<ProbeOutcome, ProbeError> {
+    let session_id = config
+        .session_id
+        .clone()
+        .unwrap_or_else(|| format!("probe-{}", Timestamp::now().as_millisecond()));
+    let start = Instant::now();
+    let start_wall = Timestamp::now();
     let shared = Rc::new(Shared {
         connector,
         endpoints: plan
@@ -375,13 +475,17 @@ async fn run_async<W: Write>(
         request_timeout: config.timeouts.request,
         open: matches!(config.load.arrival, Arrival::Open { .. }),
         in_flight: Cell::new(0),
+        recorder: RefCell::new(Recorder {
+            session_id,
+            start,
+            start_wall,
+            collector: Collector::new(plan),
+            buffer: String::with_capacity(FLUSH_AT + 1024),
+            failed: None,
+            live: 0,
+            waiting: None,
+        }),
     });
-    let session_id = config
-        .session_id
-        .clone()
-        .unwrap_or_else(|| format!("probe-{}", Timestamp::now().as_millisecond()));
-    let start = Instant::now();
-    let start_wall = Timestamp::now();
     let dispatcher = Rc::new(RefCell::new(Dispatcher {
         schedule: Schedule {
             endpoints: plan.endpoints.len() as u64,
@@ -396,7 +500,6 @@ async fn run_async<W: Write>(
         per_endpoint: vec![0; plan.endpoints.len()],
         start,
     }));
-    let (sender, mut receiver) = mpsc::unbounded_channel::<Event>();
 
     let oversleep = Rc::new(RefCell::new(Oversleep::new()));
     let monitor_done = Rc::new(Cell::new(false));
@@ -411,78 +514,65 @@ async fn run_async<W: Write>(
             max_in_flight,
         } => {
             tokio::task::spawn_local(pace(
-                Rc::clone(&shared),
+                Live::new(&shared),
                 Rc::clone(&dispatcher),
                 rate_per_second,
                 max_in_flight,
-                sender,
             ));
         }
         Arrival::Closed { concurrency } => {
             for _ in 0..concurrency {
-                tokio::task::spawn_local(work(
-                    Rc::clone(&shared),
-                    Rc::clone(&dispatcher),
-                    sender.clone(),
-                ));
+                tokio::task::spawn_local(work(Live::new(&shared), Rc::clone(&dispatcher)));
             }
-            drop(sender);
         }
     }
 
-    let mut collector = Collector::new(plan);
-    let mut line = String::with_capacity(256);
-    // Every task holds a sender; the channel closes when the last request is done.
-    while let Some(event) = receiver.recv().await {
-        match event {
-            Event::Finished(finished) => {
-                // Slots only name endpoints of the (non-empty) plan.
-                let endpoint = &plan.endpoints[finished.endpoint];
-                let ts = start_wall
-                    .checked_add(finished.anchor.saturating_duration_since(start))
-                    .unwrap_or(start_wall);
-                let record = Record {
-                    ts,
-                    session_id: Cow::Borrowed(&session_id),
-                    tool: Cow::Borrowed(&endpoint.tool),
-                    step: Cow::Borrowed(&endpoint.step),
-                    ms: finished.ms,
-                    outcome: match &finished.reason {
-                        None => Outcome::Success,
-                        Some(reason) => Outcome::Error(Some(reason.as_text())),
-                    },
-                    measures: perf_record::Measures::new(),
-                };
-                let fields = ProbeFields {
-                    service_ms: finished.service_ms,
-                    lag_ms: finished.lag_ms,
-                    status: finished.status,
-                    bytes: finished.bytes,
-                    warmup: finished.phase == Phase::Warmup,
-                };
-                line.clear();
-                write_probe_record(&mut line, &record, &fields).map_err(ProbeError::Write)?;
-                sink.write_all(line.as_bytes()).map_err(ProbeError::Write)?;
-                collector.add(&finished);
+    // Write the records as they fill the buffer, until the last task is done.
+    let mut writing = String::with_capacity(FLUSH_AT + 1024);
+    let result = std::future::poll_fn(|context| {
+        loop {
+            let mut recorder = shared.recorder.borrow_mut();
+            if let Some(error) = recorder.failed.take() {
+                return Poll::Ready(Err(ProbeError::Write(error)));
             }
-            Event::Dropped { endpoint, phase } => collector.add_dropped(endpoint, phase),
+            let done = recorder.live == 0;
+            if !done && recorder.buffer.len() < FLUSH_AT {
+                recorder.waiting = Some(context.waker().clone());
+                return Poll::Pending;
+            }
+            std::mem::swap(&mut recorder.buffer, &mut writing);
+            drop(recorder);
+            if let Err(error) = sink.write_all(writing.as_bytes()) {
+                return Poll::Ready(Err(ProbeError::Write(error)));
+            }
+            writing.clear();
+            if done {
+                return Poll::Ready(Ok(()));
+            }
         }
-    }
+    })
+    .await;
     monitor_done.set(true);
     let _ = monitor.await;
+    result?;
     sink.flush().map_err(ProbeError::Write)?;
     let oversleep = oversleep.borrow();
-    Ok(collector.finish(plan, config, start.elapsed(), &oversleep))
+    let elapsed = start.elapsed();
+    let collector = std::mem::replace(
+        &mut shared.recorder.borrow_mut().collector,
+        Collector::new(plan),
+    );
+    Ok(collector.finish(plan, config, elapsed, &oversleep))
 }
 
 /// The open model's pacer: slot `i` is due at `start + i / rate`.
 async fn pace(
-    shared: Rc<Shared>,
+    live: Live,
     dispatcher: Rc<RefCell<Dispatcher>>,
     rate_per_second: f64,
     max_in_flight: usize,
-    sender: mpsc::UnboundedSender<Event>,
 ) {
+    let shared = &live.0;
     let start = dispatcher.borrow().start;
     let interval = 1.0 / rate_per_second;
     let mut slot_number: u64 = 0;
@@ -503,38 +593,38 @@ async fn pace(
             tokio::task::yield_now().await;
         }
         if shared.in_flight.get() >= max_in_flight {
-            let _ = sender.send(Event::Dropped {
-                endpoint: slot.endpoint,
-                phase: slot.phase,
-            });
+            shared
+                .recorder
+                .borrow_mut()
+                .collector
+                .add_dropped(slot.endpoint, slot.phase);
             continue;
         }
         shared.in_flight.set(shared.in_flight.get() + 1);
-        let shared = Rc::clone(&shared);
-        let sender = sender.clone();
+        let live = Live::new(shared);
         tokio::task::spawn_local(async move {
+            let shared = &live.0;
             // An idle connection, the shared HTTP/2 one, or a new one (in `exchange`).
             let mut connection = None;
-            let finished = execute(&shared, slot, Some(due), &mut connection).await;
+            let timer = std::pin::pin!(tokio::time::sleep(shared.request_timeout));
+            let finished = execute(shared, slot, Some(due), &mut connection, timer).await;
             if let Some(connection) = connection {
                 shared.connector.give_back(connection);
             }
             shared
                 .in_flight
                 .set(shared.in_flight.get().saturating_sub(1));
-            let _ = sender.send(Event::Finished(finished));
+            shared.record(&finished);
         });
     }
 }
 
 /// One closed-model worker: sends its next request when the previous one ended, on its own
 /// connection (opened again when it closed or failed).
-async fn work(
-    shared: Rc<Shared>,
-    dispatcher: Rc<RefCell<Dispatcher>>,
-    sender: mpsc::UnboundedSender<Event>,
-) {
+async fn work(live: Live, dispatcher: Rc<RefCell<Dispatcher>>) {
+    let shared = &live.0;
     let mut connection = None;
+    let mut timer = std::pin::pin!(tokio::time::sleep(shared.request_timeout));
     loop {
         let slot = {
             let mut dispatcher = dispatcher.borrow_mut();
@@ -542,10 +632,8 @@ async fn work(
             dispatcher.next(offset)
         };
         let Some(slot) = slot else { break };
-        let finished = execute(&shared, slot, None, &mut connection).await;
-        if sender.send(Event::Finished(finished)).is_err() {
-            break;
-        }
+        let finished = execute(shared, slot, None, &mut connection, timer.as_mut()).await;
+        shared.record(&finished);
     }
 }
 
@@ -584,22 +672,31 @@ async fn execute(
     slot: Slot,
     intended: Option<Instant>,
     connection: &mut Option<Connection>,
+    mut timer: Pin<&mut Sleep>,
 ) -> Finished {
     let actual = Instant::now();
     // Slots only name endpoints of the (non-empty) plan.
     let endpoint = &shared.endpoints[slot.endpoint];
-    let response = match tokio::time::timeout(
-        shared.request_timeout,
-        exchange(shared, endpoint, slot.index, connection.take()),
-    )
-    .await
-    {
-        Ok((response, kept)) => {
+    // Moving a pending timer's deadline later is an atomic store in tokio, not a new timer:
+    // the closed-model worker's one timer serves all its requests.
+    timer
+        .as_mut()
+        .reset((actual + shared.request_timeout).into());
+    let mut exchanging = std::pin::pin!(exchange(shared, endpoint, slot.index, connection.take()));
+    let exchanged = std::future::poll_fn(|context| {
+        if let Poll::Ready(exchanged) = exchanging.as_mut().poll(context) {
+            return Poll::Ready(Some(exchanged));
+        }
+        timer.as_mut().poll(context).map(|()| None)
+    })
+    .await;
+    let response = match exchanged {
+        Some((response, kept)) => {
             *connection = kept.filter(|kept| shared.connector.keeps(kept));
             Some(response)
         }
-        // The connection, mid-exchange, was dropped with the future.
-        Err(_elapsed) => None,
+        // Timed out: the connection, mid-exchange, was dropped with the future.
+        None => None,
     };
     let end = Instant::now();
     let lag = intended.map(|intended| actual.saturating_duration_since(intended));
