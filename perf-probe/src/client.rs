@@ -9,9 +9,9 @@
 //! connects again; a failed connect is that request's record (`connect_refused`, `dns`, `tls`,
 //! `timeout`, `connect`).
 
-use std::cell::{Cell, RefCell};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,6 +25,7 @@ use tokio::net::TcpStream;
 use crate::load::Timeouts;
 use crate::plan::{HttpVersion, Plan};
 use crate::reason::{ErrorReason, classify_connect_io, classify_transport_error};
+use crate::run::lock;
 
 /// Why the client could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -89,15 +90,15 @@ pub(crate) struct Connector {
     connect_timeout: Duration,
     keep_alive: bool,
     /// Idle HTTP/1.1 connections of the open model.
-    idle: RefCell<Vec<http1::SendRequest<Full<Bytes>>>>,
+    idle: Mutex<Vec<http1::SendRequest<Full<Bytes>>>>,
     /// The shared HTTP/2 connection.
-    http2: RefCell<Option<http2::SendRequest<Full<Bytes>>>>,
+    http2: Mutex<Option<http2::SendRequest<Full<Bytes>>>>,
     /// Held while opening a connection that may turn out to be HTTP/2, so concurrent senders
     /// wait for that one connection instead of opening one each.
     connecting: tokio::sync::Mutex<()>,
     /// Set once an `https` connection in `auto` mode negotiated HTTP/1.1: later connects need
     /// not wait for each other.
-    negotiated_http1: Cell<bool>,
+    negotiated_http1: AtomicBool,
 }
 
 impl Connector {
@@ -131,22 +132,22 @@ impl Connector {
             version: plan.http_version,
             connect_timeout: timeouts.connect,
             keep_alive: plan.keep_alive,
-            idle: RefCell::new(Vec::new()),
-            http2: RefCell::new(None),
+            idle: Mutex::new(Vec::new()),
+            http2: Mutex::new(None),
             connecting: tokio::sync::Mutex::new(()),
-            negotiated_http1: Cell::new(false),
+            negotiated_http1: AtomicBool::new(false),
         })
     }
 
     /// A reusable open connection, if there is one: the shared HTTP/2 connection or an idle
     /// HTTP/1.1 one.
     pub(crate) fn reusable(&self) -> Option<Connection> {
-        if let Some(sender) = self.http2.borrow().as_ref()
+        if let Some(sender) = lock(&self.http2).as_ref()
             && !sender.is_closed()
         {
             return Some(Connection::Http2(sender.clone()));
         }
-        let mut idle = self.idle.borrow_mut();
+        let mut idle = lock(&self.idle);
         while let Some(sender) = idle.pop() {
             if !sender.is_closed() {
                 return Some(Connection::Http1(sender));
@@ -166,7 +167,7 @@ impl Connector {
             && self.keep_alive
             && !sender.is_closed()
         {
-            self.idle.borrow_mut().push(sender);
+            lock(&self.idle).push(sender);
         }
     }
 
@@ -175,22 +176,24 @@ impl Connector {
         let may_be_http2 = self.keep_alive
             && match self.version {
                 HttpVersion::Http2 => true,
-                HttpVersion::Auto => self.tls.is_some() && !self.negotiated_http1.get(),
+                HttpVersion::Auto => {
+                    self.tls.is_some() && !self.negotiated_http1.load(Ordering::Relaxed)
+                }
                 HttpVersion::Http1 => false,
             };
         if !may_be_http2 {
             return self.open().await;
         }
         let _connecting = self.connecting.lock().await;
-        if let Some(sender) = self.http2.borrow().as_ref()
+        if let Some(sender) = lock(&self.http2).as_ref()
             && !sender.is_closed()
         {
             return Ok(Connection::Http2(sender.clone()));
         }
         let connection = self.open().await?;
         match &connection {
-            Connection::Http2(sender) => *self.http2.borrow_mut() = Some(sender.clone()),
-            Connection::Http1(_) => self.negotiated_http1.set(true),
+            Connection::Http2(sender) => *lock(&self.http2) = Some(sender.clone()),
+            Connection::Http1(_) => self.negotiated_http1.store(true, Ordering::Relaxed),
         }
         Ok(connection)
     }
@@ -250,13 +253,13 @@ where
             .handshake(io)
             .await
             .map_err(|error| classify_transport_error(&error))?;
-        tokio::task::spawn_local(connection);
+        tokio::spawn(connection);
         Ok(Connection::Http2(sender))
     } else {
         let (sender, connection) = http1::handshake(io)
             .await
             .map_err(|error| classify_transport_error(&error))?;
-        tokio::task::spawn_local(connection);
+        tokio::spawn(connection);
         Ok(Connection::Http1(sender))
     }
 }

@@ -1,11 +1,12 @@
 //! The scheduler: open and closed load models on a single-threaded tokio runtime.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -94,8 +95,7 @@ pub fn run<W: Write>(
         .build()
         .map_err(ProbeError::Runtime)?;
     let connector = Connector::new(plan, &config.timeouts)?;
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, run_async(plan, config, connector, sink))
+    runtime.block_on(run_async(plan, config, connector, sink))
 }
 
 /// What every request task shares.
@@ -104,15 +104,15 @@ struct Shared {
     endpoints: Vec<Prepared>,
     request_timeout: Duration,
     open: bool,
-    in_flight: Cell<usize>,
-    recorder: RefCell<Recorder>,
+    in_flight: AtomicUsize,
+    recorder: Mutex<Recorder>,
 }
 
 impl Shared {
     fn record(&self, finished: &Finished) {
         // Slots only name endpoints of the (non-empty) plan.
         let endpoint = &self.endpoints[finished.endpoint];
-        self.recorder.borrow_mut().finished(endpoint, finished);
+        lock(&self.recorder).finished(endpoint, finished);
     }
 }
 
@@ -370,6 +370,12 @@ impl Dispatcher {
     }
 }
 
+/// Locks a mutex; a task that panicked while holding it cannot have left it inconsistent in a
+/// way that matters more than the run's result (the runtime reports the panic).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The formatted records wait in the recorder until they reach this many bytes (64 KiB), so
 /// the sink is written, and the run's own future woken, once per few hundred requests.
 const FLUSH_AT: usize = 64 << 10;
@@ -434,18 +440,18 @@ impl Recorder {
 }
 
 /// Counts a task as live while it exists; the last one to end wakes the run.
-struct Live(Rc<Shared>);
+struct Live(Arc<Shared>);
 
 impl Live {
-    fn new(shared: &Rc<Shared>) -> Live {
-        shared.recorder.borrow_mut().live += 1;
-        Live(Rc::clone(shared))
+    fn new(shared: &Arc<Shared>) -> Live {
+        lock(&shared.recorder).live += 1;
+        Live(Arc::clone(shared))
     }
 }
 
 impl Drop for Live {
     fn drop(&mut self) {
-        let mut recorder = self.0.recorder.borrow_mut();
+        let mut recorder = lock(&self.0.recorder);
         recorder.live = recorder.live.saturating_sub(1);
         if recorder.live == 0 {
             recorder.wake();
@@ -465,7 +471,7 @@ async fn run_async<W: Write>(
         .unwrap_or_else(|| format!("probe-{}", Timestamp::now().as_millisecond()));
     let start = Instant::now();
     let start_wall = Timestamp::now();
-    let shared = Rc::new(Shared {
+    let shared = Arc::new(Shared {
         connector,
         endpoints: plan
             .endpoints
@@ -474,8 +480,8 @@ async fn run_async<W: Write>(
             .collect(),
         request_timeout: config.timeouts.request,
         open: matches!(config.load.arrival, Arrival::Open { .. }),
-        in_flight: Cell::new(0),
-        recorder: RefCell::new(Recorder {
+        in_flight: AtomicUsize::new(0),
+        recorder: Mutex::new(Recorder {
             session_id,
             start,
             start_wall,
@@ -486,7 +492,7 @@ async fn run_async<W: Write>(
             waiting: None,
         }),
     });
-    let dispatcher = Rc::new(RefCell::new(Dispatcher {
+    let dispatcher = Arc::new(Mutex::new(Dispatcher {
         schedule: Schedule {
             endpoints: plan.endpoints.len() as u64,
             warmup: config.load.warmup,
@@ -501,11 +507,11 @@ async fn run_async<W: Write>(
         start,
     }));
 
-    let oversleep = Rc::new(RefCell::new(Oversleep::new()));
-    let monitor_done = Rc::new(Cell::new(false));
-    let monitor = tokio::task::spawn_local(hiccup_monitor(
-        Rc::clone(&oversleep),
-        Rc::clone(&monitor_done),
+    let oversleep = Arc::new(Mutex::new(Oversleep::new()));
+    let monitor_done = Arc::new(AtomicBool::new(false));
+    let monitor = tokio::spawn(hiccup_monitor(
+        Arc::clone(&oversleep),
+        Arc::clone(&monitor_done),
     ));
 
     match config.load.arrival {
@@ -513,16 +519,16 @@ async fn run_async<W: Write>(
             rate_per_second,
             max_in_flight,
         } => {
-            tokio::task::spawn_local(pace(
+            tokio::spawn(pace(
                 Live::new(&shared),
-                Rc::clone(&dispatcher),
+                Arc::clone(&dispatcher),
                 rate_per_second,
                 max_in_flight,
             ));
         }
         Arrival::Closed { concurrency } => {
             for _ in 0..concurrency {
-                tokio::task::spawn_local(work(Live::new(&shared), Rc::clone(&dispatcher)));
+                tokio::spawn(work(Live::new(&shared), Arc::clone(&dispatcher)));
             }
         }
     }
@@ -531,7 +537,7 @@ async fn run_async<W: Write>(
     let mut writing = String::with_capacity(FLUSH_AT + 1024);
     let result = std::future::poll_fn(|context| {
         loop {
-            let mut recorder = shared.recorder.borrow_mut();
+            let mut recorder = lock(&shared.recorder);
             if let Some(error) = recorder.failed.take() {
                 return Poll::Ready(Err(ProbeError::Write(error)));
             }
@@ -552,28 +558,25 @@ async fn run_async<W: Write>(
         }
     })
     .await;
-    monitor_done.set(true);
+    monitor_done.store(true, Ordering::Relaxed);
     let _ = monitor.await;
     result?;
     sink.flush().map_err(ProbeError::Write)?;
-    let oversleep = oversleep.borrow();
+    let oversleep = lock(&oversleep);
     let elapsed = start.elapsed();
-    let collector = std::mem::replace(
-        &mut shared.recorder.borrow_mut().collector,
-        Collector::new(plan),
-    );
+    let collector = std::mem::replace(&mut lock(&shared.recorder).collector, Collector::new(plan));
     Ok(collector.finish(plan, config, elapsed, &oversleep))
 }
 
 /// The open model's pacer: slot `i` is due at `start + i / rate`.
 async fn pace(
     live: Live,
-    dispatcher: Rc<RefCell<Dispatcher>>,
+    dispatcher: Arc<Mutex<Dispatcher>>,
     rate_per_second: f64,
     max_in_flight: usize,
 ) {
     let shared = &live.0;
-    let start = dispatcher.borrow().start;
+    let start = lock(&dispatcher).start;
     let interval = 1.0 / rate_per_second;
     let mut slot_number: u64 = 0;
     // A schedule past what an Instant can hold ends the run instead of panicking.
@@ -582,7 +585,7 @@ async fn pace(
         .and_then(|offset| start.checked_add(offset))
     {
         slot_number += 1;
-        let Some(slot) = dispatcher.borrow_mut().next(due - start) else {
+        let Some(slot) = lock(&dispatcher).next(due - start) else {
             break;
         };
         if Instant::now() < due {
@@ -592,17 +595,15 @@ async fn pace(
             // through every overdue slot at once.
             tokio::task::yield_now().await;
         }
-        if shared.in_flight.get() >= max_in_flight {
-            shared
-                .recorder
-                .borrow_mut()
+        if shared.in_flight.load(Ordering::Relaxed) >= max_in_flight {
+            lock(&shared.recorder)
                 .collector
                 .add_dropped(slot.endpoint, slot.phase);
             continue;
         }
-        shared.in_flight.set(shared.in_flight.get() + 1);
+        shared.in_flight.fetch_add(1, Ordering::Relaxed);
         let live = Live::new(shared);
-        tokio::task::spawn_local(async move {
+        tokio::spawn(async move {
             let shared = &live.0;
             // An idle connection, the shared HTTP/2 one, or a new one (in `exchange`).
             let mut connection = None;
@@ -611,9 +612,7 @@ async fn pace(
             if let Some(connection) = connection {
                 shared.connector.give_back(connection);
             }
-            shared
-                .in_flight
-                .set(shared.in_flight.get().saturating_sub(1));
+            shared.in_flight.fetch_sub(1, Ordering::Relaxed);
             shared.record(&finished);
         });
     }
@@ -621,13 +620,13 @@ async fn pace(
 
 /// One closed-model worker: sends its next request when the previous one ended, on its own
 /// connection (opened again when it closed or failed).
-async fn work(live: Live, dispatcher: Rc<RefCell<Dispatcher>>) {
+async fn work(live: Live, dispatcher: Arc<Mutex<Dispatcher>>) {
     let shared = &live.0;
     let mut connection = None;
     let mut timer = std::pin::pin!(tokio::time::sleep(shared.request_timeout));
     loop {
         let slot = {
-            let mut dispatcher = dispatcher.borrow_mut();
+            let mut dispatcher = lock(&dispatcher);
             let offset = dispatcher.start.elapsed();
             dispatcher.next(offset)
         };
@@ -638,13 +637,13 @@ async fn work(live: Live, dispatcher: Rc<RefCell<Dispatcher>>) {
 }
 
 /// Measures how late the runtime wakes a 1 ms timer: the generator's own scheduling oversleep.
-async fn hiccup_monitor(samples: Rc<RefCell<Oversleep>>, done: Rc<Cell<bool>>) {
+async fn hiccup_monitor(samples: Arc<Mutex<Oversleep>>, done: Arc<AtomicBool>) {
     const PERIOD: Duration = Duration::from_millis(1);
-    while !done.get() {
+    while !done.load(Ordering::Relaxed) {
         let deadline = Instant::now() + PERIOD;
         tokio::time::sleep_until(deadline.into()).await;
         let late = Instant::now().saturating_duration_since(deadline);
-        samples.borrow_mut().record(late.as_secs_f64() * 1e3);
+        lock(&samples).record(late.as_secs_f64() * 1e3);
     }
 }
 
