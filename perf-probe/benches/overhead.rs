@@ -49,7 +49,7 @@ fn overhead(criterion: &mut Criterion) {
     });
 }
 
-/// The closed model: `serviceMs` is `ms` (its digits are copied) and there is no `lagMs`.
+/// The closed model: `serviceMs` is `ms` and there is no `lagMs`.
 fn overhead_closed(criterion: &mut Criterion) {
     let start = Instant::now();
     let start_wall = Timestamp::now();
