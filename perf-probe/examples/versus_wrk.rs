@@ -144,6 +144,8 @@ fn main() {
         "probe (closed model, {connections} workers, 1 thread) vs wrk -t1 -c{connections} (the fair peer), {seconds}s each, alternating"
     );
     let mut ratios = Vec::new();
+    // wrk's CPU per request over the probe's: how efficient the probe is, whoever got the CPU.
+    let mut efficiencies = Vec::new();
     let mut probe_rates = Vec::new();
     let mut wrk_missing = false;
     for round in 1..=rounds {
@@ -162,6 +164,11 @@ fn main() {
             Some(peer) => {
                 let ratio = measured.rate / peer.rate;
                 ratios.push(ratio);
+                if let (Some(probe_cpu), Some(wrk_cpu)) =
+                    (measured.cpu_per_request, peer.cpu_per_request)
+                {
+                    efficiencies.push(wrk_cpu / probe_cpu);
+                }
                 println!(
                     "  round {round}: perf-probe {:.0} req/s ({} µs CPU/req), wrk {:.0} req/s ({} µs CPU/req): {:.0}%",
                     measured.rate,
@@ -187,6 +194,15 @@ fn main() {
             100.0 * ratios[ratios.len() - 1],
             ratios.len()
         );
+        if !efficiencies.is_empty() {
+            efficiencies.sort_by(f64::total_cmp);
+            println!(
+                "CPU per request, wrk / perf-probe: median {:.0}% (min {:.0}%, max {:.0}%): the rate ratio two equal cores would give",
+                100.0 * efficiencies[efficiencies.len() / 2],
+                100.0 * efficiencies[0],
+                100.0 * efficiencies[efficiencies.len() - 1]
+            );
+        }
         if let Some(two) = wrk(&url, 2, connections, seconds, ticks) {
             println!(
                 "for information, wrk -t2 -c{connections}: {:.0} req/s ({} µs CPU/req): two client threads and the server share 2 cores",

@@ -23,10 +23,10 @@
 //!
 //! HTTP/1.1 and HTTP/2 with keep-alive, `http` and `https` (rustls with the ring provider, the
 //! bundled web roots plus an optional `ca-file`), on a single-threaded tokio runtime with
-//! hyper-util's pooled client; the scheduling is this crate's own. Per measured request it keeps
-//! three `f64`s; the records go straight to the caller's sink. [`ProbeOutcome`] serializes to
-//! JSON for reports. The plan format, the record fields and measured speed are in the crate's
-//! README.
+//! direct hyper connections (a closed-model worker owns one; no pool); the scheduling is this
+//! crate's own. Per measured request it keeps three `f64`s; the records go straight to the
+//! caller's sink. [`ProbeOutcome`] serializes to JSON for reports. The plan format, the record
+//! fields and measured speed are in the crate's README.
 //!
 //! It is not for statistics beyond the run summary (`perf-stats`), for judging budgets
 //! (`perf-budget`), for reading logs (`perf-collect`) or for command-line parsing

@@ -70,38 +70,33 @@ impl ErrorReason {
     }
 }
 
-/// Classifies a client error by walking its source chain (io::Error's own inner error
-/// included, which `source()` skips).
-pub(crate) fn classify_client_error(error: &hyper_util::client::legacy::Error) -> ErrorReason {
-    let connect = error.is_connect();
+/// Classifies a failed exchange on an open connection (or its HTTP handshake) by walking the
+/// error's source chain (io::Error's own inner error included, which `source()` skips): a
+/// rustls error is `tls`, a timed-out socket `timeout`, anything else `protocol` (closed before
+/// the response, malformed response).
+pub(crate) fn classify_transport_error(error: &(dyn StdError + 'static)) -> ErrorReason {
     let mut current: Option<&(dyn StdError + 'static)> = Some(error);
     while let Some(error) = current {
         if error.downcast_ref::<rustls::Error>().is_some() {
             return ErrorReason::Tls;
         }
         if let Some(io) = error.downcast_ref::<std::io::Error>() {
-            if let Some(reason) = classify_io(io) {
-                return reason;
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return ErrorReason::Timeout;
             }
             if let Some(inner) = io.get_ref() {
-                if inner.downcast_ref::<rustls::Error>().is_some() {
-                    return ErrorReason::Tls;
-                }
                 current = Some(inner);
                 continue;
             }
         }
-        // hyper-util's connector error type is private; its message is stable.
-        if connect && error.to_string() == "dns error" {
-            return ErrorReason::Dns;
-        }
         current = error.source();
     }
-    if connect {
-        ErrorReason::Connect
-    } else {
-        ErrorReason::Protocol
-    }
+    ErrorReason::Protocol
+}
+
+/// Classifies a failed TCP connect.
+pub(crate) fn classify_connect_io(error: &std::io::Error) -> ErrorReason {
+    classify_io(error).unwrap_or(ErrorReason::Connect)
 }
 
 fn classify_io(error: &std::io::Error) -> Option<ErrorReason> {

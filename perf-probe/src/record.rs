@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::io;
 
-use perf_record::{Record, record_to_line};
+use perf_record::{Record, push_record};
 
 /// The fields a probe record adds after perf-record's own (readers ignore unknown fields).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,10 +54,9 @@ pub fn write_probe_record(
     record: &Record<'_>,
     fields: &ProbeFields,
 ) -> io::Result<()> {
-    let base = record_to_line(record)?;
-    // `record_to_line` always closes the object with `}`; reopen it to append our fields.
-    let open = base.strip_suffix('}').unwrap_or(&base);
-    line.push_str(open);
+    push_record(line, record)?;
+    // `push_record` always closes the object with `}\n`; reopen it to append our fields.
+    line.truncate(line.len() - "}\n".len());
     line.push_str(",\"serviceMs\":");
     push_number(line, fields.service_ms);
     if let Some(lag) = fields.lag_ms {

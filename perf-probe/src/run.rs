@@ -1,22 +1,27 @@
 //! The scheduler: open and closed load models on a single-threaded tokio runtime.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
+use std::future::Future;
 use std::io::Write;
-use std::rc::Rc;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{Request, Uri};
+use http::{HeaderMap, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use perf_record::{Outcome, Record, Timestamp};
-use tokio::sync::mpsc;
+use tokio::time::Sleep;
 
-use crate::client::{ClientError, HttpClient, build_client};
+use crate::client::{ClientError, Connection, Connector};
 use crate::load::{Amount, Arrival, Order, RunConfig, Warmup};
 use crate::outcome::{Collector, Oversleep, ProbeOutcome};
 use crate::plan::{Endpoint, Plan};
-use crate::reason::{ErrorReason, classify_client_error};
+use crate::reason::{ErrorReason, classify_transport_error};
 use crate::record::{ProbeFields, write_probe_record};
 
 /// Why a run could not be carried out. A failed *request* is never an error: it is a record.
@@ -67,11 +72,6 @@ pub(crate) struct Finished {
     pub(crate) reason: Option<ErrorReason>,
 }
 
-pub(crate) enum Event {
-    Finished(Finished),
-    Dropped { endpoint: usize, phase: Phase },
-}
-
 /// Probes the plan's endpoints under `config`'s load model, writing one record per request to
 /// `sink` (in completion order) and returning the per-endpoint summaries and the generator's
 /// self-check.
@@ -94,68 +94,139 @@ pub fn run<W: Write>(
         .enable_all()
         .build()
         .map_err(ProbeError::Runtime)?;
-    let client = build_client(plan, &config.timeouts)?;
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, run_async(plan, config, client, sink))
+    let connector = Connector::new(plan, &config.timeouts)?;
+    runtime.block_on(run_async(plan, config, connector, sink))
 }
 
 /// What every request task shares.
 struct Shared {
-    client: HttpClient,
+    connector: Connector,
     endpoints: Vec<Prepared>,
     request_timeout: Duration,
     open: bool,
-    in_flight: Cell<usize>,
+    in_flight: AtomicUsize,
+    recorder: Mutex<Recorder>,
 }
 
-/// An endpoint with its request parts ready to clone.
+impl Shared {
+    fn record(&self, finished: &Finished) {
+        // Slots only name endpoints of the (non-empty) plan.
+        let endpoint = &self.endpoints[finished.endpoint];
+        lock(&self.recorder).finished(endpoint, finished);
+    }
+}
+
+/// An endpoint with its request parts built once, ready to clone for every request.
 struct Prepared {
+    tool: String,
+    step: String,
     method: http::Method,
-    /// The full URI when the path has no placeholder.
-    fixed_uri: Option<Uri>,
-    /// `scheme://authority/prefix`, for paths with placeholders.
+    /// The URIs when the path has no placeholder (or always renders the same).
+    fixed: Option<Uris>,
+    /// `scheme://authority` and the base URL's path prefix, for paths with placeholders.
     origin: String,
+    prefix: String,
     template: crate::plan::PathTemplate,
-    headers: http::HeaderMap,
+    /// HTTP/1.1 headers: the endpoint's plus `host` (unless the plan sets one).
+    headers_http1: HeaderMap,
+    /// HTTP/2 headers: the endpoint's (the authority travels as `:authority`).
+    headers_http2: HeaderMap,
     body: Bytes,
     expect: crate::plan::Expect,
     checks: Vec<crate::plan::Check>,
 }
 
+/// The two forms of a request's URI.
+struct Uris {
+    /// HTTP/1.1's origin form, `/prefix/path?query`.
+    origin_form: Uri,
+    /// HTTP/2's absolute form, `scheme://authority/prefix/path?query`.
+    absolute: Uri,
+}
+
 impl Prepared {
     fn new(plan: &Plan, endpoint: &Endpoint) -> Prepared {
-        let origin = plan.base_url();
+        let origin = format!("{}://{}", plan.base.scheme, plan.base.authority);
+        let prefix = plan.base.prefix.clone();
         // A path whose placeholders (if any) always give the same value is built once.
         let first = endpoint.path.render(0);
-        let fixed_uri = if first == endpoint.path.render(1) {
-            Uri::try_from(format!("{origin}{first}")).ok()
+        let fixed = if first == endpoint.path.render(1) {
+            uris(&origin, &prefix, &first)
         } else {
             None
         };
+        let mut headers_http1 = endpoint.headers.clone();
+        if !headers_http1.contains_key(http::header::HOST)
+            && let Ok(host) = HeaderValue::try_from(host_header(plan))
+        {
+            headers_http1.insert(http::header::HOST, host);
+        }
         Prepared {
+            tool: endpoint.tool.clone(),
+            step: endpoint.step.clone(),
             method: endpoint.method.clone(),
-            fixed_uri,
+            fixed,
             origin,
+            prefix,
             template: endpoint.path.clone(),
-            headers: endpoint.headers.clone(),
+            headers_http1,
+            headers_http2: endpoint.headers.clone(),
             body: endpoint.body.clone(),
             expect: endpoint.expect.clone(),
             checks: endpoint.checks.clone(),
         }
     }
 
-    fn request(&self, index: u64) -> Option<Request<Full<Bytes>>> {
-        let uri = match &self.fixed_uri {
-            Some(uri) => uri.clone(),
+    /// Request number `index` of this endpoint, in the form `http2` or HTTP/1.1 needs.
+    fn request(&self, index: u64, http2: bool) -> Option<Request<Full<Bytes>>> {
+        let uri = match &self.fixed {
+            Some(uris) if http2 => uris.absolute.clone(),
+            Some(uris) => uris.origin_form.clone(),
             None => {
-                Uri::try_from(format!("{}{}", self.origin, self.template.render(index))).ok()?
+                let uris = uris(&self.origin, &self.prefix, &self.template.render(index))?;
+                if http2 {
+                    uris.absolute
+                } else {
+                    uris.origin_form
+                }
             }
         };
         let mut request = Request::new(Full::new(self.body.clone()));
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = uri;
-        *request.headers_mut() = self.headers.clone();
+        *request.headers_mut() = if http2 {
+            self.headers_http2.clone()
+        } else {
+            self.headers_http1.clone()
+        };
         Some(request)
+    }
+}
+
+fn uris(origin: &str, prefix: &str, path: &str) -> Option<Uris> {
+    let origin_form = if prefix.is_empty() {
+        Uri::try_from(path).ok()?
+    } else {
+        Uri::try_from(format!("{prefix}{path}")).ok()?
+    };
+    Some(Uris {
+        absolute: Uri::try_from(format!("{origin}{origin_form}")).ok()?,
+        origin_form,
+    })
+}
+
+/// The `host` header of HTTP/1.1 requests: the host, and the port unless it is the scheme's
+/// default (as browsers and hyper-util's client write it).
+fn host_header(plan: &Plan) -> String {
+    let authority = &plan.base.authority;
+    let default_port = if plan.base.scheme == http::uri::Scheme::HTTPS {
+        443
+    } else {
+        80
+    };
+    match authority.port_u16() {
+        Some(port) if port != default_port => format!("{}:{port}", authority.host()),
+        _ => authority.host().to_owned(),
     }
 }
 
@@ -299,14 +370,109 @@ impl Dispatcher {
     }
 }
 
+/// Locks a mutex; a task that panicked while holding it cannot have left it inconsistent in a
+/// way that matters more than the run's result (the runtime reports the panic).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The formatted records wait in the recorder until they reach this many bytes (64 KiB), so
+/// the sink is written, and the run's own future woken, once per few hundred requests.
+const FLUSH_AT: usize = 64 << 10;
+
+/// Formats every finished request into a buffer and keeps the statistics; shared by the tasks
+/// (one thread), so a request's record needs no channel and no wake-up.
+struct Recorder {
+    session_id: String,
+    start: Instant,
+    start_wall: Timestamp,
+    collector: Collector,
+    /// Formatted records not yet written to the sink.
+    buffer: String,
+    /// The first record that could not be formatted; the run stops with it.
+    failed: Option<std::io::Error>,
+    /// Tasks still sending (workers, the pacer, open-model requests).
+    live: usize,
+    /// The run's own future, to wake when the buffer is full, a record failed or the last
+    /// task ended.
+    waiting: Option<Waker>,
+}
+
+impl Recorder {
+    fn finished(&mut self, endpoint: &Prepared, finished: &Finished) {
+        let ts = self
+            .start_wall
+            .checked_add(finished.anchor.saturating_duration_since(self.start))
+            .unwrap_or(self.start_wall);
+        let record = Record {
+            ts,
+            session_id: Cow::Borrowed(&self.session_id),
+            tool: Cow::Borrowed(&endpoint.tool),
+            step: Cow::Borrowed(&endpoint.step),
+            ms: finished.ms,
+            outcome: match &finished.reason {
+                None => Outcome::Success,
+                Some(reason) => Outcome::Error(Some(reason.as_text())),
+            },
+            measures: perf_record::Measures::new(),
+        };
+        let fields = ProbeFields {
+            service_ms: finished.service_ms,
+            lag_ms: finished.lag_ms,
+            status: finished.status,
+            bytes: finished.bytes,
+            warmup: finished.phase == Phase::Warmup,
+        };
+        if let Err(error) = write_probe_record(&mut self.buffer, &record, &fields) {
+            self.failed.get_or_insert(error);
+        }
+        self.collector.add(finished);
+        if self.buffer.len() >= FLUSH_AT || self.failed.is_some() {
+            self.wake();
+        }
+    }
+
+    fn wake(&mut self) {
+        if let Some(waker) = self.waiting.take() {
+            waker.wake();
+        }
+    }
+}
+
+/// Counts a task as live while it exists; the last one to end wakes the run.
+struct Live(Arc<Shared>);
+
+impl Live {
+    fn new(shared: &Arc<Shared>) -> Live {
+        lock(&shared.recorder).live += 1;
+        Live(Arc::clone(shared))
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        let mut recorder = lock(&self.0.recorder);
+        recorder.live = recorder.live.saturating_sub(1);
+        if recorder.live == 0 {
+            recorder.wake();
+        }
+    }
+}
+
 async fn run_async<W: Write>(
     plan: &Plan,
     config: &RunConfig,
-    client: HttpClient,
+    connector: Connector,
     sink: &mut W,
 ) -> Result<ProbeOutcome, ProbeError> {
-    let shared = Rc::new(Shared {
-        client,
+    let session_id = config
+        .session_id
+        .clone()
+        .unwrap_or_else(|| format!("probe-{}", Timestamp::now().as_millisecond()));
+    let start = Instant::now();
+    let start_wall = Timestamp::now();
+    let shared = Arc::new(Shared {
+        connector,
         endpoints: plan
             .endpoints
             .iter()
@@ -314,15 +480,19 @@ async fn run_async<W: Write>(
             .collect(),
         request_timeout: config.timeouts.request,
         open: matches!(config.load.arrival, Arrival::Open { .. }),
-        in_flight: Cell::new(0),
+        in_flight: AtomicUsize::new(0),
+        recorder: Mutex::new(Recorder {
+            session_id,
+            start,
+            start_wall,
+            collector: Collector::new(plan),
+            buffer: String::with_capacity(FLUSH_AT + 1024),
+            failed: None,
+            live: 0,
+            waiting: None,
+        }),
     });
-    let session_id = config
-        .session_id
-        .clone()
-        .unwrap_or_else(|| format!("probe-{}", Timestamp::now().as_millisecond()));
-    let start = Instant::now();
-    let start_wall = Timestamp::now();
-    let dispatcher = Rc::new(RefCell::new(Dispatcher {
+    let dispatcher = Arc::new(Mutex::new(Dispatcher {
         schedule: Schedule {
             endpoints: plan.endpoints.len() as u64,
             warmup: config.load.warmup,
@@ -336,13 +506,12 @@ async fn run_async<W: Write>(
         per_endpoint: vec![0; plan.endpoints.len()],
         start,
     }));
-    let (sender, mut receiver) = mpsc::unbounded_channel::<Event>();
 
-    let oversleep = Rc::new(RefCell::new(Oversleep::new()));
-    let monitor_done = Rc::new(Cell::new(false));
-    let monitor = tokio::task::spawn_local(hiccup_monitor(
-        Rc::clone(&oversleep),
-        Rc::clone(&monitor_done),
+    let oversleep = Arc::new(Mutex::new(Oversleep::new()));
+    let monitor_done = Arc::new(AtomicBool::new(false));
+    let monitor = tokio::spawn(hiccup_monitor(
+        Arc::clone(&oversleep),
+        Arc::clone(&monitor_done),
     ));
 
     match config.load.arrival {
@@ -350,80 +519,64 @@ async fn run_async<W: Write>(
             rate_per_second,
             max_in_flight,
         } => {
-            tokio::task::spawn_local(pace(
-                Rc::clone(&shared),
-                Rc::clone(&dispatcher),
+            tokio::spawn(pace(
+                Live::new(&shared),
+                Arc::clone(&dispatcher),
                 rate_per_second,
                 max_in_flight,
-                sender,
             ));
         }
         Arrival::Closed { concurrency } => {
             for _ in 0..concurrency {
-                tokio::task::spawn_local(work(
-                    Rc::clone(&shared),
-                    Rc::clone(&dispatcher),
-                    sender.clone(),
-                ));
+                tokio::spawn(work(Live::new(&shared), Arc::clone(&dispatcher)));
             }
-            drop(sender);
         }
     }
 
-    let mut collector = Collector::new(plan);
-    let mut line = String::with_capacity(256);
-    // Every task holds a sender; the channel closes when the last request is done.
-    while let Some(event) = receiver.recv().await {
-        match event {
-            Event::Finished(finished) => {
-                // Slots only name endpoints of the (non-empty) plan.
-                let endpoint = &plan.endpoints[finished.endpoint];
-                let ts = start_wall
-                    .checked_add(finished.anchor.saturating_duration_since(start))
-                    .unwrap_or(start_wall);
-                let record = Record {
-                    ts,
-                    session_id: Cow::Borrowed(&session_id),
-                    tool: Cow::Borrowed(&endpoint.tool),
-                    step: Cow::Borrowed(&endpoint.step),
-                    ms: finished.ms,
-                    outcome: match &finished.reason {
-                        None => Outcome::Success,
-                        Some(reason) => Outcome::Error(Some(reason.as_text())),
-                    },
-                    measures: perf_record::Measures::new(),
-                };
-                let fields = ProbeFields {
-                    service_ms: finished.service_ms,
-                    lag_ms: finished.lag_ms,
-                    status: finished.status,
-                    bytes: finished.bytes,
-                    warmup: finished.phase == Phase::Warmup,
-                };
-                line.clear();
-                write_probe_record(&mut line, &record, &fields).map_err(ProbeError::Write)?;
-                sink.write_all(line.as_bytes()).map_err(ProbeError::Write)?;
-                collector.add(&finished);
+    // Write the records as they fill the buffer, until the last task is done.
+    let mut writing = String::with_capacity(FLUSH_AT + 1024);
+    let result = std::future::poll_fn(|context| {
+        loop {
+            let mut recorder = lock(&shared.recorder);
+            if let Some(error) = recorder.failed.take() {
+                return Poll::Ready(Err(ProbeError::Write(error)));
             }
-            Event::Dropped { endpoint, phase } => collector.add_dropped(endpoint, phase),
+            let done = recorder.live == 0;
+            if !done && recorder.buffer.len() < FLUSH_AT {
+                recorder.waiting = Some(context.waker().clone());
+                return Poll::Pending;
+            }
+            std::mem::swap(&mut recorder.buffer, &mut writing);
+            drop(recorder);
+            if let Err(error) = sink.write_all(writing.as_bytes()) {
+                return Poll::Ready(Err(ProbeError::Write(error)));
+            }
+            writing.clear();
+            if done {
+                return Poll::Ready(Ok(()));
+            }
         }
-    }
-    monitor_done.set(true);
+    })
+    .await;
+    monitor_done.store(true, Ordering::Relaxed);
     let _ = monitor.await;
+    result?;
     sink.flush().map_err(ProbeError::Write)?;
-    let oversleep = oversleep.borrow();
-    Ok(collector.finish(plan, config, start.elapsed(), &oversleep))
+    let oversleep = lock(&oversleep);
+    let elapsed = start.elapsed();
+    let collector = std::mem::replace(&mut lock(&shared.recorder).collector, Collector::new(plan));
+    Ok(collector.finish(plan, config, elapsed, &oversleep))
 }
 
 /// The open model's pacer: slot `i` is due at `start + i / rate`.
 async fn pace(
-    shared: Rc<Shared>,
-    dispatcher: Rc<RefCell<Dispatcher>>,
+    live: Live,
+    dispatcher: Arc<Mutex<Dispatcher>>,
     rate_per_second: f64,
     max_in_flight: usize,
-    sender: mpsc::UnboundedSender<Event>,
 ) {
-    let start = dispatcher.borrow().start;
+    let shared = &live.0;
+    let start = lock(&dispatcher).start;
     let interval = 1.0 / rate_per_second;
     let mut slot_number: u64 = 0;
     // A schedule past what an Instant can hold ends the run instead of panicking.
@@ -432,7 +585,7 @@ async fn pace(
         .and_then(|offset| start.checked_add(offset))
     {
         slot_number += 1;
-        let Some(slot) = dispatcher.borrow_mut().next(due - start) else {
+        let Some(slot) = lock(&dispatcher).next(due - start) else {
             break;
         };
         if Instant::now() < due {
@@ -442,54 +595,55 @@ async fn pace(
             // through every overdue slot at once.
             tokio::task::yield_now().await;
         }
-        if shared.in_flight.get() >= max_in_flight {
-            let _ = sender.send(Event::Dropped {
-                endpoint: slot.endpoint,
-                phase: slot.phase,
-            });
+        if shared.in_flight.load(Ordering::Relaxed) >= max_in_flight {
+            lock(&shared.recorder)
+                .collector
+                .add_dropped(slot.endpoint, slot.phase);
             continue;
         }
-        shared.in_flight.set(shared.in_flight.get() + 1);
-        let shared = Rc::clone(&shared);
-        let sender = sender.clone();
-        tokio::task::spawn_local(async move {
-            let finished = execute(&shared, slot, Some(due)).await;
-            shared
-                .in_flight
-                .set(shared.in_flight.get().saturating_sub(1));
-            let _ = sender.send(Event::Finished(finished));
+        shared.in_flight.fetch_add(1, Ordering::Relaxed);
+        let live = Live::new(shared);
+        tokio::spawn(async move {
+            let shared = &live.0;
+            // An idle connection, the shared HTTP/2 one, or a new one (in `exchange`).
+            let mut connection = None;
+            let timer = std::pin::pin!(tokio::time::sleep(shared.request_timeout));
+            let finished = execute(shared, slot, Some(due), &mut connection, timer).await;
+            if let Some(connection) = connection {
+                shared.connector.give_back(connection);
+            }
+            shared.in_flight.fetch_sub(1, Ordering::Relaxed);
+            shared.record(&finished);
         });
     }
 }
 
-/// One closed-model worker: sends its next request when the previous one ended.
-async fn work(
-    shared: Rc<Shared>,
-    dispatcher: Rc<RefCell<Dispatcher>>,
-    sender: mpsc::UnboundedSender<Event>,
-) {
+/// One closed-model worker: sends its next request when the previous one ended, on its own
+/// connection (opened again when it closed or failed).
+async fn work(live: Live, dispatcher: Arc<Mutex<Dispatcher>>) {
+    let shared = &live.0;
+    let mut connection = None;
+    let mut timer = std::pin::pin!(tokio::time::sleep(shared.request_timeout));
     loop {
         let slot = {
-            let mut dispatcher = dispatcher.borrow_mut();
+            let mut dispatcher = lock(&dispatcher);
             let offset = dispatcher.start.elapsed();
             dispatcher.next(offset)
         };
         let Some(slot) = slot else { break };
-        let finished = execute(&shared, slot, None).await;
-        if sender.send(Event::Finished(finished)).is_err() {
-            break;
-        }
+        let finished = execute(shared, slot, None, &mut connection, timer.as_mut()).await;
+        shared.record(&finished);
     }
 }
 
 /// Measures how late the runtime wakes a 1 ms timer: the generator's own scheduling oversleep.
-async fn hiccup_monitor(samples: Rc<RefCell<Oversleep>>, done: Rc<Cell<bool>>) {
+async fn hiccup_monitor(samples: Arc<Mutex<Oversleep>>, done: Arc<AtomicBool>) {
     const PERIOD: Duration = Duration::from_millis(1);
-    while !done.get() {
+    while !done.load(Ordering::Relaxed) {
         let deadline = Instant::now() + PERIOD;
         tokio::time::sleep_until(deadline.into()).await;
         let late = Instant::now().saturating_duration_since(deadline);
-        samples.borrow_mut().record(late.as_secs_f64() * 1e3);
+        lock(&samples).record(late.as_secs_f64() * 1e3);
     }
 }
 
@@ -500,22 +654,48 @@ struct Response {
     reason: Option<ErrorReason>,
 }
 
-async fn execute(shared: &Shared, slot: Slot, intended: Option<Instant>) -> Finished {
+impl Response {
+    fn failed(reason: ErrorReason) -> Response {
+        Response {
+            status: None,
+            bytes: 0,
+            reason: Some(reason),
+        }
+    }
+}
+
+/// Sends slot's request on `connection` (or a reusable or new one) and reads the response.
+/// `connection` is left holding the connection when it may carry another request.
+async fn execute(
+    shared: &Shared,
+    slot: Slot,
+    intended: Option<Instant>,
+    connection: &mut Option<Connection>,
+    mut timer: Pin<&mut Sleep>,
+) -> Finished {
     let actual = Instant::now();
     // Slots only name endpoints of the (non-empty) plan.
     let endpoint = &shared.endpoints[slot.endpoint];
-    let response = match endpoint.request(slot.index) {
-        Some(request) => {
-            tokio::time::timeout(shared.request_timeout, send(shared, endpoint, request))
-                .await
-                .ok()
+    // Moving a pending timer's deadline later is an atomic store in tokio, not a new timer:
+    // the closed-model worker's one timer serves all its requests.
+    timer
+        .as_mut()
+        .reset((actual + shared.request_timeout).into());
+    let mut exchanging = std::pin::pin!(exchange(shared, endpoint, slot.index, connection.take()));
+    let exchanged = std::future::poll_fn(|context| {
+        if let Poll::Ready(exchanged) = exchanging.as_mut().poll(context) {
+            return Poll::Ready(Some(exchanged));
         }
-        // Paths are validated with the plan, so this cannot happen; count it, never panic.
-        None => Some(Response {
-            status: None,
-            bytes: 0,
-            reason: Some(ErrorReason::Protocol),
-        }),
+        timer.as_mut().poll(context).map(|()| None)
+    })
+    .await;
+    let response = match exchanged {
+        Some((response, kept)) => {
+            *connection = kept.filter(|kept| shared.connector.keeps(kept));
+            Some(response)
+        }
+        // Timed out: the connection, mid-exchange, was dropped with the future.
+        None => None,
     };
     let end = Instant::now();
     let lag = intended.map(|intended| actual.saturating_duration_since(intended));
@@ -525,11 +705,7 @@ async fn execute(shared: &Shared, slot: Slot, intended: Option<Instant>) -> Fini
         // A timed-out request is a failed sample whose service time is the timeout.
         None => (
             shared.request_timeout,
-            Response {
-                status: None,
-                bytes: 0,
-                reason: Some(ErrorReason::Timeout),
-            },
+            Response::failed(ErrorReason::Timeout),
         ),
     };
     let total = service + lag.unwrap_or_default();
@@ -550,21 +726,92 @@ async fn execute(shared: &Shared, slot: Slot, intended: Option<Instant>) -> Fini
     }
 }
 
+/// One request/response exchange, connecting first when there is no open connection. A
+/// request a reused connection could not take (it had closed; the request was not written)
+/// is sent once more on a new connection, as browsers and hyper-util's client do. Returns the
+/// connection when it is still usable.
+async fn exchange(
+    shared: &Shared,
+    endpoint: &Prepared,
+    index: u64,
+    connection: Option<Connection>,
+) -> (Response, Option<Connection>) {
+    let reused = connection
+        .filter(|connection| !connection.is_closed())
+        .or_else(|| shared.connector.reusable());
+    let (mut connection, mut retry) = match reused {
+        Some(connection) => (connection, true),
+        None => match shared.connector.connect().await {
+            Ok(connection) => (connection, false),
+            Err(reason) => return (Response::failed(reason), None),
+        },
+    };
+    // Paths are validated with the plan, so this cannot fail; count it, never panic.
+    let Some(mut request) = endpoint.request(index, connection.is_http2()) else {
+        return (Response::failed(ErrorReason::Protocol), Some(connection));
+    };
+    loop {
+        match send_on(&mut connection, request).await {
+            Ok(response) => {
+                let response = read_response(endpoint, response).await;
+                return (response, Some(connection));
+            }
+            Err(mut error) => {
+                let unsent = error.take_message();
+                match unsent {
+                    Some(unsent) if retry => {
+                        retry = false;
+                        connection = match shared.connector.connect().await {
+                            Ok(connection) => connection,
+                            Err(reason) => return (Response::failed(reason), None),
+                        };
+                        // HTTP/1.1 and HTTP/2 want different URI forms and headers.
+                        request = if connection.is_http2() == unsent.uri().scheme().is_some() {
+                            unsent
+                        } else {
+                            match endpoint.request(index, connection.is_http2()) {
+                                Some(request) => request,
+                                None => return (Response::failed(ErrorReason::Protocol), None),
+                            }
+                        };
+                    }
+                    _ => {
+                        let reason = classify_transport_error(&error.into_error());
+                        return (Response::failed(reason), None);
+                    }
+                }
+            }
+        }
+    }
+}
+
+type SendError = hyper::client::conn::TrySendError<Request<Full<Bytes>>>;
+
+/// Sends on an open connection, once it can take a request. When it closed instead, the
+/// send fails at once and hands the request back (as it does whenever the request was not
+/// written), so the wait's own error says nothing more.
+async fn send_on(
+    connection: &mut Connection,
+    request: Request<Full<Bytes>>,
+) -> Result<http::Response<Incoming>, SendError> {
+    match connection {
+        Connection::Http1(sender) => {
+            let _closed = sender.ready().await;
+            sender.try_send_request(request).await
+        }
+        Connection::Http2(sender) => {
+            let _closed = sender.ready().await;
+            sender.try_send_request(request).await
+        }
+    }
+}
+
 /// Checks see at most this much of a body (16 MiB), so a huge response cannot exhaust memory;
 /// the rest is still read and counted in `bytes`.
 const MAX_CHECKED_BODY_BYTES: usize = 16 << 20;
 
-async fn send(shared: &Shared, endpoint: &Prepared, request: Request<Full<Bytes>>) -> Response {
-    let response = match shared.client.request(request).await {
-        Ok(response) => response,
-        Err(error) => {
-            return Response {
-                status: None,
-                bytes: 0,
-                reason: Some(classify_client_error(&error)),
-            };
-        }
-    };
+/// Reads the body to its end, counting its bytes, and decides `ok`.
+async fn read_response(endpoint: &Prepared, response: http::Response<Incoming>) -> Response {
     let status = response.status().as_u16();
     let mut body = response.into_body();
     let keep = !endpoint.checks.is_empty() && endpoint.expect.allows(status);

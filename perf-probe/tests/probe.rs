@@ -460,6 +460,85 @@ fn connections_are_kept_alive_unless_told_otherwise() {
 }
 
 #[test]
+fn each_closed_model_worker_owns_one_connection() {
+    use std::sync::atomic::Ordering;
+    let server = common::start();
+    let plan = quick(&server.base_url, &["/ok", "/health"]);
+    let run = probe(
+        &plan,
+        LoadArgs {
+            concurrency: Some(4),
+            ..samples(40)
+        },
+    );
+    assert_eq!(run.records.len(), 80);
+    assert!(run.records.iter().all(|record| record["ok"] == true));
+    assert_eq!(server.state.connections.load(Ordering::Relaxed), 4);
+}
+
+#[test]
+fn http2_multiplexes_every_worker_on_one_connection() {
+    use std::sync::atomic::Ordering;
+    let server = common::start();
+    let mut plan = quick(&server.base_url, &["/version"]);
+    plan.http_version = HttpVersion::Http2;
+    plan.endpoints[0].checks.push(Check {
+        name: "speaks HTTP/2".into(),
+        kind: CheckKind::Contains("HTTP/2.0".into()),
+    });
+    for load in [
+        LoadArgs {
+            concurrency: Some(6),
+            ..samples(30)
+        },
+        LoadArgs {
+            rate: Some(500.0),
+            ..samples(30)
+        },
+    ] {
+        let before = server.state.connections.load(Ordering::Relaxed);
+        let run = probe(&plan, load);
+        assert_eq!(run.records.len(), 30);
+        assert!(
+            run.records.iter().all(|record| record["ok"] == true),
+            "{}",
+            run.output
+        );
+        assert_eq!(server.state.connections.load(Ordering::Relaxed), before + 1);
+    }
+}
+
+#[test]
+fn a_connection_the_server_closes_is_opened_again() {
+    use std::sync::atomic::Ordering;
+    let server = common::start();
+    // `/close` answers with `connection: close`: every request needs a new connection, and
+    // none may fail for having been sent on the closed one.
+    let plan = quick(&server.base_url, &["/close"]);
+    for load in [
+        samples(5),
+        LoadArgs {
+            concurrency: Some(2),
+            ..samples(6)
+        },
+        LoadArgs {
+            rate: Some(200.0),
+            ..samples(5)
+        },
+    ] {
+        let before = server.state.connections.load(Ordering::Relaxed);
+        let run = probe(&plan, load);
+        assert!(
+            run.records.iter().all(|record| record["ok"] == true),
+            "{}",
+            run.output
+        );
+        let opened = server.state.connections.load(Ordering::Relaxed) - before;
+        assert_eq!(opened, run.records.len() as u64);
+    }
+}
+
+#[test]
 fn http2_prior_knowledge_works() {
     let server = common::start();
     // The server answers with the version it saw; a check turns that into `ok`.

@@ -173,6 +173,15 @@ async fn handle(state: &State, request: Request<Incoming>) -> Response<Full<Byte
             _ => reply(401, "no key"),
         },
         "/version" => reply(200, format!("{:?}", request.version())),
+        // The server closes the connection after this response.
+        "/close" => {
+            let mut response = reply(200, "bye");
+            response.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+            response
+        }
         _ if path.starts_with("/items/") => reply(200, "item"),
         _ => reply(404, "no route"),
     }
