@@ -59,6 +59,7 @@ mod compare;
 mod error;
 mod fingerprint;
 mod format;
+mod measures;
 mod numbers;
 
 pub use compare::{
@@ -71,3 +72,4 @@ pub use format::{
     BASELINE_FORMAT, BASELINE_SCHEMA_VERSION, Baseline, BaselineGroup, BuildConfig,
     DEFAULT_MAX_POINTS, LatencyStats, MAX_BASELINE_FILE_BYTES, build, load, parse, save,
 };
+pub use measures::{MeasureComparison, MeasureTest};
