@@ -17,7 +17,9 @@
 //!   every group compared in the run, which is exactly when the lower bound of the relative-change
 //!   interval the report shows exceeds the tolerance. Otherwise it is unchanged, improved (the
 //!   interval's upper bound below minus the tolerance; never a failure) or not comparable, always
-//!   with a structured [`Reason`].
+//!   with a structured [`Reason`]. Each record measure of a group is judged the same way in its
+//!   direction ([`MeasureComparison`]; for a handful of values, the rank test of a change of
+//!   scale), in the same Holm family.
 //!
 //! It is not for reading logs (perf-collect), computing the statistics themselves (perf-stats),
 //! deciding which budget rule sets a group's tolerance (perf-gate) or phrasing the result for
