@@ -415,7 +415,11 @@ impl Report {
             .flat_map(|comparison| &comparison.groups)
         {
             let verdict = verdicts.entry(group.key.clone()).or_insert(Verdict::Pass);
-            if group.verdict == ChangeVerdict::Regressed {
+            let measure_regressed = group
+                .measures
+                .iter()
+                .any(|measure| measure.verdict == ChangeVerdict::Regressed);
+            if group.verdict == ChangeVerdict::Regressed || measure_regressed {
                 *verdict = Verdict::Fail;
             }
         }

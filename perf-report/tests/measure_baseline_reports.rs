@@ -178,3 +178,15 @@ fn measure_comparison_openmetrics() {
         ExpositionFormat::OpenMetrics
     ));
 }
+
+#[test]
+fn measure_regressions_are_causes_in_the_html_report() {
+    let page = perf_report::render::html::render(&report());
+    assert!(
+        page.contains("[REGRESSED] peak_rss_mb +20.0% is worse by more than the 5.0% tolerance"),
+        "{page}"
+    );
+    assert!(page.contains("Caused by 2 group(s)"), "{page}");
+    let verdicts = report().group_verdicts();
+    assert_eq!(verdicts[&GroupKey::new("cli", "build")], Verdict::Fail);
+}
