@@ -5,12 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use perf_record::GroupKey;
 use serde::{Deserialize, Serialize};
 
-use perf_record::GroupSamples;
+use perf_record::{Direction, GroupSamples};
 use perf_stats::{Percentile, QuantileChangeTest, QuantileMethod, StatsError};
 
 use crate::error::BaselineError;
 use crate::fingerprint::{Fingerprint, FingerprintDifference};
 use crate::format::{Baseline, BaselineGroup, LatencyStats};
+use crate::measures::{self, MeasureComparison, PairTest};
 use crate::numbers;
 
 /// How to compare.
@@ -29,6 +30,9 @@ pub struct CompareConfig {
     /// The quantile definition of the compared percentile, on both sides. A gate run uses one
     /// method for every judge, so the comparison shows the same p95 as the budget checks.
     pub quantile_method: QuantileMethod,
+    /// Which way each record measure gets worse, per group (a budget entry's `"direction"`);
+    /// a measure not listed is higher-is-worse.
+    pub measure_directions: BTreeMap<GroupKey, BTreeMap<String, Direction>>,
 }
 
 impl Default for CompareConfig {
@@ -40,6 +44,7 @@ impl Default for CompareConfig {
             min_samples: 50,
             tolerance_overrides: BTreeMap::new(),
             quantile_method: QuantileMethod::default(),
+            measure_directions: BTreeMap::new(),
         }
     }
 }
@@ -159,6 +164,10 @@ pub struct GroupComparison {
     pub baseline_sample_count: u64,
     /// Latencies on the current side.
     pub current_sample_count: u64,
+    /// Every record measure of the group on either side (groups on both sides only), by name:
+    /// each compared by the same rule, in its own unit and direction. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<MeasureComparison>,
 }
 
 /// The comparison of a run against a baseline (the `baseline` section of a perf-gate report).
@@ -183,11 +192,30 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// Whether any group regressed (the gate fails, exit code 3).
+    /// Whether any group's latency or any of its measures regressed (the gate fails, exit
+    /// code 3).
     pub fn has_regression(&self) -> bool {
+        self.groups.iter().any(|group| {
+            group.verdict == ChangeVerdict::Regressed
+                || group
+                    .measures
+                    .iter()
+                    .any(|measure| measure.verdict == ChangeVerdict::Regressed)
+        })
+    }
+
+    /// How many (group, measure) pairs got `verdict`.
+    pub fn measure_count(&self, verdict: ChangeVerdict) -> usize {
         self.groups
             .iter()
-            .any(|group| group.verdict == ChangeVerdict::Regressed)
+            .flat_map(|group| &group.measures)
+            .filter(|measure| measure.verdict == verdict)
+            .count()
+    }
+
+    /// Whether any group has a measure comparison.
+    pub fn has_measures(&self) -> bool {
+        self.groups.iter().any(|group| !group.measures.is_empty())
     }
 
     /// How many groups got `verdict`.
@@ -208,6 +236,13 @@ impl Comparison {
 /// together. A group regresses exactly when its adjusted p-value is at most `alpha`, which is
 /// exactly when the lower bound of its shown interval (at the group's Holm level) exceeds the
 /// tolerance; it improved when the upper bound is below minus the tolerance.
+///
+/// Each record measure of a group on both sides is compared by the same rule in its direction
+/// (`measure_directions`), with the group's tolerance, and its p-value joins the same Holm family
+/// as the latencies, so the family-wise false-alarm rate holds over every (group, latency or
+/// measure) pair reported. A measure with too few values for the quantile test (fewer than the
+/// latency test needs) is compared by the rank test of a change of scale
+/// (`perf_stats::scale_change_test`), from 5 values a side. See `BASELINE.md`, "Measures".
 ///
 /// # Errors
 /// An out-of-range setting, a duplicate current group, or a current latency that is negative or
@@ -239,8 +274,9 @@ pub fn compare(
         .collect();
 
     let mut groups = Vec::with_capacity(all_keys.len());
-    // Index into `groups` and p-value of each tested group, for the Holm adjustment.
-    let mut tested: Vec<(usize, QuantileChangeTest)> = Vec::new();
+    // Where each tested pair's result goes (a group's latency or one of its measures) and its
+    // test, for the Holm adjustment over every pair.
+    let mut tested: Vec<(Slot, PairTest)> = Vec::new();
     for key in all_keys {
         let tolerance = config
             .tolerance_overrides
@@ -270,45 +306,77 @@ pub fn compare(
             tolerance,
             baseline_sample_count: outcome.baseline_count,
             current_sample_count: outcome.current_count,
+            measures: Vec::new(),
         };
         match outcome.tested {
             Ok(test) => {
                 comparison.relative_change = Some(test.test.relative_change);
                 comparison.p_value = Some(test.test.p_value);
                 comparison.mann_whitney_p_value = Some(test.mann_whitney_p_value);
-                tested.push((groups.len(), test.test));
+                tested.push((Slot::Latency(groups.len()), PairTest::Quantile(test.test)));
             }
             Err(reason) => comparison.reason = reason,
+        }
+        if let (Some(before), Some(now)) = (baseline.group(key), current.get(key)) {
+            let directions = config.measure_directions.get(key);
+            let compared = measures::compare_group(
+                key,
+                before,
+                now,
+                baseline.quantile_method(),
+                config,
+                tolerance,
+                directions,
+            )?;
+            for (index, (measure, test)) in compared.into_iter().enumerate() {
+                if let Some(test) = test {
+                    tested.push((Slot::Measure(groups.len(), index), test));
+                }
+                comparison.measures.push(measure);
+            }
         }
         groups.push(comparison);
     }
 
-    let p_values: Vec<f64> = tested.iter().map(|(_, test)| test.p_value).collect();
+    let p_values: Vec<f64> = tested.iter().map(|(_, test)| test.p_value()).collect();
     let adjusted = numbers::holm_adjust(&p_values).map_err(|source| BaselineError::Statistics {
         group: "every tested group".to_owned(),
         source,
     })?;
     let tested_count = tested.len();
-    for ((index, test), adjusted_p) in tested.iter().zip(adjusted) {
-        let group = &mut groups[*index];
-        group.adjusted_p_value = Some(adjusted_p);
-        let level = holm_level(config.alpha, test.p_value, adjusted_p, tested_count);
-        let bounds = test
-            .bounds(level)
-            .map_err(|source| BaselineError::Statistics {
-                group: group.key.to_string(),
-                source,
-            })?;
-        group.relative_change_interval = Some(bounds);
-        group.interval_confidence = Some(1.0 - level);
-        let (verdict, reason) = decide(
-            test.relative_change,
-            bounds.1,
-            group.tolerance,
-            adjusted_p <= config.alpha,
-        );
-        group.verdict = verdict;
-        group.reason = reason;
+    for ((slot, test), adjusted_p) in tested.iter().zip(adjusted) {
+        let level = holm_level(config.alpha, test.p_value(), adjusted_p, tested_count);
+        let rejected = adjusted_p <= config.alpha;
+        match *slot {
+            Slot::Latency(index) => {
+                let group = &mut groups[index];
+                group.adjusted_p_value = Some(adjusted_p);
+                let bounds = test
+                    .bounds(level)
+                    .map_err(|source| BaselineError::Statistics {
+                        group: group.key.to_string(),
+                        source,
+                    })?;
+                group.relative_change_interval = Some(bounds);
+                group.interval_confidence = Some(1.0 - level);
+                let change = group.relative_change.unwrap_or(0.0);
+                let (verdict, reason) = decide(change, bounds.1, group.tolerance, rejected);
+                group.verdict = verdict;
+                group.reason = reason;
+            }
+            Slot::Measure(index, measure) => {
+                let group = &mut groups[index];
+                let key = group.key.to_string();
+                let measure = &mut group.measures[measure];
+                let bounds = test
+                    .bounds(level)
+                    .map_err(|source| BaselineError::Statistics {
+                        group: format!("{key} {}", measure.name),
+                        source,
+                    })?;
+                measures::conclude(measure, adjusted_p, 1.0 - level, bounds, rejected);
+            }
+        }
     }
 
     Ok(Comparison {
@@ -359,6 +427,15 @@ fn validate_config(config: &CompareConfig) -> Result<(), BaselineError> {
     Ok(())
 }
 
+/// Where a tested pair's conclusion goes.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// The latency of `groups[index]`.
+    Latency(usize),
+    /// Measure `.1` of `groups[.0]`.
+    Measure(usize, usize),
+}
+
 /// The fewest stored order statistics a percentile that is not stored exactly needs on each
 /// side of it to be read from a subsampled baseline (about 1% of the default 2,000 points: p99
 /// is resolved, p99.9 is not).
@@ -381,12 +458,12 @@ struct Tested {
 
 /// The baseline's value of the metric: exact when stored (with the run's method) or when every
 /// latency is stored; read from a subsample only when it resolves the percentile.
-fn baseline_metric(
+pub(crate) fn baseline_metric(
     stats: &LatencyStats,
     baseline_method: Option<QuantileMethod>,
     config: &CompareConfig,
+    metric: Percentile,
 ) -> Result<Result<f64, Reason>, StatsError> {
-    let metric = config.metric;
     let recorded = stats
         .percentiles
         .get(&metric.to_string())
@@ -424,7 +501,9 @@ fn measure(
     let latency = baseline.and_then(|group| group.latency.as_ref());
     let baseline_value = match latency {
         None => Err(Reason::NoLatencies),
-        Some(stats) => baseline_metric(stats, baseline_method, config).map_err(statistics_error)?,
+        Some(stats) => {
+            baseline_metric(stats, baseline_method, config, metric).map_err(statistics_error)?
+        }
     };
     let current_value = match current.filter(|sorted| !sorted.is_empty()) {
         None => None,

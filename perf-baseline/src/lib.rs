@@ -17,7 +17,9 @@
 //!   every group compared in the run, which is exactly when the lower bound of the relative-change
 //!   interval the report shows exceeds the tolerance. Otherwise it is unchanged, improved (the
 //!   interval's upper bound below minus the tolerance; never a failure) or not comparable, always
-//!   with a structured [`Reason`].
+//!   with a structured [`Reason`]. Each record measure of a group is judged the same way in its
+//!   direction ([`MeasureComparison`]; for a handful of values, the rank test of a change of
+//!   scale), in the same Holm family.
 //!
 //! It is not for reading logs (perf-collect), computing the statistics themselves (perf-stats),
 //! deciding which budget rule sets a group's tolerance (perf-gate) or phrasing the result for
@@ -59,6 +61,7 @@ mod compare;
 mod error;
 mod fingerprint;
 mod format;
+mod measures;
 mod numbers;
 
 pub use compare::{
@@ -71,3 +74,4 @@ pub use format::{
     BASELINE_FORMAT, BASELINE_SCHEMA_VERSION, Baseline, BaselineGroup, BuildConfig,
     DEFAULT_MAX_POINTS, LatencyStats, MAX_BASELINE_FILE_BYTES, build, load, parse, save,
 };
+pub use measures::{MeasureComparison, MeasureTest};

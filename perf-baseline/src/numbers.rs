@@ -73,6 +73,17 @@ pub(crate) fn quantile_change_test(
     perf_stats::quantile_change_test(baseline, current, tolerance)
 }
 
+/// The one-sided rank test of a change of scale (small samples), `baseline` as stored: every
+/// value, or an evenly spaced subsample used as a sample of its size (conservative).
+pub(crate) fn scale_change_test(
+    baseline: &[f64],
+    current: &[f64],
+    tolerance: f64,
+    worse: perf_stats::Direction,
+) -> Result<perf_stats::ScaleChangeTest, StatsError> {
+    perf_stats::scale_change_test(baseline, current, tolerance, worse)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

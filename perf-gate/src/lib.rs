@@ -4,7 +4,9 @@
 //! same pass), [`gate`] scopes the budgets, evaluates them, compares with the baseline and builds
 //! the report, whose [`Verdict`](perf_report::Verdict) maps to the exit code. This crate is the
 //! one place where budgets meet baselines: a budget entry's `regression` rule sets its group's
-//! tolerance, its `min_samples` how many latencies each side of the comparison needs, and the
+//! tolerance (for its latency and its measures), a measure's `"direction"` which way the
+//! comparison judges that measure, its `min_samples` how many latencies each side of the
+//! comparison needs, and the
 //! budget file's `defaults.quantile_method` is the one quantile definition of the whole run, in the
 //! checks and in the comparison alike. [`ratchet`] proposes tighter budgets from a baseline.
 //!
@@ -47,7 +49,7 @@ use perf_collect::{
     Aggregation, CollectConfig, CollectError, CollectingSink, Collection, Filter, GroupBy,
     GroupingSink, ScanReport,
 };
-use perf_record::{GroupKey, GroupSamples, LatencyOf, ReportedStatistics};
+use perf_record::{Direction, GroupKey, GroupSamples, LatencyOf, ReportedStatistics};
 use perf_report::{Report, ReportSettings};
 use perf_stats::{Percentile, QuantileMethod};
 
@@ -224,6 +226,32 @@ pub fn regression_tolerances(
         .collect()
 }
 
+/// Which way each record measure gets worse, per group: the `"direction"` the most specific budget
+/// entry covering the group declares for it (groups of either side; a measure no entry names is
+/// higher-is-worse, and is left out).
+pub fn measure_directions(
+    budgets: &Budgets,
+    baseline: &Baseline,
+    current: &BTreeMap<GroupKey, GroupSamples>,
+) -> BTreeMap<GroupKey, BTreeMap<String, Direction>> {
+    let baseline_keys = baseline
+        .groups()
+        .iter()
+        .map(perf_baseline::BaselineGroup::key);
+    baseline_keys
+        .chain(current.keys().cloned())
+        .filter_map(|key| {
+            let directions: BTreeMap<String, Direction> = budgets
+                .resolve(&key)?
+                .measures
+                .iter()
+                .map(|measure| (measure.name.clone(), measure.direction))
+                .collect();
+            (!directions.is_empty()).then_some((key, directions))
+        })
+        .collect()
+}
+
 /// The whole gate: scope the budgets, evaluate them, compare with the baseline when there is
 /// one, and build the report (whose verdict is computed there, once).
 ///
@@ -343,6 +371,7 @@ fn judge(
                     .min_samples
                     .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
                 tolerance_overrides: regression_tolerances(&budgets, baseline, groups),
+                measure_directions: measure_directions(&budgets, baseline, groups),
                 ..compare_config(&config.comparison, method)
             };
             compare_with(baseline, compared, &compare)

@@ -64,8 +64,8 @@ pub use group::{
 };
 pub use jiff::Timestamp;
 pub use measure::{
-    MAX_MEASURE, MAX_MEASURE_NAME_BYTES, MeasureError, MeasureUnit, Measures, validate_measure,
-    validate_measure_name,
+    Direction, MAX_MEASURE, MAX_MEASURE_NAME_BYTES, MeasureError, MeasureUnit, Measures,
+    validate_measure, validate_measure_name,
 };
 pub use normalize::{http_reason, normalize_line, normalize_line_with};
 pub use parse::{parse_line, parse_line_reference, parse_line_reference_with, parse_line_with};

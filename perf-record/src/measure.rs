@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// The longest measure name, in bytes.
 pub const MAX_MEASURE_NAME_BYTES: usize = 64;
 
@@ -304,6 +306,39 @@ impl MeasureUnit {
 impl fmt::Display for MeasureUnit {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(self.symbol())
+    }
+}
+
+/// Which way a measure gets worse: declared per measure in the budget file (`"direction"`),
+/// used by the budget checks and the baseline comparison alike.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub enum Direction {
+    /// More is worse (memory, allocations, CPU time): a check passes when `observed <= limit`.
+    #[default]
+    HigherIsWorse,
+    /// More is better (throughput): a check passes when `observed >= limit`.
+    HigherIsBetter,
+}
+
+impl Direction {
+    /// The spelling of the budget file and the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::HigherIsWorse => "higher_is_worse",
+            Direction::HigherIsBetter => "higher_is_better",
+        }
+    }
+
+    /// Whether `observed` is within `limit` in this direction.
+    pub fn within(self, observed: f64, limit: f64) -> bool {
+        match self {
+            Direction::HigherIsWorse => observed <= limit,
+            Direction::HigherIsBetter => observed >= limit,
+        }
     }
 }
 

@@ -31,7 +31,11 @@ use serde::{Deserialize, Serialize};
 /// Version 4 (issue 19): a check's `status` may be `low_confidence`, `counts` has
 /// `low_confidence`, and a check has `headroom_at_bound` (the limit minus the interval's upper
 /// bound on a pass); `min_samples` is the check's own (per metric by default).
-pub const REPORT_SCHEMA_VERSION: u32 = 4;
+///
+/// Version 5 (issue 16): a baseline group may have `measures`, one comparison per record
+/// measure (`name`, `unit`, `direction`, `test`, `metric`, `verdict`, `reason`, values in the
+/// measure's unit, change, interval, p-values), and a measure regression fails the run.
+pub const REPORT_SCHEMA_VERSION: u32 = 5;
 
 /// The process exit codes of the `perf-gate` command: the contract with CI, defined once.
 ///
@@ -415,7 +419,11 @@ impl Report {
             .flat_map(|comparison| &comparison.groups)
         {
             let verdict = verdicts.entry(group.key.clone()).or_insert(Verdict::Pass);
-            if group.verdict == ChangeVerdict::Regressed {
+            let measure_regressed = group
+                .measures
+                .iter()
+                .any(|measure| measure.verdict == ChangeVerdict::Regressed);
+            if group.verdict == ChangeVerdict::Regressed || measure_regressed {
                 *verdict = Verdict::Fail;
             }
         }

@@ -263,17 +263,17 @@ fn json_report_round_trips_and_carries_its_schema_version() {
     let report = report();
     let rendered = json::render(&report).unwrap();
     let value: serde_json::Value = serde_json::from_str(&rendered).unwrap();
-    assert_eq!(value["schema_version"], 4);
+    assert_eq!(value["schema_version"], perf_report::REPORT_SCHEMA_VERSION);
     assert_eq!(value["verdict"], "fail");
     assert_eq!(
         value["checks"].as_array().unwrap().len(),
         report.checks().len()
     );
     assert_eq!(json::parse(&rendered).unwrap(), report);
-    let future = rendered.replacen("\"schema_version\": 4", "\"schema_version\": 5", 1);
+    let future = rendered.replacen("\"schema_version\": 5", "\"schema_version\": 6", 1);
     assert!(matches!(
         json::parse(&future),
-        Err(json::JsonReportError::SchemaVersion { found: 5, .. })
+        Err(json::JsonReportError::SchemaVersion { found: 6, .. })
     ));
     // The verdict and counts of a report read back are recomputed from its sections.
     let forged = rendered.replacen("\"verdict\": \"fail\"", "\"verdict\": \"pass\"", 1);

@@ -148,6 +148,14 @@ pub enum StatsError {
         /// The length of the series.
         length: usize,
     },
+    /// A value that cannot be negative is.
+    #[error("{what} needs values >= 0, got {value}")]
+    NegativeValue {
+        /// The test that was requested.
+        what: &'static str,
+        /// The offending value.
+        value: f64,
+    },
     /// A summary's percentiles are not in increasing order.
     #[error(
         "not monotonic: {lower_name} = {lower_value} is greater than {higher_name} = {higher_value}"

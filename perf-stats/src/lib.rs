@@ -17,7 +17,10 @@
 //!   [`quantile_change_test`] of one quantile's relative change (standard errors from
 //!   [`quantile_estimate`]: Siddiqui-Bloch-Gastwirth sparsity, Hall-Sheather bandwidth), whose
 //!   [`QuantileChangeTest::bounds`] agree with its p-value; a side may be an evenly spaced
-//!   subsample standing for a larger sample ([`SortedSample::subsample`]);
+//!   subsample standing for a larger sample ([`SortedSample::subsample`]); for samples too small
+//!   for a quantile's standard error, the rank test of a change of scale [`scale_change_test`]
+//!   (Mann-Whitney U against the scaled baseline, bounds inverted from it, Hodges-Lehmann
+//!   estimate);
 //! - change points in a series of per-run values: [`detect_change_points`] (E-divisive means with
 //!   Otava's deterministic t-test, a magnitude floor, a minimum segment length and forced
 //!   boundaries) and [`confirm_change`] on the raw samples (one-sided Mann-Whitney).
@@ -52,6 +55,7 @@ mod moments;
 mod percentile;
 mod quantile;
 mod quantile_test;
+mod scale_test;
 mod sketch;
 mod summary;
 
@@ -78,6 +82,7 @@ pub use quantile_test::{
     QuantileChangeTest, QuantileEstimate, SortedSample, hall_sheather_bandwidth, min_sample_size,
     quantile_change_test, quantile_estimate,
 };
+pub use scale_test::{SCALE_TEST_MIN_SAMPLES, ScaleChangeTest, scale_change_test};
 pub use sketch::{QuantileSketch, SketchConfig};
 pub use summary::{
     PercentileValue, Summary, SummaryConfig, check_monotonic, summarize, summarize_in_place,

@@ -314,7 +314,7 @@ fn trend_and_consecutive_rules_fail_only_when_the_history_confirms() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tree.path().join("out11/report.json")).unwrap())
             .unwrap();
-    assert_eq!(report["schema_version"], 4);
+    assert_eq!(report["schema_version"], perf_report::REPORT_SCHEMA_VERSION);
     assert_eq!(report["verdict"], "fail");
     let group = &report["history"]["groups"][0];
     assert_eq!(group["series"].as_array().unwrap().len(), 11);

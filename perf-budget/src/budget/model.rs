@@ -218,37 +218,7 @@ pub struct Limit {
     pub value: f64,
 }
 
-/// Which way a measure gets worse.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub enum Direction {
-    /// More is worse (memory, allocations, CPU time): a check passes when `observed <= limit`.
-    #[default]
-    HigherIsWorse,
-    /// More is better (throughput): a check passes when `observed >= limit`.
-    HigherIsBetter,
-}
-
-impl Direction {
-    /// The spelling of the budget file and the JSON report.
-    pub fn name(self) -> &'static str {
-        match self {
-            Direction::HigherIsWorse => "higher_is_worse",
-            Direction::HigherIsBetter => "higher_is_better",
-        }
-    }
-
-    /// Whether `observed` is within `limit` in this direction.
-    pub fn within(self, observed: f64, limit: f64) -> bool {
-        match self {
-            Direction::HigherIsWorse => observed <= limit,
-            Direction::HigherIsBetter => observed >= limit,
-        }
-    }
-}
+pub use perf_record::Direction;
 
 /// The limits an entry sets on one record measure (`"peak_rss_mb": {"max": 10}`).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,10 +1,14 @@
 //! Phrasing the baseline comparison: the sentences and cells every format shows, built from the
 //! comparison's numbers and structured reasons. A leaf: formats import it, it imports no format.
 
-use perf_baseline::{ChangeSize, ChangeVerdict as Verdict, Comparison, GroupComparison, Reason};
+use perf_baseline::{
+    ChangeSize, ChangeVerdict as Verdict, Comparison, GroupComparison, MeasureComparison,
+    MeasureTest, Reason,
+};
+use perf_record::{Direction, MeasureUnit};
 
 use super::duration::{Symbols, TimeUnit};
-use super::{Style, fixed, signed};
+use super::{Style, ValueUnit, fixed, format_value, signed};
 
 /// `regressed`, `improved`, `unchanged`, `not comparable`.
 pub(super) fn verdict_label(verdict: Verdict) -> &'static str {
@@ -44,18 +48,181 @@ pub(super) fn settings_sentence(comparison: &Comparison) -> String {
     )
 }
 
-/// `3 regressed, 1 improved, 10 unchanged, 2 not comparable`.
+/// `3 regressed, 1 improved, 10 unchanged, 2 not comparable`, and `; measures: 1 regressed, ...`
+/// when groups have measures.
 pub(super) fn counts_sentence(comparison: &Comparison) -> String {
-    [
-        Verdict::Regressed,
-        Verdict::Improved,
-        Verdict::Unchanged,
-        Verdict::NotComparable,
-    ]
-    .iter()
-    .map(|verdict| format!("{} {}", comparison.count(*verdict), verdict_label(*verdict)))
-    .collect::<Vec<_>>()
-    .join(", ")
+    let counts = |count: &dyn Fn(Verdict) -> usize| {
+        [
+            Verdict::Regressed,
+            Verdict::Improved,
+            Verdict::Unchanged,
+            Verdict::NotComparable,
+        ]
+        .iter()
+        .map(|verdict| format!("{} {}", count(*verdict), verdict_label(*verdict)))
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    let mut sentence = counts(&|verdict| comparison.count(verdict));
+    if comparison.has_measures() {
+        sentence.push_str("; measures: ");
+        sentence.push_str(&counts(&|verdict| comparison.measure_count(verdict)));
+    }
+    sentence
+}
+
+/// A measure of a group, as the report shows it: beside the group's latency row, with the
+/// measure's own unit, direction and test.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct MeasureRow<'a> {
+    /// The group.
+    pub group: &'a GroupComparison,
+    /// Its measure.
+    pub measure: &'a MeasureComparison,
+}
+
+/// Every group's measures in display order (regressions first, as the groups); within a
+/// verdict, by (tool, step) and name.
+pub(super) fn measure_rows_in_display_order(comparison: &Comparison) -> Vec<MeasureRow<'_>> {
+    let mut rows: Vec<MeasureRow<'_>> = comparison
+        .groups
+        .iter()
+        .flat_map(|group| {
+            group
+                .measures
+                .iter()
+                .map(move |measure| MeasureRow { group, measure })
+        })
+        .collect();
+    rows.sort_by_key(|row| verdict_rank(row.measure.verdict));
+    rows
+}
+
+impl MeasureRow<'_> {
+    /// `cli/build peak_rss_mb`.
+    pub(super) fn label(&self) -> String {
+        format!("{} {}", self.group.key, self.measure.name)
+    }
+
+    fn unit(&self) -> ValueUnit {
+        ValueUnit::Measure(MeasureUnit::of(&self.measure.name))
+    }
+
+    /// A value in the measure's unit (`120.00 MiB`, `812.00`), `--` when there is none.
+    pub(super) fn value_text(&self, value: Option<f64>, symbols: Symbols) -> String {
+        value.map_or_else(
+            || "--".to_owned(),
+            |value| format_value(value, self.unit(), Style::sentence(symbols)),
+        )
+    }
+
+    /// `p50 120.00 MiB -> 144.00 MiB`.
+    pub(super) fn values_text(&self, symbols: Symbols) -> String {
+        format!(
+            "{} {} -> {}",
+            self.measure.metric,
+            self.value_text(self.measure.baseline_value, symbols),
+            self.value_text(self.measure.current_value, symbols)
+        )
+    }
+
+    pub(super) fn change_text(&self) -> String {
+        percent(self.measure.relative_change)
+    }
+
+    pub(super) fn interval_text(&self) -> String {
+        interval(self.measure.relative_change_interval)
+    }
+
+    pub(super) fn p_text(&self) -> String {
+        p_value(self.measure.adjusted_p_value)
+    }
+
+    /// `rank test` / `p95 test`, and `higher is better` when declared.
+    pub(super) fn test_text(&self) -> String {
+        let test = match self.measure.test {
+            Some(MeasureTest::Rank) => "rank test".to_owned(),
+            Some(MeasureTest::Quantile) => format!("{} test", self.measure.metric),
+            None => "not tested".to_owned(),
+        };
+        match self.measure.direction {
+            Direction::HigherIsWorse => test,
+            Direction::HigherIsBetter => format!("{test}, higher is better"),
+        }
+    }
+
+    /// Why the measure got its verdict, in a sentence, as [`reason_sentence`] for a group.
+    pub(super) fn reason_sentence(&self, comparison: &Comparison) -> String {
+        let measure = self.measure;
+        let name = &measure.name;
+        match measure.reason {
+            Reason::NotInBaseline => format!("{name} is not in the baseline (a new measure)"),
+            Reason::NotInCurrent => format!("{name} is not in the current run"),
+            Reason::TooFewSamples {
+                baseline,
+                current,
+                needed,
+            } => format!(
+                "too few values of {name}: baseline n={baseline}, current n={current}, need {needed} on each side"
+            ),
+            Reason::ZeroBaseline => format!(
+                "baseline {} of {name} is 0, so a relative change is undefined",
+                measure.metric
+            ),
+            Reason::UnresolvedPercentile {
+                sample_count,
+                stored_points,
+            } => format!(
+                "the baseline does not store {} of {name} exactly and its {stored_points} order statistics of {sample_count} values cannot resolve it; rebuild the baseline",
+                measure.metric
+            ),
+            Reason::Tested { size, significant } => {
+                let change = format!("{name} {}", self.change_text());
+                let tolerance = format!("{}%", fixed(measure.tolerance * 100.0, 1));
+                let p = format!("adjusted p = {}", self.p_text());
+                let alpha = comparison.alpha;
+                let interval = self.interval_text();
+                let worse = match (measure.direction, size) {
+                    (Direction::HigherIsWorse, ChangeSize::AboveTolerance)
+                    | (Direction::HigherIsBetter, ChangeSize::BelowTolerance) => Some(true),
+                    (_, ChangeSize::WithinTolerance) => None,
+                    _ => Some(false),
+                };
+                let side = match size {
+                    ChangeSize::BelowTolerance => "below",
+                    _ => "above",
+                };
+                match (worse, significant) {
+                    (Some(true), true) => format!(
+                        "{change} is worse by more than the {tolerance} tolerance: its interval {interval} lies {side} it ({p} <= {alpha})"
+                    ),
+                    (Some(false), true) => format!(
+                        "{change} is better by more than the {tolerance} tolerance: its interval {interval} lies {side} it"
+                    ),
+                    (Some(_), false) => format!(
+                        "{change} is beyond the {tolerance} tolerance but its interval {interval} reaches into it ({p} > {alpha})"
+                    ),
+                    (None, _) => format!("{change} is within the {tolerance} tolerance ({p})"),
+                }
+            }
+            Reason::NoLatencies => format!("no values of {name} to compare"),
+            #[allow(unreachable_patterns)]
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// The change in numbers: `p50 120.00 MiB -> 144.00 MiB, +20.0%, interval [+19.1%, +20.9%],
+    /// adjusted p 1.8e-4 (rank test)`.
+    pub(super) fn change_detail(&self, symbols: Symbols) -> String {
+        format!(
+            "{}, {}, interval {}, adjusted p {} ({})",
+            self.values_text(symbols),
+            self.change_text(),
+            self.interval_text(),
+            self.p_text(),
+            self.test_text()
+        )
+    }
 }
 
 /// The style of a comparison table: the baseline and current values of every group in one unit.
@@ -127,14 +294,28 @@ pub(super) fn regression_detail(
 }
 
 pub(super) fn change_text(group: &GroupComparison) -> String {
-    group.relative_change.map_or_else(
+    percent(group.relative_change)
+}
+
+pub(super) fn interval_text(group: &GroupComparison) -> String {
+    interval(group.relative_change_interval)
+}
+
+pub(super) fn p_text(group: &GroupComparison) -> String {
+    p_value(group.adjusted_p_value)
+}
+
+/// `+30.0%`, `--` without a value.
+fn percent(change: Option<f64>) -> String {
+    change.map_or_else(
         || "--".to_owned(),
         |change| format!("{}%", signed(change * 100.0, 1)),
     )
 }
 
-pub(super) fn interval_text(group: &GroupComparison) -> String {
-    group.relative_change_interval.map_or_else(
+/// `[+27.8%, +32.2%]`, `--` without an interval.
+fn interval(bounds: Option<(f64, f64)>) -> String {
+    bounds.map_or_else(
         || "--".to_owned(),
         |(low, high)| {
             format!(
@@ -146,8 +327,9 @@ pub(super) fn interval_text(group: &GroupComparison) -> String {
     )
 }
 
-pub(super) fn p_text(group: &GroupComparison) -> String {
-    match group.adjusted_p_value {
+/// `0.0123`, `1.1e-101`, `--` without a p-value.
+fn p_value(p: Option<f64>) -> String {
+    match p {
         None => "--".to_owned(),
         Some(p) if p < 0.0001 => format!("{p:.1e}"),
         Some(p) => fixed(p, 4),

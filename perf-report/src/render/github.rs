@@ -314,6 +314,31 @@ fn baseline_annotations(comparison: &Comparison, config: &GithubConfig<'_>) -> V
             ),
         });
     }
+    for row in comparison::measure_rows_in_display_order(comparison) {
+        let level = match row.measure.verdict {
+            Verdict::Regressed => Level::Error,
+            Verdict::Improved => Level::Notice,
+            Verdict::Unchanged | Verdict::NotComparable => continue,
+        };
+        out.push(Annotation {
+            level,
+            rank: (0, -row.measure.relative_change.map_or(0.0, f64::abs)),
+            line: command(
+                level,
+                config.baseline_file,
+                &format!(
+                    "perf-gate {}: {}",
+                    comparison::verdict_label(row.measure.verdict),
+                    row.label()
+                ),
+                &format!(
+                    "{}: {}",
+                    row.reason_sentence(comparison),
+                    row.change_detail(Symbols::Unicode)
+                ),
+            ),
+        });
+    }
     out
 }
 

@@ -97,19 +97,42 @@ pub(super) fn why(report: &Report, symbols: Symbols, name: &dyn Fn(&str) -> Stri
     };
     if let Some(comparison) = report.baseline() {
         let regressions = regressions_by_change(comparison);
-        let phrases: Vec<String> = regressions
+        let mut sized: Vec<(f64, String)> = regressions
             .iter()
             .map(|group| {
-                format!(
-                    "{} {} {}",
-                    name(&group.key.to_string()),
-                    comparison.metric,
-                    comparison::change_text(group)
+                (
+                    group.relative_change.unwrap_or(f64::NEG_INFINITY),
+                    format!(
+                        "{} {} {}",
+                        name(&group.key.to_string()),
+                        comparison.metric,
+                        comparison::change_text(group)
+                    ),
                 )
             })
             .collect();
-        let mut part = count_of(regressions.len(), "regression", "regressions");
-        if regressions.is_empty() {
+        // A regressed measure counts as a regression, named with its measure.
+        let regressed_measures = comparison::measure_rows_in_display_order(comparison)
+            .into_iter()
+            .filter(|row| row.measure.verdict == ChangeVerdict::Regressed);
+        sized.extend(regressed_measures.map(|row| {
+            (
+                row.measure
+                    .relative_change
+                    .map_or(f64::NEG_INFINITY, f64::abs),
+                format!(
+                    "{} {} {}",
+                    name(&row.group.key.to_string()),
+                    row.measure.name,
+                    row.change_text()
+                ),
+            )
+        }));
+        // Largest change first; the sort is stable, so groups keep their order among equals.
+        sized.sort_by(|left, right| right.0.total_cmp(&left.0));
+        let phrases: Vec<String> = sized.into_iter().map(|(_, phrase)| phrase).collect();
+        let mut part = count_of(phrases.len(), "regression", "regressions");
+        if phrases.is_empty() {
             part.push_str(&format!(
                 " ({} compared)",
                 count_of(comparison.groups.len(), "group", "groups")
@@ -118,7 +141,7 @@ pub(super) fn why(report: &Report, symbols: Symbols, name: &dyn Fn(&str) -> Stri
             part.push_str(&examples(&phrases));
         }
         // The cause that failed the run comes first.
-        if !regressions.is_empty() && violations.is_empty() && !parts.is_empty() {
+        if !phrases.is_empty() && violations.is_empty() && !parts.is_empty() {
             parts.insert(0, part);
         } else {
             parts.push(part);

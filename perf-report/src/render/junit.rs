@@ -104,9 +104,14 @@ pub fn render(report: &Report) -> String {
     let all: Vec<&Check> = report.checks().iter().collect();
     let mut total = count(&all);
     let (baseline_tests, baseline_failures) = report.baseline().map_or((0, 0), |comparison| {
+        let measures = comparison
+            .groups
+            .iter()
+            .map(|group| group.measures.len())
+            .sum::<usize>();
         (
-            comparison.groups.len(),
-            comparison.count(Verdict::Regressed),
+            comparison.groups.len() + measures,
+            comparison.count(Verdict::Regressed) + comparison.measure_count(Verdict::Regressed),
         )
     });
     total.tests += baseline_tests;
@@ -274,10 +279,11 @@ fn status_type(status: CheckStatus) -> &'static str {
 /// a group that could not be compared is skipped. The comparison's settings are properties, so
 /// the test case names stay the same when the baseline changes.
 fn baseline_suite(comparison: &Comparison) -> String {
+    let measures = comparison::measure_rows_in_display_order(comparison);
     let (tests, failures, skipped) = (
-        comparison.groups.len(),
-        comparison.count(Verdict::Regressed),
-        comparison.count(Verdict::NotComparable),
+        comparison.groups.len() + measures.len(),
+        comparison.count(Verdict::Regressed) + comparison.measure_count(Verdict::Regressed),
+        comparison.count(Verdict::NotComparable) + comparison.measure_count(Verdict::NotComparable),
     );
     let mut out = format!(
         "  <testsuite name=\"perf-gate baseline\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n"
@@ -327,6 +333,45 @@ fn baseline_suite(comparison: &Comparison) -> String {
                     out,
                     ">\n      <system-out>{}</system-out>\n    </testcase>",
                     escape(&unchanged_detail(comparison, group))
+                );
+            }
+        }
+    }
+    // One test case per measure, named `step measure` (stable whichever test compared it;
+    // `time` is 0, a measure is not a duration).
+    let mut measures = measures;
+    measures.sort_by(|a, b| (&a.group.key, &a.measure.name).cmp(&(&b.group.key, &b.measure.name)));
+    for row in measures {
+        let name = format!("{} {}", row.group.key.step, row.measure.name);
+        let _ = write!(
+            out,
+            "    <testcase classname=\"baseline.{}\" name=\"{}\" time=\"0\"",
+            escape(&row.group.key.tool),
+            escape(&name),
+        );
+        let reason = row.reason_sentence(comparison);
+        match row.measure.verdict {
+            Verdict::Regressed => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure type=\"regressed\" message=\"{}\">{}</failure>\n    </testcase>",
+                    escape(&row.change_detail(Symbols::Unicode)),
+                    escape(&reason)
+                );
+            }
+            Verdict::NotComparable => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    escape(&reason)
+                );
+            }
+            Verdict::Improved | Verdict::Unchanged => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <system-out>{}: {}</system-out>\n    </testcase>",
+                    escape(&row.change_detail(Symbols::Unicode)),
+                    escape(&reason)
                 );
             }
         }

@@ -107,6 +107,9 @@ struct Parts {
     passing_checks: Vec<String>,
     /// The history section (the series and the rules' verdicts); empty without one.
     history: String,
+    /// The groups' measures: a table and the reasons of those that regressed or could not be
+    /// compared; empty when no group has a measure. Always kept whole, like the history.
+    measures: String,
 }
 
 struct Kept {
@@ -189,6 +192,7 @@ impl Parts {
             && report.counts().failed == 0;
         Parts {
             history: report.history().map(history_section).unwrap_or_default(),
+            measures: report.baseline().map(measures_table).unwrap_or_default(),
             head,
             baseline_head,
             baseline_first,
@@ -231,7 +235,10 @@ impl Parts {
             passing_groups: 0,
             passing_checks: 0,
         };
-        let mut frame = self.head.len() + self.history.len() + self.note(&none, max_bytes).len();
+        let mut frame = self.head.len()
+            + self.history.len()
+            + self.measures.len()
+            + self.note(&none, max_bytes).len();
         if !self.attention_checks.is_empty() {
             frame += CHECKS_HEADING.len() + CHECK_HEADER.len();
         }
@@ -347,6 +354,7 @@ impl Parts {
                     .map(|(_, reason)| reason.as_str()),
             );
         }
+        out.push_str(&self.measures);
         out
     }
 
@@ -472,6 +480,59 @@ fn baseline_head(comparison: &Comparison) -> String {
     );
     if let Some(warning) = comparison::environment_warning(comparison) {
         let _ = writeln!(out, "\n> **Warning:** {}", escape(&warning));
+    }
+    out
+}
+
+/// The measures of the compared groups: one row each (regressions first), then the reasons of
+/// those that regressed or could not be compared. Empty when no group has a measure.
+fn measures_table(comparison: &Comparison) -> String {
+    let rows = comparison::measure_rows_in_display_order(comparison);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n| Measure | Verdict | Metric | Baseline | Current | Change | Interval | Adj. p | Test |\n\
+         | --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |\n",
+    );
+    for row in &rows {
+        let verdict = match row.measure.verdict {
+            ChangeVerdict::Regressed => "**regressed**",
+            other => comparison::verdict_label(other),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {verdict} | {} | {} | {} | {} | {} | {} | {} |",
+            escape(&row.label()),
+            row.measure.metric,
+            row.value_text(row.measure.baseline_value, Symbols::Unicode),
+            row.value_text(row.measure.current_value, Symbols::Unicode),
+            row.change_text(),
+            row.interval_text(),
+            row.p_text(),
+            row.test_text()
+        );
+    }
+    let attention: Vec<String> = rows
+        .iter()
+        .filter(|row| {
+            matches!(
+                row.measure.verdict,
+                ChangeVerdict::Regressed | ChangeVerdict::NotComparable
+            )
+        })
+        .map(|row| {
+            format!(
+                "- {}: {}\n",
+                escape(&row.label()),
+                // perf-gate's own sentence: numbers and the measure's name (a-z, 0-9, _).
+                row.reason_sentence(comparison)
+            )
+        })
+        .collect();
+    if !attention.is_empty() {
+        out.push('\n');
+        out.extend(attention);
     }
     out
 }

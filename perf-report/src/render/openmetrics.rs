@@ -421,6 +421,50 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
         }
     }
 
+    let mut measure_change = Family::new(
+        "perf_gate_baseline_measure_change_ratio",
+        Gauge,
+        Some("ratio"),
+        "current / baseline - 1 of a record measure (the rank test: its Hodges-Lehmann estimate).",
+    );
+    let mut measure_change_verdict = Family::new(
+        "perf_gate_baseline_measure_change",
+        Gauge,
+        None,
+        "What the baseline comparison concluded for a group's record measure, in its direction.",
+    );
+    let mut measure_p_value = Family::new(
+        "perf_gate_baseline_measure_adjusted_p_value",
+        Gauge,
+        None,
+        "Holm-adjusted p-value of a record measure's baseline comparison (one family with the latencies).",
+    );
+    for group in report
+        .baseline()
+        .iter()
+        .flat_map(|comparison| &comparison.groups)
+    {
+        for measure in &group.measures {
+            let labels = [
+                ("tool", group.key.tool.as_str()),
+                ("step", group.key.step.as_str()),
+                ("measure", measure.name.as_str()),
+            ];
+            if let Some(relative) = measure.relative_change {
+                measure_change.push("", &labels, number(relative));
+            }
+            measure_change_verdict.push_states(
+                &labels,
+                "change",
+                &CHANGE_STATES,
+                change_name(measure.verdict),
+            );
+            if let Some(adjusted) = measure.adjusted_p_value {
+                measure_p_value.push("", &labels, number(adjusted));
+            }
+        }
+    }
+
     let mut out = String::new();
     for family in [
         &latency,
@@ -443,6 +487,9 @@ pub fn render(report: &Report, format: ExpositionFormat) -> String {
         &change,
         &change_verdict,
         &p_value,
+        &measure_change,
+        &measure_change_verdict,
+        &measure_p_value,
     ] {
         family.write(format, &mut out);
     }

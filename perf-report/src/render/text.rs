@@ -218,6 +218,57 @@ pub fn baseline_section(comparison: &Comparison, config: &TextConfig) -> String 
         line.push_str(&ascii(&comparison::reason_sentence(comparison, group)));
         let _ = writeln!(out, "{}", line.trim_end());
     }
+    out.push_str(&measures_section(comparison, config));
+    out
+}
+
+/// The groups' measures, one aligned line each (regressions first), after the groups; empty
+/// when no group has a measure.
+fn measures_section(comparison: &Comparison, config: &TextConfig) -> String {
+    let rows = comparison::measure_rows_in_display_order(comparison);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("  Measures:\n");
+    let cells: Vec<[String; 7]> = rows
+        .iter()
+        .map(|row| {
+            [
+                format!(
+                    "[{}]",
+                    comparison::verdict_label(row.measure.verdict).to_uppercase()
+                ),
+                ascii(&row.label()),
+                row.values_text(Symbols::Ascii),
+                row.change_text(),
+                row.interval_text(),
+                format!("p={}", row.p_text()),
+                format!("({})", row.test_text()),
+            ]
+        })
+        .collect();
+    let widths: [usize; 7] =
+        std::array::from_fn(|column| column_width(cells.iter().map(|row| row[column].as_str())));
+    for (cells, row) in cells.iter().zip(&rows) {
+        let mut line = String::from("    ");
+        let colour = match row.measure.verdict {
+            ChangeVerdict::Regressed => RED,
+            ChangeVerdict::NotComparable => YELLOW,
+            ChangeVerdict::Improved => GREEN,
+            ChangeVerdict::Unchanged => "",
+        };
+        for (column, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if column == 0 && !colour.is_empty() {
+                line.push_str(&paint(cell, colour, config));
+                line.push_str(&" ".repeat(width.saturating_sub(cell.len())));
+            } else {
+                let _ = write!(line, "{cell:<width$}");
+            }
+            line.push_str("  ");
+        }
+        line.push_str(&ascii(&row.reason_sentence(comparison)));
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
     out
 }
 

@@ -238,6 +238,21 @@ fn causes(out: &mut String, report: &Report, views: &[GroupView<'_>]) {
                         ))
                     }),
             )
+            .chain(view.comparison.into_iter().flat_map(|group| {
+                // A regressed record measure of the group, with its own sentence.
+                let comparison_section = report.baseline();
+                group
+                    .measures
+                    .iter()
+                    .filter(|measure| measure.verdict == perf_baseline::ChangeVerdict::Regressed)
+                    .filter_map(move |measure| {
+                        let row = comparison::MeasureRow { group, measure };
+                        Some(format!(
+                            "[REGRESSED] {}",
+                            row.reason_sentence(comparison_section?)
+                        ))
+                    })
+            }))
             .collect();
         let _ = writeln!(
             out,
