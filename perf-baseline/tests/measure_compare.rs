@@ -192,7 +192,7 @@ fn a_higher_is_better_measure_dropping_twenty_percent_regresses() {
     let side = |rng: &mut SplitMix64, rps: f64| {
         samples(
             rng.around(20, 40.0, 0.05),
-            &[("throughput_rps", rng.around(20, rps, 0.02))],
+            &[("client_rps", rng.around(20, rps, 0.02))],
         )
     };
     let before = passport(&one(side(&mut rng, 1000.0)));
@@ -201,12 +201,12 @@ fn a_higher_is_better_measure_dropping_twenty_percent_regresses() {
     let better = CompareConfig {
         measure_directions: BTreeMap::from([(
             key.clone(),
-            BTreeMap::from([("throughput_rps".to_owned(), Direction::HigherIsBetter)]),
+            BTreeMap::from([("client_rps".to_owned(), Direction::HigherIsBetter)]),
         )]),
         ..CompareConfig::default()
     };
     let comparison = compare(&before, &dropped, &better);
-    let rps = measure(&comparison, "throughput_rps");
+    let rps = measure(&comparison, "client_rps");
     assert_eq!(rps.direction, Direction::HigherIsBetter);
     assert_eq!(rps.verdict, Verdict::Regressed, "{rps:?}");
     assert_eq!(
@@ -221,13 +221,13 @@ fn a_higher_is_better_measure_dropping_twenty_percent_regresses() {
     // The same fall with the default direction is an improvement, never a failure.
     let default = compare(&before, &dropped, &CompareConfig::default());
     assert_eq!(
-        measure(&default, "throughput_rps").verdict,
+        measure(&default, "client_rps").verdict,
         Verdict::Improved
     );
     assert!(!default.has_regression());
     // A 20% rise of a higher-is-better measure is an improvement.
     let risen = compare(&before, &one(side(&mut rng, 1200.0)), &better);
-    assert_eq!(measure(&risen, "throughput_rps").verdict, Verdict::Improved);
+    assert_eq!(measure(&risen, "client_rps").verdict, Verdict::Improved);
     assert!(!risen.has_regression());
 }
 
@@ -239,7 +239,7 @@ fn many_values_use_the_latency_rule_in_both_directions() {
             rng.around(400, 40.0, 0.1),
             &[
                 ("allocs", rng.around(400, allocs, 0.05)),
-                ("throughput_rps", rng.around(400, rps, 0.05)),
+                ("client_rps", rng.around(400, rps, 0.05)),
             ],
         )
     };
@@ -247,12 +247,12 @@ fn many_values_use_the_latency_rule_in_both_directions() {
     let config = CompareConfig {
         measure_directions: BTreeMap::from([(
             GroupKey::new("cli", "build"),
-            BTreeMap::from([("throughput_rps".to_owned(), Direction::HigherIsBetter)]),
+            BTreeMap::from([("client_rps".to_owned(), Direction::HigherIsBetter)]),
         )]),
         ..CompareConfig::default()
     };
     let comparison = compare(&before, &one(side(&mut rng, 1200.0, 400.0)), &config);
-    for name in ["allocs", "throughput_rps"] {
+    for name in ["allocs", "client_rps"] {
         let compared = measure(&comparison, name);
         assert_eq!(compared.test, Some(MeasureTest::Quantile), "{compared:?}");
         assert_eq!(compared.metric, Percentile::P95);
@@ -261,7 +261,7 @@ fn many_values_use_the_latency_rule_in_both_directions() {
         let change = compared.relative_change.unwrap();
         assert!(low <= change && change <= high);
     }
-    let rps = measure(&comparison, "throughput_rps");
+    let rps = measure(&comparison, "client_rps");
     assert!(rps.relative_change_interval.unwrap().1 < -0.05, "{rps:?}");
     assert_eq!(measure(&comparison, "allocs").unit, "");
     // Latency unchanged: the group itself does not regress.

@@ -71,7 +71,7 @@ fn groups(rss_mb: f64, rps: f64) -> BTreeMap<GroupKey, GroupSamples> {
                 around(400, 40.0),
                 &[
                     ("allocs", around(400, 90.0)),
-                    ("throughput_rps", around(400, rps)),
+                    ("client_rps", around(400, rps)),
                 ],
             ),
         ),
@@ -91,7 +91,7 @@ fn report() -> Report {
         quantile_method: QuantileMethod::Linear,
         measure_directions: BTreeMap::from([(
             GroupKey::new("svc", "get"),
-            BTreeMap::from([("throughput_rps".to_owned(), Direction::HigherIsBetter)]),
+            BTreeMap::from([("client_rps".to_owned(), Direction::HigherIsBetter)]),
         )]),
         ..CompareConfig::default()
     };

@@ -22,14 +22,14 @@ fn runs(count: u32, rss_mb: f64, seed: u32) -> String {
         .collect()
 }
 
-/// `count` requests of svc/get with a `throughput_rps` measure around `rps`.
+/// `count` requests of svc/get with a `client_rps` measure around `rps`.
 fn requests(count: u32, rps: f64, seed: u32) -> String {
     (0..count)
         .map(|i| {
             let jitter = f64::from((i * 53 + seed * 7) % 41) / 20.0 - 1.0;
             format!(
                 "{{\"ts\":\"2025-10-16T11:{:02}:{:02}.000Z\",\"tool\":\"svc\",\"step\":\"get\",\"ms\":{},\"ok\":true,\
-                 \"measures\":{{\"throughput_rps\":{}}}}}\n",
+                 \"measures\":{{\"client_rps\":{}}}}}\n",
                 i / 60 % 60,
                 i % 60,
                 20.0 + 2.0 * jitter,
@@ -136,7 +136,7 @@ fn a_budget_declares_throughput_higher_is_better_for_the_baseline() {
     let budgets = tree.write(
         "budgets.json",
         r#"{ "svc": { "get": { "p95": 100,
-             "throughput_rps": { "min": 100, "direction": "higher_is_better" } } } }"#,
+             "client_rps": { "min": 100, "direction": "higher_is_better" } } } }"#,
     );
     let out_dir = tree.path().join("artifacts");
     let gate = |budgets: &str| {
@@ -162,7 +162,7 @@ fn a_budget_declares_throughput_higher_is_better_for_the_baseline() {
         .unwrap_or_default();
     assert_eq!(output.and_then(|o| o.status.code()), Some(3), "{stdout}");
     assert!(
-        stdout.starts_with("perf-gate FAIL: 1 regression (svc/get throughput_rps -20.0%)"),
+        stdout.starts_with("perf-gate FAIL: 1 regression (svc/get client_rps -20.0%)"),
         "{stdout}"
     );
     assert!(stdout.contains("p95 test, higher is better"), "{stdout}");
@@ -175,7 +175,7 @@ fn a_budget_declares_throughput_higher_is_better_for_the_baseline() {
         .unwrap_or_default();
     assert_eq!(output.and_then(|o| o.status.code()), Some(0), "{stdout}");
     assert!(
-        stdout.contains("[IMPROVED]  svc/get throughput_rps"),
+        stdout.contains("[IMPROVED]  svc/get client_rps"),
         "{stdout}"
     );
 }
