@@ -7,6 +7,7 @@ use perf_record::{GroupKey, GroupName, GroupSamples, Record};
 
 use crate::scan::{RecordSink, Scan, ScanReport};
 use crate::{CollectConfig, CollectError, scan};
+use hashbrown::HashTable;
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher as _;
@@ -170,7 +171,9 @@ fn merge_shard(parts: Vec<Shard>) -> Vec<(GroupName, GroupSamples)> {
 #[derive(Debug)]
 pub struct GroupingSink {
     group_by: GroupBy,
-    index: HashMap<Box<str>, HashMap<Box<str>, usize, FxBuildHasher>, FxBuildHasher>,
+    /// Slots of `groups`, by the hash of a group's two name parts ([`name_parts`]): one lookup
+    /// a record, comparing the record's borrowed strings with the stored names.
+    index: HashTable<usize>,
     groups: Vec<(GroupName, GroupSamples)>,
 }
 
@@ -179,13 +182,18 @@ impl GroupingSink {
     pub fn new(group_by: GroupBy) -> Self {
         Self {
             group_by,
-            index: HashMap::default(),
+            index: HashTable::new(),
             groups: Vec::new(),
         }
     }
 
     fn group(&mut self, first: &str, second: &str) -> &mut GroupSamples {
-        let slot = match self.index.get(first).and_then(|inner| inner.get(second)) {
+        let hash = hash_parts(first, second);
+        let groups = &self.groups;
+        let found = self
+            .index
+            .find(hash, |&slot| name_parts(&groups[slot].0) == (first, second));
+        let slot = match found {
             Some(&slot) => slot,
             None => {
                 let slot = self.groups.len();
@@ -198,15 +206,28 @@ impl GroupingSink {
                     GroupBy::Session => GroupName::Session(first.to_owned()),
                 };
                 self.groups.push((name, GroupSamples::default()));
-                self.index
-                    .entry(first.into())
-                    .or_default()
-                    .insert(second.into(), slot);
+                let groups = &self.groups;
+                self.index.insert_unique(hash, slot, |&slot| {
+                    let (first, second) = name_parts(&groups[slot].0);
+                    hash_parts(first, second)
+                });
                 slot
             }
         };
         &mut self.groups[slot].1
     }
+}
+
+/// The two strings a group is looked up by: (tool, step), or the one name and `""`.
+fn name_parts(name: &GroupName) -> (&str, &str) {
+    match name {
+        GroupName::ToolStep(key) => (&key.tool, &key.step),
+        GroupName::Tool(name) | GroupName::Session(name) => (name, ""),
+    }
+}
+
+fn hash_parts(first: &str, second: &str) -> u64 {
+    FxBuildHasher.hash_one((first, second))
 }
 
 impl RecordSink for GroupingSink {

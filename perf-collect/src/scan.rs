@@ -8,7 +8,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::sync::Arc;
 
 use camino::Utf8PathBuf;
-use perf_record::{ErrorKind, FieldMap, Line, Record, parse_line_with};
+use perf_record::{ErrorKind, FieldMap, Line, Record, parse_line_with, parse_text_with};
 use rayon::prelude::*;
 
 use crate::CollectError;
@@ -587,7 +587,7 @@ fn read_part<S: RecordSink>(
         let line = counts.lines;
         if at_file_start
             && counts.lines == counts.blank + 1
-            && let RawLine::Complete(bytes) | RawLine::Unterminated(bytes) = raw
+            && let Some(bytes) = raw.bytes()
         {
             *opens_document = opens_json_document(bytes);
         }
@@ -597,9 +597,10 @@ fn read_part<S: RecordSink>(
                 rejections.push(UnitRejection { line, kind, reason });
             }
         };
-        let (bytes, is_last_unterminated) = match raw {
-            RawLine::Complete(bytes) => (bytes, false),
-            RawLine::Unterminated(bytes) => (bytes, true),
+        let (parsed, is_last_unterminated) = match raw {
+            RawLine::Text(text) => (parse_text_with(text, fields), false),
+            RawLine::Complete(bytes) => (parse_line_with(bytes, fields), false),
+            RawLine::Unterminated(bytes) => (parse_line_with(bytes, fields), true),
             RawLine::TooLong { length } => {
                 reject(
                     ErrorKind::LineTooLong,
@@ -610,7 +611,7 @@ fn read_part<S: RecordSink>(
                 return;
             }
         };
-        match parse_line_with(bytes, fields) {
+        match parsed {
             Ok(Line::Blank) => counts.blank += 1,
             Ok(Line::Warmup(_)) if !filter.keeps_warmup() => counts.filtered_out += 1,
             Ok(Line::Record(record) | Line::Warmup(record)) => {

@@ -61,34 +61,44 @@ pub fn render_report(
 }
 
 /// `report.json`, `report.md` (at most `--max-bytes`), `junit.xml`, `metrics.txt` (OpenMetrics)
-/// and `report.html` in `out_dir`, each written atomically.
+/// and `report.html` in `out_dir`, each written atomically. They are rendered and written side
+/// by side (each write waits for its own fsyncs); every one is attempted, and the first error in
+/// that order is returned.
 pub fn write_artifacts(
     out_dir: &Utf8Path,
     report: &Report,
     rendering: Rendering<'_>,
 ) -> Result<()> {
+    const ARTIFACTS: [(&str, ReportFormat); 5] = [
+        ("report.json", ReportFormat::Json),
+        ("report.md", ReportFormat::Markdown),
+        ("junit.xml", ReportFormat::Junit),
+        ("metrics.txt", ReportFormat::Openmetrics),
+        ("report.html", ReportFormat::Html),
+    ];
     let rendering = rendering.plain();
-    write_file(
-        &out_dir.join("report.json"),
-        &render_report(report, ReportFormat::Json, rendering)?,
-    )?;
-    write_file(
-        &out_dir.join("report.md"),
-        &render_report(report, ReportFormat::Markdown, rendering)?,
-    )?;
-    write_file(
-        &out_dir.join("junit.xml"),
-        &render_report(report, ReportFormat::Junit, rendering)?,
-    )?;
-    write_file(
-        &out_dir.join("metrics.txt"),
-        &render_report(report, ReportFormat::Openmetrics, rendering)?,
-    )?;
-    write_file(
-        &out_dir.join("report.html"),
-        &render_report(report, ReportFormat::Html, rendering)?,
-    )?;
-    Ok(())
+    let written: Vec<Result<()>> = std::thread::scope(|scope| {
+        let writers: Vec<_> = ARTIFACTS
+            .map(|(name, format)| {
+                scope.spawn(move || {
+                    write_file(
+                        &out_dir.join(name),
+                        &render_report(report, format, rendering)?,
+                    )
+                })
+            })
+            .into_iter()
+            .collect();
+        writers
+            .into_iter()
+            .map(|writer| {
+                writer
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    written.into_iter().collect()
 }
 
 /// The `--out-dir` of `gate`: the run's files (reports, `latest.jsonl`, `probe.jsonl`,

@@ -342,20 +342,38 @@ fn judge(
         }
     };
     let method = budgets.defaults().quantile_method;
-    // The comparison sorts every group's sample, one group after another: sort them here in
-    // parallel instead (across groups, and within a large one), so that its own sorts find
-    // sorted input and cost one linear pass. The checks, the distributions and the history
-    // rules keep source order, so their sums (means) are exactly those of a run without a
-    // baseline.
-    let sorted_groups = baseline.and_then(|_| sorted_copy(groups));
-    let compared = sorted_groups.as_ref().unwrap_or(groups);
     let evaluate_config = EvaluateConfig {
         confidence_level: config.confidence_level,
         quantile_method: method,
     };
-    let mut evaluation =
-        perf_budget::evaluate_with_reported(&budgets, groups, reported, &evaluate_config)
-            .map_err(GateError::Evaluate)?;
+    // The evaluation and the comparison are independent: they run side by side. The comparison
+    // sorts every group's sample, one group after another: sort them first in parallel instead
+    // (across groups, and within a large one), so that its own sorts find sorted input and
+    // cost one linear pass. The checks, the distributions and the history rules keep source
+    // order, so their sums (means) are exactly those of a run without a baseline.
+    let (evaluation, comparison) = rayon::join(
+        || perf_budget::evaluate_with_reported(&budgets, groups, reported, &evaluate_config),
+        || {
+            baseline
+                .map(|baseline| {
+                    let sorted_groups = sorted_copy(groups);
+                    let compare = CompareConfig {
+                        min_samples: budgets
+                            .defaults()
+                            .min_samples
+                            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
+                        tolerance_overrides: regression_tolerances(&budgets, baseline, groups),
+                        measure_directions: measure_directions(&budgets, baseline, groups),
+                        ..compare_config(&config.comparison, method)
+                    };
+                    compare_with(baseline, sorted_groups.as_ref().unwrap_or(groups), &compare)
+                })
+                .transpose()
+        },
+    );
+    // An evaluation error first, as when they ran one after the other.
+    let mut evaluation = evaluation.map_err(GateError::Evaluate)?;
+    let comparison = comparison?;
     for check in &mut evaluation.checks {
         if untrusted.contains(&check.group) && check.observed.is_some() {
             check.status = perf_budget::CheckStatus::InsufficientSamples;
@@ -363,20 +381,6 @@ fn judge(
             check.marginal = false;
         }
     }
-    let comparison = baseline
-        .map(|baseline| {
-            let compare = CompareConfig {
-                min_samples: budgets
-                    .defaults()
-                    .min_samples
-                    .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-                tolerance_overrides: regression_tolerances(&budgets, baseline, groups),
-                measure_directions: measure_directions(&budgets, baseline, groups),
-                ..compare_config(&config.comparison, method)
-            };
-            compare_with(baseline, compared, &compare)
-        })
-        .transpose()?;
     let history = history
         .map(|store| {
             history_rules::judge_history(

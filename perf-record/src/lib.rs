@@ -68,7 +68,9 @@ pub use measure::{
     validate_measure, validate_measure_name,
 };
 pub use normalize::{http_reason, normalize_line, normalize_line_with};
-pub use parse::{parse_line, parse_line_reference, parse_line_reference_with, parse_line_with};
+pub use parse::{
+    parse_line, parse_line_reference, parse_line_reference_with, parse_line_with, parse_text_with,
+};
 pub use read::{
     DEFAULT_MAX_LINE_BYTES, LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom,
 };
