@@ -18,6 +18,8 @@
 //!   [`quantile_estimate`]: Siddiqui-Bloch-Gastwirth sparsity, Hall-Sheather bandwidth), whose
 //!   [`QuantileChangeTest::bounds`] agree with its p-value; a side may be an evenly spaced
 //!   subsample standing for a larger sample ([`SortedSample::subsample`]);
+//! - [`SplitMix64`], the seeded generator behind the bootstrap (and perf-gate's simulations),
+//!   the same stream on every platform;
 //! - change points in a series of per-run values: [`detect_change_points`] (E-divisive means with
 //!   Otava's deterministic t-test, a magnitude floor, a minimum segment length and forced
 //!   boundaries) and [`confirm_change`] on the raw samples (one-sided Mann-Whitney).
@@ -52,6 +54,7 @@ mod moments;
 mod percentile;
 mod quantile;
 mod quantile_test;
+mod rng;
 mod sketch;
 mod summary;
 
@@ -78,6 +81,7 @@ pub use quantile_test::{
     QuantileChangeTest, QuantileEstimate, SortedSample, hall_sheather_bandwidth, min_sample_size,
     quantile_change_test, quantile_estimate,
 };
+pub use rng::SplitMix64;
 pub use sketch::{QuantileSketch, SketchConfig};
 pub use summary::{
     PercentileValue, Summary, SummaryConfig, check_monotonic, summarize, summarize_in_place,
