@@ -78,8 +78,8 @@ pub use percentile::PERCENTILE_PATTERN;
 pub use percentile::{Percentile, PercentileError};
 pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
 pub use quantile_test::{
-    QuantileChangeTest, QuantileEstimate, SortedSample, hall_sheather_bandwidth, min_sample_size,
-    quantile_change_test, quantile_estimate,
+    QuantileChangeTest, QuantileEstimate, SortedSample, TAIL_BEYOND_WINDOW,
+    hall_sheather_bandwidth, min_sample_size, quantile_change_test, quantile_estimate,
 };
 pub use rng::SplitMix64;
 pub use sketch::{QuantileSketch, SketchConfig};
