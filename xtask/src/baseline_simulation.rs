@@ -223,6 +223,30 @@ pub fn ideal_power(
     Some(normal.cdf(excess / variance.sqrt() - normal.inverse_cdf(1.0 - ALPHA)))
 }
 
+/// The probability that the same ideal test calls the change "improved" (its upper bound
+/// below `-tolerance`): `Phi((-ln(1 + tol) - ln r) / se - z(1 - alpha))`; `None` as for
+/// [`ideal_power`].
+pub fn ideal_improved(
+    distribution: Distribution,
+    thresholds: &Thresholds,
+    change: Change,
+    baseline_samples: usize,
+    size: usize,
+) -> Option<f64> {
+    let regressed = ideal_power(distribution, thresholds, change, baseline_samples, size)?;
+    let normal = Normal::standard();
+    let z = normal.inverse_cdf(1.0 - ALPHA);
+    // ideal_power is Phi(d - z) with d = (ln r - ln(1 + tol)) / se; improved is
+    // Phi(-(ln r + ln(1 + tol)) / se - z) = Phi(-d - 2 ln(1 + tol) / se - z).
+    let d = normal.inverse_cdf(regressed) + z;
+    let ratio = p95_ratio(distribution, thresholds, change).ln();
+    let se = (ratio - TOLERANCE.ln_1p()) / d;
+    if !se.is_finite() || se <= 0.0 {
+        return Some(0.0);
+    }
+    Some(normal.cdf(-(ratio + TOLERANCE.ln_1p()) / se - z))
+}
+
 fn fingerprint() -> Fingerprint {
     Fingerprint {
         os: "linux".into(),
@@ -366,6 +390,8 @@ pub struct Row {
     pub p95_ratio: f64,
     /// Per size: the rates and the ideal test's power.
     pub cells: Vec<(usize, Rates, Option<f64>)>,
+    /// Per size: the ideal test's probability of "improved".
+    pub ideal_improved: Vec<Option<f64>>,
 }
 
 /// What to simulate.
@@ -392,7 +418,15 @@ pub fn simulate(settings: &Settings) -> Result<Vec<Row>, BaselineError> {
             let passport = passport(&mut rng, distribution, 1, *baseline_samples)?;
             for &change in changes {
                 let mut cells = Vec::new();
+                let mut improved = Vec::new();
                 for (size, trials) in SIZES.into_iter().zip(settings.trials) {
+                    improved.push(ideal_improved(
+                        distribution,
+                        &thresholds,
+                        change,
+                        *baseline_samples,
+                        size,
+                    ));
                     let rates = run(&mut rng, &passport, distribution, 1, change, size, trials)?;
                     let ideal =
                         ideal_power(distribution, &thresholds, change, *baseline_samples, size);
@@ -404,6 +438,7 @@ pub fn simulate(settings: &Settings) -> Result<Vec<Row>, BaselineError> {
                     baseline_samples: *baseline_samples,
                     p95_ratio: p95_ratio(distribution, &thresholds, change),
                     cells,
+                    ideal_improved: improved,
                 });
             }
         }
@@ -417,14 +452,19 @@ pub fn allowance(trials: usize) -> f64 {
 }
 
 /// The targets, one message per miss: false regressions within alpha (plus three binomial
-/// standard deviations) wherever the true p95 did not grow beyond the tolerance; no "improved"
-/// (at most 1% of trials, a one-sided bound at alpha) wherever the true p95 got worse; the p95
-/// +20% tail-only change on log-normal s=0.5 at n = 500 caught in at least 80% of trials; every
-/// shown interval agreeing with its verdict.
+/// standard deviations) wherever the true p95 did not grow beyond the tolerance; "improved"
+/// wherever the true p95 got worse in at most 1% of trials, or, where the ideal test itself errs
+/// that far more often (a +5% p95 at 200 noisy values), no more often than it does (plus three
+/// binomial standard deviations); the p95 +20% tail-only change on log-normal s=0.5 at n = 500
+/// caught in at least 80% of trials; every shown interval agreeing with its verdict.
 pub fn failures(rows: &[Row]) -> Vec<String> {
     let mut failures = Vec::new();
     for row in rows {
-        for (size, rates, _) in &row.cells {
+        for ((size, rates, _), ideal) in row.cells.iter().zip(&row.ideal_improved) {
+            let trials = rates.trials as f64;
+            let allowed_improved = ideal.map_or(0.01, |ideal| {
+                (ideal + 3.0 * (ideal * (1.0 - ideal) / trials).sqrt()).max(0.01)
+            });
             let context = format!(
                 "{} {} n={size} (baseline {})",
                 row.distribution.name(),
@@ -440,7 +480,7 @@ pub fn failures(rows: &[Row]) -> Vec<String> {
             if row.p95_ratio <= 1.0 + TOLERANCE && rates.regressed() > allowance(rates.trials) {
                 failures.push(format!("{context}: false alarms {:.3}", rates.regressed()));
             }
-            if row.p95_ratio > 1.0 + 1e-9 && rates.improved() > 0.01 {
+            if row.p95_ratio > 1.0 + 1e-9 && rates.improved() > allowed_improved {
                 failures.push(format!(
                     "{context}: improved {:.3} while the p95 grew",
                     rates.improved()
