@@ -15,49 +15,25 @@ use perf_baseline::{
     Comparison, Fingerprint,
 };
 use perf_record::{GroupKey, GroupSamples};
-use perf_stats::QuantileMethod;
+use perf_stats::{QuantileMethod, SplitMix64};
 
 const TRIALS: usize = 1000;
 const GROUPS: usize = 20;
 const SAMPLES_PER_SIDE: usize = 500;
 
-/// SplitMix64: a tiny, well-known generator, so the simulation is seeded and needs no crate.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    /// A pair of independent standard normals (Box-Muller).
-    fn normal_pair(&mut self) -> (f64, f64) {
-        let radius = (-2.0 * self.uniform().ln()).sqrt();
-        let angle = 2.0 * std::f64::consts::PI * self.uniform();
-        (radius * angle.cos(), radius * angle.sin())
-    }
-
-    /// `count` log-normal latencies, all multiplied by `scale`.
-    fn latencies(&mut self, count: usize, scale: f64) -> Vec<f64> {
-        let mut values = Vec::with_capacity(count);
-        while values.len() < count {
-            let (first, second) = self.normal_pair();
-            for z in [first, second] {
-                if values.len() < count {
-                    values.push(scale * 80.0 * (0.15 * z).exp());
-                }
+/// `count` log-normal latencies (median 80 ms, sigma 0.15), all multiplied by `scale`; both
+/// normals of each Box-Muller pair are used.
+fn latencies(rng: &mut SplitMix64, count: usize, scale: f64) -> Vec<f64> {
+    let mut values = Vec::with_capacity(count);
+    while values.len() < count {
+        let (first, second) = rng.next_normal_pair();
+        for z in [first, second] {
+            if values.len() < count {
+                values.push(scale * 80.0 * (0.15 * z).exp());
             }
         }
-        values
     }
+    values
 }
 
 fn sample(group: usize, latencies: Vec<f64>) -> (GroupKey, GroupSamples) {
@@ -78,12 +54,12 @@ fn fingerprint() -> Fingerprint {
 /// One trial: 20 groups, the current side of group `shifted` (if any) scaled by 1.20.
 fn trial(rng: &mut SplitMix64, shifted: Option<usize>) -> Result<Comparison, BaselineError> {
     let before: BTreeMap<GroupKey, GroupSamples> = (0..GROUPS)
-        .map(|group| sample(group, rng.latencies(SAMPLES_PER_SIDE, 1.0)))
+        .map(|group| sample(group, latencies(rng, SAMPLES_PER_SIDE, 1.0)))
         .collect();
     let after: BTreeMap<GroupKey, GroupSamples> = (0..GROUPS)
         .map(|group| {
             let scale = if shifted == Some(group) { 1.20 } else { 1.0 };
-            sample(group, rng.latencies(SAMPLES_PER_SIDE, scale))
+            sample(group, latencies(rng, SAMPLES_PER_SIDE, scale))
         })
         .collect();
     let config = BuildConfig {
@@ -98,7 +74,7 @@ fn trial(rng: &mut SplitMix64, shifted: Option<usize>) -> Result<Comparison, Bas
 
 #[test]
 fn same_distribution_keeps_family_wise_false_alarms_below_alpha() {
-    let mut rng = SplitMix64(0x5EED_0001);
+    let mut rng = SplitMix64::seeded(0x5EED_0001);
     let mut trials_with_regression = 0;
     let mut trials_with_significance = 0;
     for _ in 0..TRIALS {
@@ -133,7 +109,7 @@ fn same_distribution_keeps_family_wise_false_alarms_below_alpha() {
 
 #[test]
 fn real_twenty_percent_shift_is_detected_in_95_percent_of_trials() {
-    let mut rng = SplitMix64(0x5EED_0002);
+    let mut rng = SplitMix64::seeded(0x5EED_0002);
     let mut detected = 0;
     let mut false_alarms_elsewhere = 0;
     for trial_index in 0..TRIALS {

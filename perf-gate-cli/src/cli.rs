@@ -614,6 +614,16 @@ pub struct BaselineSaveArgs {
     /// Where to write the baseline.
     #[arg(long, default_value = "perf-baseline.json")]
     pub out: Utf8PathBuf,
+    /// The budget file the gate will use: the baseline's exact percentiles are computed with its
+    /// `defaults.quantile_method`, so the gate can use them (it reads a baseline's stored
+    /// percentiles only when the methods agree). Not read otherwise.
+    #[arg(long, value_name = "FILE", env = "PERF_GATE_BUDGETS")]
+    pub budgets: Option<Utf8PathBuf>,
+    /// The quantile method of the exact percentiles (numpy name such as `linear` or
+    /// `median_unbiased`, or Hyndman & Fan type `1`..`9`); wins over the budget file's.
+    /// Default: the budget file's, else type 7 (`linear`).
+    #[arg(long, value_name = "METHOD")]
+    pub quantile_method: Option<perf_stats::QuantileMethod>,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,

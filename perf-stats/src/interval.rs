@@ -5,6 +5,7 @@ use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, Normal, Student
 use crate::error::{StatsError, check_confidence, check_sample};
 use crate::moments::Moments;
 use crate::quantile::select_order_statistics;
+use crate::rng::SplitMix64;
 
 /// A confidence interval `[lower, upper]` for a population quantile, made of two order
 /// statistics of the sample.
@@ -411,7 +412,7 @@ pub fn bootstrap_t_mean_interval(
     let mut rng = SplitMix64::seeded(config.seed);
     let fill = |indices: &mut [usize]| {
         for index in indices.iter_mut() {
-            *index = rng.below(count);
+            *index = rng.next_index_multiply_shift(count);
         }
     };
     bootstrap_t_from_resamples(data, config.resamples, fill, confidence)
@@ -473,32 +474,6 @@ pub(crate) fn bootstrap_t_from_resamples(
         lower: mean - quantiles[1] * standard_error,
         upper: mean - quantiles[0] * standard_error,
     })
-}
-
-/// A small seeded generator (SplitMix64) for the bootstrap's resampling: deterministic across
-/// platforms and dependency upgrades, which the report's reproducibility needs.
-struct SplitMix64 {
-    state: u64,
-}
-
-impl SplitMix64 {
-    fn seeded(seed: u64) -> Self {
-        Self { state: seed }
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform index below `bound` (Lemire's multiply-shift; the bias is below 2^-40 for any
-    /// sample a gate sees).
-    fn below(&mut self, bound: usize) -> usize {
-        ((u128::from(self.next_u64()) * bound as u128) >> 64) as usize
-    }
 }
 
 #[cfg(test)]

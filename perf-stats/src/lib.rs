@@ -21,6 +21,8 @@
 //!   for a quantile's standard error, the rank test of a change of scale [`scale_change_test`]
 //!   (Mann-Whitney U against the scaled baseline, bounds inverted from it, Hodges-Lehmann
 //!   estimate);
+//! - [`SplitMix64`], the seeded generator behind the bootstrap (and perf-gate's simulations),
+//!   the same stream on every platform;
 //! - change points in a series of per-run values: [`detect_change_points`] (E-divisive means with
 //!   Otava's deterministic t-test, a magnitude floor, a minimum segment length and forced
 //!   boundaries) and [`confirm_change`] on the raw samples (one-sided Mann-Whitney).
@@ -55,6 +57,7 @@ mod moments;
 mod percentile;
 mod quantile;
 mod quantile_test;
+mod rng;
 mod scale_test;
 mod sketch;
 mod summary;
@@ -79,9 +82,10 @@ pub use percentile::PERCENTILE_PATTERN;
 pub use percentile::{Percentile, PercentileError};
 pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
 pub use quantile_test::{
-    QuantileChangeTest, QuantileEstimate, SortedSample, hall_sheather_bandwidth, min_sample_size,
-    quantile_change_test, quantile_estimate,
+    QuantileChangeTest, QuantileEstimate, SortedSample, TAIL_BEYOND_WINDOW,
+    hall_sheather_bandwidth, min_sample_size, quantile_change_test, quantile_estimate,
 };
+pub use rng::SplitMix64;
 pub use scale_test::{SCALE_TEST_MIN_SAMPLES, ScaleChangeTest, scale_change_test};
 pub use sketch::{QuantileSketch, SketchConfig};
 pub use summary::{

@@ -7,13 +7,6 @@
     reason = "the default settings are valid; an error should stop the test with a message"
 )]
 
-#[allow(
-    dead_code,
-    reason = "shared with xtask, which uses more of the generator"
-)]
-#[path = "../../xtask/src/rng.rs"]
-mod rng;
-
 #[allow(dead_code, reason = "shared with xtask")]
 #[path = "../../xtask/src/change_point_simulation.rs"]
 mod simulation;

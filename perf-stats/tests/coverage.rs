@@ -3,13 +3,6 @@
 //! `cargo xtask coverage` (the same code, `xtask/src/coverage_simulation.rs`, same seeds), whose
 //! table is `perf-stats/COVERAGE.md`.
 
-#[allow(
-    dead_code,
-    reason = "shared with xtask, which uses more of the generator"
-)]
-#[path = "../../xtask/src/rng.rs"]
-mod rng;
-
 #[allow(dead_code, reason = "shared with xtask")]
 #[path = "../../xtask/src/coverage_simulation.rs"]
 mod simulation;

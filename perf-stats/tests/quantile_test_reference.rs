@@ -45,7 +45,7 @@ fn estimates_match_numpy_and_statsmodels() {
         })
         .collect();
     let cases = reference["estimates"].as_array().expect("estimates");
-    assert_eq!(cases.len(), 16);
+    assert_eq!(cases.len(), 24);
     for case in cases {
         let (count, points) = &samples[case["sample"].as_u64().expect("index") as usize];
         let q = number(&case["q"]);

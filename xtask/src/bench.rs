@@ -16,9 +16,9 @@ use std::io::{BufWriter, Write};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::rng::SplitMix64;
 use anyhow::{Context, Result, bail};
 use camino::{Utf8Path, Utf8PathBuf};
+use perf_stats::SplitMix64;
 
 /// Options of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]

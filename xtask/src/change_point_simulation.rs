@@ -3,11 +3,11 @@
 //!
 //! One file, two users: `cargo xtask change-points` runs it at scale and prints the table in
 //! `perf-stats/README.md`; perf-stats' `tests/change_point_simulation.rs` includes it (with
-//! `#[path]`, as it includes `rng.rs`) and runs a modest version under `cargo test`.
+//! `#[path]`; the generator is `perf_stats::SplitMix64`) and runs a modest version under `cargo test`.
 
 use perf_stats::{ChangePointConfig, StatsError, detect_change_points};
 
-use crate::rng::SplitMix64;
+use perf_stats::SplitMix64;
 
 /// Index of the first run at the shifted level: the shift comes after run 20.
 pub const SHIFT_AT: usize = 20;

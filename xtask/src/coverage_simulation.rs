@@ -13,8 +13,8 @@
 //!   exactly (a binomial sum), not simulated.
 //!
 //! One file, two users: `cargo xtask coverage` runs it at scale and writes
-//! `perf-stats/COVERAGE.md`; perf-stats' `tests/coverage.rs` includes it (with `#[path]`, as it
-//! includes `rng.rs`) and runs a modest version under `cargo test`.
+//! `perf-stats/COVERAGE.md`; perf-stats' `tests/coverage.rs` includes it (with `#[path]`; the generator
+//! is `perf_stats::SplitMix64`) and runs a modest version under `cargo test`.
 
 use perf_stats::{
     QuantileMethod, SortedSample, StatsError, error_rate_confidence_interval, interval_sample_size,
@@ -23,7 +23,7 @@ use perf_stats::{
 };
 use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal};
 
-use crate::rng::SplitMix64;
+use perf_stats::SplitMix64;
 
 /// The sample sizes of the tables.
 pub const SIZES: [usize; 4] = [20, 50, 200, 2000];
@@ -85,6 +85,32 @@ impl Distribution {
                 let centre = if rng.next_unit() < 0.7 { 10.0 } else { 50.0 };
                 scale * centre * (0.2 * rng.next_normal()).exp()
             }
+        }
+    }
+
+    /// One latency before any rounding: [`draw`](Self::draw) at scale 1, the integer
+    /// distribution's log-normal not yet rounded (the same generator calls, so the same stream).
+    pub fn draw_unrounded(self, rng: &mut SplitMix64) -> f64 {
+        match self {
+            Distribution::IntegerMs => 20.0 * (0.5 * rng.next_normal()).exp(),
+            _ => self.draw(rng, 1.0),
+        }
+    }
+
+    /// The rounding the integer distribution applies after a change (whole milliseconds, at
+    /// least 1); the others keep the value.
+    pub fn finish(self, value: f64) -> f64 {
+        match self {
+            Distribution::IntegerMs => value.round().max(1.0),
+            _ => value,
+        }
+    }
+
+    /// `P(X <= x)` of [`draw_unrounded`](Self::draw_unrounded)'s continuous distribution.
+    pub fn continuous_cdf(self, x: f64) -> f64 {
+        match self {
+            Distribution::IntegerMs => Distribution::LogNormalHalf.cdf(x, 1.0),
+            _ => self.cdf(x, 1.0),
         }
     }
 

@@ -14,7 +14,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use crate::rng::SplitMix64;
+use perf_stats::SplitMix64;
 
 /// One kind of timed operation the generator produces: a step of a tool.
 #[derive(Debug, Clone, Copy)]

@@ -8,11 +8,14 @@
 //! - `cargo xtask change-points`: the seeded change-point simulation (false alarms, shifts found).
 //! - `cargo xtask coverage [--write]`: the coverage of every interval a report shows
 //!   (`perf-stats/COVERAGE.md`).
+//! - `cargo xtask simulate-baseline [--write]`: the baseline rule's simulation at scale
+//!   (`perf-baseline/SIMULATION.md`).
 //! - `cargo xtask schemas [--check]`: writes (or checks) the JSON Schemas in `schemas/`.
 //! - `cargo xtask man`: writes the man pages of `perf-gate` (clap_mangen) to `target/man/`.
 //!
 //! Needs nothing but cargo.
 
+mod baseline_simulation;
 mod bench;
 mod change_point_simulation;
 mod change_points;
@@ -22,8 +25,8 @@ mod coverage_simulation;
 mod examples;
 mod man;
 mod perf_gate;
-mod rng;
 mod schemas;
+mod simulate_baseline;
 mod tidy;
 
 use std::process::ExitCode;
@@ -55,6 +58,9 @@ enum Task {
     /// Simulates the coverage of every interval a report shows and prints (or writes)
     /// perf-stats/COVERAGE.md.
     Coverage(coverage::CoverageArgs),
+    /// Simulates the baseline's percentile rule (50k and 1M baselines, every change) and prints
+    /// (or writes) perf-baseline/SIMULATION.md.
+    SimulateBaseline(simulate_baseline::SimulateBaselineArgs),
     /// Writes the JSON Schemas in schemas/ from the Rust types (or, with --check, fails when
     /// a committed one is stale).
     Schemas {
@@ -87,6 +93,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Task::Bench(args) => bench::run(&root, &args).map(|()| ExitCode::SUCCESS),
         Task::ChangePoints(args) => change_points::run(&args).map(|()| ExitCode::SUCCESS),
         Task::Coverage(args) => coverage::run(&root, &args).map(|()| ExitCode::SUCCESS),
+        Task::SimulateBaseline(args) => {
+            simulate_baseline::run(&root, &args).map(|()| ExitCode::SUCCESS)
+        }
         Task::Schemas { check } => {
             schemas::run(&root.join("schemas"), check).map(|()| ExitCode::SUCCESS)
         }

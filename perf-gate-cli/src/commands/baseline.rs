@@ -19,7 +19,8 @@ pub fn save(args: &BaselineSaveArgs, context: Context) -> Result<u8> {
         ));
         return Ok(perf_report::ExitCode::INCONCLUSIVE);
     }
-    let built = perf_gate::build_baseline(&groups.groups)?;
+    let method = save_method(args, context)?;
+    let built = perf_gate::build_baseline_with(&groups.groups, method)?;
     perf_baseline::save(&args.out, &built)?;
     print_stdout(&format!(
         "wrote baseline {} with {} groups ({})\n",
@@ -28,6 +29,29 @@ pub fn save(args: &BaselineSaveArgs, context: Context) -> Result<u8> {
         built.content_hash()
     ))?;
     Ok(perf_report::ExitCode::PASS)
+}
+
+/// The quantile method of `baseline save`: `--quantile-method`, else the budget file's
+/// `defaults.quantile_method` (`--budgets` / `PERF_GATE_BUDGETS`), else type 7. A flag that
+/// overrides a budget file with another method is noted, since the gate will then read the
+/// percentiles from the order statistics instead of the exact stored ones.
+fn save_method(args: &BaselineSaveArgs, context: Context) -> Result<perf_stats::QuantileMethod> {
+    let from_budgets = match &args.budgets {
+        Some(path) => Some(perf_budget::read_budgets(path)?.defaults().quantile_method),
+        None => None,
+    };
+    Ok(match (args.quantile_method, from_budgets) {
+        (Some(flag), Some(budgets)) => {
+            if flag != budgets {
+                context.diagnostics.note(&format!(
+                    "note: --quantile-method {flag} differs from the budget file's                      defaults.quantile_method {budgets}: a gate with that file will read this                      baseline's percentiles from its order statistics, not the exact ones"
+                ));
+            }
+            flag
+        }
+        (Some(method), None) | (None, Some(method)) => method,
+        (None, None) => perf_stats::QuantileMethod::default(),
+    })
 }
 
 /// `perf-gate baseline compare`: a report with only the baseline section.
