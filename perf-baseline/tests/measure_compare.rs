@@ -12,35 +12,13 @@ use perf_baseline::{
     Comparison, Fingerprint, MeasureComparison, MeasureTest, Reason,
 };
 use perf_record::{Direction, GroupKey, GroupSamples, MeasureSamples};
-use perf_stats::{Percentile, QuantileMethod};
+use perf_stats::{Percentile, QuantileMethod, SplitMix64};
 
-/// SplitMix64, as in the other simulations: seeded, no crate.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let radius = (-2.0 * self.uniform().ln()).sqrt();
-        radius * (2.0 * std::f64::consts::PI * self.uniform()).cos()
-    }
-
-    /// `count` values around `center` with a relative standard deviation `noise`.
-    fn around(&mut self, count: usize, center: f64, noise: f64) -> Vec<f64> {
-        (0..count)
-            .map(|_| (center * (1.0 + noise * self.normal())).max(0.0))
-            .collect()
-    }
+/// `count` values around `center` with a relative standard deviation `noise`.
+fn around(rng: &mut SplitMix64, count: usize, center: f64, noise: f64) -> Vec<f64> {
+    (0..count)
+        .map(|_| (center * (1.0 + noise * rng.next_normal())).max(0.0))
+        .collect()
 }
 
 fn fingerprint() -> Fingerprint {
@@ -105,8 +83,8 @@ fn measure<'a>(comparison: &'a Comparison, name: &str) -> &'a MeasureComparison 
 /// `runs` command runs: wall time, peak RSS around `rss_mb` (1% noise) and a deterministic
 /// allocation count.
 fn command_runs(rng: &mut SplitMix64, runs: usize, rss_mb: f64, allocs: f64) -> GroupSamples {
-    let wall = rng.around(runs, 250.0, 0.05);
-    let rss = rng.around(runs, rss_mb, 0.01);
+    let wall = around(rng, runs, 250.0, 0.05);
+    let rss = around(rng, runs, rss_mb, 0.01);
     samples(
         wall,
         &[("peak_rss_mb", rss), ("allocs", vec![allocs; runs])],
@@ -116,7 +94,7 @@ fn command_runs(rng: &mut SplitMix64, runs: usize, rss_mb: f64, allocs: f64) -> 
 #[test]
 fn the_baseline_catches_a_twenty_percent_memory_growth() {
     for runs in [10, 20, 30] {
-        let mut rng = SplitMix64(0x16 + runs as u64);
+        let mut rng = SplitMix64::seeded(0x16 + runs as u64);
         let mut caught = 0;
         let trials = 100;
         for _ in 0..trials {
@@ -158,17 +136,17 @@ fn the_baseline_catches_a_twenty_percent_memory_growth() {
 #[test]
 fn unchanged_measures_raise_no_false_regression() {
     // Latency, peak RSS and CPU time of the same distribution on both sides; one Holm family.
-    let mut rng = SplitMix64(0x5EED_0016);
+    let mut rng = SplitMix64::seeded(0x5EED_0016);
     let trials = 400;
     let mut false_alarms = 0;
     let mut improved = 0;
     for _ in 0..trials {
         let side = |rng: &mut SplitMix64| {
             samples(
-                rng.around(10, 250.0, 0.05),
+                around(rng, 10, 250.0, 0.05),
                 &[
-                    ("peak_rss_mb", rng.around(10, 120.0, 0.02)),
-                    ("cpu_user_ms", rng.around(10, 180.0, 0.05)),
+                    ("peak_rss_mb", around(rng, 10, 120.0, 0.02)),
+                    ("cpu_user_ms", around(rng, 10, 180.0, 0.05)),
                 ],
             )
         };
@@ -188,11 +166,11 @@ fn unchanged_measures_raise_no_false_regression() {
 
 #[test]
 fn a_higher_is_better_measure_dropping_twenty_percent_regresses() {
-    let mut rng = SplitMix64(0x0D0B);
+    let mut rng = SplitMix64::seeded(0x0D0B);
     let side = |rng: &mut SplitMix64, rps: f64| {
         samples(
-            rng.around(20, 40.0, 0.05),
-            &[("client_rps", rng.around(20, rps, 0.02))],
+            around(rng, 20, 40.0, 0.05),
+            &[("client_rps", around(rng, 20, rps, 0.02))],
         )
     };
     let before = passport(&one(side(&mut rng, 1000.0)));
@@ -220,10 +198,7 @@ fn a_higher_is_better_measure_dropping_twenty_percent_regresses() {
     assert!(comparison.has_regression());
     // The same fall with the default direction is an improvement, never a failure.
     let default = compare(&before, &dropped, &CompareConfig::default());
-    assert_eq!(
-        measure(&default, "client_rps").verdict,
-        Verdict::Improved
-    );
+    assert_eq!(measure(&default, "client_rps").verdict, Verdict::Improved);
     assert!(!default.has_regression());
     // A 20% rise of a higher-is-better measure is an improvement.
     let risen = compare(&before, &one(side(&mut rng, 1200.0)), &better);
@@ -233,13 +208,13 @@ fn a_higher_is_better_measure_dropping_twenty_percent_regresses() {
 
 #[test]
 fn many_values_use_the_latency_rule_in_both_directions() {
-    let mut rng = SplitMix64(0xA110C);
+    let mut rng = SplitMix64::seeded(0xA110C);
     let side = |rng: &mut SplitMix64, allocs: f64, rps: f64| {
         samples(
-            rng.around(400, 40.0, 0.1),
+            around(rng, 400, 40.0, 0.1),
             &[
-                ("allocs", rng.around(400, allocs, 0.05)),
-                ("client_rps", rng.around(400, rps, 0.05)),
+                ("allocs", around(rng, 400, allocs, 0.05)),
+                ("client_rps", around(rng, 400, rps, 0.05)),
             ],
         )
     };
@@ -271,11 +246,11 @@ fn many_values_use_the_latency_rule_in_both_directions() {
 
 #[test]
 fn latencies_and_measures_share_one_holm_family() {
-    let mut rng = SplitMix64(0xF0F0);
+    let mut rng = SplitMix64::seeded(0xF0F0);
     let side = |rng: &mut SplitMix64, scale: f64| {
         samples(
-            rng.around(400, 40.0 * scale, 0.1),
-            &[("allocs", rng.around(400, 1000.0 * scale, 0.05))],
+            around(rng, 400, 40.0 * scale, 0.1),
+            &[("allocs", around(rng, 400, 1000.0 * scale, 0.05))],
         )
     };
     let before = passport(&one(side(&mut rng, 1.0)));

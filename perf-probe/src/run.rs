@@ -15,6 +15,7 @@ use http::{HeaderMap, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use perf_record::{Outcome, Record, Timestamp};
+use perf_stats::SplitMix64;
 use tokio::time::Sleep;
 
 use crate::client::{ClientError, Connection, Connector};
@@ -308,7 +309,7 @@ impl Sequence {
             position: endpoints,
             rng: match order {
                 Order::RoundRobin => None,
-                Order::Shuffled { seed } => Some(SplitMix64(seed)),
+                Order::Shuffled { seed } => Some(SplitMix64::seeded(seed)),
             },
         }
     }
@@ -319,7 +320,7 @@ impl Sequence {
             if let Some(rng) = &mut self.rng {
                 // Fisher-Yates.
                 for i in (1..self.round.len()).rev() {
-                    let j = (rng.next() % (i as u64 + 1)) as usize;
+                    let j = (rng.next_u64() % (i as u64 + 1)) as usize;
                     self.round.swap(i, j);
                 }
             }
@@ -327,20 +328,6 @@ impl Sequence {
         let endpoint = self.round.get(self.position).copied().unwrap_or(0);
         self.position += 1;
         endpoint
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, stable, seeded generator, so a seed gives the
-/// same interleaving in every version.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 }
 

@@ -467,7 +467,10 @@ fn concurrent_gates_leave_one_runs_set_whole() {
 #[test]
 fn gate_write_latest_spills_beyond_its_memory_limit_into_the_same_bytes_as_collect() {
     let (tree, logs, artifacts) = pass_and_fail_tree();
-    tree.write("logs/more.jsonl", svc_get_lines(3000, |i| f64::from(i % 97)));
+    tree.write(
+        "logs/more.jsonl",
+        svc_get_lines(3000, |i| f64::from(i % 97)),
+    );
     let collected = tree.path().join("collected.jsonl");
     stderr_of(&["collect", logs.as_str(), "--out", collected.as_str()], 0);
     let budgets = tree.path().join("pass.json");
