@@ -1237,23 +1237,7 @@ fn read_samples(
             ],
         )
         .map_err(failed)?;
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    let reader = Reader {
-        row,
-        table: "samples",
-        location,
-    };
-    let samples =
-        decode_samples(&reader.text(0)?, &reader.blob(2)?, reader.count(1)?).map_err(|source| {
-            HistoryError::Samples {
-                run: id,
-                group: group.clone(),
-                source,
-            }
-        })?;
-    Ok(Some(samples))
+    decode_sample_row(rows.first(), "samples", location, id, group)
 }
 
 /// The measures of every group of a run, by group and name, their percentiles by rank.
@@ -1346,12 +1330,23 @@ fn read_measure_samples(
             ],
         )
         .map_err(failed)?;
-    let Some(row) = rows.first() else {
+    decode_sample_row(rows.first(), "measure_samples", location, id, group)
+}
+
+/// The raw values of a `(encoding, sample_count, data)` row of `table`, or `None` without one.
+fn decode_sample_row(
+    row: Option<&Row>,
+    table: &'static str,
+    location: &str,
+    id: RunId,
+    group: &GroupKey,
+) -> Result<Option<Vec<f64>>, HistoryError> {
+    let Some(row) = row else {
         return Ok(None);
     };
     let reader = Reader {
         row,
-        table: "measure_samples",
+        table,
         location,
     };
     let samples =
