@@ -28,9 +28,61 @@ pub(crate) fn canonical_json(value: &Value) -> String {
     out
 }
 
-/// `sha256:` followed by the lower-case hex SHA-256 of the canonical form of `value`.
+/// `sha256:` followed by the lower-case hex SHA-256 of the canonical form of `value` (the
+/// definition [`content_hash_streaming`] computes without the whole document; kept for the
+/// tests that hold the two equal).
+#[cfg(test)]
 pub(crate) fn content_hash(value: &Value) -> String {
-    let digest = Sha256::digest(canonical_json(value).as_bytes());
+    hex_hash(&Sha256::digest(canonical_json(value).as_bytes()))
+}
+
+/// [`content_hash`] of `head` with its member `key` set to the array of `items`, each item
+/// written and hashed as it comes, so the whole document never exists at once.
+pub(crate) fn content_hash_streaming(
+    head: &Value,
+    key: &str,
+    items: impl Iterator<Item = Value>,
+) -> String {
+    let mut hasher = Sha256::new();
+    let mut out = String::new();
+    let empty = serde_json::Map::new();
+    let map = head.as_object().unwrap_or(&empty);
+    let mut entries: Vec<(&str, Option<&Value>)> =
+        map.iter().map(|(name, item)| (name.as_str(), Some(item))).collect();
+    entries.retain(|(name, _)| *name != key);
+    entries.push((key, None));
+    entries.sort_by(|(left, _), (right, _)| left.as_bytes().cmp(right.as_bytes()));
+    out.push('{');
+    let mut items = Some(items);
+    for (index, (name, item)) in entries.into_iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&Value::String(name.to_owned()).to_string());
+        out.push(':');
+        match item {
+            Some(item) => write_value(item, &mut out),
+            None => {
+                out.push('[');
+                for (position, element) in items.take().into_iter().flatten().enumerate() {
+                    if position > 0 {
+                        out.push(',');
+                    }
+                    write_value(&element, &mut out);
+                    hasher.update(out.as_bytes());
+                    out.clear();
+                }
+                out.push(']');
+            }
+        }
+    }
+    out.push('}');
+    hasher.update(out.as_bytes());
+    hex_hash(&hasher.finalize())
+}
+
+/// `sha256:` and the digest in lower-case hex.
+fn hex_hash(digest: &[u8]) -> String {
     let mut hash = String::with_capacity(7 + 64);
     hash.push_str("sha256:");
     for byte in digest {
@@ -145,6 +197,24 @@ fn write_value(value: &Value, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_whole_document() {
+        let groups = vec![json!({"b": [1.5, 2.0], "a": "x"}), json!({"c": -0.0000001})];
+        let head = json!({"format": "f", "zeta": 1, "alpha": {"k": 2}});
+        let mut whole = head.clone();
+        whole["groups"] = Value::Array(groups.clone());
+        assert_eq!(
+            content_hash_streaming(&head, "groups", groups.into_iter()),
+            content_hash(&whole)
+        );
+        let mut empty = head.clone();
+        empty["groups"] = json!([]);
+        assert_eq!(
+            content_hash_streaming(&head, "groups", std::iter::empty()),
+            content_hash(&empty)
+        );
+    }
     use serde_json::json;
 
     #[test]
