@@ -47,8 +47,10 @@ pub(crate) fn content_hash_streaming(
     let mut out = String::new();
     let empty = serde_json::Map::new();
     let map = head.as_object().unwrap_or(&empty);
-    let mut entries: Vec<(&str, Option<&Value>)> =
-        map.iter().map(|(name, item)| (name.as_str(), Some(item))).collect();
+    let mut entries: Vec<(&str, Option<&Value>)> = map
+        .iter()
+        .map(|(name, item)| (name.as_str(), Some(item)))
+        .collect();
     entries.retain(|(name, _)| *name != key);
     entries.push((key, None));
     entries.sort_by(|(left, _), (right, _)| left.as_bytes().cmp(right.as_bytes()));

@@ -499,3 +499,107 @@ fn gate_write_latest_spills_beyond_its_memory_limit_into_the_same_bytes_as_colle
     );
     assert_eq!(entries(&tree.path().join("out")), ["perf"]);
 }
+
+/// The peak RSS (KiB) of `baseline compare --baseline BASELINE -` once it has loaded the
+/// baseline and waits for its logs on stdin, and the process's success after one record.
+#[cfg(target_os = "linux")]
+fn compare_peak_rss_kib(baseline: &camino::Utf8Path) -> u64 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perf-gate-dup"))
+        .args([
+            "-q",
+            "baseline",
+            "compare",
+            "--baseline",
+            baseline.as_str(),
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Loaded when the process blocks reading stdin: its CPU time stops growing.
+    let cpu = |pid: u32| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        fields
+            .get(11)
+            .and_then(|t| t.parse::<u64>().ok())
+            .unwrap_or(0)
+            + fields
+                .get(12)
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(0)
+    };
+    let mut last = u64::MAX;
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = cpu(child.id());
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    let peak = peak_rss_kib(child.id());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(svc_get_lines(1, f64::from).as_bytes())
+        .unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 2 | 3)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    peak
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_large_baseline_loads_in_memory_proportional_to_its_size() {
+    let tree = TempTree::new();
+    let small = tree.path().join("small.json");
+    let large = tree.path().join("large.json");
+    tree.write("small.jsonl", svc_get_lines(100, f64::from));
+    let lines: String = (0..200u32)
+        .flat_map(|group| {
+            (0..2_100u32).map(move |i| {
+                format!(
+                    "{{\"ts\":\"2025-10-16T10:00:00.000Z\",\"tool\":\"t\",\"step\":\"s{group}\",\"ms\":{}.{:03},\"ok\":true}}\n",
+                    1 + (i * 7919 + group) % 500,
+                    i % 1000
+                )
+            })
+        })
+        .collect();
+    tree.write("large.jsonl", lines);
+    for (log, out) in [("small.jsonl", &small), ("large.jsonl", &large)] {
+        let log = tree.path().join(log);
+        stderr_of(
+            &[
+                "-q",
+                "baseline",
+                "save",
+                log.as_str(),
+                "--out",
+                out.as_str(),
+            ],
+            0,
+        );
+    }
+    let size_kib = std::fs::metadata(&large).unwrap().len() / 1024;
+    let growth = compare_peak_rss_kib(&large).saturating_sub(compare_peak_rss_kib(&small));
+    println!("a {size_kib} KiB baseline: {growth} KiB more peak RSS than a small one");
+    // The text, the parsed groups and one group's canonical form at a time: about twice the
+    // file. Hashing the whole file as one serde_json::Value took about seven times it.
+    assert!(
+        growth < 4 * size_kib,
+        "{growth} KiB for a {size_kib} KiB baseline"
+    );
+}
