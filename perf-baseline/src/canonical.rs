@@ -21,7 +21,8 @@ pub(crate) fn round_stored(value: f64) -> f64 {
     if rounded.is_finite() { rounded } else { value }
 }
 
-/// Writes `value` in canonical form.
+/// Writes `value` in canonical form (the whole document at once: the tests' definition).
+#[cfg(test)]
 pub(crate) fn canonical_json(value: &Value) -> String {
     let mut out = String::new();
     write_value(value, &mut out);
