@@ -1076,7 +1076,22 @@ fn configure_sqlite(connection: &rusqlite::Connection) -> rusqlite::Result<()> {
     // WAL: readers never block the writer and a writer never blocks readers; NORMAL
     // synchronisation is durable against a killed process (not against power loss of the last
     // transaction), which is the CI case.
-    connection.pragma_update(None, "journal_mode", "WAL")?;
+    //
+    // Switching a fresh database to WAL needs its exclusive lock, and SQLite can answer
+    // SQLITE_BUSY at once, without its busy handler, while other connections open the same
+    // file (eight CI jobs creating the history together): retry within the same timeout.
+    let deadline = std::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
+    loop {
+        match connection.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if failure.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            result => break result?,
+        }
+    }
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
