@@ -199,27 +199,40 @@ pub fn baseline_section(comparison: &Comparison, config: &TextConfig) -> String 
     let widths: [usize; 6] =
         std::array::from_fn(|column| column_width(rows.iter().map(|row| row[column].as_str())));
     for (row, group) in rows.iter().zip(&groups) {
-        let mut line = String::from("  ");
-        let colour = match group.verdict {
-            ChangeVerdict::Regressed => RED,
-            ChangeVerdict::NotComparable => YELLOW,
-            ChangeVerdict::Improved => GREEN,
-            ChangeVerdict::Unchanged => "",
-        };
-        for (column, (cell, width)) in row.iter().zip(widths).enumerate() {
-            if column == 0 && !colour.is_empty() {
-                line.push_str(&paint(cell, colour, config));
-                line.push_str(&" ".repeat(width.saturating_sub(cell.len())));
-            } else {
-                let _ = write!(line, "{cell:<width$}");
-            }
-            line.push_str("  ");
-        }
+        let mut line = verdict_row("  ", row, &widths, group.verdict, config);
         line.push_str(&ascii(&comparison::reason_sentence(comparison, group)));
         let _ = writeln!(out, "{}", line.trim_end());
     }
     out.push_str(&measures_section(comparison, config));
     out
+}
+
+/// One line of a comparison table: `indent`, then each cell padded to its column's width and
+/// two spaces, the first (the verdict) coloured by `verdict`.
+fn verdict_row(
+    indent: &str,
+    cells: &[String],
+    widths: &[usize],
+    verdict: ChangeVerdict,
+    config: &TextConfig,
+) -> String {
+    let colour = match verdict {
+        ChangeVerdict::Regressed => RED,
+        ChangeVerdict::NotComparable => YELLOW,
+        ChangeVerdict::Improved => GREEN,
+        ChangeVerdict::Unchanged => "",
+    };
+    let mut line = String::from(indent);
+    for (column, (cell, &width)) in cells.iter().zip(widths).enumerate() {
+        if column == 0 && !colour.is_empty() {
+            line.push_str(&paint(cell, colour, config));
+            line.push_str(&" ".repeat(width.saturating_sub(cell.len())));
+        } else {
+            let _ = write!(line, "{cell:<width$}");
+        }
+        line.push_str("  ");
+    }
+    line
 }
 
 /// The groups' measures, one aligned line each (regressions first), after the groups; empty
@@ -250,22 +263,7 @@ fn measures_section(comparison: &Comparison, config: &TextConfig) -> String {
     let widths: [usize; 7] =
         std::array::from_fn(|column| column_width(cells.iter().map(|row| row[column].as_str())));
     for (cells, row) in cells.iter().zip(&rows) {
-        let mut line = String::from("    ");
-        let colour = match row.measure.verdict {
-            ChangeVerdict::Regressed => RED,
-            ChangeVerdict::NotComparable => YELLOW,
-            ChangeVerdict::Improved => GREEN,
-            ChangeVerdict::Unchanged => "",
-        };
-        for (column, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            if column == 0 && !colour.is_empty() {
-                line.push_str(&paint(cell, colour, config));
-                line.push_str(&" ".repeat(width.saturating_sub(cell.len())));
-            } else {
-                let _ = write!(line, "{cell:<width$}");
-            }
-            line.push_str("  ");
-        }
+        let mut line = verdict_row("    ", cells, &widths, row.measure.verdict, config);
         line.push_str(&ascii(&row.reason_sentence(comparison)));
         let _ = writeln!(out, "{}", line.trim_end());
     }
