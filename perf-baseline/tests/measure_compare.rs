@@ -11,7 +11,7 @@ use perf_baseline::{
     self as baseline, Baseline, BuildConfig, ChangeSize, ChangeVerdict as Verdict, CompareConfig,
     Comparison, Fingerprint, MeasureComparison, MeasureTest, Reason,
 };
-use perf_record::{Direction, GroupKey, GroupSamples, MeasureSamples};
+use perf_record::{Direction, GroupKey, GroupSamples};
 use perf_stats::{Percentile, QuantileMethod, SplitMix64};
 
 /// `count` values around `center` with a relative standard deviation `noise`.
@@ -33,19 +33,11 @@ fn fingerprint() -> Fingerprint {
 
 /// A group of successful records with these latencies and measures.
 fn samples(latencies: Vec<f64>, measures: &[(&str, Vec<f64>)]) -> GroupSamples {
-    let mut measures: Vec<MeasureSamples> = measures
+    measures
         .iter()
-        .map(|(name, values)| MeasureSamples {
-            name: (*name).to_owned(),
-            values: values.clone(),
-            error_values: Vec::new(),
+        .fold(GroupSamples::all_ok(latencies), |group, (name, values)| {
+            group.with_ok_measure(name, values.clone())
         })
-        .collect();
-    measures.sort_by(|a, b| a.name.cmp(&b.name));
-    GroupSamples {
-        measures,
-        ..GroupSamples::all_ok(latencies)
-    }
 }
 
 fn one(samples: GroupSamples) -> BTreeMap<GroupKey, GroupSamples> {

@@ -379,6 +379,14 @@ impl GroupSamples {
         }
     }
 
+    /// The group with `values` added as measure `name` of its successful records (the
+    /// measure kept in name order, as [`GroupSamples::add_record`] keeps it); for groups built
+    /// from figures rather than records, as tests and simulations build them.
+    pub fn with_ok_measure(mut self, name: &str, values: Vec<f64>) -> GroupSamples {
+        self.measure_mut(name).values.extend(values);
+        self
+    }
+
     /// Adds one record's outcome and, when the outcome is known, its latency.
     pub fn add(&mut self, outcome: &Outcome<'_>, ms: f64) {
         self.counts.add(outcome);

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use perf_baseline::{self as baseline, BuildConfig, CompareConfig, Fingerprint};
 use perf_budget::{EvaluateConfig, evaluate, parse_budgets};
-use perf_record::{Direction, GroupKey, GroupSamples, MeasureSamples};
+use perf_record::{Direction, GroupKey, GroupSamples};
 use perf_report::render::openmetrics::{self, ExpositionFormat};
 use perf_report::render::{github, json, junit, markdown, text};
 use perf_report::{Report, ReportSettings, Verdict};
@@ -36,19 +36,11 @@ fn around(count: usize, center: f64) -> Vec<f64> {
 }
 
 fn samples(latencies: Vec<f64>, measures: &[(&str, Vec<f64>)]) -> GroupSamples {
-    let mut measures: Vec<MeasureSamples> = measures
+    measures
         .iter()
-        .map(|(name, values)| MeasureSamples {
-            name: (*name).to_owned(),
-            values: values.clone(),
-            error_values: Vec::new(),
+        .fold(GroupSamples::all_ok(latencies), |group, (name, values)| {
+            group.with_ok_measure(name, values.clone())
         })
-        .collect();
-    measures.sort_by(|a, b| a.name.cmp(&b.name));
-    GroupSamples {
-        measures,
-        ..GroupSamples::all_ok(latencies)
-    }
 }
 
 fn groups(rss_mb: f64, rps: f64) -> BTreeMap<GroupKey, GroupSamples> {
