@@ -296,26 +296,15 @@ fn parse_measure(name: &str, node: &Node, path: &JsonPath) -> Result<MeasureLimi
             });
         }
         metric_keys.push((metric, key));
-        let limit = number(value, &key_path, "a number in the measure's unit")?;
-        if !(limit.is_finite() && limit >= 0.0) {
-            return Err(BudgetError::InvalidValue {
-                path: key_path.to_string(),
-                value: value.short_display(),
-                reason: "a measure limit is a finite number >= 0 in the measure's unit".to_owned(),
-            });
-        }
-        measure.limits.push(Limit {
-            metric,
-            value: limit,
-        });
+        let value = limit_value(
+            value,
+            &key_path,
+            "a number in the measure's unit",
+            "a measure limit is a finite number >= 0 in the measure's unit",
+        )?;
+        measure.limits.push(Limit { metric, value });
     }
-    if measure.limits.is_empty() {
-        return Err(BudgetError::EmptyEntry {
-            path: path.to_string(),
-        });
-    }
-    measure.limits.sort_by_key(|limit| limit.metric);
-    Ok(measure)
+    finished(measure, path)
 }
 
 /// `"throughput_rps": {"min": 100, "max": 5000}`: bounds on the group's derived throughput, one
@@ -355,20 +344,38 @@ fn parse_throughput(node: &Node, path: &JsonPath) -> Result<MeasureLimits, Budge
                 });
             }
         };
-        let limit = number(value, &key_path, "a number of records per second")?;
-        if !(limit.is_finite() && limit >= 0.0) {
-            return Err(BudgetError::InvalidValue {
-                path: key_path.to_string(),
-                value: value.short_display(),
-                reason: "a throughput bound is a finite number >= 0 of records per second"
-                    .to_owned(),
-            });
-        }
-        measure.limits.push(Limit {
-            metric,
-            value: limit,
+        let value = limit_value(
+            value,
+            &key_path,
+            "a number of records per second",
+            "a throughput bound is a finite number >= 0 of records per second",
+        )?;
+        measure.limits.push(Limit { metric, value });
+    }
+    finished(measure, path)
+}
+
+/// A measure limit: a number (`expected` says which, when it is none), finite and `>= 0`
+/// (`reason` says so when it is not).
+fn limit_value(
+    value: &Node,
+    path: &JsonPath,
+    expected: &'static str,
+    reason: &str,
+) -> Result<f64, BudgetError> {
+    let limit = number(value, path, expected)?;
+    if !(limit.is_finite() && limit >= 0.0) {
+        return Err(BudgetError::InvalidValue {
+            path: path.to_string(),
+            value: value.short_display(),
+            reason: reason.to_owned(),
         });
     }
+    Ok(limit)
+}
+
+/// `measure` with its limits in metric order, or the empty-entry error when it has none.
+fn finished(mut measure: MeasureLimits, path: &JsonPath) -> Result<MeasureLimits, BudgetError> {
     if measure.limits.is_empty() {
         return Err(BudgetError::EmptyEntry {
             path: path.to_string(),
