@@ -308,6 +308,15 @@ fn is_plain_decimal(text: &str) -> bool {
 /// seconds, lower-case letters, longer fractions, the end of the range, …) returns `None` and
 /// [`parse_rfc3339`] decides; where this answers, it answers as that does.
 pub(crate) fn parse_common_shape(bytes: &[u8]) -> Option<Timestamp> {
+    parse_common_prefix(bytes)
+        .and_then(|(timestamp, length)| (length == bytes.len()).then_some(timestamp))
+}
+
+/// [`parse_common_shape`] of the longest prefix of `bytes` that has the common shape, and that
+/// prefix's length: the JSON scanner reads a `ts` string with it in place, without scanning the
+/// string first (every byte of the shape is a digit, `-`, `T`, `:`, `.`, `Z` or `+`, none of which
+/// ends or escapes a JSON string). `None` where the shape does not start `bytes`.
+pub(crate) fn parse_common_prefix(bytes: &[u8]) -> Option<(Timestamp, usize)> {
     if bytes.len() < 20 {
         return None;
     }
@@ -352,21 +361,23 @@ pub(crate) fn parse_common_shape(bytes: &[u8]) -> Option<Timestamp> {
             100_000_000,
         ][9 - count];
     }
-    let offset_seconds: i64 = match &bytes[position..] {
-        [b'Z'] => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+    let (offset_seconds, length): (i64, usize) = match &bytes[position..] {
+        [b'Z', ..] => (0, position + 1),
+        [sign @ (b'+' | b'-'), _, _, b':', _, _, ..] => {
             let offset_hour = digits(bytes, position + 1, 2)?;
             let offset_minute = digits(bytes, position + 4, 2)?;
             if offset_hour > 23 || offset_minute > 59 {
                 return None;
             }
             let magnitude = i64::from(offset_hour * 3600 + offset_minute * 60);
-            if *sign == b'-' { -magnitude } else { magnitude }
+            let offset = if *sign == b'-' { -magnitude } else { magnitude };
+            (offset, position + 6)
         }
         _ => return None,
     };
     let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_seconds;
-    Timestamp::new(seconds, nanosecond as i32).ok()
+    let timestamp = Timestamp::new(seconds, nanosecond as i32).ok()?;
+    Some((timestamp, length))
 }
 
 thread_local! {
@@ -704,6 +715,22 @@ mod tests {
                 prop_assert_eq!(Some(fast), complete);
             }
             prop_assert_eq!(parse(&text).ok(), complete);
+        }
+
+        /// The prefix form the JSON scanner uses reads exactly what the whole-text form reads,
+        /// whatever follows it.
+        #[test]
+        fn the_prefix_path_reads_what_the_whole_text_path_reads(text in shaped(), suffix in "[\"0-9Z:+.a-]{0,3}") {
+            let whole = parse_common_shape(text.as_bytes());
+            let followed = format!("{text}{suffix}");
+            let prefix = parse_common_prefix(followed.as_bytes());
+            if let Some((timestamp, length)) = prefix {
+                prop_assert_eq!(parse_common_shape(&followed.as_bytes()[..length]), Some(timestamp));
+            }
+            // The shape ends with its offset: what follows is never read.
+            if let Some(timestamp) = whole {
+                prop_assert_eq!(prefix, Some((timestamp, text.len())));
+            }
         }
 
         #[test]
