@@ -174,8 +174,16 @@ pub struct GroupingSink {
     /// Slots of `groups`, by the hash of a group's two name parts ([`name_parts`]): one lookup
     /// a record, comparing the record's borrowed strings with the stored names.
     index: HashTable<usize>,
+    /// A direct-mapped cache in front of `index`: the slot last found for each [`fingerprint`]
+    /// (`usize::MAX`: none). A hit, confirmed by comparing the names, skips hashing every byte
+    /// of both names and probing the table; a miss (or a collision) costs the fingerprint only.
+    recent: Box<[usize; RECENT_SLOTS]>,
     groups: Vec<(GroupName, GroupSamples)>,
 }
+
+/// Entries of [`GroupingSink::recent`]: a few times the groups of a typical log, so that they
+/// rarely evict each other.
+const RECENT_SLOTS: usize = 256;
 
 impl GroupingSink {
     /// An empty sink grouping by `group_by`.
@@ -183,11 +191,28 @@ impl GroupingSink {
         Self {
             group_by,
             index: HashTable::new(),
+            recent: Box::new([usize::MAX; RECENT_SLOTS]),
             groups: Vec::new(),
         }
     }
 
     fn group(&mut self, first: &str, second: &str) -> &mut GroupSamples {
+        let recent = fingerprint(first.as_bytes(), second.as_bytes()) % RECENT_SLOTS;
+        let cached = self.recent[recent];
+        if let Some((name, _)) = self.groups.get(cached) {
+            let (stored_first, stored_second) = name_parts(name);
+            if same_bytes(stored_first.as_bytes(), first.as_bytes())
+                && same_bytes(stored_second.as_bytes(), second.as_bytes())
+            {
+                return &mut self.groups[cached].1;
+            }
+        }
+        let slot = self.find_or_insert(first, second);
+        self.recent[recent] = slot;
+        &mut self.groups[slot].1
+    }
+
+    fn find_or_insert(&mut self, first: &str, second: &str) -> usize {
         let hash = hash_parts(first, second);
         let groups = &self.groups;
         let found = self
@@ -214,8 +239,69 @@ impl GroupingSink {
                 slot
             }
         };
-        &mut self.groups[slot].1
+        slot
     }
+}
+
+/// A cheap hash of a group's two names for [`GroupingSink::recent`]: their lengths and up to
+/// eight bytes at each end of each (where names of one log differ). Not the table's hash: names
+/// that differ only in their middle share a fingerprint, which costs them the cache, never a
+/// wrong answer (a hit is confirmed by comparing the names).
+fn fingerprint(first: &[u8], second: &[u8]) -> usize {
+    let mixed = (ends(first) ^ ends(second).rotate_left(23))
+        .wrapping_add((first.len() as u64) << 40 | second.len() as u64);
+    // The high bits of a multiply by an odd constant mix every input bit.
+    (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize
+}
+
+/// Up to eight bytes from each end of `bytes`, folded into one word.
+fn ends(bytes: &[u8]) -> u64 {
+    match bytes.len() {
+        0 => 0,
+        1..=3 => {
+            u64::from(bytes[0])
+                | u64::from(bytes[bytes.len() / 2]) << 8
+                | u64::from(bytes[bytes.len() - 1]) << 16
+        }
+        4..=7 => u64::from(word_32(bytes, 0)) | u64::from(word_32(bytes, bytes.len() - 4)) << 32,
+        _ => word_64(bytes, 0) ^ word_64(bytes, bytes.len() - 8).rotate_left(32),
+    }
+}
+
+/// Whether two names are equal; short names by two (overlapping) word compares instead of a
+/// call to `memcmp`, which costs more than the comparison itself at these lengths.
+fn same_bytes(left: &[u8], right: &[u8]) -> bool {
+    let length = left.len();
+    if length != right.len() {
+        return false;
+    }
+    match length {
+        0 => true,
+        1..=3 => left == right,
+        4..=7 => {
+            word_32(left, 0) == word_32(right, 0)
+                && word_32(left, length - 4) == word_32(right, length - 4)
+        }
+        8..=16 => {
+            word_64(left, 0) == word_64(right, 0)
+                && word_64(left, length - 8) == word_64(right, length - 8)
+        }
+        _ => left == right,
+    }
+}
+
+/// The four bytes of `bytes` at `at` (which has at least four bytes from there on).
+fn word_32(bytes: &[u8], at: usize) -> u32 {
+    let mut word = [0; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(word)
+}
+
+/// The eight bytes of `bytes` at `at` (which has at least eight bytes from there on).
+fn word_64(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
 }
 
 /// The two strings a group is looked up by: (tool, step), or the one name and `""`.
@@ -314,6 +400,56 @@ mod tests {
         let tables = tables(12, 2_000, 20_000);
         assert!(tables.iter().map(|table| table.groups.len()).sum::<usize>() > 4096);
         assert_same_merge(tables);
+    }
+
+    #[test]
+    fn names_that_share_a_fingerprint_stay_apart() {
+        // Long names that differ only in their middle: one fingerprint, one cache entry that
+        // each evicts the other, every record still in its own group.
+        let names: Vec<String> = (0..50)
+            .map(|index| format!("GET /api/v1/users/{index:04}/orders/recent"))
+            .collect();
+        assert!(names.windows(2).all(|pair| {
+            fingerprint(b"api", pair[0].as_bytes()) == fingerprint(b"api", pair[1].as_bytes())
+        }));
+        let mut sink = GroupingSink::new(GroupBy::ToolStep);
+        for round in 0..3 {
+            for (index, name) in names.iter().enumerate() {
+                let record = Record {
+                    ts: "2025-10-21T09:00:01Z".parse().unwrap(),
+                    session_id: "s".into(),
+                    tool: "api".into(),
+                    step: name.as_str().into(),
+                    ms: (round * 100 + index) as f64,
+                    outcome: Outcome::Success,
+                    measures: perf_record::Measures::new(),
+                };
+                sink.accept(&record);
+            }
+        }
+        assert_eq!(sink.groups.len(), names.len());
+        for (index, (name, samples)) in sink.groups.iter().enumerate() {
+            assert_eq!(name_parts(name), ("api", names[index].as_str()));
+            assert_eq!(
+                samples.latencies_ms,
+                [index as f64, (100 + index) as f64, (200 + index) as f64]
+            );
+        }
+    }
+
+    #[test]
+    fn same_bytes_is_equality_at_every_length() {
+        let text: Vec<u8> = (0..40u8).map(|byte| b'a' + byte % 26).collect();
+        for length in 0..text.len() {
+            let left = &text[..length];
+            assert!(same_bytes(left, &left.to_vec()));
+            for position in 0..length {
+                let mut right = left.to_vec();
+                right[position] ^= 0x20;
+                assert!(!same_bytes(left, &right), "{length} {position}");
+            }
+            assert!(!same_bytes(left, &text[..length + 1]));
+        }
     }
 
     #[test]
