@@ -212,13 +212,14 @@ impl GroupingSink {
         &mut self.groups[slot].1
     }
 
+    /// The slot of a group by the hash of its names, added (empty) if it is new.
     fn find_or_insert(&mut self, first: &str, second: &str) -> usize {
         let hash = hash_parts(first, second);
         let groups = &self.groups;
         let found = self
             .index
             .find(hash, |&slot| name_parts(&groups[slot].0) == (first, second));
-        let slot = match found {
+        match found {
             Some(&slot) => slot,
             None => {
                 let slot = self.groups.len();
@@ -238,8 +239,7 @@ impl GroupingSink {
                 });
                 slot
             }
-        };
-        slot
+        }
     }
 }
 
