@@ -442,7 +442,8 @@ mod tests {
         let text: Vec<u8> = (0..40u8).map(|byte| b'a' + byte % 26).collect();
         for length in 0..text.len() {
             let left = &text[..length];
-            assert!(same_bytes(left, &left.to_vec()));
+            let copy = left.to_vec();
+            assert!(same_bytes(left, copy.as_slice()));
             for position in 0..length {
                 let mut right = left.to_vec();
                 right[position] ^= 0x20;
