@@ -252,63 +252,27 @@ impl<'a> Scanner<'a> {
     /// scanned as a string (an escaped spelling of a known name, such as `"m\u0073"`, defers to
     /// the reference parser there).
     fn key(&mut self) -> Option<Key> {
-        let (key, length) = match &self.bytes[self.position..] {
-            [b'"', b't', b's', b'"', ..] => (Key::Ts, 4),
-            [b'"', b'm', b's', b'"', ..] => (Key::Ms, 4),
-            [b'"', b'o', b'k', b'"', ..] => (Key::Ok, 4),
-            [b'"', b'e', b'r', b'r', b'"', ..] => (Key::Err, 5),
-            [b'"', b't', b'o', b'o', b'l', b'"', ..] => (Key::Tool, 6),
-            [b'"', b's', b't', b'e', b'p', b'"', ..] => (Key::Step, 6),
-            [b'"', b'p', b'h', b'a', b's', b'e', b'"', ..] => (Key::Phase, 7),
-            [b'"', b'k', b'i', b'n', b'd', b'"', ..] => (Key::Kind, 6),
-            [
-                b'"',
-                b'm',
-                b'e',
-                b'a',
-                b's',
-                b'u',
-                b'r',
-                b'e',
-                b's',
-                b'"',
-                ..,
-            ] => (Key::Measures, 10),
-            [b'"', b's', b't', b'a', b't', b'u', b's', b'"', ..] => (Key::Status, 8),
-            [
-                b'"',
-                b's',
-                b'e',
-                b's',
-                b's',
-                b'i',
-                b'o',
-                b'n',
-                b'I',
-                b'd',
-                b'"',
-                ..,
-            ] => (Key::SessionId, 11),
-            [
-                b'"',
-                b'e',
-                b'r',
-                b'r',
-                b'o',
-                b'r',
-                b'R',
-                b'e',
-                b'a',
-                b's',
-                b'o',
-                b'n',
-                b'"',
-                ..,
-            ] => (Key::ErrorReason, 13),
-            _ => {
-                self.string()?;
-                return Some(Key::Other);
-            }
+        let rest = &self.bytes[self.position..];
+        // One branch on the name's first letter, then one comparison of constant length (a few
+        // word compares), instead of trying the names one after another.
+        let candidate = match rest.get(1) {
+            Some(b't') if rest.starts_with(b"\"ts\"") => Some((Key::Ts, 4)),
+            Some(b't') if rest.starts_with(b"\"tool\"") => Some((Key::Tool, 6)),
+            Some(b's') if rest.starts_with(b"\"sessionId\"") => Some((Key::SessionId, 11)),
+            Some(b's') if rest.starts_with(b"\"step\"") => Some((Key::Step, 6)),
+            Some(b's') if rest.starts_with(b"\"status\"") => Some((Key::Status, 8)),
+            Some(b'm') if rest.starts_with(b"\"ms\"") => Some((Key::Ms, 4)),
+            Some(b'm') if rest.starts_with(b"\"measures\"") => Some((Key::Measures, 10)),
+            Some(b'o') if rest.starts_with(b"\"ok\"") => Some((Key::Ok, 4)),
+            Some(b'e') if rest.starts_with(b"\"errorReason\"") => Some((Key::ErrorReason, 13)),
+            Some(b'e') if rest.starts_with(b"\"err\"") => Some((Key::Err, 5)),
+            Some(b'p') if rest.starts_with(b"\"phase\"") => Some((Key::Phase, 7)),
+            Some(b'k') if rest.starts_with(b"\"kind\"") => Some((Key::Kind, 6)),
+            _ => None,
+        };
+        let Some((key, length)) = candidate else {
+            self.string()?;
+            return Some(Key::Other);
         };
         self.position += length;
         Some(key)
