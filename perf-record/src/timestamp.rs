@@ -320,17 +320,9 @@ pub(crate) fn parse_common_prefix(bytes: &[u8]) -> Option<(Timestamp, usize)> {
     if bytes.len() < 20 {
         return None;
     }
-    let days = date_days(bytes.first_chunk::<10>()?)?;
-    let hour = two_digits(bytes[11], bytes[12])?;
-    let minute = two_digits(bytes[14], bytes[15])?;
+    let minute_seconds = minute_seconds(bytes.first_chunk::<16>()?)?;
     let second = two_digits(bytes[17], bytes[18])?;
-    if bytes[10] != b'T'
-        || bytes[13] != b':'
-        || bytes[16] != b':'
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
+    if bytes[16] != b':' || second > 59 {
         return None;
     }
     let mut position = 19;
@@ -375,25 +367,40 @@ pub(crate) fn parse_common_prefix(bytes: &[u8]) -> Option<(Timestamp, usize)> {
         }
         _ => return None,
     };
-    let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_seconds;
+    let seconds = minute_seconds + i64::from(second) - offset_seconds;
     let timestamp = Timestamp::new(seconds, nanosecond as i32).ok()?;
     Some((timestamp, length))
 }
 
 thread_local! {
-    /// The last date (`YYYY-MM-DD`) [`date_days`] read on this thread and its day number: the
-    /// records of a log mostly share their date, so most timestamps skip the date's digits,
-    /// its check and the calendar arithmetic (about a quarter of a timestamp's instructions).
-    static LAST_DATE: Cell<Option<([u8; 10], i64)>> = const { Cell::new(None) };
+    /// The last minute (`YYYY-MM-DDTHH:MM`) [`minute_seconds`] read on this thread and its
+    /// seconds since the epoch: the records of a log mostly share their minute with the record
+    /// before, so most timestamps skip the date's and the time's digits, their checks and the
+    /// calendar arithmetic (two word compares instead, about a third of a timestamp).
+    static LAST_MINUTE: Cell<Option<([u8; 16], i64)>> = const { Cell::new(None) };
+}
+
+/// The seconds since 1970-01-01T00:00:00 (before the offset) of a valid `YYYY-MM-DDTHH:MM`, with
+/// hours below 24 and minutes below 60, or `None`.
+fn minute_seconds(prefix: &[u8; 16]) -> Option<i64> {
+    if let Some((last, seconds)) = LAST_MINUTE.get()
+        && last == *prefix
+    {
+        return Some(seconds);
+    }
+    let days = date_days(prefix.first_chunk::<10>()?)?;
+    let hour = two_digits(prefix[11], prefix[12])?;
+    let minute = two_digits(prefix[14], prefix[15])?;
+    if prefix[10] != b'T' || prefix[13] != b':' || hour > 23 || minute > 59 {
+        return None;
+    }
+    let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60);
+    LAST_MINUTE.set(Some((*prefix, seconds)));
+    Some(seconds)
 }
 
 /// The days since 1970-01-01 of a valid `YYYY-MM-DD` date, or `None`.
 fn date_days(date: &[u8; 10]) -> Option<i64> {
-    if let Some((last, days)) = LAST_DATE.get()
-        && last == *date
-    {
-        return Some(days);
-    }
     let year = i64::from(digits(date, 0, 4)?);
     let month = digits(date, 5, 2)?;
     let day = digits(date, 8, 2)?;
@@ -405,9 +412,7 @@ fn date_days(date: &[u8; 10]) -> Option<i64> {
     {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    LAST_DATE.set(Some((*date, days)));
-    Some(days)
+    Some(days_from_civil(year, month, day))
 }
 
 /// Two ASCII digits as a number.
@@ -523,6 +528,40 @@ mod tests {
             assert!(fast.is_some(), "{text}");
             assert_eq!(fast, text.parse::<Timestamp>().ok(), "{text}");
         }
+    }
+
+    #[test]
+    fn consecutive_timestamps_of_one_minute_read_as_each_alone() {
+        // The minute cache: hits, misses, and lines whose cached minute comes with a bad rest.
+        let texts = [
+            "2025-10-16T23:34:46.422Z",
+            "2025-10-16T23:34:59Z",
+            "2025-10-16T23:34:00.000000001+05:30",
+            "2025-10-16T23:34:60Z",
+            "2025-10-16T23:34:61Z",
+            "2025-10-16T23:34:4xZ",
+            "2025-10-16T23:34-01Z",
+            "2025-10-16T23:34:07-23:59",
+            "2025-10-16T23:35:07Z",
+            "2025-10-16T23:34:07Z",
+            "2023-02-29T00:00:00Z",
+            "2023-02-29T00:00:01Z",
+            "2024-02-29T00:00:00Z",
+            "2024-02-29T00:00:01Z",
+        ];
+        for round in 0..2 {
+            for text in texts {
+                let fast = parse_common_shape(text.as_bytes());
+                let complete = parse_rfc3339(text.as_bytes()).ok();
+                if let Some(fast) = fast {
+                    assert_eq!(Some(fast), complete, "{text} (round {round})");
+                }
+                assert_eq!(parse(text).ok(), complete, "{text} (round {round})");
+            }
+        }
+        assert!(parse_common_shape(b"2025-10-16T23:34:07Z").is_some());
+        assert_eq!(parse_common_shape(b"2025-10-16T23:34:61Z"), None);
+        assert_eq!(parse_common_shape(b"2023-02-29T00:00:01Z"), None);
     }
 
     #[test]
