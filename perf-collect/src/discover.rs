@@ -379,11 +379,13 @@ pub fn discover(roots: &[Utf8PathBuf], config: &DiscoverConfig) -> Result<Discov
                 canonical: &[],
                 names: &[],
             };
+            let canonical = canonical_path(root);
             push_file(
                 &mut discovery,
                 &mut seen,
                 &none,
                 root.clone(),
+                canonical,
                 metadata.len(),
             );
             continue;
@@ -413,6 +415,11 @@ fn walk(
         .follow_links(follow_symlinks)
         .sort_by_file_name();
     let mut entries = walker.into_iter();
+    // The canonical path of the directory whose files come now: a file that is not a symbolic
+    // link is that directory's canonical path and its name, so the walk resolves each
+    // directory once instead of every file's every component (four `readlink`s and a `getcwd`
+    // a file in a tree three deep: most of the system time of 10,000 small files).
+    let mut directory: Option<(PathBuf, Option<PathBuf>)> = None;
     while let Some(entry) = entries.next() {
         let entry = match entry {
             Ok(entry) => entry,
@@ -469,7 +476,25 @@ fn walk(
         };
         // A file that vanished since the walk listed it is reported when it is opened.
         let bytes = entry.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-        push_file(discovery, seen, exclusion, path, bytes);
+        let canonical = match entry.path().parent() {
+            Some(parent) if !entry.path_is_symlink() => {
+                if directory
+                    .as_ref()
+                    .is_none_or(|(walked, _)| walked != parent)
+                {
+                    directory = Some((parent.to_path_buf(), parent.canonicalize().ok()));
+                }
+                match directory
+                    .as_ref()
+                    .and_then(|(_, canonical)| canonical.as_ref())
+                {
+                    Some(canonical) => canonical.join(entry.file_name()),
+                    None => canonical_path(&path),
+                }
+            }
+            _ => canonical_path(&path),
+        };
+        push_file(discovery, seen, exclusion, path, canonical, bytes);
     }
 }
 
@@ -479,16 +504,22 @@ struct Exclusion<'a> {
     names: &'a [&'a str],
 }
 
+/// The path with every symbolic link resolved, or the path itself when that fails: what a file
+/// is told apart by (from the outputs, and from itself listed twice).
+fn canonical_path(path: &Utf8Path) -> PathBuf {
+    path.canonicalize()
+        .unwrap_or_else(|_| path.as_std_path().to_path_buf())
+}
+
+/// Lists `path` unless it is an excluded output or `canonical` was listed already.
 fn push_file(
     discovery: &mut Discovery,
     seen: &mut HashSet<PathBuf>,
     exclusion: &Exclusion<'_>,
     path: Utf8PathBuf,
+    canonical: PathBuf,
     bytes: u64,
 ) {
-    let canonical = path
-        .canonicalize()
-        .unwrap_or_else(|_| path.clone().into_std_path_buf());
     let may_be_excluded = path
         .file_name()
         .is_some_and(|name| exclusion.names.contains(&name));
@@ -530,6 +561,42 @@ fn walk_problem(root: &Utf8Path, error: walkdir::Error) -> CollectError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files are told apart by their canonical paths, resolved a directory at a time: the same
+    /// file through another spelling of its directory, through a symbolic link to it or to its
+    /// directory, and the command's own output under any spelling, are what they were.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_is_listed_once_whatever_path_reaches_it() {
+        let (_dir, root) = temp_root();
+        for name in ["logs/a.jsonl", "logs/deep/b.jsonl", "logs/out.jsonl"] {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "{}\n").unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("logs/deep"), root.join("linked-dir")).unwrap();
+        std::os::unix::fs::symlink(root.join("logs/a.jsonl"), root.join("logs/deep/c.jsonl"))
+            .unwrap();
+        let config = DiscoverConfig {
+            exclude: vec![root.join("logs/deep/../out.jsonl")],
+            follow_symlinks: true,
+            ..DiscoverConfig::default()
+        };
+        let roots = [
+            root.join("logs"),
+            root.join("logs/deep/.."),
+            root.join("linked-dir"),
+            root.join("logs/./deep"),
+        ];
+        let discovery = discover(&roots, &config).unwrap();
+        let listed: Vec<&str> = discovery
+            .files
+            .iter()
+            .map(|file| file.path.strip_prefix(&root).unwrap().as_str())
+            .collect();
+        assert_eq!(listed, ["logs/a.jsonl", "logs/deep/b.jsonl"]);
+        assert_eq!(discovery.skipped.count(SkipReason::OwnOutput), 2);
+    }
 
     fn temp_root() -> (tempfile::TempDir, Utf8PathBuf) {
         let dir = tempfile::tempdir().unwrap();
