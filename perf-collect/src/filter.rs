@@ -125,6 +125,17 @@ impl CompiledFilter {
         matches_names(self.steps.as_ref(), step)
     }
 
+    /// Whether the filter keeps every record (it may still drop warm-up records): the scanner
+    /// then skips [`CompiledFilter::matches`], once a unit instead of once a record.
+    pub(crate) fn keeps_every_record(&self) -> bool {
+        self.tools.is_none()
+            && self.steps.is_none()
+            && self.sessions.is_none()
+            && self.since.is_none()
+            && self.until.is_none()
+            && self.outcomes.is_empty()
+    }
+
     /// Whether the filter keeps `record`.
     pub fn matches(&self, record: &Record<'_>) -> bool {
         self.since.is_none_or(|since| record.ts >= since)
@@ -178,6 +189,44 @@ mod tests {
             "2025-01-01T00:00:00Z",
             Outcome::Unknown
         )));
+    }
+
+    #[test]
+    fn only_a_filter_without_criteria_skips_the_per_record_check() {
+        assert!(Filter::default().compile().unwrap().keeps_every_record());
+        assert!(CompiledFilter::keep_all().keeps_every_record());
+        let ts = Some("2025-01-01T00:00:00Z".parse().unwrap());
+        for filter in [
+            Filter {
+                tools: vec!["a".into()],
+                ..Default::default()
+            },
+            Filter {
+                steps: vec!["b".into()],
+                ..Default::default()
+            },
+            Filter {
+                sessions: vec!["c".into()],
+                ..Default::default()
+            },
+            Filter {
+                since: ts,
+                ..Default::default()
+            },
+            Filter {
+                until: ts,
+                ..Default::default()
+            },
+            Filter {
+                outcomes: vec![OutcomeFilter::Error],
+                ..Default::default()
+            },
+        ] {
+            assert!(
+                !filter.compile().unwrap().keeps_every_record(),
+                "{filter:?}"
+            );
+        }
     }
 
     #[test]

@@ -576,6 +576,7 @@ fn read_part<S: RecordSink>(
     let rejections_kept = config.rejections_kept;
     let fields = &config.fields;
     let at_file_start = unit.range.start == 0;
+    let keeps_every_record = filter.keeps_every_record();
     let FilePart {
         counts,
         rejections,
@@ -615,7 +616,7 @@ fn read_part<S: RecordSink>(
             Ok(Line::Blank) => counts.blank += 1,
             Ok(Line::Warmup(_)) if !filter.keeps_warmup() => counts.filtered_out += 1,
             Ok(Line::Record(record) | Line::Warmup(record)) => {
-                if filter.matches(&record) {
+                if keeps_every_record || filter.matches(&record) {
                     counts.accepted += 1;
                     sink.accept(&record);
                 } else {
