@@ -411,9 +411,13 @@ fn walk(
     wanted: &Wanted<'_>,
     follow_symlinks: bool,
 ) {
+    // In file-name order. Siblings' paths are their directory's path, a separator and their
+    // names, so comparing the paths' bytes orders them as their names do, without taking each
+    // name apart from its path again at every comparison (`sort_by_file_name` does: it was
+    // half the instructions of listing 10,000 files).
     let walker = walkdir::WalkDir::new(root)
         .follow_links(follow_symlinks)
-        .sort_by_file_name();
+        .sort_by(|left, right| left.path().as_os_str().cmp(right.path().as_os_str()));
     let mut entries = walker.into_iter();
     // The canonical path of the directory whose files come now: a file that is not a symbolic
     // link is that directory's canonical path and its name, so the walk resolves each
@@ -644,6 +648,35 @@ mod tests {
         assert!(!is_log_file_name("a.json"));
         assert!(!is_log_file_name("a.gz"));
         assert!(!is_log_file_name(".jsonl"));
+    }
+
+    #[test]
+    fn siblings_come_in_the_byte_order_of_their_names() {
+        let (_dir, root) = temp_root();
+        let mut names = vec![
+            "a.jsonl",
+            "a.b.jsonl",
+            "a-b.jsonl",
+            "A.jsonl",
+            "a b.jsonl",
+            "\u{e9}.jsonl",
+            "z.jsonl",
+            "a.jsonl.jsonl",
+            "0.jsonl",
+            "_.jsonl",
+        ];
+        std::fs::create_dir_all(root.join("logs")).unwrap();
+        for name in &names {
+            std::fs::write(root.join("logs").join(name), "").unwrap();
+        }
+        names.sort_by(|left, right| left.as_bytes().cmp(right.as_bytes()));
+        let discovery = discover(&[root.join("logs")], &DiscoverConfig::default()).unwrap();
+        let listed: Vec<&str> = discovery
+            .files
+            .iter()
+            .map(|file| file.path.file_name().unwrap())
+            .collect();
+        assert_eq!(listed, names);
     }
 
     #[test]
