@@ -378,6 +378,9 @@ thread_local! {
     /// before, so most timestamps skip the date's and the time's digits, their checks and the
     /// calendar arithmetic (two word compares instead, about a third of a timestamp).
     static LAST_MINUTE: Cell<Option<([u8; 16], i64)>> = const { Cell::new(None) };
+    /// The last date (`YYYY-MM-DD`) [`date_days`] read on this thread and its day number: when
+    /// the minute changes (records seconds or minutes apart), the date mostly does not.
+    static LAST_DATE: Cell<Option<([u8; 10], i64)>> = const { Cell::new(None) };
 }
 
 /// The seconds since 1970-01-01T00:00:00 (before the offset) of a valid `YYYY-MM-DDTHH:MM`, with
@@ -401,6 +404,11 @@ fn minute_seconds(prefix: &[u8; 16]) -> Option<i64> {
 
 /// The days since 1970-01-01 of a valid `YYYY-MM-DD` date, or `None`.
 fn date_days(date: &[u8; 10]) -> Option<i64> {
+    if let Some((last, days)) = LAST_DATE.get()
+        && last == *date
+    {
+        return Some(days);
+    }
     let year = i64::from(digits(date, 0, 4)?);
     let month = digits(date, 5, 2)?;
     let day = digits(date, 8, 2)?;
@@ -412,7 +420,9 @@ fn date_days(date: &[u8; 10]) -> Option<i64> {
     {
         return None;
     }
-    Some(days_from_civil(year, month, day))
+    let days = days_from_civil(year, month, day);
+    LAST_DATE.set(Some((*date, days)));
+    Some(days)
 }
 
 /// Two ASCII digits as a number.
