@@ -5,7 +5,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use camino::Utf8PathBuf;
 use perf_record::{ErrorKind, FieldMap, Line, Record, parse_line_with, parse_text_with};
@@ -357,10 +357,21 @@ pub(crate) fn scan_files<S: RecordSink>(
         progress.start(total_bytes);
     }
 
+    // Read buffers are handed from unit to unit: `map_init` would make one per rayon job (a
+    // fresh megabyte to map and zero for most units), a pool makes one per thread at most.
+    let buffers: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let results: Vec<UnitResult<S>> = units
         .par_iter()
-        .map_init(Vec::new, |buffer, unit| {
-            let result = read_unit(files, unit, filter, config, buffer, make_sink());
+        .map(|unit| {
+            let mut buffer = buffers
+                .lock()
+                .ok()
+                .and_then(|mut free| free.pop())
+                .unwrap_or_default();
+            let result = read_unit(files, unit, filter, config, &mut buffer, make_sink());
+            if let Ok(mut free) = buffers.lock() {
+                free.push(buffer);
+            }
             if let Some(progress) = progress {
                 progress.advance(unit.bytes);
             }
