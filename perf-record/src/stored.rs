@@ -129,14 +129,21 @@ impl<G: GroupData> GroupData for LatencyOfView<'_, G> {
 }
 
 /// Spilled samples that cannot be read back.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("cannot read spilled samples from {}", path.display())]
 pub struct LoadError {
     /// The spill file.
     pub path: PathBuf,
     /// What the file system said.
     #[source]
-    pub source: io::Error,
+    pub source: Arc<io::Error>,
+}
+
+/// Two load errors are equal when they name the same file and the same kind of failure.
+impl PartialEq for LoadError {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.source.kind() == other.source.kind()
+    }
 }
 
 /// A temporary directory for spill files, made on the first file and removed when the last
@@ -319,7 +326,26 @@ impl From<GroupSamples> for StoredGroup {
     }
 }
 
+impl Default for StoredGroup {
+    fn default() -> Self {
+        StoredGroup::from(GroupSamples::default())
+    }
+}
+
 impl StoredGroup {
+    /// Appends another source's samples of the same group after this one's (as
+    /// [`GroupSamples::merge`] does).
+    pub fn append(&mut self, samples: GroupSamples) {
+        match &mut self.repr {
+            Repr::Memory(mine) => mine.merge(&samples),
+            Repr::Parts(parts) => {
+                let mut all = std::mem::take(&mut parts.parts);
+                all.push(GroupPart::Memory(samples));
+                *self = StoredGroup::from_parts(all);
+            }
+        }
+    }
+
     /// The group of these parts, in source order (loading appends them in this order, as
     /// [`GroupSamples::merge`] does).
     pub fn from_parts(parts: Vec<GroupPart>) -> StoredGroup {
@@ -481,7 +507,7 @@ impl Parts {
                 GroupPart::Spilled(spilled) => {
                     read_part(spilled, &mut group).map_err(|source| LoadError {
                         path: spilled.file.path.clone(),
-                        source,
+                        source: Arc::new(source),
                     })?;
                 }
             }
