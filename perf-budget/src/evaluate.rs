@@ -1549,7 +1549,7 @@ mod tests {
         for level in [0.0, 1.0, f64::NAN, 1.5] {
             let error = evaluate(
                 &budgets,
-                &BTreeMap::new(),
+                &BTreeMap::<GroupKey, GroupSamples>::new(),
                 &EvaluateConfig {
                     confidence_level: level,
                     ..CONFIG

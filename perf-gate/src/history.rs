@@ -229,7 +229,7 @@ mod tests {
         .unwrap();
         let groups = BTreeMap::from([(
             GroupKey::new("api", "get"),
-            GroupSamples::all_ok(vec![10.0, 12.0, 11.0, 60.0]),
+            perf_record::GroupSamples::all_ok(vec![10.0, 12.0, 11.0, 60.0]),
         )]);
         let report = crate::gate(&budgets, None, &groups, &crate::GateConfig::default()).unwrap();
         let provenance = Provenance {
