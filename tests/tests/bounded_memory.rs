@@ -92,7 +92,7 @@ fn leftovers(directory: &Utf8Path) -> Vec<String> {
 /// the run's own), checked to exit with `code`.
 fn outputs_per_limit(tree: &TempTree, arguments: &[&str], code: i32) -> Vec<(String, Vec<u8>)> {
     // 1 byte: every unit spills. 24K: the first units stay in memory, the later ones spill.
-    // The default (24M): nothing spills.
+    // The default (32M): nothing spills.
     [None, Some("1"), Some("24K")]
         .into_iter()
         .enumerate()
