@@ -374,11 +374,11 @@ pub struct SummarizeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
-    /// Memory for the latency samples (`32M`, `1G`; sizes as `collect --memory-limit`): beyond
+    /// Memory for the latency samples (`16M`, `1G`; sizes as `collect --memory-limit`): beyond
     /// it, whole chunks' samples wait in a temporary directory (removed at the end) and each
     /// group is read back when it is used, with exactly the same results. A single group still
     /// needs 8 bytes a record.
-    #[arg(long, value_name = "SIZE", default_value = "32M", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub memory_limit: u64,
     /// Which records to keep.
     #[command(flatten)]
@@ -425,11 +425,11 @@ pub struct EvaluateArgs {
     /// The Markdown report's size.
     #[command(flatten)]
     pub markdown: MarkdownArgs,
-    /// Memory for the latency samples (`32M`, `1G`; sizes as `collect --memory-limit`): beyond
+    /// Memory for the latency samples (`16M`, `1G`; sizes as `collect --memory-limit`): beyond
     /// it, whole chunks' samples wait in a temporary directory (removed at the end) and each
     /// group is read back when it is used, with exactly the same results. A single group still
     /// needs 8 bytes a record.
-    #[arg(long, value_name = "SIZE", default_value = "32M", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub memory_limit: u64,
     /// Which records to keep.
     #[command(flatten)]
@@ -494,7 +494,7 @@ pub struct GateArgs {
     /// Also write the merged records as latest.jsonl in the artifacts directory.
     #[arg(long, conflicts_with = "from")]
     pub write_latest: bool,
-    /// Memory for the latency samples (default 32M; sizes as `collect --memory-limit`): beyond
+    /// Memory for the latency samples (default 16M; sizes as `collect --memory-limit`): beyond
     /// it, whole chunks' samples wait in a temporary directory (removed at the end) and each
     /// group is read back when it is judged, with exactly the same results. A single group still
     /// needs 8 bytes a record. With --write-latest also the memory for sorting the records
@@ -639,11 +639,11 @@ pub struct BaselineSaveArgs {
     /// Default: the budget file's, else type 7 (`linear`).
     #[arg(long, value_name = "METHOD")]
     pub quantile_method: Option<perf_stats::QuantileMethod>,
-    /// Memory for the latency samples (`32M`, `1G`; sizes as `collect --memory-limit`): beyond
+    /// Memory for the latency samples (`16M`, `1G`; sizes as `collect --memory-limit`): beyond
     /// it, whole chunks' samples wait in a temporary directory (removed at the end) and each
     /// group is read back when it is used, with exactly the same results. A single group still
     /// needs 8 bytes a record.
-    #[arg(long, value_name = "SIZE", default_value = "32M", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
     pub memory_limit: u64,
     /// Which records to keep.
     #[command(flatten)]

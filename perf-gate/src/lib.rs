@@ -413,25 +413,31 @@ fn judge_scoped<G: GroupData>(
     // parallel within a large group ([`Sorted`]), so that its own sort finds sorted input and
     // costs one linear pass. The checks, the distributions and the history rules keep source
     // order, so their sums (means) are exactly those of a run without a baseline.
-    let (evaluation, comparison) = rayon::join(
-        || perf_budget::evaluate_with_reported(budgets, groups, reported, &evaluate_config),
-        || {
-            baseline
-                .map(|baseline| {
-                    let compare = CompareConfig {
-                        min_samples: budgets
-                            .defaults()
-                            .min_samples
-                            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-                        tolerance_overrides: regression_tolerances(budgets, baseline, groups),
-                        measure_directions: measure_directions(budgets, baseline, groups),
-                        ..compare_config(&config.comparison, method)
-                    };
-                    compare_with(baseline, &sorted_views(groups), &compare)
-                })
-                .transpose()
-        },
-    );
+    let evaluate =
+        || perf_budget::evaluate_with_reported(budgets, groups, reported, &evaluate_config);
+    let compare = || {
+        baseline
+            .map(|baseline| {
+                let compare = CompareConfig {
+                    min_samples: budgets
+                        .defaults()
+                        .min_samples
+                        .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
+                    tolerance_overrides: regression_tolerances(budgets, baseline, groups),
+                    measure_directions: measure_directions(budgets, baseline, groups),
+                    ..compare_config(&config.comparison, method)
+                };
+                compare_with(baseline, &sorted_views(groups), &compare)
+            })
+            .transpose()
+    };
+    // Samples that went to disk (beyond the memory limit): one judge after the other, so that
+    // only one of them holds a loaded group (and its copies) at a time.
+    let (evaluation, comparison) = if groups.values().any(GroupData::is_spilled) {
+        (evaluate(), compare())
+    } else {
+        rayon::join(evaluate, compare)
+    };
     // An evaluation error first, as when they ran one after the other.
     let mut evaluation = evaluation.map_err(GateError::Evaluate)?;
     let comparison = comparison?;
@@ -492,6 +498,10 @@ impl<G: GroupData> GroupData for Sorted<'_, G> {
 
     fn measure_names(&self) -> Vec<&str> {
         self.0.measure_names()
+    }
+
+    fn is_spilled(&self) -> bool {
+        self.0.is_spilled()
     }
 
     fn samples(&self) -> Result<std::borrow::Cow<'_, GroupSamples>, perf_record::LoadError> {

@@ -42,6 +42,10 @@ pub trait GroupData: Sync {
     /// # Errors
     /// A spill file that cannot be read.
     fn samples(&self) -> Result<Cow<'_, GroupSamples>, LoadError>;
+    /// Whether loading reads a spill file (judges may then trade parallel work for memory).
+    fn is_spilled(&self) -> bool {
+        false
+    }
     /// [`GroupSamples::throughput_rps`], from the counts and the span alone.
     fn throughput_rps(&self) -> Result<f64, NoThroughput> {
         throughput_of(self.counts(), self.span())
@@ -117,6 +121,10 @@ impl<G: GroupData> GroupData for LatencyOfView<'_, G> {
 
     fn measure_names(&self) -> Vec<&str> {
         self.group.measure_names()
+    }
+
+    fn is_spilled(&self) -> bool {
+        self.group.is_spilled()
     }
 
     fn samples(&self) -> Result<Cow<'_, GroupSamples>, LoadError> {
@@ -455,6 +463,10 @@ impl GroupData for StoredGroup {
             Repr::Memory(samples) => Ok(Cow::Borrowed(samples)),
             Repr::Parts(parts) => parts.load().map(Cow::Owned),
         }
+    }
+
+    fn is_spilled(&self) -> bool {
+        StoredGroup::is_spilled(self)
     }
 }
 
