@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use perf_record::GroupKey;
 use serde::{Deserialize, Serialize};
 
-use perf_record::{Direction, GroupSamples};
+use std::borrow::Cow;
+
+use perf_record::{Direction, GroupData, GroupSamples};
 use perf_stats::{Percentile, QuantileChangeTest, QuantileMethod, StatsError};
 
 use crate::error::BaselineError;
@@ -237,6 +239,34 @@ impl Comparison {
 /// exactly when the lower bound of its shown interval (at the group's Holm level) exceeds the
 /// tolerance; it improved when the upper bound is below minus the tolerance.
 ///
+/// A current group's samples (its latencies taken out) and its latencies sorted.
+fn sorted_current<'a, G: GroupData>(
+    key: &GroupKey,
+    group: &'a G,
+) -> Result<(Cow<'a, GroupSamples>, Vec<f64>), BaselineError> {
+    let samples = group.samples().map_err(|source| BaselineError::Load {
+        group: key.clone(),
+        source,
+    })?;
+    let (rest, latencies) = match samples {
+        Cow::Owned(mut samples) => {
+            let latencies = std::mem::take(&mut samples.latencies_ms);
+            (Cow::Owned(samples), latencies)
+        }
+        Cow::Borrowed(samples) => (Cow::Borrowed(samples), samples.latencies_ms.clone()),
+    };
+    let sorted = numbers::sorted_latencies_owned(latencies).map_err(|problem| {
+        BaselineError::InvalidGroup {
+            source_name: "current run".to_owned(),
+            tool: key.tool.clone(),
+            step: key.step.clone(),
+            field: "latencies",
+            problem,
+        }
+    })?;
+    Ok((rest, sorted))
+}
+
 /// Each record measure of a group on both sides is compared by the same rule in its direction
 /// (`measure_directions`), with the group's tolerance, and its p-value joins the same Holm family
 /// as the latencies, so the family-wise false-alarm rate holds over every (group, latency or
@@ -247,37 +277,27 @@ impl Comparison {
 /// # Errors
 /// An out-of-range setting, a duplicate current group, or a current latency that is negative or
 /// not finite.
-pub fn compare(
+pub fn compare<G: GroupData>(
     baseline: &Baseline,
-    current: &BTreeMap<GroupKey, GroupSamples>,
+    current: &BTreeMap<GroupKey, G>,
     current_fingerprint: &Fingerprint,
     config: &CompareConfig,
 ) -> Result<Comparison, BaselineError> {
     validate_config(config)?;
-    let mut current_by_key: BTreeMap<&GroupKey, Vec<f64>> = BTreeMap::new();
-    for (key, samples) in current {
-        let sorted = numbers::sorted_latencies(&samples.latencies_ms).map_err(|problem| {
-            BaselineError::InvalidGroup {
-                source_name: "current run".to_owned(),
-                tool: key.tool.clone(),
-                step: key.step.clone(),
-                field: "latencies",
-                problem,
-            }
-        })?;
-        current_by_key.insert(key, sorted);
-    }
     let baseline_keys: Vec<GroupKey> = baseline.groups().iter().map(BaselineGroup::key).collect();
-    let all_keys: BTreeSet<&GroupKey> = baseline_keys
-        .iter()
-        .chain(current_by_key.keys().copied())
-        .collect();
+    let all_keys: BTreeSet<&GroupKey> = baseline_keys.iter().chain(current.keys()).collect();
 
     let mut groups = Vec::with_capacity(all_keys.len());
     // Where each tested pair's result goes (a group's latency or one of its measures) and its
     // test, for the Holm adjustment over every pair.
     let mut tested: Vec<(Slot, PairTest)> = Vec::new();
     for key in all_keys {
+        // One current group loaded at a time, its latencies sorted (in place when loading gave
+        // an owned copy), and dropped before the next.
+        let now = current
+            .get(key)
+            .map(|group| sorted_current(key, group))
+            .transpose()?;
         let tolerance = config
             .tolerance_overrides
             .get(key)
@@ -286,7 +306,7 @@ pub fn compare(
         let outcome = measure(
             key,
             baseline.group(key),
-            current_by_key.get(key).map(Vec::as_slice),
+            now.as_ref().map(|(_, sorted)| sorted.as_slice()),
             baseline.quantile_method(),
             config,
             tolerance,
@@ -317,7 +337,7 @@ pub fn compare(
             }
             Err(reason) => comparison.reason = reason,
         }
-        if let (Some(before), Some(now)) = (baseline.group(key), current.get(key)) {
+        if let (Some(before), Some((now, _))) = (baseline.group(key), &now) {
             let directions = config.measure_directions.get(key);
             let compared = measures::compare_group(
                 key,

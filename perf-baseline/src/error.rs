@@ -82,6 +82,15 @@ pub enum BaselineError {
         /// What is wrong, with the offending value.
         problem: String,
     },
+    /// A group's samples, spilled to disk beyond the memory limit, could not be read back.
+    #[error("{group}: cannot read the group's samples")]
+    Load {
+        /// The group.
+        group: perf_record::GroupKey,
+        /// What went wrong.
+        #[source]
+        source: perf_record::LoadError,
+    },
     /// The same (tool, step) appears twice.
     #[error("{source_name}: group {} appears more than once", perf_record::GroupKey::new(.tool.as_str(), .step.as_str()))]
     DuplicateGroup {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use camino::Utf8Path;
-use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_record::{GroupData, GroupKey, GroupSamples, OutcomeCounts};
 use perf_stats::QuantileMethod;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -194,8 +194,8 @@ impl Baseline {
 /// # Errors
 /// A duplicate group, a latency that is negative or not finite, more latencies than the group has
 /// known outcomes, or `max_points` below 2.
-pub fn build(
-    samples: &BTreeMap<GroupKey, GroupSamples>,
+pub fn build<G: GroupData>(
+    samples: &BTreeMap<GroupKey, G>,
     config: &BuildConfig,
 ) -> Result<Baseline, BaselineError> {
     if config.max_points < 2 {
@@ -206,8 +206,13 @@ pub fn build(
         });
     }
     let mut groups = Vec::with_capacity(samples.len());
+    // One group's samples loaded at a time (borrowed when they are in memory).
     for (key, sample) in samples {
-        groups.push(build_group(key, sample, config)?);
+        let sample = sample.samples().map_err(|source| BaselineError::Load {
+            group: key.clone(),
+            source,
+        })?;
+        groups.push(build_group(key, &sample, config)?);
     }
     let schema_version = if groups.iter().any(|group| !group.measures.is_empty()) {
         BASELINE_SCHEMA_VERSION

@@ -15,14 +15,26 @@ pub(crate) const STORED_PERCENTILES: [f64; 9] =
 
 /// Sorts a copy of `latencies_ms`, rejecting values a latency cannot have.
 pub(crate) fn sorted_latencies(latencies_ms: &[f64]) -> Result<Vec<f64>, String> {
-    if let Some(bad) = latencies_ms.iter().find(|ms| !ms.is_finite() || **ms < 0.0) {
-        return Err(format!(
-            "latency {bad} ms is not a finite, non-negative number"
-        ));
-    }
+    check_latencies(latencies_ms)?;
     let mut sorted = latencies_ms.to_vec();
     sorted.sort_unstable_by(f64::total_cmp);
     Ok(sorted)
+}
+
+/// [`sorted_latencies`] in place, for latencies the caller owns (no copy).
+pub(crate) fn sorted_latencies_owned(mut latencies_ms: Vec<f64>) -> Result<Vec<f64>, String> {
+    check_latencies(&latencies_ms)?;
+    latencies_ms.sort_unstable_by(f64::total_cmp);
+    Ok(latencies_ms)
+}
+
+fn check_latencies(latencies_ms: &[f64]) -> Result<(), String> {
+    match latencies_ms.iter().find(|ms| !ms.is_finite() || **ms < 0.0) {
+        Some(bad) => Err(format!(
+            "latency {bad} ms is not a finite, non-negative number"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Quantile `q` in [0, 1] of non-empty data with `method`.

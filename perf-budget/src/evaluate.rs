@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use perf_record::{GroupKey, GroupSamples, MeasureUnit, ReportedStatistics, THROUGHPUT_MEASURE};
+use perf_record::{
+    GroupData, GroupKey, GroupSamples, MeasureUnit, ReportedStatistics, THROUGHPUT_MEASURE,
+};
 use perf_stats::{
     QuantileMethod, StatsError, Summary, SummaryConfig, error_rate_confidence_interval,
     latency_mean_interval, quantile_confidence_interval, summarize,
@@ -46,6 +48,15 @@ pub enum EvaluateError {
         #[source]
         source: StatsError,
     },
+    /// A group's samples, spilled to disk beyond the memory limit, could not be read back.
+    #[error("{group}: cannot read the group's samples")]
+    Load {
+        /// The group.
+        group: GroupKey,
+        /// What went wrong.
+        #[source]
+        source: perf_record::LoadError,
+    },
 }
 
 /// Checks every budgeted group against its most specific budget entry and lints the rest.
@@ -71,9 +82,9 @@ pub enum EvaluateError {
 /// assert_eq!(evaluation.checks[0].difference, Some(4.0));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn evaluate(
+pub fn evaluate<G: GroupData>(
     budgets: &Budgets,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     config: &EvaluateConfig,
 ) -> Result<Evaluation, EvaluateError> {
     evaluate_with_reported(budgets, groups, &BTreeMap::new(), config)
@@ -86,9 +97,9 @@ pub fn evaluate(
 ///
 /// # Errors
 /// As [`evaluate`].
-pub fn evaluate_with_reported(
+pub fn evaluate_with_reported<G: GroupData>(
     budgets: &Budgets,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &EvaluateConfig,
 ) -> Result<Evaluation, EvaluateError> {
@@ -97,9 +108,14 @@ pub fn evaluate_with_reported(
         return Err(EvaluateError::InvalidConfidenceLevel { value: level });
     }
     let mut checks = Vec::new();
+    // One group's samples loaded at a time (borrowed when they are in memory).
     for (key, group) in groups {
         if let Some(entry) = budgets.resolve(key) {
-            checks.extend(check_group(budgets, entry, key, group, config)?);
+            let samples = group.samples().map_err(|source| EvaluateError::Load {
+                group: key.clone(),
+                source,
+            })?;
+            checks.extend(check_group(budgets, entry, key, &samples, config)?);
         }
     }
     for (key, statistics) in reported {
@@ -232,9 +248,9 @@ fn throughput_check(
 }
 
 /// Why the throughput checks of groups with records have no value.
-fn throughput_warnings(
+fn throughput_warnings<G: GroupData>(
     checks: &[Check],
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
 ) -> Vec<EvaluationWarning> {
     checks
         .iter()
@@ -493,10 +509,10 @@ fn build_check(
     }
 }
 
-fn outcome_warnings(groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec<EvaluationWarning> {
-    let with_unknown = groups.values().filter(|group| group.counts.unknown > 0);
+fn outcome_warnings<G: GroupData>(groups: &BTreeMap<GroupKey, G>) -> Vec<EvaluationWarning> {
+    let with_unknown = groups.values().filter(|group| group.counts().unknown > 0);
     let (records, group_count) = with_unknown.fold((0, 0), |(records, count), group| {
-        (records + group.counts.unknown, count + 1)
+        (records + group.counts().unknown, count + 1)
     });
     if group_count == 0 {
         return Vec::new();
@@ -512,13 +528,13 @@ fn outcome_warnings(groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec<Evaluation
 ///
 /// A group is held to the most any limit of its entry needs at a 95% level (see
 /// [`Budgets::entry_min_samples`]); [`evaluate`] lints at its own level.
-pub fn lint(budgets: &Budgets, groups: &BTreeMap<GroupKey, GroupSamples>) -> Vec<LintFinding> {
+pub fn lint<G: GroupData>(budgets: &Budgets, groups: &BTreeMap<GroupKey, G>) -> Vec<LintFinding> {
     lint_at(budgets, groups, 0.95)
 }
 
-fn lint_at(
+fn lint_at<G: GroupData>(
     budgets: &Budgets,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     level: f64,
 ) -> Vec<LintFinding> {
     let mut findings = Vec::new();
@@ -535,7 +551,7 @@ fn lint_at(
     let mut won_measures: Vec<std::collections::BTreeSet<&str>> =
         vec![std::collections::BTreeSet::new(); entries.len()];
     for (key, group) in groups {
-        let sample_count = group.latencies_ms.len() as u64;
+        let sample_count = group.latency_count() as u64;
         let matching: Vec<(usize, &BudgetEntry)> = budgets.matching(key).collect();
         let Some((winner_index, winner)) = most_specific(matching.iter().copied()) else {
             findings.push(LintFinding::UncoveredGroup {
@@ -546,7 +562,7 @@ fn lint_at(
             continue;
         };
         used[winner_index] = true;
-        won_measures[winner_index].extend(group.measures.iter().map(|m| m.name.as_str()));
+        won_measures[winner_index].extend(group.measure_names());
         for &(index, entry) in &matching {
             if index == winner_index {
                 continue;
@@ -599,7 +615,7 @@ fn lint_at(
     }
     let every_measure: std::collections::BTreeSet<&str> = groups
         .values()
-        .flat_map(|group| group.measures.iter().map(|m| m.name.as_str()))
+        .flat_map(|group| group.measure_names())
         .collect();
     for (index, entry) in entries.iter().enumerate() {
         if !used[index] {
@@ -1533,7 +1549,7 @@ mod tests {
         for level in [0.0, 1.0, f64::NAN, 1.5] {
             let error = evaluate(
                 &budgets,
-                &BTreeMap::new(),
+                &BTreeMap::<GroupKey, GroupSamples>::new(),
                 &EvaluateConfig {
                     confidence_level: level,
                     ..CONFIG

@@ -1,12 +1,17 @@
 //! The streaming path: per-group latency samples straight from the files, no records kept.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use camino::Utf8PathBuf;
-use perf_record::{GroupKey, GroupName, GroupSamples, Record};
+use perf_record::{
+    GroupKey, GroupName, GroupPart, GroupSamples, Record, SpillDirectory, SpilledPart, StoredGroup,
+};
 
 use crate::scan::{RecordSink, Scan, ScanReport};
-use crate::{CollectConfig, CollectError, scan};
+use crate::{CollectConfig, CollectError, SortConfig, scan};
 use hashbrown::HashTable;
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
@@ -33,9 +38,21 @@ pub struct Aggregation {
     pub report: ScanReport,
 }
 
+/// The result of [`aggregate_within`]: groups in name order, whose samples may wait in spill
+/// files (loaded one group at a time with [`perf_record::GroupData::samples`]), and the full
+/// accounting.
+#[derive(Debug)]
+pub struct StoredAggregation {
+    /// Every group with at least one accepted record.
+    pub groups: BTreeMap<GroupName, StoredGroup>,
+    /// Lines, rejections and problems, per file and in total (a spill file that could not be
+    /// written is a [`CollectError::Spill`] problem: its samples stayed in memory).
+    pub report: ScanReport,
+}
+
 /// Reads every log file under `roots` and returns per-group samples, without materialising
 /// records or writing anything. Memory grows with the samples kept (8 bytes per record with a
-/// known outcome), not with file size.
+/// known outcome), not with file size; [`aggregate_within`] bounds it.
 ///
 /// Errors: a missing root or an invalid filter pattern; in strict mode also any rejected line or
 /// unreadable file ([`CollectError::Strict`]).
@@ -45,16 +62,52 @@ pub fn aggregate(
     group_by: GroupBy,
 ) -> Result<Aggregation, CollectError> {
     let scan = scan(roots, config, || GroupingSink::new(group_by))?;
-    Ok(Aggregation::from_scan(scan))
+    Aggregation::from_scan(scan)
 }
 
+/// [`aggregate`] within a memory limit: once the finished work units hold more than
+/// [`SortConfig::memory_limit`] bytes of samples, each further unit writes all its samples to
+/// one file of a temporary directory in [`SortConfig::temp_dir`] (removed when the last group
+/// is dropped, or by the next run's stale-temporary rule after a kill), keeping in memory only
+/// each group's counts, span and where its samples are. Loading a group gives exactly the
+/// samples [`aggregate`] gives, in the same order. A tiny limit never fails: it spills more.
+///
+/// Memory stays bounded by the limit while reading and, once anything spilled (then every unit
+/// is written at the end of the scan), by the samples of the groups the judges hold loaded
+/// (one per thread) while they work: a single group of 20M latencies still needs 160 MB.
+///
+/// Errors: as [`aggregate`].
+pub fn aggregate_within(
+    roots: &[Utf8PathBuf],
+    config: &CollectConfig,
+    group_by: GroupBy,
+    memory: &SortConfig,
+) -> Result<StoredAggregation, CollectError> {
+    let area = Arc::new(SampleArea::new(memory));
+    let scan = scan(roots, config, || GroupingSink::spilling(group_by, &area))?;
+    Ok(StoredAggregation::from_scan(scan))
+}
+
+/// The default memory limit of [`aggregate_within`] for the samples it holds: 16 MiB (the
+/// 2M-record corpus, 15.3 MiB of samples, does not spill; see the README's memory table).
+pub const DEFAULT_SAMPLE_MEMORY_LIMIT: u64 = 16 * 1024 * 1024;
+
 impl Aggregation {
-    /// The groups of a scan whose sinks were [`GroupingSink`]s.
-    pub fn from_scan(scan: Scan<GroupingSink>) -> Aggregation {
-        Aggregation {
-            groups: merge_groups(scan.sinks),
+    /// The groups of a scan whose sinks were [`GroupingSink`]s (the samples of sinks that
+    /// spilled are read back into memory).
+    ///
+    /// # Errors
+    /// A spill file that cannot be read back ([`CollectError::Load`]).
+    pub fn from_scan(scan: Scan<GroupingSink>) -> Result<Aggregation, CollectError> {
+        let groups = merge_groups(scan.sinks)
+            .into_iter()
+            .map(|(name, group)| Ok((name, group.into_samples()?)))
+            .collect::<Result<_, perf_record::LoadError>>()
+            .map_err(CollectError::Load)?;
+        Ok(Aggregation {
+            groups,
             report: scan.report,
-        }
+        })
     }
 
     /// The (tool, step) groups, for a scan grouped by [`GroupBy::ToolStep`]; groups of another
@@ -64,10 +117,22 @@ impl Aggregation {
     }
 }
 
+impl StoredAggregation {
+    /// The groups of a scan whose sinks were [`GroupingSink`]s, left where they are.
+    pub fn from_scan(scan: Scan<GroupingSink>) -> StoredAggregation {
+        let Scan { sinks, mut report } = scan;
+        if let Some(problem) = sinks.iter().find_map(|sink| sink.spill_problem()) {
+            report.problems.push(problem);
+        }
+        StoredAggregation {
+            groups: merge_groups(sinks),
+            report,
+        }
+    }
+}
+
 /// The (tool, step) groups of merged groups; groups of another kind are left out.
-pub fn into_tool_step_groups(
-    groups: BTreeMap<GroupName, GroupSamples>,
-) -> BTreeMap<GroupKey, GroupSamples> {
+pub fn into_tool_step_groups<G>(groups: BTreeMap<GroupName, G>) -> BTreeMap<GroupKey, G> {
     groups
         .into_iter()
         .filter_map(|(name, samples)| match name {
@@ -77,13 +142,96 @@ pub fn into_tool_step_groups(
         .collect()
 }
 
-/// Merges the groups of every work unit's sink, keeping source order within each group.
+/// What the sinks of one scan share when they may spill: the limit, the sample bytes that the
+/// finished units hold in memory, and the spill directory.
+#[derive(Debug)]
+pub struct SampleArea {
+    limit_bytes: u64,
+    held: AtomicU64,
+    directory: Arc<SpillDirectory>,
+    error: Mutex<Option<Arc<io::Error>>>,
+}
+
+impl SampleArea {
+    /// The area [`GroupingSink::spilling`] sinks share ([`aggregate_within`] makes one for its
+    /// scan).
+    pub fn new(config: &SortConfig) -> SampleArea {
+        SampleArea {
+            limit_bytes: config.memory_limit,
+            held: AtomicU64::new(0),
+            directory: Arc::new(SpillDirectory::new(
+                config.temp_dir.as_deref(),
+                "samples-spill",
+            )),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// The temporary directory, when anything was spilled.
+    pub fn directory(&self) -> Option<std::path::PathBuf> {
+        self.directory.path()
+    }
+}
+
+/// Merges the groups of every work unit's sink, keeping source order within each group: when no
+/// sink spilled, every group is in memory in one piece (the merge below, no further copy);
+/// otherwise each group is the list of its units' parts, on disk, in unit order.
+///
+/// Once any unit spilled, the units still in memory are written too: the judges that load
+/// the groups one at a time then hold only the groups they load, not the limit's worth of early
+/// units beside them (at 20M records that is the difference between 70 MB and the target).
+pub fn merge_groups(mut tables: Vec<GroupingSink>) -> BTreeMap<GroupName, StoredGroup> {
+    if tables.iter().all(|table| table.spilled.is_none()) {
+        return merge_in_memory(tables)
+            .into_iter()
+            .map(|(name, samples)| (name, StoredGroup::from(samples)))
+            .collect();
+    }
+    tables
+        .par_iter_mut()
+        .filter(|table| table.spilled.is_none())
+        .for_each(|table| {
+            if let Some(area) = table.area.clone() {
+                let bytes = table.sample_bytes();
+                table.spill(&area, bytes);
+            }
+        });
+    let mut slots: HashMap<GroupName, Vec<GroupPart>, FxBuildHasher> = HashMap::default();
+    for table in tables {
+        match table.spilled {
+            Some(parts) => {
+                for ((name, _), part) in table.groups.into_iter().zip(parts) {
+                    slots
+                        .entry(name)
+                        .or_default()
+                        .push(GroupPart::Spilled(part));
+                }
+            }
+            None => {
+                for (name, samples) in table.groups {
+                    slots
+                        .entry(name)
+                        .or_default()
+                        .push(GroupPart::Memory(samples));
+                }
+            }
+        }
+    }
+    let mut merged: Vec<(GroupName, StoredGroup)> = slots
+        .into_iter()
+        .map(|(name, parts)| (name, StoredGroup::from_parts(parts)))
+        .collect();
+    merged.par_sort_unstable_by(|left, right| left.0.cmp(&right.0));
+    merged.into_iter().collect()
+}
+
+/// The in-memory merge of sinks that kept everything.
 ///
 /// The work is parallel at any cardinality: each table's groups are dealt into shards by the
 /// hash of their name, the shards are merged independently (each group's exact size reserved
 /// first, so merging never holds two growing copies; a group seen in one unit only is moved,
 /// not copied), and the names are sorted once at the end.
-pub fn merge_groups(tables: Vec<GroupingSink>) -> BTreeMap<GroupName, GroupSamples> {
+fn merge_in_memory(tables: Vec<GroupingSink>) -> BTreeMap<GroupName, GroupSamples> {
     let entries: usize = tables.iter().map(|table| table.groups.len()).sum();
     let shard_count = if entries < PARALLEL_MERGE_ENTRIES {
         1
@@ -179,6 +327,11 @@ pub struct GroupingSink {
     /// of both names and probing the table; a miss (or a collision) costs the fingerprint only.
     recent: Box<[usize; RECENT_SLOTS]>,
     groups: Vec<(GroupName, GroupSamples)>,
+    /// The area this sink spills to, for a scan within a memory limit.
+    area: Option<Arc<SampleArea>>,
+    /// After a spill: where each group's samples went, in `groups` order (whose samples are
+    /// then empty).
+    spilled: Option<Vec<SpilledPart>>,
 }
 
 /// Entries of [`GroupingSink::recent`]: a few times the groups of a typical log, so that they
@@ -193,7 +346,66 @@ impl GroupingSink {
             index: HashTable::new(),
             recent: Box::new([usize::MAX; RECENT_SLOTS]),
             groups: Vec::new(),
+            area: None,
+            spilled: None,
         }
+    }
+
+    /// An empty sink that, once its unit is read, writes its samples to `area`'s spill
+    /// directory when the finished units of the scan would hold more than the limit.
+    pub fn spilling(group_by: GroupBy, area: &Arc<SampleArea>) -> Self {
+        Self {
+            area: Some(Arc::clone(area)),
+            ..Self::new(group_by)
+        }
+    }
+
+    /// The bytes this unit's samples take (their allocations).
+    fn sample_bytes(&self) -> u64 {
+        let values: usize = self
+            .groups
+            .iter()
+            .map(|(_, group)| {
+                group.latencies_ms.capacity()
+                    + group.error_latencies_ms.capacity()
+                    + group
+                        .measures
+                        .iter()
+                        .map(|m| m.values.capacity() + m.error_values.capacity())
+                        .sum::<usize>()
+            })
+            .sum();
+        8 * values as u64
+    }
+
+    /// Writes every group's samples to one spill file and frees them.
+    fn spill(&mut self, area: &SampleArea, bytes: u64) {
+        match perf_record::spill_groups(&area.directory, self.groups.iter().map(|(_, g)| g)) {
+            Ok(parts) => {
+                for (_, group) in &mut self.groups {
+                    // Counts and span live on in the part; the samples are on disk.
+                    *group = GroupSamples::default();
+                }
+                self.spilled = Some(parts);
+                area.held.fetch_sub(bytes, Ordering::Relaxed);
+            }
+            Err(error) => {
+                // The samples stay in memory: the result is exact, only larger.
+                if let Ok(mut first) = area.error.lock() {
+                    first.get_or_insert_with(|| Arc::new(error));
+                }
+            }
+        }
+    }
+
+    /// The first spill failure of the scan, as a problem of its report.
+    fn spill_problem(&self) -> Option<CollectError> {
+        let area = self.area.as_ref()?;
+        let error = area.error.lock().ok()?.clone()?;
+        Some(CollectError::Spill {
+            directory: area.directory.parent().to_path_buf(),
+            source: error,
+        })
     }
 
     fn group(&mut self, first: &str, second: &str) -> &mut GroupSamples {
@@ -325,12 +537,39 @@ impl RecordSink for GroupingSink {
         };
         group.add_record(record);
     }
+
+    fn finish(&mut self) {
+        let Some(area) = self.area.clone() else {
+            return;
+        };
+        let bytes = self.sample_bytes();
+        if area.held.load(Ordering::Relaxed) + bytes > area.limit_bytes && bytes > 0 {
+            area.held.fetch_add(bytes, Ordering::Relaxed);
+            self.spill(&area, bytes);
+            return;
+        }
+        // Kept: without the growth slack of its vectors (a third of them on average).
+        for (_, group) in &mut self.groups {
+            group.latencies_ms.shrink_to_fit();
+            group.error_latencies_ms.shrink_to_fit();
+            for measure in &mut group.measures {
+                measure.values.shrink_to_fit();
+                measure.error_values.shrink_to_fit();
+            }
+        }
+        let bytes = self.sample_bytes();
+        let held = area.held.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if held > area.limit_bytes {
+            // Another unit finished at the same time: this one goes after all.
+            self.spill(&area, bytes);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use perf_record::Outcome;
+    use perf_record::{GroupData as _, Outcome};
 
     /// The merge as it was written before it was sharded: the reference.
     fn merge_serially(tables: &[GroupingSink]) -> BTreeMap<GroupName, GroupSamples> {
@@ -344,6 +583,16 @@ mod tests {
     }
 
     fn tables(units: usize, records_per_unit: usize, groups: u64) -> Vec<GroupingSink> {
+        tables_of(units, records_per_unit, groups, None)
+    }
+
+    /// The sinks of `units` units, finished as a scan finishes them (spilling to `area`).
+    fn tables_of(
+        units: usize,
+        records_per_unit: usize,
+        groups: u64,
+        area: Option<&Arc<SampleArea>>,
+    ) -> Vec<GroupingSink> {
         let mut state = 0x1234_5678_u64;
         let mut next = move || {
             state = state
@@ -353,7 +602,10 @@ mod tests {
         };
         (0..units)
             .map(|unit| {
-                let mut sink = GroupingSink::new(GroupBy::ToolStep);
+                let mut sink = match area {
+                    Some(area) => GroupingSink::spilling(GroupBy::ToolStep, area),
+                    None => GroupingSink::new(GroupBy::ToolStep),
+                };
                 for index in 0..records_per_unit {
                     let group = next() % groups;
                     let outcome = match next() % 10 {
@@ -378,6 +630,7 @@ mod tests {
                     };
                     sink.accept(&record);
                 }
+                sink.finish();
                 sink
             })
             .collect()
@@ -389,8 +642,72 @@ mod tests {
         assert_eq!(merged.len(), expected.len());
         for ((name, samples), (expected_name, expected_samples)) in merged.iter().zip(&expected) {
             assert_eq!(name, expected_name);
-            assert_eq!(samples, expected_samples, "{name:?}");
+            assert_eq!(
+                samples.samples().unwrap().as_ref(),
+                expected_samples,
+                "{name:?}"
+            );
+            assert_eq!(samples.counts(), expected_samples.counts);
+            assert_eq!(samples.latency_count(), expected_samples.latencies_ms.len());
         }
+    }
+
+    fn area(limit: u64, parent: &camino::Utf8Path) -> Arc<SampleArea> {
+        Arc::new(SampleArea::new(&SortConfig {
+            memory_limit: limit,
+            temp_dir: Some(parent.to_owned()),
+        }))
+    }
+
+    #[test]
+    fn spilled_units_merge_to_the_in_memory_groups_and_their_directory_goes_with_them() {
+        let root = tempfile::tempdir().unwrap();
+        let parent = camino::Utf8Path::from_path(root.path()).unwrap();
+        // A limit of one byte: every unit spills. 8 KiB: the first units stay in memory, the
+        // rest spill (one unit of 1,000 records holds about 10 KiB of samples).
+        for (limit, all_spilled) in [(1, true), (24 * 1024, false)] {
+            let area = area(limit, parent);
+            let reference = tables(9, 1_000, 24);
+            let spilling = tables_of(9, 1_000, 24, Some(&area));
+            let spilled_units = spilling.iter().filter(|t| t.spilled.is_some()).count();
+            if all_spilled {
+                assert_eq!(spilled_units, 9);
+            } else {
+                assert!((1..9).contains(&spilled_units), "{spilled_units}");
+            }
+            let directory = area.directory().unwrap();
+            assert_eq!(
+                std::fs::read_dir(&directory).unwrap().count(),
+                spilled_units
+            );
+            let expected = merge_serially(&reference);
+            let merged = merge_groups(spilling);
+            assert!(merged.values().all(StoredGroup::is_spilled));
+            // Once one unit spilled, the merge wrote the others too.
+            assert_eq!(std::fs::read_dir(&directory).unwrap().count(), 9);
+            assert_eq!(merged.len(), expected.len());
+            for ((name, group), (expected_name, samples)) in merged.iter().zip(&expected) {
+                assert_eq!(name, expected_name);
+                assert_eq!(group.samples().unwrap().as_ref(), samples);
+            }
+            drop(area);
+            assert!(directory.is_dir(), "the groups still read it");
+            drop(merged);
+            assert!(!directory.exists(), "removed with the last group");
+        }
+        assert_eq!(std::fs::read_dir(parent).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_limit_above_the_samples_spills_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let parent = camino::Utf8Path::from_path(root.path()).unwrap();
+        let area = area(u64::MAX, parent);
+        let tables = tables_of(5, 1_000, 24, Some(&area));
+        assert!(tables.iter().all(|table| table.spilled.is_none()));
+        assert!(area.directory().is_none());
+        let merged = merge_groups(tables);
+        assert!(!merged.values().any(StoredGroup::is_spilled));
     }
 
     #[test]
@@ -462,7 +779,8 @@ mod tests {
     #[test]
     fn merged_samples_keep_source_order() {
         let merged = merge_groups(tables(8, 3_000, 3));
-        for samples in merged.values() {
+        for group in merged.values() {
+            let samples = group.samples().unwrap();
             assert!(
                 samples.latencies_ms.is_sorted(),
                 "source order is ascending ms here"

@@ -3,12 +3,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use std::io::{self, Write as _};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use camino::{Utf8Path, Utf8PathBuf};
 use perf_record::{
-    Measures, Outcome, OutcomeCounts, Record, Timestamp, push_record, write_atomically,
+    Measures, Outcome, OutcomeCounts, Record, SpillDirectory, Timestamp, push_record,
+    write_atomically,
 };
 use rayon::prelude::*;
 
@@ -119,16 +120,15 @@ const BYTES_PER_ROW: u64 =
     (std::mem::size_of::<Row>() + std::mem::size_of::<(Timestamp, u32, u32)>()) as u64;
 
 /// The spill area that the sinks of one scan share: the limit, the rows held in memory by all of
-/// them, and the temporary directory, made on the first spill and removed when the collection
-/// is dropped (`TempDir`), or by the next run's stale-temporary rule when the process was killed.
+/// them, and the temporary directory ([`perf_record::SpillDirectory`]), made on the first spill
+/// and removed when the collection is dropped, or by the next run's stale-temporary rule when
+/// the process was killed.
 #[derive(Debug)]
 pub struct SpillArea {
     limit_rows: usize,
     run_rows: usize,
-    parent: Utf8PathBuf,
     held: AtomicUsize,
-    runs: AtomicUsize,
-    directory: Mutex<Option<tempfile::TempDir>>,
+    directory: SpillDirectory,
 }
 
 impl SpillArea {
@@ -144,43 +144,19 @@ impl SpillArea {
             // Each reading thread's sink spills a run when it holds this many rows, and a
             // finished unit's rows stay in memory only while all held rows fit in half the limit.
             run_rows: (limit_rows / (4 * threads)).max(1),
-            parent: config
-                .temp_dir
-                .clone()
-                .or_else(|| Utf8PathBuf::from_path_buf(std::env::temp_dir()).ok())
-                .unwrap_or_else(|| Utf8PathBuf::from(".")),
             held: AtomicUsize::new(0),
-            runs: AtomicUsize::new(0),
-            directory: Mutex::new(None),
+            directory: SpillDirectory::new(config.temp_dir.as_deref(), "collect-spill"),
         }
     }
 
     /// A new run file's path, making the directory on first use.
     fn next_run_path(&self) -> io::Result<std::path::PathBuf> {
-        let mut directory = self
-            .directory
-            .lock()
-            .map_err(|_| io::Error::other("a thread panicked while spilling"))?;
-        if directory.is_none() {
-            *directory = Some(perf_record::temporary_directory(
-                &self.parent,
-                "collect-spill",
-            )?);
-        }
-        let run = self.runs.fetch_add(1, Ordering::Relaxed);
-        let path = directory
-            .as_ref()
-            .map(|directory| directory.path().join(format!("run-{run}")))
-            .ok_or_else(|| io::Error::other("no spill directory"))?;
-        Ok(path)
+        self.directory.next_path("run")
     }
 
     /// The temporary directory, when anything was spilled.
     pub fn directory(&self) -> Option<std::path::PathBuf> {
-        let directory = self.directory.lock().ok()?;
-        directory
-            .as_ref()
-            .map(|directory| directory.path().to_path_buf())
+        self.directory.path()
     }
 }
 
@@ -295,7 +271,7 @@ impl Collection {
             &self.spill,
         ) {
             return Err(CollectError::Spill {
-                directory: spill.parent.clone(),
+                directory: spill.directory.parent().to_path_buf(),
                 source: Arc::clone(error),
             });
         }

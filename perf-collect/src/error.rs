@@ -105,8 +105,9 @@ pub enum CollectError {
         source: globset::Error,
     },
     /// Writing a sorted run to the spill directory failed (beyond the memory limit of
-    /// `collect`); nothing was written to the output.
-    #[error("cannot spill sorted records to a temporary directory in {directory}")]
+    /// `collect`; nothing was written to the output), or writing samples to it failed (beyond
+    /// the memory limit of `aggregate_within`; they stayed in memory).
+    #[error("cannot spill to a temporary directory in {directory}")]
     Spill {
         /// The directory the temporary directory is made in.
         directory: camino::Utf8PathBuf,
@@ -114,6 +115,9 @@ pub enum CollectError {
         #[source]
         source: std::sync::Arc<std::io::Error>,
     },
+    /// Samples spilled beyond the memory limit could not be read back.
+    #[error("cannot read back the samples spilled beyond the memory limit")]
+    Load(#[source] perf_record::LoadError),
     /// Writing the output file failed; the previous file at `path`, if any, is untouched.
     #[error("cannot write the output file")]
     Write(#[source] perf_record::WriteError),

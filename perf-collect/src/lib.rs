@@ -60,7 +60,8 @@ mod lines;
 mod scan;
 
 pub use aggregate::{
-    Aggregation, GroupBy, GroupingSink, aggregate, into_tool_step_groups, merge_groups,
+    Aggregation, DEFAULT_SAMPLE_MEMORY_LIMIT, GroupBy, GroupingSink, SampleArea, StoredAggregation,
+    aggregate, aggregate_within, into_tool_step_groups, merge_groups,
 };
 pub use collect::{
     CollectingSink, Collection, CollectionSummary, DEFAULT_MEMORY_LIMIT, SUMMARY_SCHEMA_VERSION,

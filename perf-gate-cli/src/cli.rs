@@ -374,6 +374,12 @@ pub struct SummarizeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+    /// Memory for the latency samples (`16M`, `1G`; sizes as `collect --memory-limit`): beyond
+    /// it, whole chunks' samples wait in a temporary directory (removed at the end) and each
+    /// group is read back when it is used, with exactly the same results. A single group still
+    /// needs 8 bytes a record.
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    pub memory_limit: u64,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -419,6 +425,12 @@ pub struct EvaluateArgs {
     /// The Markdown report's size.
     #[command(flatten)]
     pub markdown: MarkdownArgs,
+    /// Memory for the latency samples (`16M`, `1G`; sizes as `collect --memory-limit`): beyond
+    /// it, whole chunks' samples wait in a temporary directory (removed at the end) and each
+    /// group is read back when it is used, with exactly the same results. A single group still
+    /// needs 8 bytes a record.
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    pub memory_limit: u64,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -482,10 +494,13 @@ pub struct GateArgs {
     /// Also write the merged records as latest.jsonl in the artifacts directory.
     #[arg(long, conflicts_with = "from")]
     pub write_latest: bool,
-    /// With --write-latest: memory for sorting the records, as `collect --memory-limit`
-    /// (beyond it, sorted runs spill into the artifacts directory's staged set and are merged).
-    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size, requires = "write_latest")]
-    pub memory_limit: u64,
+    /// Memory for the latency samples (default 16M; sizes as `collect --memory-limit`): beyond
+    /// it, whole chunks' samples wait in a temporary directory (removed at the end) and each
+    /// group is read back when it is judged, with exactly the same results. A single group still
+    /// needs 8 bytes a record. With --write-latest also the memory for sorting the records
+    /// (default 256M; beyond it, sorted runs spill into the artifacts directory's staged set).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
     /// Format of the report on stdout.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -624,6 +639,12 @@ pub struct BaselineSaveArgs {
     /// Default: the budget file's, else type 7 (`linear`).
     #[arg(long, value_name = "METHOD")]
     pub quantile_method: Option<perf_stats::QuantileMethod>,
+    /// Memory for the latency samples (`16M`, `1G`; sizes as `collect --memory-limit`): beyond
+    /// it, whole chunks' samples wait in a temporary directory (removed at the end) and each
+    /// group is read back when it is used, with exactly the same results. A single group still
+    /// needs 8 bytes a record.
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_size)]
+    pub memory_limit: u64,
     /// Which records to keep.
     #[command(flatten)]
     pub filter: FilterArgs,

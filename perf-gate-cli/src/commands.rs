@@ -19,9 +19,10 @@ use std::io::Write as _;
 use anyhow::{Context as _, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use perf_budget::Budgets;
+use perf_collect::DEFAULT_SAMPLE_MEMORY_LIMIT;
 use perf_collect::GroupBy;
 use perf_gate::ComparisonSettings;
-use perf_record::{GroupKey, GroupSamples};
+use perf_record::{GroupKey, StoredGroup};
 
 use crate::cli::{BaselineCommand, Cli, Command, ComparisonArgs, FilterArgs};
 use crate::diagnostics::{Diagnostics, collect_config};
@@ -70,9 +71,11 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// What a command read: the (tool, step) groups, and what aggregate-only sources reported.
+/// What a command read: the (tool, step) groups (their samples possibly spilled beyond the
+/// memory limit, loaded one group at a time by the judges), and what aggregate-only sources
+/// reported.
 struct Input {
-    groups: BTreeMap<GroupKey, GroupSamples>,
+    groups: BTreeMap<GroupKey, StoredGroup>,
     /// The figures of groups whose source has no raw samples (`--from` an aggregate-only
     /// format).
     reported: BTreeMap<GroupKey, perf_record::ReportedStatistics>,
@@ -86,9 +89,17 @@ impl Input {
     }
 }
 
-/// Reads the (tool, step) groups of `inputs` in one pass and prints the accounting on stderr.
-fn read_groups(inputs: &[Utf8PathBuf], filter: &FilterArgs, context: Context) -> Result<Input> {
-    read_groups_except(inputs, filter, Vec::new(), context)
+/// Reads the (tool, step) groups of `inputs` in one pass and prints the accounting on stderr;
+/// beyond `memory_limit` bytes of samples ([`perf_collect::DEFAULT_SAMPLE_MEMORY_LIMIT`] when
+/// the command has no `--memory-limit`), whole work units' samples wait in a temporary
+/// directory.
+fn read_groups(
+    inputs: &[Utf8PathBuf],
+    filter: &FilterArgs,
+    memory_limit: u64,
+    context: Context,
+) -> Result<Input> {
+    read_groups_except(inputs, filter, Vec::new(), memory_limit, context)
 }
 
 /// [`read_groups`], except that a directory walk does not read the command's own `outputs`.
@@ -96,6 +107,7 @@ fn read_groups_except(
     inputs: &[Utf8PathBuf],
     filter: &FilterArgs,
     outputs: Vec<Utf8PathBuf>,
+    memory_limit: u64,
     context: Context,
 ) -> Result<Input> {
     let config = collect_config(filter, outputs, context.diagnostics)?;
@@ -104,15 +116,26 @@ fn read_groups_except(
             import::import_inputs(format, inputs, &config.filter, GroupBy::ToolStep, context)?;
         return Ok(Input {
             reported: imported.reported,
-            groups: perf_collect::into_tool_step_groups(imported.groups),
+            groups: perf_collect::into_tool_step_groups(imported.groups)
+                .into_iter()
+                .map(|(key, samples)| (key, StoredGroup::from(samples)))
+                .collect(),
         });
     }
-    let read = perf_gate::read_groups(inputs, &config)?;
+    let read = perf_gate::read_groups_within(inputs, &config, &sample_memory(memory_limit))?;
     context.diagnostics.scan_report(&read.report);
     Ok(Input {
         groups: read.groups,
         reported: BTreeMap::new(),
     })
+}
+
+/// Where the samples beyond `memory_limit` go: the system's temporary directory.
+fn sample_memory(memory_limit: u64) -> perf_collect::SortConfig {
+    perf_collect::SortConfig {
+        memory_limit,
+        temp_dir: None,
+    }
 }
 
 /// The comparison settings of the command line; what it does not give keeps its default.

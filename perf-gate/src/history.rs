@@ -8,7 +8,7 @@ use perf_history::{
     HistoryError, HistoryStore, NewRun, RecordConfig, Rule, RunId, RunMetadata, RunSource,
     VerdictRecord,
 };
-use perf_record::{GroupKey, GroupSamples};
+use perf_record::{GroupData, GroupKey};
 use perf_report::Report;
 
 use crate::{GateError, build_baseline_with, current_fingerprint};
@@ -43,11 +43,11 @@ pub enum RecordHistoryError {
 ///
 /// # Errors
 /// Groups a baseline cannot hold, or a history that refuses the write (nothing is recorded).
-pub fn record_gate_run(
+pub fn record_gate_run<G: GroupData>(
     store: &mut HistoryStore,
     report: &Report,
     budgets: &Budgets,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     provenance: &Provenance,
 ) -> Result<RunId, RecordHistoryError> {
     let mut verdicts: Vec<VerdictRecord> = report.checks().iter().map(check_verdict).collect();
@@ -109,10 +109,10 @@ pub fn record_gate_run(
 ///
 /// # Errors
 /// As [`record_gate_run`].
-pub fn record_run(
+pub fn record_run<G: GroupData>(
     store: &mut HistoryStore,
     budgets: &Budgets,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     provenance: &Provenance,
 ) -> Result<RunId, RecordHistoryError> {
     let judged = Judged {
@@ -132,10 +132,10 @@ struct Judged {
     change_points: Vec<perf_history::ChangePointRecord>,
 }
 
-fn record(
+fn record<G: GroupData>(
     store: &mut HistoryStore,
     budgets: &Budgets,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     provenance: &Provenance,
     judged: Judged,
 ) -> Result<RunId, RecordHistoryError> {
@@ -229,7 +229,7 @@ mod tests {
         .unwrap();
         let groups = BTreeMap::from([(
             GroupKey::new("api", "get"),
-            GroupSamples::all_ok(vec![10.0, 12.0, 11.0, 60.0]),
+            perf_record::GroupSamples::all_ok(vec![10.0, 12.0, 11.0, 60.0]),
         )]);
         let report = crate::gate(&budgets, None, &groups, &crate::GateConfig::default()).unwrap();
         let provenance = Provenance {

@@ -8,7 +8,7 @@ use perf_history::{
     ChangeKind, GroupHistory, HistoryRuleVerdict, HistorySection, HistoryStatus, HistoryStore,
     Rule, RunId, SeriesChangePoint, SeriesPoint, TrendMetric,
 };
-use perf_record::{GroupKey, GroupSamples};
+use perf_record::{GroupData, GroupKey, GroupSamples};
 use perf_stats::{ChangePointConfig, Direction, QuantileMethod};
 
 use crate::{ComparisonSettings, GateError, current_fingerprint};
@@ -33,7 +33,7 @@ fn is_breach(status: &str) -> bool {
 pub(crate) fn judge_history(
     store: &mut HistoryStore,
     budgets: &Budgets,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, impl GroupData>,
     checks: &mut [Check],
     settings: &ComparisonSettings,
     method: QuantileMethod,
@@ -55,10 +55,16 @@ pub(crate) fn judge_history(
         groups: Vec::new(),
     };
     let mut candidates = Vec::new();
-    for (key, samples) in groups {
+    for (key, group) in groups {
         let Some(entry) = with_rules(key) else {
             continue;
         };
+        // One group's samples loaded at a time (borrowed when they are in memory).
+        let samples = group.samples().map_err(|source| GateError::Load {
+            group: key.clone(),
+            source,
+        })?;
+        let samples = samples.as_ref();
         let mut history = GroupHistory {
             group: key.clone(),
             series: Vec::new(),

@@ -47,9 +47,12 @@ use perf_baseline::{Baseline, BaselineError, BuildConfig, CompareConfig, Compari
 use perf_budget::{Budgets, EvaluateConfig, EvaluateError, Evaluation, LintFinding};
 use perf_collect::{
     Aggregation, CollectConfig, CollectError, CollectingSink, Collection, Filter, GroupBy,
-    GroupingSink, ScanReport,
+    GroupingSink, ScanReport, SortConfig, StoredAggregation,
 };
-use perf_record::{Direction, GroupKey, GroupSamples, LatencyOf, ReportedStatistics};
+use perf_record::{
+    Direction, GroupData, GroupKey, GroupSamples, LatencyOf, LatencyOfView, ReportedStatistics,
+    StoredGroup, latency_of_view,
+};
 use perf_report::{Report, ReportSettings};
 use perf_stats::{Percentile, QuantileMethod};
 
@@ -134,7 +137,16 @@ pub enum GateError {
     Baseline(#[source] BaselineError),
     /// The distributions of the report's charts and exports could not be computed.
     #[error("cannot compute the latency distributions")]
-    Distribution(#[source] perf_stats::StatsError),
+    Distribution(#[source] perf_report::distribution::DistributionError),
+    /// A group's samples, spilled to disk beyond the memory limit, could not be read back.
+    #[error("{group}: cannot read the group's samples")]
+    Load {
+        /// The group.
+        group: GroupKey,
+        /// What went wrong.
+        #[source]
+        source: perf_record::LoadError,
+    },
     /// The history the budgets' `trend` / `consecutive` rules need could not be read.
     #[error("cannot read the run history")]
     History(#[source] perf_history::HistoryError),
@@ -154,11 +166,13 @@ pub fn current_fingerprint() -> Fingerprint {
     Fingerprint::current(env!("CARGO_PKG_VERSION"))
 }
 
-/// The (tool, step) groups of the logs, with the accounting of every line.
+/// The (tool, step) groups of the logs, with the accounting of every line: in memory
+/// ([`read_groups`]), or as [`StoredGroup`]s whose samples may wait in spill files
+/// ([`read_groups_within`]).
 #[derive(Debug)]
-pub struct Groups {
+pub struct Groups<G = GroupSamples> {
     /// Every group with at least one accepted record.
-    pub groups: BTreeMap<GroupKey, GroupSamples>,
+    pub groups: BTreeMap<GroupKey, G>,
     /// Lines, rejections and problems, per file and in total.
     pub report: ScanReport,
 }
@@ -175,22 +189,45 @@ pub fn read_groups(roots: &[Utf8PathBuf], config: &CollectConfig) -> Result<Grou
     })
 }
 
+/// [`read_groups`] within a memory limit for the samples (`memory.memory_limit`, by default
+/// [`perf_collect::DEFAULT_SAMPLE_MEMORY_LIMIT`]): beyond it, whole work units' samples wait in
+/// a temporary directory (see [`perf_collect::aggregate_within`]) and every judge of this crate
+/// loads one group at a time, with exactly the results of the in-memory path.
+///
+/// # Errors
+/// As [`perf_collect::scan`].
+pub fn read_groups_within(
+    roots: &[Utf8PathBuf],
+    config: &CollectConfig,
+    memory: &SortConfig,
+) -> Result<Groups<StoredGroup>, CollectError> {
+    let StoredAggregation { groups, report } =
+        perf_collect::aggregate_within(roots, config, GroupBy::ToolStep, memory)?;
+    Ok(Groups {
+        groups: perf_collect::into_tool_step_groups(groups),
+        report,
+    })
+}
+
 /// Reads the (tool, step) groups and every record of the logs under `roots`, in the same single
 /// pass (what `gate --write-latest` needs): each work unit feeds a grouping sink and a collecting
 /// sink at once. The records are sorted within `sort`'s memory limit, spilling sorted runs
-/// beyond it, as `collect` does.
+/// beyond it, as `collect` does; the samples are kept within `samples`' limit, as
+/// [`read_groups_within`] keeps them.
 ///
 /// # Errors
 /// As [`perf_collect::scan`].
 pub fn read_groups_and_records(
     roots: &[Utf8PathBuf],
     config: &CollectConfig,
-    sort: &perf_collect::SortConfig,
-) -> Result<(BTreeMap<GroupKey, GroupSamples>, Collection), CollectError> {
+    sort: &SortConfig,
+    samples: &SortConfig,
+) -> Result<(BTreeMap<GroupKey, StoredGroup>, Collection), CollectError> {
     let area = std::sync::Arc::new(perf_collect::SpillArea::new(sort));
+    let sample_area = std::sync::Arc::new(perf_collect::SampleArea::new(samples));
     let scan = perf_collect::scan(roots, config, || {
         (
-            GroupingSink::new(GroupBy::ToolStep),
+            GroupingSink::spilling(GroupBy::ToolStep, &sample_area),
             CollectingSink::spilling(&area),
         )
     })?;
@@ -207,10 +244,10 @@ pub fn read_groups_and_records(
 /// The per-group tolerances that budget entries' `regression` rules set: for each group of
 /// either side, the rule of the most specific budget entry that covers it, when that entry has
 /// one.
-pub fn regression_tolerances(
+pub fn regression_tolerances<G>(
     budgets: &Budgets,
     baseline: &Baseline,
-    current: &BTreeMap<GroupKey, GroupSamples>,
+    current: &BTreeMap<GroupKey, G>,
 ) -> BTreeMap<GroupKey, f64> {
     let baseline_keys = baseline
         .groups()
@@ -229,10 +266,10 @@ pub fn regression_tolerances(
 /// Which way each record measure gets worse, per group: the `"direction"` the most specific budget
 /// entry covering the group declares for it (groups of either side; a measure no entry names is
 /// higher-is-worse, and is left out).
-pub fn measure_directions(
+pub fn measure_directions<G>(
     budgets: &Budgets,
     baseline: &Baseline,
-    current: &BTreeMap<GroupKey, GroupSamples>,
+    current: &BTreeMap<GroupKey, G>,
 ) -> BTreeMap<GroupKey, BTreeMap<String, Direction>> {
     let baseline_keys = baseline
         .groups()
@@ -258,10 +295,10 @@ pub fn measure_directions(
 /// # Errors
 /// An invalid scope pattern, groups whose statistics cannot be computed, or an invalid
 /// comparison setting.
-pub fn gate(
+pub fn gate<G: GroupData>(
     budgets: &Budgets,
     baseline: Option<&Baseline>,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     config: &GateConfig,
 ) -> Result<Report, GateError> {
     judge(
@@ -282,10 +319,10 @@ pub fn gate(
 ///
 /// # Errors
 /// As [`gate`].
-pub fn gate_with_reported(
+pub fn gate_with_reported<G: GroupData>(
     budgets: &Budgets,
     baseline: Option<&Baseline>,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &GateConfig,
 ) -> Result<Report, GateError> {
@@ -301,10 +338,10 @@ pub fn gate_with_reported(
 ///
 /// # Errors
 /// As [`gate`], and a history that cannot be read.
-pub fn gate_with_history(
+pub fn gate_with_history<G: GroupData>(
     budgets: &Budgets,
     baseline: Option<&Baseline>,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &GateConfig,
     history: &mut perf_history::HistoryStore,
@@ -323,54 +360,84 @@ pub fn gate_with_history(
 
 /// The gate's one line: scope, evaluate, mark the `untrusted` groups' checks insufficient,
 /// compare, build the report.
-fn judge(
+fn judge<G: GroupData>(
     budgets: &Budgets,
     baseline: Option<&Baseline>,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     reported: &BTreeMap<GroupKey, ReportedStatistics>,
     config: &GateConfig,
     untrusted: &[GroupKey],
     history: Option<&mut perf_history::HistoryStore>,
 ) -> Result<Report, GateError> {
     let budgets = scoped(budgets, &config.scope)?;
-    let every_outcome;
-    let groups = match budgets.defaults().latency_of {
-        LatencyOf::Ok => groups,
+    match budgets.defaults().latency_of {
+        LatencyOf::Ok => judge_scoped(
+            &budgets, baseline, groups, reported, config, untrusted, history,
+        ),
         LatencyOf::All => {
-            every_outcome = with_every_known_outcome(groups);
-            &every_outcome
+            // A view per group, loaded (and its error latencies appended) one group at a time.
+            let every_outcome: BTreeMap<GroupKey, LatencyOfView<'_, G>> = groups
+                .iter()
+                .map(|(key, group)| (key.clone(), latency_of_view(group, LatencyOf::All)))
+                .collect();
+            judge_scoped(
+                &budgets,
+                baseline,
+                &every_outcome,
+                reported,
+                config,
+                untrusted,
+                history,
+            )
         }
-    };
+    }
+}
+
+/// [`judge`] with the budgets scoped and the groups in the budgets' `latency_of` view.
+fn judge_scoped<G: GroupData>(
+    budgets: &Budgets,
+    baseline: Option<&Baseline>,
+    groups: &BTreeMap<GroupKey, G>,
+    reported: &BTreeMap<GroupKey, ReportedStatistics>,
+    config: &GateConfig,
+    untrusted: &[GroupKey],
+    history: Option<&mut perf_history::HistoryStore>,
+) -> Result<Report, GateError> {
     let method = budgets.defaults().quantile_method;
     let evaluate_config = EvaluateConfig {
         confidence_level: config.confidence_level,
         quantile_method: method,
     };
-    // The evaluation and the comparison are independent: they run side by side. The comparison
-    // sorts every group's sample, one group after another: sort them first in parallel instead
-    // (across groups, and within a large one), so that its own sorts find sorted input and
-    // cost one linear pass. The checks, the distributions and the history rules keep source
+    // The evaluation and the comparison are independent: they run side by side, each loading
+    // one group at a time. The comparison sorts each group's latencies as it loads it, in
+    // parallel within a large group ([`Sorted`]), so that its own sort finds sorted input and
+    // costs one linear pass. The checks, the distributions and the history rules keep source
     // order, so their sums (means) are exactly those of a run without a baseline.
-    let (evaluation, comparison) = rayon::join(
-        || perf_budget::evaluate_with_reported(&budgets, groups, reported, &evaluate_config),
-        || {
-            baseline
-                .map(|baseline| {
-                    let sorted_groups = sorted_copy(groups);
-                    let compare = CompareConfig {
-                        min_samples: budgets
-                            .defaults()
-                            .min_samples
-                            .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
-                        tolerance_overrides: regression_tolerances(&budgets, baseline, groups),
-                        measure_directions: measure_directions(&budgets, baseline, groups),
-                        ..compare_config(&config.comparison, method)
-                    };
-                    compare_with(baseline, sorted_groups.as_ref().unwrap_or(groups), &compare)
-                })
-                .transpose()
-        },
-    );
+    let evaluate =
+        || perf_budget::evaluate_with_reported(budgets, groups, reported, &evaluate_config);
+    let compare = || {
+        baseline
+            .map(|baseline| {
+                let compare = CompareConfig {
+                    min_samples: budgets
+                        .defaults()
+                        .min_samples
+                        .unwrap_or(perf_budget::DEFAULT_MIN_SAMPLES),
+                    tolerance_overrides: regression_tolerances(budgets, baseline, groups),
+                    measure_directions: measure_directions(budgets, baseline, groups),
+                    ..compare_config(&config.comparison, method)
+                };
+                compare_with(baseline, &sorted_views(groups), &compare)
+            })
+            .transpose()
+    };
+    // Samples that went to disk (beyond the memory limit): one judge after the other, so that
+    // only one of them holds a loaded group (and its copies) at a time.
+    let (evaluation, comparison) = if groups.values().any(GroupData::is_spilled) {
+        (evaluate(), compare())
+    } else {
+        rayon::join(evaluate, compare)
+    };
     // An evaluation error first, as when they ran one after the other.
     let mut evaluation = evaluation.map_err(GateError::Evaluate)?;
     let comparison = comparison?;
@@ -385,7 +452,7 @@ fn judge(
         .map(|store| {
             history_rules::judge_history(
                 store,
-                &budgets,
+                budgets,
                 groups,
                 &mut evaluation.checks,
                 &config.comparison,
@@ -394,48 +461,69 @@ fn judge(
         })
         .transpose()?
         .flatten();
-    let settings = ReportSettings::of_budgets(&budgets, config.confidence_level);
+    let settings = ReportSettings::of_budgets(budgets, config.confidence_level);
     Report::new_with_history(settings, evaluation, comparison, history)
         .with_distributions(groups, baseline)
         .map_err(GateError::Distribution)
 }
 
-/// The groups as `"latency_of": "all"` judges them: the error records' latencies and measures
-/// beside the successful ones (a copy; the default view needs none).
-fn with_every_known_outcome(
-    groups: &BTreeMap<GroupKey, GroupSamples>,
-) -> BTreeMap<GroupKey, GroupSamples> {
+/// A group whose latencies come sorted when it is loaded (in parallel within a large group),
+/// unless one is not a finite non-negative number: then they come as they are, so that the
+/// comparison sees, and names, the bad value exactly as it would in the unsorted samples.
+struct Sorted<'a, G>(&'a G);
+
+fn sorted_views<G: GroupData>(groups: &BTreeMap<GroupKey, G>) -> BTreeMap<GroupKey, Sorted<'_, G>> {
     groups
         .iter()
-        .map(|(key, samples)| (key.clone(), samples.clone().latency_of(LatencyOf::All)))
+        .map(|(key, group)| (key.clone(), Sorted(group)))
         .collect()
 }
 
-/// Every group with its latencies sorted (in parallel: across groups, and within a large one),
-/// or `None` when a latency is not a finite non-negative number, so that the comparison sees,
-/// and names, the bad value exactly as it would in the unsorted samples.
-fn sorted_copy(
-    groups: &BTreeMap<GroupKey, GroupSamples>,
-) -> Option<BTreeMap<GroupKey, GroupSamples>> {
-    use rayon::prelude::*;
-    const PARALLEL_SORT_SAMPLES: usize = 1 << 16;
-    let sorted: Vec<(GroupKey, GroupSamples)> = groups
-        .par_iter()
-        .map(|(key, samples)| {
-            let mut samples = samples.clone();
-            let latencies = &mut samples.latencies_ms;
-            if !latencies.iter().all(|ms| ms.is_finite() && *ms >= 0.0) {
-                return None;
-            }
-            if latencies.len() >= PARALLEL_SORT_SAMPLES {
-                latencies.par_sort_unstable_by(f64::total_cmp);
-            } else {
-                latencies.sort_unstable_by(f64::total_cmp);
-            }
-            Some((key.clone(), samples))
-        })
-        .collect::<Option<_>>()?;
-    Some(sorted.into_iter().collect())
+impl<G: GroupData> GroupData for Sorted<'_, G> {
+    fn counts(&self) -> perf_record::OutcomeCounts {
+        self.0.counts()
+    }
+
+    fn span(&self) -> Option<perf_record::TimeSpan> {
+        self.0.span()
+    }
+
+    fn latency_count(&self) -> usize {
+        self.0.latency_count()
+    }
+
+    fn error_latency_count(&self) -> usize {
+        self.0.error_latency_count()
+    }
+
+    fn measure_names(&self) -> Vec<&str> {
+        self.0.measure_names()
+    }
+
+    fn is_spilled(&self) -> bool {
+        self.0.is_spilled()
+    }
+
+    fn samples(&self) -> Result<std::borrow::Cow<'_, GroupSamples>, perf_record::LoadError> {
+        use rayon::prelude::*;
+        const PARALLEL_SORT_SAMPLES: usize = 1 << 16;
+        let samples = self.0.samples()?;
+        if !samples
+            .latencies_ms
+            .iter()
+            .all(|ms| ms.is_finite() && *ms >= 0.0)
+        {
+            return Ok(samples);
+        }
+        let mut samples = samples.into_owned();
+        let latencies = &mut samples.latencies_ms;
+        if latencies.len() >= PARALLEL_SORT_SAMPLES {
+            latencies.par_sort_unstable_by(f64::total_cmp);
+        } else {
+            latencies.sort_unstable_by(f64::total_cmp);
+        }
+        Ok(std::borrow::Cow::Owned(samples))
+    }
 }
 
 /// [`gate`] over what a probe measured: a group whose load the generator could not keep up with
@@ -472,9 +560,9 @@ pub fn gate_probed(
 
 /// `report` with the "n/a: the source has no raw samples" warning naming the groups known only by
 /// what a source reported (in `reported`, without raw samples in `groups`), when there are any.
-pub fn note_missing_raw_samples(
+pub fn note_missing_raw_samples<G>(
     report: Report,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     reported: &BTreeMap<GroupKey, ReportedStatistics>,
 ) -> Report {
     let without: Vec<GroupKey> = reported
@@ -494,9 +582,9 @@ pub fn note_missing_raw_samples(
 ///
 /// # Errors
 /// An invalid comparison setting or current data that cannot be compared.
-pub fn compare_only(
+pub fn compare_only<G: GroupData>(
     baseline: &Baseline,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     settings: &ComparisonSettings,
 ) -> Result<Report, GateError> {
     let method = QuantileMethod::default();
@@ -507,9 +595,7 @@ pub fn compare_only(
         default_min_samples: compare.min_samples,
         latency_of: Default::default(),
     };
-    let sorted_groups = sorted_copy(groups);
-    let comparison = compare_with(baseline, sorted_groups.as_ref().unwrap_or(groups), &compare)?;
-    drop(sorted_groups);
+    let comparison = compare_with(baseline, &sorted_views(groups), &compare)?;
     Report::new(report_settings, Evaluation::default(), Some(comparison))
         .with_distributions(groups, Some(baseline))
         .map_err(GateError::Distribution)
@@ -519,9 +605,9 @@ pub fn compare_only(
 ///
 /// # Errors
 /// An invalid scope pattern.
-pub fn lint(
+pub fn lint<G: GroupData>(
     budgets: &Budgets,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     scope: &Scope,
 ) -> Result<Vec<LintFinding>, GateError> {
     Ok(perf_budget::lint(&scoped(budgets, scope)?, groups))
@@ -532,7 +618,7 @@ pub fn lint(
 ///
 /// # Errors
 /// Latencies a baseline cannot hold (negative, not finite).
-pub fn build_baseline(groups: &BTreeMap<GroupKey, GroupSamples>) -> Result<Baseline, GateError> {
+pub fn build_baseline<G: GroupData>(groups: &BTreeMap<GroupKey, G>) -> Result<Baseline, GateError> {
     build_baseline_with(groups, QuantileMethod::default())
 }
 
@@ -542,8 +628,8 @@ pub fn build_baseline(groups: &BTreeMap<GroupKey, GroupSamples>) -> Result<Basel
 ///
 /// # Errors
 /// As [`build_baseline`].
-pub fn build_baseline_with(
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+pub fn build_baseline_with<G: GroupData>(
+    groups: &BTreeMap<GroupKey, G>,
     method: QuantileMethod,
 ) -> Result<Baseline, GateError> {
     let config = BuildConfig {
@@ -565,9 +651,9 @@ fn compare_config(settings: &ComparisonSettings, method: QuantileMethod) -> Comp
     }
 }
 
-fn compare_with(
+fn compare_with<G: GroupData>(
     baseline: &Baseline,
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+    groups: &BTreeMap<GroupKey, G>,
     config: &CompareConfig,
 ) -> Result<Comparison, GateError> {
     perf_baseline::compare(baseline, groups, &current_fingerprint(), config)

@@ -124,6 +124,15 @@ pub enum HistoryError {
         #[source]
         source: perf_stats::StatsError,
     },
+    /// A group's samples, spilled to disk beyond the memory limit, could not be read back.
+    #[error("{group}: cannot read the group's samples")]
+    Load {
+        /// The group.
+        group: GroupKey,
+        /// What went wrong.
+        #[source]
+        source: perf_record::LoadError,
+    },
     /// No run has this id.
     #[error("history has no run {run}")]
     NoSuchRun {

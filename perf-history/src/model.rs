@@ -212,11 +212,12 @@ impl RecordConfig {
 
 /// A run to record.
 #[derive(Debug, Clone)]
-pub struct NewRun<'a> {
+pub struct NewRun<'a, G = GroupSamples> {
     /// Who, where, against what.
     pub metadata: RunMetadata,
-    /// Every group's raw samples (stored compact, with their statistics).
-    pub groups: &'a BTreeMap<GroupKey, GroupSamples>,
+    /// Every group's raw samples (stored compact, with their statistics). Groups whose samples
+    /// wait on disk ([`perf_record::StoredGroup`]) are all read back while the run is written.
+    pub groups: &'a BTreeMap<GroupKey, G>,
     /// The verdict of every check of the run (empty for `history record`).
     pub verdicts: Vec<VerdictRecord>,
     /// Change points found when it was gated.

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::time::Duration;
 
-use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use std::borrow::Cow;
+
+use perf_record::{GroupData, GroupKey, GroupSamples, OutcomeCounts};
 use perf_stats::{QuantileMethod, SummaryConfig};
 use serde::Serialize;
 
@@ -470,19 +472,29 @@ impl HistoryStore {
     /// # Errors
     /// Statistics that cannot be computed (a NaN latency), or a failed write; nothing is
     /// recorded then.
-    pub fn record(&mut self, run: &NewRun<'_>) -> Result<RunId, HistoryError> {
+    pub fn record<G: GroupData>(&mut self, run: &NewRun<'_, G>) -> Result<RunId, HistoryError> {
         self.record_observed(run, &mut || {})
     }
 
     /// [`HistoryStore::record`], calling `inside` once the run's row is written and before its
     /// groups are (the killed-writer test stops the process there).
-    pub(crate) fn record_observed(
+    pub(crate) fn record_observed<G: GroupData>(
         &mut self,
-        run: &NewRun<'_>,
+        run: &NewRun<'_, G>,
         inside: &mut dyn FnMut(),
     ) -> Result<RunId, HistoryError> {
-        let prepared: Vec<PreparedGroup<'_>> = run
+        let loaded: Vec<(&GroupKey, Cow<'_, GroupSamples>)> = run
             .groups
+            .iter()
+            .map(|(key, group)| {
+                let samples = group.samples().map_err(|source| HistoryError::Load {
+                    group: key.clone(),
+                    source,
+                })?;
+                Ok((key, samples))
+            })
+            .collect::<Result<_, HistoryError>>()?;
+        let prepared: Vec<PreparedGroup<'_>> = loaded
             .iter()
             .map(|(key, samples)| prepare_group(key, samples, &run.config))
             .collect::<Result<_, _>>()?;

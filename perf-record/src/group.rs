@@ -429,7 +429,7 @@ impl GroupSamples {
     }
 
     /// The samples of measure `name`, created empty if the group has none yet.
-    fn measure_mut(&mut self, name: &str) -> &mut MeasureSamples {
+    pub(crate) fn measure_mut(&mut self, name: &str) -> &mut MeasureSamples {
         let index = match self
             .measures
             .binary_search_by(|samples| samples.name.as_str().cmp(name))
@@ -478,25 +478,11 @@ impl GroupSamples {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn throughput_rps(&self) -> Result<f64, NoThroughput> {
-        let span = self.span.ok_or(NoThroughput::NoTimestamps)?;
-        let records = self.counts.total();
-        if records < 2 {
-            return Err(NoThroughput::TooFewRecords);
-        }
-        let seconds = span.seconds();
-        if seconds <= 0.0 {
-            return Err(NoThroughput::ZeroSpan);
-        }
-        Ok((records - 1) as f64 / seconds)
+        throughput_of(self.counts, self.span)
     }
 
-    /// Adds another shard of the same group.
-    pub fn merge(&mut self, other: &GroupSamples) {
-        self.counts.merge(&other.counts);
-        self.span = match (self.span, other.span) {
-            (Some(mine), Some(theirs)) => Some(mine.union(theirs)),
-            (mine, theirs) => mine.or(theirs),
-        };
+    /// Appends another shard's values (not its counts or span) in order.
+    pub(crate) fn append_values(&mut self, other: &GroupSamples) {
         self.latencies_ms.extend_from_slice(&other.latencies_ms);
         self.error_latencies_ms
             .extend_from_slice(&other.error_latencies_ms);
@@ -507,6 +493,16 @@ impl GroupSamples {
                 .error_values
                 .extend_from_slice(&measure.error_values);
         }
+    }
+
+    /// Adds another shard of the same group.
+    pub fn merge(&mut self, other: &GroupSamples) {
+        self.counts.merge(&other.counts);
+        self.span = match (self.span, other.span) {
+            (Some(mine), Some(theirs)) => Some(mine.union(theirs)),
+            (mine, theirs) => mine.or(theirs),
+        };
+        self.append_values(other);
     }
 
     /// The group as judges should see it under `latency_of`: unchanged for [`LatencyOf::Ok`];
@@ -521,6 +517,23 @@ impl GroupSamples {
         }
         self
     }
+}
+
+/// [`GroupSamples::throughput_rps`] of a group with these counts and span.
+pub(crate) fn throughput_of(
+    counts: OutcomeCounts,
+    span: Option<TimeSpan>,
+) -> Result<f64, NoThroughput> {
+    let span = span.ok_or(NoThroughput::NoTimestamps)?;
+    let records = counts.total();
+    if records < 2 {
+        return Err(NoThroughput::TooFewRecords);
+    }
+    let seconds = span.seconds();
+    if seconds <= 0.0 {
+        return Err(NoThroughput::ZeroSpan);
+    }
+    Ok((records - 1) as f64 / seconds)
 }
 
 /// What a tool reported about a group when it kept no raw samples (a k6 summary export,

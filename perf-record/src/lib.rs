@@ -49,6 +49,7 @@ mod measure;
 mod normalize;
 mod parse;
 mod read;
+mod stored;
 mod timestamp;
 mod write;
 
@@ -73,6 +74,10 @@ pub use parse::{
 };
 pub use read::{
     DEFAULT_MAX_LINE_BYTES, LineCounts, ReadConfig, ReadError, RecordError, RecordReader, strip_bom,
+};
+pub use stored::{
+    GroupData, GroupPart, LatencyOfView, LoadError, SpillDirectory, SpilledPart, StoredGroup,
+    latency_of_view, spill_groups,
 };
 pub use write::{TimestampText, civil_from_days, push_record, record_to_line, write_record};
 

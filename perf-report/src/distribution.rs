@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use perf_baseline::Baseline;
-use perf_record::{GroupKey, GroupSamples, OutcomeCounts};
+use perf_record::{GroupData, GroupKey, OutcomeCounts};
 use perf_stats::{QuantileMethod, StatsError, SummaryConfig};
 
 /// The quantiles every exported latency summary has: 0 (the minimum), 0.5, 0.9, 0.95, 0.99,
@@ -189,12 +189,30 @@ impl GroupDistribution {
     }
 }
 
+/// Why the distributions could not be computed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DistributionError {
+    /// A latency that is not finite.
+    #[error("cannot compute a latency distribution")]
+    Statistics(#[source] StatsError),
+    /// A group's samples, spilled to disk beyond the memory limit, could not be read back.
+    #[error("{group}: cannot read the group's samples")]
+    Load {
+        /// The group.
+        group: GroupKey,
+        /// What went wrong.
+        #[source]
+        source: perf_record::LoadError,
+    },
+}
+
 /// Every group of either side, sorted by key.
-pub(crate) fn distributions(
-    groups: &BTreeMap<GroupKey, GroupSamples>,
+pub(crate) fn distributions<G: GroupData>(
+    groups: &BTreeMap<GroupKey, G>,
     baseline: Option<&Baseline>,
     method: QuantileMethod,
-) -> Result<Vec<GroupDistribution>, StatsError> {
+) -> Result<Vec<GroupDistribution>, DistributionError> {
     let baseline_keys = baseline.into_iter().flat_map(|baseline| {
         baseline
             .groups()
@@ -215,12 +233,20 @@ pub(crate) fn distributions(
                         MAX_KNOTS,
                     )
                 });
+            // One group's samples loaded at a time (borrowed when they are in memory).
             let latency = match current {
-                Some(samples) => LatencyDistribution::of(&samples.latencies_ms, method)?,
+                Some(group) => {
+                    let samples = group.samples().map_err(|source| DistributionError::Load {
+                        group: key.clone(),
+                        source,
+                    })?;
+                    LatencyDistribution::of(&samples.latencies_ms, method)
+                        .map_err(DistributionError::Statistics)?
+                }
                 None => None,
             };
             Ok(GroupDistribution {
-                counts: current.map(|samples| samples.counts).unwrap_or_default(),
+                counts: current.map(GroupData::counts).unwrap_or_default(),
                 key,
                 latency,
                 baseline,

@@ -10,8 +10,7 @@
 use std::collections::BTreeMap;
 
 use perf_baseline::{Baseline, ChangeVerdict, Comparison};
-use perf_record::{GroupKey, GroupSamples};
-use perf_stats::StatsError;
+use perf_record::GroupKey;
 
 use crate::distribution::{self, GroupDistribution};
 use perf_budget::{Check, CheckStatus, Evaluation, EvaluationWarning, LintFinding, Severity};
@@ -345,12 +344,12 @@ impl Report {
     /// They feed the OpenMetrics summaries and the HTML charts, and never change the verdict.
     ///
     /// # Errors
-    /// A latency that is not finite.
-    pub fn with_distributions(
+    /// A latency that is not finite, or spilled samples that cannot be read back.
+    pub fn with_distributions<G: perf_record::GroupData>(
         mut self,
-        groups: &BTreeMap<GroupKey, GroupSamples>,
+        groups: &BTreeMap<GroupKey, G>,
         baseline: Option<&Baseline>,
-    ) -> Result<Report, StatsError> {
+    ) -> Result<Report, distribution::DistributionError> {
         self.distributions =
             distribution::distributions(groups, baseline, self.settings.quantile_method)?;
         Ok(self)

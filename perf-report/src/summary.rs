@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use perf_record::{GroupName, GroupSamples, LatencyOf};
+use perf_record::{GroupData, GroupName, GroupSamples, LatencyOf, latency_of_view};
 use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize};
 use serde::{Deserialize, Serialize};
 
@@ -150,19 +150,32 @@ impl GroupSummary {
 pub struct SummaryError {
     /// The group's label.
     pub group: String,
-    /// What perf-stats rejected (a latency that is not finite).
+    /// What went wrong.
     #[source]
-    pub source: StatsError,
+    pub source: SummaryFailure,
+}
+
+/// What stopped a group's summary.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SummaryFailure {
+    /// What perf-stats rejected (a latency that is not finite).
+    #[error(transparent)]
+    Statistics(StatsError),
+    /// The group's samples, spilled to disk beyond the memory limit, could not be read back.
+    #[error(transparent)]
+    Load(perf_record::LoadError),
 }
 
 /// Summarizes every group, in the order given.
 ///
 /// # Errors
-/// A group whose latencies perf-stats rejects (NaN or infinite values).
-pub fn summarize_groups<'a>(
+/// A group whose latencies perf-stats rejects (NaN or infinite values), or whose spilled samples
+/// cannot be read back. One group's samples are loaded at a time.
+pub fn summarize_groups<'a, G: GroupData + 'a>(
     group_by: &str,
     latency_of: LatencyOf,
-    groups: impl IntoIterator<Item = (&'a GroupName, &'a GroupSamples)>,
+    groups: impl IntoIterator<Item = (&'a GroupName, &'a G)>,
 ) -> Result<SummaryReport, SummaryError> {
     let config = SummaryConfig {
         percentiles: SUMMARY_PERCENTILES.to_vec(),
@@ -170,11 +183,13 @@ pub fn summarize_groups<'a>(
     };
     let groups = groups
         .into_iter()
-        .map(|(name, samples)| match latency_of {
-            LatencyOf::Ok => summarize_group(name, samples, &config),
-            LatencyOf::All => {
-                summarize_group(name, &samples.clone().latency_of(latency_of), &config)
-            }
+        .map(|(name, group)| {
+            let view = latency_of_view(group, latency_of);
+            let samples = view.samples().map_err(|source| SummaryError {
+                group: name.to_string(),
+                source: SummaryFailure::Load(source),
+            })?;
+            summarize_group(name, &samples, &config)
         })
         .collect::<Result<_, _>>()?;
     Ok(SummaryReport {
@@ -224,7 +239,7 @@ fn summarize_group(
     {
         let summary = summarize(&measure.values, config).map_err(|source| SummaryError {
             group: name.to_string(),
-            source,
+            source: SummaryFailure::Statistics(source),
         })?;
         group.measures.insert(
             measure.name.clone(),
@@ -247,7 +262,7 @@ fn summarize_group(
     let summary: Summary =
         summarize(&input.latencies_ms, config).map_err(|source| SummaryError {
             group: name.to_string(),
-            source,
+            source: SummaryFailure::Statistics(source),
         })?;
     group.monotonic = check_monotonic(&summary).is_ok();
     group.min = Some(summary.min);

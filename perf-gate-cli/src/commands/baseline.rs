@@ -3,14 +3,23 @@
 use anyhow::{Context as _, Result};
 use perf_gate::RatchetConfig;
 
-use super::{Context, comparison_settings, print_stdout, read_groups, read_groups_except};
+use super::{
+    Context, DEFAULT_SAMPLE_MEMORY_LIMIT, comparison_settings, print_stdout, read_groups,
+    read_groups_except,
+};
 use crate::cli::{BaselineCompareArgs, BaselineRatchetArgs, BaselineSaveArgs};
 use crate::output::{Rendering, annotation_path, render_report, write_file};
 
 /// `perf-gate baseline save`.
 pub fn save(args: &BaselineSaveArgs, context: Context) -> Result<u8> {
     // The baseline file itself is not read back when a directory walk finds it.
-    let groups = read_groups_except(&args.inputs, &args.filter, vec![args.out.clone()], context)?;
+    let groups = read_groups_except(
+        &args.inputs,
+        &args.filter,
+        vec![args.out.clone()],
+        args.memory_limit,
+        context,
+    )?;
     if groups.groups.is_empty() {
         // A baseline of nothing would make every later comparison "not comparable".
         context.diagnostics.note(&format!(
@@ -57,7 +66,12 @@ fn save_method(args: &BaselineSaveArgs, context: Context) -> Result<perf_stats::
 /// `perf-gate baseline compare`: a report with only the baseline section.
 pub fn compare(args: &BaselineCompareArgs, context: Context) -> Result<u8> {
     let loaded = perf_baseline::load(&args.baseline)?;
-    let groups = read_groups(&args.inputs, &args.filter, context)?;
+    let groups = read_groups(
+        &args.inputs,
+        &args.filter,
+        DEFAULT_SAMPLE_MEMORY_LIMIT,
+        context,
+    )?;
     let settings = comparison_settings(&args.comparison);
     let report = groups.annotate(perf_gate::compare_only(&loaded, &groups.groups, &settings)?);
     let baseline_file = annotation_path(&args.baseline);

@@ -20,7 +20,7 @@ pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
         Some(latency_of) => budgets.with_latency_of(latency_of),
         None => budgets,
     };
-    let groups = read_groups(&args.inputs, &args.filter, context)?;
+    let groups = read_groups(&args.inputs, &args.filter, args.memory_limit, context)?;
     let config = GateConfig {
         scope: scope(&args.filter),
         ..GateConfig::default()
@@ -107,6 +107,9 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     // Load the baseline before reading logs: a bad baseline file is a configuration error that
     // should not wait for a long collection.
     let baseline = load_gate_baseline(args, context)?;
+    let sample_limit = args
+        .memory_limit
+        .unwrap_or(perf_collect::DEFAULT_SAMPLE_MEMORY_LIMIT);
     // Every file of the run goes into one staged set, swapped in after the reports.
     let artifacts = ArtifactsDirectory::stage(&args.out_dir)?;
     let probed = args
@@ -149,7 +152,7 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     let (mut groups, collection) = if args.roots.is_empty() {
         (Default::default(), None)
     } else if args.filter.from.is_some() {
-        let input = super::read_groups(&args.roots, &args.filter, context)?;
+        let input = super::read_groups(&args.roots, &args.filter, sample_limit, context)?;
         reported = input.reported;
         (input.groups, None)
     } else if args.write_latest {
@@ -157,22 +160,29 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
             &args.roots,
             &config,
             &perf_collect::SortConfig {
-                memory_limit: args.memory_limit,
+                memory_limit: args
+                    .memory_limit
+                    .unwrap_or(perf_collect::DEFAULT_MEMORY_LIMIT),
                 // The same file system as latest.jsonl, tagged, removed at the commit.
                 temp_dir: Some(artifacts.staged_directory().to_path_buf()),
             },
+            &super::sample_memory(sample_limit),
         )?;
         context.diagnostics.scan_report(&collection.report);
         (groups, Some(collection))
     } else {
-        let read = perf_gate::read_groups(&args.roots, &config)?;
+        let read = perf_gate::read_groups_within(
+            &args.roots,
+            &config,
+            &super::sample_memory(sample_limit),
+        )?;
         context.diagnostics.scan_report(&read.report);
         (read.groups, None)
     };
     if let Some(ran) = ran {
         // The commands' groups are judged with the logs' (and the probe's) like any others.
         for (key, samples) in ran.groups {
-            groups.entry(key).or_default().merge(&samples);
+            groups.entry(key).or_default().append(samples);
         }
     }
     let gate_config = GateConfig {
@@ -183,7 +193,8 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
     let (report, groups) = match probed {
         Some(mut probed) => {
             // Logs given beside the probe are judged with its groups.
-            for (key, samples) in std::mem::take(&mut groups) {
+            for (key, group) in std::mem::take(&mut groups) {
+                let samples = group.into_samples()?;
                 probed.groups.entry(key).or_default().merge(&samples);
             }
             let report = perf_gate::gate_probed(
@@ -193,7 +204,12 @@ pub fn run_gate(args: &GateArgs, context: Context) -> Result<u8> {
                 &reported,
                 &gate_config,
             )?;
-            (report, probed.groups)
+            let groups = probed
+                .groups
+                .into_iter()
+                .map(|(key, samples)| (key, perf_record::StoredGroup::from(samples)))
+                .collect();
+            (report, groups)
         }
         None if has_history_rules(&budgets) => {
             // The budgets' trend / consecutive rules read the history before the report.

@@ -20,7 +20,12 @@ pub fn run(command: &HistoryCommand, context: Context) -> Result<u8> {
     match command {
         HistoryCommand::Record(args) => {
             let budgets = load_budgets(Some(&args.budgets), None)?;
-            let input = read_groups(&args.inputs, &args.filter, context)?;
+            let input = read_groups(
+                &args.inputs,
+                &args.filter,
+                super::DEFAULT_SAMPLE_MEMORY_LIMIT,
+                context,
+            )?;
             if input.groups.is_empty() {
                 context
                     .diagnostics

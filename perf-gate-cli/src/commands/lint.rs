@@ -25,7 +25,12 @@ pub fn run(args: &LintArgs, context: Context) -> Result<u8> {
         print_stdout(&out)?;
         return Ok(ExitCode::PASS);
     }
-    let groups = read_groups(&args.inputs, &args.filter, context)?;
+    let groups = read_groups(
+        &args.inputs,
+        &args.filter,
+        super::DEFAULT_SAMPLE_MEMORY_LIMIT,
+        context,
+    )?;
     let findings = perf_gate::lint(&budgets, &groups.groups, &scope(&args.filter))?;
     if findings.is_empty() {
         out.push_str("no findings: every entry matched data, every group is budgeted\n");

@@ -1,7 +1,10 @@
 //! `perf-gate summarize`.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use perf_collect::GroupBy as CollectGroupBy;
+use perf_record::{GroupName, StoredGroup};
 use perf_report::render::{json, markdown, text};
 
 use super::{Context, print_stdout};
@@ -16,13 +19,21 @@ pub fn run(args: &SummarizeArgs, context: Context) -> Result<u8> {
         GroupBy::Tool => (CollectGroupBy::Tool, "tool"),
         GroupBy::Session => (CollectGroupBy::Session, "session"),
     };
-    let groups = match args.filter.from {
+    let groups: BTreeMap<GroupName, StoredGroup> = match args.filter.from {
         Some(format) => {
             super::import::import_inputs(format, &args.inputs, &config.filter, group_by, context)?
                 .groups
+                .into_iter()
+                .map(|(name, samples)| (name, StoredGroup::from(samples)))
+                .collect()
         }
         None => {
-            let aggregation = perf_collect::aggregate(&args.inputs, &config, group_by)?;
+            let aggregation = perf_collect::aggregate_within(
+                &args.inputs,
+                &config,
+                group_by,
+                &super::sample_memory(args.memory_limit),
+            )?;
             context.diagnostics.scan_report(&aggregation.report);
             aggregation.report.check_something_accepted()?;
             aggregation.groups
