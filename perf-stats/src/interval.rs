@@ -369,8 +369,8 @@ pub const BOOTSTRAP_MAX_SAMPLES: usize = 2000;
 /// The share of the nominal tail probability [`latency_mean_interval`] gives each tail of its
 /// bootstrap-t: a 95% interval is the bootstrap-t's 97% one (each tail 1.5%, not 2.5%).
 ///
-/// A calibration of the level (Hall 1992, *The Bootstrap and Edgeworth Expansion*, 3.11; Loh
-/// 1987), fixed and measured rather than estimated per sample: on Pareto (a = 3) samples the
+/// A calibration of the nominal level (Loh 1987, "Calibrating confidence coefficients", *JASA*
+/// 82), fixed and measured rather than estimated per sample: on Pareto (a = 3) samples the
 /// plain 95% bootstrap-t covers 91.6% (n = 20), 92.1% (50) and 92.8% (100) of the time (10,000
 /// trials each), always by an interval that lies wholly below the mean of a sample that drew
 /// none of the rare huge values. Such a sample looks light-tailed, so no diagnostic computed from
