@@ -366,16 +366,48 @@ impl Default for BootstrapConfig {
 /// covers as well (`COVERAGE.md`) and the bootstrap would cost `resamples x n` additions.
 pub const BOOTSTRAP_MAX_SAMPLES: usize = 2000;
 
-/// The interval perf-gate shows for a mean latency: [`bootstrap_t_mean_interval`] with the
-/// default [`BootstrapConfig`] up to [`BOOTSTRAP_MAX_SAMPLES`] values, Student's t
-/// ([`mean_confidence_interval`]) beyond. Deterministic. Its measured coverage is in
-/// `COVERAGE.md`.
+/// The share of the nominal tail probability [`latency_mean_interval`] gives each tail of its
+/// bootstrap-t: a 95% interval is the bootstrap-t's 97% one (each tail 1.5%, not 2.5%).
+///
+/// A calibration of the nominal level (Loh 1987, "Calibrating confidence coefficients", *JASA*
+/// 82), fixed and measured rather than estimated per sample: on Pareto (a = 3) samples the
+/// plain 95% bootstrap-t covers 91.6% (n = 20), 92.1% (50) and 92.8% (100) of the time (10,000
+/// trials each), always by an interval that lies wholly below the mean of a sample that drew
+/// none of the rare huge values. Such a sample looks light-tailed, so no diagnostic computed from
+/// it can tell it needs more width, and the shape's infinite third moment is outside the
+/// bootstrap-t's second-order accuracy; measured and rejected in numpy: Hall's (1992)
+/// skewness-correcting transformation with bootstrap calibration (89.6% at n = 20), the
+/// bootstrap-t of `ln(mean)` (91.3%), the percentile bootstrap (82.3%), moving the 5% between the
+/// tails (93.0-93.3% at n = 20), a double bootstrap (92.0%). With 0.6 the same Pareto samples
+/// are covered 93.9%, 94.7% and 95.2% of the time, and every cell of `COVERAGE.md` (five
+/// distributions, n = 20 to 2,000, 10,000 trials) 94.0-99.2%, for an interval about 11-14% wider
+/// (log-normal s=0.5 and whole milliseconds are then covered 96-97% of the time). Student's t
+/// beyond [`BOOTSTRAP_MAX_SAMPLES`] keeps the nominal level.
+pub const BOOTSTRAP_TAIL_SHARE: f64 = 0.6;
+
+/// The interval perf-gate shows for a mean latency at level `confidence`: up to
+/// [`BOOTSTRAP_MAX_SAMPLES`] values [`bootstrap_t_mean_interval`] with the default
+/// [`BootstrapConfig`] at the calibrated level `1 - (1 - confidence) * BOOTSTRAP_TAIL_SHARE`
+/// (97% for 95%; [`BOOTSTRAP_TAIL_SHARE`] says why), Student's t
+/// ([`mean_confidence_interval`]) at `confidence` beyond. Deterministic. Its measured coverage
+/// is in `COVERAGE.md`.
+///
+/// ```
+/// use perf_stats::{BootstrapConfig, bootstrap_t_mean_interval, latency_mean_interval};
+/// let data = [12.0, 15.0, 11.0, 90.0, 13.0, 14.0, 12.5, 16.0, 13.5, 40.0];
+/// let shown = latency_mean_interval(&data, 0.95)?;
+/// let calibrated = bootstrap_t_mean_interval(&data, 0.97, &BootstrapConfig::default())?;
+/// assert_eq!(shown, calibrated);
+/// # Ok::<(), perf_stats::StatsError>(())
+/// ```
 ///
 /// # Errors
 /// As [`mean_confidence_interval`].
 pub fn latency_mean_interval(data: &[f64], confidence: f64) -> Result<Interval, StatsError> {
     if data.len() <= BOOTSTRAP_MAX_SAMPLES {
-        bootstrap_t_mean_interval(data, confidence, &BootstrapConfig::default())
+        check_confidence(confidence)?;
+        let calibrated = 1.0 - (1.0 - confidence) * BOOTSTRAP_TAIL_SHARE;
+        bootstrap_t_mean_interval(data, calibrated, &BootstrapConfig::default())
     } else {
         mean_confidence_interval(data, confidence)
     }
@@ -385,7 +417,8 @@ pub fn latency_mean_interval(data: &[f64], confidence: f64) -> Result<Interval, 
 /// 1988): each resample's studentized mean `t* = (mean* - mean) / se*` estimates the
 /// distribution of the t statistic, so the interval is `[mean - t*(1 - a/2) se, mean - t*(a/2) se]`
 /// with `t*` quantiles by linear interpolation (numpy's default). Unlike Student's t it follows
-/// the skew of latencies: on log-normal (sigma 1) samples of 20 it covers 93% where t covers 89%.
+/// the skew of latencies: on log-normal (sigma 1) samples of 20 it covers 92.1% (10,000
+/// trials) where t covers 89%; [`latency_mean_interval`] calibrates its level.
 /// Resamples with no spread (every value drawn equal) carry no t statistic and are skipped.
 ///
 /// ```
@@ -697,6 +730,18 @@ mod tests {
         assert!(matches!(
             bootstrap_t_mean_interval(&[4.0], 0.95, &config),
             Err(StatsError::TooFewSamples { needed: 2, .. })
+        ));
+        // The shown interval is the calibrated bootstrap-t: the 97% one for 95%, which holds
+        // the plain 95% one.
+        let shown = latency_mean_interval(&data, 0.95).unwrap();
+        assert_eq!(
+            shown,
+            bootstrap_t_mean_interval(&data, 0.97, &config).unwrap()
+        );
+        assert!(shown.lower < first.lower && first.upper < shown.upper);
+        assert!(matches!(
+            latency_mean_interval(&data, 1.0),
+            Err(StatsError::ConfidenceOutOfRange { .. })
         ));
         // Beyond the bootstrap bound the shown interval is Student's t.
         let many: Vec<f64> = (0..=BOOTSTRAP_MAX_SAMPLES)

@@ -72,9 +72,10 @@ pub use compare::{
 };
 pub use error::StatsError;
 pub use interval::{
-    BOOTSTRAP_MAX_SAMPLES, BootstrapConfig, Interval, QuantileInterval, bootstrap_t_mean_interval,
-    error_rate_confidence_interval, interval_sample_size, latency_mean_interval,
-    mean_confidence_interval, proportion_confidence_interval, quantile_confidence_interval,
+    BOOTSTRAP_MAX_SAMPLES, BOOTSTRAP_TAIL_SHARE, BootstrapConfig, Interval, QuantileInterval,
+    bootstrap_t_mean_interval, error_rate_confidence_interval, interval_sample_size,
+    latency_mean_interval, mean_confidence_interval, proportion_confidence_interval,
+    quantile_confidence_interval,
 };
 pub use moments::Moments;
 #[cfg(feature = "schemars")]

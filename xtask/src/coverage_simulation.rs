@@ -2,7 +2,8 @@
 //! contains the true value it estimates, on the distributions of issue 19 (log-normal sigma 0.5
 //! and 1.0, Pareto a = 3, integer milliseconds, a 70/30 bimodal mix) at n = 20, 50, 200, 2000.
 //!
-//! - the mean: [`perf_stats::latency_mean_interval`] (bootstrap-t up to 2,000 values);
+//! - the mean: [`perf_stats::latency_mean_interval`] (bootstrap-t at the calibrated 97% up to
+//!   2,000 values, Student's t beyond);
 //! - percentiles p50, p95, p99: the order-statistic [`perf_stats::quantile_confidence_interval`],
 //!   shown only from the n at which it exists ([`perf_stats::interval_sample_size`]);
 //! - the relative change of a p50 and a p95 between two samples of n each (the candidate 10%
@@ -212,7 +213,7 @@ impl Figure {
     /// The table's name.
     pub fn name(self) -> String {
         match self {
-            Figure::Mean => "mean (bootstrap-t, t beyond 2,000)".to_owned(),
+            Figure::Mean => "mean (bootstrap-t at 97%, t beyond 2,000)".to_owned(),
             Figure::Percentile(percent) => format!("p{percent} (order statistics)"),
             Figure::ChangeLower(percent) => format!("p{percent} change, lower bound"),
             Figure::ChangeUpper(percent) => format!("p{percent} change, upper bound"),
