@@ -92,6 +92,10 @@ pub fn aggregate_within(
 /// 2M-record corpus, 15.3 MiB of samples, does not spill; see the README's memory table).
 pub const DEFAULT_SAMPLE_MEMORY_LIMIT: u64 = 16 * 1024 * 1024;
 
+/// A unit is spilled only when its groups average at least this share of the sample limit
+/// (see [`SampleArea`]'s `worth_spilling`).
+const SPILL_PART_SHARE: u64 = 16 * 1024;
+
 impl Aggregation {
     /// The groups of a scan whose sinks were [`GroupingSink`]s (the samples of sinks that
     /// spilled are read back into memory).
@@ -167,6 +171,17 @@ impl SampleArea {
         }
     }
 
+    /// Whether a unit of `groups` groups holding `bytes` of samples is worth writing out: its
+    /// groups must average at least 1/[`SPILL_PART_SHARE`] of the limit (1 KiB at the default
+    /// 16 MiB). Every spilled part keeps its index entry in memory and costs one read when its
+    /// group is loaded, so a unit of many tiny groups (a million groups of two records each)
+    /// would save nothing and be read back part by part; it stays in memory instead.
+    fn worth_spilling(&self, bytes: u64, groups: usize) -> bool {
+        bytes > 0
+            && u128::from(bytes) * u128::from(SPILL_PART_SHARE)
+                >= groups as u128 * u128::from(self.limit_bytes)
+    }
+
     /// The temporary directory, when anything was spilled.
     pub fn directory(&self) -> Option<std::path::PathBuf> {
         self.directory.path()
@@ -193,7 +208,9 @@ pub fn merge_groups(mut tables: Vec<GroupingSink>) -> BTreeMap<GroupName, Stored
         .for_each(|table| {
             if let Some(area) = table.area.clone() {
                 let bytes = table.sample_bytes();
-                table.spill(&area, bytes);
+                if area.worth_spilling(bytes, table.groups.len()) {
+                    table.spill(&area, bytes);
+                }
             }
         });
     let mut slots: HashMap<GroupName, Vec<GroupPart>, FxBuildHasher> = HashMap::default();
@@ -543,7 +560,8 @@ impl RecordSink for GroupingSink {
             return;
         };
         let bytes = self.sample_bytes();
-        if area.held.load(Ordering::Relaxed) + bytes > area.limit_bytes && bytes > 0 {
+        let worth_spilling = area.worth_spilling(bytes, self.groups.len());
+        if area.held.load(Ordering::Relaxed) + bytes > area.limit_bytes && worth_spilling {
             area.held.fetch_add(bytes, Ordering::Relaxed);
             self.spill(&area, bytes);
             return;
@@ -559,7 +577,7 @@ impl RecordSink for GroupingSink {
         }
         let bytes = self.sample_bytes();
         let held = area.held.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        if held > area.limit_bytes {
+        if held > area.limit_bytes && worth_spilling {
             // Another unit finished at the same time: this one goes after all.
             self.spill(&area, bytes);
         }
@@ -708,6 +726,30 @@ mod tests {
         assert!(area.directory().is_none());
         let merged = merge_groups(tables);
         assert!(!merged.values().any(StoredGroup::is_spilled));
+    }
+
+    #[test]
+    fn units_of_many_tiny_groups_stay_in_memory_even_over_the_limit() {
+        // 60 units of 4,000 records over 100,000 groups: about one sample a group a unit, far
+        // below 1/16384 of the 1 MiB limit (64 bytes), while the units together hold more than
+        // the limit. Spilling them would keep an index entry per sample and read each back alone.
+        let root = tempfile::tempdir().unwrap();
+        let parent = camino::Utf8Path::from_path(root.path()).unwrap();
+        let limit = 1024 * 1024;
+        let area = area(limit, parent);
+        let tables = tables_of(60, 4_000, 100_000, Some(&area));
+        let held: u64 = tables.iter().map(GroupingSink::sample_bytes).sum();
+        assert!(held > limit, "the test must exceed the limit: {held}");
+        assert!(tables.iter().all(|table| table.spilled.is_none()));
+        let merged = merge_groups(tables);
+        assert!(!merged.values().any(StoredGroup::is_spilled));
+        assert!(area.directory().is_none());
+        let expected = merge_serially(&tables_of(60, 4_000, 100_000, None));
+        assert_eq!(merged.len(), expected.len());
+        for ((name, group), (expected_name, samples)) in merged.iter().zip(&expected) {
+            assert_eq!(name, expected_name);
+            assert_eq!(group.samples().unwrap().as_ref(), samples);
+        }
     }
 
     #[test]
