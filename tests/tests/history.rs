@@ -331,6 +331,16 @@ fn trend_and_consecutive_rules_fail_only_when_the_history_confirms() {
         junit.contains("<testsuite name=\"perf-gate history\" tests=\"2\" failures=\"2\""),
         "{junit}"
     );
+    // Its test cases carry a `time` like every other suite's (0: a rule is not a duration).
+    let history_cases: Vec<&str> = junit
+        .lines()
+        .filter(|line| line.contains("<testcase classname=\"history."))
+        .collect();
+    assert_eq!(history_cases.len(), 2, "{junit}");
+    assert!(
+        history_cases.iter().all(|case| case.ends_with(" time=\"0\">")),
+        "{junit}"
+    );
     let markdown = std::fs::read_to_string(tree.path().join("out11/report.md")).unwrap();
     assert!(markdown.contains("### History"), "{markdown}");
     // report.html draws the series, with its change point, in the group's section.

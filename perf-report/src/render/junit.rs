@@ -1,7 +1,8 @@
 //! JUnit XML for CI test views (GitLab, Jenkins), valid against Jenkins' `junit-10.xsd`.
 //!
-//! A `<testsuite>` per tool with a `<testcase>` per check, and a `perf-gate baseline` suite
-//! with a test case per compared group:
+//! A `<testsuite>` per tool with a `<testcase>` per check, a `perf-gate baseline` suite with a
+//! test case per compared group and measure, and a `perf-gate history` suite with one per group
+//! and rule. Every test case is written by one case writer, `write_case`:
 //!
 //! - test case names are stable across runs and baselines, so a CI's test history follows a
 //!   check from build to build: `classname` is the tool (`baseline.TOOL` in the baseline suite)
@@ -10,7 +11,7 @@
 //!   `<properties>`;
 //! - every test case has a `time`: the observed duration in seconds (the current value for a
 //!   baseline group), so a CI that charts test durations charts the metric; `0` for an error
-//!   rate or when nothing was observed;
+//!   rate, a measure, a history rule or when nothing was observed;
 //! - a violation (`fail`) is a `<failure>` whose message names the metric, the observed value
 //!   and the limit (`p95 18.30 ms > 10.00 ms budget (+8.30 ms, +83.0%)`); a regression's names
 //!   the current value and its limit, the baseline value plus the tolerance;
@@ -89,6 +90,79 @@ fn seconds(milliseconds: Option<f64>) -> String {
     match milliseconds {
         Some(ms) if ms.is_finite() && ms > 0.0 => format!("{:.6}", ms / 1000.0),
         _ => "0".to_owned(),
+    }
+}
+
+/// What a `<testcase>` holds besides its name: nothing (passed), a `<system-out>` line (passed
+/// with a note), or a `<failure>`, `<error>` or `<skipped>` element. Texts are unescaped; the
+/// case writer escapes them.
+enum CaseBody<'a> {
+    Passed,
+    Output(String),
+    Failure {
+        kind: &'a str,
+        message: String,
+        text: String,
+    },
+    Error {
+        kind: &'a str,
+        message: String,
+        text: String,
+    },
+    Skipped {
+        message: String,
+    },
+}
+
+/// Writes one `<testcase>` element (the one place that spells its XML): `classname`, `name` and
+/// every text are escaped here.
+fn write_case(out: &mut String, classname: &str, name: &str, time: &str, body: CaseBody<'_>) {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{}\" name=\"{}\" time=\"{time}\"",
+        escape(classname),
+        escape(name)
+    );
+    match body {
+        CaseBody::Passed => out.push_str("/>\n"),
+        CaseBody::Output(text) => {
+            let _ = write!(
+                out,
+                ">\n      <system-out>{}</system-out>\n    </testcase>\n",
+                escape(&text)
+            );
+        }
+        CaseBody::Failure {
+            kind,
+            message,
+            text,
+        } => {
+            let _ = write!(
+                out,
+                ">\n      <failure type=\"{kind}\" message=\"{}\">{}</failure>\n    </testcase>\n",
+                escape(&message),
+                escape(&text)
+            );
+        }
+        CaseBody::Error {
+            kind,
+            message,
+            text,
+        } => {
+            let _ = write!(
+                out,
+                ">\n      <error type=\"{kind}\" message=\"{}\">{}</error>\n    </testcase>\n",
+                escape(&message),
+                escape(&text)
+            );
+        }
+        CaseBody::Skipped { message } => {
+            let _ = write!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                escape(&message)
+            );
+        }
     }
 }
 
@@ -222,46 +296,30 @@ fn suite(tool: &str, checks: &[&Check], properties: &str) -> String {
     );
     out.push_str(properties);
     for check in checks {
-        let name = escape(&format!("{} {}", check.group.step, check.metric_label()));
+        let name = format!("{} {}", check.group.step, check.metric_label());
         let time = match check.unit {
             Unit::Milliseconds => seconds(check.observed),
             Unit::Fraction | Unit::Measure => seconds(None),
         };
-        let _ = write!(
-            out,
-            "    <testcase classname=\"{}\" name=\"{name}\" time=\"{time}\"",
-            escape(tool)
-        );
-        let sentence = escape(&check_sentence(check, Symbols::Unicode));
-        let message = escape(&check_message(check));
-        match case_kind(check) {
-            CaseKind::Passed => out.push_str("/>\n"),
-            CaseKind::PassedWithWarning => {
-                let _ = write!(
-                    out,
-                    ">\n      <system-out>warning: {sentence}</system-out>\n    </testcase>\n"
-                );
-            }
-            CaseKind::Failure => {
-                let _ = write!(
-                    out,
-                    ">\n      <failure type=\"budget_violation\" message=\"{message}\">{sentence}</failure>\n    </testcase>\n"
-                );
-            }
-            CaseKind::Error => {
-                let _ = write!(
-                    out,
-                    ">\n      <error type=\"{}\" message=\"{message}\">{sentence}</error>\n    </testcase>\n",
-                    status_type(check.status)
-                );
-            }
-            CaseKind::Skipped => {
-                let _ = write!(
-                    out,
-                    ">\n      <skipped message=\"{message}\"/>\n    </testcase>\n"
-                );
-            }
-        }
+        let sentence = || check_sentence(check, Symbols::Unicode);
+        let body = match case_kind(check) {
+            CaseKind::Passed => CaseBody::Passed,
+            CaseKind::PassedWithWarning => CaseBody::Output(format!("warning: {}", sentence())),
+            CaseKind::Failure => CaseBody::Failure {
+                kind: "budget_violation",
+                message: check_message(check),
+                text: sentence(),
+            },
+            CaseKind::Error => CaseBody::Error {
+                kind: status_type(check.status),
+                message: check_message(check),
+                text: sentence(),
+            },
+            CaseKind::Skipped => CaseBody::Skipped {
+                message: check_message(check),
+            },
+        };
+        write_case(&mut out, tool, &name, &time, body);
     }
     out.push_str("  </testsuite>\n");
     out
@@ -300,42 +358,26 @@ fn baseline_suite(comparison: &Comparison) -> String {
     }
     for group in &comparison.groups {
         let name = format!("{} {}", group.key.step, comparison.metric);
-        let _ = write!(
-            out,
-            "    <testcase classname=\"baseline.{}\" name=\"{}\" time=\"{}\"",
-            escape(&group.key.tool),
-            escape(&name),
-            seconds(group.current_value_ms)
-        );
         let reason = comparison::reason_sentence(comparison, group);
-        match group.verdict {
-            Verdict::Regressed => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <failure type=\"regressed\" message=\"{}\">{}</failure>\n    </testcase>",
-                    escape(&comparison::regression_detail(
-                        comparison,
-                        group,
-                        Symbols::Unicode
-                    )),
-                    escape(&reason)
-                );
-            }
-            Verdict::NotComparable => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                    escape(&reason)
-                );
-            }
+        let body = match group.verdict {
+            Verdict::Regressed => CaseBody::Failure {
+                kind: "regressed",
+                message: comparison::regression_detail(comparison, group, Symbols::Unicode),
+                text: reason,
+            },
+            Verdict::NotComparable => CaseBody::Skipped { message: reason },
             Verdict::Improved | Verdict::Unchanged => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <system-out>{}</system-out>\n    </testcase>",
-                    escape(&unchanged_detail(comparison, group))
-                );
+                CaseBody::Output(unchanged_detail(comparison, group))
             }
-        }
+        };
+        let classname = format!("baseline.{}", group.key.tool);
+        write_case(
+            &mut out,
+            &classname,
+            &name,
+            &seconds(group.current_value_ms),
+            body,
+        );
     }
     // One test case per measure, named `step measure` (stable whichever test compared it;
     // `time` is 0, a measure is not a duration).
@@ -343,38 +385,20 @@ fn baseline_suite(comparison: &Comparison) -> String {
     measures.sort_by(|a, b| (&a.group.key, &a.measure.name).cmp(&(&b.group.key, &b.measure.name)));
     for row in measures {
         let name = format!("{} {}", row.group.key.step, row.measure.name);
-        let _ = write!(
-            out,
-            "    <testcase classname=\"baseline.{}\" name=\"{}\" time=\"0\"",
-            escape(&row.group.key.tool),
-            escape(&name),
-        );
         let reason = row.reason_sentence(comparison);
-        match row.measure.verdict {
-            Verdict::Regressed => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <failure type=\"regressed\" message=\"{}\">{}</failure>\n    </testcase>",
-                    escape(&row.change_detail(Symbols::Unicode)),
-                    escape(&reason)
-                );
-            }
-            Verdict::NotComparable => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                    escape(&reason)
-                );
-            }
+        let body = match row.measure.verdict {
+            Verdict::Regressed => CaseBody::Failure {
+                kind: "regressed",
+                message: row.change_detail(Symbols::Unicode),
+                text: reason,
+            },
+            Verdict::NotComparable => CaseBody::Skipped { message: reason },
             Verdict::Improved | Verdict::Unchanged => {
-                let _ = writeln!(
-                    out,
-                    ">\n      <system-out>{}: {}</system-out>\n    </testcase>",
-                    escape(&row.change_detail(Symbols::Unicode)),
-                    escape(&reason)
-                );
+                CaseBody::Output(format!("{}: {reason}", row.change_detail(Symbols::Unicode)))
             }
-        }
+        };
+        let classname = format!("baseline.{}", row.group.key.tool);
+        write_case(&mut out, &classname, &name, "0", body);
     }
     out.push_str("  </testsuite>\n");
     out
@@ -408,28 +432,24 @@ fn history_suite(section: &perf_history::HistorySection) -> String {
     );
     for group in &section.groups {
         for verdict in &group.rules {
-            let sentence = escape(&phrase::rule_sentence(section, verdict));
-            let _ = write!(
-                out,
-                "    <testcase classname=\"history.{}\" name=\"{} {} {}\"",
-                escape(&group.group.tool),
-                escape(&group.group.to_string()),
+            let sentence = phrase::rule_sentence(section, verdict);
+            let classname = format!("history.{}", group.group.tool);
+            let name = format!(
+                "{} {} {}",
+                group.group,
                 verdict.rule.as_str(),
-                escape(&verdict.metric)
+                verdict.metric
             );
-            if verdict.status == perf_history::HistoryStatus::Fail {
-                let _ = writeln!(
-                    out,
-                    ">\n      <failure type=\"{}\" message=\"{sentence}\">{}</failure>\n    </testcase>",
-                    verdict.rule.as_str(),
-                    escape(&phrase::series_line(group))
-                );
+            let body = if verdict.status == perf_history::HistoryStatus::Fail {
+                CaseBody::Failure {
+                    kind: verdict.rule.as_str(),
+                    message: sentence,
+                    text: phrase::series_line(group),
+                }
             } else {
-                let _ = writeln!(
-                    out,
-                    ">\n      <system-out>{sentence}</system-out>\n    </testcase>"
-                );
-            }
+                CaseBody::Output(sentence)
+            };
+            write_case(&mut out, &classname, &name, "0", body);
         }
     }
     out.push_str("  </testsuite>\n");
