@@ -338,7 +338,9 @@ fn trend_and_consecutive_rules_fail_only_when_the_history_confirms() {
         .collect();
     assert_eq!(history_cases.len(), 2, "{junit}");
     assert!(
-        history_cases.iter().all(|case| case.ends_with(" time=\"0\">")),
+        history_cases
+            .iter()
+            .all(|case| case.ends_with(" time=\"0\">")),
         "{junit}"
     );
     let markdown = std::fs::read_to_string(tree.path().join("out11/report.md")).unwrap();

@@ -99,12 +99,9 @@ fn seconds(milliseconds: Option<f64>) -> String {
 enum CaseBody<'a> {
     Passed,
     Output(String),
-    Failure {
-        kind: &'a str,
-        message: String,
-        text: String,
-    },
-    Error {
+    /// A `<failure>` (the check failed) or an `<error>` (it could not be judged).
+    Problem {
+        element: Problem,
         kind: &'a str,
         message: String,
         text: String,
@@ -112,6 +109,21 @@ enum CaseBody<'a> {
     Skipped {
         message: String,
     },
+}
+
+#[derive(Clone, Copy)]
+enum Problem {
+    Failure,
+    Error,
+}
+
+impl Problem {
+    fn element(self) -> &'static str {
+        match self {
+            Problem::Failure => "failure",
+            Problem::Error => "error",
+        }
+    }
 }
 
 /// Writes one `<testcase>` element (the one place that spells its XML): `classname`, `name` and
@@ -132,26 +144,16 @@ fn write_case(out: &mut String, classname: &str, name: &str, time: &str, body: C
                 escape(&text)
             );
         }
-        CaseBody::Failure {
+        CaseBody::Problem {
+            element,
             kind,
             message,
             text,
         } => {
+            let element = element.element();
             let _ = write!(
                 out,
-                ">\n      <failure type=\"{kind}\" message=\"{}\">{}</failure>\n    </testcase>\n",
-                escape(&message),
-                escape(&text)
-            );
-        }
-        CaseBody::Error {
-            kind,
-            message,
-            text,
-        } => {
-            let _ = write!(
-                out,
-                ">\n      <error type=\"{kind}\" message=\"{}\">{}</error>\n    </testcase>\n",
+                ">\n      <{element} type=\"{kind}\" message=\"{}\">{}</{element}>\n    </testcase>\n",
                 escape(&message),
                 escape(&text)
             );
@@ -305,12 +307,14 @@ fn suite(tool: &str, checks: &[&Check], properties: &str) -> String {
         let body = match case_kind(check) {
             CaseKind::Passed => CaseBody::Passed,
             CaseKind::PassedWithWarning => CaseBody::Output(format!("warning: {}", sentence())),
-            CaseKind::Failure => CaseBody::Failure {
+            CaseKind::Failure => CaseBody::Problem {
+                element: Problem::Failure,
                 kind: "budget_violation",
                 message: check_message(check),
                 text: sentence(),
             },
-            CaseKind::Error => CaseBody::Error {
+            CaseKind::Error => CaseBody::Problem {
+                element: Problem::Error,
                 kind: status_type(check.status),
                 message: check_message(check),
                 text: sentence(),
@@ -360,7 +364,8 @@ fn baseline_suite(comparison: &Comparison) -> String {
         let name = format!("{} {}", group.key.step, comparison.metric);
         let reason = comparison::reason_sentence(comparison, group);
         let body = match group.verdict {
-            Verdict::Regressed => CaseBody::Failure {
+            Verdict::Regressed => CaseBody::Problem {
+                element: Problem::Failure,
                 kind: "regressed",
                 message: comparison::regression_detail(comparison, group, Symbols::Unicode),
                 text: reason,
@@ -387,7 +392,8 @@ fn baseline_suite(comparison: &Comparison) -> String {
         let name = format!("{} {}", row.group.key.step, row.measure.name);
         let reason = row.reason_sentence(comparison);
         let body = match row.measure.verdict {
-            Verdict::Regressed => CaseBody::Failure {
+            Verdict::Regressed => CaseBody::Problem {
+                element: Problem::Failure,
                 kind: "regressed",
                 message: row.change_detail(Symbols::Unicode),
                 text: reason,
@@ -441,7 +447,8 @@ fn history_suite(section: &perf_history::HistorySection) -> String {
                 verdict.metric
             );
             let body = if verdict.status == perf_history::HistoryStatus::Fail {
-                CaseBody::Failure {
+                CaseBody::Problem {
+                    element: Problem::Failure,
                     kind: verdict.rule.as_str(),
                     message: sentence,
                     text: phrase::series_line(group),
