@@ -109,11 +109,8 @@ impl<'a> Scanner<'a> {
                     }
                     Key::Other => self.skip_value(MAX_NESTING)?,
                 }
-                self.skip_white_space();
-                match self.next_byte()? {
-                    b',' => self.skip_white_space(),
-                    b'}' => break,
-                    _ => return None,
+                if self.member_end()? {
+                    break;
                 }
             }
         } else {
@@ -263,6 +260,29 @@ impl<'a> Scanner<'a> {
         (self.next_byte()? == expected).then_some(())
     }
 
+    /// After a member of the record: `,` (more follow: `false`, with the white space after it
+    /// consumed) or `}` (done: `true`), white space before either; compact JSON costs one
+    /// comparison before the separator's.
+    #[inline(always)]
+    fn member_end(&mut self) -> Option<bool> {
+        let byte = match self.peek()? {
+            byte @ (b',' | b'}') => byte,
+            _ => {
+                self.skip_white_space();
+                self.peek()?
+            }
+        };
+        self.position += 1;
+        match byte {
+            b',' => {
+                self.skip_white_space();
+                Some(false)
+            }
+            b'}' => Some(true),
+            _ => None,
+        }
+    }
+
     /// The `:` after a key, with any white space around it; compact JSON (`"ms":1`) costs one
     /// comparison before the value's white space check.
     #[inline(always)]
@@ -327,8 +347,10 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.position = end + 1;
-        // Both ends are ASCII quotes, so they are character boundaries.
-        self.text.get(start..end)
+        // Both ends are ASCII quotes, so they are character boundaries; two `split_at_checked`
+        // check that in line, where `str::get` was a call a string.
+        let (head, _) = self.text.split_at_checked(end)?;
+        Some(head.split_at_checked(start)?.1)
     }
 
     fn optional_string(&mut self) -> Option<Option<&'a str>> {
