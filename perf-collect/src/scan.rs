@@ -609,10 +609,14 @@ fn read_part<S: RecordSink>(
                 rejections.push(UnitRejection { line, kind, reason });
             }
         };
-        let (parsed, is_last_unterminated) = match raw {
-            RawLine::Text(text) => (parse_text_with(text, fields), false),
-            RawLine::Complete(bytes) => (parse_line_with(bytes, fields), false),
-            RawLine::Unterminated(bytes) => (parse_line_with(bytes, fields), true),
+        // Not a `(parsed, flag)` pair: the parse result is written where it stays, instead of
+        // being copied into the pair (a `memcpy` call a line).
+        let is_last_unterminated = matches!(raw, RawLine::Unterminated(_));
+        let parsed = match raw {
+            RawLine::Text(text) => parse_text_with(text, fields),
+            RawLine::Complete(bytes) | RawLine::Unterminated(bytes) => {
+                parse_line_with(bytes, fields)
+            }
             RawLine::TooLong { length } => {
                 reject(
                     ErrorKind::LineTooLong,
@@ -623,13 +627,14 @@ fn read_part<S: RecordSink>(
                 return;
             }
         };
-        match parsed {
+        // By reference: binding the record by value would copy it.
+        match &parsed {
             Ok(Line::Blank) => counts.blank += 1,
             Ok(Line::Warmup(_)) if !filter.keeps_warmup() => counts.filtered_out += 1,
             Ok(Line::Record(record) | Line::Warmup(record)) => {
-                if keeps_every_record || filter.matches(&record) {
+                if keeps_every_record || filter.matches(record) {
                     counts.accepted += 1;
-                    sink.accept(&record);
+                    sink.accept(record);
                 } else {
                     counts.filtered_out += 1;
                 }

@@ -325,6 +325,18 @@ pub(crate) fn parse_common_prefix(bytes: &[u8]) -> Option<(Timestamp, usize)> {
     if bytes[16] != b':' || second > 59 {
         return None;
     }
+    // The commonest shape of all, milliseconds in UTC (`.422Z`), in one comparison; any other
+    // fraction or offset is read below (which reads this one the same way).
+    if let Some(&[b'.', high, middle, low, b'Z']) = bytes.get(19..24)
+        && let Some(millisecond) = three_digits(high, middle, low)
+    {
+        let timestamp = Timestamp::new(
+            minute_seconds + i64::from(second),
+            millisecond as i32 * 1_000_000,
+        )
+        .ok()?;
+        return Some((timestamp, 24));
+    }
     let mut position = 19;
     let mut nanosecond: u32 = 0;
     if bytes[position] == b'.' {
@@ -429,6 +441,17 @@ fn date_days(date: &[u8; 10]) -> Option<i64> {
 fn two_digits(high: u8, low: u8) -> Option<u32> {
     let (high, low) = (high.wrapping_sub(b'0'), low.wrapping_sub(b'0'));
     (high < 10 && low < 10).then(|| u32::from(high) * 10 + u32::from(low))
+}
+
+/// Three ASCII digits as a number, or `None`.
+fn three_digits(high: u8, middle: u8, low: u8) -> Option<u32> {
+    let (high, middle, low) = (
+        high.wrapping_sub(b'0'),
+        middle.wrapping_sub(b'0'),
+        low.wrapping_sub(b'0'),
+    );
+    (high < 10 && middle < 10 && low < 10)
+        .then(|| u32::from(high) * 100 + u32::from(middle) * 10 + u32::from(low))
 }
 
 /// `count` ASCII digits at `start`, as a number.
@@ -780,6 +803,25 @@ mod tests {
             if let Some(timestamp) = whole {
                 prop_assert_eq!(prefix, Some((timestamp, text.len())));
             }
+        }
+
+        /// The millisecond UTC shortcut (`.422Z`): the complete parser's instant, with any digits,
+        /// valid or not, and with a digit or other byte after the `Z` or in place of it.
+        #[test]
+        fn the_millisecond_shortcut_agrees_with_the_complete_parser(
+            text in shaped(),
+            milliseconds in "[0-9/:]{3}",
+            end in prop_oneof![Just("Z"), Just("Z\""), Just("Z1"), Just("1Z"), Just("z"), Just("+01:00")],
+        ) {
+            let text = format!("{}.{milliseconds}{end}", &text[..19]);
+            let complete = parse_rfc3339(text.as_bytes()).ok();
+            if let Some((fast, length)) = parse_common_prefix(text.as_bytes()) {
+                prop_assert_eq!(parse_rfc3339(&text.as_bytes()[..length]).ok(), Some(fast));
+                if length == text.len() {
+                    prop_assert_eq!(Some(fast), complete);
+                }
+            }
+            prop_assert_eq!(parse(&text).ok(), complete);
         }
 
         #[test]

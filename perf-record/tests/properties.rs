@@ -253,7 +253,7 @@ fn adversarial_line_with(keys: [&'static str; 5]) -> impl Strategy<Value = Vec<u
         2 => measures_value().prop_map(|v| ("measures".to_owned(), v)),
     ];
     (
-        proptest::collection::vec((field, white_space()), 0..10),
+        proptest::collection::vec((field, white_space(), white_space()), 0..10),
         white_space(),
         prop_oneof![8 => Just(None), 1 => any::<proptest::sample::Index>().prop_map(Some)],
         prop_oneof![8 => Just(None), 1 => (any::<proptest::sample::Index>(), any::<u8>()).prop_map(Some)],
@@ -261,7 +261,11 @@ fn adversarial_line_with(keys: [&'static str; 5]) -> impl Strategy<Value = Vec<u
         .prop_map(|(fields, outer, truncate, mutate)| {
             let body: Vec<String> = fields
                 .into_iter()
-                .map(|((key, value), space)| format!("{space}\"{key}\"{space}:{space}{value}"))
+                // White space before the key, around the `:` and after the value (before the
+                // `,` or `}`): every place the fast scanner's separators look at.
+                .map(|((key, value), space, after)| {
+                    format!("{space}\"{key}\"{space}:{space}{value}{after}")
+                })
                 .collect();
             let mut line = format!("{outer}{{{}}}{outer}", body.join(",")).into_bytes();
             if let Some(index) = truncate {

@@ -7,24 +7,38 @@
 use std::borrow::Cow;
 
 use super::Phase;
-use crate::{Field, FieldMap, Measures, Record, Timestamp, timestamp};
+use crate::{Field, FieldMap, Line, Measures, Record, Timestamp, timestamp};
 
-/// Parses the common flat record shape, or returns `None` to defer to the reference parser.
+/// Parses the common flat record shape into the [`Line`] it is (a record or a warm-up record),
+/// or returns `None` to defer to the reference parser.
 ///
 /// `MAPPED` is whether `map` reads any field from another key: without a mapping the keys are
 /// recognised by their bytes, and the mapping costs latency-only logs nothing.
-pub(crate) fn parse_record<'a, const MAPPED: bool>(
+// Inlined, with the scanner's record loop: the record is then built once, where the caller's
+// `Line` is, instead of being moved from a `(Record, Phase)` into it (a `memcpy` call a line).
+#[inline(always)]
+pub(crate) fn parse_line<'a, const MAPPED: bool>(
     text: &'a str,
     map: &FieldMap,
-) -> Option<(Record<'a>, Phase)> {
+) -> Option<Line<'a>> {
     let mut scanner = Scanner {
         text,
         bytes: text.as_bytes(),
         position: 0,
         phase: Phase::Measured,
     };
-    let record = scanner.record::<MAPPED>(map)?;
-    Some((record, scanner.phase))
+    scanner.record::<MAPPED>(map)
+}
+
+/// [`parse_line`]'s record, whatever its phase.
+pub(crate) fn parse_record<'a, const MAPPED: bool>(
+    text: &'a str,
+    map: &FieldMap,
+) -> Option<Record<'a>> {
+    match parse_line::<MAPPED>(text, map)? {
+        Line::Record(record) | Line::Warmup(record) => Some(record),
+        Line::Blank => None,
+    }
 }
 
 struct Scanner<'a> {
@@ -45,7 +59,10 @@ enum TsValue<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn record<const MAPPED: bool>(&mut self, map: &FieldMap) -> Option<Record<'a>> {
+    /// The record of the line, as a [`Line::Record`] or (after `"phase": "warmup"`) a
+    /// [`Line::Warmup`].
+    #[inline(always)]
+    fn record<const MAPPED: bool>(&mut self, map: &FieldMap) -> Option<Line<'a>> {
         let mut ts = None;
         let mut session_id = None;
         let mut tool = None;
@@ -66,9 +83,7 @@ impl<'a> Scanner<'a> {
                 } else {
                     self.key()?
                 };
-                self.skip_white_space();
-                self.expect(b':')?;
-                self.skip_white_space();
+                self.colon()?;
                 match key {
                     Key::Ts => set_once(&mut ts, self.ts_value()?)?,
                     Key::Status => set_once(&mut status, self.status()?)?,
@@ -94,11 +109,8 @@ impl<'a> Scanner<'a> {
                     }
                     Key::Other => self.skip_value(MAX_NESTING)?,
                 }
-                self.skip_white_space();
-                match self.next_byte()? {
-                    b',' => self.skip_white_space(),
-                    b'}' => break,
-                    _ => return None,
+                if self.member_end()? {
+                    break;
                 }
             }
         } else {
@@ -108,7 +120,13 @@ impl<'a> Scanner<'a> {
         if self.position != self.bytes.len() {
             return None;
         }
-        let ms = super::validate_ms(ms?).ok()?;
+        // `validate_ms`'s answer where it accepts (finite, 0 to the maximum, `-0` made `0`), in
+        // line; what it rejects, the reference parser reports.
+        let ms = ms?;
+        if !(0.0..=crate::MAX_MS).contains(&ms) {
+            return None;
+        }
+        let ms = ms + 0.0;
         let required = |text: Option<&'a str>| text.filter(|text| !text.is_empty());
         let reason = error_reason.flatten().or(err.flatten()).map(Cow::Borrowed);
         let ts = match ts? {
@@ -122,7 +140,7 @@ impl<'a> Scanner<'a> {
             Some(id) => required(Some(id))?,
             None => "",
         };
-        Some(Record {
+        let record = Record {
             ts,
             session_id: Cow::Borrowed(session_id),
             tool: Cow::Borrowed(required(tool)?),
@@ -130,7 +148,8 @@ impl<'a> Scanner<'a> {
             ms,
             outcome: super::outcome(ok.flatten(), reason, status.flatten()),
             measures: measures.unwrap_or_default(),
-        })
+        };
+        Some(self.phase.line(record))
     }
 
     /// `measures`: `null` or a flat object of valid names with plain numbers >= 0; anything
@@ -149,9 +168,7 @@ impl<'a> Scanner<'a> {
         }
         loop {
             let name = self.string()?;
-            self.skip_white_space();
-            self.expect(b':')?;
-            self.skip_white_space();
+            self.colon()?;
             let value = crate::validate_measure(name, self.decimal()?).ok()?;
             entries.push((Cow::Borrowed(name), value));
             if self.separator(b'}')? {
@@ -164,6 +181,8 @@ impl<'a> Scanner<'a> {
     /// `ts`: a plain string, or a number (epoch time). The common RFC 3339 shape is read in
     /// place, its closing quote checked after it: none of its bytes ends or escapes a string, so
     /// this is the string [`Scanner::string`] would return, read as [`timestamp::parse`] would.
+    // Inlined: its one caller then keeps the value in registers.
+    #[inline(always)]
     fn ts_value(&mut self) -> Option<TsValue<'a>> {
         if self.peek()? == b'"' {
             let start = self.position + 1;
@@ -241,6 +260,43 @@ impl<'a> Scanner<'a> {
         (self.next_byte()? == expected).then_some(())
     }
 
+    /// After a member of the record: `,` (more follow: `false`, with the white space after it
+    /// consumed) or `}` (done: `true`), white space before either; compact JSON costs one
+    /// comparison before the separator's.
+    #[inline(always)]
+    fn member_end(&mut self) -> Option<bool> {
+        let byte = match self.peek()? {
+            byte @ (b',' | b'}') => byte,
+            _ => {
+                self.skip_white_space();
+                self.peek()?
+            }
+        };
+        self.position += 1;
+        match byte {
+            b',' => {
+                self.skip_white_space();
+                Some(false)
+            }
+            b'}' => Some(true),
+            _ => None,
+        }
+    }
+
+    /// The `:` after a key, with any white space around it; compact JSON (`"ms":1`) costs one
+    /// comparison before the value's white space check.
+    #[inline(always)]
+    fn colon(&mut self) -> Option<()> {
+        if self.peek() == Some(b':') {
+            self.position += 1;
+        } else {
+            self.skip_white_space();
+            self.expect(b':')?;
+        }
+        self.skip_white_space();
+        Some(())
+    }
+
     fn skip_white_space(&mut self) {
         while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
             self.position += 1;
@@ -251,6 +307,8 @@ impl<'a> Scanner<'a> {
     /// included, without a string scan (they are most of the keys of a line); any other key is
     /// scanned as a string (an escaped spelling of a known name, such as `"m\u0073"`, defers to
     /// the reference parser there).
+    // Inlined (as `string_end`): out of line they cost the record loop a call a key.
+    #[inline(always)]
     fn key(&mut self) -> Option<Key> {
         let rest = &self.bytes[self.position..];
         // One branch on the name's first letter, then one comparison of constant length (a few
@@ -289,8 +347,10 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.position = end + 1;
-        // Both ends are ASCII quotes, so they are character boundaries.
-        self.text.get(start..end)
+        // Both ends are ASCII quotes, so they are character boundaries; two `split_at_checked`
+        // check that in line, where `str::get` was a call a string.
+        let (head, _) = self.text.split_at_checked(end)?;
+        Some(head.split_at_checked(start)?.1)
     }
 
     fn optional_string(&mut self) -> Option<Option<&'a str>> {
@@ -369,9 +429,7 @@ impl<'a> Scanner<'a> {
                 }
                 loop {
                     self.string()?;
-                    self.skip_white_space();
-                    self.expect(b':')?;
-                    self.skip_white_space();
+                    self.colon()?;
                     self.skip_value(depth - 1)?;
                     if self.separator(b'}')? {
                         return Some(());
@@ -459,6 +517,7 @@ const MAX_NESTING: u8 = 16;
 /// or `control` where that byte may match. The classic "has zero byte" trick can also flag bytes
 /// *after* a true match (through the borrow), never before one, so the lowest flagged byte is
 /// exact. Strings in logs are short, but this still halves the scanner's time on them.
+#[inline(always)]
 fn string_end(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
@@ -690,6 +749,13 @@ mod tests {
         ] {
             let record = parse_record::<false>(line, &FieldMap::default());
             assert!(record.is_some(), "{line}");
+            assert!(
+                matches!(
+                    parse_line::<false>(line, &FieldMap::default()),
+                    Some(Line::Record(_))
+                ),
+                "{line}"
+            );
         }
         let nested = |depth: usize| {
             format!(
