@@ -286,8 +286,9 @@ impl ShortDecimal {
             // Rounds to the nearest integer (`f64::round` is a library call on baseline x86-64):
             // a candidate is within 0.13 of the product, so adding a half and truncating finds
             // it, and a product with no candidate near it fails the check whatever it gives.
-            let scaled = (value * scale + 0.5) as u64;
-            (scaled as f64 / scale == value).then_some((decimals, scaled))
+            // (Through i64: one instruction, where a conversion to u64 takes several.)
+            let scaled = (value * scale + 0.5) as i64;
+            (scaled as f64 / scale == value).then_some((decimals, scaled as u64))
         })?;
         let mut integer = scaled / POWERS[decimals];
         let mut fraction = scaled % POWERS[decimals];
