@@ -167,10 +167,10 @@ impl TimestampText {
             // The fraction without trailing zeros: whole milliseconds and microseconds (the
             // common cases) take three and six digits, of which at most two zeros are dropped.
             let nanoseconds = nanoseconds as u32;
-            length = if nanoseconds % 1_000_000 == 0 {
+            length = if nanoseconds.is_multiple_of(1_000_000) {
                 put_three(&mut bytes, 20, nanoseconds / 1_000_000);
                 23
-            } else if nanoseconds % 1000 == 0 {
+            } else if nanoseconds.is_multiple_of(1000) {
                 let micros = nanoseconds / 1000;
                 put_three(&mut bytes, 20, micros / 1000);
                 put_three(&mut bytes, 23, micros % 1000);
