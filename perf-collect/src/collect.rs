@@ -60,8 +60,10 @@ fn serialize_timestamp<S: serde::Serializer>(
 #[derive(Debug)]
 pub struct Collection {
     tables: Vec<CollectingSink>,
-    /// The records held in memory, sorted: (ts, table, row within the table's `rows`).
-    order: Vec<(Timestamp, u32, u32)>,
+    /// The records held in memory, sorted.
+    order: Vec<SortKey>,
+    /// Where each table's rows start in source order (the tables' rows one after another).
+    starts: Vec<u64>,
     /// The spill area, when some records went to sorted runs on disk.
     spill: Option<Arc<SpillArea>>,
     /// Totals by tool, session and outcome, and the time range.
@@ -97,7 +99,7 @@ pub fn collect_with(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortConfig {
     /// Bytes of records held in memory before sorted runs are written to disk (256 MiB by
-    /// default; about 72 bytes a record).
+    /// default; 56 bytes a record: its row and its sort key).
     pub memory_limit: u64,
     /// The directory of the temporary directory for the runs (`None`: the system's, `$TMPDIR`).
     pub temp_dir: Option<Utf8PathBuf>,
@@ -116,8 +118,7 @@ impl Default for SortConfig {
 pub const DEFAULT_MEMORY_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// What one record held in memory costs: its row and its place in the sort order.
-const BYTES_PER_ROW: u64 =
-    (std::mem::size_of::<Row>() + std::mem::size_of::<(Timestamp, u32, u32)>()) as u64;
+const BYTES_PER_ROW: u64 = (std::mem::size_of::<Row>() + std::mem::size_of::<SortKey>()) as u64;
 
 /// The spill area that the sinks of one scan share: the limit, the rows held in memory by all of
 /// them, and the temporary directory ([`perf_record::SpillDirectory`]), made on the first spill
@@ -125,7 +126,8 @@ const BYTES_PER_ROW: u64 =
 /// the process was killed.
 #[derive(Debug)]
 pub struct SpillArea {
-    limit_rows: usize,
+    /// Rows are written to runs while more than this many are held.
+    spill_above: usize,
     run_rows: usize,
     held: AtomicUsize,
     directory: SpillDirectory,
@@ -139,11 +141,13 @@ impl SpillArea {
             .unwrap_or(usize::MAX)
             .max(1);
         let threads = rayon::current_num_threads();
+        // Beyond the threshold, each reading thread's sink spills a run when it holds this many
+        // rows, and a finished unit spills its rows: so the rows held stay within the limit,
+        // at most one run a thread above the threshold.
+        let run_rows = (limit_rows / (4 * threads)).max(1);
         SpillArea {
-            limit_rows,
-            // Each reading thread's sink spills a run when it holds this many rows, and a
-            // finished unit's rows stay in memory only while all held rows fit in half the limit.
-            run_rows: (limit_rows / (4 * threads)).max(1),
+            spill_above: limit_rows.saturating_sub(threads * run_rows),
+            run_rows,
             held: AtomicUsize::new(0),
             directory: SpillDirectory::new(config.temp_dir.as_deref(), "collect-spill"),
         }
@@ -176,22 +180,66 @@ fn sorted(tables: Vec<CollectingSink>, report: ScanReport) -> Collection {
         .iter()
         .find(|table| !table.runs.is_empty() || table.spill_error.is_some())
         .and_then(|table| table.spill.clone());
-    let entries: usize = tables.iter().map(|table| table.rows.len()).sum();
-    let mut order = Vec::with_capacity(entries);
-    for (table_index, table) in tables.iter().enumerate() {
-        for (row_index, row) in table.rows.iter().enumerate() {
-            order.push((row.ts, table_index as u32, row_index as u32));
-        }
+    let mut starts = Vec::with_capacity(tables.len());
+    let mut entries = 0u64;
+    for table in &tables {
+        starts.push(entries);
+        entries += table.rows.len() as u64;
     }
-    // (table, row) is source order, so an unstable sort on the whole tuple is a stable sort by ts.
-    order.par_sort_unstable();
+    let mut order = Vec::with_capacity(usize::try_from(entries).unwrap_or(0));
+    for (table, &start) in tables.iter().zip(&starts) {
+        order.extend(
+            (start..)
+                .zip(&table.rows)
+                .map(|(position, row)| SortKey::new(row.ts, position)),
+        );
+    }
+    // Keys are unique (the position breaks ties), so any sort of them is the stable sort by ts;
+    // the merge sort, because each table's rows mostly come in time order already (it finds
+    // the runs: 2.7x fewer instructions than the quicksort on the bench corpus).
+    order.par_sort();
     let summary = summarize(&tables, &report);
     Collection {
         tables,
         order,
+        starts,
         spill,
         summary,
         report,
+    }
+}
+
+/// A record's place in the sort, as one integer ordered as (ts, position in source order): the
+/// seconds (sign bit flipped, so that negative ones come first) in the high 64 bits, then the
+/// nanoseconds (which take the seconds' sign in jiff, so offset by 10^9 to 31 bits) and the
+/// position (33 bits). Sorting these integers compares a record's two fields in one go and moves
+/// 16 bytes instead of 24; equal timestamps keep source order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct SortKey(u128);
+
+impl SortKey {
+    const POSITION_BITS: u32 = 33;
+
+    fn new(ts: Timestamp, position: u64) -> SortKey {
+        let seconds = (ts.as_second() as u64) ^ (1 << 63);
+        // -999,999,999..=999,999,999 offset to 1..2 * 10^9 - 1, below 2^31.
+        let nanoseconds = (i64::from(ts.subsec_nanosecond()) + 1_000_000_000) as u64;
+        let low = (nanoseconds << Self::POSITION_BITS) | (position & Self::POSITION_MASK);
+        SortKey((u128::from(seconds) << 64) | u128::from(low))
+    }
+
+    const POSITION_MASK: u64 = (1 << Self::POSITION_BITS) - 1;
+
+    /// The record's position in source order.
+    fn position(self) -> u64 {
+        (self.0 as u64) & Self::POSITION_MASK
+    }
+
+    /// The timestamp's seconds and nanoseconds, as [`merge_runs`] orders them.
+    fn seconds_and_nanoseconds(self) -> (i64, i32) {
+        let seconds = ((self.0 >> 64) as u64 ^ (1 << 63)) as i64;
+        let nanoseconds = ((self.0 as u64) >> Self::POSITION_BITS) as i64 - 1_000_000_000;
+        (seconds, nanoseconds as i32)
     }
 }
 
@@ -249,11 +297,21 @@ impl Collection {
     /// beyond its memory limit and most records wait in sorted runs on disk, which only
     /// [`Collection::write_jsonl`] reads.
     pub fn records(&self) -> Option<impl ExactSizeIterator<Item = Record<'_>> + '_> {
-        self.spill.is_none().then(|| {
-            self.order
-                .iter()
-                .map(|&(_, table, row)| self.tables[table as usize].record(row as usize))
-        })
+        self.spill
+            .is_none()
+            .then(|| self.order.iter().map(|&key| self.record(key)))
+    }
+
+    /// The table and the row within it of a record in source order.
+    fn locate(&self, position: u64) -> (usize, usize) {
+        let table = self.starts.partition_point(|&start| start <= position) - 1;
+        (table, (position - self.starts[table]) as usize)
+    }
+
+    /// The record a key stands for.
+    fn record(&self, key: SortKey) -> Record<'_> {
+        let (table, row) = self.locate(key.position());
+        self.tables[table].record(row)
     }
 
     /// The temporary directory of the sorted runs, when the collection spilled (it is removed
@@ -276,35 +334,69 @@ impl Collection {
             });
         }
         if self.spill.is_some() {
-            return write_atomically(path, |out| merge_runs(&self.tables, &self.order, out))
+            return write_atomically(path, |out| merge_runs(self, out))
                 .map_err(CollectError::Write);
         }
-        const BATCH: usize = 1 << 18;
-        const PART: usize = 1 << 14;
-        let written = write_atomically(path, |out| {
-            for batch in self.order.chunks(BATCH) {
-                // Formatting is the expensive part: do it in parallel, write in order.
-                // Each part's lines go into one buffer, no allocation a record.
-                let parts: Vec<String> = batch
-                    .par_chunks(PART)
-                    .map(|part| {
-                        let mut text = String::with_capacity(part.len() * 160);
-                        for &(_, table, row) in part {
-                            let mut record = self.tables[table as usize].record(row as usize);
-                            // An error without a reason says so explicitly in the collected file.
-                            record.outcome = record.outcome.normalized();
-                            push_record(&mut text, &record)?;
-                        }
-                        Ok(text)
-                    })
-                    .collect::<io::Result<_>>()?;
-                for part in parts {
-                    out.write_all(part.as_bytes())?;
+        write_atomically(path, |out| self.write_sorted(out)).map_err(CollectError::Write)
+    }
+
+    /// Writes the records held in memory, in order. Formatting is the expensive part: a thread
+    /// of its own formats a batch at a time, in parallel (rayon), while this thread writes the
+    /// batch before it, so that the writing (and the file's flushes to disk, see
+    /// [`write_atomically`]) overlap the formatting. Each part of a batch is one buffer, and
+    /// buffers go back to the formatter once written: no allocation a record, nor a batch.
+    fn write_sorted(&self, out: &mut dyn io::Write) -> io::Result<()> {
+        /// Records a batch: about 8 MB of text, of which three are in flight at most (one
+        /// formatted, one waiting, one written).
+        const BATCH: usize = 1 << 16;
+        /// Records a part: one task and one buffer.
+        const PART: usize = 1 << 12;
+        let (formatted_sender, formatted) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+        let (written_sender, written) = std::sync::mpsc::channel::<Vec<String>>();
+        std::thread::scope(|scope| {
+            let formatter = scope.spawn(move || -> io::Result<()> {
+                for batch in self.order.chunks(BATCH) {
+                    let mut parts = written.try_recv().unwrap_or_default();
+                    parts.resize_with(batch.len().div_ceil(PART), String::new);
+                    batch
+                        .par_chunks(PART)
+                        .zip(parts.par_iter_mut())
+                        .try_for_each(|(keys, text)| {
+                            text.clear();
+                            text.reserve(keys.len() * 160);
+                            for &key in keys {
+                                let mut record = self.record(key);
+                                // An error without a reason says so explicitly in the file.
+                                record.outcome = record.outcome.normalized();
+                                push_record(text, &record)?;
+                            }
+                            Ok::<(), io::Error>(())
+                        })?;
+                    if formatted_sender.send(parts).is_err() {
+                        // The writer stopped; its error is the one to report.
+                        break;
+                    }
                 }
+                Ok(())
+            });
+            let mut writing = Ok(());
+            for parts in &formatted {
+                writing = parts
+                    .iter()
+                    .try_for_each(|part| out.write_all(part.as_bytes()));
+                if writing.is_err() {
+                    break;
+                }
+                // The formatter may have finished already: then the buffers are dropped here.
+                let _ = written_sender.send(parts);
             }
-            Ok(())
-        });
-        written.map_err(CollectError::Write)
+            // A formatter still sending sees the writer gone and stops.
+            drop(formatted);
+            let formatting = formatter
+                .join()
+                .map_err(|_| io::Error::other("the thread formatting the records panicked"))?;
+            writing.and(formatting)
+        })
     }
 }
 
@@ -331,14 +423,15 @@ impl Strings {
     }
 }
 
-const NO_REASON: u32 = u32::MAX;
+/// A row's outcome in one `u32` (so that a row takes 40 bytes, not 48): an error's reason as its
+/// string id, or one of the three codes above every id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RowOutcome(u32);
 
-#[derive(Debug, Clone, Copy)]
-enum RowOutcome {
-    Success,
-    /// The reason's string id, or [`NO_REASON`].
-    Error(u32),
-    Unknown,
+impl RowOutcome {
+    const SUCCESS: RowOutcome = RowOutcome(u32::MAX);
+    const UNKNOWN: RowOutcome = RowOutcome(u32::MAX - 1);
+    const ERROR_WITHOUT_REASON: RowOutcome = RowOutcome(u32::MAX - 2);
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -442,10 +535,10 @@ impl CollectingSink {
     fn record(&self, index: usize) -> Record<'_> {
         let row = &self.rows[index];
         let outcome = match row.outcome {
-            RowOutcome::Success => Outcome::Success,
-            RowOutcome::Error(NO_REASON) => Outcome::Error(None),
-            RowOutcome::Error(reason) => Outcome::Error(Some(self.strings.get(reason).into())),
-            RowOutcome::Unknown => Outcome::Unknown,
+            RowOutcome::SUCCESS => Outcome::Success,
+            RowOutcome::UNKNOWN => Outcome::Unknown,
+            RowOutcome::ERROR_WITHOUT_REASON => Outcome::Error(None),
+            RowOutcome(reason) => Outcome::Error(Some(self.strings.get(reason).into())),
         };
         Record {
             ts: row.ts,
@@ -475,10 +568,10 @@ impl RecordSink for CollectingSink {
         let tool = self.strings.intern(&record.tool);
         let step = self.strings.intern(&record.step);
         let outcome = match &record.outcome {
-            Outcome::Success => RowOutcome::Success,
-            Outcome::Error(None) => RowOutcome::Error(NO_REASON),
-            Outcome::Error(Some(reason)) => RowOutcome::Error(self.strings.intern(reason)),
-            Outcome::Unknown => RowOutcome::Unknown,
+            Outcome::Success => RowOutcome::SUCCESS,
+            Outcome::Error(None) => RowOutcome::ERROR_WITHOUT_REASON,
+            Outcome::Error(Some(reason)) => RowOutcome(self.strings.intern(reason)),
+            Outcome::Unknown => RowOutcome::UNKNOWN,
         };
         self.outcomes.add(&record.outcome);
         count(&mut self.tool_counts, tool);
@@ -502,16 +595,16 @@ impl RecordSink for CollectingSink {
         self.last_ts = Some(self.last_ts.map_or(record.ts, |last| last.max(record.ts)));
         if let Some(area) = &self.spill {
             let held = area.held.fetch_add(1, Ordering::Relaxed) + 1;
-            if self.rows.len() >= area.run_rows && held > area.limit_rows / 2 {
+            if self.rows.len() >= area.run_rows && held > area.spill_above {
                 self.spill_rows();
             }
         }
     }
 
     fn finish(&mut self) {
-        // A finished unit's rows stay in memory only while all held rows fit in half the limit.
+        // A finished unit's rows stay in memory only while the rows held are below the threshold.
         if let Some(area) = &self.spill
-            && area.held.load(Ordering::Relaxed) > area.limit_rows / 2
+            && area.held.load(Ordering::Relaxed) > area.spill_above
         {
             self.spill_rows();
         }
@@ -520,11 +613,7 @@ impl RecordSink for CollectingSink {
 
 /// The k-way merge of every sink's runs and the rows still in memory, in (ts, sink, row) order:
 /// the same order, and the same bytes, as the in-memory sort.
-fn merge_runs(
-    tables: &[CollectingSink],
-    in_memory: &[(Timestamp, u32, u32)],
-    out: &mut dyn io::Write,
-) -> io::Result<()> {
+fn merge_runs(collection: &Collection, out: &mut dyn io::Write) -> io::Result<()> {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     use std::io::Read as _;
@@ -557,6 +646,7 @@ fn merge_runs(
         bytes
     }
 
+    let tables = &collection.tables;
     let mut runs: Vec<(u32, RunReader)> = Vec::new();
     for (table_index, table) in tables.iter().enumerate() {
         for path in &table.runs {
@@ -578,34 +668,35 @@ fn merge_runs(
             heap.push(Reverse(((seconds, nanoseconds), *table, row, source)));
         }
     }
-    let memory_key = |&(ts, table, row): &(Timestamp, u32, u32)| {
-        let spilled = tables[table as usize].spilled_rows;
+    // The in-memory rows' heap entries name the row within the table's in-memory rows.
+    let memory_key = |key: &SortKey| {
+        let (table, row) = collection.locate(key.position());
+        let spilled = tables[table].spilled_rows;
         (
-            (ts.as_second(), ts.subsec_nanosecond()),
-            table,
-            spilled + row,
+            key.seconds_and_nanoseconds(),
+            table as u32,
+            spilled + row as u32,
             memory_source,
         )
     };
-    let mut memory = in_memory.iter();
-    if let Some(entry) = memory.next() {
-        heap.push(Reverse(memory_key(entry)));
+    let mut memory = collection.order.iter();
+    let mut memory_next = memory.next();
+    if let Some(key) = memory_next {
+        heap.push(Reverse(memory_key(key)));
     }
-    let mut memory_row = in_memory.first().map(|entry| entry.2);
     let mut line = String::with_capacity(256);
     while let Some(Reverse((_, table, _, source))) = heap.pop() {
         if source == memory_source {
-            if let Some(row) = memory_row {
-                let mut record = tables[table as usize].record(row as usize);
+            if let Some(&key) = memory_next {
+                let mut record = collection.record(key);
                 record.outcome = record.outcome.normalized();
                 line.clear();
                 push_record(&mut line, &record)?;
                 out.write_all(line.as_bytes())?;
             }
-            let next = memory.next();
-            memory_row = next.map(|entry| entry.2);
-            if let Some(entry) = next {
-                heap.push(Reverse(memory_key(entry)));
+            memory_next = memory.next();
+            if let Some(key) = memory_next {
+                heap.push(Reverse(memory_key(key)));
             }
             continue;
         }
@@ -621,6 +712,58 @@ fn merge_runs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_in_memory_takes_56_bytes() {
+        assert_eq!(std::mem::size_of::<Row>(), 40);
+        assert_eq!(BYTES_PER_ROW, 56);
+    }
+
+    /// Sort keys order as (ts, position) do, negative timestamps and their negative nanoseconds
+    /// included, and give both back.
+    #[test]
+    fn sort_keys_order_as_timestamp_then_position() {
+        let mut entries = Vec::new();
+        for (seconds, nanoseconds) in [
+            (-62_135_596_800, 0),
+            (-2, -999_999_999),
+            (-1, -500_000_000),
+            (-1, 0),
+            (0, -999_999_999),
+            (0, -1),
+            (0, 0),
+            (0, 1),
+            (0, 999_999_999),
+            (1, 0),
+            (1_760_657_686, 422_000_000),
+            (253_402_207_200, 0),
+            (-377_705_023_201, 0),
+        ] {
+            let ts = Timestamp::new(seconds, nanoseconds).unwrap();
+            for position in [0, 1, (1 << 33) - 1] {
+                entries.push((ts, position));
+            }
+        }
+        let mut keys: Vec<SortKey> = entries
+            .iter()
+            .rev()
+            .map(|&(ts, position)| SortKey::new(ts, position))
+            .collect();
+        keys.sort_unstable();
+        let mut expected = entries.clone();
+        expected.sort();
+        let decoded: Vec<(Timestamp, u64)> = keys
+            .iter()
+            .map(|key| {
+                let (seconds, nanoseconds) = key.seconds_and_nanoseconds();
+                (
+                    Timestamp::new(seconds, nanoseconds).unwrap(),
+                    key.position(),
+                )
+            })
+            .collect();
+        assert_eq!(decoded, expected);
+    }
 
     #[test]
     fn interned_rows_give_back_the_record() {

@@ -23,7 +23,8 @@ pub struct WriteError {
 /// mode of the file it replaces when there is one (a budget file the user made private stays
 /// private); it is flushed,
 /// fsynced and renamed over `path` only when `write` succeeded, and the directory is then fsynced
-/// so the rename survives a crash. A failure or a kill at any point leaves the previous file (or
+/// so the rename survives a crash. A large file goes to disk as it is written, 32 MiB at a time,
+/// so that the last fsync waits for its tail only. A failure or a kill at any point leaves the previous file (or
 /// no file) in place, never a truncated one. Missing parent directories are created. A path
 /// that is a device or a pipe (`/dev/stdout`, `/dev/null`, a FIFO) is written to directly: it
 /// cannot be replaced, and renaming over it would destroy it.
@@ -88,7 +89,11 @@ pub fn write_atomically(
             .map_err(failed)?;
     }
     {
-        let mut writer = BufWriter::with_capacity(1 << 20, temporary.as_file());
+        let syncing = Syncing {
+            file: temporary.as_file(),
+            unsynced: 0,
+        };
+        let mut writer = BufWriter::with_capacity(1 << 20, syncing);
         write(&mut writer).map_err(failed)?;
         writer.flush().map_err(failed)?;
     }
@@ -101,6 +106,35 @@ pub fn write_atomically(
         .and_then(|handle| handle.sync_all())
         .map_err(failed)?;
     Ok(())
+}
+
+/// How many bytes [`write_atomically`] writes before it has them written to disk.
+const SYNC_STEP: u64 = 32 << 20;
+
+/// The temporary file, written through: every [`SYNC_STEP`] bytes, what was written goes to disk
+/// (`fdatasync`). A machine with much memory would otherwise keep the whole file in its page
+/// cache until the final fsync, which then waits for all of it (0.3 s for `collect`'s 261 MB),
+/// while a caller that produces its bytes on other threads (`collect` formats in parallel)
+/// keeps producing during these earlier flushes.
+struct Syncing<'a> {
+    file: &'a File,
+    unsynced: u64,
+}
+
+impl Write for Syncing<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let written = (&mut &*self.file).write(bytes)?;
+        self.unsynced += written as u64;
+        if self.unsynced >= SYNC_STEP {
+            self.file.sync_data()?;
+            self.unsynced = 0;
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Reads the text file at `path`, refusing one larger than `limit` bytes (an error of kind

@@ -149,40 +149,45 @@ impl TimestampText {
         if !(0..YEAR_10000).contains(&seconds) || nanoseconds < 0 {
             return None;
         }
-        let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
-        let second_of_day = seconds.rem_euclid(86_400);
-        let mut text = [0_u8; 30];
-        let mut length = 0;
-        for (value, width, separator) in [
-            (year, 4, b'-'),
-            (month, 2, b'-'),
-            (day, 2, b'T'),
-            (second_of_day / 3600, 2, b':'),
-            (second_of_day / 60 % 60, 2, b':'),
-            (second_of_day % 60, 2, b'.'),
-        ] {
-            push_digits(&mut text, &mut length, value, width);
-            text[length] = separator;
-            length += 1;
-        }
+        // Both are non-negative here: plain division is the Euclidean one.
+        let (year, month, day) = civil_from_days(seconds / 86_400);
+        let second_of_day = (seconds % 86_400) as u32;
+        let mut bytes = *b"0000-00-00T00:00:00.000000000Z";
+        // Years 1970 to 9999 have four digits; every other field two.
+        let year = year as u32;
+        put_pair(&mut bytes, 0, year / 100);
+        put_pair(&mut bytes, 2, year % 100);
+        put_pair(&mut bytes, 5, month as u32);
+        put_pair(&mut bytes, 8, day as u32);
+        put_pair(&mut bytes, 11, second_of_day / 3600);
+        put_pair(&mut bytes, 14, second_of_day / 60 % 60);
+        put_pair(&mut bytes, 17, second_of_day % 60);
+        let mut length = 19;
         if nanoseconds > 0 {
-            let mut fraction = i64::from(nanoseconds);
-            let mut width = 9;
-            while fraction % 10 == 0 {
-                fraction /= 10;
-                width -= 1;
+            // The fraction without trailing zeros: whole milliseconds and microseconds (the
+            // common cases) take three and six digits, of which at most two zeros are dropped.
+            let nanoseconds = nanoseconds as u32;
+            length = if nanoseconds.is_multiple_of(1_000_000) {
+                put_three(&mut bytes, 20, nanoseconds / 1_000_000);
+                23
+            } else if nanoseconds.is_multiple_of(1000) {
+                let micros = nanoseconds / 1000;
+                put_three(&mut bytes, 20, micros / 1000);
+                put_three(&mut bytes, 23, micros % 1000);
+                26
+            } else {
+                put_three(&mut bytes, 20, nanoseconds / 1_000_000);
+                put_three(&mut bytes, 23, nanoseconds / 1000 % 1000);
+                put_three(&mut bytes, 26, nanoseconds % 1000);
+                29
+            };
+            while bytes[length - 1] == b'0' {
+                length -= 1;
             }
-            push_digits(&mut text, &mut length, fraction, width);
-        } else {
-            // No fraction: drop the '.'.
-            length -= 1;
         }
-        text[length] = b'Z';
+        bytes[length] = b'Z';
         length += 1;
-        Some(TimestampText {
-            bytes: text,
-            length,
-        })
+        Some(TimestampText { bytes, length })
     }
 
     /// The text.
@@ -192,14 +197,26 @@ impl TimestampText {
     }
 }
 
-/// Writes the last `width` decimal digits of `value` (non-negative) at `text[*length..]`.
-fn push_digits(text: &mut [u8; 30], length: &mut usize, value: i64, width: u32) {
-    let mut divisor = 10_i64.pow(width.saturating_sub(1));
-    for _ in 0..width {
-        text[*length] = b'0' + (value / divisor % 10) as u8;
-        *length += 1;
-        divisor /= 10;
-    }
+/// `00` to `99`, two bytes each: decimal digits two at a time.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Writes `value` (below 100) as two digits at `bytes[at..at + 2]`.
+#[inline(always)]
+fn put_pair(bytes: &mut [u8], at: usize, value: u32) {
+    let index = (value as usize % 100) * 2;
+    bytes[at..at + 2].copy_from_slice(&DIGIT_PAIRS[index..index + 2]);
+}
+
+/// Writes `value` (below 1000) as three digits at `bytes[at..at + 3]`.
+#[inline(always)]
+fn put_three(bytes: &mut [u8], at: usize, value: u32) {
+    bytes[at] = b'0' + (value / 100 % 10) as u8;
+    put_pair(bytes, at + 1, value % 100);
 }
 
 /// Year, month and day (proleptic Gregorian) of a day counted from 1970-01-01: Howard Hinnant's
@@ -232,10 +249,83 @@ pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// `1`) in the usual range, serde_json's exponent form (`1e-7`, `1e300`) outside it.
 fn push_ms(line: &mut String, ms: f64) {
     use std::fmt::Write as _;
-    if ms == 0.0 || (1e-5..1e15).contains(&ms) {
+    if let Some(text) = ShortDecimal::new(ms) {
+        line.push_str(text.as_str());
+    } else if ms == 0.0 || (1e-5..1e15).contains(&ms) {
         let _ = write!(line, "{ms}");
     } else {
         push_json(line, &ms);
+    }
+}
+
+/// The text `Display` gives a positive `f64` below 10^9 whose shortest decimal has at most six
+/// fractional digits (`24.723`, `131`, `0.05`: what latencies in logs look like), formatted
+/// without the general shortest-digits algorithm.
+///
+/// Why it is the same text: the decimal `m / 10^k` reads back as `value` exactly when the IEEE
+/// quotient `m / 10^k` equals `value` (both operands are exact in an `f64`, so the quotient is
+/// the correctly rounded decimal, which is what parsing gives). Below 10^9 an `f64`'s spacing is
+/// under 10^-6, so for each `k <= 6` at most one `m` can read back, and `value * 10^k` rounded
+/// to the nearest integer finds it (it lies within 0.13 of the product). The smallest such `k` has the fewest
+/// significant digits, so it is the shortest round-tripping decimal, which is unique, and that is
+/// what `Display` writes: the integer part, and for `k > 0` a point and `k` digits, the last
+/// one not zero (or `k - 1` would have done).
+struct ShortDecimal {
+    bytes: [u8; 16],
+    length: usize,
+}
+
+impl ShortDecimal {
+    fn new(value: f64) -> Option<ShortDecimal> {
+        const SCALES: [f64; 7] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+        const POWERS: [u64; 7] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
+        if !(value > 0.0 && value < 1e9) {
+            return None;
+        }
+        let (decimals, scaled) = SCALES.iter().enumerate().find_map(|(decimals, &scale)| {
+            // Rounds to the nearest integer (`f64::round` is a library call on baseline x86-64):
+            // a candidate is within 0.13 of the product, so adding a half and truncating finds
+            // it, and a product with no candidate near it fails the check whatever it gives.
+            // (Through i64: one instruction, where a conversion to u64 takes several.)
+            let scaled = (value * scale + 0.5) as i64;
+            (scaled as f64 / scale == value).then_some((decimals, scaled as u64))
+        })?;
+        let mut integer = scaled / POWERS[decimals];
+        let mut fraction = scaled % POWERS[decimals];
+        let mut bytes = [0u8; 16];
+        // Written from the end: the fraction's digits, the point, the integer's digits.
+        let mut start = bytes.len();
+        if decimals > 0 {
+            for _ in 0..decimals {
+                start -= 1;
+                bytes[start] = b'0' + (fraction % 10) as u8;
+                fraction /= 10;
+            }
+            start -= 1;
+            bytes[start] = b'.';
+        }
+        while integer >= 100 {
+            start -= 2;
+            put_pair(&mut bytes, start, (integer % 100) as u32);
+            integer /= 100;
+        }
+        if integer >= 10 {
+            start -= 2;
+            put_pair(&mut bytes, start, integer as u32);
+        } else {
+            start -= 1;
+            bytes[start] = b'0' + integer as u8;
+        }
+        bytes.copy_within(start.., 0);
+        Some(ShortDecimal {
+            bytes,
+            length: 16 - start,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and a point were written.
+        std::str::from_utf8(&self.bytes[..self.length]).unwrap_or_default()
     }
 }
 
@@ -243,10 +333,9 @@ fn push_ms(line: &mut String, ms: f64) {
 /// control characters below U+0020, so a string without them is copied as it is (the common
 /// case, without serde_json's intermediate allocation).
 pub(crate) fn push_json_string(line: &mut String, text: &str) {
-    if text
-        .bytes()
-        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
-    {
+    // The parser's eight-bytes-at-a-time search for a quote, a backslash or a control byte:
+    // exactly the bytes serde_json escapes.
+    if crate::parse::string_end(text.as_bytes()).is_none() {
         line.reserve(text.len() + 2);
         line.push('"');
         line.push_str(text);
@@ -380,6 +469,72 @@ mod tests {
             push_timestamp(&mut line, ts);
             assert_eq!(line, ts.to_string(), "{seconds} {nanoseconds}");
         }
+    }
+
+    /// The short decimal writer gives `Display`'s text, for every decimal of up to six
+    /// fractional digits below 10^9 (where it must take over) and for arbitrary values (where it
+    /// may decline).
+    #[test]
+    fn short_decimals_are_the_text_display_writes() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut cases = vec![
+            1.0,
+            0.5,
+            100.0,
+            131.2,
+            24.723,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            0.000_001,
+            0.000_000_5,
+            999_999_999.999_999,
+            999_999_999.999_999_9,
+            1e9,
+            f64::from_bits(1e9_f64.to_bits() - 1),
+            123_456_789.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            0.0,
+            -1.5,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        for _ in 0..200_000 {
+            cases.push(match next() % 3 {
+                // A decimal with up to six fractional digits, as a log writes it.
+                0 => {
+                    let decimals = (next() % 7) as i32;
+                    let mantissa = next() % 1_000_000_000_000_000;
+                    mantissa as f64 / 10f64.powi(decimals)
+                }
+                // Any value below 10^9, most with 16 or 17 significant digits.
+                1 => f64::from_bits(next() % 1e9_f64.to_bits()),
+                // A computed latency: a nanosecond count in milliseconds.
+                _ => (next() % 10_000_000_000) as f64 / 1e6,
+            });
+        }
+        let mut written = 0;
+        for value in cases {
+            let expected_short = value > 0.0 && value < 1e9 && {
+                let text = value.to_string();
+                text.split_once('.')
+                    .is_none_or(|(_, fraction)| fraction.len() <= 6)
+            };
+            match ShortDecimal::new(value) {
+                Some(text) => {
+                    assert_eq!(text.as_str(), value.to_string(), "{value:e}");
+                    written += 1;
+                }
+                None => assert!(!expected_short, "declined {value:e} ({value})"),
+            }
+        }
+        assert!(written > 50_000, "{written} written");
     }
 
     #[test]

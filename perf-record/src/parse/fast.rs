@@ -518,7 +518,7 @@ const MAX_NESTING: u8 = 16;
 /// *after* a true match (through the borrow), never before one, so the lowest flagged byte is
 /// exact. Strings in logs are short, but this still halves the scanner's time on them.
 #[inline(always)]
-fn string_end(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn string_end(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
     let flagged = |word: u64| {

@@ -4,6 +4,9 @@
 mod fast;
 mod reference;
 
+/// The SWAR search for a byte a JSON string must escape, shared with the writer.
+pub(crate) use fast::string_end;
+
 use std::borrow::Cow;
 
 use crate::fields::IDENTITY;
