@@ -103,11 +103,15 @@ impl Aggregation {
     /// # Errors
     /// A spill file that cannot be read back ([`CollectError::Load`]).
     pub fn from_scan(scan: Scan<GroupingSink>) -> Result<Aggregation, CollectError> {
-        let groups = merge_groups(scan.sinks)
-            .into_iter()
-            .map(|(name, group)| Ok((name, group.into_samples()?)))
-            .collect::<Result<_, perf_record::LoadError>>()
-            .map_err(CollectError::Load)?;
+        let groups = if scan.sinks.iter().all(|table| table.spilled.is_none()) {
+            merge_in_memory(scan.sinks).into_iter().collect()
+        } else {
+            merge_groups(scan.sinks)
+                .into_iter()
+                .map(|(name, group)| Ok((name, group.into_samples()?)))
+                .collect::<Result<_, perf_record::LoadError>>()
+                .map_err(CollectError::Load)?
+        };
         Ok(Aggregation {
             groups,
             report: scan.report,
@@ -197,6 +201,7 @@ impl SampleArea {
 /// units beside them (at 20M records that is the difference between 70 MB and the target).
 pub fn merge_groups(mut tables: Vec<GroupingSink>) -> BTreeMap<GroupName, StoredGroup> {
     if tables.iter().all(|table| table.spilled.is_none()) {
+        // Sorted by name: the map is built in one pass, without a second copy of the groups.
         return merge_in_memory(tables)
             .into_iter()
             .map(|(name, samples)| (name, StoredGroup::from(samples)))
@@ -247,8 +252,9 @@ pub fn merge_groups(mut tables: Vec<GroupingSink>) -> BTreeMap<GroupName, Stored
 /// The work is parallel at any cardinality: each table's groups are dealt into shards by the
 /// hash of their name, the shards are merged independently (each group's exact size reserved
 /// first, so merging never holds two growing copies; a group seen in one unit only is moved,
-/// not copied), and the names are sorted once at the end.
-fn merge_in_memory(tables: Vec<GroupingSink>) -> BTreeMap<GroupName, GroupSamples> {
+/// not copied), and the names are sorted once at the end: the groups in name order, each name
+/// once.
+fn merge_in_memory(tables: Vec<GroupingSink>) -> Vec<(GroupName, GroupSamples)> {
     let entries: usize = tables.iter().map(|table| table.groups.len()).sum();
     let shard_count = if entries < PARALLEL_MERGE_ENTRIES {
         1
@@ -276,8 +282,7 @@ fn merge_in_memory(tables: Vec<GroupingSink>) -> BTreeMap<GroupName, GroupSample
     let mut merged: Vec<(GroupName, GroupSamples)> =
         shards.into_par_iter().flat_map_iter(merge_shard).collect();
     merged.par_sort_unstable_by(|left, right| left.0.cmp(&right.0));
-    // Sorted input: the map is built in one pass.
-    merged.into_iter().collect()
+    merged
 }
 
 /// Below this many (unit, group) entries the merge runs on one thread: 24 groups in 32 chunks

@@ -183,14 +183,7 @@ pub fn summarize_groups<'a, G: GroupData + 'a>(
     };
     let groups = groups
         .into_iter()
-        .map(|(name, group)| {
-            let view = latency_of_view(group, latency_of);
-            let samples = view.samples().map_err(|source| SummaryError {
-                group: name.to_string(),
-                source: SummaryFailure::Load(source),
-            })?;
-            summarize_group(name, &samples, &config)
-        })
+        .map(|(name, group)| summarize_one(name.clone(), group, latency_of, &config))
         .collect::<Result<_, _>>()?;
     Ok(SummaryReport {
         schema_version: SUMMARY_SCHEMA_VERSION,
@@ -200,20 +193,57 @@ pub fn summarize_groups<'a, G: GroupData + 'a>(
     })
 }
 
+/// [`summarize_groups`] of groups it may consume: each group is dropped once summarized and its
+/// name moves into its summary, so that the groups and their summaries are not all held at once
+/// (a million groups of two records each take about as much memory as their summaries).
+///
+/// # Errors
+/// As [`summarize_groups`].
+pub fn summarize_owned_groups<G: GroupData>(
+    group_by: &str,
+    latency_of: LatencyOf,
+    groups: impl IntoIterator<Item = (GroupName, G)>,
+) -> Result<SummaryReport, SummaryError> {
+    let config = SummaryConfig {
+        percentiles: SUMMARY_PERCENTILES.to_vec(),
+        ..SummaryConfig::default()
+    };
+    let groups = groups
+        .into_iter()
+        .map(|(name, group)| summarize_one(name, &group, latency_of, &config))
+        .collect::<Result<_, _>>()?;
+    Ok(SummaryReport {
+        schema_version: SUMMARY_SCHEMA_VERSION,
+        group_by: group_by.to_owned(),
+        latency_of,
+        groups,
+    })
+}
+
+/// One group's summary under `latency_of`, its samples loaded for the time it takes.
+fn summarize_one<G: GroupData>(
+    name: GroupName,
+    group: &G,
+    latency_of: LatencyOf,
+    config: &SummaryConfig,
+) -> Result<GroupSummary, SummaryError> {
+    let view = latency_of_view(group, latency_of);
+    let samples = view.samples().map_err(|source| SummaryError {
+        group: name.to_string(),
+        source: SummaryFailure::Load(source),
+    })?;
+    summarize_group(name, &samples, config)
+}
+
 fn summarize_group(
-    name: &GroupName,
+    name: GroupName,
     input: &GroupSamples,
     config: &SummaryConfig,
 ) -> Result<GroupSummary, SummaryError> {
-    let (tool, step, session) = match name {
-        GroupName::ToolStep(key) => (Some(key.tool.clone()), Some(key.step.clone()), None),
-        GroupName::Tool(tool) => (Some(tool.clone()), None, None),
-        GroupName::Session(session) => (None, None, Some(session.clone())),
-    };
     let mut group = GroupSummary {
-        tool,
-        step,
-        session,
+        tool: None,
+        step: None,
+        session: None,
         count: input.counts.total(),
         ok: input.counts.ok,
         errors: input.counts.errors,
@@ -256,24 +286,28 @@ fn summarize_group(
             },
         );
     }
-    if input.latencies_ms.is_empty() {
-        return Ok(group);
+    if !input.latencies_ms.is_empty() {
+        let summary: Summary =
+            summarize(&input.latencies_ms, config).map_err(|source| SummaryError {
+                group: name.to_string(),
+                source: SummaryFailure::Statistics(source),
+            })?;
+        group.monotonic = check_monotonic(&summary).is_ok();
+        group.min = Some(summary.min);
+        group.max = Some(summary.max);
+        group.mean = Some(summary.mean);
+        group.stddev = summary.stddev;
+        group.p5 = summary.percentile(5.0);
+        group.p50 = summary.percentile(50.0);
+        group.p90 = summary.percentile(90.0);
+        group.p95 = summary.percentile(95.0);
+        group.p99 = summary.percentile(99.0);
     }
-    let summary: Summary =
-        summarize(&input.latencies_ms, config).map_err(|source| SummaryError {
-            group: name.to_string(),
-            source: SummaryFailure::Statistics(source),
-        })?;
-    group.monotonic = check_monotonic(&summary).is_ok();
-    group.min = Some(summary.min);
-    group.max = Some(summary.max);
-    group.mean = Some(summary.mean);
-    group.stddev = summary.stddev;
-    group.p5 = summary.percentile(5.0);
-    group.p50 = summary.percentile(50.0);
-    group.p90 = summary.percentile(90.0);
-    group.p95 = summary.percentile(95.0);
-    group.p99 = summary.percentile(99.0);
+    (group.tool, group.step, group.session) = match name {
+        GroupName::ToolStep(key) => (Some(key.tool), Some(key.step), None),
+        GroupName::Tool(tool) => (Some(tool), None, None),
+        GroupName::Session(session) => (None, None, Some(session)),
+    };
     Ok(group)
 }
 

@@ -60,3 +60,18 @@ pub fn render_summary(report: &SummaryReport) -> Result<String, JsonReportError>
     let text = serde_json::to_string_pretty(report).map_err(JsonReportError::Write)?;
     Ok(text + "\n")
 }
+
+/// Writes the bytes of [`render_summary`] to `out` as they are made, without holding the whole
+/// text (at a million groups it is 380 MB). `out` should be buffered; it is not flushed.
+///
+/// # Errors
+/// [`JsonReportError::Write`] when `out` fails (its [`serde_json::Error::io_error_kind`] says
+/// how, e.g. a closed pipe), or serde_json does as for [`render_summary`].
+pub fn write_summary(
+    report: &SummaryReport,
+    mut out: impl std::io::Write,
+) -> Result<(), JsonReportError> {
+    serde_json::to_writer_pretty(&mut out, report).map_err(JsonReportError::Write)?;
+    out.write_all(b"\n")
+        .map_err(|error| JsonReportError::Write(serde_json::Error::io(error)))
+}
