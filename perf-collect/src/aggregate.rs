@@ -104,7 +104,9 @@ impl Aggregation {
     /// A spill file that cannot be read back ([`CollectError::Load`]).
     pub fn from_scan(scan: Scan<GroupingSink>) -> Result<Aggregation, CollectError> {
         let groups = if scan.sinks.iter().all(|table| table.spilled.is_none()) {
-            merge_in_memory(scan.sinks).into_iter().collect()
+            merge_in_memory::<GroupSamples>(scan.sinks)
+                .into_iter()
+                .collect()
         } else {
             merge_groups(scan.sinks)
                 .into_iter()
@@ -201,11 +203,8 @@ impl SampleArea {
 /// units beside them (at 20M records that is the difference between 70 MB and the target).
 pub fn merge_groups(mut tables: Vec<GroupingSink>) -> BTreeMap<GroupName, StoredGroup> {
     if tables.iter().all(|table| table.spilled.is_none()) {
-        // Sorted by name: the map is built in one pass, without a second copy of the groups.
-        return merge_in_memory(tables)
-            .into_iter()
-            .map(|(name, samples)| (name, StoredGroup::from(samples)))
-            .collect();
+        // Sorted by name, each name once: the map is built from the merge's own vector.
+        return merge_in_memory(tables).into_iter().collect();
     }
     tables
         .par_iter_mut()
@@ -253,8 +252,9 @@ pub fn merge_groups(mut tables: Vec<GroupingSink>) -> BTreeMap<GroupName, Stored
 /// hash of their name, the shards are merged independently (each group's exact size reserved
 /// first, so merging never holds two growing copies; a group seen in one unit only is moved,
 /// not copied), and the names are sorted once at the end: the groups in name order, each name
-/// once.
-fn merge_in_memory(tables: Vec<GroupingSink>) -> Vec<(GroupName, GroupSamples)> {
+/// once, each as the `G` its caller keeps (made as each group is complete, so that no second
+/// vector of a million groups is made to convert them).
+fn merge_in_memory<G: From<GroupSamples> + Send>(tables: Vec<GroupingSink>) -> Vec<(GroupName, G)> {
     let entries: usize = tables.iter().map(|table| table.groups.len()).sum();
     let shard_count = if entries < PARALLEL_MERGE_ENTRIES {
         1
@@ -279,8 +279,14 @@ fn merge_in_memory(tables: Vec<GroupingSink>) -> Vec<(GroupName, GroupSamples)> 
             shard.push(part);
         }
     }
-    let mut merged: Vec<(GroupName, GroupSamples)> =
-        shards.into_par_iter().flat_map_iter(merge_shard).collect();
+    let mut merged: Vec<(GroupName, G)> = shards
+        .into_par_iter()
+        .flat_map_iter(|shard| {
+            merge_shard(shard)
+                .into_iter()
+                .map(|(name, samples)| (name, G::from(samples)))
+        })
+        .collect();
     merged.par_sort_unstable_by(|left, right| left.0.cmp(&right.0));
     merged
 }
