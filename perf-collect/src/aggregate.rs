@@ -773,6 +773,49 @@ mod tests {
     }
 
     #[test]
+    fn many_groups_in_mixed_spilled_and_kept_units_merge_to_the_serial_merge() {
+        // 10 units of 2,000 records over 5,000 groups (about 1,700 groups a unit, most in
+        // several units): with a 40 KiB limit the first units stay in memory and the rest spill
+        // (their groups average over 1/16384 of the limit), then the merge writes the kept ones.
+        let root = tempfile::tempdir().unwrap();
+        let parent = camino::Utf8Path::from_path(root.path()).unwrap();
+        let area = area(40 * 1024, parent);
+        let spilling = tables_of(10, 2_000, 5_000, Some(&area));
+        let spilled_units = spilling.iter().filter(|t| t.spilled.is_some()).count();
+        assert!((1..10).contains(&spilled_units), "{spilled_units}");
+        let expected = merge_serially(&tables(10, 2_000, 5_000));
+        assert!(expected.len() > 4_000, "{}", expected.len());
+        let merged = merge_groups(spilling);
+        assert!(merged.values().all(StoredGroup::is_spilled));
+        assert_eq!(merged.len(), expected.len());
+        for ((name, group), (expected_name, samples)) in merged.iter().zip(&expected) {
+            assert_eq!(name, expected_name);
+            assert_eq!(group.counts(), samples.counts);
+            assert_eq!(group.samples().unwrap().as_ref(), samples);
+        }
+    }
+
+    #[test]
+    fn the_in_memory_merge_gives_name_ordered_groups_of_either_type() {
+        // The two callers' types, from the same units: GroupSamples for `aggregate`,
+        // StoredGroup for `aggregate_within`; both the serial merge, each name once.
+        let expected = merge_serially(&tables(12, 2_000, 20_000));
+        let samples: Vec<(GroupName, GroupSamples)> = merge_in_memory(tables(12, 2_000, 20_000));
+        let stored: Vec<(GroupName, StoredGroup)> = merge_in_memory(tables(12, 2_000, 20_000));
+        assert!(samples.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        assert_eq!(samples.len(), expected.len());
+        assert_eq!(stored.len(), expected.len());
+        for (((name, group), (stored_name, stored)), (expected_name, expected)) in
+            samples.iter().zip(&stored).zip(&expected)
+        {
+            assert_eq!((name, stored_name), (expected_name, expected_name));
+            assert_eq!(group, expected);
+            assert!(!stored.is_spilled());
+            assert_eq!(stored.samples().unwrap().as_ref(), expected);
+        }
+    }
+
+    #[test]
     fn names_that_share_a_fingerprint_stay_apart() {
         // Long names that differ only in their middle: one fingerprint, one cache entry that
         // each evicts the other, every record still in its own group.
