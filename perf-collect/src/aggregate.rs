@@ -775,11 +775,11 @@ mod tests {
     #[test]
     fn many_groups_in_mixed_spilled_and_kept_units_merge_to_the_serial_merge() {
         // 10 units of 2,000 records over 5,000 groups (about 1,700 groups a unit, most in
-        // several units): with a 40 KiB limit the first units stay in memory and the rest spill
+        // several units): with a 100 KiB limit the first units stay in memory and the rest spill
         // (their groups average over 1/16384 of the limit), then the merge writes the kept ones.
         let root = tempfile::tempdir().unwrap();
         let parent = camino::Utf8Path::from_path(root.path()).unwrap();
-        let area = area(40 * 1024, parent);
+        let area = area(100 * 1024, parent);
         let spilling = tables_of(10, 2_000, 5_000, Some(&area));
         let spilled_units = spilling.iter().filter(|t| t.spilled.is_some()).count();
         assert!((1..10).contains(&spilled_units), "{spilled_units}");
