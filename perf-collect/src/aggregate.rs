@@ -103,11 +103,17 @@ impl Aggregation {
     /// # Errors
     /// A spill file that cannot be read back ([`CollectError::Load`]).
     pub fn from_scan(scan: Scan<GroupingSink>) -> Result<Aggregation, CollectError> {
-        let groups = merge_groups(scan.sinks)
-            .into_iter()
-            .map(|(name, group)| Ok((name, group.into_samples()?)))
-            .collect::<Result<_, perf_record::LoadError>>()
-            .map_err(CollectError::Load)?;
+        let groups = if scan.sinks.iter().all(|table| table.spilled.is_none()) {
+            merge_in_memory::<GroupSamples>(scan.sinks)
+                .into_iter()
+                .collect()
+        } else {
+            merge_groups(scan.sinks)
+                .into_iter()
+                .map(|(name, group)| Ok((name, group.into_samples()?)))
+                .collect::<Result<_, perf_record::LoadError>>()
+                .map_err(CollectError::Load)?
+        };
         Ok(Aggregation {
             groups,
             report: scan.report,
@@ -197,10 +203,8 @@ impl SampleArea {
 /// units beside them (at 20M records that is the difference between 70 MB and the target).
 pub fn merge_groups(mut tables: Vec<GroupingSink>) -> BTreeMap<GroupName, StoredGroup> {
     if tables.iter().all(|table| table.spilled.is_none()) {
-        return merge_in_memory(tables)
-            .into_iter()
-            .map(|(name, samples)| (name, StoredGroup::from(samples)))
-            .collect();
+        // Sorted by name, each name once: the map is built from the merge's own vector.
+        return merge_in_memory(tables).into_iter().collect();
     }
     tables
         .par_iter_mut()
@@ -247,8 +251,10 @@ pub fn merge_groups(mut tables: Vec<GroupingSink>) -> BTreeMap<GroupName, Stored
 /// The work is parallel at any cardinality: each table's groups are dealt into shards by the
 /// hash of their name, the shards are merged independently (each group's exact size reserved
 /// first, so merging never holds two growing copies; a group seen in one unit only is moved,
-/// not copied), and the names are sorted once at the end.
-fn merge_in_memory(tables: Vec<GroupingSink>) -> BTreeMap<GroupName, GroupSamples> {
+/// not copied), and the names are sorted once at the end: the groups in name order, each name
+/// once, each as the `G` its caller keeps (made as each group is complete, so that no second
+/// vector of a million groups is made to convert them).
+fn merge_in_memory<G: From<GroupSamples> + Send>(tables: Vec<GroupingSink>) -> Vec<(GroupName, G)> {
     let entries: usize = tables.iter().map(|table| table.groups.len()).sum();
     let shard_count = if entries < PARALLEL_MERGE_ENTRIES {
         1
@@ -273,11 +279,16 @@ fn merge_in_memory(tables: Vec<GroupingSink>) -> BTreeMap<GroupName, GroupSample
             shard.push(part);
         }
     }
-    let mut merged: Vec<(GroupName, GroupSamples)> =
-        shards.into_par_iter().flat_map_iter(merge_shard).collect();
+    let mut merged: Vec<(GroupName, G)> = shards
+        .into_par_iter()
+        .flat_map_iter(|shard| {
+            merge_shard(shard)
+                .into_iter()
+                .map(|(name, samples)| (name, G::from(samples)))
+        })
+        .collect();
     merged.par_sort_unstable_by(|left, right| left.0.cmp(&right.0));
-    // Sorted input: the map is built in one pass.
-    merged.into_iter().collect()
+    merged
 }
 
 /// Below this many (unit, group) entries the merge runs on one thread: 24 groups in 32 chunks
@@ -761,6 +772,49 @@ mod tests {
         let tables = tables(12, 2_000, 20_000);
         assert!(tables.iter().map(|table| table.groups.len()).sum::<usize>() > 4096);
         assert_same_merge(tables);
+    }
+
+    #[test]
+    fn many_groups_in_mixed_spilled_and_kept_units_merge_to_the_serial_merge() {
+        // 10 units of 2,000 records over 5,000 groups (about 1,700 groups a unit, most in
+        // several units): with a 100 KiB limit the first units stay in memory and the rest spill
+        // (their groups average over 1/16384 of the limit), then the merge writes the kept ones.
+        let root = tempfile::tempdir().unwrap();
+        let parent = camino::Utf8Path::from_path(root.path()).unwrap();
+        let area = area(100 * 1024, parent);
+        let spilling = tables_of(10, 2_000, 5_000, Some(&area));
+        let spilled_units = spilling.iter().filter(|t| t.spilled.is_some()).count();
+        assert!((1..10).contains(&spilled_units), "{spilled_units}");
+        let expected = merge_serially(&tables(10, 2_000, 5_000));
+        assert!(expected.len() > 4_000, "{}", expected.len());
+        let merged = merge_groups(spilling);
+        assert!(merged.values().all(StoredGroup::is_spilled));
+        assert_eq!(merged.len(), expected.len());
+        for ((name, group), (expected_name, samples)) in merged.iter().zip(&expected) {
+            assert_eq!(name, expected_name);
+            assert_eq!(group.counts(), samples.counts);
+            assert_eq!(group.samples().unwrap().as_ref(), samples);
+        }
+    }
+
+    #[test]
+    fn the_in_memory_merge_gives_name_ordered_groups_of_either_type() {
+        // The two callers' types, from the same units: GroupSamples for `aggregate`,
+        // StoredGroup for `aggregate_within`; both the serial merge, each name once.
+        let expected = merge_serially(&tables(12, 2_000, 20_000));
+        let samples: Vec<(GroupName, GroupSamples)> = merge_in_memory(tables(12, 2_000, 20_000));
+        let stored: Vec<(GroupName, StoredGroup)> = merge_in_memory(tables(12, 2_000, 20_000));
+        assert!(samples.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        assert_eq!(samples.len(), expected.len());
+        assert_eq!(stored.len(), expected.len());
+        for (((name, group), (stored_name, stored)), (expected_name, expected)) in
+            samples.iter().zip(&stored).zip(&expected)
+        {
+            assert_eq!((name, stored_name), (expected_name, expected_name));
+            assert_eq!(group, expected);
+            assert!(!stored.is_spilled());
+            assert_eq!(stored.samples().unwrap().as_ref(), expected);
+        }
     }
 
     #[test]

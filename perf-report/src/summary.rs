@@ -183,14 +183,7 @@ pub fn summarize_groups<'a, G: GroupData + 'a>(
     };
     let groups = groups
         .into_iter()
-        .map(|(name, group)| {
-            let view = latency_of_view(group, latency_of);
-            let samples = view.samples().map_err(|source| SummaryError {
-                group: name.to_string(),
-                source: SummaryFailure::Load(source),
-            })?;
-            summarize_group(name, &samples, &config)
-        })
+        .map(|(name, group)| summarize_one(name.clone(), group, latency_of, &config))
         .collect::<Result<_, _>>()?;
     Ok(SummaryReport {
         schema_version: SUMMARY_SCHEMA_VERSION,
@@ -200,20 +193,66 @@ pub fn summarize_groups<'a, G: GroupData + 'a>(
     })
 }
 
+/// [`summarize_groups`] of groups it may consume: each group is dropped once summarized and its
+/// name moves into its summary, so that the groups and their summaries are not all held at once
+/// (a million groups of two records each take about as much memory as their summaries).
+///
+/// # Errors
+/// As [`summarize_groups`].
+pub fn summarize_owned_groups<G: GroupData>(
+    group_by: &str,
+    latency_of: LatencyOf,
+    groups: impl IntoIterator<Item = (GroupName, G)>,
+) -> Result<SummaryReport, SummaryError> {
+    let groups = owned_group_summaries(latency_of, groups).collect::<Result<_, _>>()?;
+    Ok(SummaryReport {
+        schema_version: SUMMARY_SCHEMA_VERSION,
+        group_by: group_by.to_owned(),
+        latency_of,
+        groups,
+    })
+}
+
+/// The summaries of groups it consumes, one at a time and in order, for a writer that does not
+/// hold them all ([`crate::render::json::write_summary_stream`]); otherwise as
+/// [`summarize_owned_groups`].
+pub fn owned_group_summaries<G: GroupData>(
+    latency_of: LatencyOf,
+    groups: impl IntoIterator<Item = (GroupName, G)>,
+) -> impl Iterator<Item = Result<GroupSummary, SummaryError>> {
+    let config = SummaryConfig {
+        percentiles: SUMMARY_PERCENTILES.to_vec(),
+        ..SummaryConfig::default()
+    };
+    groups
+        .into_iter()
+        .map(move |(name, group)| summarize_one(name, &group, latency_of, &config))
+}
+
+/// One group's summary under `latency_of`, its samples loaded for the time it takes.
+fn summarize_one<G: GroupData>(
+    name: GroupName,
+    group: &G,
+    latency_of: LatencyOf,
+    config: &SummaryConfig,
+) -> Result<GroupSummary, SummaryError> {
+    let view = latency_of_view(group, latency_of);
+    let samples = view.samples().map_err(|source| SummaryError {
+        group: name.to_string(),
+        source: SummaryFailure::Load(source),
+    })?;
+    summarize_group(name, &samples, config)
+}
+
 fn summarize_group(
-    name: &GroupName,
+    name: GroupName,
     input: &GroupSamples,
     config: &SummaryConfig,
 ) -> Result<GroupSummary, SummaryError> {
-    let (tool, step, session) = match name {
-        GroupName::ToolStep(key) => (Some(key.tool.clone()), Some(key.step.clone()), None),
-        GroupName::Tool(tool) => (Some(tool.clone()), None, None),
-        GroupName::Session(session) => (None, None, Some(session.clone())),
-    };
     let mut group = GroupSummary {
-        tool,
-        step,
-        session,
+        tool: None,
+        step: None,
+        session: None,
         count: input.counts.total(),
         ok: input.counts.ok,
         errors: input.counts.errors,
@@ -256,24 +295,28 @@ fn summarize_group(
             },
         );
     }
-    if input.latencies_ms.is_empty() {
-        return Ok(group);
+    if !input.latencies_ms.is_empty() {
+        let summary: Summary =
+            summarize(&input.latencies_ms, config).map_err(|source| SummaryError {
+                group: name.to_string(),
+                source: SummaryFailure::Statistics(source),
+            })?;
+        group.monotonic = check_monotonic(&summary).is_ok();
+        group.min = Some(summary.min);
+        group.max = Some(summary.max);
+        group.mean = Some(summary.mean);
+        group.stddev = summary.stddev;
+        group.p5 = summary.percentile(5.0);
+        group.p50 = summary.percentile(50.0);
+        group.p90 = summary.percentile(90.0);
+        group.p95 = summary.percentile(95.0);
+        group.p99 = summary.percentile(99.0);
     }
-    let summary: Summary =
-        summarize(&input.latencies_ms, config).map_err(|source| SummaryError {
-            group: name.to_string(),
-            source: SummaryFailure::Statistics(source),
-        })?;
-    group.monotonic = check_monotonic(&summary).is_ok();
-    group.min = Some(summary.min);
-    group.max = Some(summary.max);
-    group.mean = Some(summary.mean);
-    group.stddev = summary.stddev;
-    group.p5 = summary.percentile(5.0);
-    group.p50 = summary.percentile(50.0);
-    group.p90 = summary.percentile(90.0);
-    group.p95 = summary.percentile(95.0);
-    group.p99 = summary.percentile(99.0);
+    (group.tool, group.step, group.session) = match name {
+        GroupName::ToolStep(key) => (Some(key.tool), Some(key.step), None),
+        GroupName::Tool(tool) => (Some(tool), None, None),
+        GroupName::Session(session) => (None, None, Some(session)),
+    };
     Ok(group)
 }
 
@@ -517,6 +560,102 @@ mod tests {
         let group = samples(2, 0, 0, &[1.0, f64::NAN]);
         let error = summarize_groups("session", LatencyOf::Ok, [(&identity, &group)]).unwrap_err();
         assert!(error.to_string().contains("group s-1"), "{error}");
+    }
+
+    /// Groups of every kind, with measures, errors and empty latencies: what the streamed and
+    /// the owned summaries must reproduce.
+    fn mixed_groups() -> Vec<(GroupName, GroupSamples)> {
+        let latencies: Vec<f64> = (1..=100).map(|value| f64::from(value) * 0.37).collect();
+        vec![
+            (
+                GroupName::ToolStep(GroupKey::new("a|b", "<get>")),
+                samples(99, 1, 3, &latencies).with_ok_measure("peak_rss_mb", vec![10.5, 11.0]),
+            ),
+            (
+                GroupName::Tool("only-unknown".into()),
+                samples(0, 0, 2, &[]),
+            ),
+            (
+                GroupName::Session("s-1".into()),
+                GroupSamples {
+                    error_latencies_ms: vec![4.0, 5.5],
+                    ..samples(2, 2, 0, &[1.0, 2.0])
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn owned_and_streamed_summaries_are_the_borrowed_ones_byte_for_byte() {
+        for latency_of in [LatencyOf::Ok, LatencyOf::All] {
+            let groups = mixed_groups();
+            let borrowed = summarize_groups(
+                "tool,step",
+                latency_of,
+                groups.iter().map(|(name, group)| (name, group)),
+            )
+            .unwrap();
+            let owned = summarize_owned_groups("tool,step", latency_of, groups.clone()).unwrap();
+            assert_eq!(owned, borrowed);
+            let rendered = crate::render::json::render_summary(&borrowed).unwrap();
+            let mut written = Vec::new();
+            crate::render::json::write_summary(&borrowed, &mut written).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), rendered);
+            let mut streamed = Vec::new();
+            crate::render::json::write_summary_stream(
+                "tool,step",
+                latency_of,
+                owned_group_summaries(latency_of, groups),
+                &mut streamed,
+            )
+            .unwrap();
+            assert_eq!(String::from_utf8(streamed).unwrap(), rendered);
+        }
+        // No group at all: `"groups": []`, as the rendered report writes it.
+        let empty = summarize_groups::<GroupSamples>("tool", LatencyOf::Ok, []).unwrap();
+        let mut streamed = Vec::new();
+        crate::render::json::write_summary_stream(
+            "tool",
+            LatencyOf::Ok,
+            owned_group_summaries::<GroupSamples>(LatencyOf::Ok, []),
+            &mut streamed,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            crate::render::json::render_summary(&empty).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_streamed_summary_stops_at_the_first_group_that_fails_and_names_it() {
+        let mut groups = mixed_groups();
+        groups.insert(
+            1,
+            (
+                GroupName::Session("bad".into()),
+                samples(2, 0, 0, &[1.0, f64::NAN]),
+            ),
+        );
+        let mut streamed = Vec::new();
+        let error = crate::render::json::write_summary_stream(
+            "tool,step",
+            LatencyOf::Ok,
+            owned_group_summaries(LatencyOf::Ok, groups),
+            &mut streamed,
+        )
+        .unwrap_err();
+        match error {
+            crate::render::json::SummaryStreamError::Summary(error) => {
+                assert_eq!(error.group, "bad");
+            }
+            other @ crate::render::json::SummaryStreamError::Json(_) => panic!("{other:?}"),
+        }
+        let written = String::from_utf8(streamed).unwrap();
+        assert!(
+            written.contains("<get>") && !written.contains("only-unknown"),
+            "{written}"
+        );
     }
 
     #[test]

@@ -198,31 +198,33 @@ fn summarize_checked(data: &mut [f64], config: &SummaryConfig) -> Summary {
 /// # Errors
 /// [`StatsError::NotMonotonic`] naming the first pair out of order.
 pub fn check_monotonic(summary: &Summary) -> Result<(), StatsError> {
-    let mut ordered: Vec<(String, f64, f64)> = summary
-        .percentiles
-        .iter()
-        .map(|entry| (entry.name(), entry.percent, entry.value))
-        .collect();
-    ordered.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let chain = std::iter::once(("min".to_owned(), summary.min))
-        .chain(ordered.into_iter().map(|(name, _, value)| (name, value)))
-        .chain(std::iter::once(("max".to_owned(), summary.max)));
-    let mut previous: Option<(String, f64)> = None;
-    for (name, value) in chain {
-        if let Some((lower_name, lower_value)) = previous.take()
+    // Values first, names only for the pair out of order: a million groups summarized check
+    // this a million times.
+    let mut ordered: Vec<&PercentileValue> = summary.percentiles.iter().collect();
+    ordered.sort_by(|a, b| a.percent.total_cmp(&b.percent));
+    let chain = std::iter::once((None, summary.min))
+        .chain(ordered.into_iter().map(|entry| (Some(entry), entry.value)))
+        .chain(std::iter::once((None, summary.max)));
+    // `None`: `min` before the percentiles, `max` after them.
+    let mut previous: Option<(Option<&PercentileValue>, f64)> = None;
+    for (entry, value) in chain {
+        if let Some((lower_entry, lower_value)) = previous.take()
             && !matches!(
                 lower_value.partial_cmp(&value),
                 Some(Ordering::Less | Ordering::Equal)
             )
         {
+            let name_of = |entry: Option<&PercentileValue>, end: &str| {
+                entry.map_or_else(|| end.to_owned(), PercentileValue::name)
+            };
             return Err(StatsError::NotMonotonic {
-                lower_name,
+                lower_name: name_of(lower_entry, "min"),
                 lower_value,
-                higher_name: name,
+                higher_name: name_of(entry, "max"),
                 higher_value: value,
             });
         }
-        previous = Some((name, value));
+        previous = Some((entry, value));
     }
     Ok(())
 }
@@ -303,6 +305,29 @@ mod tests {
                 lower_value: 100.0,
                 higher_name: "p99".to_owned(),
                 higher_value: summary.percentiles[4].value,
+            })
+        );
+        // The ends are named `min` and `max`.
+        let mut low = summary.clone();
+        low.percentiles[0].value = 0.5;
+        assert_eq!(
+            check_monotonic(&low),
+            Err(StatsError::NotMonotonic {
+                lower_name: "min".to_owned(),
+                lower_value: 1.0,
+                higher_name: low.percentiles[0].name(),
+                higher_value: 0.5,
+            })
+        );
+        let mut high = summary.clone();
+        high.percentiles[4].value = 10.0;
+        assert_eq!(
+            check_monotonic(&high),
+            Err(StatsError::NotMonotonic {
+                lower_name: high.percentiles[4].name(),
+                lower_value: 10.0,
+                higher_name: "max".to_owned(),
+                higher_value: 9.0,
             })
         );
     }
