@@ -110,6 +110,11 @@ pub struct GateConfig {
     pub comparison: ComparisonSettings,
     /// The tools and steps the run is about: budget entries outside it are not checked.
     pub scope: Scope,
+    /// Whether the report carries the latency distributions
+    /// ([`Report::with_distributions`]: what the OpenMetrics and HTML renderers draw and sum;
+    /// default true). They sort every group's latencies, so a run that renders neither format
+    /// leaves them out; nothing else in the report depends on them.
+    pub distributions: bool,
 }
 
 impl Default for GateConfig {
@@ -118,6 +123,7 @@ impl Default for GateConfig {
             confidence_level: 0.95,
             comparison: ComparisonSettings::default(),
             scope: Scope::default(),
+            distributions: true,
         }
     }
 }
@@ -462,52 +468,62 @@ fn judge_scoped<G: GroupData>(
         .transpose()?
         .flatten();
     let settings = ReportSettings::of_budgets(budgets, config.confidence_level);
-    Report::new_with_history(settings, evaluation, comparison, history)
-        .with_distributions(groups, baseline)
-        .map_err(GateError::Distribution)
+    let report = Report::new_with_history(settings, evaluation, comparison, history);
+    if config.distributions {
+        report
+            .with_distributions(groups, baseline)
+            .map_err(GateError::Distribution)
+    } else {
+        Ok(report)
+    }
 }
 
 /// A group whose latencies come sorted when it is loaded (in parallel within a large group),
 /// unless one is not a finite non-negative number: then they come as they are, so that the
 /// comparison sees, and names, the bad value exactly as it would in the unsorted samples.
-struct Sorted<'a, G>(&'a G);
+struct Sorted<'a, G> {
+    group: &'a G,
+    /// Whether a large group is sorted in parallel.
+    parallel: bool,
+}
 
 fn sorted_views<G: GroupData>(groups: &BTreeMap<GroupKey, G>) -> BTreeMap<GroupKey, Sorted<'_, G>> {
+    let parallel = groups.len() < rayon::current_num_threads();
     groups
         .iter()
-        .map(|(key, group)| (key.clone(), Sorted(group)))
+        .map(|(key, group)| (key.clone(), Sorted { group, parallel }))
         .collect()
 }
 
 impl<G: GroupData> GroupData for Sorted<'_, G> {
     fn counts(&self) -> perf_record::OutcomeCounts {
-        self.0.counts()
+        self.group.counts()
     }
 
     fn span(&self) -> Option<perf_record::TimeSpan> {
-        self.0.span()
+        self.group.span()
     }
 
     fn latency_count(&self) -> usize {
-        self.0.latency_count()
+        self.group.latency_count()
     }
 
     fn error_latency_count(&self) -> usize {
-        self.0.error_latency_count()
+        self.group.error_latency_count()
     }
 
     fn measure_names(&self) -> Vec<&str> {
-        self.0.measure_names()
+        self.group.measure_names()
     }
 
     fn is_spilled(&self) -> bool {
-        self.0.is_spilled()
+        self.group.is_spilled()
     }
 
     fn samples(&self) -> Result<std::borrow::Cow<'_, GroupSamples>, perf_record::LoadError> {
         use rayon::prelude::*;
         const PARALLEL_SORT_SAMPLES: usize = 1 << 16;
-        let samples = self.0.samples()?;
+        let samples = self.group.samples()?;
         if !samples
             .latencies_ms
             .iter()
@@ -516,12 +532,15 @@ impl<G: GroupData> GroupData for Sorted<'_, G> {
             return Ok(samples);
         }
         let mut samples = samples.into_owned();
-        let latencies = &mut samples.latencies_ms;
-        if latencies.len() >= PARALLEL_SORT_SAMPLES {
-            latencies.par_sort_unstable_by(f64::total_cmp);
+        let latencies = std::mem::take(&mut samples.latencies_ms);
+        // In parallel only when the groups are fewer than the threads: the groups are judged in
+        // parallel, and a worker that waits on a parallel sort may start another group, which
+        // would hold more than one loaded group per thread.
+        samples.latencies_ms = if self.parallel && latencies.len() >= PARALLEL_SORT_SAMPLES {
+            perf_stats::sorted_total_with(latencies, |keys| keys.par_sort_unstable())
         } else {
-            latencies.sort_unstable_by(f64::total_cmp);
-        }
+            perf_stats::sorted_total(latencies)
+        };
         Ok(std::borrow::Cow::Owned(samples))
     }
 }

@@ -85,11 +85,14 @@ pub struct MannWhitneyResult {
 /// times faster than sorting indices into the concatenation, which matters for raw samples of a
 /// million values.
 fn first_rank_sum(first: &[f64], second: &[f64]) -> (f64, Vec<usize>) {
-    let sorted = |sample: &[f64]| {
-        let mut copy = sample.to_vec();
-        copy.sort_unstable_by(f64::total_cmp);
-        copy
-    };
+    // A sample that comes sorted (the comparison sorts the current run once) is read in place.
+    fn sorted(sample: &[f64]) -> std::borrow::Cow<'_, [f64]> {
+        if crate::is_sorted_total(sample) {
+            std::borrow::Cow::Borrowed(sample)
+        } else {
+            std::borrow::Cow::Owned(crate::sorted_total(sample.to_vec()))
+        }
+    }
     let (first, second) = (sorted(first), sorted(second));
     let (mut i, mut j) = (0, 0);
     let mut rank_sum = 0.0;

@@ -82,6 +82,55 @@ pub fn quantile_confidence_interval(
     confidence: f64,
 ) -> Result<QuantileInterval, StatsError> {
     check_sample(data, "sample")?;
+    let ranks = interval_ranks(data.len(), quantile, confidence)?;
+    let mut copy = data.to_vec();
+    select_order_statistics(&mut copy, &ranks.wanted(), 0);
+    Ok(ranks.read(&copy))
+}
+
+/// Which order statistics bound the distribution-free interval of a quantile in a sample of a
+/// given size, and the interval's exact coverage: everything [`quantile_confidence_interval`]
+/// decides before it looks at a value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct IntervalRanks {
+    /// One-based.
+    lower_rank: usize,
+    /// One-based.
+    upper_rank: usize,
+    coverage: f64,
+}
+
+impl IntervalRanks {
+    /// The zero-based ranks to select, ascending and distinct.
+    pub(crate) fn wanted(&self) -> Vec<usize> {
+        if self.lower_rank == self.upper_rank {
+            vec![self.lower_rank - 1]
+        } else {
+            vec![self.lower_rank - 1, self.upper_rank - 1]
+        }
+    }
+
+    /// The interval, from `data` whose [`wanted`](Self::wanted) ranks hold their order statistics.
+    pub(crate) fn read(&self, data: &[f64]) -> QuantileInterval {
+        QuantileInterval {
+            lower: data[self.lower_rank - 1],
+            upper: data[self.upper_rank - 1],
+            lower_rank: self.lower_rank,
+            upper_rank: self.upper_rank,
+            coverage: self.coverage,
+        }
+    }
+}
+
+/// The ranks of [`quantile_confidence_interval`] for a sample of `count >= 1` values.
+///
+/// # Errors
+/// As [`quantile_confidence_interval`], but for the sample's own checks.
+pub(crate) fn interval_ranks(
+    count: usize,
+    quantile: f64,
+    confidence: f64,
+) -> Result<IntervalRanks, StatsError> {
     check_confidence(confidence)?;
     if !(0.0..=1.0).contains(&quantile) {
         return Err(StatsError::QuantileOutOfRange { quantile });
@@ -89,7 +138,6 @@ pub fn quantile_confidence_interval(
     if quantile == 0.0 || quantile == 1.0 {
         return Err(StatsError::ExtremeQuantileInterval { quantile });
     }
-    let count = data.len();
     let too_few = || StatsError::TooFewSamples {
         what: "a distribution-free quantile confidence interval",
         needed: smallest_sample(quantile, confidence),
@@ -106,22 +154,10 @@ pub fn quantile_confidence_interval(
         Some(k) if k + 1 < count as u64 => k + 1,
         Some(_) => return Err(too_few()),
     };
-    let lower_rank = below as usize + 1;
-    let upper_rank = upper_index as usize + 1;
-    let coverage = binomial.cdf(upper_index) - binomial.cdf(below);
-    let mut copy = data.to_vec();
-    let ranks = if lower_rank == upper_rank {
-        vec![lower_rank - 1]
-    } else {
-        vec![lower_rank - 1, upper_rank - 1]
-    };
-    select_order_statistics(&mut copy, &ranks, 0);
-    Ok(QuantileInterval {
-        lower: copy[lower_rank - 1],
-        upper: copy[upper_rank - 1],
-        lower_rank,
-        upper_rank,
-        coverage,
+    Ok(IntervalRanks {
+        lower_rank: below as usize + 1,
+        upper_rank: upper_index as usize + 1,
+        coverage: binomial.cdf(upper_index) - binomial.cdf(below),
     })
 }
 
