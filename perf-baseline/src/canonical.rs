@@ -151,12 +151,26 @@ fn write_fixed(float: f64, out: &mut String) {
     let start = out.len();
     match fixed_micros(float) {
         Some(micros) => {
-            let (whole, fraction) = (
-                micros.unsigned_abs() / 1_000_000,
-                micros.unsigned_abs() % 1_000_000,
-            );
-            let sign = if micros < 0 { "-" } else { "" };
-            let _ = write!(out, "{sign}{whole}.{fraction:06}");
+            if micros < 0 {
+                out.push('-');
+            }
+            // The digits of |micros| with the decimal point six from the end, at least one
+            // digit before it (the formatter's machinery costs more than the number).
+            let mut digits = [0_u8; 24];
+            let mut rest = micros.unsigned_abs();
+            let mut start = digits.len();
+            let mut written: i32 = 0;
+            while rest > 0 || written < DECIMALS + 1 {
+                if written == DECIMALS {
+                    start -= 1;
+                    digits[start] = b'.';
+                }
+                start -= 1;
+                digits[start] = b'0' + (rest % 10) as u8;
+                rest /= 10;
+                written += 1;
+            }
+            out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
         }
         None => {
             let _ = write!(out, "{:.*}", DECIMALS as usize, float);
