@@ -421,6 +421,11 @@ fn judge_scoped<G: GroupData>(
     // order, so their sums (means) are exactly those of a run without a baseline.
     let evaluate =
         || perf_budget::evaluate_with_reported(budgets, groups, reported, &evaluate_config);
+    // With a baseline, the comparison loads and sorts every current group, and the report's
+    // distributions of each group are computed from that sorted sample while it is loaded, so
+    // that no group is loaded and sorted twice.
+    let distributions_method = config.distributions.then_some(method);
+    let views = sorted_views(groups, distributions_method);
     let compare = || {
         baseline
             .map(|baseline| {
@@ -433,7 +438,7 @@ fn judge_scoped<G: GroupData>(
                     measure_directions: measure_directions(budgets, baseline, groups),
                     ..compare_config(&config.comparison, method)
                 };
-                compare_with(baseline, &sorted_views(groups), &compare)
+                compare_with(baseline, &views, &compare)
             })
             .transpose()
     };
@@ -470,8 +475,12 @@ fn judge_scoped<G: GroupData>(
     let settings = ReportSettings::of_budgets(budgets, config.confidence_level);
     let report = Report::new_with_history(settings, evaluation, comparison, history);
     if config.distributions {
+        let computed = views
+            .into_iter()
+            .filter_map(|(key, view)| Some((key, view.distribution.into_inner()?)))
+            .collect();
         report
-            .with_distributions(groups, baseline)
+            .with_computed_distributions(groups, baseline, computed)
             .map_err(GateError::Distribution)
     } else {
         Ok(report)
@@ -481,17 +490,39 @@ fn judge_scoped<G: GroupData>(
 /// A group whose latencies come sorted when it is loaded (in parallel within a large group),
 /// unless one is not a finite non-negative number: then they come as they are, so that the
 /// comparison sees, and names, the bad value exactly as it would in the unsorted samples.
+///
+/// With a quantile method for the distributions, loading also computes the group's latency
+/// distribution ([`perf_report::distribution::LatencyDistribution::of`]) from the latencies it
+/// returns (sorted, or as they are), and keeps it (a few kilobytes) for the report.
 struct Sorted<'a, G> {
     group: &'a G,
     /// Whether a large group is sorted in parallel.
     parallel: bool,
+    /// The quantile method of the distributions to compute, if any.
+    distributions: Option<QuantileMethod>,
+    distribution: std::sync::OnceLock<LatencyResult>,
 }
 
-fn sorted_views<G: GroupData>(groups: &BTreeMap<GroupKey, G>) -> BTreeMap<GroupKey, Sorted<'_, G>> {
+/// A group's latency distribution, or why it has none.
+type LatencyResult =
+    Result<Option<perf_report::distribution::LatencyDistribution>, perf_stats::StatsError>;
+
+fn sorted_views<G: GroupData>(
+    groups: &BTreeMap<GroupKey, G>,
+    distributions: Option<QuantileMethod>,
+) -> BTreeMap<GroupKey, Sorted<'_, G>> {
     let parallel = groups.len() < rayon::current_num_threads();
     groups
         .iter()
-        .map(|(key, group)| (key.clone(), Sorted { group, parallel }))
+        .map(|(key, group)| {
+            let view = Sorted {
+                group,
+                parallel,
+                distributions,
+                distribution: std::sync::OnceLock::new(),
+            };
+            (key.clone(), view)
+        })
         .collect()
 }
 
@@ -529,6 +560,7 @@ impl<G: GroupData> GroupData for Sorted<'_, G> {
             .iter()
             .all(|ms| ms.is_finite() && *ms >= 0.0)
         {
+            self.note_distribution(&samples.latencies_ms);
             return Ok(samples);
         }
         let mut samples = samples.into_owned();
@@ -541,7 +573,18 @@ impl<G: GroupData> GroupData for Sorted<'_, G> {
         } else {
             perf_stats::sorted_total(latencies)
         };
+        self.note_distribution(&samples.latencies_ms);
         Ok(std::borrow::Cow::Owned(samples))
+    }
+}
+
+impl<G> Sorted<'_, G> {
+    fn note_distribution(&self, latencies_ms: &[f64]) {
+        if let Some(method) = self.distributions {
+            self.distribution.get_or_init(|| {
+                perf_report::distribution::LatencyDistribution::of(latencies_ms, method)
+            });
+        }
     }
 }
 
@@ -614,7 +657,7 @@ pub fn compare_only<G: GroupData>(
         default_min_samples: compare.min_samples,
         latency_of: Default::default(),
     };
-    let comparison = compare_with(baseline, &sorted_views(groups), &compare)?;
+    let comparison = compare_with(baseline, &sorted_views(groups, None), &compare)?;
     Report::new(report_settings, Evaluation::default(), Some(comparison))
         .with_distributions(groups, Some(baseline))
         .map_err(GateError::Distribution)

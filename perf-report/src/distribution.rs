@@ -107,13 +107,23 @@ pub struct LatencyDistribution {
 }
 
 impl LatencyDistribution {
-    fn of(latencies_ms: &[f64], method: QuantileMethod) -> Result<Option<Self>, StatsError> {
+    /// The distribution of a group's latencies with `method`'s quantiles (`None` without
+    /// latencies): what [`Report::with_distributions`](crate::Report::with_distributions)
+    /// computes for each current group. Latencies that come sorted are read in place.
+    ///
+    /// # Errors
+    /// A latency that is not finite.
+    pub fn of(latencies_ms: &[f64], method: QuantileMethod) -> Result<Option<Self>, StatsError> {
         if latencies_ms.is_empty() {
             return Ok(None);
         }
-        // One sorted copy serves the summary (its sum in sorted order, its quantiles read off
-        // by index) and the ECDF; input that comes sorted costs one pass.
-        let sorted = perf_stats::sorted_total(latencies_ms.to_vec());
+        // One sorted sample serves the summary (its sum in sorted order, its quantiles read off
+        // by index) and the ECDF.
+        let sorted: std::borrow::Cow<'_, [f64]> = if perf_stats::is_sorted_total(latencies_ms) {
+            std::borrow::Cow::Borrowed(latencies_ms)
+        } else {
+            std::borrow::Cow::Owned(perf_stats::sorted_total(latencies_ms.to_vec()))
+        };
         let config = SummaryConfig {
             percentiles: SUMMARY_QUANTILES.iter().map(|q| q * 100.0).collect(),
             method,
@@ -208,11 +218,17 @@ pub enum DistributionError {
     },
 }
 
-/// Every group of either side, sorted by key.
+/// The current groups' latency distributions computed beforehand, by group: what
+/// [`LatencyDistribution::of`] gave for each group's latencies (computed while another judge
+/// had the group loaded and sorted, so that it is not loaded and sorted again).
+pub type ComputedLatencies = BTreeMap<GroupKey, Result<Option<LatencyDistribution>, StatsError>>;
+
+/// Every group of either side, sorted by key; a current group in `computed` is taken from it.
 pub(crate) fn distributions<G: GroupData>(
     groups: &BTreeMap<GroupKey, G>,
     baseline: Option<&Baseline>,
     method: QuantileMethod,
+    mut computed: ComputedLatencies,
 ) -> Result<Vec<GroupDistribution>, DistributionError> {
     let baseline_keys = baseline.into_iter().flat_map(|baseline| {
         baseline
@@ -221,11 +237,20 @@ pub(crate) fn distributions<G: GroupData>(
             .map(perf_baseline::BaselineGroup::key)
     });
     let keys: BTreeSet<GroupKey> = groups.keys().cloned().chain(baseline_keys).collect();
-    let keys: Vec<GroupKey> = keys.into_iter().collect();
+    let keys: Vec<(
+        GroupKey,
+        Option<Result<Option<LatencyDistribution>, StatsError>>,
+    )> = keys
+        .into_iter()
+        .map(|key| {
+            let done = computed.remove(&key);
+            (key, done)
+        })
+        .collect();
     // In parallel, each worker loading one group's samples at a time; in the keys' order, with
     // the first error in that order.
     keys.into_par_iter()
-        .map(|key| {
+        .map(|(key, done)| {
             let current = groups.get(&key);
             let baseline = baseline
                 .and_then(|baseline| baseline.group(&key))
@@ -238,8 +263,9 @@ pub(crate) fn distributions<G: GroupData>(
                     )
                 });
             // One group's samples loaded at a time (borrowed when they are in memory).
-            let latency = match current {
-                Some(group) => {
+            let latency = match (current, done) {
+                (Some(_), Some(done)) => done.map_err(DistributionError::Statistics)?,
+                (Some(group), None) => {
                     let samples = group.samples().map_err(|source| DistributionError::Load {
                         group: key.clone(),
                         source,
@@ -247,7 +273,7 @@ pub(crate) fn distributions<G: GroupData>(
                     LatencyDistribution::of(&samples.latencies_ms, method)
                         .map_err(DistributionError::Statistics)?
                 }
-                None => None,
+                (None, _) => None,
             };
             Ok(GroupDistribution {
                 counts: current.map(GroupData::counts).unwrap_or_default(),
