@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use perf_record::{GroupData, GroupName, GroupSamples, LatencyOf, latency_of_view};
 use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::render::duration::{self, Symbols, TimeUnit};
@@ -181,8 +182,11 @@ pub fn summarize_groups<'a, G: GroupData + 'a>(
         percentiles: SUMMARY_PERCENTILES.to_vec(),
         ..SummaryConfig::default()
     };
+    // In parallel, each worker loading one group's samples at a time; in the given order, with
+    // the first error in that order.
+    let groups: Vec<(&GroupName, &G)> = groups.into_iter().collect();
     let groups = groups
-        .into_iter()
+        .into_par_iter()
         .map(|(name, group)| {
             let view = latency_of_view(group, latency_of);
             let samples = view.samples().map_err(|source| SummaryError {
@@ -191,6 +195,8 @@ pub fn summarize_groups<'a, G: GroupData + 'a>(
             })?;
             summarize_group(name, &samples, &config)
         })
+        .collect::<Vec<Result<GroupSummary, SummaryError>>>()
+        .into_iter()
         .collect::<Result<_, _>>()?;
     Ok(SummaryReport {
         schema_version: SUMMARY_SCHEMA_VERSION,
