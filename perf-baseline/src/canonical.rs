@@ -193,7 +193,8 @@ fn write_fixed(float: f64, out: &mut String) {
 /// was rounded to millionths ([`round_stored`]), so this is the common case; the rest (`None`)
 /// go through the exact formatter.
 fn fixed_micros(float: f64) -> Option<i64> {
-    if !(float.abs() < 1e9) {
+    // NaN and infinities fail this too.
+    if !float.is_finite() || float.abs() >= 1e9 {
         return None;
     }
     let scaled = float * 1e6;

@@ -504,8 +504,7 @@ struct Sorted<'a, G> {
 }
 
 /// A group's latency distribution, or why it has none.
-type LatencyResult =
-    Result<Option<perf_report::distribution::LatencyDistribution>, perf_stats::StatsError>;
+type LatencyResult = perf_report::distribution::ComputedLatency;
 
 fn sorted_views<G: GroupData>(
     groups: &BTreeMap<GroupKey, G>,

@@ -221,7 +221,11 @@ pub enum DistributionError {
 /// The current groups' latency distributions computed beforehand, by group: what
 /// [`LatencyDistribution::of`] gave for each group's latencies (computed while another judge
 /// had the group loaded and sorted, so that it is not loaded and sorted again).
-pub type ComputedLatencies = BTreeMap<GroupKey, Result<Option<LatencyDistribution>, StatsError>>;
+pub type ComputedLatencies = BTreeMap<GroupKey, ComputedLatency>;
+
+/// One group's [`LatencyDistribution::of`]: its distribution, none without latencies, or why it
+/// could not be computed.
+pub type ComputedLatency = Result<Option<LatencyDistribution>, StatsError>;
 
 /// Every group of either side, sorted by key; a current group in `computed` is taken from it.
 pub(crate) fn distributions<G: GroupData>(
@@ -237,10 +241,7 @@ pub(crate) fn distributions<G: GroupData>(
             .map(perf_baseline::BaselineGroup::key)
     });
     let keys: BTreeSet<GroupKey> = groups.keys().cloned().chain(baseline_keys).collect();
-    let keys: Vec<(
-        GroupKey,
-        Option<Result<Option<LatencyDistribution>, StatsError>>,
-    )> = keys
+    let keys: Vec<(GroupKey, Option<ComputedLatency>)> = keys
         .into_iter()
         .map(|key| {
             let done = computed.remove(&key);
