@@ -145,6 +145,64 @@ fn write_pretty(value: &Value, indent: usize, out: &mut String) {
     }
 }
 
+/// Writes `float` with exactly [`DECIMALS`] decimals, as `format!("{:.6}")` does (the decimal
+/// nearest the exact binary value), except that a result of zero has no minus sign.
+fn write_fixed(float: f64, out: &mut String) {
+    let start = out.len();
+    match fixed_micros(float) {
+        Some(micros) => {
+            if micros < 0 {
+                out.push('-');
+            }
+            // The digits of |micros| with the decimal point six from the end, at least one
+            // digit before it (the formatter's machinery costs more than the number).
+            let mut digits = [0_u8; 24];
+            let mut rest = micros.unsigned_abs();
+            let mut start = digits.len();
+            let mut written: i32 = 0;
+            while rest > 0 || written < DECIMALS + 1 {
+                if written == DECIMALS {
+                    start -= 1;
+                    digits[start] = b'.';
+                }
+                start -= 1;
+                digits[start] = b'0' + (rest % 10) as u8;
+                rest /= 10;
+                written += 1;
+            }
+            out.extend(digits[start..].iter().map(|&digit| char::from(digit)));
+        }
+        None => {
+            let _ = write!(out, "{:.*}", DECIMALS as usize, float);
+        }
+    }
+    // "-0.000000" (negative zero, tiny negatives) is written as "0.000000".
+    if out.as_bytes()[start] == b'-'
+        && out.as_bytes()[start + 1..]
+            .iter()
+            .all(|b| *b == b'0' || *b == b'.')
+    {
+        out.remove(start);
+    }
+}
+
+/// `float` in millionths, rounded to the nearest, when that is certain without the exact
+/// decimal expansion: below 10^9 in magnitude the product `float * 10^6` is below 2^50, so its
+/// rounding error is at most 1/16; a product within 0.4 of an integer is then within 0.47 of it
+/// exactly, so that integer is the nearest and no tie is possible. Every number a baseline stores
+/// was rounded to millionths ([`round_stored`]), so this is the common case; the rest (`None`)
+/// go through the exact formatter.
+fn fixed_micros(float: f64) -> Option<i64> {
+    // NaN and infinities fail this too.
+    if !float.is_finite() || float.abs() >= 1e9 {
+        return None;
+    }
+    let scaled = float * 1e6;
+    let nearest = scaled.round();
+    // Both are below 2^50 in magnitude: the cast is exact.
+    ((scaled - nearest).abs() <= 0.4).then_some(nearest as i64)
+}
+
 fn write_value(value: &Value, out: &mut String) {
     match value {
         Value::Null => out.push_str("null"),
@@ -156,16 +214,7 @@ fn write_value(value: &Value, out: &mut String) {
             } else if let Some(integer) = number.as_i64() {
                 let _ = write!(out, "{integer}");
             } else if let Some(float) = number.as_f64() {
-                let start = out.len();
-                let _ = write!(out, "{:.*}", DECIMALS as usize, float);
-                // "-0.000000" (negative zero, tiny negatives) is written as "0.000000".
-                if out.as_bytes()[start] == b'-'
-                    && out.as_bytes()[start + 1..]
-                        .iter()
-                        .all(|b| *b == b'0' || *b == b'.')
-                {
-                    out.remove(start);
-                }
+                write_fixed(float, out);
             }
         }
         Value::String(text) => out.push_str(&Value::String(text.clone()).to_string()),
@@ -250,6 +299,56 @@ mod tests {
         );
         let reparsed: Value = serde_json::from_str(&pretty_json(&value)).unwrap();
         assert_eq!(reparsed, value);
+    }
+
+    #[test]
+    fn the_fast_fixed_format_is_the_exact_one() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1e-7,
+            -1e-7,
+            4e-7,
+            5e-7,
+            6e-7,
+            -5e-7,
+            0.5e-6,
+            1.0,
+            -1.0,
+            0.1,
+            0.7,
+            123.456789,
+            999_999_999.999_999,
+            1e9,
+            -1e9,
+            1e15,
+            2.5e-6,
+            0.000_000_5,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            12.3456785,
+            0.1234565,
+        ];
+        for _ in 0..200_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let magnitude = 10f64.powi((state >> 59) as i32 - 8);
+            let value = (state >> 11) as f64 / (1u64 << 53) as f64 * magnitude;
+            values.push(value);
+            values.push(-value);
+            values.push(round_stored(value));
+        }
+        for value in values {
+            let mut fast = String::new();
+            write_fixed(value, &mut fast);
+            let mut exact = format!("{value:.6}");
+            if exact.starts_with('-') && exact[1..].bytes().all(|b| b == b'0' || b == b'.') {
+                exact.remove(0);
+            }
+            assert_eq!(fast, exact, "{value:e}");
+        }
     }
 
     #[test]

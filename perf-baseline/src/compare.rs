@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use perf_record::{Direction, GroupData, GroupSamples};
 use perf_stats::{Percentile, QuantileChangeTest, QuantileMethod, StatsError};
+use rayon::prelude::*;
 
 use crate::error::BaselineError;
 use crate::fingerprint::{Fingerprint, FingerprintDifference};
@@ -287,73 +288,27 @@ pub fn compare<G: GroupData>(
     let baseline_keys: Vec<GroupKey> = baseline.groups().iter().map(BaselineGroup::key).collect();
     let all_keys: BTreeSet<&GroupKey> = baseline_keys.iter().chain(current.keys()).collect();
 
+    // The groups are measured in parallel, each worker loading one current group at a time
+    // (its latencies sorted, in place when loading gave an owned copy) and dropping it before
+    // the next; the results keep the keys' order, and the first error in that order is the one
+    // reported, as when they were measured one after the other.
+    let all_keys: Vec<&GroupKey> = all_keys.into_iter().collect();
+    let measured: Vec<Result<MeasuredGroup, BaselineError>> = all_keys
+        .par_iter()
+        .map(|key| measure_group(baseline, current, key, config))
+        .collect();
     let mut groups = Vec::with_capacity(all_keys.len());
     // Where each tested pair's result goes (a group's latency or one of its measures) and its
     // test, for the Holm adjustment over every pair.
     let mut tested: Vec<(Slot, PairTest)> = Vec::new();
-    for key in all_keys {
-        // One current group loaded at a time, its latencies sorted (in place when loading gave
-        // an owned copy), and dropped before the next.
-        let now = current
-            .get(key)
-            .map(|group| sorted_current(key, group))
-            .transpose()?;
-        let tolerance = config
-            .tolerance_overrides
-            .get(key)
-            .copied()
-            .unwrap_or(config.tolerance);
-        let outcome = measure(
-            key,
-            baseline.group(key),
-            now.as_ref().map(|(_, sorted)| sorted.as_slice()),
-            baseline.quantile_method(),
-            config,
-            tolerance,
-        )?;
-        let mut comparison = GroupComparison {
-            key: key.clone(),
-            verdict: ChangeVerdict::NotComparable,
-            reason: Reason::NotInBaseline,
-            baseline_value_ms: outcome.baseline_value,
-            current_value_ms: outcome.current_value,
-            relative_change: None,
-            relative_change_interval: None,
-            interval_confidence: None,
-            p_value: None,
-            adjusted_p_value: None,
-            mann_whitney_p_value: None,
-            tolerance,
-            baseline_sample_count: outcome.baseline_count,
-            current_sample_count: outcome.current_count,
-            measures: Vec::new(),
-        };
-        match outcome.tested {
-            Ok(test) => {
-                comparison.relative_change = Some(test.test.relative_change);
-                comparison.p_value = Some(test.test.p_value);
-                comparison.mann_whitney_p_value = Some(test.mann_whitney_p_value);
-                tested.push((Slot::Latency(groups.len()), PairTest::Quantile(test.test)));
-            }
-            Err(reason) => comparison.reason = reason,
-        }
-        if let (Some(before), Some((now, _))) = (baseline.group(key), &now) {
-            let directions = config.measure_directions.get(key);
-            let compared = measures::compare_group(
-                key,
-                before,
-                now,
-                baseline.quantile_method(),
-                config,
-                tolerance,
-                directions,
-            )?;
-            for (index, (measure, test)) in compared.into_iter().enumerate() {
-                if let Some(test) = test {
-                    tested.push((Slot::Measure(groups.len(), index), test));
-                }
-                comparison.measures.push(measure);
-            }
+    for measured in measured {
+        let MeasuredGroup { comparison, tests } = measured?;
+        for (measure, test) in tests {
+            let slot = match measure {
+                None => Slot::Latency(groups.len()),
+                Some(index) => Slot::Measure(groups.len(), index),
+            };
+            tested.push((slot, test));
         }
         groups.push(comparison);
     }
@@ -408,6 +363,84 @@ pub fn compare<G: GroupData>(
         environment_differences: baseline.fingerprint().differences(current_fingerprint),
         groups,
     })
+}
+
+/// One group's comparison before the Holm adjustment, and its tests: the latency's (`None`) and
+/// each tested measure's (by index).
+struct MeasuredGroup {
+    comparison: GroupComparison,
+    tests: Vec<(Option<usize>, PairTest)>,
+}
+
+fn measure_group<G: GroupData>(
+    baseline: &Baseline,
+    current: &BTreeMap<GroupKey, G>,
+    key: &GroupKey,
+    config: &CompareConfig,
+) -> Result<MeasuredGroup, BaselineError> {
+    let now = current
+        .get(key)
+        .map(|group| sorted_current(key, group))
+        .transpose()?;
+    let tolerance = config
+        .tolerance_overrides
+        .get(key)
+        .copied()
+        .unwrap_or(config.tolerance);
+    let outcome = measure(
+        key,
+        baseline.group(key),
+        now.as_ref().map(|(_, sorted)| sorted.as_slice()),
+        baseline.quantile_method(),
+        config,
+        tolerance,
+    )?;
+    let mut comparison = GroupComparison {
+        key: key.clone(),
+        verdict: ChangeVerdict::NotComparable,
+        reason: Reason::NotInBaseline,
+        baseline_value_ms: outcome.baseline_value,
+        current_value_ms: outcome.current_value,
+        relative_change: None,
+        relative_change_interval: None,
+        interval_confidence: None,
+        p_value: None,
+        adjusted_p_value: None,
+        mann_whitney_p_value: None,
+        tolerance,
+        baseline_sample_count: outcome.baseline_count,
+        current_sample_count: outcome.current_count,
+        measures: Vec::new(),
+    };
+    let mut tests = Vec::new();
+    match outcome.tested {
+        Ok(test) => {
+            comparison.relative_change = Some(test.test.relative_change);
+            comparison.p_value = Some(test.test.p_value);
+            comparison.mann_whitney_p_value = Some(test.mann_whitney_p_value);
+            tests.push((None, PairTest::Quantile(test.test)));
+        }
+        Err(reason) => comparison.reason = reason,
+    }
+    if let (Some(before), Some((now, _))) = (baseline.group(key), &now) {
+        let directions = config.measure_directions.get(key);
+        let compared = measures::compare_group(
+            key,
+            before,
+            now,
+            baseline.quantile_method(),
+            config,
+            tolerance,
+            directions,
+        )?;
+        for (index, (measure, test)) in compared.into_iter().enumerate() {
+            if let Some(test) = test {
+                tests.push((Some(index), test));
+            }
+            comparison.measures.push(measure);
+        }
+    }
+    Ok(MeasuredGroup { comparison, tests })
 }
 
 fn validate_config(config: &CompareConfig) -> Result<(), BaselineError> {
@@ -528,7 +561,8 @@ fn measure(
     let current_value = match current.filter(|sorted| !sorted.is_empty()) {
         None => None,
         Some(sorted) => Some(
-            numbers::quantile(sorted, metric.probability(), method).map_err(statistics_error)?,
+            numbers::quantile_of_sorted(sorted, metric.probability(), method)
+                .map_err(statistics_error)?,
         ),
     };
     let baseline_count = latency.map_or(0, |stats| stats.sample_count);

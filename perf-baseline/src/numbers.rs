@@ -16,16 +16,14 @@ pub(crate) const STORED_PERCENTILES: [f64; 9] =
 /// Sorts a copy of `latencies_ms`, rejecting values a latency cannot have.
 pub(crate) fn sorted_latencies(latencies_ms: &[f64]) -> Result<Vec<f64>, String> {
     check_latencies(latencies_ms)?;
-    let mut sorted = latencies_ms.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
-    Ok(sorted)
+    Ok(perf_stats::sorted_total(latencies_ms.to_vec()))
 }
 
-/// [`sorted_latencies`] in place, for latencies the caller owns (no copy).
-pub(crate) fn sorted_latencies_owned(mut latencies_ms: Vec<f64>) -> Result<Vec<f64>, String> {
+/// [`sorted_latencies`] in place, for latencies the caller owns (no copy; sorted input costs one
+/// pass).
+pub(crate) fn sorted_latencies_owned(latencies_ms: Vec<f64>) -> Result<Vec<f64>, String> {
     check_latencies(&latencies_ms)?;
-    latencies_ms.sort_unstable_by(f64::total_cmp);
-    Ok(latencies_ms)
+    Ok(perf_stats::sorted_total(latencies_ms))
 }
 
 fn check_latencies(latencies_ms: &[f64]) -> Result<(), String> {
@@ -40,6 +38,15 @@ fn check_latencies(latencies_ms: &[f64]) -> Result<(), String> {
 /// Quantile `q` in [0, 1] of non-empty data with `method`.
 pub(crate) fn quantile(data: &[f64], q: f64, method: QuantileMethod) -> Result<f64, StatsError> {
     perf_stats::quantile(data, q, method)
+}
+
+/// [`quantile`] of data sorted ascending, read off by index.
+pub(crate) fn quantile_of_sorted(
+    sorted: &[f64],
+    q: f64,
+    method: QuantileMethod,
+) -> Result<f64, StatsError> {
+    perf_stats::quantiles_sorted(sorted, &[q], method).map(|values| values[0])
 }
 
 /// Count, min, max, mean, sample standard deviation and the [`STORED_PERCENTILES`] with `method`.

@@ -6,9 +6,10 @@ use perf_record::{
     GroupData, GroupKey, GroupSamples, MeasureUnit, ReportedStatistics, THROUGHPUT_MEASURE,
 };
 use perf_stats::{
-    QuantileMethod, StatsError, Summary, SummaryConfig, error_rate_confidence_interval,
-    latency_mean_interval, quantile_confidence_interval, summarize,
+    QuantileInterval, QuantileMethod, StatsError, Summary, SummaryConfig,
+    error_rate_confidence_interval, latency_mean_interval, summarize_with_intervals,
 };
+use rayon::prelude::*;
 
 use crate::budget::{
     BudgetEntry, Budgets, Direction, EntryRef, Limit, MeasureLimits, Metric, Severity, Unit,
@@ -107,16 +108,27 @@ pub fn evaluate_with_reported<G: GroupData>(
     if !(level > 0.0 && level < 1.0) {
         return Err(EvaluateError::InvalidConfidenceLevel { value: level });
     }
+    // The groups are judged in parallel, each worker loading one group's samples at a time
+    // (borrowed when they are in memory); the checks keep the groups' order, and the first
+    // error in that order is the one reported, as when they were judged one after the other.
+    let judged: Vec<Result<Vec<Check>, EvaluateError>> = groups
+        .par_iter()
+        .filter_map(|(key, group)| {
+            let entry = budgets.resolve(key)?;
+            Some(group.samples().map_or_else(
+                |source| {
+                    Err(EvaluateError::Load {
+                        group: key.clone(),
+                        source,
+                    })
+                },
+                |samples| check_group(budgets, entry, key, &samples, config),
+            ))
+        })
+        .collect();
     let mut checks = Vec::new();
-    // One group's samples loaded at a time (borrowed when they are in memory).
-    for (key, group) in groups {
-        if let Some(entry) = budgets.resolve(key) {
-            let samples = group.samples().map_err(|source| EvaluateError::Load {
-                group: key.clone(),
-                source,
-            })?;
-            checks.extend(check_group(budgets, entry, key, &samples, config)?);
-        }
+    for group_checks in judged {
+        checks.extend(group_checks?);
     }
     for (key, statistics) in reported {
         if groups.contains_key(key) {
@@ -273,10 +285,13 @@ fn throughput_warnings<G: GroupData>(
 }
 
 /// The values a group's limits on one quantity (its latencies, or one measure) are checked on,
-/// with every statistic those limits need computed in one pass.
+/// with every statistic those limits need computed at once: the summary and the percentiles'
+/// intervals from one copy and one selection.
 struct ValueChecks<'a> {
     values: &'a [f64],
     summary: Option<Summary>,
+    /// Per percentile limit, its probability and its interval (or why it has none).
+    intervals: Vec<(f64, Result<QuantileInterval, StatsError>)>,
 }
 
 impl<'a> ValueChecks<'a> {
@@ -286,27 +301,40 @@ impl<'a> ValueChecks<'a> {
         key: &GroupKey,
         config: &EvaluateConfig,
     ) -> Result<Self, EvaluateError> {
-        let summary = if values.is_empty() {
-            None
-        } else {
-            let summary_config = SummaryConfig {
-                percentiles: limits
-                    .iter()
-                    .filter_map(|limit| match limit.metric {
-                        Metric::Percentile(percentile) => Some(percentile.percent()),
-                        _ => None,
-                    })
-                    .collect(),
-                method: config.quantile_method,
-            };
-            Some(summarize(values, &summary_config).map_err(|source| {
-                EvaluateError::Statistics {
-                    group: key.clone(),
-                    source,
-                }
-            })?)
+        if values.is_empty() {
+            return Ok(ValueChecks {
+                values,
+                summary: None,
+                intervals: Vec::new(),
+            });
+        }
+        let percentiles: Vec<perf_stats::Percentile> = limits
+            .iter()
+            .filter_map(|limit| match limit.metric {
+                Metric::Percentile(percentile) => Some(percentile),
+                _ => None,
+            })
+            .collect();
+        let summary_config = SummaryConfig {
+            percentiles: percentiles.iter().map(|p| p.percent()).collect(),
+            method: config.quantile_method,
         };
-        Ok(ValueChecks { values, summary })
+        let probabilities: Vec<f64> = percentiles.iter().map(|p| p.probability()).collect();
+        let (summary, intervals) = summarize_with_intervals(
+            values,
+            &summary_config,
+            &probabilities,
+            config.confidence_level,
+        )
+        .map_err(|source| EvaluateError::Statistics {
+            group: key.clone(),
+            source,
+        })?;
+        Ok(ValueChecks {
+            values,
+            summary: Some(summary),
+            intervals: probabilities.into_iter().zip(intervals).collect(),
+        })
     }
 
     /// `(sample count, observed value, confidence interval)` of `metric` (not `error_rate`).
@@ -336,8 +364,10 @@ impl<'a> ValueChecks<'a> {
             Metric::Percentile(percentile) => (
                 count,
                 summary.percentile(percentile.percent()),
-                quantile_confidence_interval(self.values, percentile.probability(), level)
-                    .ok()
+                self.intervals
+                    .iter()
+                    .find(|(probability, _)| *probability == percentile.probability())
+                    .and_then(|(_, interval)| interval.as_ref().ok())
                     .map(|interval| to_interval((interval.lower, interval.upper))),
             ),
             Metric::ErrorRate => (0, None, None),

@@ -110,6 +110,11 @@ pub struct GateConfig {
     pub comparison: ComparisonSettings,
     /// The tools and steps the run is about: budget entries outside it are not checked.
     pub scope: Scope,
+    /// Whether the report carries the latency distributions
+    /// ([`Report::with_distributions`]: what the OpenMetrics and HTML renderers draw and sum;
+    /// default true). They sort every group's latencies, so a run that renders neither format
+    /// leaves them out; nothing else in the report depends on them.
+    pub distributions: bool,
 }
 
 impl Default for GateConfig {
@@ -118,6 +123,7 @@ impl Default for GateConfig {
             confidence_level: 0.95,
             comparison: ComparisonSettings::default(),
             scope: Scope::default(),
+            distributions: true,
         }
     }
 }
@@ -415,6 +421,11 @@ fn judge_scoped<G: GroupData>(
     // order, so their sums (means) are exactly those of a run without a baseline.
     let evaluate =
         || perf_budget::evaluate_with_reported(budgets, groups, reported, &evaluate_config);
+    // With a baseline, the comparison loads and sorts every current group, and the report's
+    // distributions of each group are computed from that sorted sample while it is loaded, so
+    // that no group is loaded and sorted twice.
+    let distributions_method = config.distributions.then_some(method);
+    let views = sorted_views(groups, distributions_method);
     let compare = || {
         baseline
             .map(|baseline| {
@@ -427,7 +438,7 @@ fn judge_scoped<G: GroupData>(
                     measure_directions: measure_directions(budgets, baseline, groups),
                     ..compare_config(&config.comparison, method)
                 };
-                compare_with(baseline, &sorted_views(groups), &compare)
+                compare_with(baseline, &views, &compare)
             })
             .transpose()
     };
@@ -462,67 +473,117 @@ fn judge_scoped<G: GroupData>(
         .transpose()?
         .flatten();
     let settings = ReportSettings::of_budgets(budgets, config.confidence_level);
-    Report::new_with_history(settings, evaluation, comparison, history)
-        .with_distributions(groups, baseline)
-        .map_err(GateError::Distribution)
+    let report = Report::new_with_history(settings, evaluation, comparison, history);
+    if config.distributions {
+        let computed = views
+            .into_iter()
+            .filter_map(|(key, view)| Some((key, view.distribution.into_inner()?)))
+            .collect();
+        report
+            .with_computed_distributions(groups, baseline, computed)
+            .map_err(GateError::Distribution)
+    } else {
+        Ok(report)
+    }
 }
 
 /// A group whose latencies come sorted when it is loaded (in parallel within a large group),
 /// unless one is not a finite non-negative number: then they come as they are, so that the
 /// comparison sees, and names, the bad value exactly as it would in the unsorted samples.
-struct Sorted<'a, G>(&'a G);
+///
+/// With a quantile method for the distributions, loading also computes the group's latency
+/// distribution ([`perf_report::distribution::LatencyDistribution::of`]) from the latencies it
+/// returns (sorted, or as they are), and keeps it (a few kilobytes) for the report.
+struct Sorted<'a, G> {
+    group: &'a G,
+    /// Whether a large group is sorted in parallel.
+    parallel: bool,
+    /// The quantile method of the distributions to compute, if any.
+    distributions: Option<QuantileMethod>,
+    distribution: std::sync::OnceLock<LatencyResult>,
+}
 
-fn sorted_views<G: GroupData>(groups: &BTreeMap<GroupKey, G>) -> BTreeMap<GroupKey, Sorted<'_, G>> {
+/// A group's latency distribution, or why it has none.
+type LatencyResult = perf_report::distribution::ComputedLatency;
+
+fn sorted_views<G: GroupData>(
+    groups: &BTreeMap<GroupKey, G>,
+    distributions: Option<QuantileMethod>,
+) -> BTreeMap<GroupKey, Sorted<'_, G>> {
+    let parallel = groups.len() < rayon::current_num_threads();
     groups
         .iter()
-        .map(|(key, group)| (key.clone(), Sorted(group)))
+        .map(|(key, group)| {
+            let view = Sorted {
+                group,
+                parallel,
+                distributions,
+                distribution: std::sync::OnceLock::new(),
+            };
+            (key.clone(), view)
+        })
         .collect()
 }
 
 impl<G: GroupData> GroupData for Sorted<'_, G> {
     fn counts(&self) -> perf_record::OutcomeCounts {
-        self.0.counts()
+        self.group.counts()
     }
 
     fn span(&self) -> Option<perf_record::TimeSpan> {
-        self.0.span()
+        self.group.span()
     }
 
     fn latency_count(&self) -> usize {
-        self.0.latency_count()
+        self.group.latency_count()
     }
 
     fn error_latency_count(&self) -> usize {
-        self.0.error_latency_count()
+        self.group.error_latency_count()
     }
 
     fn measure_names(&self) -> Vec<&str> {
-        self.0.measure_names()
+        self.group.measure_names()
     }
 
     fn is_spilled(&self) -> bool {
-        self.0.is_spilled()
+        self.group.is_spilled()
     }
 
     fn samples(&self) -> Result<std::borrow::Cow<'_, GroupSamples>, perf_record::LoadError> {
         use rayon::prelude::*;
         const PARALLEL_SORT_SAMPLES: usize = 1 << 16;
-        let samples = self.0.samples()?;
+        let samples = self.group.samples()?;
         if !samples
             .latencies_ms
             .iter()
             .all(|ms| ms.is_finite() && *ms >= 0.0)
         {
+            self.note_distribution(&samples.latencies_ms);
             return Ok(samples);
         }
         let mut samples = samples.into_owned();
-        let latencies = &mut samples.latencies_ms;
-        if latencies.len() >= PARALLEL_SORT_SAMPLES {
-            latencies.par_sort_unstable_by(f64::total_cmp);
+        let latencies = std::mem::take(&mut samples.latencies_ms);
+        // In parallel only when the groups are fewer than the threads: the groups are judged in
+        // parallel, and a worker that waits on a parallel sort may start another group, which
+        // would hold more than one loaded group per thread.
+        samples.latencies_ms = if self.parallel && latencies.len() >= PARALLEL_SORT_SAMPLES {
+            perf_stats::sorted_total_with(latencies, |keys| keys.par_sort_unstable())
         } else {
-            latencies.sort_unstable_by(f64::total_cmp);
-        }
+            perf_stats::sorted_total(latencies)
+        };
+        self.note_distribution(&samples.latencies_ms);
         Ok(std::borrow::Cow::Owned(samples))
+    }
+}
+
+impl<G> Sorted<'_, G> {
+    fn note_distribution(&self, latencies_ms: &[f64]) {
+        if let Some(method) = self.distributions {
+            self.distribution.get_or_init(|| {
+                perf_report::distribution::LatencyDistribution::of(latencies_ms, method)
+            });
+        }
     }
 }
 
@@ -595,7 +656,7 @@ pub fn compare_only<G: GroupData>(
         default_min_samples: compare.min_samples,
         latency_of: Default::default(),
     };
-    let comparison = compare_with(baseline, &sorted_views(groups), &compare)?;
+    let comparison = compare_with(baseline, &sorted_views(groups, None), &compare)?;
     Report::new(report_settings, Evaluation::default(), Some(comparison))
         .with_distributions(groups, Some(baseline))
         .map_err(GateError::Distribution)

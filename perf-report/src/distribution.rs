@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use perf_baseline::Baseline;
 use perf_record::{GroupData, GroupKey, OutcomeCounts};
 use perf_stats::{QuantileMethod, StatsError, SummaryConfig};
+use rayon::prelude::*;
 
 /// The quantiles every exported latency summary has: 0 (the minimum), 0.5, 0.9, 0.95, 0.99,
 /// 0.999 and 1 (the maximum), as probabilities.
@@ -106,18 +107,28 @@ pub struct LatencyDistribution {
 }
 
 impl LatencyDistribution {
-    fn of(latencies_ms: &[f64], method: QuantileMethod) -> Result<Option<Self>, StatsError> {
+    /// The distribution of a group's latencies with `method`'s quantiles (`None` without
+    /// latencies): what [`Report::with_distributions`](crate::Report::with_distributions)
+    /// computes for each current group. Latencies that come sorted are read in place.
+    ///
+    /// # Errors
+    /// A latency that is not finite.
+    pub fn of(latencies_ms: &[f64], method: QuantileMethod) -> Result<Option<Self>, StatsError> {
         if latencies_ms.is_empty() {
             return Ok(None);
         }
-        let mut sorted = latencies_ms.to_vec();
-        sorted.sort_unstable_by(f64::total_cmp);
+        // One sorted sample serves the summary (its sum in sorted order, its quantiles read off
+        // by index) and the ECDF.
+        let sorted: std::borrow::Cow<'_, [f64]> = if perf_stats::is_sorted_total(latencies_ms) {
+            std::borrow::Cow::Borrowed(latencies_ms)
+        } else {
+            std::borrow::Cow::Owned(perf_stats::sorted_total(latencies_ms.to_vec()))
+        };
         let config = SummaryConfig {
             percentiles: SUMMARY_QUANTILES.iter().map(|q| q * 100.0).collect(),
             method,
         };
-        // On sorted data the selection inside is linear.
-        let summary = perf_stats::summarize_in_place(&mut sorted.clone(), &config)?;
+        let summary = perf_stats::summarize_sorted(&sorted, &config)?;
         let quantiles = SUMMARY_QUANTILES
             .iter()
             .zip(&summary.percentiles)
@@ -207,11 +218,21 @@ pub enum DistributionError {
     },
 }
 
-/// Every group of either side, sorted by key.
+/// The current groups' latency distributions computed beforehand, by group: what
+/// [`LatencyDistribution::of`] gave for each group's latencies (computed while another judge
+/// had the group loaded and sorted, so that it is not loaded and sorted again).
+pub type ComputedLatencies = BTreeMap<GroupKey, ComputedLatency>;
+
+/// One group's [`LatencyDistribution::of`]: its distribution, none without latencies, or why it
+/// could not be computed.
+pub type ComputedLatency = Result<Option<LatencyDistribution>, StatsError>;
+
+/// Every group of either side, sorted by key; a current group in `computed` is taken from it.
 pub(crate) fn distributions<G: GroupData>(
     groups: &BTreeMap<GroupKey, G>,
     baseline: Option<&Baseline>,
     method: QuantileMethod,
+    mut computed: ComputedLatencies,
 ) -> Result<Vec<GroupDistribution>, DistributionError> {
     let baseline_keys = baseline.into_iter().flat_map(|baseline| {
         baseline
@@ -220,8 +241,17 @@ pub(crate) fn distributions<G: GroupData>(
             .map(perf_baseline::BaselineGroup::key)
     });
     let keys: BTreeSet<GroupKey> = groups.keys().cloned().chain(baseline_keys).collect();
-    keys.into_iter()
+    let keys: Vec<(GroupKey, Option<ComputedLatency>)> = keys
+        .into_iter()
         .map(|key| {
+            let done = computed.remove(&key);
+            (key, done)
+        })
+        .collect();
+    // In parallel, each worker loading one group's samples at a time; in the keys' order, with
+    // the first error in that order.
+    keys.into_par_iter()
+        .map(|(key, done)| {
             let current = groups.get(&key);
             let baseline = baseline
                 .and_then(|baseline| baseline.group(&key))
@@ -234,8 +264,9 @@ pub(crate) fn distributions<G: GroupData>(
                     )
                 });
             // One group's samples loaded at a time (borrowed when they are in memory).
-            let latency = match current {
-                Some(group) => {
+            let latency = match (current, done) {
+                (Some(_), Some(done)) => done.map_err(DistributionError::Statistics)?,
+                (Some(group), None) => {
                     let samples = group.samples().map_err(|source| DistributionError::Load {
                         group: key.clone(),
                         source,
@@ -243,7 +274,7 @@ pub(crate) fn distributions<G: GroupData>(
                     LatencyDistribution::of(&samples.latencies_ms, method)
                         .map_err(DistributionError::Statistics)?
                 }
-                None => None,
+                (None, _) => None,
             };
             Ok(GroupDistribution {
                 counts: current.map(GroupData::counts).unwrap_or_default(),
@@ -252,6 +283,8 @@ pub(crate) fn distributions<G: GroupData>(
                 baseline,
             })
         })
+        .collect::<Vec<Result<GroupDistribution, DistributionError>>>()
+        .into_iter()
         .collect()
 }
 

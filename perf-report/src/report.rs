@@ -346,12 +346,30 @@ impl Report {
     /// # Errors
     /// A latency that is not finite, or spilled samples that cannot be read back.
     pub fn with_distributions<G: perf_record::GroupData>(
-        mut self,
+        self,
         groups: &BTreeMap<GroupKey, G>,
         baseline: Option<&Baseline>,
     ) -> Result<Report, distribution::DistributionError> {
+        self.with_computed_distributions(groups, baseline, BTreeMap::new())
+    }
+
+    /// [`with_distributions`](Report::with_distributions), with the latency distributions of
+    /// the current groups in `computed` already computed (by [`LatencyDistribution::of`] with
+    /// the report's quantile method, on the group's latencies); the other groups are loaded and
+    /// computed here.
+    ///
+    /// [`LatencyDistribution::of`]: distribution::LatencyDistribution::of
+    ///
+    /// # Errors
+    /// As [`with_distributions`](Report::with_distributions), `computed`'s errors included.
+    pub fn with_computed_distributions<G: perf_record::GroupData>(
+        mut self,
+        groups: &BTreeMap<GroupKey, G>,
+        baseline: Option<&Baseline>,
+        computed: distribution::ComputedLatencies,
+    ) -> Result<Report, distribution::DistributionError> {
         self.distributions =
-            distribution::distributions(groups, baseline, self.settings.quantile_method)?;
+            distribution::distributions(groups, baseline, self.settings.quantile_method, computed)?;
         Ok(self)
     }
 

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use perf_record::{GroupData, GroupName, GroupSamples, LatencyOf, latency_of_view};
 use perf_stats::{StatsError, Summary, SummaryConfig, check_monotonic, summarize};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::render::duration::{self, Symbols, TimeUnit};
@@ -171,7 +172,7 @@ pub enum SummaryFailure {
 ///
 /// # Errors
 /// A group whose latencies perf-stats rejects (NaN or infinite values), or whose spilled samples
-/// cannot be read back. One group's samples are loaded at a time.
+/// cannot be read back. Groups are summarized in parallel, each worker holding one loaded group.
 pub fn summarize_groups<'a, G: GroupData + 'a>(
     group_by: &str,
     latency_of: LatencyOf,
@@ -181,9 +182,14 @@ pub fn summarize_groups<'a, G: GroupData + 'a>(
         percentiles: SUMMARY_PERCENTILES.to_vec(),
         ..SummaryConfig::default()
     };
+    // In parallel, each worker loading one group's samples at a time; in the given order, with
+    // the first error in that order.
+    let groups: Vec<(&GroupName, &G)> = groups.into_iter().collect();
     let groups = groups
-        .into_iter()
+        .into_par_iter()
         .map(|(name, group)| summarize_one(name.clone(), group, latency_of, &config))
+        .collect::<Vec<Result<GroupSummary, SummaryError>>>()
+        .into_iter()
         .collect::<Result<_, _>>()?;
     Ok(SummaryReport {
         schema_version: SUMMARY_SCHEMA_VERSION,

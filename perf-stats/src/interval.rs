@@ -82,6 +82,55 @@ pub fn quantile_confidence_interval(
     confidence: f64,
 ) -> Result<QuantileInterval, StatsError> {
     check_sample(data, "sample")?;
+    let ranks = interval_ranks(data.len(), quantile, confidence)?;
+    let mut copy = data.to_vec();
+    select_order_statistics(&mut copy, &ranks.wanted(), 0);
+    Ok(ranks.read(&copy))
+}
+
+/// Which order statistics bound the distribution-free interval of a quantile in a sample of a
+/// given size, and the interval's exact coverage: everything [`quantile_confidence_interval`]
+/// decides before it looks at a value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct IntervalRanks {
+    /// One-based.
+    lower_rank: usize,
+    /// One-based.
+    upper_rank: usize,
+    coverage: f64,
+}
+
+impl IntervalRanks {
+    /// The zero-based ranks to select, ascending and distinct.
+    pub(crate) fn wanted(&self) -> Vec<usize> {
+        if self.lower_rank == self.upper_rank {
+            vec![self.lower_rank - 1]
+        } else {
+            vec![self.lower_rank - 1, self.upper_rank - 1]
+        }
+    }
+
+    /// The interval, from `data` whose [`wanted`](Self::wanted) ranks hold their order statistics.
+    pub(crate) fn read(&self, data: &[f64]) -> QuantileInterval {
+        QuantileInterval {
+            lower: data[self.lower_rank - 1],
+            upper: data[self.upper_rank - 1],
+            lower_rank: self.lower_rank,
+            upper_rank: self.upper_rank,
+            coverage: self.coverage,
+        }
+    }
+}
+
+/// The ranks of [`quantile_confidence_interval`] for a sample of `count >= 1` values.
+///
+/// # Errors
+/// As [`quantile_confidence_interval`], but for the sample's own checks.
+pub(crate) fn interval_ranks(
+    count: usize,
+    quantile: f64,
+    confidence: f64,
+) -> Result<IntervalRanks, StatsError> {
     check_confidence(confidence)?;
     if !(0.0..=1.0).contains(&quantile) {
         return Err(StatsError::QuantileOutOfRange { quantile });
@@ -89,7 +138,6 @@ pub fn quantile_confidence_interval(
     if quantile == 0.0 || quantile == 1.0 {
         return Err(StatsError::ExtremeQuantileInterval { quantile });
     }
-    let count = data.len();
     let too_few = || StatsError::TooFewSamples {
         what: "a distribution-free quantile confidence interval",
         needed: smallest_sample(quantile, confidence),
@@ -106,22 +154,10 @@ pub fn quantile_confidence_interval(
         Some(k) if k + 1 < count as u64 => k + 1,
         Some(_) => return Err(too_few()),
     };
-    let lower_rank = below as usize + 1;
-    let upper_rank = upper_index as usize + 1;
-    let coverage = binomial.cdf(upper_index) - binomial.cdf(below);
-    let mut copy = data.to_vec();
-    let ranks = if lower_rank == upper_rank {
-        vec![lower_rank - 1]
-    } else {
-        vec![lower_rank - 1, upper_rank - 1]
-    };
-    select_order_statistics(&mut copy, &ranks, 0);
-    Ok(QuantileInterval {
-        lower: copy[lower_rank - 1],
-        upper: copy[upper_rank - 1],
-        lower_rank,
-        upper_rank,
-        coverage,
+    Ok(IntervalRanks {
+        lower_rank: below as usize + 1,
+        upper_rank: upper_index as usize + 1,
+        coverage: binomial.cdf(upper_index) - binomial.cdf(below),
     })
 }
 
@@ -478,19 +514,41 @@ pub(crate) fn bootstrap_t_from_resamples(
             upper: mean,
         });
     }
-    let mut indices = vec![0_usize; data.len()];
+    // Resamples are drawn and summed a few at a time: each one's sums run in its own order (so
+    // every value is what one resample at a time gives, bit for bit), side by side, so that the
+    // additions of one do not wait on the previous addition of the same sum.
+    const LANES: usize = 4;
+    let size = data.len();
+    let mut indices = vec![0_usize; size * LANES];
     let mut statistics = Vec::with_capacity(resamples);
-    for _ in 0..resamples {
-        fill(&mut indices);
-        // Two passes over the resample: its mean, then the spread around it.
-        let resample_mean = indices.iter().map(|&index| data[index]).sum::<f64>() / count;
-        let squares: f64 = indices
-            .iter()
-            .map(|&index| (data[index] - resample_mean).powi(2))
-            .sum();
-        let resample_error = (squares / (count - 1.0)).sqrt() / count.sqrt();
-        if resample_error > 0.0 {
-            statistics.push((resample_mean - mean) / resample_error);
+    // The neutral element of `Iterator::sum` for `f64`, whatever the standard library uses.
+    let empty_sum: f64 = std::iter::empty::<f64>().sum();
+    let mut remaining = resamples;
+    while remaining > 0 {
+        let lanes = remaining.min(LANES);
+        remaining -= lanes;
+        for lane in 0..lanes {
+            fill(&mut indices[lane * size..(lane + 1) * size]);
+        }
+        // Two passes over each resample: its mean, then the spread around it.
+        let mut sums = [empty_sum; LANES];
+        for position in 0..size {
+            for (lane, sum) in sums.iter_mut().enumerate().take(lanes) {
+                *sum += data[indices[lane * size + position]];
+            }
+        }
+        let means = sums.map(|sum| sum / count);
+        let mut squares = [empty_sum; LANES];
+        for position in 0..size {
+            for (lane, square) in squares.iter_mut().enumerate().take(lanes) {
+                *square += (data[indices[lane * size + position]] - means[lane]).powi(2);
+            }
+        }
+        for lane in 0..lanes {
+            let resample_error = (squares[lane] / (count - 1.0)).sqrt() / count.sqrt();
+            if resample_error > 0.0 {
+                statistics.push((means[lane] - mean) / resample_error);
+            }
         }
     }
     if statistics.is_empty() {
@@ -707,6 +765,64 @@ mod tests {
                     "{name} {key}: {got} vs numpy {want}"
                 );
             }
+        }
+    }
+
+    /// One resample at a time, as the statistic is defined: the side-by-side resamples must give
+    /// exactly these bits.
+    fn bootstrap_one_at_a_time(
+        data: &[f64],
+        resamples: usize,
+        seed: u64,
+        confidence: f64,
+    ) -> Interval {
+        let count = data.len() as f64;
+        let moments = Moments::from_slice(data).unwrap();
+        let (mean, stddev) = (moments.mean().unwrap(), moments.stddev().unwrap());
+        let standard_error = stddev / count.sqrt();
+        let mut rng = SplitMix64::seeded(seed);
+        let mut indices = vec![0_usize; data.len()];
+        let mut statistics = Vec::new();
+        for _ in 0..resamples {
+            for index in indices.iter_mut() {
+                *index = rng.next_index_multiply_shift(data.len());
+            }
+            let resample_mean = indices.iter().map(|&index| data[index]).sum::<f64>() / count;
+            let squares: f64 = indices
+                .iter()
+                .map(|&index| (data[index] - resample_mean).powi(2))
+                .sum();
+            let resample_error = (squares / (count - 1.0)).sqrt() / count.sqrt();
+            if resample_error > 0.0 {
+                statistics.push((resample_mean - mean) / resample_error);
+            }
+        }
+        let tail = (1.0 - confidence) / 2.0;
+        let quantiles = crate::quantile::quantiles_in_place(
+            &mut statistics,
+            &[tail, 1.0 - tail],
+            crate::QuantileMethod::Linear,
+        )
+        .unwrap();
+        Interval {
+            estimate: mean,
+            lower: mean - quantiles[1] * standard_error,
+            upper: mean - quantiles[0] * standard_error,
+        }
+    }
+
+    #[test]
+    fn resamples_side_by_side_give_the_one_at_a_time_bits() {
+        let data: Vec<f64> = (0..37)
+            .map(|i| f64::from((i * 7919) % 101) * 0.37 + 0.001 * f64::from(i))
+            .collect();
+        for resamples in [1, 2, 3, 4, 5, 7, 8, 9, 1999] {
+            let config = BootstrapConfig {
+                resamples,
+                seed: 42,
+            };
+            let interval = bootstrap_t_mean_interval(&data, 0.9, &config).unwrap();
+            assert_eq!(interval, bootstrap_one_at_a_time(&data, resamples, 42, 0.9));
         }
     }
 

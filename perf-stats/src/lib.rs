@@ -60,6 +60,7 @@ mod quantile_test;
 mod rng;
 mod scale_test;
 mod sketch;
+mod sort;
 mod summary;
 
 pub use change_points::{
@@ -81,7 +82,9 @@ pub use moments::Moments;
 #[cfg(feature = "schemars")]
 pub use percentile::PERCENTILE_PATTERN;
 pub use percentile::{Percentile, PercentileError};
-pub use quantile::{QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place};
+pub use quantile::{
+    QuantileMethod, quantile, quantile_in_place, quantiles, quantiles_in_place, quantiles_sorted,
+};
 pub use quantile_test::{
     QuantileChangeTest, QuantileEstimate, SortedSample, TAIL_BEYOND_WINDOW,
     hall_sheather_bandwidth, min_sample_size, quantile_change_test, quantile_estimate,
@@ -89,6 +92,8 @@ pub use quantile_test::{
 pub use rng::SplitMix64;
 pub use scale_test::{SCALE_TEST_MIN_SAMPLES, ScaleChangeTest, scale_change_test};
 pub use sketch::{QuantileSketch, SketchConfig};
+pub use sort::{is_sorted_total, sorted_total, sorted_total_with};
 pub use summary::{
     PercentileValue, Summary, SummaryConfig, check_monotonic, summarize, summarize_in_place,
+    summarize_sorted, summarize_with_intervals,
 };

@@ -320,21 +320,92 @@ pub(crate) fn quantiles_of_checked(
     quantiles: &[f64],
     method: QuantileMethod,
 ) -> Vec<f64> {
-    let positions: Vec<Position> = quantiles
-        .iter()
-        .map(|&quantile| position(method, data.len(), quantile))
-        .collect();
-    let mut wanted: Vec<usize> = positions
-        .iter()
-        .flat_map(|position| [position.lower, position.upper])
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
+    let positions = QuantilePositions::new(data.len(), quantiles, method);
+    let wanted = positions.ranks(&[]);
     select_order_statistics(data, &wanted, 0);
-    positions
-        .iter()
-        .map(|position| interpolate(data[position.lower], data[position.upper], position.weight))
-        .collect()
+    positions.values(data)
+}
+
+/// Where some quantiles of a sample of a given size lie, before any value is looked at: the
+/// order statistics (zero-based ranks) they need, and how to read them off once those ranks hold
+/// their order statistics (after a selection, or in a sorted sample).
+pub(crate) struct QuantilePositions {
+    positions: Vec<Position>,
+}
+
+impl QuantilePositions {
+    /// `count` at least 1, every quantile in `[0, 1]`.
+    pub(crate) fn new(count: usize, quantiles: &[f64], method: QuantileMethod) -> Self {
+        QuantilePositions {
+            positions: quantiles
+                .iter()
+                .map(|&quantile| position(method, count, quantile))
+                .collect(),
+        }
+    }
+
+    /// The ranks the quantiles need and the `extra` ones, sorted and distinct.
+    pub(crate) fn ranks(&self, extra: &[usize]) -> Vec<usize> {
+        let mut wanted: Vec<usize> = self
+            .positions
+            .iter()
+            .flat_map(|position| [position.lower, position.upper])
+            .chain(extra.iter().copied())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted
+    }
+
+    /// The quantiles, from `data` whose needed ranks hold their order statistics.
+    pub(crate) fn values(&self, data: &[f64]) -> Vec<f64> {
+        self.positions
+            .iter()
+            .map(|position| {
+                interpolate(data[position.lower], data[position.upper], position.weight)
+            })
+            .collect()
+    }
+}
+
+/// Several quantiles of `sorted`, a sample already sorted ascending: read off by index, with no
+/// copy and no selection, so a sample sorted once serves every judge. The values are those of
+/// [`quantiles`] on the same sample.
+///
+/// ```
+/// use perf_stats::{QuantileMethod, quantiles, quantiles_sorted};
+/// let sorted = [11.0, 12.0, 14.0, 15.0, 30.0];
+/// let values = quantiles_sorted(&sorted, &[0.5, 0.95], QuantileMethod::Linear)?;
+/// assert_eq!(values, quantiles(&[12.0, 15.0, 11.0, 30.0, 14.0], &[0.5, 0.95], QuantileMethod::Linear)?);
+/// # Ok::<(), perf_stats::StatsError>(())
+/// ```
+///
+/// # Errors
+/// As [`quantiles_in_place`], and [`StatsError::NotMonotonic`] when `sorted` is not ascending.
+pub fn quantiles_sorted(
+    sorted: &[f64],
+    quantiles: &[f64],
+    method: QuantileMethod,
+) -> Result<Vec<f64>, StatsError> {
+    check_sample(sorted, "sample")?;
+    for &quantile in quantiles {
+        check_quantile(quantile)?;
+    }
+    check_ascending(sorted)?;
+    Ok(QuantilePositions::new(sorted.len(), quantiles, method).values(sorted))
+}
+
+/// [`StatsError::NotMonotonic`] naming the first pair of `values` out of ascending order.
+pub(crate) fn check_ascending(values: &[f64]) -> Result<(), StatsError> {
+    match values.windows(2).position(|pair| pair[0] > pair[1]) {
+        None => Ok(()),
+        Some(index) => Err(StatsError::NotMonotonic {
+            lower_name: format!("value {index}"),
+            lower_value: values[index],
+            higher_name: format!("value {}", index + 1),
+            higher_value: values[index + 1],
+        }),
+    }
 }
 
 /// One quantile of `data`, rearranging it in place (see [`quantiles_in_place`]).

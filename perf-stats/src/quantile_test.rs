@@ -230,7 +230,9 @@ pub fn quantile_estimate(
     if quantile == 0.0 || quantile == 1.0 {
         return Err(StatsError::ExtremeQuantileInterval { quantile });
     }
-    let value = crate::quantile::quantile(sample.points, quantile, method)?;
+    // The points are sorted (checked by `SortedSample`): the quantile is read off by index.
+    let value = crate::quantile::QuantilePositions::new(sample.points.len(), &[quantile], method)
+        .values(sample.points)[0];
     let bandwidth = hall_sheather_bandwidth(sample.count, quantile);
     let low = (quantile - bandwidth).max(0.0);
     let high = (quantile + bandwidth).min(1.0);

@@ -3,7 +3,11 @@
 use std::cmp::Ordering;
 
 use crate::error::{StatsError, check_sample};
-use crate::quantile::{QuantileMethod, quantiles_of_checked};
+use crate::interval::{IntervalRanks, QuantileInterval, interval_ranks};
+use crate::quantile::{
+    QuantileMethod, QuantilePositions, check_ascending, quantiles_of_checked,
+    select_order_statistics,
+};
 
 /// Which percentiles a [`Summary`] reports and how they are computed.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,37 +155,138 @@ fn check_summary_input(data: &[f64], config: &SummaryConfig) -> Result<(), Stats
 }
 
 fn summarize_checked(data: &mut [f64], config: &SummaryConfig) -> Summary {
-    let count = data.len();
-    let (min, max) = data
+    let figures = Figures::of(data);
+    let values = quantiles_of_checked(data, &probabilities(config), config.method);
+    figures.with_percentiles(config, values)
+}
+
+/// [`summarize`] of `sorted`, a sample already sorted ascending: the summary `summarize` gives for
+/// the same slice, bit for bit, with its percentiles read off by index instead of selected from
+/// a copy. One sort then serves the summary and every other reader of the order statistics.
+///
+/// ```
+/// use perf_stats::{summarize, summarize_sorted, SummaryConfig};
+/// let config = SummaryConfig::default();
+/// let sorted = [10.0, 11.0, 12.5, 13.0, 50.0];
+/// assert_eq!(summarize_sorted(&sorted, &config)?, summarize(&sorted, &config)?);
+/// # Ok::<(), perf_stats::StatsError>(())
+/// ```
+///
+/// # Errors
+/// As [`summarize`], and [`StatsError::NotMonotonic`] when `sorted` is not ascending.
+pub fn summarize_sorted(sorted: &[f64], config: &SummaryConfig) -> Result<Summary, StatsError> {
+    check_summary_input(sorted, config)?;
+    check_ascending(sorted)?;
+    let figures = Figures::of(sorted);
+    let values =
+        QuantilePositions::new(sorted.len(), &probabilities(config), config.method).values(sorted);
+    Ok(figures.with_percentiles(config, values))
+}
+
+/// [`summarize`] and, for each probability of `intervals`, the
+/// [`quantile_confidence_interval`](crate::quantile_confidence_interval) at `confidence`, from one
+/// copy of `data` and one selection of every order statistic they need (where separately each
+/// interval would copy and select again). Each interval is what that function returns, error
+/// included (a sample too small for the level, a probability of 0 or 1).
+///
+/// ```
+/// use perf_stats::{quantile_confidence_interval, summarize, summarize_with_intervals, SummaryConfig};
+/// let data: Vec<f64> = (1..=200).map(|i| f64::from((i * 37) % 101)).collect();
+/// let config = SummaryConfig::default();
+/// let (summary, intervals) = summarize_with_intervals(&data, &config, &[0.5, 0.95], 0.95)?;
+/// assert_eq!(summary, summarize(&data, &config)?);
+/// assert_eq!(intervals[1], quantile_confidence_interval(&data, 0.95, 0.95));
+/// # Ok::<(), perf_stats::StatsError>(())
+/// ```
+///
+/// # Errors
+/// As [`summarize`].
+#[allow(clippy::type_complexity)]
+pub fn summarize_with_intervals(
+    data: &[f64],
+    config: &SummaryConfig,
+    intervals: &[f64],
+    confidence: f64,
+) -> Result<(Summary, Vec<Result<QuantileInterval, StatsError>>), StatsError> {
+    check_summary_input(data, config)?;
+    let ranks: Vec<Result<IntervalRanks, StatsError>> = intervals
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(min, max), &value| {
-            (min.min(value), max.max(value))
-        });
-    let mean = mean_of(data);
-    let stddev = (count >= 2).then(|| {
-        let squared_deviations = compensated_sum(data.iter().map(|value| (value - mean).powi(2)));
-        (squared_deviations / (count - 1) as f64).sqrt()
-    });
-    // numpy's percentile divides by 100 in the same way, so fractional percentiles match.
-    let probabilities: Vec<f64> = config
+        .map(|&quantile| interval_ranks(data.len(), quantile, confidence))
+        .collect();
+    let interval_wanted: Vec<usize> = ranks
+        .iter()
+        .flatten()
+        .flat_map(IntervalRanks::wanted)
+        .collect();
+    let figures = Figures::of(data);
+    let positions = QuantilePositions::new(data.len(), &probabilities(config), config.method);
+    let mut copy = data.to_vec();
+    select_order_statistics(&mut copy, &positions.ranks(&interval_wanted), 0);
+    let summary = figures.with_percentiles(config, positions.values(&copy));
+    let intervals = ranks
+        .into_iter()
+        .map(|ranks| ranks.map(|ranks| ranks.read(&copy)))
+        .collect();
+    Ok((summary, intervals))
+}
+
+/// numpy's percentile divides by 100 in the same way, so fractional percentiles match.
+fn probabilities(config: &SummaryConfig) -> Vec<f64> {
+    config
         .percentiles
         .iter()
         .map(|percent| percent / 100.0)
-        .collect();
-    let values = quantiles_of_checked(data, &probabilities, config.method);
-    let percentiles = config
-        .percentiles
-        .iter()
-        .zip(values)
-        .map(|(&percent, value)| PercentileValue { percent, value })
-        .collect();
-    Summary {
-        count,
-        min,
-        max,
-        mean,
-        stddev,
-        percentiles,
+        .collect()
+}
+
+/// The figures of a summary that do not depend on the order statistics, computed in the
+/// sample's own order (the sums' order decides their last bits).
+struct Figures {
+    count: usize,
+    min: f64,
+    max: f64,
+    mean: f64,
+    stddev: Option<f64>,
+}
+
+impl Figures {
+    fn of(data: &[f64]) -> Figures {
+        let count = data.len();
+        let (min, max) = data
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(min, max), &value| {
+                (min.min(value), max.max(value))
+            });
+        let mean = mean_of(data);
+        let stddev = (count >= 2).then(|| {
+            let squared_deviations =
+                compensated_sum(data.iter().map(|value| (value - mean).powi(2)));
+            (squared_deviations / (count - 1) as f64).sqrt()
+        });
+        Figures {
+            count,
+            min,
+            max,
+            mean,
+            stddev,
+        }
+    }
+
+    fn with_percentiles(self, config: &SummaryConfig, values: Vec<f64>) -> Summary {
+        let percentiles = config
+            .percentiles
+            .iter()
+            .zip(values)
+            .map(|(&percent, value)| PercentileValue { percent, value })
+            .collect();
+        Summary {
+            count: self.count,
+            min: self.min,
+            max: self.max,
+            mean: self.mean,
+            stddev: self.stddev,
+            percentiles,
+        }
     }
 }
 
@@ -232,6 +337,80 @@ pub fn check_monotonic(summary: &Summary) -> Result<(), StatsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A skewed sample with ties, from a seeded generator.
+    fn skewed(count: usize, seed: u64) -> Vec<f64> {
+        let mut rng = crate::SplitMix64::seeded(seed);
+        (0..count)
+            .map(|_| {
+                let uniform = rng.next_index_multiply_shift(1_000_000) as f64 / 1e6;
+                (5.0 + 30.0 * (-(1.0 - uniform).ln()))
+                    .mul_add(1000.0, 0.0)
+                    .round()
+                    / 1000.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_selection_gives_the_separate_summary_and_intervals_bit_for_bit() {
+        let probabilities = [0.5, 0.9, 0.95, 0.99, 0.999, 0.0, 1.0];
+        for (count, seed) in [
+            (1, 1),
+            (2, 2),
+            (10, 3),
+            (71, 4),
+            (72, 5),
+            (500, 6),
+            (20_000, 7),
+        ] {
+            let data = skewed(count, seed);
+            for method in QuantileMethod::ALL {
+                for confidence in [0.9, 0.95, 0.99] {
+                    let config = SummaryConfig {
+                        percentiles: vec![0.0, 50.0, 95.0, 99.0, 99.9, 100.0],
+                        method,
+                    };
+                    let (summary, intervals) =
+                        summarize_with_intervals(&data, &config, &probabilities, confidence)
+                            .unwrap();
+                    assert_eq!(summary, summarize(&data, &config).unwrap());
+                    for (&quantile, interval) in probabilities.iter().zip(&intervals) {
+                        let alone =
+                            crate::quantile_confidence_interval(&data, quantile, confidence);
+                        assert_eq!(interval, &alone, "n = {count}, q = {quantile}");
+                    }
+                    let sorted = crate::sorted_total(data.clone());
+                    assert_eq!(
+                        summarize_sorted(&sorted, &config).unwrap(),
+                        summarize(&sorted, &config).unwrap()
+                    );
+                    let quantiles: Vec<f64> = probabilities.to_vec();
+                    assert_eq!(
+                        crate::quantiles_sorted(&sorted, &quantiles, method).unwrap(),
+                        crate::quantiles(&data, &quantiles, method).unwrap()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sorted_readers_reject_unsorted_input() {
+        let config = SummaryConfig::default();
+        assert!(matches!(
+            summarize_sorted(&[1.0, 3.0, 2.0], &config),
+            Err(StatsError::NotMonotonic { .. })
+        ));
+        assert!(matches!(
+            crate::quantiles_sorted(&[2.0, 1.0], &[0.5], QuantileMethod::Linear),
+            Err(StatsError::NotMonotonic { .. })
+        ));
+        assert!(matches!(
+            summarize_with_intervals(&[], &config, &[0.5], 0.95),
+            Err(StatsError::EmptyInput { .. })
+        ));
+    }
 
     #[test]
     fn summarizes_small_sample() {

@@ -23,6 +23,12 @@ pub fn run_evaluate(args: &EvaluateArgs, context: Context) -> Result<u8> {
     let groups = read_groups(&args.inputs, &args.filter, args.memory_limit, context)?;
     let config = GateConfig {
         scope: scope(&args.filter),
+        // Only the formats that draw or sum the distributions need them (the --json,
+        // --markdown and --junit files do not).
+        distributions: matches!(
+            args.format,
+            ReportFormat::Openmetrics | ReportFormat::Prometheus | ReportFormat::Html
+        ),
         ..GateConfig::default()
     };
     let report =
