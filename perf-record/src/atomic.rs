@@ -21,13 +21,13 @@ pub struct WriteError {
 /// The bytes go to a temporary file in the same directory, created with mode `0644` less the
 /// process umask (reports, baselines and `latest.jsonl` are meant to be shared), or with the
 /// mode of the file it replaces when there is one (a budget file the user made private stays
-/// private); it is flushed,
-/// fsynced and renamed over `path` only when `write` succeeded, and the directory is then fsynced
-/// so the rename survives a crash. A large file goes to disk as it is written, 32 MiB at a time,
-/// so that the last fsync waits for its tail only. A failure or a kill at any point leaves the previous file (or
-/// no file) in place, never a truncated one. Missing parent directories are created. A path
-/// that is a device or a pipe (`/dev/stdout`, `/dev/null`, a FIFO) is written to directly: it
-/// cannot be replaced, and renaming over it would destroy it.
+/// private); it is flushed, fsynced and renamed over `path` only when `write` succeeded, and the
+/// directory is then fsynced so the rename survives a crash. A large file goes to disk as it is
+/// written, 32 MiB at a time, so that the last fsync waits for its tail only. A failure or a
+/// kill at any point leaves the previous file (or no file) in place, never a truncated one.
+/// Missing parent directories are created. A path that is a device or a pipe (`/dev/stdout`,
+/// `/dev/null`, a FIFO) is written to directly: it cannot be replaced, and renaming over it
+/// would destroy it.
 ///
 /// The temporary file is named `.NAME.perf-gate-PID.RANDOM.tmp`. A run killed before its rename
 /// leaves one behind; the next write of the same file removes those whose process is gone (on
