@@ -205,7 +205,7 @@ pub fn summarize_groups<'a, G: GroupData + 'a>(
 ///
 /// # Errors
 /// As [`summarize_groups`].
-pub fn summarize_owned_groups<G: GroupData>(
+pub fn summarize_owned_groups<G: GroupData + Send>(
     group_by: &str,
     latency_of: LatencyOf,
     groups: impl IntoIterator<Item = (GroupName, G)>,
@@ -219,10 +219,13 @@ pub fn summarize_owned_groups<G: GroupData>(
     })
 }
 
-/// The summaries of groups it consumes, one at a time and in order, for a writer that does not
-/// hold them all ([`crate::render::json::write_summary_stream`]); otherwise as
-/// [`summarize_owned_groups`].
-pub fn owned_group_summaries<G: GroupData>(
+/// The summaries of groups it consumes, in order, for a writer that does not hold them all
+/// ([`crate::render::json::write_summary_stream`]); otherwise as [`summarize_owned_groups`].
+///
+/// The groups are summarized [`SUMMARY_BATCH`] at a time in parallel (each worker holding one
+/// loaded group), so at most one batch of summaries is held and both cores work on a million
+/// small groups as on a few large ones.
+pub fn owned_group_summaries<G: GroupData + Send>(
     latency_of: LatencyOf,
     groups: impl IntoIterator<Item = (GroupName, G)>,
 ) -> impl Iterator<Item = Result<GroupSummary, SummaryError>> {
@@ -230,10 +233,23 @@ pub fn owned_group_summaries<G: GroupData>(
         percentiles: SUMMARY_PERCENTILES.to_vec(),
         ..SummaryConfig::default()
     };
-    groups
-        .into_iter()
-        .map(move |(name, group)| summarize_one(name, &group, latency_of, &config))
+    let mut groups = groups.into_iter();
+    std::iter::from_fn(move || {
+        let batch: Vec<(GroupName, G)> = groups.by_ref().take(SUMMARY_BATCH).collect();
+        (!batch.is_empty()).then(|| {
+            batch
+                .into_par_iter()
+                .map(|(name, group)| summarize_one(name, &group, latency_of, &config))
+                .collect::<Vec<_>>()
+        })
+    })
+    .flatten()
 }
+
+/// How many groups [`owned_group_summaries`] summarizes at once: enough to keep two workers
+/// busy on groups of two records, few enough that a batch's summaries are small (about 400
+/// bytes each).
+pub const SUMMARY_BATCH: usize = 1024;
 
 /// One group's summary under `latency_of`, its samples loaded for the time it takes.
 fn summarize_one<G: GroupData>(
@@ -631,6 +647,61 @@ mod tests {
             String::from_utf8(streamed).unwrap(),
             crate::render::json::render_summary(&empty).unwrap()
         );
+    }
+
+    #[test]
+    fn a_stream_of_several_batches_is_the_rendered_report_and_stops_at_a_late_failure() {
+        // More than two batches, with groups of different sizes, so batch edges fall anywhere.
+        let groups: Vec<(GroupName, GroupSamples)> = (0..2 * SUMMARY_BATCH + 37)
+            .map(|index| {
+                let latencies: Vec<f64> = (0..1 + index % 7).map(|k| (index + k) as f64).collect();
+                let count = latencies.len() as u64;
+                (
+                    GroupName::Session(format!("s-{index:05}")),
+                    samples(count, 0, 0, &latencies),
+                )
+            })
+            .collect();
+        let borrowed = summarize_groups(
+            "session",
+            LatencyOf::Ok,
+            groups.iter().map(|(name, group)| (name, group)),
+        )
+        .unwrap();
+        let mut streamed = Vec::new();
+        crate::render::json::write_summary_stream(
+            "session",
+            LatencyOf::Ok,
+            owned_group_summaries(LatencyOf::Ok, groups.clone()),
+            &mut streamed,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            crate::render::json::render_summary(&borrowed).unwrap()
+        );
+        // A failing group in the second batch: every group before it is written, none after.
+        let mut failing = groups;
+        let bad = SUMMARY_BATCH + 5;
+        failing[bad].1 = samples(2, 0, 0, &[1.0, f64::NAN]);
+        let mut streamed = Vec::new();
+        let error = crate::render::json::write_summary_stream(
+            "session",
+            LatencyOf::Ok,
+            owned_group_summaries(LatencyOf::Ok, failing),
+            &mut streamed,
+        )
+        .unwrap_err();
+        match error {
+            crate::render::json::SummaryStreamError::Summary(error) => {
+                assert_eq!(error.group, format!("s-{bad:05}"));
+            }
+            other @ crate::render::json::SummaryStreamError::Json(_) => panic!("{other:?}"),
+        }
+        let written = String::from_utf8(streamed).unwrap();
+        assert!(written.contains(&format!("s-{:05}", bad - 1)), "{written}");
+        assert!(!written.contains(&format!("s-{bad:05}")));
+        assert!(!written.contains(&format!("s-{:05}", bad + 1)));
     }
 
     #[test]
