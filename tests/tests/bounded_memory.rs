@@ -291,11 +291,16 @@ fn a_killed_runs_spill_directory_is_removed_by_the_next_run() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Wait for a spill file, not only the directory: the directory is made just before its
+    // first file, and a kill between the two would leave it empty.
+    let holds_a_file = |name: &String| {
+        std::fs::read_dir(temporary.join(name)).is_ok_and(|mut entries| entries.next().is_some())
+    };
     let started = Instant::now();
-    while spill_directories(&temporary).is_empty() {
+    while !spill_directories(&temporary).iter().any(holds_a_file) {
         assert!(
             started.elapsed() < Duration::from_secs(60),
-            "no spill directory appeared"
+            "no spill file appeared"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
