@@ -141,6 +141,23 @@ pub fn stdout_of(mut perf_gate: Command, arguments: &[&str], expected_code: i32)
     }
 }
 
+/// The names of the entries of `directory`, sorted (what a run left there).
+///
+/// # Panics
+///
+/// When the directory cannot be read.
+pub fn sorted_entries(directory: &Utf8Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(directory)
+        .unwrap_or_else(|error| panic!("{directory}: {error}"))
+        .map(|entry| {
+            let entry = entry.unwrap_or_else(|error| panic!("{directory}: {error}"));
+            entry.file_name().to_string_lossy().into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// `text` with every `sha256:<hex>` content hash replaced by `sha256:[hash]`.
 ///
 /// A baseline's hash covers its environment fingerprint (CPU model, core count), so it differs

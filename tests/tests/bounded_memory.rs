@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use camino::{Utf8Path, Utf8PathBuf};
-use tests::{TempTree, perf_gate};
+use tests::{TempTree, perf_gate, sorted_entries};
 
 /// Twelve files of about 100 KB (one work unit each: small files are batched only up to an
 /// eighth of the input): five groups, errors, unknown outcomes, measures on some records.
@@ -72,20 +72,11 @@ fn run(temporary: &Utf8Path, arguments: &[&str]) -> Output {
         .output()
         .unwrap();
     assert_eq!(
-        leftovers(temporary),
+        sorted_entries(temporary),
         Vec::<String>::new(),
         "{arguments:?}: the spill directory is gone"
     );
     output
-}
-
-fn leftovers(directory: &Utf8Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(directory)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// The stdout of each limit's run of `arguments` (with `{out}` replaced by a directory of
@@ -270,7 +261,7 @@ fn an_error_after_spilling_leaves_no_spill_directory() {
 
 /// The spill directories (`.samples-spill.perf-gate-*`) in `directory`.
 fn spill_directories(directory: &Utf8Path) -> Vec<String> {
-    leftovers(directory)
+    sorted_entries(directory)
         .into_iter()
         .filter(|name| name.starts_with(".samples-spill.perf-gate-"))
         .collect()

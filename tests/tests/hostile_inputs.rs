@@ -10,7 +10,7 @@ use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use tests::{TempTree, perf_gate, svc_get_lines, workspace_root};
+use tests::{TempTree, perf_gate, sorted_entries, svc_get_lines, workspace_root};
 
 fn bad_lines(count: usize) -> String {
     (0..count).map(|i| format!("{{\"bad\":{i}}}\n")).collect()
@@ -243,16 +243,6 @@ fn the_artifacts_directory_is_skipped_by_every_walk_so_no_record_counts_twice() 
     assert_eq!(records_read(artifacts.as_str()), 1030);
 }
 
-/// The entries of `directory`, sorted.
-fn entries(directory: &camino::Utf8Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(directory)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// What every artifact of a gate run says: (report.json's verdict, junit.xml's failure count
 /// attribute, report.md's headline).
 fn artifact_verdicts(artifacts: &camino::Utf8Path) -> (String, bool, bool) {
@@ -315,7 +305,7 @@ fn the_artifact_set_is_replaced_as_a_set_and_other_files_are_kept() {
         "a file the gate does not write is kept"
     );
     assert_eq!(
-        entries(&tree.path().join("out")),
+        sorted_entries(&tree.path().join("out")),
         ["perf"],
         "no staged or previous set is left beside it"
     );
@@ -338,7 +328,7 @@ fn the_artifact_set_is_replaced_as_a_set_and_other_files_are_kept() {
         std::fs::read(artifacts.join("report.json")).unwrap(),
         before
     );
-    assert_eq!(entries(&tree.path().join("out")), ["perf"]);
+    assert_eq!(sorted_entries(&tree.path().join("out")), ["perf"]);
 }
 
 #[cfg(target_os = "linux")]
@@ -382,7 +372,7 @@ fn a_gate_killed_mid_run_leaves_the_previous_set_and_the_next_run_cleans_up() {
     // Wait until the staged set exists and the command runs, then kill the gate.
     let out = tree.path().join("out");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while entries(&out).len() < 2 || sleeping_commands("30.0123") == 0 {
+    while sorted_entries(&out).len() < 2 || sleeping_commands("30.0123") == 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "no staged set appeared"
@@ -405,7 +395,7 @@ fn a_gate_killed_mid_run_leaves_the_previous_set_and_the_next_run_cleans_up() {
         before,
         "the killed run changed nothing visible"
     );
-    let left = entries(&out);
+    let left = sorted_entries(&out);
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(
         left[0].starts_with(".perf.perf-gate-") && left[0].ends_with(".tmp"),
@@ -413,7 +403,7 @@ fn a_gate_killed_mid_run_leaves_the_previous_set_and_the_next_run_cleans_up() {
     );
     stderr_of(&quick, 0);
     assert_eq!(
-        entries(&out),
+        sorted_entries(&out),
         ["perf"],
         "the next run removed the stale set"
     );
@@ -460,7 +450,7 @@ fn concurrent_gates_leave_one_runs_set_whole() {
             (junit_fails, markdown_fails),
             "round {round}: the files disagree"
         );
-        assert_eq!(entries(&tree.path().join("out")), ["perf"]);
+        assert_eq!(sorted_entries(&tree.path().join("out")), ["perf"]);
     }
 }
 
@@ -492,12 +482,12 @@ fn gate_write_latest_spills_beyond_its_memory_limit_into_the_same_bytes_as_colle
         std::fs::read(artifacts.join("latest.jsonl")).unwrap(),
         std::fs::read(&collected).unwrap()
     );
-    let left = entries(&artifacts);
+    let left = sorted_entries(&artifacts);
     assert!(
         left.iter().all(|name| !name.starts_with('.')),
         "the spilled runs are gone: {left:?}"
     );
-    assert_eq!(entries(&tree.path().join("out")), ["perf"]);
+    assert_eq!(sorted_entries(&tree.path().join("out")), ["perf"]);
 }
 
 /// The peak RSS (KiB) of `baseline compare --baseline BASELINE -` once it has loaded the
