@@ -475,12 +475,8 @@ fn judge_scoped<G: GroupData>(
     let settings = ReportSettings::of_budgets(budgets, config.confidence_level);
     let report = Report::new_with_history(settings, evaluation, comparison, history);
     if config.distributions {
-        let computed = views
-            .into_iter()
-            .filter_map(|(key, view)| Some((key, view.distribution.into_inner()?)))
-            .collect();
         report
-            .with_computed_distributions(groups, baseline, computed)
+            .with_computed_distributions(groups, baseline, computed_distributions(views))
             .map_err(GateError::Distribution)
     } else {
         Ok(report)
@@ -577,6 +573,17 @@ impl<G: GroupData> GroupData for Sorted<'_, G> {
     }
 }
 
+/// The distributions the views computed while they were loaded, for
+/// [`Report::with_computed_distributions`] (which computes the others).
+fn computed_distributions<G>(
+    views: BTreeMap<GroupKey, Sorted<'_, G>>,
+) -> perf_report::distribution::ComputedLatencies {
+    views
+        .into_iter()
+        .filter_map(|(key, view)| Some((key, view.distribution.into_inner()?)))
+        .collect()
+}
+
 impl<G> Sorted<'_, G> {
     fn note_distribution(&self, latencies_ms: &[f64]) {
         if let Some(method) = self.distributions {
@@ -656,9 +663,11 @@ pub fn compare_only<G: GroupData>(
         default_min_samples: compare.min_samples,
         latency_of: Default::default(),
     };
-    let comparison = compare_with(baseline, &sorted_views(groups, None), &compare)?;
+    // The distributions come from the samples the comparison loads and sorts, as in the gate.
+    let views = sorted_views(groups, Some(method));
+    let comparison = compare_with(baseline, &views, &compare)?;
     Report::new(report_settings, Evaluation::default(), Some(comparison))
-        .with_distributions(groups, Some(baseline))
+        .with_computed_distributions(groups, Some(baseline), computed_distributions(views))
         .map_err(GateError::Distribution)
 }
 
