@@ -65,7 +65,7 @@ impl Default for ScanConfig {
 }
 
 /// Size of one read; also the buffer each worker reuses for every chunk it reads.
-const BLOCK_BYTES: usize = 1024 * 1024;
+const BLOCK_BYTES: usize = 128 * 1024;
 
 /// What happened to the lines of one file, or of all files. The fields always add up:
 /// `lines == accepted + filtered_out + rejected + blank`.
