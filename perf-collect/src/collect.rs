@@ -129,6 +129,10 @@ pub struct SpillArea {
     /// Rows are written to runs while more than this many are held.
     spill_above: usize,
     run_rows: usize,
+    /// A sink spills whatever it holds once this many rows are held in all: the most the sort
+    /// keys can number ([`SortKey::POSITIONS`], less one row for each thread that may be
+    /// between its row and its check), whatever the memory limit.
+    positions: usize,
     held: AtomicUsize,
     directory: SpillDirectory,
 }
@@ -137,9 +141,17 @@ impl SpillArea {
     /// The area [`CollectingSink::spilling`] sinks share, for a scan of one's own
     /// ([`collect_with`] makes one for its scan).
     pub fn new(config: &SortConfig) -> SpillArea {
+        SpillArea::with_positions(config, SortKey::POSITIONS - THREAD_SLACK)
+    }
+
+    /// An area whose sinks hold at most `positions` rows in all (fewer than
+    /// [`SortKey::POSITIONS`]; tests make it small to see the runs it cuts).
+    fn with_positions(config: &SortConfig, positions: u64) -> SpillArea {
+        let positions = positions.clamp(1, SortKey::POSITIONS - THREAD_SLACK);
+        let positions = usize::try_from(positions).unwrap_or(usize::MAX);
         let limit_rows = usize::try_from(config.memory_limit / BYTES_PER_ROW)
             .unwrap_or(usize::MAX)
-            .max(1);
+            .clamp(1, positions);
         let threads = rayon::current_num_threads();
         // Beyond the threshold, each reading thread's sink spills a run when it holds this many
         // rows, and a finished unit spills its rows: so the rows held stay within the limit,
@@ -148,6 +160,7 @@ impl SpillArea {
         SpillArea {
             spill_above: limit_rows.saturating_sub(threads * run_rows),
             run_rows,
+            positions,
             held: AtomicUsize::new(0),
             directory: SpillDirectory::new(config.temp_dir.as_deref(), "collect-spill"),
         }
@@ -175,7 +188,47 @@ impl Collection {
     }
 }
 
-fn sorted(tables: Vec<CollectingSink>, report: ScanReport) -> Collection {
+/// Rows a spill area's count may run ahead of the rows it caps: one for each thread between
+/// adding its row and spilling (65,536 threads).
+const THREAD_SLACK: u64 = 1 << 16;
+
+/// Spills the largest tables until the rows left in memory fit in the sort keys' positions (the
+/// spill area's, or [`SortKey::POSITIONS`] for sinks made without one, which then get one).
+/// Sinks of one spill area never hold more while they read, so this only spills when sinks were
+/// made without an area or the threads raced past its count; either way, no position is ever
+/// cut short. `false` when the rows still do not fit: a run could not be written (the table
+/// keeps its rows and its error, and the collection cannot be written).
+fn fit_in_positions(tables: &mut [CollectingSink]) -> bool {
+    let area = tables.iter().find_map(|table| table.spill.clone());
+    let capacity = area
+        .as_ref()
+        .map_or(SortKey::POSITIONS, |area| area.positions as u64);
+    let mut held: u64 = tables.iter().map(|table| table.rows.len() as u64).sum();
+    if held <= capacity {
+        return true;
+    }
+    let area = area.unwrap_or_else(|| Arc::new(SpillArea::new(&SortConfig::default())));
+    let mut largest: Vec<usize> = (0..tables.len()).collect();
+    largest.sort_by_key(|&index| std::cmp::Reverse(tables[index].rows.len()));
+    for index in largest {
+        if held <= capacity {
+            break;
+        }
+        let table = &mut tables[index];
+        held -= table.rows.len() as u64;
+        if table.spill.is_none() {
+            // Its rows were never counted in the area's count, which the spill takes them from.
+            area.held.fetch_add(table.rows.len(), Ordering::Relaxed);
+            table.spill = Some(Arc::clone(&area));
+        }
+        table.spill_rows();
+        held += table.rows.len() as u64;
+    }
+    held <= capacity
+}
+
+fn sorted(mut tables: Vec<CollectingSink>, report: ScanReport) -> Collection {
+    let fits = fit_in_positions(&mut tables);
     let spill = tables
         .iter()
         .find(|table| !table.runs.is_empty() || table.spill_error.is_some())
@@ -187,7 +240,9 @@ fn sorted(tables: Vec<CollectingSink>, report: ScanReport) -> Collection {
         entries += table.rows.len() as u64;
     }
     let mut order = Vec::with_capacity(usize::try_from(entries).unwrap_or(0));
-    for (table, &start) in tables.iter().zip(&starts) {
+    // Rows that do not fit are kept only beside a spill error, which `write_jsonl` reports
+    // instead of writing anything: they get no keys.
+    for (table, &start) in tables.iter().zip(&starts).filter(|_| fits) {
         order.extend(
             (start..)
                 .zip(&table.rows)
@@ -220,7 +275,16 @@ struct SortKey(u128);
 impl SortKey {
     const POSITION_BITS: u32 = 33;
 
+    /// How many positions a key can tell apart: the records held in memory at once never
+    /// number more (a spill area's sinks spill before, [`fit_in_positions`] spills what is left
+    /// over), so that equal timestamps always keep source order.
+    const POSITIONS: u64 = 1 << Self::POSITION_BITS;
+
     fn new(ts: Timestamp, position: u64) -> SortKey {
+        debug_assert!(
+            position < Self::POSITIONS,
+            "position {position} out of range"
+        );
         let seconds = (ts.as_second() as u64) ^ (1 << 63);
         // -999,999,999..=999,999,999 offset to 1..2 * 10^9 - 1, below 2^31.
         let nanoseconds = (i64::from(ts.subsec_nanosecond()) + 1_000_000_000) as u64;
@@ -459,7 +523,7 @@ pub struct CollectingSink {
     last_ts: Option<Timestamp>,
     spill: Option<Arc<SpillArea>>,
     /// Rows already written to runs: the row index of `rows[0]` within this sink.
-    spilled_rows: u32,
+    spilled_rows: u64,
     runs: Vec<std::path::PathBuf>,
     spill_error: Option<Arc<io::Error>>,
     /// The measures of the rows held in memory that have any, by index into `rows`
@@ -500,30 +564,31 @@ impl CollectingSink {
         }
         let count = self.rows.len();
         area.held.fetch_sub(count, Ordering::Relaxed);
-        self.spilled_rows = self.spilled_rows.saturating_add(count as u32);
+        self.spilled_rows += count as u64;
         self.rows.clear();
         self.measures.clear();
     }
 
     fn write_run(&self, area: &SpillArea) -> io::Result<std::path::PathBuf> {
-        let mut order: Vec<(Timestamp, u32)> = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(index, row)| (row.ts, index as u32))
+        // By (ts, row): the rows held are fewer than the keys' positions (see `SpillArea`).
+        let mut order: Vec<SortKey> = (0u64..)
+            .zip(&self.rows)
+            .map(|(index, row)| SortKey::new(row.ts, index))
             .collect();
         order.sort_unstable();
         let path = area.next_run_path()?;
         let mut out = io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(&path)?);
         let mut line = String::with_capacity(256);
-        for (ts, index) in order {
+        for key in order {
+            let index = key.position();
+            let (seconds, nanoseconds) = key.seconds_and_nanoseconds();
             let mut record = self.record(index as usize);
             record.outcome = record.outcome.normalized();
             line.clear();
             push_record(&mut line, &record)?;
             let length = u32::try_from(line.len()).map_err(io::Error::other)?;
-            out.write_all(&ts.as_second().to_le_bytes())?;
-            out.write_all(&ts.subsec_nanosecond().to_le_bytes())?;
+            out.write_all(&seconds.to_le_bytes())?;
+            out.write_all(&nanoseconds.to_le_bytes())?;
             out.write_all(&(self.spilled_rows + index).to_le_bytes())?;
             out.write_all(&length.to_le_bytes())?;
             out.write_all(line.as_bytes())?;
@@ -595,7 +660,9 @@ impl RecordSink for CollectingSink {
         self.last_ts = Some(self.last_ts.map_or(record.ts, |last| last.max(record.ts)));
         if let Some(area) = &self.spill {
             let held = area.held.fetch_add(1, Ordering::Relaxed) + 1;
-            if self.rows.len() >= area.run_rows && held > area.spill_above {
+            if (self.rows.len() >= area.run_rows && held > area.spill_above)
+                || held >= area.positions
+            {
                 self.spill_rows();
             }
         }
@@ -623,8 +690,8 @@ fn merge_runs(collection: &Collection, out: &mut dyn io::Write) -> io::Result<()
         line: Vec<u8>,
     }
     /// The next entry of a run, or `None` at its end.
-    fn next_key(run: &mut RunReader) -> io::Result<Option<(i64, i32, u32)>> {
-        let mut header = [0u8; 20];
+    fn next_key(run: &mut RunReader) -> io::Result<Option<(i64, i32, u64)>> {
+        let mut header = [0u8; HEADER];
         match run.input.read_exact(&mut header[..1]) {
             Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
             other => other?,
@@ -632,15 +699,18 @@ fn merge_runs(collection: &Collection, out: &mut dyn io::Write) -> io::Result<()
         run.input.read_exact(&mut header[1..])?;
         let seconds = i64::from_le_bytes(bytes_at(&header, 0));
         let nanoseconds = i32::from_le_bytes(bytes_at(&header, 8));
-        let row = u32::from_le_bytes(bytes_at(&header, 12));
-        let length = u32::from_le_bytes(bytes_at(&header, 16));
+        let row = u64::from_le_bytes(bytes_at(&header, 12));
+        let length = u32::from_le_bytes(bytes_at(&header, 20));
         run.line.resize(length as usize, 0);
         run.input.read_exact(&mut run.line)?;
         Ok(Some((seconds, nanoseconds, row)))
     }
 
     /// `N` bytes of `header` from `start` (the fixed layout of a run entry).
-    fn bytes_at<const N: usize>(header: &[u8; 20], start: usize) -> [u8; N] {
+    /// A run entry's header: seconds (8 bytes), nanoseconds (4), row within its sink (8),
+    /// the line's length (4).
+    const HEADER: usize = 24;
+    fn bytes_at<const N: usize>(header: &[u8; HEADER], start: usize) -> [u8; N] {
         let mut bytes = [0u8; N];
         bytes.copy_from_slice(&header[start..start + N]);
         bytes
@@ -675,7 +745,7 @@ fn merge_runs(collection: &Collection, out: &mut dyn io::Write) -> io::Result<()
         (
             key.seconds_and_nanoseconds(),
             table as u32,
-            spilled + row as u32,
+            spilled + row as u64,
             memory_source,
         )
     };
@@ -763,6 +833,116 @@ mod tests {
             })
             .collect();
         assert_eq!(decoded, expected);
+    }
+
+    /// Records whose timestamps tie often (five distinct values), each told apart by its `ms`.
+    fn tying_records(count: usize) -> Vec<Record<'static>> {
+        (0..count)
+            .map(|index| Record {
+                ts: Timestamp::new(1_760_000_000 + (index * 7 % 5) as i64, 0).unwrap(),
+                session_id: "s".into(),
+                tool: "t".into(),
+                step: "x".into(),
+                ms: index as f64,
+                outcome: Outcome::Success,
+                measures: Measures::new(),
+            })
+            .collect()
+    }
+
+    fn written(collection: &Collection, dir: &std::path::Path, name: &str) -> String {
+        let path = Utf8PathBuf::from_path_buf(dir.join(name)).unwrap();
+        collection.write_jsonl(&path).unwrap();
+        std::fs::read_to_string(&path).unwrap()
+    }
+
+    /// The in-memory collection of `tables` (their records dealt out as given), written.
+    fn in_memory(tables: &[&[Record<'_>]], dir: &std::path::Path) -> String {
+        let sinks = tables
+            .iter()
+            .map(|records| {
+                let mut sink = CollectingSink::default();
+                records.iter().for_each(|record| sink.accept(record));
+                sink
+            })
+            .collect();
+        let collection = sorted(sinks, ScanReport::default());
+        assert!(collection.spill.is_none());
+        written(&collection, dir, "memory.jsonl")
+    }
+
+    /// However large the memory limit, the sinks of an area never hold more rows than the sort
+    /// keys have positions: past them a run is cut (a tiny capacity stands in for 2^33 here),
+    /// and ties keep source order across the run boundaries.
+    #[test]
+    fn sinks_spill_a_run_before_the_sort_keys_run_out_of_positions() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = SortConfig {
+            memory_limit: 1 << 40,
+            temp_dir: Some(Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap()),
+        };
+        let area = Arc::new(SpillArea::with_positions(&config, 10));
+        let records = tying_records(45);
+        let (first, second) = records.split_at(30);
+        let mut sinks = [
+            CollectingSink::spilling(&area),
+            CollectingSink::spilling(&area),
+        ];
+        for (sink, records) in sinks.iter_mut().zip([first, second]) {
+            for record in records {
+                sink.accept(record);
+                assert!(area.held.load(Ordering::Relaxed) <= 10);
+            }
+            sink.finish();
+        }
+        let runs: Vec<usize> = sinks.iter().map(|sink| sink.runs.len()).collect();
+        let held: usize = sinks.iter().map(|sink| sink.rows.len()).sum();
+        assert!(runs[0] >= 3, "30 rows in runs of at most 10: {runs:?}");
+        assert!(held <= 10, "{held} rows held");
+        let collection = sorted(sinks.into(), ScanReport::default());
+        assert!(collection.spill.is_some());
+        assert_eq!(
+            written(&collection, dir.path(), "spilled.jsonl"),
+            in_memory(&[first, second], dir.path())
+        );
+    }
+
+    /// Sinks that hold more rows than the positions at the end of a scan (made without a spill
+    /// area, or past its count) are spilled, largest first, before any key is made.
+    #[test]
+    fn rows_beyond_the_positions_are_spilled_before_the_sort() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = SortConfig {
+            memory_limit: 1 << 40,
+            temp_dir: Some(Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).unwrap()),
+        };
+        let area = Arc::new(SpillArea::with_positions(&config, 10));
+        let records = tying_records(24);
+        let parts: Vec<&[Record<'_>]> = vec![&records[..5], &records[5..12], &records[12..]];
+        let sinks: Vec<CollectingSink> = parts
+            .iter()
+            .map(|records| {
+                let mut sink = CollectingSink::default();
+                records.iter().for_each(|record| sink.accept(record));
+                // As if it had raced past the area's count.
+                area.held.fetch_add(sink.rows.len(), Ordering::Relaxed);
+                sink.spill = Some(Arc::clone(&area));
+                sink
+            })
+            .collect();
+        let collection = sorted(sinks, ScanReport::default());
+        let spilled: Vec<bool> = collection
+            .tables
+            .iter()
+            .map(|table| !table.runs.is_empty())
+            .collect();
+        // 24 rows: the 12 and then the 7 go to runs, the 5 fit.
+        assert_eq!(spilled, [false, true, true]);
+        assert_eq!(collection.order.len(), 5);
+        assert_eq!(
+            written(&collection, dir.path(), "spilled.jsonl"),
+            in_memory(&parts, dir.path())
+        );
     }
 
     #[test]
