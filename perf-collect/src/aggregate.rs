@@ -264,9 +264,19 @@ fn merge_in_memory<G: From<GroupSamples> + Send>(tables: Vec<GroupingSink>) -> V
     let dealt: Vec<Vec<Shard>> = tables
         .into_par_iter()
         .map(|table| {
-            let mut shards: Vec<Shard> = (0..shard_count).map(|_| Vec::new()).collect();
-            for (name, samples) in table.groups {
-                shards[shard_of(&name, shard_count)].push((name, samples));
+            // Each shard's exact size first: no vector grows (and is copied) while dealing.
+            let targets: Vec<usize> = table
+                .groups
+                .iter()
+                .map(|(name, _)| shard_of(name, shard_count))
+                .collect();
+            let mut sizes = vec![0_usize; shard_count];
+            for &target in &targets {
+                sizes[target] += 1;
+            }
+            let mut shards: Vec<Shard> = sizes.into_iter().map(Vec::with_capacity).collect();
+            for ((name, samples), target) in table.groups.into_iter().zip(targets) {
+                shards[target].push((name, samples));
             }
             shards
         })
@@ -650,6 +660,9 @@ impl RecordSink for GroupingSink {
     }
 
     fn finish(&mut self) {
+        // No record comes after this: the lookup's table goes before the merge (about 10 bytes
+        // a group of the unit).
+        self.index = HashTable::new();
         let Some(area) = self.area.clone() else {
             return;
         };
