@@ -242,7 +242,7 @@ pub fn merge_groups(mut tables: Vec<GroupingSink>) -> BTreeMap<GroupName, Stored
         .into_iter()
         .map(|(name, parts)| (name, StoredGroup::from_parts(parts)))
         .collect();
-    merged.par_sort_unstable_by(|left, right| left.0.cmp(&right.0));
+    sort_by_name(&mut merged);
     merged.into_iter().collect()
 }
 
@@ -264,9 +264,19 @@ fn merge_in_memory<G: From<GroupSamples> + Send>(tables: Vec<GroupingSink>) -> V
     let dealt: Vec<Vec<Shard>> = tables
         .into_par_iter()
         .map(|table| {
-            let mut shards: Vec<Shard> = (0..shard_count).map(|_| Vec::new()).collect();
-            for (name, samples) in table.groups {
-                shards[shard_of(&name, shard_count)].push((name, samples));
+            // Each shard's exact size first: no vector grows (and is copied) while dealing.
+            let targets: Vec<usize> = table
+                .groups
+                .iter()
+                .map(|(name, _)| shard_of(name, shard_count))
+                .collect();
+            let mut sizes = vec![0_usize; shard_count];
+            for &target in &targets {
+                sizes[target] += 1;
+            }
+            let mut shards: Vec<Shard> = sizes.into_iter().map(Vec::with_capacity).collect();
+            for ((name, samples), target) in table.groups.into_iter().zip(targets) {
+                shards[target].push((name, samples));
             }
             shards
         })
@@ -279,16 +289,95 @@ fn merge_in_memory<G: From<GroupSamples> + Send>(tables: Vec<GroupingSink>) -> V
             shard.push(part);
         }
     }
-    let mut merged: Vec<(GroupName, G)> = shards
+    let merged: Vec<Vec<(GroupName, G)>> = shards
         .into_par_iter()
-        .flat_map_iter(|shard| {
+        .map(|shard| {
             merge_shard(shard)
                 .into_iter()
                 .map(|(name, samples)| (name, G::from(samples)))
+                .collect()
         })
         .collect();
-    merged.par_sort_unstable_by(|left, right| left.0.cmp(&right.0));
-    merged
+    // One vector of exactly the groups, each shard's freed once moved (never two vectors of a
+    // million groups at once), then put in name order without moving any group more than once.
+    let mut flat = Vec::with_capacity(merged.iter().map(Vec::len).sum());
+    for shard in merged {
+        flat.extend(shard);
+    }
+    sort_by_name(&mut flat);
+    flat
+}
+
+/// Puts `groups` in name order (`GroupName`'s `Ord`): the sort moves small keys (the name's
+/// strings and a position), not the groups, which then move once each, to where they belong.
+fn sort_by_name<G: Send>(groups: &mut [(GroupName, G)]) {
+    let mut order: Vec<(NameKey<'_>, usize)> = groups
+        .iter()
+        .enumerate()
+        .map(|(position, (name, _))| (NameKey::of(name), position))
+        .collect();
+    // Unstable is exact here: every name is once in the merge, so no two keys are equal.
+    order.par_sort_unstable_by(|left, right| left.0.cmp(&right.0));
+    let mut order: Vec<usize> = order.into_iter().map(|(_, position)| position).collect();
+    apply_order(groups, &mut order);
+}
+
+/// A group name as its `Ord` compares it, in the same order: the kind (the variants'
+/// declaration order), then tool and step, or the one name; each string led by its first bytes
+/// as a big-endian number (zero-padded), which orders as the string does or ties, so that most
+/// comparisons of a million names are two integer compares instead of two `memcmp` calls.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct NameKey<'a> {
+    kind: u8,
+    first_prefix: u64,
+    first: &'a [u8],
+    second_prefix: u128,
+    second: &'a [u8],
+}
+
+impl<'a> NameKey<'a> {
+    fn of(name: &'a GroupName) -> NameKey<'a> {
+        let kind = match name {
+            GroupName::ToolStep(_) => 0,
+            GroupName::Tool(_) => 1,
+            GroupName::Session(_) => 2,
+        };
+        let (first, second) = name_parts(name);
+        let (first, second) = (first.as_bytes(), second.as_bytes());
+        NameKey {
+            kind,
+            first_prefix: u64::from_be_bytes(padded_prefix(first)),
+            first,
+            second_prefix: u128::from_be_bytes(padded_prefix(second)),
+            second,
+        }
+    }
+}
+
+/// The first `N` bytes of `bytes`, zeros after its end.
+fn padded_prefix<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut prefix = [0; N];
+    let length = bytes.len().min(N);
+    prefix[..length].copy_from_slice(&bytes[..length]);
+    prefix
+}
+
+/// Rearranges `items` so that position `k` holds what was at `order[k]` (`order` a permutation
+/// of the positions, used up as it is applied), by following each cycle of the permutation:
+/// every item is moved at most once by a swap.
+fn apply_order<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..items.len() {
+        let mut current = start;
+        loop {
+            let next = order[current];
+            order[current] = current;
+            if next == start || next == current {
+                break;
+            }
+            items.swap(current, next);
+            current = next;
+        }
+    }
 }
 
 /// Below this many (unit, group) entries the merge runs on one thread: 24 groups in 32 chunks
@@ -309,9 +398,11 @@ fn shard_of(name: &GroupName, shard_count: usize) -> usize {
 /// Merges one shard's parts (one per unit, in source order) into one entry per group.
 fn merge_shard(parts: Vec<Shard>) -> Vec<(GroupName, GroupSamples)> {
     // First pass: a slot per distinct name and its exact sample count.
-    let mut slots: HashMap<&GroupName, usize, FxBuildHasher> = HashMap::default();
-    let mut sizes: Vec<usize> = Vec::new();
-    let mut order: Vec<usize> = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    let entries = parts.iter().map(Vec::len).sum();
+    let mut slots: HashMap<&GroupName, usize, FxBuildHasher> =
+        HashMap::with_capacity_and_hasher(entries, FxBuildHasher);
+    let mut sizes: Vec<usize> = Vec::with_capacity(entries);
+    let mut order: Vec<usize> = Vec::with_capacity(entries);
     for (name, samples) in parts.iter().flatten() {
         let slot = *slots.entry(name).or_insert_with(|| {
             sizes.push(0);
@@ -569,6 +660,9 @@ impl RecordSink for GroupingSink {
     }
 
     fn finish(&mut self) {
+        // No record comes after this: the lookup's table goes before the merge (about 10 bytes
+        // a group of the unit).
+        self.index = HashTable::new();
         let Some(area) = self.area.clone() else {
             return;
         };
@@ -600,6 +694,7 @@ impl RecordSink for GroupingSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use perf_record::GroupKey;
     use perf_record::{GroupData as _, Outcome};
 
     /// The merge as it was written before it was sharded: the reference.
@@ -866,6 +961,86 @@ mod tests {
             }
             assert!(!same_bytes(left, &text[..length + 1]));
         }
+    }
+
+    #[test]
+    fn apply_order_puts_every_item_where_the_order_says() {
+        let mut state = 0x9e37_79b9_u64;
+        for length in [0, 1, 2, 3, 7, 64, 1_000] {
+            // A shuffled permutation (Fisher-Yates on a fixed generator): cycles of every length.
+            let mut order: Vec<usize> = (0..length).collect();
+            for index in (1..length).rev() {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                order.swap(index, (state >> 33) as usize % (index + 1));
+            }
+            let items: Vec<String> = (0..length).map(|index| format!("item-{index}")).collect();
+            let expected: Vec<String> = order.iter().map(|&from| items[from].clone()).collect();
+            let mut arranged = items;
+            apply_order(&mut arranged, &mut order.clone());
+            assert_eq!(arranged, expected, "{length}");
+        }
+    }
+
+    #[test]
+    fn names_sort_as_their_ord_sorts_them() {
+        // Prefix ties (a zero byte against the end of a string, 8- and 16-byte prefixes that
+        // agree), strings beyond the prefixes, non-ASCII bytes and the three kinds of names.
+        let strings = [
+            "",
+            "a",
+            "a\0",
+            "a\0\0",
+            "b",
+            "builder",
+            "builder\0",
+            "builderX",
+            "package-",
+            "package-764678",
+            "package-764678\0",
+            "package-7646789",
+            "package-76467890",
+            "package-764678900",
+            "package-764678901",
+            "package-76467890\u{ff}",
+            "\u{e9}t\u{e9}",
+            "\u{ff}",
+            "z\u{10ffff}",
+        ];
+        let mut names: Vec<GroupName> = Vec::new();
+        for first in strings {
+            names.push(GroupName::Tool(first.to_owned()));
+            names.push(GroupName::Session(first.to_owned()));
+            for second in strings {
+                names.push(GroupName::ToolStep(GroupKey::new(first, second)));
+            }
+        }
+        let mut expected = names.clone();
+        expected.sort();
+        // Reversed and interleaved, so that the sort has work to do.
+        names.reverse();
+        let (even, odd): (Vec<_>, Vec<_>) = names
+            .into_iter()
+            .enumerate()
+            .partition(|(index, _)| index % 2 == 0);
+        let mut groups: Vec<(GroupName, String)> = odd
+            .into_iter()
+            .chain(even)
+            .map(|(_, name)| {
+                let payload = format!("{name:?}");
+                (name, payload)
+            })
+            .collect();
+        sort_by_name(&mut groups);
+        let sorted: Vec<GroupName> = groups.iter().map(|(name, _)| name.clone()).collect();
+        assert_eq!(sorted, expected);
+        // Each name kept its own payload.
+        assert!(
+            groups
+                .iter()
+                .all(|(name, payload)| format!("{name:?}") == *payload)
+        );
     }
 
     #[test]

@@ -705,6 +705,43 @@ mod tests {
     }
 
     #[test]
+    fn streamed_names_with_new_lines_and_quotes_are_the_rendered_ones() {
+        // A new line inside a name is escaped, so the streamed writer's re-indentation (after
+        // every raw new line) never touches a string; measures nest one level deeper.
+        let groups: Vec<(GroupName, GroupSamples)> = (0..130)
+            .map(|index| {
+                let latencies: Vec<f64> = (0..=index % 3).map(|k| (index * 3 + k) as f64).collect();
+                let count = latencies.len() as u64;
+                (
+                    GroupName::ToolStep(GroupKey::new(
+                        format!("t\n{index:03}\"\u{2028}"),
+                        format!("s\r\n\t{index}\\"),
+                    )),
+                    samples(count, 0, 0, &latencies)
+                        .with_ok_measure("peak_rss_mb", vec![index as f64; count as usize]),
+                )
+            })
+            .collect();
+        let borrowed = summarize_groups(
+            "tool,step",
+            LatencyOf::Ok,
+            groups.iter().map(|(name, group)| (name, group)),
+        )
+        .unwrap();
+        let mut streamed = Vec::new();
+        crate::render::json::write_summary_stream(
+            "tool,step",
+            LatencyOf::Ok,
+            owned_group_summaries(LatencyOf::Ok, groups),
+            &mut streamed,
+        )
+        .unwrap();
+        let rendered = crate::render::json::render_summary(&borrowed).unwrap();
+        assert!(rendered.contains("\\n"), "{rendered}");
+        assert_eq!(String::from_utf8(streamed).unwrap(), rendered);
+    }
+
+    #[test]
     fn a_streamed_summary_stops_at_the_first_group_that_fails_and_names_it() {
         let mut groups = mixed_groups();
         groups.insert(

@@ -4,13 +4,13 @@
 //! crate README; [`REPORT_SCHEMA_VERSION`](crate::REPORT_SCHEMA_VERSION) changes on any
 //! incompatible change.
 
-use std::cell::RefCell;
-
 use perf_record::LatencyOf;
-use serde::ser::{Error as _, SerializeSeq as _, SerializeStruct as _};
+use rayon::prelude::*;
 
 use crate::report::Report;
-use crate::summary::{GroupSummary, SUMMARY_SCHEMA_VERSION, SummaryError, SummaryReport};
+use crate::summary::{
+    GroupSummary, SUMMARY_BATCH, SUMMARY_SCHEMA_VERSION, SummaryError, SummaryReport,
+};
 
 /// Why a JSON report could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -95,8 +95,10 @@ pub enum SummaryStreamError {
 /// Writes the bytes [`write_summary`] writes for the [`SummaryReport`] of these summaries
 /// (`group_by`, `latency_of`, the groups in order), taking each summary as it is made: neither
 /// the summaries nor the text are held (see
-/// [`owned_group_summaries`](crate::summary::owned_group_summaries)). `out` should be buffered;
-/// it is not flushed.
+/// [`owned_group_summaries`](crate::summary::owned_group_summaries)), only one batch of
+/// [`SUMMARY_BATCH`] summaries and its text, formatted in parallel (one buffer per
+/// [`FORMAT_CHUNK`] summaries) and written in order. `out` should be buffered; it is not
+/// flushed.
 ///
 /// # Errors
 /// The first summary that failed ([`SummaryStreamError::Summary`]; the groups before it are
@@ -104,76 +106,110 @@ pub enum SummaryStreamError {
 pub fn write_summary_stream(
     group_by: &str,
     latency_of: LatencyOf,
-    summaries: impl Iterator<Item = Result<GroupSummary, SummaryError>>,
+    mut summaries: impl Iterator<Item = Result<GroupSummary, SummaryError>>,
     mut out: impl std::io::Write,
 ) -> Result<(), SummaryStreamError> {
-    let failure = RefCell::new(None);
-    let report = StreamedSummary {
-        group_by,
-        latency_of,
-        groups: StreamedGroups {
-            summaries: RefCell::new(Some(summaries)),
-            failure: &failure,
-        },
+    let written = |result: std::io::Result<()>| {
+        result.map_err(|error| {
+            SummaryStreamError::Json(JsonReportError::Write(serde_json::Error::io(error)))
+        })
     };
-    let written = serde_json::to_writer_pretty(&mut out, &report);
-    if let Some(error) = failure.into_inner() {
-        return Err(SummaryStreamError::Summary(error));
-    }
-    written
-        .map_err(JsonReportError::Write)
-        .map_err(SummaryStreamError::Json)?;
-    out.write_all(b"\n").map_err(|error| {
-        SummaryStreamError::Json(JsonReportError::Write(serde_json::Error::io(error)))
-    })
-}
-
-/// A [`SummaryReport`] whose groups are made while they are written: the same keys in the same
-/// order (the test `a_streamed_summary_is_the_rendered_one` holds the two together).
-struct StreamedSummary<'a, I> {
-    group_by: &'a str,
-    latency_of: LatencyOf,
-    groups: StreamedGroups<'a, I>,
-}
-
-struct StreamedGroups<'a, I> {
-    summaries: RefCell<Option<I>>,
-    failure: &'a RefCell<Option<SummaryError>>,
-}
-
-impl<I> serde::Serialize for StreamedSummary<'_, I>
-where
-    I: Iterator<Item = Result<GroupSummary, SummaryError>>,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut report = serializer.serialize_struct("SummaryReport", 4)?;
-        report.serialize_field("schema_version", &SUMMARY_SCHEMA_VERSION)?;
-        report.serialize_field("group_by", self.group_by)?;
-        report.serialize_field("latency_of", &self.latency_of)?;
-        report.serialize_field("groups", &self.groups)?;
-        report.end()
-    }
-}
-
-impl<I> serde::Serialize for StreamedGroups<'_, I>
-where
-    I: Iterator<Item = Result<GroupSummary, SummaryError>>,
-{
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let summaries =
-            self.summaries.borrow_mut().take().ok_or_else(|| {
-                S::Error::custom("the groups of a streamed summary are written once")
-            })?;
-        let mut groups = serializer.serialize_seq(None)?;
-        for summary in summaries {
+    let formatted = |result: Result<(), serde_json::Error>| {
+        result.map_err(|error| SummaryStreamError::Json(JsonReportError::Write(error)))
+    };
+    // The keys of `SummaryReport` in its order, as serde_json's pretty printer writes them (the
+    // values by serde_json itself; the tests hold the bytes to `write_summary`'s).
+    let mut head = b"{\n  \"schema_version\": ".to_vec();
+    formatted(serde_json::to_writer(&mut head, &SUMMARY_SCHEMA_VERSION))?;
+    head.extend_from_slice(b",\n  \"group_by\": ");
+    formatted(serde_json::to_writer(&mut head, group_by))?;
+    head.extend_from_slice(b",\n  \"latency_of\": ");
+    formatted(serde_json::to_writer(&mut head, &latency_of))?;
+    head.extend_from_slice(b",\n  \"groups\": [");
+    written(out.write_all(&head))?;
+    let mut first = true;
+    let mut batch: Vec<GroupSummary> = Vec::with_capacity(SUMMARY_BATCH);
+    loop {
+        // Up to one batch, or the summaries before the first failure.
+        let mut failure = None;
+        for summary in summaries.by_ref() {
             match summary {
-                Ok(summary) => groups.serialize_element(&summary)?,
+                Ok(summary) => batch.push(summary),
                 Err(error) => {
-                    *self.failure.borrow_mut() = Some(error);
-                    return Err(S::Error::custom("a group could not be summarized"));
+                    failure = Some(error);
+                    break;
                 }
             }
+            if batch.len() == SUMMARY_BATCH {
+                break;
+            }
         }
-        groups.end()
+        if batch.is_empty() && failure.is_none() {
+            break;
+        }
+        // Formatted side by side, written in order.
+        let parts = batch
+            .par_chunks(FORMAT_CHUNK)
+            .map(format_elements)
+            .collect::<Result<Vec<Vec<u8>>, serde_json::Error>>()
+            .map_err(|error| SummaryStreamError::Json(JsonReportError::Write(error)))?;
+        for part in &parts {
+            // Every element is written after a `,`, but the first of the array.
+            let bytes = if first { &part[1..] } else { &part[..] };
+            first = false;
+            written(out.write_all(bytes))?;
+        }
+        batch.clear();
+        if let Some(error) = failure {
+            return Err(SummaryStreamError::Summary(error));
+        }
+    }
+    written(out.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" }))
+}
+
+/// How many summaries one task of [`write_summary_stream`] formats into one buffer.
+const FORMAT_CHUNK: usize = 64;
+
+/// The indentation of an element of the summary's `groups` array: two levels of two spaces.
+const ELEMENT_INDENT: &[u8] = b"    ";
+
+/// Summaries as elements of the `groups` array, each after `,` and a new line, indented as
+/// serde_json's pretty printer indents them there.
+fn format_elements(summaries: &[GroupSummary]) -> Result<Vec<u8>, serde_json::Error> {
+    let mut part = Vec::with_capacity(summaries.len() * 512);
+    for summary in summaries {
+        part.push(b',');
+        part.push(b'\n');
+        part.extend_from_slice(ELEMENT_INDENT);
+        serde_json::to_writer_pretty(Indented(&mut part), summary)?;
+    }
+    Ok(part)
+}
+
+/// A writer that indents every line after the first by [`ELEMENT_INDENT`]: a summary printed on
+/// its own, moved to where it stands in the report. Exact, because serde_json writes a new line
+/// only between tokens (inside strings it is escaped).
+struct Indented<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for Indented<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut rest = bytes;
+        while let Some(at) = rest.iter().position(|&byte| byte == b'\n') {
+            let (line, after) = rest.split_at(at + 1);
+            self.0.extend_from_slice(line);
+            self.0.extend_from_slice(ELEMENT_INDENT);
+            rest = after;
+        }
+        self.0.extend_from_slice(rest);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
