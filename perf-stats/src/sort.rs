@@ -99,10 +99,7 @@ fn radix_sort(keys: &mut [u64]) {
     {
         let (mut from, mut to): (&mut [u64], &mut [u64]) = (&mut *keys, &mut scratch[..]);
         for (position, count) in counts.iter().enumerate() {
-            if count
-                .iter()
-                .any(|&keys_in_bucket| keys_in_bucket == from.len())
-            {
+            if count.contains(&from.len()) {
                 continue;
             }
             let mut offsets = [0_usize; BUCKETS];
