@@ -78,14 +78,25 @@ pub struct MannWhitneyResult {
     pub method: MannWhitneyMethod,
 }
 
-/// The sum of the average ranks (one-based, ties sharing their average) of `first`'s values in
-/// the combined sample, and the sizes of the groups of two or more tied values, in increasing
-/// value order (a value alone adds nothing to the tie correction).
+/// What the Mann-Whitney test reads of the combined sample: the sum of the average ranks
+/// (one-based, ties sharing their average) of the first sample's values, whether any value occurs
+/// more than once, and the tie correction's `sum(t^3 - t)` over the groups of `t` tied values,
+/// summed in increasing value order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Ranks {
+    first_rank_sum: f64,
+    has_ties: bool,
+    tie_term: f64,
+}
+
+/// The [`Ranks`] of `first` against `second`.
 ///
-/// Sorts each sample on its own (a sample that comes sorted is read in place) and walks the two
-/// in step: sorting contiguous `f64`s is several times faster than sorting indices into the
-/// concatenation, which matters for raw samples of a million values.
-fn first_rank_sum(first: &[f64], second: &[f64]) -> (f64, Vec<usize>) {
+/// Sorts each sample on its own (a sample that comes sorted is read in place): sorting
+/// contiguous `f64`s is several times faster than sorting indices into the concatenation, which
+/// matters for raw samples of a million values. Then [`ranks_by_counting`] when its integer sums
+/// are provably the floating-point sums of [`ranks_by_merge`] (always, unless the samples hold
+/// tens of millions of values or huge groups of ties), else the merge.
+fn ranks(first: &[f64], second: &[f64]) -> Ranks {
     fn sorted(sample: &[f64]) -> std::borrow::Cow<'_, [f64]> {
         if crate::is_sorted_total(sample) {
             std::borrow::Cow::Borrowed(sample)
@@ -94,7 +105,12 @@ fn first_rank_sum(first: &[f64], second: &[f64]) -> (f64, Vec<usize>) {
         }
     }
     let (first, second) = (sorted(first), sorted(second));
-    let (first, second) = (&first[..], &second[..]);
+    ranks_by_counting(&first, &second).unwrap_or_else(|| ranks_by_merge(&first, &second))
+}
+
+/// [`Ranks`] of two sorted samples by walking them in step, every tie group in value order (the
+/// definition; [`ranks_by_counting`] is held to it).
+fn ranks_by_merge(first: &[f64], second: &[f64]) -> Ranks {
     let (n1, n2) = (first.len(), second.len());
     let (mut i, mut j) = (0, 0);
     let mut rank_sum = 0.0;
@@ -125,7 +141,101 @@ fn first_rank_sum(first: &[f64], second: &[f64]) -> (f64, Vec<usize>) {
             tie_sizes.push(size);
         }
     }
-    (rank_sum, tie_sizes)
+    Ranks {
+        first_rank_sum: rank_sum,
+        has_ties: !tie_sizes.is_empty(),
+        tie_term: tie_sizes
+            .iter()
+            .map(|&size| (size as f64).powi(3) - size as f64)
+            .sum(),
+    }
+}
+
+/// The index of the first element of `slice` for which `holds` is false (it holds for a prefix
+/// of `slice`, as [`slice::partition_point`] requires) by an exponential search from the start:
+/// about `2 log2(index)` tests, fewer than a binary search of the whole slice when the answer is
+/// near its start, as it is for consecutive stored points in a large current sample.
+fn partition_point_near_start(slice: &[f64], holds: impl Fn(f64) -> bool) -> usize {
+    let mut bound = 1;
+    while bound <= slice.len() && holds(slice[bound - 1]) {
+        bound *= 2;
+    }
+    // `holds` holds for the first `bound / 2` elements and fails at or before `bound - 1`.
+    let known = bound / 2;
+    known + slice[known..bound.min(slice.len())].partition_point(|x| holds(*x))
+}
+
+/// `t^3 - t`, a group of `t` tied values' share of the tie correction (0 for 0 and 1).
+fn tie_weight(size: u128) -> u128 {
+    size * size * size - size
+}
+
+/// [`ranks_by_merge`] for two sorted samples without walking the first value by value, which
+/// the baseline comparison needs (a current sample of any size against at most a few thousand
+/// stored order statistics): the second sample's rank sum from where each of its values falls in
+/// the first (binary searches), the first's as the rest of `N (N + 1) / 2`, and the first's own
+/// ties in one pass of adjacent comparisons. Exact integer arithmetic, so it is `None` unless
+/// every floating-point sum of the merge is exact too (then both give the same bits): twice the
+/// rank sum and `sum(t^3 - t) + N` below 2^53.
+fn ranks_by_counting(first: &[f64], second: &[f64]) -> Option<Ranks> {
+    const EXACT: u128 = 1 << 53;
+    let (n1, n2) = (first.len(), second.len());
+    let total = (n1 + n2) as u128;
+    if total * (total + 1) >= EXACT {
+        return None;
+    }
+    // The first sample's own tie groups (`==`: signed zeros are one value).
+    let mut tie_total: u128 = 0;
+    let mut run: u128 = 1;
+    for pair in first.windows(2) {
+        if pair[0] == pair[1] {
+            run += 1;
+        } else if run > 1 {
+            tie_total += tie_weight(run);
+            run = 1;
+        }
+    }
+    if run > 1 {
+        tie_total += tie_weight(run);
+    }
+    let mut has_ties = tie_total > 0;
+    // Each group of equal values of the second sample: the first's values below it and equal
+    // to it, found from where the previous group's search ended.
+    let mut doubled_second_rank_sum: u128 = 0;
+    let (mut start, mut j) = (0_usize, 0_usize);
+    while j < n2 {
+        let value = second[j];
+        let group_start = j;
+        while j < n2 && second[j] == value {
+            j += 1;
+        }
+        let in_second = (j - group_start) as u128;
+        let below = start + partition_point_near_start(&first[start..], |x| x < value);
+        let equal = partition_point_near_start(&first[below..], |x| x == value);
+        start = below + equal;
+        let equal = equal as u128;
+        let size = equal + in_second;
+        let ranks_before = (below + group_start) as u128;
+        doubled_second_rank_sum += in_second * (2 * ranks_before + size + 1);
+        // The first's group of this value (if any) joins the second's.
+        tie_total = tie_total - tie_weight(equal) + tie_weight(size);
+        has_ties |= size > 1;
+    }
+    if tie_total + total >= EXACT {
+        return None;
+    }
+    let doubled_first_rank_sum = total * (total + 1) - doubled_second_rank_sum;
+    Some(Ranks {
+        // Both below 2^53: the conversions and the halving are exact.
+        first_rank_sum: doubled_first_rank_sum as f64 / 2.0,
+        has_ties,
+        tie_term: if has_ties {
+            tie_total as f64
+        } else {
+            // What summing no tie group gives.
+            std::iter::empty::<f64>().sum()
+        },
+    })
 }
 
 /// `P(U >= threshold)` under the null hypothesis of no difference, without ties, for samples of
@@ -188,12 +298,15 @@ pub fn mann_whitney_u(
     check_sample(first, "first sample")?;
     check_sample(second, "second sample")?;
     let (n1, n2) = (first.len(), second.len());
-    let (first_rank_sum, tie_sizes) = first_rank_sum(first, second);
+    let Ranks {
+        first_rank_sum,
+        has_ties,
+        tie_term,
+    } = ranks(first, second);
     let n1_f = n1 as f64;
     let n2_f = n2 as f64;
     let u_first = first_rank_sum - n1_f * (n1_f + 1.0) / 2.0;
     let u_second = n1_f * n2_f - u_first;
-    let has_ties = tie_sizes.iter().any(|&size| size > 1);
     let exact_affordable = n1.saturating_mul(n2) <= MannWhitneyConfig::EXACT_SIZE_LIMIT;
     let method = match config.method {
         MannWhitneyMethod::Auto if (n1 > 8 && n2 > 8) || has_ties || !exact_affordable => {
@@ -221,10 +334,6 @@ pub fn mann_whitney_u(
         exact_upper_tail(n1.min(n2), n1.max(n2), u_tested as u64)
     } else {
         let total = n1_f + n2_f;
-        let tie_term: f64 = tie_sizes
-            .iter()
-            .map(|&size| (size as f64).powi(3) - size as f64)
-            .sum();
         let spread =
             (n1_f * n2_f / 12.0 * ((total + 1.0) - tie_term / (total * (total - 1.0)))).sqrt();
         let mut numerator = u_tested - n1_f * n2_f / 2.0;
@@ -459,14 +568,84 @@ mod tests {
     use super::*;
 
     #[test]
+    fn partition_point_near_start_is_partition_point() {
+        let values: Vec<f64> = (0..100).map(f64::from).collect();
+        for length in [0, 1, 2, 3, 7, 8, 9, 64, 100] {
+            let slice = &values[..length];
+            for threshold in 0..=101 {
+                let threshold = f64::from(threshold);
+                assert_eq!(
+                    partition_point_near_start(slice, |x| x < threshold),
+                    slice.partition_point(|x| *x < threshold),
+                    "{length} {threshold}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn ranks_are_shared_by_ties() {
+        let ranked = |first: &[f64], second: &[f64]| {
+            let ranked = ranks(first, second);
+            (ranked.first_rank_sum, ranked.has_ties, ranked.tie_term)
+        };
         // Combined 1, 2, 2, 3: ranks 1, 2.5, 2.5, 4.
-        assert_eq!(first_rank_sum(&[2.0, 1.0], &[3.0, 2.0]), (3.5, vec![2]));
-        assert_eq!(first_rank_sum(&[3.0, 2.0], &[2.0, 1.0]), (6.5, vec![2]));
+        assert_eq!(ranked(&[2.0, 1.0], &[3.0, 2.0]), (3.5, true, 6.0));
+        assert_eq!(ranked(&[3.0, 2.0], &[2.0, 1.0]), (6.5, true, 6.0));
         // Signed zeros are equal values, as with `==`.
-        assert_eq!(first_rank_sum(&[0.0], &[-0.0, 5.0]), (1.5, vec![2]));
-        assert_eq!(first_rank_sum(&[4.0, 4.0, 4.0], &[4.0]), (7.5, vec![4]));
-        assert_eq!(first_rank_sum(&[1.0, 3.0], &[2.0]), (4.0, vec![]));
+        assert_eq!(ranked(&[0.0], &[-0.0, 5.0]), (1.5, true, 6.0));
+        assert_eq!(ranked(&[4.0, 4.0, 4.0], &[4.0]), (7.5, true, 60.0));
+        assert_eq!(ranked(&[1.0, 3.0], &[2.0]), (4.0, false, 0.0));
+        // Ties within the first sample alone, and of both with the second.
+        assert_eq!(
+            ranked(&[1.0, 1.0, 2.0, 5.0, 5.0, 5.0], &[2.0, 3.0]),
+            (1.5 * 2.0 + 3.5 + 7.0 * 3.0, true, 6.0 + 6.0 + 24.0)
+        );
+    }
+
+    /// The counting path gives the merge's bits (rank sum, ties, tie term) on sorted samples with
+    /// ties inside either sample and across them, signed zeros, and either sample empty or
+    /// larger.
+    #[test]
+    fn counting_ranks_are_the_merge_ranks() {
+        let mut rng = crate::SplitMix64::seeded(20);
+        for trial in 0..3_000 {
+            let distinct = 1 + rng.below(if trial % 3 == 0 { 4 } else { 400 });
+            let draw = |rng: &mut crate::SplitMix64, count: u64| -> Vec<f64> {
+                let values = (0..count).map(|_| {
+                    let value = rng.below(distinct) as f64 / 4.0;
+                    if value == 0.0 && rng.below(2) == 0 {
+                        -0.0
+                    } else {
+                        value
+                    }
+                });
+                crate::sorted_total(values.collect())
+            };
+            let count = rng.below(300);
+            let first = draw(&mut rng, count);
+            let count = rng.below(if trial % 2 == 0 { 30 } else { 300 });
+            let second = draw(&mut rng, count);
+            let merged = ranks_by_merge(&first, &second);
+            let counted = ranks_by_counting(&first, &second).unwrap();
+            assert_eq!(
+                (
+                    merged.first_rank_sum.to_bits(),
+                    merged.has_ties,
+                    merged.tie_term.to_bits()
+                ),
+                (
+                    counted.first_rank_sum.to_bits(),
+                    counted.has_ties,
+                    counted.tie_term.to_bits()
+                ),
+                "{first:?} / {second:?}"
+            );
+        }
+        // Beyond exact integers in a double, the merge decides.
+        let ties = vec![1.0; 300_000];
+        assert_eq!(ranks_by_counting(&ties, &[1.0]), None);
+        assert_eq!(ranks(&ties, &[1.0]), ranks_by_merge(&ties, &[1.0]));
     }
 
     #[test]

@@ -479,21 +479,66 @@ pub fn bootstrap_t_mean_interval(
     check_confidence(confidence)?;
     let count = data.len();
     let mut rng = SplitMix64::seeded(config.seed);
-    let fill = |indices: &mut [usize]| {
-        for index in indices.iter_mut() {
-            *index = rng.next_index_multiply_shift(count);
+    let fill = |values: &mut [f64]| {
+        for value in values.iter_mut() {
+            *value = data[rng.next_index_multiply_shift(count)];
         }
     };
     bootstrap_t_from_resamples(data, config.resamples, fill, confidence)
 }
 
-/// [`bootstrap_t_mean_interval`] over given resamples (index lists into `data`), the part
-/// checked against a Python reimplementation on fixed resamples (`fixtures/bootstrap.py`).
-/// `fill` writes one resample's indices each time it is called.
+/// Resamples of the bootstrap-t drawn and summed side by side.
+const LANES: usize = 4;
+
+/// The neutral element of `Iterator::sum` for `f64`, whatever the standard library uses: each
+/// resample's sums start from it, as a sum of one resample at a time would.
+fn empty_sum() -> f64 {
+    std::iter::empty::<f64>().sum()
+}
+
+/// One resample's sum and its sum of squared deviations from its mean (`sum / count`), each
+/// added in the resample's order.
+fn resample_sums(values: &[f64], count: f64) -> (f64, f64) {
+    let sum = values.iter().fold(empty_sum(), |sum, value| sum + value);
+    let mean = sum / count;
+    let square = values
+        .iter()
+        .fold(empty_sum(), |square, value| square + (value - mean).powi(2));
+    (sum, square)
+}
+
+/// [`resample_sums`] of the [`LANES`] resamples of `size` values each in `values`, the four sums
+/// of each pass added side by side (each in its resample's order: the same bits).
+fn four_resample_sums(values: &[f64], size: usize, count: f64) -> ([f64; LANES], [f64; LANES]) {
+    let (first, rest) = values.split_at(size);
+    let (second, rest) = rest.split_at(size);
+    let (third, fourth) = rest.split_at(size);
+    let lanes = || first.iter().zip(second).zip(third).zip(&fourth[..size]);
+    let mut sums = [empty_sum(); LANES];
+    for (((a, b), c), d) in lanes() {
+        sums[0] += a;
+        sums[1] += b;
+        sums[2] += c;
+        sums[3] += d;
+    }
+    let means = sums.map(|sum| sum / count);
+    let mut squares = [empty_sum(); LANES];
+    for (((a, b), c), d) in lanes() {
+        squares[0] += (a - means[0]).powi(2);
+        squares[1] += (b - means[1]).powi(2);
+        squares[2] += (c - means[2]).powi(2);
+        squares[3] += (d - means[3]).powi(2);
+    }
+    (sums, squares)
+}
+
+/// [`bootstrap_t_mean_interval`] over given resamples, the part checked against a Python
+/// reimplementation on fixed resamples (`fixtures/bootstrap.py`). `fill` writes one resample's
+/// values (drawn from `data`) each time it is called.
 pub(crate) fn bootstrap_t_from_resamples(
     data: &[f64],
     resamples: usize,
-    mut fill: impl FnMut(&mut [usize]),
+    mut fill: impl FnMut(&mut [f64]),
     confidence: f64,
 ) -> Result<Interval, StatsError> {
     let too_few = || StatsError::TooFewSamples {
@@ -516,38 +561,34 @@ pub(crate) fn bootstrap_t_from_resamples(
     }
     // Resamples are drawn and summed a few at a time: each one's sums run in its own order (so
     // every value is what one resample at a time gives, bit for bit), side by side, so that the
-    // additions of one do not wait on the previous addition of the same sum.
-    const LANES: usize = 4;
+    // additions of one do not wait on the previous addition of the same sum. The values drawn
+    // are kept (not their indices), so that the two passes read them in order.
     let size = data.len();
-    let mut indices = vec![0_usize; size * LANES];
+    let mut values = vec![0.0_f64; size * LANES];
     let mut statistics = Vec::with_capacity(resamples);
-    // The neutral element of `Iterator::sum` for `f64`, whatever the standard library uses.
-    let empty_sum: f64 = std::iter::empty::<f64>().sum();
     let mut remaining = resamples;
+    let mut push = |sum: f64, square: f64| {
+        let resample_mean = sum / count;
+        let resample_error = (square / (count - 1.0)).sqrt() / count.sqrt();
+        if resample_error > 0.0 {
+            statistics.push((resample_mean - mean) / resample_error);
+        }
+    };
     while remaining > 0 {
         let lanes = remaining.min(LANES);
         remaining -= lanes;
-        for lane in 0..lanes {
-            fill(&mut indices[lane * size..(lane + 1) * size]);
+        for lane in values.chunks_exact_mut(size).take(lanes) {
+            fill(lane);
         }
-        // Two passes over each resample: its mean, then the spread around it.
-        let mut sums = [empty_sum; LANES];
-        for position in 0..size {
-            for (lane, sum) in sums.iter_mut().enumerate().take(lanes) {
-                *sum += data[indices[lane * size + position]];
+        if lanes == LANES {
+            let (sums, squares) = four_resample_sums(&values, size, count);
+            for (sum, square) in sums.into_iter().zip(squares) {
+                push(sum, square);
             }
-        }
-        let means = sums.map(|sum| sum / count);
-        let mut squares = [empty_sum; LANES];
-        for position in 0..size {
-            for (lane, square) in squares.iter_mut().enumerate().take(lanes) {
-                *square += (data[indices[lane * size + position]] - means[lane]).powi(2);
-            }
-        }
-        for lane in 0..lanes {
-            let resample_error = (squares[lane] / (count - 1.0)).sqrt() / count.sqrt();
-            if resample_error > 0.0 {
-                statistics.push((means[lane] - mean) / resample_error);
+        } else {
+            for lane in values.chunks_exact(size).take(lanes) {
+                let (sum, square) = resample_sums(lane, count);
+                push(sum, square);
             }
         }
     }
@@ -750,7 +791,11 @@ mod tests {
                 })
                 .collect();
             let mut next = resamples.iter();
-            let fill = |indices: &mut [usize]| indices.copy_from_slice(next.next().unwrap());
+            let fill = |values: &mut [f64]| {
+                for (value, &index) in values.iter_mut().zip(next.next().unwrap()) {
+                    *value = data[index];
+                }
+            };
             let confidence = case["confidence"].as_f64().unwrap();
             let interval =
                 bootstrap_t_from_resamples(&data, resamples.len(), fill, confidence).unwrap();

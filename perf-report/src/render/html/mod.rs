@@ -112,37 +112,40 @@ struct GroupView<'a> {
 
 fn group_views(report: &Report) -> Vec<GroupView<'_>> {
     let verdicts = report.group_verdicts();
-    let mut keys: BTreeMap<&GroupKey, ()> = BTreeMap::new();
-    for distribution in report.distributions() {
-        keys.insert(distribution.key(), ());
-    }
+    // Each group's checks (in the report's order), distribution and comparison, found by key in
+    // one pass over each section: a search of the sections for every group was quadratic, hours
+    // at a million groups.
+    let mut checks: BTreeMap<&GroupKey, Vec<&Check>> = BTreeMap::new();
     for check in report.checks() {
-        keys.insert(&check.group, ());
+        checks.entry(&check.group).or_default().push(check);
     }
+    let mut distributions: BTreeMap<&GroupKey, &GroupDistribution> = BTreeMap::new();
+    for distribution in report.distributions() {
+        // The first of a key, as a search would find it.
+        distributions
+            .entry(distribution.key())
+            .or_insert(distribution);
+    }
+    let mut comparisons: BTreeMap<&GroupKey, &perf_baseline::GroupComparison> = BTreeMap::new();
     for group in report
         .baseline()
         .iter()
         .flat_map(|comparison| &comparison.groups)
     {
-        keys.insert(&group.key, ());
+        comparisons.entry(&group.key).or_insert(group);
     }
+    let mut keys: BTreeMap<&GroupKey, ()> = BTreeMap::new();
+    keys.extend(distributions.keys().map(|key| (*key, ())));
+    keys.extend(checks.keys().map(|key| (*key, ())));
+    keys.extend(comparisons.keys().map(|key| (*key, ())));
     let mut views: Vec<GroupView<'_>> = keys
         .into_keys()
         .map(|key| GroupView {
             key,
             verdict: verdicts.get(key).copied(),
-            checks: report
-                .checks()
-                .iter()
-                .filter(|check| &check.group == key)
-                .collect(),
-            distribution: report
-                .distributions()
-                .iter()
-                .find(|group| group.key() == key),
-            comparison: report
-                .baseline()
-                .and_then(|comparison| comparison.groups.iter().find(|group| &group.key == key)),
+            checks: checks.remove(key).unwrap_or_default(),
+            distribution: distributions.get(key).copied(),
+            comparison: comparisons.get(key).copied(),
         })
         .collect();
     // Worst first (failed, inconclusive, passed, not checked); stable, so by key within each.
