@@ -97,7 +97,7 @@ pub enum SummaryStreamError {
 /// the summaries nor the text are held (see
 /// [`owned_group_summaries`](crate::summary::owned_group_summaries)), only one batch of
 /// [`SUMMARY_BATCH`] summaries and its text, formatted in parallel (one buffer per
-/// [`FORMAT_CHUNK`] summaries) and written in order. `out` should be buffered; it is not
+/// 64 summaries) and written in order. `out` should be buffered; it is not
 /// flushed.
 ///
 /// # Errors
