@@ -304,7 +304,7 @@ mod tests {
 
     #[test]
     fn the_fast_fixed_format_is_the_exact_one() {
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut rng = perf_stats::SplitMix64::seeded(0x9e37_79b9_7f4a_7c15);
         let mut values = vec![
             0.0,
             -0.0,
@@ -332,9 +332,7 @@ mod tests {
             0.1234565,
         ];
         for _ in 0..200_000 {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
+            let state = rng.next_u64();
             let magnitude = 10f64.powi((state >> 59) as i32 - 8);
             let value = (state >> 11) as f64 / (1u64 << 53) as f64 * magnitude;
             values.push(value);

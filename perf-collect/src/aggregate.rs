@@ -719,13 +719,8 @@ mod tests {
         groups: u64,
         area: Option<&Arc<SampleArea>>,
     ) -> Vec<GroupingSink> {
-        let mut state = 0x1234_5678_u64;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            state >> 33
-        };
+        let mut rng = perf_stats::SplitMix64::seeded(0x1234_5678);
+        let mut next = move || rng.next_u64() >> 33;
         (0..units)
             .map(|unit| {
                 let mut sink = match area {
@@ -965,15 +960,12 @@ mod tests {
 
     #[test]
     fn apply_order_puts_every_item_where_the_order_says() {
-        let mut state = 0x9e37_79b9_u64;
+        let mut rng = perf_stats::SplitMix64::seeded(0x9e37_79b9);
         for length in [0, 1, 2, 3, 7, 64, 1_000] {
-            // A shuffled permutation (Fisher-Yates on a fixed generator): cycles of every length.
+            // A shuffled permutation (Fisher-Yates on the fixed generator): cycles of every length.
             let mut order: Vec<usize> = (0..length).collect();
             for index in (1..length).rev() {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
-                order.swap(index, (state >> 33) as usize % (index + 1));
+                order.swap(index, (rng.next_u64() >> 33) as usize % (index + 1));
             }
             let items: Vec<String> = (0..length).map(|index| format!("item-{index}")).collect();
             let expected: Vec<String> = order.iter().map(|&from| items[from].clone()).collect();

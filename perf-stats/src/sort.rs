@@ -159,11 +159,9 @@ mod tests {
             12.345,
             0.001,
         ];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut rng = crate::SplitMix64::seeded(0x2545_f491_4f6c_dd1d);
         for _ in 0..5_000 {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1);
+            let state = rng.next_u64();
             values.push(f64::from_bits(state));
             values.push(((state >> 40) % 1_000) as f64 / 8.0);
         }
@@ -181,13 +179,8 @@ mod tests {
     /// keys sharing digits or not.
     #[test]
     fn radix_sort_is_a_sort() {
-        let mut state = 7_u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            state
-        };
+        let mut rng = crate::SplitMix64::seeded(7);
+        let mut next = || rng.next_u64();
         for count in [
             0,
             1,
