@@ -2,6 +2,7 @@
 
 use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, Normal, StudentsT};
 
+use crate::empty_sum;
 use crate::error::{StatsError, check_confidence, check_sample};
 use crate::moments::Moments;
 use crate::quantile::select_order_statistics;
@@ -489,12 +490,6 @@ pub fn bootstrap_t_mean_interval(
 
 /// Resamples of the bootstrap-t drawn and summed side by side.
 const LANES: usize = 4;
-
-/// The neutral element of `Iterator::sum` for `f64`, whatever the standard library uses: each
-/// resample's sums start from it, as a sum of one resample at a time would.
-fn empty_sum() -> f64 {
-    std::iter::empty::<f64>().sum()
-}
 
 /// One resample's sum and its sum of squared deviations from its mean (`sum / count`), each
 /// added in the resample's order.

@@ -97,3 +97,10 @@ pub use summary::{
     PercentileValue, Summary, SummaryConfig, check_monotonic, summarize, summarize_in_place,
     summarize_sorted, summarize_with_intervals,
 };
+
+/// The neutral element of `Iterator::sum` for `f64`, whatever the standard library uses: a sum
+/// written as a loop (the bootstrap's side-by-side resamples, the counted rank test's tie term)
+/// starts from it, so its bits are those of the `sum()` it replaces.
+pub(crate) fn empty_sum() -> f64 {
+    std::iter::empty::<f64>().sum()
+}
