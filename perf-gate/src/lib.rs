@@ -550,12 +550,7 @@ impl<G: GroupData> GroupData for Sorted<'_, G> {
         use rayon::prelude::*;
         const PARALLEL_SORT_SAMPLES: usize = 1 << 16;
         let samples = self.group.samples()?;
-        // Chunks checked without an early exit inside one, so that the test vectorizes.
-        if !samples.latencies_ms.chunks(64).all(|chunk| {
-            chunk
-                .iter()
-                .fold(true, |valid, ms| valid & (ms.is_finite() && *ms >= 0.0))
-        }) {
+        if !perf_stats::all_values(&samples.latencies_ms, |ms| ms.is_finite() && ms >= 0.0) {
             self.note_distribution(&samples.latencies_ms);
             return Ok(samples);
         }

@@ -71,7 +71,7 @@ pub use compare::{
     RelativeChangeConfig, WelchResult, holm_bonferroni, mann_whitney_u, relative_change,
     welch_t_test,
 };
-pub use error::StatsError;
+pub use error::{StatsError, all_values};
 pub use interval::{
     BOOTSTRAP_MAX_SAMPLES, BOOTSTRAP_TAIL_SHARE, BootstrapConfig, Interval, QuantileInterval,
     bootstrap_t_mean_interval, error_rate_confidence_interval, interval_sample_size,
