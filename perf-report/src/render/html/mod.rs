@@ -108,6 +108,7 @@ struct GroupView<'a> {
     checks: Vec<&'a Check>,
     distribution: Option<&'a GroupDistribution>,
     comparison: Option<&'a perf_baseline::GroupComparison>,
+    history: Option<&'a perf_history::GroupHistory>,
 }
 
 fn group_views(report: &Report) -> Vec<GroupView<'_>> {
@@ -134,6 +135,10 @@ fn group_views(report: &Report) -> Vec<GroupView<'_>> {
     {
         comparisons.entry(&group.key).or_insert(group);
     }
+    let mut histories: BTreeMap<&GroupKey, &perf_history::GroupHistory> = BTreeMap::new();
+    for group in report.history().iter().flat_map(|section| &section.groups) {
+        histories.entry(&group.group).or_insert(group);
+    }
     let mut keys: BTreeMap<&GroupKey, ()> = BTreeMap::new();
     keys.extend(distributions.keys().map(|key| (*key, ())));
     keys.extend(checks.keys().map(|key| (*key, ())));
@@ -146,6 +151,7 @@ fn group_views(report: &Report) -> Vec<GroupView<'_>> {
             checks: checks.remove(key).unwrap_or_default(),
             distribution: distributions.get(key).copied(),
             comparison: comparisons.get(key).copied(),
+            history: histories.get(key).copied(),
         })
         .collect();
     // Worst first (failed, inconclusive, passed, not checked); stable, so by key within each.
@@ -324,9 +330,11 @@ fn budget_markers(checks: &[&Check]) -> Vec<BudgetMarker> {
 /// The group's series from the report's history section, when it has one: runs numbered from 1
 /// in the order the history holds them, change points and environment changes at the run they
 /// start.
-fn history_series(report: &Report, key: &GroupKey) -> Option<Series> {
-    let section = report.history()?;
-    let group = section.groups.iter().find(|group| &group.group == key)?;
+fn history_series(
+    section: &perf_history::HistorySection,
+    key: &GroupKey,
+    group: &perf_history::GroupHistory,
+) -> Series {
     let run = |index: usize| (index + 1) as f64;
     let points = group
         .series
@@ -347,12 +355,12 @@ fn history_series(report: &Report, key: &GroupKey) -> Option<Series> {
         .filter(|change| change.kind != perf_history::ChangeKind::EnvironmentChange)
         .map(|change| run(change.index))
         .collect();
-    Some(Series {
+    Series {
         title: format!("{} of {key} over the run history", section.metric),
         points,
         change_points,
         environment_changes,
-    })
+    }
 }
 
 fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupView<'_>) {
@@ -385,7 +393,11 @@ fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupVi
             ""
         }
     );
-    if let Some(series) = history_series(report, view.key) {
+    let series = report
+        .history()
+        .zip(view.history)
+        .map(|(section, group)| history_series(section, view.key, group));
+    if let Some(series) = series {
         let _ = writeln!(
             out,
             "<figure>{}<figcaption>{}: one point per recorded run, this run last; solid \
