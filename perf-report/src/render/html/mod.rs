@@ -327,12 +327,10 @@ fn budget_markers(checks: &[&Check]) -> Vec<BudgetMarker> {
         .collect()
 }
 
-/// The group's series from the report's history section, when it has one: runs numbered from 1
-/// in the order the history holds them, change points and environment changes at the run they
-/// start.
+/// A group's series from the report's history section: runs numbered from 1 in the order the
+/// history holds them, change points and environment changes at the run they start.
 fn history_series(
     section: &perf_history::HistorySection,
-    key: &GroupKey,
     group: &perf_history::GroupHistory,
 ) -> Series {
     let run = |index: usize| (index + 1) as f64;
@@ -356,7 +354,7 @@ fn history_series(
         .map(|change| run(change.index))
         .collect();
     Series {
-        title: format!("{} of {key} over the run history", section.metric),
+        title: format!("{} of {} over the run history", section.metric, group.group),
         points,
         change_points,
         environment_changes,
@@ -396,7 +394,7 @@ fn group_section(out: &mut String, report: &Report, index: usize, view: &GroupVi
     let series = report
         .history()
         .zip(view.history)
-        .map(|(section, group)| history_series(section, view.key, group));
+        .map(|(section, group)| history_series(section, group));
     if let Some(series) = series {
         let _ = writeln!(
             out,
