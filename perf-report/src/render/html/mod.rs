@@ -120,25 +120,21 @@ fn group_views(report: &Report) -> Vec<GroupView<'_>> {
     for check in report.checks() {
         checks.entry(&check.group).or_default().push(check);
     }
-    let mut distributions: BTreeMap<&GroupKey, &GroupDistribution> = BTreeMap::new();
-    for distribution in report.distributions() {
-        // The first of a key, as a search would find it.
-        distributions
-            .entry(distribution.key())
-            .or_insert(distribution);
-    }
-    let mut comparisons: BTreeMap<&GroupKey, &perf_baseline::GroupComparison> = BTreeMap::new();
-    for group in report
-        .baseline()
-        .iter()
-        .flat_map(|comparison| &comparison.groups)
-    {
-        comparisons.entry(&group.key).or_insert(group);
-    }
-    let mut histories: BTreeMap<&GroupKey, &perf_history::GroupHistory> = BTreeMap::new();
-    for group in report.history().iter().flat_map(|section| &section.groups) {
-        histories.entry(&group.group).or_insert(group);
-    }
+    let distributions = first_of_each_key(report.distributions(), GroupDistribution::key);
+    let comparisons = first_of_each_key(
+        report
+            .baseline()
+            .into_iter()
+            .flat_map(|comparison| &comparison.groups),
+        |group| &group.key,
+    );
+    let histories = first_of_each_key(
+        report
+            .history()
+            .into_iter()
+            .flat_map(|section| &section.groups),
+        |group| &group.group,
+    );
     let mut keys: BTreeMap<&GroupKey, ()> = BTreeMap::new();
     keys.extend(distributions.keys().map(|key| (*key, ())));
     keys.extend(checks.keys().map(|key| (*key, ())));
@@ -157,6 +153,18 @@ fn group_views(report: &Report) -> Vec<GroupView<'_>> {
     // Worst first (failed, inconclusive, passed, not checked); stable, so by key within each.
     views.sort_by_key(|view| std::cmp::Reverse(view.verdict.map(|verdict| verdict as u8 + 1)));
     views
+}
+
+/// The first item of each key in `items`, as a search of `items` for that key would find it.
+fn first_of_each_key<'a, T>(
+    items: impl IntoIterator<Item = &'a T>,
+    key: impl Fn(&'a T) -> &'a GroupKey,
+) -> BTreeMap<&'a GroupKey, &'a T> {
+    let mut first = BTreeMap::new();
+    for item in items {
+        first.entry(key(item)).or_insert(item);
+    }
+    first
 }
 
 /// The report as one self-contained HTML page.
